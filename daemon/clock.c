@@ -1,0 +1,191 @@
+/*
+ * clock.c - clock seam and civil-date arithmetic (Howard Hinnant's
+ * days_from_civil algorithm).  No I/O and no time zones.
+ */
+#include "build.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+
+static time_t	clock_fixed = (time_t)-1;
+static int	clock_advance;
+static struct timespec clock_base;
+
+time_t
+clock_now(void)
+{
+	struct timespec ts;
+
+	if (clock_fixed == (time_t)-1)
+		return time(NULL);
+	if (!clock_advance)
+		return clock_fixed;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return clock_fixed + (ts.tv_sec - clock_base.tv_sec);
+}
+
+void
+clock_set(time_t t, int advance)
+{
+	clock_fixed = t;
+	clock_advance = advance;
+	clock_gettime(CLOCK_MONOTONIC, &clock_base);
+}
+
+int
+clock_is_fixed(void)
+{
+	return clock_fixed != (time_t)-1;
+}
+
+long
+date_to_days(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+days_to_date(long z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp, yy;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dim[m - 1];
+}
+
+/* Parse "YYYY-MM-DD" at s; 0 / -1.  Does not look past s[9]. */
+static int
+parse_ymd(const char *s, int *y, int *m, int *d)
+{
+	if (strnlen(s, 10) < 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	if (digits(s, 4, y) == -1 || digits(s + 5, 2, m) == -1 ||
+	    digits(s + 8, 2, d) == -1)
+		return -1;
+	if (*y < 1900 || *y > 9999 || *m < 1 || *m > 12 || *d < 1 ||
+	    *d > days_in_month(*y, *m))
+		return -1;
+	return 0;
+}
+
+int
+date_parse(const char *s, long *days)
+{
+	int y, m, d;
+
+	if (s == NULL || strlen(s) != 10 || parse_ymd(s, &y, &m, &d) == -1)
+		return -1;
+	*days = date_to_days(y, m, d);
+	return 0;
+}
+
+char *
+date_format(long days, char *buf, size_t len)
+{
+	int y, m, d;
+
+	days_to_date(days, &y, &m, &d);
+	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+	return buf;
+}
+
+int
+date_weekday(long days)
+{
+	/* 1970-01-01 was a Thursday (3). */
+	long w = (days + 3) % 7;
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+int
+hhmm_parse(const char *s, int *minutes)
+{
+	int h, m;
+
+	if (s == NULL || strlen(s) != 5 || s[2] != ':' ||
+	    digits(s, 2, &h) == -1 || digits(s + 3, 2, &m) == -1 ||
+	    h > 23 || m > 59)
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+int
+clock_parse_utc(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec = 0;
+	size_t n;
+
+	if (s == NULL || parse_ymd(s, &y, &mo, &d) == -1)
+		return -1;
+	n = strlen(s);
+	if (n < 17 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+	    digits(s + 11, 2, &h) == -1 || digits(s + 14, 2, &mi) == -1)
+		return -1;
+	if (n == 20 && s[16] == ':') {
+		if (digits(s + 17, 2, &sec) == -1 || s[19] != 'Z')
+			return -1;
+	} else if (n != 17 || s[16] != 'Z')
+		return -1;
+	if (h > 23 || mi > 59 || sec > 60)
+		return -1;
+	*out = (time_t)date_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return 0;
+}
+
+char *
+clock_format_utc(time_t t, char *buf, size_t len)
+{
+	long days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+	long secs = (long)(t - (time_t)days * 86400);
+	int y, m, d;
+
+	days_to_date(days, &y, &m, &d);
+	snprintf(buf, len, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", y, m, d,
+	    secs / 3600, secs / 60 % 60, secs % 60);
+	return buf;
+}

@@ -1,0 +1,131 @@
+/*
+ * config.h - carterad.conf: defaults, then the file (libconfig), then flags.
+ *
+ * One struct, filled once by config_load(); on SIGHUP a new one is built
+ * and swapped in only if it is valid.  Errors name FILE:LINE.  This module
+ * reads files; it never touches the store or the network.
+ */
+#ifndef CARTERA_CONFIG_H
+#define CARTERA_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH	SYSCONFDIR "/cartera/carterad.conf"
+
+enum starttls_mode { STARTTLS_NONE, STARTTLS_REQUIRED };
+
+struct segment_cadence {
+	char	*name;		/* owned; matched case-insensitively */
+	int	 days;		/* > 0 */
+};
+
+struct config {
+	char	*path;		/* owned; file this came from, NULL = defaults */
+	char	*database;	/* owned */
+	char	*templates;	/* owned; override directory, may not exist */
+	char	*user;		/* owned; user to drop to when started as root */
+
+	struct {
+		char	*url;		/* owned; smtp:// or smtps:// */
+		enum starttls_mode starttls;
+		char	*user;		/* owned, NULL = no AUTH */
+		char	*password;	/* owned secret, NULL if none */
+		char	*password_file;	/* owned, NULL if none */
+		char	*from;		/* owned; "Name <addr>" or "addr" */
+		char	*ca_file;	/* owned, NULL = system store */
+		int	 timeout;	/* seconds per SMTP operation */
+		int	 max_age;	/* seconds a message is retried */
+		int	 retry_min;	/* first retry delay, seconds */
+		int	 retry_max;	/* cap on the delay, seconds */
+		int	 batch;		/* messages per connection */
+	} smtp;
+
+	struct {
+		char	*default_time;		/* owned, "HH:MM" */
+		char	*default_timezone;	/* owned, IANA name */
+		char	*language;		/* owned, "es" or "en" */
+		int	 send_empty;		/* send "nothing due" mail */
+		int	 max_items;		/* per section; 0 = no limit */
+	} digest;
+
+	struct {
+		int	 default_days;
+		int	 potential_days;
+		struct segment_cadence *segments;	/* owned array */
+		size_t	 nsegments;
+	} cadence;
+
+	struct {
+		double	 factor;
+		int	 min_days;
+		int	 single_purchase_days;
+		int	 no_contact_days;
+	} inactive;
+
+	struct {
+		int	 yellow_days;
+		int	 waiting_days;
+		int	 overdue_invoice_days;
+	} alerts;
+
+	struct {
+		int	 enabled;		/* opt-in, default off */
+		char	**segments;		/* owned; NULL-terminated, empty = all */
+		int	 after_days;		/* days overdue before mailing */
+		int	 min_interval_days;	/* never mail a client more often */
+	} client_emails;
+
+	struct {
+		char	*listen;	/* owned, address to bind */
+		int	 port;
+		char	*base_url;	/* owned, public URL prefix */
+		int	 max_connections;
+		int	 per_ip_connections;
+		int	 timeout;	/* seconds */
+	} http;
+
+	struct {
+		int	 past_days;
+		int	 future_days;
+		int	 refresh_minutes;
+		char	*color;		/* owned, "#rrggbb" */
+		char	*call_color;	/* owned */
+		char	*visit_color;	/* owned */
+		int	 alarm_minutes;	/* 0 = no VALARM */
+		int	 cancelled_days;	/* keep cancelled events this long */
+		int	 team;		/* serve /team/<token>.ics */
+	} feed;
+
+	struct {
+		int	 monthly;	/* monthly summary email, opt-in */
+		char	*manager;	/* owned, address for the team summary */
+		char	*currency;	/* owned, ISO 4217, default "EUR" */
+		int	 lifetime_cap_years;	/* CLV relationship cap */
+	} report;
+};
+
+/* Fill *cfg with the built-in defaults.  0 or -1 (out of memory). */
+int	 config_defaults(struct config *cfg);
+
+/*
+ * Load path over the defaults.  A missing file is an error unless
+ * missing_ok.  On error returns -1 and writes "FILE:LINE: what is wrong"
+ * to err.  Refuses a file holding a secret (smtp.password) or a
+ * password_file that is readable by group or others.
+ */
+int	 config_load(struct config *cfg, const char *path, int missing_ok,
+	    char *err, size_t errlen);
+
+/* Check cross-field rules (time zone exists, URL scheme, ...). */
+int	 config_validate(const struct config *cfg, char *err, size_t errlen);
+
+/* Print the effective settings in libconfig syntax, secrets masked. */
+void	 config_print(const struct config *cfg, FILE *fp);
+
+/* Cadence in days for a segment name (NULL = none), from cadence.segments. 0 if unset. */
+int	 config_segment_days(const struct config *cfg, const char *segment);
+
+void	 config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * tz.c - time zone conversions over libical's builtin zones, which on
+ * Debian are read from the system tzdata (/usr/share/zoneinfo).
+ * Pure computation: no store, no network.
+ */
+#include "build.h"
+
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "clock.h"
+#include "tz.h"
+
+icaltimezone *
+tz_ical(const char *zone)
+{
+	if (zone == NULL || *zone == '\0' || strlen(zone) > 64)
+		return NULL;
+	if (strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0)
+		return icaltimezone_get_utc_timezone();
+	return icaltimezone_get_builtin_timezone(zone);
+}
+
+int
+tz_check(const char *name)
+{
+	return tz_ical(name) != NULL ? 0 : -1;
+}
+
+static long
+offset_of(icaltimezone *z, time_t t)
+{
+	struct icaltimetype u;
+	int dst;
+
+	if (z == icaltimezone_get_utc_timezone())
+		return 0;
+	u = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+	return icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+}
+
+int
+tz_offset(const char *zone, time_t t, long *off)
+{
+	icaltimezone *z;
+
+	if ((z = tz_ical(zone)) == NULL)
+		return -1;
+	*off = offset_of(z, t);
+	return 0;
+}
+
+static long
+floor_div(long long a, long b)
+{
+	return (long)(a >= 0 ? a / b : -((-a + b - 1) / b));
+}
+
+int
+tz_local_day(const char *zone, time_t t, long *day, int *min)
+{
+	long off;
+	long long local;
+
+	if (tz_offset(zone, t, &off) == -1)
+		return -1;
+	local = (long long)t + off;
+	*day = floor_div(local, 86400);
+	if (min != NULL)
+		*min = (int)((local - (long long)*day * 86400) / 60);
+	return 0;
+}
+
+int
+tz_to_utc(const char *zone, long day, int minutes, time_t *out)
+{
+	icaltimezone *z;
+	time_t naive, ta, tb;
+	long ob, oa;
+	int va, vb;
+
+	if ((z = tz_ical(zone)) == NULL)
+		return -1;
+	naive = (time_t)day * 86400 + (time_t)minutes * 60;
+	/* At most one transition lies within a day of any instant. */
+	ob = offset_of(z, naive - 86400);
+	oa = offset_of(z, naive + 86400);
+	tb = naive - ob;
+	ta = naive - oa;
+	vb = tb + offset_of(z, tb) == naive;
+	va = ta + offset_of(z, ta) == naive;
+	if (vb && va)
+		*out = ta < tb ? ta : tb;	/* fold: first occurrence */
+	else if (vb)
+		*out = tb;
+	else if (va)
+		*out = ta;
+	else
+		*out = tb;	/* gap: read with the offset before it, i.e. later */
+	return 0;
+}
+
+int
+tz_day_start(const char *zone, long day, time_t *out)
+{
+	return tz_to_utc(zone, day, 0, out);
+}
