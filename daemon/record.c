@@ -1,0 +1,457 @@
+/*
+ * record.c - names, aliases and value rules of client record fields.
+ *
+ * Pure functions over strings: no store, no I/O.  Input is UTF-8 (the CSV
+ * reader converts Windows-1252 before it gets here).
+ */
+#include "build.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "record.h"
+
+enum value_rule {
+	V_TEXT,		/* one line of text */
+	V_MULTILINE,	/* text with line breaks allowed */
+	V_KIND,
+	V_STATUS,
+	V_EMAIL,
+	V_PHONE,
+	V_POSTAL,
+	V_COUNTRY,
+	V_TAX_ID,
+	V_DAYS,
+	V_DATE,
+	V_BOOL
+};
+
+struct field_def {
+	const char	*name;
+	const char	*flag;
+	enum value_rule	 rule;
+	size_t		 max;
+	/* Folded aliases (lowercase ASCII letters and digits only). */
+	const char	*aliases[8];
+};
+
+static const struct field_def fields[RF_COUNT] = {
+	[RF_NAME] = { "name", "--name", V_TEXT, RECORD_FIELD_MAX,
+	    { "nombre", "razonsocial", "cliente", "client", "company", "nombrecliente" } },
+	[RF_KIND] = { "kind", "--kind", V_KIND, 32, { "tipo", "type", "tipocliente" } },
+	[RF_STATUS] = { "status", "--status", V_STATUS, 32, { "estado", "situacion" } },
+	[RF_SEGMENT] = { "segment", "--segment", V_TEXT, 200, { "segmento" } },
+	[RF_SECTOR] = { "sector", "--sector", V_TEXT, 200,
+	    { "actividad", "industria", "industry" } },
+	[RF_EMAIL] = { "email", "--email", V_EMAIL, 254,
+	    { "correo", "mail", "correoelectronico", "emailcontacto" } },
+	[RF_PHONE] = { "phone", "--phone", V_PHONE, 40,
+	    { "telefono", "tel", "movil", "telephone", "mobile" } },
+	[RF_CONTACT] = { "contact", "--contact", V_TEXT, 200,
+	    { "contacto", "personadecontacto", "personacontacto", "contactname" } },
+	[RF_ROLE] = { "role", "--role", V_TEXT, 200, { "cargo", "puesto" } },
+	[RF_ADDRESS] = { "address", "--address", V_MULTILINE, RECORD_FIELD_MAX,
+	    { "direccion", "domicilio", "calle" } },
+	[RF_CITY] = { "city", "--city", V_TEXT, 200,
+	    { "ciudad", "localidad", "poblacion", "municipio", "town" } },
+	[RF_POSTAL_CODE] = { "postal_code", "--postal-code", V_POSTAL, 12,
+	    { "codigopostal", "cp", "zip", "postcode", "zipcode" } },
+	[RF_COUNTRY] = { "country", "--country", V_COUNTRY, 64, { "pais" } },
+	[RF_TAX_ID] = { "tax_id", "--tax-id", V_TAX_ID, 32,
+	    { "nif", "cif", "nifcif", "vat", "nie", "dni" } },
+	[RF_OWNER] = { "owner", "--owner", V_EMAIL, 254,
+	    { "comercial", "vendedor", "responsable", "salesperson" } },
+	[RF_NOTES] = { "notes", "--notes", V_MULTILINE, RECORD_NOTES_MAX,
+	    { "notas", "observaciones", "comentarios", "note" } },
+	[RF_CADENCE] = { "cadence", "--cadence", V_DAYS, 16,
+	    { "cadencia", "cadencedays", "frecuencia" } },
+	[RF_NEXT_CONTACT] = { "next_contact", "--next-contact", V_DATE, 16,
+	    { "proximocontacto", "siguientecontacto" } },
+	[RF_DO_NOT_EMAIL] = { "do_not_email", "--do-not-email", V_BOOL, 16,
+	    { "noenviaremail", "noemail", "noenviarcorreo", "sincorreo" } },
+};
+
+const char *
+record_name(enum record_field f)
+{
+	return f < RF_COUNT ? fields[f].name : "?";
+}
+
+const char *
+record_flag(enum record_field f)
+{
+	return f < RF_COUNT ? fields[f].flag : "?";
+}
+
+/*
+ * Map one UTF-8 sequence at s to a base ASCII letter when it is an
+ * accented Latin letter; *adv gets the bytes consumed.  0 if not a letter
+ * we know.
+ */
+static int
+fold_char(const unsigned char *s, size_t *adv)
+{
+	static const char latin1[64] =
+	    /* C0-FF: À..ÿ */
+	    "aaaaaaaceeeeiiii" "dnooooo*ouuuuyts"
+	    "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty";
+	unsigned int cp;
+
+	if (s[0] < 0x80) {
+		*adv = 1;
+		return tolower(s[0]);
+	}
+	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+		*adv = 2;
+		cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+		if (cp >= 0xC0 && cp <= 0xFF)
+			return latin1[cp - 0xC0];
+		return 0;
+	}
+	*adv = 1;
+	while ((s[*adv] & 0xC0) == 0x80 && *adv < 4)
+		(*adv)++;
+	return 0;
+}
+
+void
+record_fold(const char *s, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, adv;
+	int c;
+
+	if (outlen == 0)
+		return;
+	while (*p != '\0' && n + 1 < outlen) {
+		c = fold_char(p, &adv);
+		if (c != 0)
+			out[n++] = (char)c;
+		p += adv;
+	}
+	out[n] = '\0';
+}
+
+/* Fold and keep only letters and digits: "Código Postal" -> "codigopostal". */
+static void
+fold_key(const char *s, char *out, size_t outlen)
+{
+	char tmp[256];
+	size_t n = 0;
+
+	record_fold(s, tmp, sizeof(tmp));
+	for (char *p = tmp; *p != '\0' && n + 1 < outlen; p++)
+		if (isalnum((unsigned char)*p))
+			out[n++] = *p;
+	out[n] = '\0';
+}
+
+int
+record_lookup(const char *name)
+{
+	char key[256], canon[64];
+
+	fold_key(name, key, sizeof(key));
+	if (key[0] == '\0')
+		return -1;
+	for (int f = 0; f < RF_COUNT; f++) {
+		fold_key(fields[f].name, canon, sizeof(canon));
+		if (strcmp(key, canon) == 0)
+			return f;
+		for (int a = 0; a < 8 && fields[f].aliases[a] != NULL; a++)
+			if (strcmp(key, fields[f].aliases[a]) == 0)
+				return f;
+	}
+	return -1;
+}
+
+struct word {
+	const char	*in;	/* folded key */
+	const char	*out;
+};
+
+static const char *
+lookup_word(const struct word *w, const char *value)
+{
+	char key[64];
+
+	if (strlen(value) >= sizeof(key))
+		return NULL;
+	fold_key(value, key, sizeof(key));
+	for (; w->in != NULL; w++)
+		if (strcmp(key, w->in) == 0)
+			return w->out;
+	return NULL;
+}
+
+static const struct word kinds[] = {
+	{ "company", "company" }, { "empresa", "company" }, { "sociedad", "company" },
+	{ "compania", "company" }, { "freelancer", "freelancer" },
+	{ "freelance", "freelancer" }, { "autonomo", "freelancer" },
+	{ "autonoma", "freelancer" }, { "individual", "individual" },
+	{ "particular", "individual" }, { "persona", "individual" },
+	{ "personafisica", "individual" }, { NULL, NULL }
+};
+
+static const struct word statuses[] = {
+	{ "active", "active" }, { "activo", "active" }, { "activa", "active" },
+	{ "potential", "potential" }, { "potencial", "potential" },
+	{ "prospect", "potential" }, { "prospecto", "potential" },
+	{ "lead", "potential" }, { "inactive", "inactive" },
+	{ "inactivo", "inactive" }, { "inactiva", "inactive" },
+	{ "lost", "lost" }, { "perdido", "lost" }, { "perdida", "lost" },
+	{ "baja", "lost" }, { NULL, NULL }
+};
+
+static const struct word touches[] = {
+	{ "call", "call" }, { "llamada", "call" }, { "visit", "visit" },
+	{ "visita", "visit" }, { "email", "email" }, { "correo", "email" },
+	{ "mail", "email" }, { "meeting", "meeting" }, { "reunion", "meeting" },
+	{ "note", "note" }, { "nota", "note" }, { "sample", "sample" },
+	{ "muestra", "sample" }, { "survey", "survey" }, { "encuesta", "survey" },
+	{ NULL, NULL }
+};
+
+static const struct word outcomes[] = {
+	{ "done", "done" }, { "hecho", "done" }, { "realizado", "done" },
+	{ "waiting", "waiting" }, { "esperando", "waiting" },
+	{ "pendiente", "waiting" }, { "noanswer", "no-answer" },
+	{ "sinrespuesta", "no-answer" }, { "nocontesta", "no-answer" },
+	{ NULL, NULL }
+};
+
+static const struct word bools[] = {
+	{ "1", "1" }, { "yes", "1" }, { "y", "1" }, { "si", "1" }, { "s", "1" },
+	{ "true", "1" }, { "x", "1" }, { "0", "0" }, { "no", "0" }, { "n", "0" },
+	{ "false", "0" }, { NULL, NULL }
+};
+
+static const struct word countries[] = {
+	{ "espana", "ES" }, { "spain", "ES" }, { "portugal", "PT" },
+	{ "francia", "FR" }, { "france", "FR" }, { "alemania", "DE" },
+	{ "germany", "DE" }, { "italia", "IT" }, { "italy", "IT" },
+	{ "andorra", "AD" }, { "mexico", "MX" }, { "argentina", "AR" },
+	{ "reinounido", "GB" }, { "unitedkingdom", "GB" },
+	{ "estadosunidos", "US" }, { "unitedstates", "US" }, { "usa", "US" },
+	{ NULL, NULL }
+};
+
+const char *record_touch_kind(const char *s) { return lookup_word(touches, s); }
+const char *record_outcome(const char *s) { return lookup_word(outcomes, s); }
+
+static int
+is_canonical(const struct word *w, const char *s)
+{
+	for (; w->in != NULL; w++)
+		if (strcmp(w->out, s) == 0)
+			return 1;
+	return 0;
+}
+
+int record_is_kind(const char *s) { return is_canonical(kinds, s); }
+int record_is_status(const char *s) { return is_canonical(statuses, s); }
+int record_is_touch(const char *s) { return is_canonical(touches, s); }
+int record_is_outcome(const char *s) { return is_canonical(outcomes, s); }
+
+int
+record_email_valid(const char *s)
+{
+	const char *at, *dot;
+	size_t len = strlen(s);
+
+	if (len < 3 || len > 254)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("<>()[]\\,;:\"", *p) != NULL)
+			return 0;
+	at = strchr(s, '@');
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL)
+		return 0;
+	if (at - s > 64)
+		return 0;
+	dot = strrchr(at + 1, '.');
+	if (dot == NULL || dot == at + 1 || dot[1] == '\0' || strstr(at, "..") != NULL)
+		return 0;
+	return 1;
+}
+
+/* Copy s without leading/trailing white space into out. */
+static int
+trim_copy(const char *s, char *out, size_t outlen)
+{
+	const char *e;
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	n = (size_t)(e - s);
+	if (n >= outlen)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int
+valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	while (*p) {
+		if (*p < 0x80) { p++; continue; }
+		if ((*p & 0xE0) == 0xC0 && *p >= 0xC2) n = 1;
+		else if ((*p & 0xF0) == 0xE0) n = 2;
+		else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4) n = 3;
+		else return 0;
+		p++;
+		while (n-- > 0) {
+			if ((*p & 0xC0) != 0x80)
+				return 0;
+			p++;
+		}
+	}
+	return 1;
+}
+
+static int
+fail(char *err, size_t errlen, const char *msg, const char *value)
+{
+	char shown[48];
+	size_t n = strlen(value);
+
+	snprintf(shown, sizeof(shown), "%.40s%s", value, n > 40 ? "..." : "");
+	for (char *p = shown; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = '?';
+	snprintf(err, errlen, "%s \"%s\"", msg, shown);
+	return -1;
+}
+
+/* Spanish dates from spreadsheets: D/M/YYYY or D-M-YYYY. */
+static int
+parse_dmy(const char *s, long *days)
+{
+	int d, m, y, n = 0;
+	char sep, sep2;
+
+	if (sscanf(s, "%2d%c%2d%c%4d%n", &d, &sep, &m, &sep2, &y, &n) != 5 ||
+	    (size_t)n != strlen(s) || sep != sep2 || (sep != '/' && sep != '-'))
+		return -1;
+	char iso[16];
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, d);
+	return date_parse(iso, days);
+}
+
+int
+record_normalize(enum record_field f, const char *value, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	const struct field_def *d;
+	const char *w;
+	size_t n;
+	long days;
+
+	if (f >= RF_COUNT)
+		return fail(err, errlen, "unknown field", "");
+	d = &fields[f];
+	if (strlen(value) > d->max)
+		return snprintf(err, errlen, "too long (%zu bytes, at most %zu)",
+		    strlen(value), d->max), -1;
+	if (trim_copy(value, out, outlen) == -1)
+		return snprintf(err, errlen, "too long"), -1;
+	if (!valid_utf8(out))
+		return fail(err, errlen, "is not valid UTF-8:", out);
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
+		if (*p == '\n' || *p == '\r') {
+			if (d->rule != V_MULTILINE)
+				return fail(err, errlen, "contains a line break:", out);
+		} else if ((*p < ' ' && *p != '\t') || *p == 0x7f)
+			return fail(err, errlen, "contains a control character:", out);
+	}
+	if (out[0] == '\0') {
+		if (f == RF_NAME)
+			return snprintf(err, errlen, "must not be empty"), -1;
+		return 0;
+	}
+	n = strlen(out);
+	switch (d->rule) {
+	case V_TEXT:
+	case V_MULTILINE:
+		break;
+	case V_KIND:
+		if ((w = lookup_word(kinds, out)) == NULL)
+			return fail(err, errlen,
+			    "must be company, freelancer or individual, not", out);
+		snprintf(out, outlen, "%s", w);
+		break;
+	case V_STATUS:
+		if ((w = lookup_word(statuses, out)) == NULL)
+			return fail(err, errlen,
+			    "must be active, potential, inactive or lost, not", out);
+		snprintf(out, outlen, "%s", w);
+		break;
+	case V_EMAIL:
+		if (!record_email_valid(out))
+			return fail(err, errlen, "is not a valid email address:", out);
+		break;
+	case V_PHONE:
+		for (size_t i = 0; i < n; i++)
+			if (!isdigit((unsigned char)out[i]) && strchr(" +-().,/", out[i]) == NULL)
+				return fail(err, errlen, "is not a phone number:", out);
+		break;
+	case V_POSTAL:
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)out[i]) && out[i] != ' ' && out[i] != '-')
+				return fail(err, errlen, "is not a postal code:", out);
+		break;
+	case V_COUNTRY:
+		if (n == 2 && isalpha((unsigned char)out[0]) && isalpha((unsigned char)out[1])) {
+			out[0] = (char)toupper((unsigned char)out[0]);
+			out[1] = (char)toupper((unsigned char)out[1]);
+		} else if ((w = lookup_word(countries, out)) != NULL)
+			snprintf(out, outlen, "%s", w);
+		else
+			return fail(err, errlen,
+			    "must be a two-letter ISO 3166 country code, not", out);
+		break;
+	case V_TAX_ID: {
+		size_t j = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (isalnum((unsigned char)out[i]))
+				out[j++] = (char)toupper((unsigned char)out[i]);
+			else if (strchr(" -./", out[i]) == NULL)
+				return fail(err, errlen, "is not a tax id:", out);
+		}
+		out[j] = '\0';
+		if (j == 0)
+			return fail(err, errlen, "is not a tax id:", value);
+		break;
+	}
+	case V_DAYS: {
+		char *end;
+		long v = strtol(out, &end, 10);
+		if (*end != '\0' || v < 1 || v > 3650)
+			return fail(err, errlen, "must be a number of days from 1 to 3650, not", out);
+		snprintf(out, outlen, "%ld", v);
+		break;
+	}
+	case V_DATE:
+		if (date_parse(out, &days) == -1 && parse_dmy(out, &days) == -1)
+			return fail(err, errlen, "is not a date (YYYY-MM-DD):", out);
+		date_format(days, out, outlen);
+		break;
+	case V_BOOL:
+		if ((w = lookup_word(bools, out)) == NULL)
+			return fail(err, errlen, "must be yes or no, not", out);
+		snprintf(out, outlen, "%s", w);
+		break;
+	}
+	return 0;
+}

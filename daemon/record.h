@@ -1,0 +1,78 @@
+/*
+ * record.h - the fields of a client record, by name.
+ *
+ * One table says, for every field a user can give (command-line flag,
+ * CSV column, JSON key): its canonical English name, its Spanish and other
+ * aliases, and how a value is checked and normalised.  The CLI, the CSV
+ * importer, the exporter and the store all use it, so a field is added in
+ * one place.  Pure: no I/O.
+ */
+#ifndef CARTERA_RECORD_H
+#define CARTERA_RECORD_H
+
+#include <stddef.h>
+
+enum record_field {
+	RF_NAME,
+	RF_KIND,
+	RF_STATUS,
+	RF_SEGMENT,
+	RF_SECTOR,
+	RF_EMAIL,
+	RF_PHONE,
+	RF_CONTACT,
+	RF_ROLE,
+	RF_ADDRESS,
+	RF_CITY,
+	RF_POSTAL_CODE,
+	RF_COUNTRY,
+	RF_TAX_ID,
+	RF_OWNER,
+	RF_NOTES,
+	RF_CADENCE,
+	RF_NEXT_CONTACT,
+	RF_DO_NOT_EMAIL,
+	RF_COUNT
+};
+
+/* A record: v[f] NULL = not given, "" = clear the field. Borrowed strings. */
+struct record {
+	const char	*v[RF_COUNT];
+};
+
+/* Longest value accepted for notes, and for every other field. */
+#define RECORD_NOTES_MAX	(1024 * 1024)
+#define RECORD_FIELD_MAX	1000
+
+/* Canonical name ("postal_code") of a field. */
+const char *record_name(enum record_field);
+/* The command-line flag ("--postal-code") of a field. */
+const char *record_flag(enum record_field);
+/* Field for a CSV header or flag name: canonical or alias, case- and
+ * accent-insensitive, spaces/dashes/underscores alike.  -1 if unknown. */
+int	 record_lookup(const char *name);
+/*
+ * Check value for field f and write its canonical form into out (outlen
+ * bytes; values longer than outlen are an error).  Spanish enum words are
+ * accepted ("empresa" -> "company", "sí" -> "1").  0 / -1 with a message
+ * that names the problem but not the field (the caller adds where).
+ */
+int	 record_normalize(enum record_field f, const char *value, char *out,
+	    size_t outlen, char *err, size_t errlen);
+/* Is s a plausible email address (no spaces, one @, a dot in the domain). */
+int	 record_email_valid(const char *s);
+
+/* Enumerations shared with the store and the CLI. */
+int	 record_is_kind(const char *);		/* company freelancer individual */
+int	 record_is_status(const char *);	/* active potential inactive lost */
+int	 record_is_touch(const char *);		/* call visit email meeting note sample survey */
+int	 record_is_outcome(const char *);	/* done waiting no-answer */
+/* Spanish or English touch kind / outcome to canonical, NULL if unknown. */
+const char *record_touch_kind(const char *);
+const char *record_outcome(const char *);
+
+/* Fold s to lowercase ASCII without accents (UTF-8 or Latin letters) for
+ * comparisons; out has outlen bytes. */
+void	 record_fold(const char *s, char *out, size_t outlen);
+
+#endif

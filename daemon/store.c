@@ -1,0 +1,2086 @@
+/*
+ * store.c - SQLite storage of the portfolio: connection, schema, queries.
+ *
+ * Every connection runs in WAL mode with a busy timeout and foreign keys
+ * on; writes happen inside BEGIN IMMEDIATE.  Statements are prepared once
+ * and cached; user text is only ever bound, never spliced into SQL.
+ * Derived columns of clients (last touch, purchase rhythm) are kept by
+ * triggers, so they stay right whoever writes the tables.
+ * This module must not send mail, serve HTTP or parse command lines.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "store.h"
+
+#define STMT_CACHE	128
+#define PUT_CACHE	32
+
+/* A client INSERT or UPDATE for one set of given fields (see client_write). */
+struct put_stmt {
+	unsigned	 mask;
+	sqlite3_stmt	*stmt;
+};
+
+struct cached_stmt {
+	const char	*sql;
+	sqlite3_stmt	*stmt;
+};
+
+struct store {
+	sqlite3			*db;
+	char			*path;
+	struct cached_stmt	 cache[STMT_CACHE];
+	int			 ncache;
+	struct put_stmt		 put[PUT_CACHE];
+	int			 nput;
+};
+
+/*
+ * Schema version 1.  Later versions append a migration to migrations[]
+ * and never edit an earlier one.
+ */
+static const char schema_v1[] =
+"CREATE TABLE teams ("
+"  id INTEGER PRIMARY KEY,"
+"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+"  feed_token TEXT NOT NULL UNIQUE,"
+"  all_owners INTEGER NOT NULL DEFAULT 0 CHECK (all_owners IN (0, 1)));"
+"CREATE TABLE owners ("
+"  id INTEGER PRIMARY KEY,"
+"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+"  name TEXT NOT NULL,"
+"  tz TEXT NOT NULL,"
+"  digest_at TEXT NOT NULL DEFAULT '08:00',"
+"  lang TEXT NOT NULL DEFAULT 'es' CHECK (lang IN ('es', 'en')),"
+"  feed_token TEXT NOT NULL UNIQUE,"
+"  team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+"  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+"  last_digest_day TEXT,"
+"  created_at INTEGER NOT NULL,"
+"  updated_at INTEGER NOT NULL);"
+"CREATE TABLE segments ("
+"  id INTEGER PRIMARY KEY,"
+"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+"  cadence_days INTEGER CHECK (cadence_days IS NULL OR cadence_days > 0));"
+"CREATE TABLE clients ("
+"  id INTEGER PRIMARY KEY,"
+"  owner_id INTEGER REFERENCES owners(id) ON DELETE SET NULL,"
+"  status TEXT NOT NULL DEFAULT 'active'"
+"    CHECK (status IN ('active', 'potential', 'inactive', 'lost')),"
+"  segment_id INTEGER REFERENCES segments(id) ON DELETE SET NULL,"
+"  cadence_days INTEGER CHECK (cadence_days IS NULL OR cadence_days > 0),"
+"  next_contact TEXT,"
+"  do_not_email INTEGER NOT NULL DEFAULT 0 CHECK (do_not_email IN (0, 1)),"
+"  last_touch_at INTEGER,"
+"  last_touch_kind TEXT,"
+"  last_outcome TEXT,"
+"  purchases INTEGER NOT NULL DEFAULT 0,"
+"  first_purchase TEXT,"
+"  last_purchase TEXT,"
+"  median_interval REAL,"
+"  name TEXT NOT NULL CHECK (length(name) > 0),"
+"  kind TEXT NOT NULL DEFAULT 'company'"
+"    CHECK (kind IN ('company', 'freelancer', 'individual')),"
+"  sector TEXT,"
+"  tax_id TEXT,"
+"  address TEXT,"
+"  city TEXT,"
+"  postal_code TEXT,"
+"  country TEXT,"
+"  unsub_token TEXT UNIQUE,"
+"  created_at INTEGER NOT NULL,"
+"  updated_at INTEGER NOT NULL,"
+"  notes TEXT);"
+"CREATE INDEX clients_owner ON clients(owner_id, status);"
+"CREATE INDEX clients_name ON clients(name COLLATE NOCASE);"
+"CREATE INDEX clients_tax_id ON clients(tax_id) WHERE tax_id IS NOT NULL;"
+"CREATE INDEX clients_segment ON clients(segment_id);"
+"CREATE TABLE client_status_log ("
+"  id INTEGER PRIMARY KEY,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  at INTEGER NOT NULL,"
+"  old_status TEXT,"
+"  new_status TEXT NOT NULL);"
+"CREATE INDEX client_status_log_client ON client_status_log(client_id, at);"
+"CREATE INDEX client_status_log_at ON client_status_log(at);"
+"CREATE TABLE contacts ("
+"  id INTEGER PRIMARY KEY,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  name TEXT,"
+"  role TEXT,"
+"  email TEXT,"
+"  phone TEXT,"
+"  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)));"
+"CREATE INDEX contacts_client ON contacts(client_id, is_primary);"
+"CREATE UNIQUE INDEX contacts_primary ON contacts(client_id) WHERE is_primary = 1;"
+"CREATE INDEX contacts_email ON contacts(email COLLATE NOCASE) WHERE email IS NOT NULL;"
+"CREATE TABLE interactions ("
+"  id INTEGER PRIMARY KEY,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  kind TEXT NOT NULL CHECK (kind IN"
+"    ('call', 'visit', 'email', 'meeting', 'note', 'sample', 'survey')),"
+"  at INTEGER NOT NULL,"
+"  outcome TEXT NOT NULL DEFAULT 'done' CHECK (outcome IN ('done', 'waiting', 'no-answer')),"
+"  note TEXT,"
+"  by_owner_id INTEGER REFERENCES owners(id) ON DELETE SET NULL);"
+"CREATE INDEX interactions_client ON interactions(client_id, at);"
+"CREATE INDEX interactions_at ON interactions(at);"
+"CREATE TABLE activities ("
+"  id INTEGER PRIMARY KEY,"
+"  uid TEXT NOT NULL UNIQUE,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  owner_id INTEGER NOT NULL REFERENCES owners(id) ON DELETE CASCADE,"
+"  kind TEXT NOT NULL CHECK (kind IN ('call', 'visit')),"
+"  start_at INTEGER NOT NULL,"
+"  tz TEXT NOT NULL,"
+"  duration_min INTEGER NOT NULL DEFAULT 30 CHECK (duration_min > 0),"
+"  location TEXT,"
+"  note TEXT,"
+"  status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'done', 'cancelled')),"
+"  sequence INTEGER NOT NULL DEFAULT 0,"
+"  created_at INTEGER NOT NULL,"
+"  last_modified INTEGER NOT NULL);"
+"CREATE INDEX activities_owner ON activities(owner_id, start_at);"
+"CREATE INDEX activities_client ON activities(client_id);"
+"CREATE TABLE invoices ("
+"  id INTEGER PRIMARY KEY,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  number TEXT,"
+"  amount_cents INTEGER NOT NULL,"
+"  currency TEXT NOT NULL DEFAULT 'EUR',"
+"  issued TEXT NOT NULL,"
+"  due TEXT NOT NULL,"
+"  paid_at TEXT,"
+"  created_at INTEGER NOT NULL);"
+"CREATE INDEX invoices_client ON invoices(client_id, issued);"
+"CREATE INDEX invoices_issued ON invoices(issued);"
+"CREATE INDEX invoices_unpaid ON invoices(due) WHERE paid_at IS NULL;"
+"CREATE TABLE nps ("
+"  id INTEGER PRIMARY KEY,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),"
+"  at TEXT NOT NULL);"
+"CREATE INDEX nps_at ON nps(at);"
+"CREATE INDEX nps_client ON nps(client_id);"
+"CREATE TABLE costs ("
+"  id INTEGER PRIMARY KEY,"
+"  month TEXT NOT NULL,"
+"  kind TEXT NOT NULL DEFAULT 'marketing' CHECK (kind IN ('marketing', 'sales', 'service')),"
+"  amount_cents INTEGER NOT NULL,"
+"  client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,"
+"  note TEXT);"
+"CREATE INDEX costs_month ON costs(month);"
+"CREATE TABLE outbox ("
+"  id INTEGER PRIMARY KEY,"
+"  idem_key TEXT NOT NULL UNIQUE,"
+"  kind TEXT NOT NULL,"
+"  owner_id INTEGER REFERENCES owners(id) ON DELETE SET NULL,"
+"  client_id INTEGER REFERENCES clients(id) ON DELETE SET NULL,"
+"  from_name TEXT,"
+"  from_addr TEXT NOT NULL,"
+"  to_name TEXT,"
+"  to_addr TEXT NOT NULL,"
+"  subject TEXT NOT NULL,"
+"  message_id TEXT NOT NULL,"
+"  body_text TEXT NOT NULL,"
+"  body_html TEXT,"
+"  unsubscribe TEXT,"
+"  attachments BLOB,"
+"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  created_at INTEGER NOT NULL,"
+"  next_attempt_at INTEGER NOT NULL,"
+"  sent_at INTEGER,"
+"  last_code INTEGER,"
+"  last_error TEXT);"
+"CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';"
+"CREATE INDEX outbox_created ON outbox(created_at);"
+/* Last touch: the newest interaction (ties: the last inserted). */
+"CREATE TRIGGER interactions_ai AFTER INSERT ON interactions BEGIN"
+"  UPDATE clients SET last_touch_at = NEW.at, last_touch_kind = NEW.kind,"
+"    last_outcome = NEW.outcome"
+"  WHERE id = NEW.client_id AND (last_touch_at IS NULL OR last_touch_at <= NEW.at);"
+"END;"
+"CREATE TRIGGER interactions_au AFTER UPDATE ON interactions BEGIN"
+"  UPDATE clients SET (last_touch_at, last_touch_kind, last_outcome) ="
+"    (SELECT at, kind, outcome FROM interactions WHERE client_id = clients.id"
+"     ORDER BY at DESC, id DESC LIMIT 1)"
+"  WHERE id IN (OLD.client_id, NEW.client_id);"
+"END;"
+"CREATE TRIGGER interactions_ad AFTER DELETE ON interactions BEGIN"
+"  UPDATE clients SET (last_touch_at, last_touch_kind, last_outcome) ="
+"    (SELECT at, kind, outcome FROM interactions WHERE client_id = clients.id"
+"     ORDER BY at DESC, id DESC LIMIT 1)"
+"  WHERE id = OLD.client_id;"
+"END;";
+
+/*
+ * Purchase rhythm of a client: number of distinct purchase days, first and
+ * last, and the median gap in days between consecutive purchase days.
+ * The same statement serves three triggers; %s is the client id.
+ */
+static const char purchase_stats_fmt[] =
+"UPDATE clients SET (purchases, first_purchase, last_purchase, median_interval) = ("
+"  SELECT count(DISTINCT issued), min(issued), max(issued),"
+"    (SELECT avg(gap) FROM ("
+"       SELECT gap, row_number() OVER (ORDER BY gap) AS rn, count(*) OVER () AS cnt FROM ("
+"         SELECT julianday(d) - julianday(lag(d) OVER (ORDER BY d)) AS gap"
+"         FROM (SELECT DISTINCT issued AS d FROM invoices WHERE client_id = clients.id))"
+"       WHERE gap IS NOT NULL)"
+"     WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2))"
+"  FROM invoices WHERE client_id = clients.id)"
+"WHERE id IN (%s);";
+
+static const struct {
+	const char	*name;
+	const char	*event;
+	const char	*ids;
+} purchase_triggers[] = {
+	{ "invoices_ai", "INSERT", "NEW.client_id" },
+	{ "invoices_au", "UPDATE", "OLD.client_id, NEW.client_id" },
+	{ "invoices_ad", "DELETE", "OLD.client_id" },
+};
+
+int
+store_fail(struct store *st, char *err, size_t errlen, const char *what)
+{
+	const char *msg = st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) : "?";
+
+	if (st != NULL && st->db != NULL &&
+	    sqlite3_extended_errcode(st->db) == SQLITE_FULL)
+		msg = "database or disk is full";
+	snprintf(err, errlen, "%s: %s: %s", st != NULL && st->path ? st->path : "store",
+	    what, msg);
+	return -1;
+}
+
+static int
+exec(struct store *st, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", st->path, msg != NULL ? msg :
+		    sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(struct store *st, int *v, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, err, errlen, "reading schema version");
+	rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, err, errlen, "reading schema version");
+	return 0;
+}
+
+static int
+migrate_v1(struct store *st, char *err, size_t errlen)
+{
+	char sql[4096];
+
+	if (exec(st, schema_v1, err, errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(purchase_triggers) / sizeof(purchase_triggers[0]); i++) {
+		int n = snprintf(sql, sizeof(sql),
+		    "CREATE TRIGGER %s AFTER %s ON invoices BEGIN ",
+		    purchase_triggers[i].name, purchase_triggers[i].event);
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, purchase_stats_fmt,
+		    purchase_triggers[i].ids);
+		snprintf(sql + n, sizeof(sql) - (size_t)n, " END;");
+		if (exec(st, sql, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int (*const migrations[])(struct store *, char *, size_t) = {
+	migrate_v1,
+};
+
+static int
+migrate(struct store *st, int readonly, char *err, size_t errlen)
+{
+	int v, target = STORE_SCHEMA_VERSION;
+	char sql[64];
+
+	if (user_version(st, &v, err, errlen) == -1)
+		return -1;
+	if (v > target) {
+		snprintf(err, errlen, "%s: database schema version %d is newer than this "
+		    "Cartera understands (%d); upgrade Cartera", st->path, v, target);
+		return -1;
+	}
+	if (v == target)
+		return 0;
+	if (readonly) {
+		snprintf(err, errlen, "%s: schema version %d needs migrating to %d; "
+		    "open it once read-write", st->path, v, target);
+		return -1;
+	}
+	if (store_begin(st, err, errlen) == -1)
+		return -1;
+	/* Re-read under the write lock: another process may have migrated. */
+	if (user_version(st, &v, err, errlen) == -1)
+		goto fail;
+	for (; v < target; v++) {
+		if (migrations[v](st, err, errlen) == -1)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(st, sql, err, errlen) == -1)
+			goto fail;
+	}
+	return store_commit(st, err, errlen);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_open(const char *path, int flags, struct store **out, char *err, size_t errlen)
+{
+	struct store *st;
+	struct stat sb;
+	int oflags, readonly = (flags & STORE_READONLY) != 0;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no database given (use -d, $CARTERA_DB or "
+		    "the database setting)");
+		return -1;
+	}
+	if (!(flags & STORE_CREATE) && stat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "%s: no such database; create it with "
+			    "\"cartera init\"", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+		free(st);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	oflags |= SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		store_fail(st, err, errlen, "cannot open");
+		store_close(st);
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	if (exec(st, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
+	    err, errlen) == -1)
+		goto fail;
+	if (!readonly && exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+	    err, errlen) == -1)
+		goto fail;
+	if (migrate(st, readonly, err, errlen) == -1)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	for (int i = 0; i < st->nput; i++)
+		sqlite3_finalize(st->put[i].stmt);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+sqlite3 *
+store_handle(struct store *st)
+{
+	return st->db;
+}
+
+int
+store_begin(struct store *st, char *err, size_t errlen)
+{
+	return exec(st, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int
+store_commit(struct store *st, char *err, size_t errlen)
+{
+	if (exec(st, "COMMIT", err, errlen) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_data_version(struct store *st, long long *v)
+{
+	char err[256];
+	sqlite3_stmt *s = store_stmt(st, "PRAGMA data_version", err, sizeof(err));
+
+	if (s == NULL || sqlite3_step(s) != SQLITE_ROW)
+		return -1;
+	*v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_check(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, err, errlen, "integrity check");
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 0);
+		if (r != NULL && strcmp(r, "ok") == 0)
+			rc = 0;
+		else
+			snprintf(err, errlen, "%s: integrity check: %s", st->path,
+			    r != NULL ? r : "?");
+	} else
+		store_fail(st, err, errlen, "integrity check");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+
+	for (int i = 0; i < st->ncache; i++)
+		if (st->cache[i].sql == sql) {
+			s = st->cache[i].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK) {
+		store_fail(st, err, errlen, "preparing a query");
+		return NULL;
+	}
+	if (st->ncache < STMT_CACHE) {
+		st->cache[st->ncache].sql = sql;
+		st->cache[st->ncache].stmt = s;
+		st->ncache++;
+	} else {
+		/* Cache full: evict the oldest.  Never happens with the
+		 * statements Cartera has, but stays correct if it does. */
+		sqlite3_finalize(st->cache[0].stmt);
+		memmove(&st->cache[0], &st->cache[1], sizeof(st->cache[0]) * (STMT_CACHE - 1));
+		st->cache[STMT_CACHE - 1].sql = sql;
+		st->cache[STMT_CACHE - 1].stmt = s;
+	}
+	return s;
+}
+
+int
+store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return sqlite3_bind_null(s, idx);
+	return sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_dup_col(sqlite3_stmt *s, int col, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	*out = NULL;
+	if (t == NULL)
+		return 0;
+	if ((*out = strdup((const char *)t)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Run a write statement that returns no row.  Resets it. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, what);
+	return 0;
+}
+
+int
+store_rows(struct store *st, sqlite3_stmt *s, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	int n = sqlite3_column_count(s), rc;
+	const char **names = NULL, **values = NULL;
+	enum store_type *types = NULL;
+	struct store_row row;
+	int ret = 0;
+
+	if ((names = calloc((size_t)n + 1, sizeof(*names))) == NULL ||
+	    (values = calloc((size_t)n + 1, sizeof(*values))) == NULL ||
+	    (types = calloc((size_t)n + 1, sizeof(*types))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		ret = -1;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(s, i);
+	row.ncols = n;
+	row.names = names;
+	row.values = values;
+	row.types = types;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER: types[i] = STORE_INT; break;
+			case SQLITE_FLOAT: types[i] = STORE_REAL; break;
+			case SQLITE_NULL: types[i] = STORE_NULL; break;
+			default: types[i] = STORE_TEXT; break;
+			}
+			values[i] = (const char *)sqlite3_column_text(s, i);
+		}
+		if (fn(&row, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(st, err, errlen, "reading");
+out:
+	sqlite3_reset(s);
+	free(names);
+	free(values);
+	free(types);
+	return ret;
+}
+
+int
+store_token(char *out, size_t len)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[24];
+	size_t got = 0;
+	ssize_t r;
+
+	if (len < 33)
+		return -1;
+	while (got < sizeof(raw)) {
+		r = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	/* 24 bytes = 192 bits = 32 base64url characters. */
+	for (size_t i = 0, o = 0; i < sizeof(raw); i += 3) {
+		unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | raw[i + 2];
+		out[o++] = alphabet[(v >> 18) & 63];
+		out[o++] = alphabet[(v >> 12) & 63];
+		out[o++] = alphabet[(v >> 6) & 63];
+		out[o++] = alphabet[v & 63];
+	}
+	out[32] = '\0';
+	return 0;
+}
+
+/* ---- owners -------------------------------------------------------- */
+
+void
+store_owner_clear(struct owner *o)
+{
+	if (o == NULL)
+		return;
+	free(o->email);
+	free(o->name);
+	free(o->tz);
+	free(o->digest_at);
+	free(o->lang);
+	free(o->feed_token);
+	free(o->team);
+	free(o->last_digest_day);
+	memset(o, 0, sizeof(*o));
+}
+
+#define OWNER_COLS \
+	"o.id, o.email, o.name, o.tz, o.digest_at, o.lang, o.feed_token, " \
+	"t.name, o.active, o.last_digest_day"
+
+static int
+owner_from_row(sqlite3_stmt *s, struct owner *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(s, 0);
+	o->active = sqlite3_column_int(s, 8);
+	if (store_dup_col(s, 1, &o->email) == -1 || store_dup_col(s, 2, &o->name) == -1 ||
+	    store_dup_col(s, 3, &o->tz) == -1 || store_dup_col(s, 4, &o->digest_at) == -1 ||
+	    store_dup_col(s, 5, &o->lang) == -1 || store_dup_col(s, 6, &o->feed_token) == -1 ||
+	    store_dup_col(s, 7, &o->team) == -1 ||
+	    store_dup_col(s, 9, &o->last_digest_day) == -1) {
+		store_owner_clear(o);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+team_id(struct store *st, const char *name, long long *id, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT id FROM teams WHERE name = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no team named \"%s\" (add it with "
+		    "\"cartera team add\")", name);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "looking up team");
+}
+
+int
+store_owner_add(struct store *st, const struct owner *in, long long *id,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO owners (email, name, tz, digest_at, lang, feed_token, team_id,"
+	    " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	char token[40];
+	long long tid = 0;
+	time_t now = clock_now();
+	int rc;
+
+	if (in->team != NULL && *in->team != '\0' &&
+	    team_id(st, in->team, &tid, err, errlen) == -1)
+		return -1;
+	if (store_token(token, sizeof(token)) == -1) {
+		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		return -1;
+	}
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, in->email, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, in->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, in->tz, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, in->digest_at ? in->digest_at : "08:00", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, in->lang ? in->lang : "es", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, token, -1, SQLITE_TRANSIENT);
+	if (tid)
+		sqlite3_bind_int64(s, 7, tid);
+	sqlite3_bind_int(s, 8, in->active < 0 ? 1 : in->active);
+	sqlite3_bind_int64(s, 9, now);
+	sqlite3_bind_int64(s, 10, now);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		snprintf(err, errlen, "an owner with email %s already exists", in->email);
+		return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "adding owner");
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_owner_update(struct store *st, const char *email, const struct owner *in,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE owners SET name = coalesce(?1, name), tz = coalesce(?2, tz),"
+	    " digest_at = coalesce(?3, digest_at), lang = coalesce(?4, lang),"
+	    " active = coalesce(?5, active), email = coalesce(?6, email),"
+	    " team_id = CASE WHEN ?7 THEN ?8 ELSE team_id END, updated_at = ?9"
+	    " WHERE email = ?10";
+	sqlite3_stmt *s;
+	long long tid = 0;
+	int rc;
+
+	if (in->team != NULL && *in->team != '\0' &&
+	    team_id(st, in->team, &tid, err, errlen) == -1)
+		return -1;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	store_bind_text(s, 1, in->name);
+	store_bind_text(s, 2, in->tz);
+	store_bind_text(s, 3, in->digest_at);
+	store_bind_text(s, 4, in->lang);
+	if (in->active >= 0)
+		sqlite3_bind_int(s, 5, in->active);
+	store_bind_text(s, 6, in->email);
+	sqlite3_bind_int(s, 7, in->team != NULL);
+	if (tid)
+		sqlite3_bind_int64(s, 8, tid);
+	sqlite3_bind_int64(s, 9, clock_now());
+	sqlite3_bind_text(s, 10, email, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		snprintf(err, errlen, "an owner with email %s already exists", in->email);
+		return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "updating owner");
+	if (sqlite3_changes(st->db) == 0) {
+		snprintf(err, errlen, "no owner with email %s", email);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+owner_get(struct store *st, sqlite3_stmt *s, struct owner *out, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		rc = owner_from_row(s, out);
+		sqlite3_reset(s);
+		if (rc == -1)
+			snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 1;
+	return store_fail(st, err, errlen, "reading owner");
+}
+
+int
+store_owner_get(struct store *st, const char *email, struct owner *out,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT " OWNER_COLS
+	    " FROM owners o LEFT JOIN teams t ON t.id = o.team_id WHERE o.email = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
+	return owner_get(st, s, out, err, errlen);
+}
+
+int
+store_owner_get_id(struct store *st, long long id, struct owner *out,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT " OWNER_COLS
+	    " FROM owners o LEFT JOIN teams t ON t.id = o.team_id WHERE o.id = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return owner_get(st, s, out, err, errlen);
+}
+
+int
+store_owner_load(struct store *st, int active_only, struct owner **out, size_t *n,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT " OWNER_COLS
+	    " FROM owners o LEFT JOIN teams t ON t.id = o.team_id"
+	    " WHERE o.active >= ? ORDER BY o.id";
+	sqlite3_stmt *s;
+	struct owner *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, active_only ? 1 : 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				goto oom;
+			v = nv;
+		}
+		if (owner_from_row(s, &v[cnt]) == -1)
+			goto oom;
+		cnt++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, err, errlen, "reading owners");
+		goto fail;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+oom:
+	sqlite3_reset(s);
+	snprintf(err, errlen, "out of memory");
+fail:
+	for (size_t i = 0; i < cnt; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	return -1;
+}
+
+int
+store_owner_list(struct store *st, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT o.id, o.email, o.name, o.tz AS timezone, o.digest_at, o.lang,"
+	    " t.name AS team, o.active,"
+	    " (SELECT count(*) FROM clients c WHERE c.owner_id = o.id) AS clients"
+	    " FROM owners o LEFT JOIN teams t ON t.id = o.team_id ORDER BY o.email";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+static int
+rotate(struct store *st, const char *sql, const char *key, const char *what,
+    char **token, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	char tok[40];
+
+	if (store_token(tok, sizeof(tok)) == -1) {
+		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		return -1;
+	}
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, tok, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	if (step_done(st, s, err, errlen, "rotating token") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0) {
+		snprintf(err, errlen, "no %s %s", what, key);
+		return -1;
+	}
+	if (token != NULL && (*token = strdup(tok)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_owner_rotate_token(struct store *st, const char *email, char **token,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE owners SET feed_token = ? WHERE email = ?";
+
+	return rotate(st, sql, email, "owner with email", token, err, errlen);
+}
+
+int
+store_owner_set_digest_day(struct store *st, long long id, const char *day,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE owners SET last_digest_day = ? WHERE id = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, id);
+	return step_done(st, s, err, errlen, "recording digest day");
+}
+
+/* ---- teams --------------------------------------------------------- */
+
+int
+store_team_add(struct store *st, const char *name, int all_owners, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO teams (name, feed_token, all_owners) VALUES (?, ?, ?)";
+	sqlite3_stmt *s;
+	char tok[40];
+	int rc;
+
+	if (store_token(tok, sizeof(tok)) == -1) {
+		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		return -1;
+	}
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, tok, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 3, all_owners != 0);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		snprintf(err, errlen, "a team named \"%s\" already exists", name);
+		return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "adding team");
+	return 0;
+}
+
+int
+store_team_list(struct store *st, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT t.id, t.name, t.all_owners, t.feed_token,"
+	    " CASE WHEN t.all_owners THEN (SELECT count(*) FROM owners WHERE active)"
+	    " ELSE (SELECT count(*) FROM owners o WHERE o.team_id = t.id AND o.active) END"
+	    " AS owners FROM teams t ORDER BY t.name";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_team_rotate_token(struct store *st, const char *name, char **token,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE teams SET feed_token = ? WHERE name = ?";
+
+	return rotate(st, sql, name, "team named", token, err, errlen);
+}
+
+/* ---- segments ------------------------------------------------------ */
+
+/* Id of segment name, created when missing.  name must be non-empty. */
+static int
+segment_id(struct store *st, const char *name, long long *id, char *err, size_t errlen)
+{
+	static const char sel[] = "SELECT id FROM segments WHERE name = ?";
+	static const char ins[] = "INSERT INTO segments (name) VALUES (?)";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, sel, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "looking up segment");
+	if ((s = store_stmt(st, ins, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	if (step_done(st, s, err, errlen, "adding segment") == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_segment_set(struct store *st, const char *name, int days, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE segments SET cadence_days = ? WHERE id = ?";
+	sqlite3_stmt *s;
+	long long id;
+
+	if (segment_id(st, name, &id, err, errlen) == -1)
+		return -1;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	if (days > 0)
+		sqlite3_bind_int(s, 1, days);
+	sqlite3_bind_int64(s, 2, id);
+	return step_done(st, s, err, errlen, "setting segment cadence");
+}
+
+int
+store_segment_list(struct store *st, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT s.id, s.name, s.cadence_days,"
+	    " (SELECT count(*) FROM clients c WHERE c.segment_id = s.id) AS clients"
+	    " FROM segments s ORDER BY s.name";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+/* ---- clients ------------------------------------------------------- */
+
+static int
+owner_id_by_email(struct store *st, const char *email, long long *id, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "SELECT id FROM owners WHERE email = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "unknown owner %s (add it with \"cartera owner add\")",
+		    email);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "looking up owner");
+}
+
+static int
+log_status(struct store *st, long long client, const char *old, const char *new,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO client_status_log (client_id, at, old_status, new_status)"
+	    " VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	sqlite3_bind_int64(s, 2, clock_now());
+	store_bind_text(s, 3, old);
+	sqlite3_bind_text(s, 4, new, -1, SQLITE_TRANSIENT);
+	return step_done(st, s, err, errlen, "recording status change");
+}
+
+/* Upsert the primary contact of client from the contact fields of r. */
+static int
+put_primary_contact(struct store *st, long long client, const struct record *r,
+    int inserting, char *err, size_t errlen)
+{
+	static const char upd[] =
+	    "UPDATE contacts SET"
+	    " name = CASE WHEN ?1 IS NULL THEN name ELSE nullif(?1, '') END,"
+	    " role = CASE WHEN ?2 IS NULL THEN role ELSE nullif(?2, '') END,"
+	    " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif(?3, '') END,"
+	    " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif(?4, '') END"
+	    " WHERE client_id = ?5 AND is_primary = 1";
+	static const char ins[] =
+	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary)"
+	    " VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), nullif(?5, ''), 1)";
+	const char *name = r->v[RF_CONTACT], *role = r->v[RF_ROLE];
+	const char *email = r->v[RF_EMAIL], *phone = r->v[RF_PHONE];
+	sqlite3_stmt *s;
+
+	if (name == NULL && role == NULL && email == NULL && phone == NULL)
+		return 0;
+	if (!inserting) {
+		if ((s = store_stmt(st, upd, err, errlen)) == NULL)
+			return -1;
+		if (name) sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+		if (role) sqlite3_bind_text(s, 2, role, -1, SQLITE_TRANSIENT);
+		if (email) sqlite3_bind_text(s, 3, email, -1, SQLITE_TRANSIENT);
+		if (phone) sqlite3_bind_text(s, 4, phone, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 5, client);
+		if (step_done(st, s, err, errlen, "updating contact") == -1)
+			return -1;
+		if (sqlite3_changes(st->db) > 0)
+			return 0;
+	}
+	if ((name == NULL || !*name) && (role == NULL || !*role) &&
+	    (email == NULL || !*email) && (phone == NULL || !*phone))
+		return 0;
+	if ((s = store_stmt(st, ins, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	sqlite3_bind_text(s, 2, name ? name : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, role ? role : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, email ? email : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, phone ? phone : "", -1, SQLITE_TRANSIENT);
+	return step_done(st, s, err, errlen, "adding contact");
+}
+
+/* Columns of clients set from a record field, in RF_ order; NULL = not a column. */
+static const char *const client_columns[RF_COUNT] = {
+	[RF_NAME] = "name", [RF_KIND] = "kind", [RF_STATUS] = "status",
+	[RF_SECTOR] = "sector", [RF_ADDRESS] = "address", [RF_CITY] = "city",
+	[RF_POSTAL_CODE] = "postal_code", [RF_COUNTRY] = "country",
+	[RF_TAX_ID] = "tax_id", [RF_NOTES] = "notes", [RF_CADENCE] = "cadence_days",
+	[RF_NEXT_CONTACT] = "next_contact", [RF_DO_NOT_EMAIL] = "do_not_email",
+};
+
+static int
+client_status(struct store *st, long long id, char **status, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT status FROM clients WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	*status = NULL;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && store_dup_col(s, 0, status) == -1)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no client with id %lld", id);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "reading client");
+}
+
+/*
+ * The statement for a set of given fields is built from the fixed column
+ * names above (never from user text) and cached by that set, so a large
+ * import prepares each shape once.
+ */
+static unsigned
+put_mask(const struct record *r, int inserting)
+{
+	unsigned m = inserting ? 1u << 31 : 0;
+
+	for (int f = 0; f < RF_COUNT; f++)
+		if (r->v[f] != NULL)
+			m |= 1u << f;
+	return m;
+}
+
+static sqlite3_stmt *
+put_stmt(struct store *st, unsigned mask, const char *sql)
+{
+	sqlite3_stmt *s;
+
+	for (int i = 0; i < st->nput; i++)
+		if (st->put[i].mask == mask)
+			return st->put[i].stmt;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK)
+		return NULL;
+	if (st->nput == PUT_CACHE) {
+		sqlite3_finalize(st->put[0].stmt);
+		memmove(&st->put[0], &st->put[1], sizeof(st->put[0]) * (PUT_CACHE - 1));
+		st->nput--;
+	}
+	st->put[st->nput].mask = mask;
+	st->put[st->nput].stmt = s;
+	st->nput++;
+	return s;
+}
+
+static int
+bind_field(sqlite3_stmt *s, int idx, enum record_field f, const char *v)
+{
+	if (*v == '\0')
+		return sqlite3_bind_null(s, idx);
+	if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL)
+		return sqlite3_bind_int64(s, idx, strtoll(v, NULL, 10));
+	return sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_client_put(struct store *st, long long id, const struct record *r,
+    long long *out_id, char *err, size_t errlen)
+{
+	char sql[1024];
+	sqlite3_stmt *s = NULL;
+	long long owner = 0, seg = 0;
+	char *old_status = NULL;
+	const char *new_status = r->v[RF_STATUS];
+	int n, idx = 1, rc, inserting = id == 0;
+	time_t now = clock_now();
+
+	if (inserting && (r->v[RF_NAME] == NULL || *r->v[RF_NAME] == '\0')) {
+		snprintf(err, errlen, "a client needs a name");
+		return -1;
+	}
+	if (r->v[RF_OWNER] != NULL && *r->v[RF_OWNER] != '\0' &&
+	    owner_id_by_email(st, r->v[RF_OWNER], &owner, err, errlen) == -1)
+		return -1;
+	if (r->v[RF_SEGMENT] != NULL && *r->v[RF_SEGMENT] != '\0' &&
+	    segment_id(st, r->v[RF_SEGMENT], &seg, err, errlen) == -1)
+		return -1;
+	if (!inserting && new_status != NULL &&
+	    client_status(st, id, &old_status, err, errlen) == -1)
+		return -1;
+
+	if (inserting) {
+		char cols[512], vals[256];
+		int nc = snprintf(cols, sizeof(cols), "owner_id, segment_id, created_at, updated_at");
+		int nv = snprintf(vals, sizeof(vals), "?, ?, ?, ?");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (client_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
+			    client_columns[f]);
+			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
+		}
+		n = snprintf(sql, sizeof(sql), "INSERT INTO clients (%s) VALUES (%s)",
+		    cols, vals);
+	} else {
+		n = snprintf(sql, sizeof(sql), "UPDATE clients SET updated_at = ?");
+		if (r->v[RF_OWNER] != NULL)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", owner_id = ?");
+		if (r->v[RF_SEGMENT] != NULL)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", segment_id = ?");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (client_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
+			    client_columns[f]);
+		}
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " WHERE id = ?");
+	}
+	if ((size_t)n >= sizeof(sql) ||
+	    (s = put_stmt(st, put_mask(r, inserting), sql)) == NULL) {
+		free(old_status);
+		return store_fail(st, err, errlen, "preparing client write");
+	}
+	if (inserting) {
+		if (owner) sqlite3_bind_int64(s, idx, owner);
+		idx++;
+		if (seg) sqlite3_bind_int64(s, idx, seg);
+		idx++;
+		sqlite3_bind_int64(s, idx++, now);
+		sqlite3_bind_int64(s, idx++, now);
+	} else {
+		sqlite3_bind_int64(s, idx++, now);
+		if (r->v[RF_OWNER] != NULL) {
+			if (owner) sqlite3_bind_int64(s, idx, owner);
+			idx++;
+		}
+		if (r->v[RF_SEGMENT] != NULL) {
+			if (seg) sqlite3_bind_int64(s, idx, seg);
+			idx++;
+		}
+	}
+	for (int f = 0; f < RF_COUNT; f++) {
+		if (client_columns[f] == NULL || r->v[f] == NULL)
+			continue;
+		if (f == RF_DO_NOT_EMAIL && *r->v[f] == '\0')
+			sqlite3_bind_int(s, idx++, 0);
+		else if (f == RF_KIND && *r->v[f] == '\0')
+			sqlite3_bind_text(s, idx++, "company", -1, SQLITE_STATIC);
+		else if (f == RF_STATUS && *r->v[f] == '\0')
+			sqlite3_bind_text(s, idx++, "active", -1, SQLITE_STATIC);
+		else
+			bind_field(s, idx++, (enum record_field)f, r->v[f]);
+	}
+	if (!inserting)
+		sqlite3_bind_int64(s, idx++, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		free(old_status);
+		return store_fail(st, err, errlen, inserting ? "adding client" : "updating client");
+	}
+	if (inserting)
+		id = sqlite3_last_insert_rowid(st->db);
+	else if (sqlite3_changes(st->db) == 0) {
+		free(old_status);
+		snprintf(err, errlen, "no client with id %lld", id);
+		return -1;
+	}
+	if (inserting) {
+		const char *stv = new_status && *new_status ? new_status : "active";
+		rc = log_status(st, id, NULL, stv, err, errlen);
+	} else if (new_status != NULL && old_status != NULL &&
+	    strcmp(old_status, *new_status ? new_status : "active") != 0)
+		rc = log_status(st, id, old_status, *new_status ? new_status : "active",
+		    err, errlen);
+	else
+		rc = 0;
+	free(old_status);
+	if (rc == -1)
+		return -1;
+	if (put_primary_contact(st, id, r, inserting, err, errlen) == -1)
+		return -1;
+	if (out_id != NULL)
+		*out_id = id;
+	return 0;
+}
+
+/* One id from a single-column query with one text parameter.
+ * 0 one row, 1 none, 2 several (ids of up to 10 candidates in err). */
+static int
+match_one(struct store *st, const char *sql, const char *key, long long *id,
+    const char *what, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc, count = 0;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == 0)
+			*id = sqlite3_column_int64(s, 0);
+		else if (count == 1)
+			snprintf(err, errlen, "%s \"%s\" matches clients %lld, %lld",
+			    what, key, *id, (long long)sqlite3_column_int64(s, 0));
+		else if (count < 10) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, ", %lld",
+			    (long long)sqlite3_column_int64(s, 0));
+		}
+		count++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "matching client");
+	if (count > 10) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " and %d more", count - 10);
+	}
+	return count == 0 ? 1 : count == 1 ? 0 : 2;
+}
+
+int
+store_client_match(struct store *st, const struct record *r, long long *id,
+    char *err, size_t errlen)
+{
+	static const char by_tax[] =
+	    "SELECT id FROM clients WHERE tax_id = ? ORDER BY id LIMIT 11";
+	static const char by_email[] =
+	    "SELECT DISTINCT client_id FROM contacts WHERE email = ? COLLATE NOCASE"
+	    " ORDER BY client_id LIMIT 11";
+	static const char by_name[] =
+	    "SELECT id FROM clients WHERE name = ? ORDER BY id LIMIT 11";
+	struct { const char *sql; enum record_field f; const char *what; } keys[] = {
+		{ by_tax, RF_TAX_ID, "tax id" },
+		{ by_email, RF_EMAIL, "email" },
+		{ by_name, RF_NAME, "name" },
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = r->v[keys[i].f];
+		if (v == NULL || *v == '\0')
+			continue;
+		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
+		if (rc == 2) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, "; make the %s unique or give a "
+			    "tax id", keys[i].what);
+			return -1;
+		}
+		if (rc != 1)
+			return rc;
+	}
+	return 1;
+}
+
+int
+store_client_resolve(struct store *st, const char *ref, long long *id,
+    char *err, size_t errlen)
+{
+	static const char by_id[] = "SELECT id FROM clients WHERE id = ?";
+	static const char exact[] =
+	    "SELECT id, name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 11";
+	static const char like[] =
+	    "SELECT id, name FROM clients WHERE instr(lower(name), lower(?)) > 0"
+	    " ORDER BY name, id LIMIT 11";
+	const char *sqls[] = { exact, like };
+	sqlite3_stmt *s;
+	char *end;
+	long long v;
+	int rc;
+
+	if (ref == NULL || *ref == '\0') {
+		snprintf(err, errlen, "no client given");
+		return -1;
+	}
+	v = strtoll(ref, &end, 10);
+	if (*end == '\0' && v > 0) {
+		if ((s = store_stmt(st, by_id, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, v);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_ROW) {
+			*id = v;
+			return 0;
+		}
+		if (rc != SQLITE_DONE)
+			return store_fail(st, err, errlen, "looking up client");
+		/* A numeric name is still a name: fall through. */
+	}
+	for (size_t q = 0; q < 2; q++) {
+		int count = 0;
+		size_t n;
+
+		if ((s = store_stmt(st, sqls[q], err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+		n = (size_t)snprintf(err, errlen, "client \"%s\" is ambiguous:", ref);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (count == 0)
+				*id = sqlite3_column_int64(s, 0);
+			if (count < 10 && n < errlen)
+				n += (size_t)snprintf(err + n, errlen - n, "%s %lld \"%s\"",
+				    count ? "," : "", (long long)sqlite3_column_int64(s, 0),
+				    (const char *)sqlite3_column_text(s, 1));
+			count++;
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_fail(st, err, errlen, "looking up client");
+		if (count == 1)
+			return 0;
+		if (count > 1) {
+			if (count > 10 && n < errlen)
+				snprintf(err + n, errlen - n, " and more");
+			if (n < errlen)
+				snprintf(err + strlen(err), errlen - strlen(err),
+				    "; give the id");
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "no client matches \"%s\"", ref);
+	return -1;
+}
+
+int
+store_client_owner(struct store *st, long long client, long long *owner,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT owner_id FROM clients WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc, isnull = 1;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*owner = sqlite3_column_int64(s, 0);
+		isnull = 0;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return isnull ? 1 : 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no client with id %lld", client);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "reading client owner");
+}
+
+int
+store_client_delete(struct store *st, long long id, int force, char *err, size_t errlen)
+{
+	static const char hist[] =
+	    "SELECT (SELECT count(*) FROM interactions WHERE client_id = ?1),"
+	    " (SELECT count(*) FROM invoices WHERE client_id = ?1)";
+	static const char del[] = "DELETE FROM clients WHERE id = ?";
+	sqlite3_stmt *s;
+	long long ni = 0, nv = 0;
+
+	if (!force) {
+		if ((s = store_stmt(st, hist, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			ni = sqlite3_column_int64(s, 0);
+			nv = sqlite3_column_int64(s, 1);
+		}
+		sqlite3_reset(s);
+		if (ni > 0 || nv > 0) {
+			snprintf(err, errlen, "client %lld has %lld interactions and %lld "
+			    "invoices; mark it lost (--status lost) to keep its history, "
+			    "or delete with --force", id, ni, nv);
+			return -1;
+		}
+	}
+	if ((s = store_stmt(st, del, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (step_done(st, s, err, errlen, "deleting client") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0) {
+		snprintf(err, errlen, "no client with id %lld", id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Client columns under their record names, plus derived ones. */
+#define CLIENT_SELECT \
+	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.sector," \
+	" p.email, p.phone, p.name AS contact, p.role, c.address, c.city," \
+	" c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes," \
+	" c.cadence_days AS cadence, c.next_contact, c.do_not_email," \
+	" c.last_touch_at, c.last_touch_kind, c.last_outcome, c.purchases," \
+	" c.first_purchase, c.last_purchase, c.median_interval," \
+	" c.created_at, c.updated_at" \
+	" FROM clients c LEFT JOIN segments s ON s.id = c.segment_id" \
+	" LEFT JOIN owners o ON o.id = c.owner_id" \
+	" LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+
+int
+store_client_list(struct store *st, const struct client_filter *f, store_row_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.city,"
+	    " o.email AS owner, p.email, p.phone, c.last_touch_at"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN owners o ON o.id = c.owner_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " WHERE (?1 IS NULL OR c.status = ?1)"
+	    " AND (?2 IS NULL OR s.name = ?2)"
+	    " AND (?3 IS NULL OR o.email = ?3)"
+	    " AND (?4 IS NULL OR c.city = ?4 COLLATE NOCASE)"
+	    " AND (?5 IS NULL OR instr(lower(c.name), lower(?5)) > 0)"
+	    " ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?6";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	store_bind_text(s, 1, f->status);
+	store_bind_text(s, 2, f->segment);
+	store_bind_text(s, 3, f->owner);
+	store_bind_text(s, 4, f->city);
+	store_bind_text(s, 5, f->search);
+	sqlite3_bind_int64(s, 6, f->limit > 0 ? f->limit : -1);
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_client_show(struct store *st, long long id, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] = CLIENT_SELECT " WHERE c.id = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_client_export(struct store *st, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	/* Exactly the record fields, in record order: import reads it back. */
+	static const char sql[] =
+	    "SELECT c.name, c.kind, c.status, s.name AS segment, c.sector,"
+	    " p.email, p.phone, p.name AS contact, p.role, c.address, c.city,"
+	    " c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes,"
+	    " c.cadence_days AS cadence, c.next_contact,"
+	    " CASE c.do_not_email WHEN 1 THEN 'yes' ELSE 'no' END AS do_not_email"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN owners o ON o.id = c.owner_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " ORDER BY c.id";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_client_unsub_token(struct store *st, long long id, char **token,
+    char *err, size_t errlen)
+{
+	static const char sel[] = "SELECT unsub_token FROM clients WHERE id = ?";
+	static const char upd[] =
+	    "UPDATE clients SET unsub_token = ? WHERE id = ? AND unsub_token IS NULL";
+	sqlite3_stmt *s;
+	char tok[40];
+	int rc;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((s = store_stmt(st, sel, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+		*token = NULL;
+		if (rc == SQLITE_ROW && store_dup_col(s, 0, token) == -1)
+			rc = SQLITE_NOMEM;
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE) {
+			snprintf(err, errlen, "no client with id %lld", id);
+			return -1;
+		}
+		if (rc != SQLITE_ROW)
+			return store_fail(st, err, errlen, "reading unsubscribe token");
+		if (*token != NULL)
+			return 0;
+		if (store_token(tok, sizeof(tok)) == -1) {
+			snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+			return -1;
+		}
+		if ((s = store_stmt(st, upd, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_text(s, 1, tok, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, id);
+		if (step_done(st, s, err, errlen, "storing unsubscribe token") == -1)
+			return -1;
+	}
+	snprintf(err, errlen, "could not make an unsubscribe token for client %lld", id);
+	return -1;
+}
+
+int
+store_client_unsubscribe(struct store *st, const char *token, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE clients SET do_not_email = 1, updated_at = ? WHERE unsub_token = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, clock_now());
+	sqlite3_bind_text(s, 2, token, -1, SQLITE_TRANSIENT);
+	if (step_done(st, s, err, errlen, "unsubscribing") == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+}
+
+int
+store_client_tz(struct store *st, long long client, const char *fallback, char **tz,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT o.tz FROM clients c JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	*tz = NULL;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && store_dup_col(s, 0, tz) == -1)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "reading owner time zone");
+	if (*tz == NULL && (*tz = strdup(fallback)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- contacts ------------------------------------------------------ */
+
+int
+store_contact_add(struct store *st, long long client, const char *name, const char *role,
+    const char *email, const char *phone, int primary, long long *id,
+    char *err, size_t errlen)
+{
+	static const char demote[] =
+	    "UPDATE contacts SET is_primary = 0 WHERE client_id = ? AND is_primary = 1";
+	static const char has_primary[] =
+	    "SELECT count(*) FROM contacts WHERE client_id = ? AND is_primary = 1";
+	static const char ins[] =
+	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if (primary) {
+		if ((s = store_stmt(st, demote, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, client);
+		if (step_done(st, s, err, errlen, "updating contacts") == -1)
+			return -1;
+	} else {
+		/* The first contact of a client is its primary one. */
+		if ((s = store_stmt(st, has_primary, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, client);
+		primary = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+		sqlite3_reset(s);
+	}
+	if ((s = store_stmt(st, ins, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	store_bind_text(s, 2, name);
+	store_bind_text(s, 3, role);
+	store_bind_text(s, 4, email);
+	store_bind_text(s, 5, phone);
+	sqlite3_bind_int(s, 6, primary != 0);
+	if (step_done(st, s, err, errlen, "adding contact") == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_contact_list(struct store *st, long long client, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT id, name, role, email, phone, is_primary AS \"primary\""
+	    " FROM contacts WHERE client_id = ? ORDER BY is_primary DESC, id";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+/* ---- interactions -------------------------------------------------- */
+
+int
+store_interaction_add(struct store *st, long long client, const char *kind, time_t at,
+    const char *outcome, const char *note, long long by, long long *id,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO interactions (client_id, kind, at, outcome, note, by_owner_id)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, at);
+	sqlite3_bind_text(s, 4, outcome ? outcome : "done", -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 5, note);
+	if (by > 0)
+		sqlite3_bind_int64(s, 6, by);
+	if (step_done(st, s, err, errlen, "logging interaction") == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_interaction_list(struct store *st, long long client, long limit, store_row_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT i.id, i.kind, i.at, i.outcome, i.note, o.email AS by_owner"
+	    " FROM interactions i LEFT JOIN owners o ON o.id = i.by_owner_id"
+	    " WHERE i.client_id = ? ORDER BY i.at DESC, i.id DESC LIMIT ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+/* ---- activities ---------------------------------------------------- */
+
+int
+store_activity_add(struct store *st, long long client, long long owner, const char *kind,
+    time_t start, const char *tz, int duration, const char *location, const char *note,
+    long long *id, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO activities (uid, client_id, owner_id, kind, start_at, tz,"
+	    " duration_min, location, note, created_at, last_modified)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	char tok[40], uid[64];
+	time_t now = clock_now();
+
+	if (store_token(tok, sizeof(tok)) == -1) {
+		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		return -1;
+	}
+	/* Stable for the life of the activity; never derived from mutable data. */
+	snprintf(uid, sizeof(uid), "%s@cartera", tok);
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, client);
+	sqlite3_bind_int64(s, 3, owner);
+	sqlite3_bind_text(s, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 5, start);
+	sqlite3_bind_text(s, 6, tz, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 7, duration > 0 ? duration : 30);
+	store_bind_text(s, 8, location);
+	store_bind_text(s, 9, note);
+	sqlite3_bind_int64(s, 10, now);
+	sqlite3_bind_int64(s, 11, now);
+	if (step_done(st, s, err, errlen, "planning activity") == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int
+activity_changed(struct store *st, long long id, char *err, size_t errlen)
+{
+	if (sqlite3_changes(st->db) == 0) {
+		snprintf(err, errlen, "no activity with id %lld", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_activity_set_status(struct store *st, long long id, const char *status,
+    char *err, size_t errlen)
+{
+	/* LAST-MODIFIED must move even when two changes share a second. */
+	static const char sql[] =
+	    "UPDATE activities SET status = ?1, sequence = sequence + 1,"
+	    " last_modified = max(?2, last_modified + 1) WHERE id = ?3 AND status <> ?1";
+	static const char exists[] = "SELECT status FROM activities WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, clock_now());
+	sqlite3_bind_int64(s, 3, id);
+	if (step_done(st, s, err, errlen, "updating activity") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) > 0)
+		return 0;
+	if ((s = store_stmt(st, exists, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;	/* already in that state: nothing to bump */
+	snprintf(err, errlen, "no activity with id %lld", id);
+	return -1;
+}
+
+int
+store_activity_move(struct store *st, long long id, time_t start, const char *tz,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE activities SET start_at = ?1, tz = coalesce(?2, tz),"
+	    " status = CASE status WHEN 'cancelled' THEN 'planned' ELSE status END,"
+	    " sequence = sequence + 1, last_modified = max(?3, last_modified + 1)"
+	    " WHERE id = ?4";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, start);
+	store_bind_text(s, 2, tz);
+	sqlite3_bind_int64(s, 3, clock_now());
+	sqlite3_bind_int64(s, 4, id);
+	if (step_done(st, s, err, errlen, "moving activity") == -1)
+		return -1;
+	return activity_changed(st, id, err, errlen);
+}
+
+int
+store_activity_list(struct store *st, const struct activity_filter *f, store_row_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT a.id, a.kind, a.start_at, a.tz AS timezone, a.duration_min,"
+	    " c.id AS client_id, c.name AS client, o.email AS owner, a.location,"
+	    " a.note, a.status, a.sequence, a.uid"
+	    " FROM activities a JOIN clients c ON c.id = a.client_id"
+	    " JOIN owners o ON o.id = a.owner_id"
+	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 = 0 OR a.client_id = ?2)"
+	    " AND (?3 = 0 OR a.start_at >= ?3) AND (?4 = 0 OR a.start_at < ?4)"
+	    " AND (?5 IS NULL OR a.status = ?5)"
+	    " ORDER BY a.start_at, a.id";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	store_bind_text(s, 1, f->owner);
+	sqlite3_bind_int64(s, 2, f->client);
+	sqlite3_bind_int64(s, 3, f->from);
+	sqlite3_bind_int64(s, 4, f->to);
+	store_bind_text(s, 5, f->status);
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_activity_tz(struct store *st, long long id, char **tz, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT tz FROM activities WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	*tz = NULL;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && store_dup_col(s, 0, tz) == -1)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no activity with id %lld", id);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "reading activity");
+}
+
+/* ---- invoices, NPS, costs ------------------------------------------ */
+
+int
+store_invoice_add(struct store *st, long long client, long long cents, const char *currency,
+    const char *issued, const char *due, const char *number, long long *id,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO invoices (client_id, number, amount_cents, currency, issued, due,"
+	    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	store_bind_text(s, 2, number);
+	sqlite3_bind_int64(s, 3, cents);
+	sqlite3_bind_text(s, 4, currency ? currency : "EUR", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, issued, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, due, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 7, clock_now());
+	if (step_done(st, s, err, errlen, "adding invoice") == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_invoice_paid(struct store *st, long long id, const char *day, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE invoices SET paid_at = ? WHERE id = ?";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, id);
+	if (step_done(st, s, err, errlen, "marking invoice paid") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0) {
+		snprintf(err, errlen, "no invoice with id %lld", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_invoice_list(struct store *st, long long client, int unpaid_only, store_row_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT i.id, c.name AS client, i.number, i.amount_cents, i.currency,"
+	    " i.issued, i.due, i.paid_at"
+	    " FROM invoices i JOIN clients c ON c.id = i.client_id"
+	    " WHERE (?1 = 0 OR i.client_id = ?1) AND (?2 = 0 OR i.paid_at IS NULL)"
+	    " ORDER BY i.issued, i.id";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	sqlite3_bind_int(s, 2, unpaid_only != 0);
+	return store_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_nps_add(struct store *st, long long client, int score, const char *day,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "INSERT INTO nps (client_id, score, at) VALUES (?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	sqlite3_bind_int(s, 2, score);
+	sqlite3_bind_text(s, 3, day, -1, SQLITE_TRANSIENT);
+	return step_done(st, s, err, errlen, "recording NPS response");
+}
+
+int
+store_cost_add(struct store *st, const char *month, const char *kind, long long cents,
+    long long client, const char *note, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO costs (month, kind, amount_cents, client_id, note) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, month, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, kind ? kind : "marketing", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, cents);
+	if (client > 0)
+		sqlite3_bind_int64(s, 4, client);
+	store_bind_text(s, 5, note);
+	return step_done(st, s, err, errlen, "recording cost");
+}

@@ -1,0 +1,223 @@
+/*
+ * store.h - the portfolio in one SQLite file.
+ *
+ * Opens the database (WAL, busy_timeout, foreign keys), migrates the schema
+ * forward with PRAGMA user_version, and offers the queries the rest of
+ * Cartera needs.  It stores and queries; it knows nothing of mail, HTTP or
+ * command lines.  Instants are UTC epoch seconds; dates that mean a local
+ * day are "YYYY-MM-DD" text; money is integer cents.
+ *
+ * Every function returns 0 on success and -1 on failure with a message in
+ * err (errlen bytes).  Lookups that may legitimately find nothing return 1.
+ */
+#ifndef CARTERA_STORE_H
+#define CARTERA_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "record.h"
+
+#define STORE_SCHEMA_VERSION	1
+
+#define STORE_CREATE	0x01	/* create the file (and schema) if missing */
+#define STORE_READONLY	0x02
+
+struct store;
+
+int	 store_open(const char *path, int flags, struct store **out,
+	    char *err, size_t errlen);
+void	 store_close(struct store *);
+const char *store_path(const struct store *);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Rollback never fails loudly. */
+int	 store_begin(struct store *, char *err, size_t errlen);
+int	 store_commit(struct store *, char *err, size_t errlen);
+void	 store_rollback(struct store *);
+/* Changes whenever another connection commits (PRAGMA data_version). */
+int	 store_data_version(struct store *, long long *v);
+/* "ok", or the first problem PRAGMA quick_check reports. */
+int	 store_check(struct store *, char *err, size_t errlen);
+
+/*
+ * Cached prepared statement for sql, which must be a string literal (the
+ * pointer is the cache key).  Reset and unbound; owned by the store.
+ * NULL on a prepare error, with the message in err.
+ */
+sqlite3_stmt *store_stmt(struct store *, const char *sql, char *err, size_t errlen);
+/* "what: sqlite message" into err; returns -1. */
+int	 store_fail(struct store *, char *err, size_t errlen, const char *what);
+/* Bind text, or NULL when s is NULL or empty. */
+int	 store_bind_text(sqlite3_stmt *, int idx, const char *s);
+/* Column text duplicated (NULL stays NULL). -1 only on allocation failure. */
+int	 store_dup_col(sqlite3_stmt *, int col, char **out);
+sqlite3	*store_handle(struct store *);
+
+/* A result row handed to a callback; valid only during the call. */
+enum store_type { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT };
+struct store_row {
+	int			 ncols;
+	const char *const	*names;
+	const char *const	*values;	/* NULL for SQL NULL */
+	const enum store_type	*types;
+};
+/* Return non-zero to stop the iteration. */
+typedef int (*store_row_fn)(const struct store_row *, void *arg);
+/* Run a prepared statement (already bound) and hand each row to fn. */
+int	 store_rows(struct store *, sqlite3_stmt *, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+
+/* Random URL-safe token of 32 characters (192 bits from getrandom). */
+int	 store_token(char *out, size_t len);
+
+/* Owners (salespeople). */
+struct owner {
+	long long	 id;
+	char		*email;
+	char		*name;
+	char		*tz;
+	char		*digest_at;	/* "HH:MM" local */
+	char		*lang;		/* "es" | "en" */
+	char		*feed_token;
+	char		*team;		/* NULL = none */
+	int		 active;
+	char		*last_digest_day;	/* "YYYY-MM-DD" or NULL */
+};
+void	 store_owner_clear(struct owner *);
+/* in->feed_token is ignored: a new random token is made. */
+int	 store_owner_add(struct store *, const struct owner *in, long long *id,
+	    char *err, size_t errlen);
+/* Fields left NULL (and active < 0) are unchanged. */
+int	 store_owner_update(struct store *, const char *email, const struct owner *in,
+	    char *err, size_t errlen);
+/* 0 found, 1 not found, -1 error.  *out is filled and owned by the caller. */
+int	 store_owner_get(struct store *, const char *email, struct owner *out,
+	    char *err, size_t errlen);
+int	 store_owner_get_id(struct store *, long long id, struct owner *out,
+	    char *err, size_t errlen);
+/* All owners (active_only: only active), ordered by id.  Caller frees
+ * each with store_owner_clear and the array with free. */
+int	 store_owner_load(struct store *, int active_only, struct owner **out,
+	    size_t *n, char *err, size_t errlen);
+int	 store_owner_list(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+int	 store_owner_rotate_token(struct store *, const char *email, char **token,
+	    char *err, size_t errlen);
+int	 store_owner_set_digest_day(struct store *, long long id, const char *day,
+	    char *err, size_t errlen);
+
+/* Teams: a named group of owners (or all of them) with its own feed token. */
+int	 store_team_add(struct store *, const char *name, int all_owners,
+	    char *err, size_t errlen);
+int	 store_team_list(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+int	 store_team_rotate_token(struct store *, const char *name, char **token,
+	    char *err, size_t errlen);
+
+/* Clients. */
+struct client_filter {
+	const char	*status;
+	const char	*segment;
+	const char	*owner;		/* email */
+	const char	*city;
+	const char	*search;	/* substring of the name */
+	long		 limit;		/* 0 = all */
+};
+/*
+ * Insert (id == 0) or update client id with the fields given in r (NULL =
+ * not given, "" = clear).  Values must already be normalised by
+ * record_normalize().  Owner and segment are resolved by name; the email,
+ * phone, contact and role fields go to the primary contact.
+ */
+int	 store_client_put(struct store *, long long id, const struct record *r,
+	    long long *out_id, char *err, size_t errlen);
+/* Find the client r describes: tax id, else email, else exact name.
+ * 0 found (*id), 1 none, -1 error (ambiguous match named in err). */
+int	 store_client_match(struct store *, const struct record *r, long long *id,
+	    char *err, size_t errlen);
+/* "42" or an unambiguous name -> id.  Ambiguity lists the candidates. */
+int	 store_client_resolve(struct store *, const char *ref, long long *id,
+	    char *err, size_t errlen);
+/* Owner id of a client: 0 found, 1 the client has none, -1 error. */
+int	 store_client_owner(struct store *, long long client, long long *owner,
+	    char *err, size_t errlen);
+int	 store_client_delete(struct store *, long long id, int force,
+	    char *err, size_t errlen);
+int	 store_client_list(struct store *, const struct client_filter *,
+	    store_row_fn, void *arg, char *err, size_t errlen);
+/* One row with every field of the client (the record names as columns). */
+int	 store_client_show(struct store *, long long id, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+/* Every client as records in canonical column order, for export. */
+int	 store_client_export(struct store *, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+/* The unsubscribe token of a client, made on first use. Caller frees. */
+int	 store_client_unsub_token(struct store *, long long id, char **token,
+	    char *err, size_t errlen);
+/* Mark do-not-email for the client holding token. 0 done, 1 unknown token. */
+int	 store_client_unsubscribe(struct store *, const char *token,
+	    char *err, size_t errlen);
+
+/* Contacts. */
+int	 store_contact_add(struct store *, long long client, const char *name,
+	    const char *role, const char *email, const char *phone, int primary,
+	    long long *id, char *err, size_t errlen);
+int	 store_contact_list(struct store *, long long client, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+
+/* Interactions (touches). */
+int	 store_interaction_add(struct store *, long long client, const char *kind,
+	    time_t at, const char *outcome, const char *note, long long by_owner,
+	    long long *id, char *err, size_t errlen);
+int	 store_interaction_list(struct store *, long long client, long limit,
+	    store_row_fn, void *arg, char *err, size_t errlen);
+
+/* Activities (scheduled calls and visits). */
+struct activity_filter {
+	const char	*owner;		/* email, NULL = all */
+	long long	 client;	/* 0 = all */
+	time_t		 from, to;	/* start_at in [from, to); 0 = open */
+	const char	*status;
+};
+int	 store_activity_add(struct store *, long long client, long long owner,
+	    const char *kind, time_t start, const char *tz, int duration_min,
+	    const char *location, const char *note, long long *id,
+	    char *err, size_t errlen);
+/* status: planned|done|cancelled; bumps SEQUENCE and LAST-MODIFIED. */
+int	 store_activity_set_status(struct store *, long long id, const char *status,
+	    char *err, size_t errlen);
+/* New start (and zone if tz != NULL); bumps SEQUENCE and LAST-MODIFIED. */
+int	 store_activity_move(struct store *, long long id, time_t start, const char *tz,
+	    char *err, size_t errlen);
+int	 store_activity_list(struct store *, const struct activity_filter *,
+	    store_row_fn, void *arg, char *err, size_t errlen);
+/* Time zone of the activity's owner (for --at parsing). Caller frees. */
+int	 store_activity_tz(struct store *, long long id, char **tz, char *err, size_t errlen);
+
+/* Invoices / purchases. */
+int	 store_invoice_add(struct store *, long long client, long long cents,
+	    const char *currency, const char *issued, const char *due,
+	    const char *number, long long *id, char *err, size_t errlen);
+int	 store_invoice_paid(struct store *, long long id, const char *day,
+	    char *err, size_t errlen);
+int	 store_invoice_list(struct store *, long long client, int unpaid_only,
+	    store_row_fn, void *arg, char *err, size_t errlen);
+
+/* NPS responses and costs. */
+int	 store_nps_add(struct store *, long long client, int score, const char *day,
+	    char *err, size_t errlen);
+int	 store_cost_add(struct store *, const char *month, const char *kind,
+	    long long cents, long long client, const char *note,
+	    char *err, size_t errlen);
+
+/* Segments. */
+int	 store_segment_set(struct store *, const char *name, int cadence_days,
+	    char *err, size_t errlen);
+int	 store_segment_list(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+
+/* Client owner time zone for parsing local times given for a client
+ * (falls back to fallback_tz).  Caller frees. */
+int	 store_client_tz(struct store *, long long client, const char *fallback_tz,
+	    char **tz, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * test_store.c - the store: schema and migration, triggers that keep the
+ * derived client columns, matching and resolving clients, tokens, and
+ * activity change tracking.
+ */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "clock.h"
+#include "record.h"
+#include "store.h"
+
+static char err[1024];
+
+static long long
+scalar(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static double
+scalar_real(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	double v = -999;
+
+	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static long long
+add_client(struct store *st, const char *name, const char *tax, const char *email)
+{
+	struct record r = { 0 };
+	long long id = 0;
+
+	r.v[RF_NAME] = name;
+	r.v[RF_TAX_ID] = tax;
+	r.v[RF_EMAIL] = email;
+	r.v[RF_OWNER] = "ana@example.com";
+	if (store_client_put(st, 0, &r, &id, err, sizeof(err)) == -1)
+		fprintf(stderr, "add_client: %s\n", err);
+	return id;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/test_store.XXXXXX", path[256];
+	struct store *st = NULL, *st2 = NULL;
+	struct owner o = { 0 }, got = { 0 };
+	struct record r = { 0 };
+	long long id, c1, c2, c3, inv, act, v1, v2;
+	char *tok = NULL, *old = NULL;
+
+	clock_set(1700000000, 0);	/* 2023-11-14T22:13:20Z */
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	snprintf(path, sizeof(path), "%s/c.db", dir);
+
+	/* A missing database is not created unless asked. */
+	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "cartera init") != NULL);
+	CHECK(store_open(path, STORE_CREATE, &st, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CHECK_INT(scalar(st, "PRAGMA foreign_keys"), 1);
+	CHECK(scalar(st, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'") == 1);
+
+	/* Owners and tokens. */
+	o.email = "ana@example.com";
+	o.name = "Ana López";
+	o.tz = "Europe/Madrid";
+	o.active = 1;
+	CHECK(store_owner_add(st, &o, &id, err, sizeof(err)) == 0);
+	CHECK(store_owner_add(st, &o, &id, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "already exists") != NULL);
+	CHECK(store_owner_get(st, "ANA@example.com", &got, err, sizeof(err)) == 0);
+	CHECK_STR(got.name, "Ana López");
+	CHECK_STR(got.digest_at, "08:00");
+	CHECK(got.feed_token != NULL && strlen(got.feed_token) == 32);
+	old = got.feed_token ? strdup(got.feed_token) : NULL;
+	store_owner_clear(&got);
+	CHECK(store_owner_rotate_token(st, "ana@example.com", &tok, err, sizeof(err)) == 0);
+	CHECK(tok != NULL && old != NULL && strcmp(tok, old) != 0);
+	CHECK(store_owner_get(st, "nobody@example.com", &got, err, sizeof(err)) == 1);
+	free(tok);
+	free(old);
+
+	/* Clients: insert, primary contact, status log, matching. */
+	c1 = add_client(st, "Talleres Pérez", "B12345678", "compras@talleres.es");
+	c2 = add_client(st, "Panadería Núñez", NULL, "pan@nunez.es");
+	c3 = add_client(st, "Panadería Núñez", NULL, NULL);
+	CHECK(c1 > 0 && c2 > 0 && c3 > 0);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM contacts WHERE is_primary = 1"), 2);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM client_status_log"), 3);
+	r.v[RF_TAX_ID] = "B12345678";
+	r.v[RF_NAME] = "another name";
+	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 0 && id == c1);
+	memset(&r, 0, sizeof(r));
+	r.v[RF_EMAIL] = "PAN@nunez.es";
+	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 0 && id == c2);
+	memset(&r, 0, sizeof(r));
+	r.v[RF_NAME] = "Panadería Núñez";
+	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "matches clients") != NULL);
+	r.v[RF_NAME] = "Nobody";
+	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 1);
+
+	/* Resolving a reference: id, exact name, unique substring, ambiguity. */
+	CHECK(store_client_resolve(st, "talleres pérez", &id, err, sizeof(err)) == 0 && id == c1);
+	CHECK(store_client_resolve(st, "Talleres", &id, err, sizeof(err)) == 0 && id == c1);
+	CHECK(store_client_resolve(st, "Panadería", &id, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ambiguous") != NULL);
+	CHECK(store_client_resolve(st, "2", &id, err, sizeof(err)) == 0 && id == c2);
+	CHECK(store_client_resolve(st, "zzz", &id, err, sizeof(err)) == -1);
+
+	/* Update: only given fields change; status change is logged. */
+	memset(&r, 0, sizeof(r));
+	r.v[RF_STATUS] = "lost";
+	r.v[RF_CITY] = "Madrid";
+	CHECK(store_client_put(st, c1, &r, NULL, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM client_status_log WHERE new_status = 'lost'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE id = 1 AND tax_id = 'B12345678'"), 1);
+	r.v[RF_CITY] = "";	/* "" clears */
+	r.v[RF_STATUS] = NULL;
+	CHECK(store_client_put(st, c1, &r, NULL, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE id = 1 AND city IS NULL"), 1);
+	CHECK(store_client_put(st, 999, &r, NULL, err, sizeof(err)) == -1);
+	memset(&r, 0, sizeof(r));
+	r.v[RF_NAME] = "X";
+	r.v[RF_OWNER] = "ghost@example.com";
+	CHECK(store_client_put(st, 0, &r, NULL, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "unknown owner") != NULL);
+
+	/* Last touch follows the newest interaction, whatever the insert order. */
+	CHECK(store_interaction_add(st, c2, "call", 2000, "waiting", NULL, 0, &v1, err, sizeof(err)) == 0);
+	CHECK(store_interaction_add(st, c2, "note", 1000, "done", NULL, 0, &v2, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 2000);
+	CHECK_INT(scalar(st, "SELECT last_outcome = 'waiting' FROM clients WHERE id = 2"), 1);
+	sqlite3_exec(store_handle(st), "DELETE FROM interactions WHERE at = 2000", NULL, NULL, NULL);
+	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 1000);
+	sqlite3_exec(store_handle(st), "DELETE FROM interactions", NULL, NULL, NULL);
+	CHECK_INT(scalar(st, "SELECT last_touch_at IS NULL FROM clients WHERE id = 2"), 1);
+
+	/* Purchase rhythm: distinct days, median gap. Gaps 10, 30, 5 -> 10. */
+	CHECK(store_invoice_add(st, c2, 1000, NULL, "2024-01-01", "2024-02-01", NULL, &inv, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT purchases FROM clients WHERE id = 2"), 1);
+	CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == -1);
+	store_invoice_add(st, c2, 1000, NULL, "2024-01-11", "2024-02-01", NULL, NULL, err, sizeof(err));
+	store_invoice_add(st, c2, 1000, NULL, "2024-01-11", "2024-02-01", NULL, NULL, err, sizeof(err));
+	store_invoice_add(st, c2, 1000, NULL, "2024-02-10", "2024-03-01", NULL, NULL, err, sizeof(err));
+	store_invoice_add(st, c2, 1000, NULL, "2024-02-15", "2024-03-01", NULL, NULL, err, sizeof(err));
+	CHECK_INT(scalar(st, "SELECT purchases FROM clients WHERE id = 2"), 4);
+	CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == 10.0);
+	/* Even count: gaps 10, 30 -> 20. */
+	sqlite3_exec(store_handle(st), "DELETE FROM invoices WHERE issued = '2024-02-15'", NULL, NULL, NULL);
+	CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == 20.0);
+	CHECK(store_invoice_paid(st, inv, "2024-01-20", err, sizeof(err)) == 0);
+	CHECK(store_invoice_paid(st, 12345, "2024-01-20", err, sizeof(err)) == -1);
+
+	/* Activities: UID stable, SEQUENCE and LAST-MODIFIED move on change. */
+	CHECK(store_activity_add(st, c2, 1, "visit", 1700100000, "Europe/Madrid", 45, "Calle Mayor 1",
+	    NULL, &act, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT sequence FROM activities"), 0);
+	CHECK(store_activity_move(st, act, 1700200000, NULL, err, sizeof(err)) == 0);
+	CHECK(store_activity_set_status(st, act, "cancelled", err, sizeof(err)) == 0);
+	CHECK(store_activity_set_status(st, act, "cancelled", err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT sequence FROM activities"), 2);
+	CHECK(scalar(st, "SELECT last_modified FROM activities") >= 1700000002);
+	CHECK(store_activity_set_status(st, 777, "done", err, sizeof(err)) == -1);
+
+	/* Unsubscribe tokens. */
+	CHECK(store_client_unsub_token(st, c2, &tok, err, sizeof(err)) == 0);
+	old = tok;
+	CHECK(store_client_unsub_token(st, c2, &tok, err, sizeof(err)) == 0);
+	CHECK(tok != NULL && old != NULL && strcmp(tok, old) == 0);
+	CHECK(store_client_unsubscribe(st, tok, err, sizeof(err)) == 0);
+	CHECK(store_client_unsubscribe(st, "nope", err, sizeof(err)) == 1);
+	CHECK_INT(scalar(st, "SELECT do_not_email FROM clients WHERE id = 2"), 1);
+	free(tok);
+	free(old);
+
+	/* A second connection sees commits: data_version moves. */
+	CHECK(store_open(path, 0, &st2, err, sizeof(err)) == 0);
+	CHECK(store_data_version(st2, &v1) == 0);
+	CHECK(store_begin(st, err, sizeof(err)) == 0);
+	add_client(st, "Nuevo", NULL, NULL);
+	CHECK(store_commit(st, err, sizeof(err)) == 0);
+	CHECK(store_data_version(st2, &v2) == 0);
+	CHECK(v1 != v2);
+	/* A rolled-back write leaves nothing. */
+	CHECK(store_begin(st, err, sizeof(err)) == 0);
+	add_client(st, "Fantasma", NULL, NULL);
+	store_rollback(st);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Fantasma'"), 0);
+	CHECK(store_check(st, err, sizeof(err)) == 0);
+	store_close(st2);
+
+	/* Deleting a client with history needs force. */
+	CHECK(store_client_delete(st, c2, 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "--force") != NULL);
+	CHECK(store_client_delete(st, c2, 1, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM invoices"), 0);
+
+	/* A database from a newer Cartera is refused, not damaged. */
+	sqlite3_exec(store_handle(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
+	store_close(st);
+	st = NULL;
+	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "newer") != NULL);
+	store_close(st);
+
+	/* Garbage is reported as such. */
+	snprintf(path, sizeof(path), "%s/garbage.db", dir);
+	FILE *fp = fopen(path, "w");
+	if (fp != NULL) {
+		fputs("this is not a database, just some text that is long enough to matter..."
+		    "................................................................", fp);
+		fclose(fp);
+	}
+	st = NULL;
+	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "not a database") != NULL);
+
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return check_done("test_store");
+}
