@@ -1,3 +1,12 @@
+/*
+ * cartera.c - main of the command-line tool; everything is in cli.c.
+ */
 #include "build.h"
-#include <stdio.h>
-int main(void) { puts(PACKAGE_STRING); return 0; }
+
+#include "cli.h"
+
+int
+main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}

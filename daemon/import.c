@@ -1,0 +1,346 @@
+/*
+ * import.c - clients from CSV into the store in one transaction, and back
+ * out to CSV.  Column names and value rules come from record.c; reading
+ * the file from csv.c.  Nothing is written unless every row is good.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "import.h"
+#include "output.h"
+#include "record.h"
+
+struct importer {
+	struct store		*st;
+	const struct import_opts *opts;
+	struct import_result	*res;
+	int			 header_done;
+	int			*col_field;	/* field of each column, -1 = ignored */
+	size_t			 ncols;
+	char			*vals[RF_COUNT];	/* normalised values of the row */
+	size_t			 vcap[RF_COUNT];
+	char			**owners;	/* known owner emails */
+	size_t			 nowners;
+	char			 fatal[1024];	/* stops the import at once */
+};
+
+static void
+add_error(struct importer *im, size_t line, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+add_error(struct importer *im, size_t line, const char *col, const char *fmt, ...)
+{
+	struct import_result *res = im->res;
+	char msg[768], *e;
+	char **ne;
+	va_list ap;
+
+	if (res->nerrors >= im->opts->max_errors) {
+		res->more_errors++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((ne = reallocarray(res->errors, res->nerrors + 1, sizeof(char *))) == NULL)
+		return;
+	res->errors = ne;
+	if (asprintf(&e, "%s:%zu: %s%s%s", im->opts->path, line, col ? col : "",
+	    col ? ": " : "", msg) == -1)
+		return;
+	res->errors[res->nerrors++] = e;
+}
+
+static int
+header(struct importer *im, const struct csv_row *row)
+{
+	int seen[RF_COUNT] = { 0 };
+	int f;
+
+	if ((im->col_field = calloc(row->nfields, sizeof(int))) == NULL) {
+		snprintf(im->fatal, sizeof(im->fatal), "out of memory");
+		return -1;
+	}
+	im->ncols = row->nfields;
+	for (size_t i = 0; i < row->nfields; i++) {
+		const char *h = row->fields[i];
+
+		im->col_field[i] = -1;
+		if (*h == '\0')
+			continue;	/* an unnamed column must stay empty */
+		if ((f = record_lookup(h)) == -1) {
+			add_error(im, row->line, h, "unknown column (known: name, kind, "
+			    "status, segment, sector, email, phone, contact, role, address, "
+			    "city, postal_code, country, tax_id, owner, notes, cadence, "
+			    "next_contact, do_not_email, or their Spanish names)");
+			continue;
+		}
+		if (seen[f]++) {
+			add_error(im, row->line, h, "column given twice (as \"%s\")",
+			    record_name((enum record_field)f));
+			continue;
+		}
+		im->col_field[i] = f;
+	}
+	if (!seen[RF_NAME])
+		add_error(im, row->line, NULL, "no \"name\" (or \"nombre\") column");
+	return im->res->nerrors > 0 ? -1 : 0;
+}
+
+static int
+owner_known(struct importer *im, const char *email)
+{
+	for (size_t i = 0; i < im->nowners; i++)
+		if (strcasecmp(im->owners[i], email) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+data_row(struct importer *im, const struct csv_row *row)
+{
+	struct record r;
+	char e[512];
+	long long id;
+	int bad = 0, rc;
+
+	memset(&r, 0, sizeof(r));
+	im->res->rows++;
+	for (size_t i = 0; i < row->nfields; i++) {
+		int f = i < im->ncols ? im->col_field[i] : -1;
+		const char *v = row->fields[i];
+		size_t need;
+
+		if (f == -1) {
+			if (row->lens[i] > 0 && (i >= im->ncols || *v != '\0')) {
+				add_error(im, row->line, NULL, "field %zu has a value but "
+				    "its column has no name%s", i + 1,
+				    i >= im->ncols ? " (more fields than the header)" : "");
+				bad = 1;
+			}
+			continue;
+		}
+		if (strlen(v) != row->lens[i]) {
+			add_error(im, row->line, record_name((enum record_field)f),
+			    "contains a NUL byte");
+			bad = 1;
+			continue;
+		}
+		if (*v == '\0')
+			continue;	/* empty cell: keep what the client has */
+		need = row->lens[i] + 64;
+		if (need > im->vcap[f]) {
+			char *nv = realloc(im->vals[f], need);
+			if (nv == NULL) {
+				snprintf(im->fatal, sizeof(im->fatal), "out of memory");
+				return -1;
+			}
+			im->vals[f] = nv;
+			im->vcap[f] = need;
+		}
+		if (record_normalize((enum record_field)f, v, im->vals[f], im->vcap[f], e,
+		    sizeof(e)) == -1) {
+			add_error(im, row->line, record_name((enum record_field)f), "%s", e);
+			bad = 1;
+			continue;
+		}
+		r.v[f] = *im->vals[f] != '\0' ? im->vals[f] : NULL;
+	}
+	if (r.v[RF_NAME] == NULL && !bad) {
+		add_error(im, row->line, "name", "is empty");
+		bad = 1;
+	}
+	if (r.v[RF_OWNER] != NULL && !owner_known(im, r.v[RF_OWNER])) {
+		add_error(im, row->line, "owner", "unknown owner %s (add it with \"cartera "
+		    "owner add\")", r.v[RF_OWNER]);
+		bad = 1;
+	}
+	if (bad || im->res->nerrors > 0)
+		return 0;	/* keep validating; nothing will be written */
+	rc = store_client_match(im->st, &r, &id, e, sizeof(e));
+	if (rc == -1) {
+		add_error(im, row->line, NULL, "%s", e);
+		return 0;
+	}
+	if (rc == 1 && r.v[RF_OWNER] == NULL && im->nowners == 1)
+		r.v[RF_OWNER] = im->owners[0];
+	if (store_client_put(im->st, rc == 0 ? id : 0, &r, NULL, e, sizeof(e)) == -1) {
+		add_error(im, row->line, NULL, "%s", e);
+		return 0;
+	}
+	if (rc == 0)
+		im->res->updated++;
+	else
+		im->res->inserted++;
+	return 0;
+}
+
+static int
+on_row(const struct csv_row *row, void *arg)
+{
+	struct importer *im = arg;
+
+	if (!im->header_done) {
+		im->header_done = 1;
+		return header(im, row) == -1 ? 1 : 0;
+	}
+	return data_row(im, row) == -1 ? 1 : 0;
+}
+
+static void
+progress(size_t done, size_t total, void *arg)
+{
+	const char *path = arg;
+
+	fprintf(stderr, "\rimporting %s: %3d%%", path,
+	    total ? (int)(done * 100 / total) : 100);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static int
+load_owners(struct importer *im, char *err, size_t errlen)
+{
+	struct owner *v;
+	size_t n;
+
+	if (store_owner_load(im->st, 1, &v, &n, err, errlen) == -1)
+		return -1;
+	if ((im->owners = calloc(n + 1, sizeof(char *))) == NULL) {
+		for (size_t i = 0; i < n; i++)
+			store_owner_clear(&v[i]);
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		im->owners[i] = v[i].email;
+		v[i].email = NULL;
+		store_owner_clear(&v[i]);
+	}
+	im->nowners = n;
+	free(v);
+	return 0;
+}
+
+int
+import_csv(struct store *st, const struct import_opts *opts, struct import_result *res,
+    char *err, size_t errlen)
+{
+	struct importer im = { 0 };
+	struct csv_opts co = { 0 };
+	int rc, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	im.st = st;
+	im.opts = opts;
+	im.res = res;
+	co.delimiter = opts->delimiter;
+	co.encoding = opts->encoding == IMPORT_ENC_CP1252 ? CSV_ENC_CP1252 :
+	    opts->encoding == IMPORT_ENC_UTF8 ? CSV_ENC_UTF8 : CSV_ENC_AUTO;
+	if (opts->progress) {
+		co.progress = progress;
+		co.arg = (void *)(uintptr_t)opts->path;
+	}
+	if (store_begin(st, err, errlen) == -1)
+		return -1;
+	if (load_owners(&im, err, errlen) == -1)
+		goto out;
+	rc = csv_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen);
+	if (rc == -1)
+		goto out;
+	if (im.fatal[0] != '\0') {
+		snprintf(err, errlen, "%s: %s", opts->path, im.fatal);
+		goto out;
+	}
+	if (!im.header_done) {
+		snprintf(err, errlen, "%s: no header row", opts->path);
+		goto out;
+	}
+	if (res->nerrors > 0 || res->more_errors > 0)
+		goto out;
+	if (opts->dry_run) {
+		store_rollback(st);
+		ret = 0;
+		goto done;
+	}
+	if (store_commit(st, err, errlen) == -1)
+		goto done;
+	ret = 0;
+	goto done;
+out:
+	store_rollback(st);
+done:
+	free(im.col_field);
+	for (int f = 0; f < RF_COUNT; f++)
+		free(im.vals[f]);
+	for (size_t i = 0; i < im.nowners; i++)
+		free(im.owners[i]);
+	free(im.owners);
+	return ret;
+}
+
+void
+import_result_free(struct import_result *res)
+{
+	for (size_t i = 0; i < res->nerrors; i++)
+		free(res->errors[i]);
+	free(res->errors);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+export_csv(struct store *st, const char *path, char *err, size_t errlen)
+{
+	struct out *o;
+	char *tmp = NULL;
+	FILE *fp = stdout;
+	int rc;
+
+	if (path != NULL) {
+		if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if ((fp = fopen(tmp, "wx")) == NULL) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			free(tmp);
+			return -1;
+		}
+	}
+	if ((o = out_new(OUT_CSV, fp)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	} else
+		rc = store_client_export(st, out_row, o, err, errlen);
+	out_free(o);
+	if (fflush(fp) == EOF || ferror(fp) || (path != NULL && fsync(fileno(fp)) == -1)) {
+		if (rc == 0)
+			snprintf(err, errlen, "%s: %s", path ? path : "stdout", strerror(errno));
+		rc = -1;
+	}
+	if (path != NULL) {
+		if (fclose(fp) == EOF && rc == 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+		if (rc == 0 && rename(tmp, path) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+		if (rc == -1)
+			unlink(tmp);
+		free(tmp);
+	}
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * import.h - CSV import and export of clients.
+ *
+ * Import is all or nothing: the whole file is one transaction; any bad
+ * row aborts it with every problem listed as "FILE:LINE: column: what is
+ * wrong" and the database unchanged.  Export writes what import reads
+ * back to the same data.
+ */
+#ifndef CARTERA_IMPORT_H
+#define CARTERA_IMPORT_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+enum import_encoding {
+	IMPORT_ENC_AUTO,
+	IMPORT_ENC_UTF8,
+	IMPORT_ENC_CP1252
+};
+
+struct import_opts {
+	const char		*path;
+	int			 dry_run;	/* validate, report, write nothing */
+	char			 delimiter;	/* 0 = detect */
+	enum import_encoding	 encoding;
+	int			 progress;	/* progress line on stderr */
+	size_t			 max_errors;	/* errors listed before "N more" */
+};
+
+struct import_result {
+	size_t	 rows;
+	size_t	 inserted;
+	size_t	 updated;
+	char	**errors;	/* owned, "FILE:LINE: column: ..." */
+	size_t	 nerrors;
+	size_t	 more_errors;	/* errors past max_errors, not listed */
+};
+
+/* 0 imported (or validated), -1 nothing written: see res->errors, or err
+ * for a problem with the file as a whole. */
+int	 import_csv(struct store *, const struct import_opts *, struct import_result *res,
+	    char *err, size_t errlen);
+void	 import_result_free(struct import_result *);
+
+/* Every client as CSV to path (written to a temporary file and renamed
+ * into place), or to stdout when path is NULL. */
+int	 export_csv(struct store *, const char *path, char *err, size_t errlen);
+
+#endif

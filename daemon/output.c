@@ -1,0 +1,320 @@
+/*
+ * output.c - table, vertical, JSON and CSV renderings of store rows.
+ * Pure formatting: never touches the store.  JSON is built with json-c,
+ * never escaped by hand.
+ */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "output.h"
+
+#define CELL_MAX	48	/* widest table cell before it is cut with "…" */
+
+struct out {
+	enum out_mode	 mode;
+	FILE		*fp;
+	size_t		 nrows;
+	/* table: every cell kept until flush */
+	int		 ncols;
+	char		**names;
+	char		**cells;	/* nrows * ncols */
+	size_t		 cap;
+	json_object	*array;
+	int		 header_done;
+};
+
+struct out *
+out_new(enum out_mode mode, FILE *fp)
+{
+	struct out *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->mode = mode;
+	o->fp = fp;
+	if (mode == OUT_JSON && (o->array = json_object_new_array()) == NULL) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+size_t
+out_width(const char *s)
+{
+	size_t w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static int
+is_instant(const struct store_row *r, int i)
+{
+	const char *n = r->names[i];
+	size_t len = strlen(n);
+
+	return r->types[i] == STORE_INT &&
+	    (strcmp(n, "at") == 0 || (len > 3 && strcmp(n + len - 3, "_at") == 0));
+}
+
+/* The text of cell i as shown in mode; buf holds formatted values. */
+static const char *
+cell_text(const struct store_row *r, int i, enum out_mode mode, char *buf, size_t len)
+{
+	const char *v = r->values[i];
+
+	if (v == NULL)
+		return "";
+	if (is_instant(r, i)) {
+		time_t t = (time_t)strtoll(v, NULL, 10);
+		if (mode == OUT_TABLE || mode == OUT_VERTICAL) {
+			struct tm tm;
+			localtime_r(&t, &tm);
+			strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+		} else
+			clock_format_utc(t, buf, len);
+		return buf;
+	}
+	if ((mode == OUT_TABLE || mode == OUT_VERTICAL) && r->types[i] == STORE_INT &&
+	    strcmp(r->names[i], "amount_cents") == 0) {
+		long long c = strtoll(v, NULL, 10);
+		snprintf(buf, len, "%s%lld.%02lld", c < 0 ? "-" : "",
+		    llabs(c) / 100, llabs(c) % 100);
+		return buf;
+	}
+	if (r->types[i] == STORE_REAL && (mode == OUT_TABLE || mode == OUT_VERTICAL)) {
+		snprintf(buf, len, "%.1f", strtod(v, NULL));
+		return buf;
+	}
+	return v;
+}
+
+json_object *
+out_row_json(const struct store_row *r)
+{
+	json_object *obj = json_object_new_object(), *val;
+	char buf[64];
+
+	if (obj == NULL)
+		return NULL;
+	for (int i = 0; i < r->ncols; i++) {
+		const char *v = r->values[i];
+
+		if (v == NULL)
+			val = NULL;
+		else if (is_instant(r, i))
+			val = json_object_new_string(cell_text(r, i, OUT_JSON, buf, sizeof(buf)));
+		else if (r->types[i] == STORE_INT)
+			val = json_object_new_int64(strtoll(v, NULL, 10));
+		else if (r->types[i] == STORE_REAL)
+			val = json_object_new_double(strtod(v, NULL));
+		else
+			val = json_object_new_string(v);
+		if (v != NULL && val == NULL) {
+			json_object_put(obj);
+			return NULL;
+		}
+		json_object_object_add(obj, r->names[i], val);
+	}
+	return obj;
+}
+
+static void
+csv_field(FILE *fp, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL && *s != ' ' && *s != '\0') {
+		fputs(s, fp);
+		return;
+	}
+	if (*s == '\0')
+		return;
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+/* One line for a table cell: line breaks and tabs shown as spaces, cut long. */
+static char *
+table_cell(const char *s)
+{
+	size_t n = strlen(s), w = 0, i;
+	char *c = malloc(n + 4);
+
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if ((ch & 0xC0) != 0x80 && ++w > CELL_MAX) {
+			memcpy(c + i, "\xe2\x80\xa6", 3);	/* … */
+			i += 3;
+			break;
+		}
+		c[i] = ch < ' ' ? ' ' : (char)ch;
+	}
+	c[i] = '\0';
+	return c;
+}
+
+int
+out_row(const struct store_row *r, void *arg)
+{
+	struct out *o = arg;
+	char buf[64];
+	json_object *obj;
+
+	switch (o->mode) {
+	case OUT_JSON:
+		if ((obj = out_row_json(r)) == NULL ||
+		    json_object_array_add(o->array, obj) != 0)
+			return 1;
+		break;
+	case OUT_CSV:
+		if (!o->header_done) {
+			for (int i = 0; i < r->ncols; i++) {
+				if (i) fputc(',', o->fp);
+				csv_field(o->fp, r->names[i]);
+			}
+			fputs("\r\n", o->fp);
+			o->header_done = 1;
+		}
+		for (int i = 0; i < r->ncols; i++) {
+			if (i) fputc(',', o->fp);
+			csv_field(o->fp, cell_text(r, i, OUT_CSV, buf, sizeof(buf)));
+		}
+		fputs("\r\n", o->fp);
+		break;
+	case OUT_VERTICAL: {
+		size_t w = 0;
+		if (o->nrows > 0)
+			fputc('\n', o->fp);
+		for (int i = 0; i < r->ncols; i++)
+			if (strlen(r->names[i]) > w)
+				w = strlen(r->names[i]);
+		for (int i = 0; i < r->ncols; i++) {
+			if (r->values[i] == NULL)
+				continue;
+			fprintf(o->fp, "%-*s  %s\n", (int)w + 1, r->names[i],
+			    cell_text(r, i, OUT_VERTICAL, buf, sizeof(buf)));
+		}
+		break;
+	}
+	case OUT_TABLE:
+		if (o->names == NULL) {
+			o->ncols = r->ncols;
+			if ((o->names = calloc((size_t)r->ncols, sizeof(char *))) == NULL)
+				return 1;
+			for (int i = 0; i < r->ncols; i++)
+				if ((o->names[i] = strdup(r->names[i])) == NULL)
+					return 1;
+		}
+		if ((o->nrows + 1) * (size_t)o->ncols > o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : (size_t)o->ncols * 64;
+			char **nc = reallocarray(o->cells, cap, sizeof(char *));
+			if (nc == NULL)
+				return 1;
+			o->cells = nc;
+			o->cap = cap;
+		}
+		for (int i = 0; i < o->ncols; i++) {
+			char *c = table_cell(cell_text(r, i, OUT_TABLE, buf, sizeof(buf)));
+			if (c == NULL)
+				return 1;
+			o->cells[o->nrows * (size_t)o->ncols + (size_t)i] = c;
+		}
+		break;
+	}
+	o->nrows++;
+	return 0;
+}
+
+size_t
+out_count(const struct out *o)
+{
+	return o->nrows;
+}
+
+int
+out_print_json(FILE *fp, json_object *j)
+{
+	const char *s = json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (s == NULL)
+		return -1;
+	fputs(s, fp);
+	fputc('\n', fp);
+	return 0;
+}
+
+int
+out_flush(struct out *o)
+{
+	size_t *w;
+
+	if (o->mode == OUT_JSON) {
+		if (o->array != NULL && out_print_json(o->fp, o->array) == -1)
+			return -1;
+		return 0;
+	}
+	if (o->mode != OUT_TABLE || o->names == NULL)
+		return 0;
+	if ((w = calloc((size_t)o->ncols, sizeof(*w))) == NULL)
+		return -1;
+	for (int i = 0; i < o->ncols; i++) {
+		w[i] = out_width(o->names[i]);
+		for (size_t r = 0; r < o->nrows; r++) {
+			size_t cw = out_width(o->cells[r * (size_t)o->ncols + (size_t)i]);
+			if (cw > w[i])
+				w[i] = cw;
+		}
+	}
+	for (size_t r = 0; r <= o->nrows; r++) {
+		for (int i = 0; i < o->ncols; i++) {
+			const char *c = r == 0 ? o->names[i] :
+			    o->cells[(r - 1) * (size_t)o->ncols + (size_t)i];
+			fputs(c, o->fp);
+			if (i + 1 < o->ncols)
+				for (size_t k = out_width(c); k < w[i] + 2; k++)
+					fputc(' ', o->fp);
+		}
+		fputc('\n', o->fp);
+	}
+	free(w);
+	return 0;
+}
+
+json_object *
+out_take_json(struct out *o)
+{
+	json_object *a = o->array;
+
+	o->array = NULL;
+	return a;
+}
+
+void
+out_free(struct out *o)
+{
+	if (o == NULL)
+		return;
+	if (o->names != NULL)
+		for (int i = 0; i < o->ncols; i++)
+			free(o->names[i]);
+	free(o->names);
+	for (size_t i = 0; i < o->nrows * (size_t)o->ncols && o->cells != NULL; i++)
+		free(o->cells[i]);
+	free(o->cells);
+	json_object_put(o->array);
+	free(o);
+}

@@ -1,0 +1,150 @@
+#!/bin/bash
+# import.sh - CSV import and export through the real cartera binary:
+# round trip, Spanish Excel files (semicolons, cp1252, BOM, CRLF, quoted
+# newlines), matching existing clients, dry runs, and every kind of bad
+# row leaving the database byte-for-byte as it was.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+t_init import
+t_require sqlite3 sha256sum
+
+CARTERA=${top_builddir:-.}/cartera
+export CARTERA_DB=$T/c.db TZ=UTC
+: >"$T/empty.conf"
+c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+c init >/dev/null
+c owner add ana@example.com --name "Ana López" >/dev/null
+c owner add bob@example.com --name "Bob" >/dev/null
+
+# --- a plain UTF-8 file with every canonical column
+cat >"$T/plain.csv" <<'CSV'
+name,kind,status,segment,sector,email,phone,contact,role,address,city,postal_code,country,tax_id,owner,notes
+Talleres Pérez S.L.,company,active,Gran cuenta,Industria,compras@talleres.es,+34 911 222 333,José Núñez,Gerente,"Calle de Alcalá 23, 2º B",Madrid,28014,ES,B12345678,ana@example.com,"Nota con ""comillas"", comas
+y dos líneas"
+Panadería Núñez,autónomo,potencial,Pyme,Comercio,pan@nunez.es,954 000 111,Begoña Ruiz,,Calle Sierpes 1,Sevilla,41004,España,12345678Z,bob@example.com,
+"<script>alert(1)</script>",particular,activo,,,,,,,,,,,,ana@example.com,{{no template}}
+CSV
+out=$(c import "$T/plain.csv")
+t_assert_eq 0 $? "plain import succeeds"
+t_assert_match "3 rows, 3 inserted, 0 updated" "$out" "import summary"
+t_assert_eq 3 "$(c --json client list | json 'len(d)')" "3 clients"
+t_assert_eq $'Nota con "comillas", comas\ny dos líneas' "$(c --json client show 1 | json 'd["notes"]')" "quoted newline and quotes kept"
+t_assert_eq "<script>alert(1)</script>|{{no template}}" "$(c --json client show 3 | json 'd["name"]+"|"+d["notes"]')" "markup stored as text"
+t_assert_eq "freelancer|potential|ES" "$(c --json client show 2 | json 'd["kind"]+"|"+d["status"]+"|"+d["country"]')" "Spanish enum values normalised"
+
+# --- round trip: export, import into a fresh database, export again
+c export "$T/out1.csv"
+t_assert_eq 0 $? "export to a file"
+head -1 "$T/out1.csv" | tr -d '\r' >"$T/hdr"
+t_assert_eq "name,kind,status,segment,sector,email,phone,contact,role,address,city,postal_code,country,tax_id,owner,notes,cadence,next_contact,do_not_email" "$(cat "$T/hdr")" "canonical header"
+CARTERA_DB=$T/copy.db c init >/dev/null
+CARTERA_DB=$T/copy.db c owner add ana@example.com --name A >/dev/null
+CARTERA_DB=$T/copy.db c owner add bob@example.com --name B >/dev/null
+CARTERA_DB=$T/copy.db c import "$T/out1.csv" >/dev/null
+t_assert_eq 0 $? "exported file imports"
+CARTERA_DB=$T/copy.db c export >"$T/out2.csv"
+t_assert_eq "$(sha256sum <"$T/out1.csv")" "$(sha256sum <"$T/out2.csv")" "round trip gives the same bytes"
+
+# --- re-import updates instead of duplicating (tax id, email, then name)
+printf 'nombre;nif;ciudad\nTalleres Pérez (nuevo nombre);B-12345678;Getafe\n' >"$T/upd.csv"
+t_assert_match "1 rows, 0 inserted, 1 updated" "$(c import "$T/upd.csv")" "match by tax id updates"
+t_assert_eq "Talleres Pérez (nuevo nombre)|Getafe|compras@talleres.es" "$(c --json client show 1 | json 'd["name"]+"|"+d["city"]+"|"+d["email"]')" "only given fields changed"
+printf 'name,email,phone\nWhatever,PAN@nunez.es,955 999 999\n' >"$T/upd2.csv"
+t_assert_match "0 inserted, 1 updated" "$(c import "$T/upd2.csv")" "match by email updates"
+
+# --- Spanish Excel: cp1252, semicolons, CRLF, quoted newline, no BOM
+printf 'Nombre;Tel\xe9fono;Direcci\xf3n;C\xf3digo Postal;Localidad;Notas;Comercial\r\n' >"$T/excel.csv"
+printf 'Caf\xe9 Ib\xe1\xf1ez;922 111 222;"Avda. Mar\xedtima, 3";35001;Las Palmas;"primera l\xednea\r\nsegunda; con punto y coma";ana@example.com\r\n' >>"$T/excel.csv"
+printf 'Se\xf1or Mu\xf1oz;;;;;Cliente \x80 VIP;\r\n' >>"$T/excel.csv"
+t_assert_match "2 inserted" "$(c import "$T/excel.csv")" "Excel cp1252 file imports"
+t_assert_eq "Café Ibáñez|Avda. Marítima, 3|Las Palmas" "$(c --json client list --search Ibáñez | json 'd[0]["name"]')|$(c --json client show 'Café Ibáñez' | json 'd["address"]+"|"+d["city"]')" "accents decoded from cp1252"
+t_assert_eq $'primera línea\r\nsegunda; con punto y coma' "$(c --json client show 'Café Ibáñez' | json 'd["notes"]')" "CRLF inside a quoted field kept"
+t_assert_eq "Cliente € VIP" "$(c --json client show 'Señor Muñoz' | json 'd["notes"]')" "cp1252 euro sign"
+
+# --- UTF-8 with BOM, tab-separated
+printf '\xef\xbb\xbfnombre\tpa\xc3\xads\r\nCordeler\xc3\xada Ortu\xc3\xb1o\tPT\r\n' >"$T/bom.tsv"
+t_assert_match "1 inserted" "$(c import "$T/bom.tsv")" "UTF-8 with BOM and tabs"
+t_assert_eq "PT" "$(c --json client show 'Cordelería Ortuño' | json 'd["country"]')" "BOM not part of the first column name"
+
+# --- dry run writes nothing
+printf 'name\nSolo Prueba\n' >"$T/dry.csv"
+t_assert_match "1 would be inserted" "$(c import --dry-run "$T/dry.csv")" "dry run reports"
+t_assert_eq 0 "$(c --json client list --search 'Solo Prueba' | json 'len(d)')" "dry run wrote nothing"
+
+# --- bad files: every error listed with FILE:LINE: column, nothing written
+snapshot() {
+	sqlite3 "$CARTERA_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	{ sha256sum <"$CARTERA_DB"; sqlite3 "$CARTERA_DB" .dump | sha256sum; } | tr '\n' ' '
+}
+before=$(snapshot)
+bad() {	# bad NAME EXPECTED-ERE: import $T/NAME must fail naming the problem
+	c import "$T/$1" >"$T/out" 2>"$T/err"
+	t_assert_eq 1 $? "$1 refused"
+	t_assert_file_contains "$T/err" "$2" "$1 error message"
+	t_assert_file_contains "$T/err" "nothing imported, the database is unchanged|$T/$1" "$1 names the file"
+	t_assert_eq "$before" "$(snapshot)" "$1 left the database byte-for-byte unchanged"
+}
+printf 'name,colour\nA,red\n' >"$T/unknown-col.csv"
+bad unknown-col.csv "unknown-col.csv:1: colour: unknown column"
+printf 'name,status\nGood One,active\nBad One,dormant\nAlso Good,lost\n' >"$T/bad-enum.csv"
+bad bad-enum.csv "bad-enum.csv:3: status: must be active, potential, inactive or lost"
+printf 'name,email\nA,a@example.com\nB,not-an-email\nC,c@@example.com\n' >"$T/bad-email.csv"
+bad bad-email.csv "bad-email.csv:3: email: is not a valid email"
+t_assert_file_contains "$T/err" "bad-email.csv:4: email" "every bad row is listed"
+printf 'name,owner\nA,ana@example.com\nB,ghost@example.com\n' >"$T/bad-owner.csv"
+bad bad-owner.csv "bad-owner.csv:3: owner: unknown owner ghost@example.com"
+printf 'name,city\nA,Madrid\n"B"x,Sevilla\n' >"$T/bad-quote.csv"
+bad bad-quote.csv "bad-quote.csv:3: malformed quoting"
+printf 'name,city\nA,Madrid\nB\0C,Sevilla\n' >"$T/bad-nul.csv"
+bad bad-nul.csv "bad-nul.csv:3: name: contains a NUL byte"
+printf 'name,city\nA,Madrid\n"Evil\r\nBcc: x@y.z",Sevilla\n' >"$T/bad-crlf.csv"
+bad bad-crlf.csv "bad-crlf.csv:3: name: contains a line break"
+printf 'city\nMadrid\n' >"$T/no-name.csv"
+bad no-name.csv 'no "name"'
+printf 'name,name\nA,B\n' >"$T/dup-col.csv"
+bad dup-col.csv "dup-col.csv:1: name: column given twice"
+printf 'name,city\n,Madrid\n' >"$T/empty-name.csv"
+bad empty-name.csv "empty-name.csv:2: name: is empty"
+printf 'name,city\nA,Madrid,extra\n' >"$T/extra-field.csv"
+bad extra-field.csv "extra-field.csv:2: field 3 has a value"
+printf 'name,email\nSame,\nSame,\nSame,x@example.com\n' >"$T/ok-then-ambiguous.csv"
+# Two rows named Same are inserted then the third matches both: ambiguous.
+# (A name match is only used when no tax id or email matches.)
+{ printf 'name\n'; for i in $(seq 1 120); do printf 'Row %d,\n' "$i"; done; } >/dev/null
+{ printf 'name,status\n'; for i in $(seq 1 120); do printf 'Row %d,wrong\n' "$i"; done; } >"$T/many.csv"
+bad many.csv "many.csv:2: status"
+t_assert_file_contains "$T/err" "and 70 more errors" "error list is capped with a count"
+big=$(head -c 1200 /dev/zero | tr '\0' 'x')
+printf 'name\n%s\n' "$big" >"$T/long-name.csv"
+bad long-name.csv "long-name.csv:2: name: too long"
+: >"$T/empty.csv"
+c import "$T/empty.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "empty file refused"
+t_assert_file_contains "$T/err" "empty" "empty file message"
+c import "$T/nope.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "missing file refused"
+t_assert_file_contains "$T/err" "nope.csv: No such file" "missing file message"
+printf 'name\nCaf\xe9\n' >"$T/forced.csv"
+c import --encoding utf-8 "$T/forced.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "forced UTF-8 on cp1252 refused"
+t_assert_file_contains "$T/err" "forced.csv:2: not valid UTF-8" "encoding error names the line"
+t_assert_eq "$before" "$(snapshot)" "database still unchanged"
+
+# --- a 1 MB note survives import and export
+{ printf 'name,notes\nBig Note,"'; head -c 1000000 /dev/zero | tr '\0' 'n'; printf '"\n'; } >"$T/bignote.csv"
+t_assert_match "1 inserted" "$(c import "$T/bignote.csv")" "1 MB note imports"
+t_assert_eq 1000000 "$(c --json client show 'Big Note' | json 'len(d["notes"])')" "1 MB note intact"
+
+# --- 5000 rows: progress does not break output; counts right
+/usr/bin/python3 - "$T/many-ok.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("name;ciudad;nif\n")
+    for i in range(5000):
+        f.write(f"Cliente Ñ {i};Ciudad {i % 50};X{i:07d}\n")
+PY
+t_assert_match "5000 rows, 5000 inserted" "$(c import --progress "$T/many-ok.csv" 2>/dev/null)" "5000-row import"
+t_assert_match "5000 rows, 0 inserted, 5000 updated" "$(c import "$T/many-ok.csv")" "re-import matches by tax id"
+t_assert_ok "integrity after imports" c check
+t_done
