@@ -112,7 +112,7 @@ int	 config_defaults(struct config *cfg);
  * Load path over the defaults.  A missing file is an error unless
  * missing_ok.  On error returns -1 and writes "FILE:LINE: what is wrong"
  * to err.  Refuses a file holding a secret (smtp.password) or a
- * password_file that is readable by group or others.
+ * password_file that is readable by others (group-readable is fine).
  */
 int	 config_load(struct config *cfg, const char *path, int missing_ok,
 	    char *err, size_t errlen);
