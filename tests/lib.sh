@@ -1,0 +1,578 @@
+# lib.sh -- shell library for Cartera's integration tests (bash only).
+#
+# An integration test is a bash script run by `make check` (automake's exit
+# codes: 0 pass, 1 fail, 77 skip, 99 hard error).  It sources this file,
+# starts real peers on loopback (tests/smtpd.py, the daemon, ...) on random
+# ports, asserts on what a user would see, and calls t_done:
+#
+#   . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+#   t_init my_test
+#   t_start_smtpd
+#   ... send something to 127.0.0.1:$SMTP_PORT ...
+#   t_wait_mail 1
+#   t_assert_eq "Hola" "$(t_mailcheck --field subject "$(t_mail_last)")" subject
+#   t_done
+#
+# Contract: everything started through t_start_bg / t_start_smtpd is killed
+# (with its children) when the script exits, however it exits, and $T is
+# removed unless KEEP_TMP is set.  Every wait is bounded.  Do not use
+# `set -e` in tests: failed assertions return 1 and the run goes on so that
+# one report lists every failure.  A script that exits 0 without calling
+# t_done fails (exit 1): it did not run to the end.
+#
+# Functions
+#   t_init NAME                 temp dir $T, cleanup traps, counters
+#   t_require CMD...            skip (77) unless every command exists
+#   t_skip REASON               print SKIP and exit 77
+#   t_fatal MSG                 print ERROR and exit 99 (broken test setup)
+#   t_start_bg [-v VAR] [-l LOG|-] CMD...
+#                               start CMD in the background in its own
+#                               process group; PID in $T_BG_PID (and VAR),
+#                               output in $T_BG_LOG (default $T/bg.N.log)
+#   t_alive PID                 true if PID runs (zombies count as dead)
+#   t_stop PID [SIGNAL]         signal PID (TERM), wait <= 10 s, then KILL;
+#                               exit status in $T_STOP_STATUS; its leftover
+#                               children are killed too
+#   t_start_smtpd [ARGS...]     start tests/smtpd.py with ARGS; sets
+#                               SMTP_PORT SMTP_DIR SMTP_CONTROL SMTP_PID
+#                               SMTP_LOG (exported)
+#   t_smtp_control JSON         install fault-injection rules (validated)
+#   t_smtp_events [EVENT]       print log.jsonl lines (of that event)
+#   t_smtp_event_count EVENT    count log.jsonl lines of that event
+#   t_mail_count                number of messages in $SMTP_DIR
+#   t_mail_last                 path of the newest message in $SMTP_DIR
+#   t_wait_for COND [TIMEOUT]   poll `eval COND` every 0.1 s (default 10 s)
+#   t_wait_mail N [TIMEOUT]     wait until $SMTP_DIR holds >= N messages
+#   t_mailcheck ARGS...         run tests/mailcheck.py
+#   t_free_port                 print a free TCP port on 127.0.0.1
+#   t_make_cert [DIR]           self-signed cert for localhost/127.0.0.1:
+#                               $T_CERT, $T_KEY (skip if no openssl)
+#   t_assert_eq EXPECTED ACTUAL [MSG]
+#   t_assert_match ERE TEXT [MSG]
+#   t_assert_file_contains FILE ERE [MSG]
+#   t_assert_ok MSG CMD...      CMD exits 0
+#   t_assert_fails MSG CMD...   CMD exits non-zero
+#   t_pass MSG / t_fail MSG     count a check by hand
+#   t_done                      print PASS/FAIL summary, exit 0/1
+
+# shellcheck disable=SC2034 # T_BG_LOG, T_STOP_STATUS... are for the caller
+
+if [ -z "${BASH_VERSION:-}" ]; then
+	echo "tests/lib.sh needs bash" >&2
+	exit 99
+fi
+
+T_PYTHON=/usr/bin/python3
+T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T__LIB_FILE=${BASH_SOURCE[0]}
+# $srcdir is the top source directory (automake sets it; non-recursive
+# Makefile.am).  Default: the parent of this file's directory.
+if [ -n "${srcdir:-}" ] && [ -f "$srcdir/tests/smtpd.py" ]; then
+	T_SRCDIR=$(cd "$srcdir" && pwd)
+else
+	T_SRCDIR=$(cd "$T_LIB_DIR/.." && pwd)
+fi
+T_TESTS_DIR=$T_SRCDIR/tests
+
+T_NAME=$(basename "$0" .sh)
+T_N_CHECKS=0
+T_N_FAILS=0
+T__DONE=0
+T__CLEANED=0
+T__BG_N=0
+T__SMTPD_N=0
+T__PIDS=()
+T__GROUPS=()
+T__LOGS=()
+
+# ---------------------------------------------------------------- reporting
+
+# Where the test script called into this library: "file:line".
+t__where() {
+	local i
+	for ((i = 0; i < ${#BASH_LINENO[@]} - 1; i++)); do
+		if [ "${BASH_SOURCE[i + 1]}" != "$T__LIB_FILE" ]; then
+			echo "${BASH_SOURCE[i + 1]}:${BASH_LINENO[i]}"
+			return
+		fi
+	done
+	echo "?"
+}
+
+# Quote a value for a failure report (bounded, multi-line aware).
+t__show() {
+	local v=$1
+	if [ ${#v} -gt 2000 ]; then
+		v="${v:0:2000}... (${#1} chars)"
+	fi
+	case $v in
+	*$'\n'*) printf '%s\n' "<<<"; printf '%s\n' "$v" | sed 's/^/#     /'; printf '#   >>>' ;;
+	*) printf "'%s'" "$v" ;;
+	esac
+}
+
+t_pass() {
+	T_N_CHECKS=$((T_N_CHECKS + 1))
+	echo "ok $T_N_CHECKS - ${1:-check}"
+	return 0
+}
+
+# t__fail MSG [DETAIL...]: count and report a failure at the caller.
+t__fail() {
+	local msg=$1 line
+	shift
+	T_N_CHECKS=$((T_N_CHECKS + 1))
+	T_N_FAILS=$((T_N_FAILS + 1))
+	echo "not ok $T_N_CHECKS - $msg ($(t__where))"
+	for line in "$@"; do
+		echo "#   $line"
+	done
+	return 1
+}
+
+t_fail() {
+	t__fail "${1:-failed}"
+}
+
+t_skip() {
+	echo "SKIP: $T_NAME: $*"
+	exit 77
+}
+
+t_fatal() {
+	echo "ERROR: $T_NAME: $* ($(t__where))" >&2
+	exit 99
+}
+
+t_require() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			t_skip "required command not found: $c"
+	done
+}
+
+t_done() {
+	T__DONE=1
+	if [ "$T_N_FAILS" -gt 0 ]; then
+		echo "FAIL: $T_NAME: $T_N_FAILS of $T_N_CHECKS checks failed"
+		exit 1
+	elif [ "$T_N_CHECKS" -eq 0 ]; then
+		echo "FAIL: $T_NAME: no checks ran"
+		exit 1
+	fi
+	echo "PASS: $T_NAME: $T_N_CHECKS checks"
+	exit 0
+}
+
+# --------------------------------------------------------------- assertions
+
+t_assert_eq() {
+	if [ "$1" = "$2" ]; then
+		t_pass "${3:-equal}"
+	else
+		t__fail "${3:-equal}" "expected: $(t__show "$1")" \
+			"actual:   $(t__show "$2")"
+	fi
+}
+
+t_assert_match() {
+	if [[ $2 =~ $1 ]]; then
+		t_pass "${3:-matches /$1/}"
+	else
+		t__fail "${3:-matches /$1/}" "regex: $(t__show "$1")" \
+			"text:  $(t__show "$2")"
+	fi
+}
+
+t_assert_file_contains() {
+	local file=$1 re=$2 msg=${3:-"$1 contains /$2/"}
+	if [ ! -f "$file" ]; then
+		t__fail "$msg" "no such file: $file"
+	elif grep -Eq -e "$re" "$file"; then
+		t_pass "$msg"
+	else
+		t__fail "$msg" "regex: $(t__show "$re")" \
+			"file $file: $(t__show "$(head -c 2000 "$file")")"
+	fi
+}
+
+t_assert_ok() {
+	local msg=$1 rc
+	shift
+	"$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		t_pass "$msg"
+	else
+		t__fail "$msg" "command exited $rc: $*"
+	fi
+}
+
+t_assert_fails() {
+	local msg=$1
+	shift
+	if "$@"; then
+		t__fail "$msg" "command succeeded: $*"
+	else
+		t_pass "$msg"
+	fi
+}
+
+# ------------------------------------------------------------------ waiting
+
+# Seconds (integer or one decimal, "2", "0.5", "2.5") to tenths.
+t__tenths() {
+	if [[ $1 =~ ^([0-9]+)(\.([0-9])[0-9]*)?$ ]]; then
+		echo $((10#${BASH_REMATCH[1]} * 10 + 10#${BASH_REMATCH[3]:-0}))
+	else
+		t_fatal "bad timeout: '$1'"
+	fi
+}
+
+# t__poll COND TENTHS: 0 once `eval COND` succeeds, 1 at the deadline.
+t__poll() {
+	local cond=$1 n=$2 i deadline
+	deadline=$((SECONDS + n / 10 + 2))
+	for ((i = 0; ; i++)); do
+		eval "$cond" && return 0
+		if [ "$i" -ge "$n" ] || [ "$SECONDS" -ge "$deadline" ]; then
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+t_wait_for() {
+	local timeout=${2:-10} n
+	n=$(t__tenths "$timeout") || exit 99
+	t__poll "$1" "$n" && return 0
+	t__fail "timed out after ${timeout}s waiting for: $1"
+}
+
+# ---------------------------------------------------------------- processes
+
+# t_alive PID: the process exists and is not a zombie.
+t_alive() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 1
+	if [ -r "/proc/$1/stat" ]; then
+		stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+		stat=${stat##*) }
+		[ "${stat%% *}" != Z ] || return 1
+	fi
+	return 0
+}
+
+t__children() {
+	if command -v pgrep >/dev/null 2>&1; then
+		pgrep -P "$1" 2>/dev/null
+	else
+		ps -o pid= --ppid "$1" 2>/dev/null
+	fi
+}
+
+# PID and all its descendants, parents first.
+t__tree() {
+	local c
+	echo "$1"
+	for c in $(t__children "$1"); do
+		t__tree "$c"
+	done
+}
+
+# t__kill_procs PIDS...: TERM them and the process groups we created for
+# them, wait <= 5 s, then KILL what is left.
+t__kill_procs() {
+	local all=() p g i alive
+	local tree
+	for p in "$@"; do
+		read -r -d '' -a tree < <(t__tree "$p")
+		all+=("${tree[@]}")
+	done
+	for g in "${T__GROUPS[@]}"; do
+		for p in "$@"; do
+			[ "$g" = "$p" ] && kill -TERM -- "-$g" 2>/dev/null
+		done
+	done
+	[ ${#all[@]} -gt 0 ] && kill -TERM "${all[@]}" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		alive=0
+		for p in "${all[@]}"; do
+			t_alive "$p" && alive=1 && break
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
+	for g in "${T__GROUPS[@]}"; do
+		for p in "$@"; do
+			[ "$g" = "$p" ] && kill -KILL -- "-$g" 2>/dev/null
+		done
+	done
+	for p in "${all[@]}"; do
+		if t_alive "$p"; then
+			echo "# $T_NAME: process $p ignored SIGTERM; killing" >&2
+			kill -KILL "$p" 2>/dev/null
+		fi
+	done
+}
+
+t__forget() {
+	local p keep=()
+	for p in "${T__PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	T__PIDS=("${keep[@]}")
+}
+
+t_start_bg() {
+	local var="" log=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-v) var=$2; shift 2 ;;
+		-l) log=$2; shift 2 ;;
+		--) shift; break ;;
+		*) break ;;
+		esac
+	done
+	[ $# -gt 0 ] || t_fatal "t_start_bg: no command"
+	[ -n "${T:-}" ] || t_fatal "t_start_bg before t_init"
+	command -v "$1" >/dev/null 2>&1 || t_fatal "t_start_bg: no such command: $1"
+	T__BG_N=$((T__BG_N + 1))
+	[ -n "$log" ] || log=$T/bg.$T__BG_N.log
+	# Without job control a background child is not a group leader, so
+	# setsid(1) makes it one without forking: $! is the leader, and
+	# `kill -- -$!` reaches every descendant that stayed in the group.
+	local own_group=0
+	if [[ $- != *m* ]] && command -v setsid >/dev/null 2>&1; then
+		own_group=1
+	fi
+	if [ "$log" = - ]; then
+		if [ $own_group = 1 ]; then
+			setsid "$@" </dev/null &
+		else
+			"$@" </dev/null &
+		fi
+	else
+		if [ $own_group = 1 ]; then
+			setsid "$@" </dev/null >>"$log" 2>&1 &
+		else
+			"$@" </dev/null >>"$log" 2>&1 &
+		fi
+		T__LOGS+=("$log")
+	fi
+	T_BG_PID=$!
+	T_BG_LOG=$log
+	T__PIDS+=("$T_BG_PID")
+	[ $own_group = 1 ] && T__GROUPS+=("$T_BG_PID")
+	if [ -n "$var" ]; then
+		printf -v "$var" '%s' "$T_BG_PID"
+	fi
+	return 0
+}
+
+t_stop() {
+	local pid=$1 sig=${2:-TERM} tree i
+	tree=$(t__tree "$pid")
+	kill "-$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		t_alive "$pid" || break
+		sleep 0.1
+	done
+	if t_alive "$pid"; then
+		echo "# $T_NAME: process $pid ignored SIG$sig for 10 s; killing" >&2
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	T_STOP_STATUS=$?
+	# shellcheck disable=SC2086
+	t__kill_procs $tree
+	t__forget "$pid"
+	return 0
+}
+
+t__cleanup() {
+	local rc=$1 log p
+	[ "$T__CLEANED" = 1 ] && return 0
+	T__CLEANED=1
+	if [ ${#T__PIDS[@]} -gt 0 ]; then
+		t__kill_procs "${T__PIDS[@]}"
+		for p in "${T__PIDS[@]}"; do
+			wait "$p" 2>/dev/null
+		done
+	fi
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		for log in "${T__LOGS[@]}"; do
+			[ -s "$log" ] || continue
+			echo "# ---- last lines of $log"
+			tail -n 30 "$log" | sed 's/^/# /'
+		done
+	fi
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		if [ -n "${KEEP_TMP:-}" ]; then
+			echo "# $T_NAME: keeping $T" >&2
+		else
+			rm -rf "$T"
+		fi
+	fi
+}
+
+t__on_exit() {
+	local rc=$?
+	trap - EXIT
+	if [ "$rc" = 0 ] && [ "$T__DONE" = 0 ]; then
+		echo "FAIL: $T_NAME: $T_N_FAILS of $T_N_CHECKS checks failed;" \
+			"the script ended without t_done"
+		rc=1
+	fi
+	t__cleanup "$rc"
+	exit "$rc"
+}
+
+t__on_signal() {
+	echo "# $T_NAME: interrupted by SIG$1" >&2
+	trap - "$1"
+	exit "$2"
+}
+
+t_init() {
+	T_NAME=${1:-$T_NAME}
+	T=$(mktemp -d "${TMPDIR:-/tmp}/cartera-$T_NAME.XXXXXX") ||
+		t_fatal "cannot create a temporary directory"
+	export T
+	trap t__on_exit EXIT
+	trap 't__on_signal INT 130' INT
+	trap 't__on_signal TERM 143' TERM
+	trap 't__on_signal HUP 129' HUP
+}
+
+# --------------------------------------------------------------------- SMTP
+
+t__need_aiosmtpd() {
+	[ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
+	"$T_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+		t_skip "python3-aiosmtpd not installed for $T_PYTHON"
+}
+
+t_start_smtpd() {
+	t__need_aiosmtpd
+	[ -n "${T:-}" ] || t_fatal "t_start_smtpd before t_init"
+	T__SMTPD_N=$((T__SMTPD_N + 1))
+	local d=$T/smtpd.$T__SMTPD_N a prev="" maildir="" control="" portfile=""
+	mkdir -p "$d" || t_fatal "cannot create $d"
+	for a in "$@"; do
+		case $prev in
+		--maildir) maildir=$a ;;
+		--control) control=$a ;;
+		--port-file) portfile=$a ;;
+		esac
+		case $a in
+		--maildir=*) maildir=${a#*=} ;;
+		--control=*) control=${a#*=} ;;
+		--port-file=*) portfile=${a#*=} ;;
+		esac
+		prev=$a
+	done
+	local extra=(--watch-pid "$$")
+	[ -n "$maildir" ] || { maildir=$d/mail; extra+=(--maildir "$maildir"); }
+	[ -n "$control" ] || { control=$d/control.json; extra+=(--control "$control"); }
+	[ -n "$portfile" ] || { portfile=$d/port; extra+=(--port-file "$portfile"); }
+	rm -f "$portfile"
+	t_start_bg -l "$d/smtpd.log" "$T_PYTHON" "$T_TESTS_DIR/smtpd.py" \
+		"${extra[@]}" "$@"
+	local pid=$T_BG_PID
+	if ! t__poll "[ -s '$portfile' ] || ! t_alive $pid" 100 ||
+		! [ -s "$portfile" ]; then
+		sed 's/^/# /' "$d/smtpd.log" >&2
+		t_fatal "smtpd.py did not start (log: $d/smtpd.log)"
+	fi
+	SMTP_PORT=$(cat "$portfile")
+	SMTP_DIR=$maildir
+	SMTP_CONTROL=$control
+	SMTP_PID=$pid
+	SMTP_LOG=$d/smtpd.log
+	export SMTP_PORT SMTP_DIR SMTP_CONTROL SMTP_PID SMTP_LOG
+}
+
+t_smtp_control() {
+	[ -n "${SMTP_CONTROL:-}" ] || t_fatal "t_smtp_control: no smtpd started"
+	local tmp="$SMTP_CONTROL.new.$$"
+	printf '%s\n' "$1" >"$tmp" || t_fatal "cannot write $tmp"
+	if ! "$T_PYTHON" "$T_TESTS_DIR/smtpd.py" --check-control "$tmp"; then
+		rm -f "$tmp"
+		t_fatal "t_smtp_control: invalid rules: $1"
+	fi
+	mv -f "$tmp" "$SMTP_CONTROL" || t_fatal "cannot install $SMTP_CONTROL"
+}
+
+t_smtp_events() {
+	[ -f "$SMTP_DIR/log.jsonl" ] || return 0
+	if [ $# -gt 0 ]; then
+		grep -F "\"event\":\"$1\"" "$SMTP_DIR/log.jsonl"
+	else
+		cat "$SMTP_DIR/log.jsonl"
+	fi
+	return 0
+}
+
+t_smtp_event_count() {
+	t_smtp_events "$1" | wc -l | tr -d ' '
+}
+
+t_mail_count() {
+	local f n=0
+	for f in "$SMTP_DIR"/*.eml; do
+		[ -f "$f" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+t_mail_last() {
+	local f last=""
+	for f in "$SMTP_DIR"/*.eml; do
+		[ -f "$f" ] && last=$f
+	done
+	echo "$last"
+}
+
+t_wait_mail() {
+	local want=$1 timeout=${2:-10} n
+	n=$(t__tenths "$timeout") || exit 99
+	# shellcheck disable=SC2016 # expanded by eval, at each poll
+	t__poll '[ "$(t_mail_count)" -ge '"$want"' ]' "$n" && return 0
+	t__fail "timed out after ${timeout}s waiting for $want message(s)" \
+		"$SMTP_DIR holds $(t_mail_count)"
+}
+
+t_mailcheck() {
+	"$T_PYTHON" "$T_TESTS_DIR/mailcheck.py" "$@"
+}
+
+# ------------------------------------------------------------------- misc
+
+t_free_port() {
+	[ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
+	"$T_PYTHON" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+t_make_cert() {
+	local dir=${1:-$T/tls}
+	t_require openssl
+	mkdir -p "$dir" || t_fatal "cannot create $dir"
+	if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 \
+		-subj "/CN=localhost" \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+		>"$dir/openssl.log" 2>&1; then
+		sed 's/^/# /' "$dir/openssl.log" >&2
+		t_fatal "openssl could not make a certificate"
+	fi
+	chmod 600 "$dir/key.pem"
+	T_CERT=$dir/cert.pem
+	T_KEY=$dir/key.pem
+	export T_CERT T_KEY
+}
