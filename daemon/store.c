@@ -654,7 +654,7 @@ store_owner_clear(struct owner *o)
 
 #define OWNER_COLS \
 	"o.id, o.email, o.name, o.tz, o.digest_at, o.lang, o.feed_token, " \
-	"t.name, o.active, o.last_digest_day"
+	"t.name, o.active, o.last_digest_day, o.created_at"
 
 static int
 owner_from_row(sqlite3_stmt *s, struct owner *o)
@@ -662,6 +662,7 @@ owner_from_row(sqlite3_stmt *s, struct owner *o)
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(s, 0);
 	o->active = sqlite3_column_int(s, 8);
+	o->created_at = sqlite3_column_int64(s, 10);
 	if (store_dup_col(s, 1, &o->email) == -1 || store_dup_col(s, 2, &o->name) == -1 ||
 	    store_dup_col(s, 3, &o->tz) == -1 || store_dup_col(s, 4, &o->digest_at) == -1 ||
 	    store_dup_col(s, 5, &o->lang) == -1 || store_dup_col(s, 6, &o->feed_token) == -1 ||

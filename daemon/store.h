@@ -84,6 +84,7 @@ struct owner {
 	char		*team;		/* NULL = none */
 	int		 active;
 	char		*last_digest_day;	/* "YYYY-MM-DD" or NULL */
+	time_t		 created_at;
 };
 void	 store_owner_clear(struct owner *);
 /* in->feed_token is ignored: a new random token is made. */

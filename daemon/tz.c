@@ -57,18 +57,24 @@ floor_div(long long a, long b)
 	return (long)(a >= 0 ? a / b : -((-a + b - 1) / b));
 }
 
-int
-tz_local_day(const char *zone, time_t t, long *day, int *min)
+void
+tz_local_day_z(icaltimezone *z, time_t t, long *day, int *min)
 {
-	long off;
-	long long local;
+	long long local = (long long)t + offset_of(z, t);
 
-	if (tz_offset(zone, t, &off) == -1)
-		return -1;
-	local = (long long)t + off;
 	*day = floor_div(local, 86400);
 	if (min != NULL)
 		*min = (int)((local - (long long)*day * 86400) / 60);
+}
+
+int
+tz_local_day(const char *zone, time_t t, long *day, int *min)
+{
+	icaltimezone *z;
+
+	if ((z = tz_ical(zone)) == NULL)
+		return -1;
+	tz_local_day_z(z, t, day, min);
 	return 0;
 }
 

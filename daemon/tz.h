@@ -24,5 +24,7 @@ int	 tz_day_start(const char *zone, long day, time_t *out);
 /* libical's icaltimezone for zone (borrowed, never free), NULL if unknown. */
 struct _icaltimezone;
 struct _icaltimezone *tz_ical(const char *zone);
+/* tz_local_day for a zone already looked up (for loops over many rows). */
+void	 tz_local_day_z(struct _icaltimezone *z, time_t t, long *day, int *min);
 
 #endif

@@ -1,0 +1,590 @@
+/*
+ * scan.c - decide who needs attention: due, red/yellow/green, going
+ * inactive, overdue invoices, today's plans.
+ *
+ * One range scan of the owner's clients (the derived columns kept by the
+ * store's triggers make that enough), one of unpaid invoices and one of
+ * the day's activities; the rules run in C over each row.  Reads only.
+ */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libical/ical.h>
+
+#include "clock.h"
+#include "scan.h"
+#include "tz.h"
+
+/* A small open-addressing set of client ids. */
+struct idset {
+	long long	*v;
+	size_t		 cap, n;
+};
+
+static int
+idset_add(struct idset *s, long long id)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct idset ns = { NULL, s->cap ? s->cap * 2 : 64, 0 };
+		if ((ns.v = calloc(ns.cap, sizeof(long long))) == NULL)
+			return -1;
+		for (size_t k = 0; k < s->cap; k++)
+			if (s->v[k] != 0)
+				idset_add(&ns, s->v[k]);
+		free(s->v);
+		*s = ns;
+	}
+	for (i = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (s->cap - 1); s->v[i] != 0;
+	    i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == id)
+			return 0;
+	s->v[i] = id;
+	s->n++;
+	return 0;
+}
+
+static int
+idset_has(const struct idset *s, long long id)
+{
+	if (s->cap == 0)
+		return 0;
+	for (size_t i = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (s->cap - 1); s->v[i] != 0;
+	    i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == id)
+			return 1;
+	return 0;
+}
+
+int
+scan_cadence(const struct config *cfg, int client_days, const char *segment,
+    int segment_days, const char *status)
+{
+	int d;
+
+	if (client_days > 0)
+		return client_days;
+	if (status != NULL && strcmp(status, "potential") == 0)
+		return cfg->cadence.potential_days;
+	if (segment != NULL && (d = config_segment_days(cfg, segment)) > 0)
+		return d;
+	if (segment_days > 0)
+		return segment_days;
+	return cfg->cadence.default_days;
+}
+
+/* Segment id -> its cadence (config override, else the table, else 0). */
+struct segcad {
+	long long	 id;
+	int		 days;
+};
+
+static int
+load_segments(struct store *st, const struct config *cfg, struct segcad **out,
+    size_t *n, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT id, name, cadence_days FROM segments ORDER BY id";
+	sqlite3_stmt *s;
+	struct segcad *v = NULL, *nv;
+	size_t cnt = 0;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		int d = config_segment_days(cfg, name);
+
+		if ((nv = reallocarray(v, cnt + 1, sizeof(*v))) == NULL) {
+			sqlite3_reset(s);
+			free(v);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		v = nv;
+		v[cnt].id = sqlite3_column_int64(s, 0);
+		v[cnt].days = d > 0 ? d : sqlite3_column_int(s, 2);
+		cnt++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_fail(st, err, errlen, "reading segments");
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int
+segment_days(const struct segcad *v, size_t n, long long id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* ids are sorted */
+		size_t mid = (lo + hi) / 2;
+		if (v[mid].id == id)
+			return v[mid].days;
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int
+list_add(struct scan_list *l, const struct scan_client *c)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct scan_client *nv = reallocarray(l->v, cap, sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *c;
+	return 0;
+}
+
+/* "YYYY-MM-DD" column to a day number, -1 if NULL or malformed. */
+static long
+col_day(sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	long d;
+
+	if (t == NULL || date_parse(t, &d) == -1)
+		return -1;
+	return d;
+}
+
+static int
+cmp_due(const void *a, const void *b)
+{
+	const struct scan_client *x = a, *y = b;
+
+	if (x->due_day != y->due_day)
+		return x->due_day < y->due_day ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+cmp_waiting(const void *a, const void *b)
+{
+	const struct scan_client *x = a, *y = b;
+
+	if (x->touch_day != y->touch_day)
+		return x->touch_day < y->touch_day ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+cmp_inactive(const void *a, const void *b)
+{
+	const struct scan_client *x = a, *y = b;
+
+	if (x->days_since != y->days_since)
+		return x->days_since > y->days_since ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+dup_col(sqlite3_stmt *s, int col, char **out)
+{
+	return store_dup_col(s, col, out);
+}
+
+/* Overdue invoices of the owner, most overdue first; red client ids. */
+static int
+scan_invoices(struct store *st, const struct config *cfg, struct scan_result *r,
+    struct idset *red, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT i.id, i.client_id, i.amount_cents, i.currency, i.due, i.number"
+	    " FROM invoices i JOIN clients c ON c.id = i.client_id"
+	    " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2"
+	    " ORDER BY i.due, i.id";
+	sqlite3_stmt *s;
+	char today[11];
+	size_t cap = 0;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, date_format(r->today, today, sizeof(today)), -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, r->owner_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct scan_invoice *iv;
+		const char *cur = (const char *)sqlite3_column_text(s, 3);
+
+		if (r->ninvoices == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct scan_invoice *nv = reallocarray(r->invoices, ncap, sizeof(*nv));
+			if (nv == NULL)
+				goto oom;
+			r->invoices = nv;
+			cap = ncap;
+		}
+		iv = &r->invoices[r->ninvoices];
+		memset(iv, 0, sizeof(*iv));
+		iv->id = sqlite3_column_int64(s, 0);
+		iv->client_id = sqlite3_column_int64(s, 1);
+		iv->cents = sqlite3_column_int64(s, 2);
+		snprintf(iv->currency, sizeof(iv->currency), "%s", cur ? cur : "EUR");
+		iv->due_day = col_day(s, 4);
+		iv->days_overdue = r->today - iv->due_day;
+		if (dup_col(s, 5, &iv->number) == -1)
+			goto oom;
+		r->ninvoices++;
+		if (strcmp(iv->currency, "EUR") == 0)
+			r->overdue_cents += iv->cents;
+		if (iv->days_overdue > cfg->alerts.overdue_invoice_days &&
+		    idset_add(red, iv->client_id) == -1)
+			goto oom;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "reading overdue invoices");
+	return 0;
+oom:
+	sqlite3_reset(s);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int
+scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
+    struct scan_result *r, const struct idset *red, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT id, status, segment_id, cadence_days, next_contact, last_touch_at,"
+	    " last_outcome, purchases, last_purchase, median_interval, created_at"
+	    " FROM clients WHERE owner_id = ? AND status <> 'lost'";
+	struct segcad *segs = NULL;
+	size_t nsegs = 0;
+	sqlite3_stmt *s;
+	long today = r->today;
+	int rc;
+
+	if (load_segments(st, cfg, &segs, &nsegs, err, errlen) == -1)
+		return -1;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL) {
+		free(segs);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, r->owner_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct scan_client c;
+		const char *status = (const char *)sqlite3_column_text(s, 1);
+		const char *outcome = (const char *)sqlite3_column_text(s, 6);
+		int potential = status != NULL && status[0] == 'p';
+		long base_day, nc_day, due_day;
+		time_t base;
+		int waiting, inv_red;
+
+		memset(&c, 0, sizeof(c));
+		r->clients++;
+		c.id = sqlite3_column_int64(s, 0);
+		c.cadence = sqlite3_column_int(s, 3);
+		if (c.cadence <= 0) {
+			int sd = sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
+			    segment_days(segs, nsegs, sqlite3_column_int64(s, 2));
+			c.cadence = potential ? cfg->cadence.potential_days :
+			    sd > 0 ? sd : cfg->cadence.default_days;
+		}
+		c.last_touch_at = sqlite3_column_int64(s, 5);
+		base = c.last_touch_at ? c.last_touch_at : (time_t)sqlite3_column_int64(s, 10);
+		tz_local_day_z(z, base, &base_day, NULL);
+		c.touch_day = c.last_touch_at ? base_day : -1;
+		due_day = base_day + c.cadence;
+		nc_day = col_day(s, 4);
+		c.purchases = sqlite3_column_int(s, 7);
+		c.last_purchase_day = col_day(s, 8);
+		c.median_interval = sqlite3_column_double(s, 9);
+
+		/* Alert: red beats green beats yellow; see scan.h. */
+		waiting = outcome != NULL && strcmp(outcome, "waiting") == 0 &&
+		    c.touch_day >= 0 && today - c.touch_day < cfg->alerts.waiting_days;
+		inv_red = idset_has(red, c.id);
+		c.due_day = nc_day >= 0 && nc_day < due_day ? nc_day : due_day;
+		if (inv_red) {
+			c.alert = SCAN_RED;
+			c.reason = SCAN_INVOICE;
+		} else if (nc_day >= 0 && nc_day <= today) {
+			c.alert = SCAN_RED;
+			c.reason = SCAN_NEXT_CONTACT;
+			c.due_day = nc_day;
+		} else if (waiting) {
+			c.alert = SCAN_GREEN;
+			c.reason = SCAN_WAITING;
+		} else if (c.due_day <= today) {
+			c.alert = SCAN_RED;
+			c.reason = c.due_day == nc_day ? SCAN_NEXT_CONTACT : SCAN_CADENCE;
+		} else if (c.due_day <= today + cfg->alerts.yellow_days) {
+			c.alert = SCAN_YELLOW;
+			c.reason = c.due_day == nc_day ? SCAN_NEXT_CONTACT : SCAN_CADENCE;
+		}
+		if (c.alert != SCAN_NONE) {
+			struct scan_list *l = c.alert == SCAN_RED ? &r->red :
+			    c.alert == SCAN_YELLOW ? &r->yellow : &r->green;
+			if (list_add(l, &c) == -1)
+				goto oom;
+		}
+
+		/* Going inactive: measured against the client's own rhythm. */
+		if (!potential) {
+			struct scan_client in = c;
+			long ds;
+
+			in.alert = SCAN_NONE;
+			in.days_since = -1;
+			if (c.purchases >= 2 && c.median_interval > 0 && c.last_purchase_day >= 0) {
+				ds = today - c.last_purchase_day;
+				if (ds > cfg->inactive.factor * c.median_interval &&
+				    ds > cfg->inactive.min_days) {
+					in.reason = SCAN_RHYTHM;
+					in.days_since = ds;
+				}
+			} else if (c.purchases == 1 && c.last_purchase_day >= 0) {
+				ds = today - c.last_purchase_day;
+				if (ds > cfg->inactive.single_purchase_days) {
+					in.reason = SCAN_SINGLE;
+					in.days_since = ds;
+				}
+			}
+			if (in.days_since < 0 && today - base_day > cfg->inactive.no_contact_days) {
+				in.reason = SCAN_NO_CONTACT;
+				in.days_since = today - base_day;
+			}
+			if (in.days_since >= 0 && list_add(&r->inactive, &in) == -1)
+				goto oom;
+		}
+	}
+	sqlite3_reset(s);
+	free(segs);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "reading clients");
+	qsort(r->red.v, r->red.n, sizeof(*r->red.v), cmp_due);
+	qsort(r->yellow.v, r->yellow.n, sizeof(*r->yellow.v), cmp_due);
+	qsort(r->green.v, r->green.n, sizeof(*r->green.v), cmp_waiting);
+	qsort(r->inactive.v, r->inactive.n, sizeof(*r->inactive.v), cmp_inactive);
+	return 0;
+oom:
+	sqlite3_reset(s);
+	free(segs);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Names and primary contact of the first n clients of a list. */
+static int
+client_details(struct store *st, struct scan_list *l, size_t n, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.name, c.status, s.name, p.name, p.phone, p.email,"
+	    " c.last_touch_kind, c.last_outcome, c.city"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " WHERE c.id = ?";
+	sqlite3_stmt *s;
+
+	if (n == 0 || n > l->n)
+		n = l->n;
+	for (size_t i = 0; i < n; i++) {
+		struct scan_client *c = &l->v[i];
+		int rc;
+
+		if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, c->id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && (dup_col(s, 0, &c->name) == -1 ||
+		    dup_col(s, 1, &c->status) == -1 || dup_col(s, 2, &c->segment) == -1 ||
+		    dup_col(s, 3, &c->contact) == -1 || dup_col(s, 4, &c->phone) == -1 ||
+		    dup_col(s, 5, &c->email) == -1 || dup_col(s, 6, &c->last_touch_kind) == -1 ||
+		    dup_col(s, 7, &c->last_outcome) == -1 || dup_col(s, 8, &c->city) == -1))
+			rc = SQLITE_NOMEM;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			return store_fail(st, err, errlen, "reading client details");
+	}
+	return 0;
+}
+
+static int
+invoice_details(struct store *st, struct scan_result *r, size_t n, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.name, p.name, p.phone, p.email FROM clients c"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1 WHERE c.id = ?";
+	sqlite3_stmt *s;
+
+	if (n == 0 || n > r->ninvoices)
+		n = r->ninvoices;
+	for (size_t i = 0; i < n; i++) {
+		struct scan_invoice *iv = &r->invoices[i];
+		int rc;
+
+		if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, iv->client_id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && (dup_col(s, 0, &iv->client_name) == -1 ||
+		    dup_col(s, 1, &iv->contact) == -1 || dup_col(s, 2, &iv->phone) == -1 ||
+		    dup_col(s, 3, &iv->email) == -1))
+			rc = SQLITE_NOMEM;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			return store_fail(st, err, errlen, "reading invoice details");
+	}
+	return 0;
+}
+
+static int
+scan_activities(struct store *st, icaltimezone *z, struct scan_result *r,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT a.id, a.client_id, a.kind, a.start_at, a.duration_min, a.tz, c.name,"
+	    " a.location, a.note, p.name, p.phone"
+	    " FROM activities a JOIN clients c ON c.id = a.client_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " WHERE a.owner_id = ?1 AND a.start_at >= ?2 AND a.start_at < ?3"
+	    " AND a.status = 'planned' ORDER BY a.start_at, a.id";
+	sqlite3_stmt *s;
+	time_t from, to;
+	size_t cap = 0;
+	int rc;
+
+	from = 0;
+	to = 0;
+	if (tz_day_start(icaltimezone_get_location(z) ? icaltimezone_get_location(z) : "UTC",
+	    r->today, &from) == -1 ||
+	    tz_day_start(icaltimezone_get_location(z) ? icaltimezone_get_location(z) : "UTC",
+	    r->today + 1, &to) == -1) {
+		snprintf(err, errlen, "time zone conversion failed");
+		return -1;
+	}
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->owner_id);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct scan_activity *a;
+		const char *kind = (const char *)sqlite3_column_text(s, 2);
+
+		if (r->nactivities == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct scan_activity *nv = reallocarray(r->activities, ncap, sizeof(*nv));
+			if (nv == NULL)
+				goto oom;
+			r->activities = nv;
+			cap = ncap;
+		}
+		a = &r->activities[r->nactivities++];
+		memset(a, 0, sizeof(*a));
+		a->id = sqlite3_column_int64(s, 0);
+		a->client_id = sqlite3_column_int64(s, 1);
+		snprintf(a->kind, sizeof(a->kind), "%s", kind ? kind : "call");
+		a->start = sqlite3_column_int64(s, 3);
+		a->duration = sqlite3_column_int(s, 4);
+		if (dup_col(s, 5, &a->tz) == -1 || dup_col(s, 6, &a->client_name) == -1 ||
+		    dup_col(s, 7, &a->location) == -1 || dup_col(s, 8, &a->note) == -1 ||
+		    dup_col(s, 9, &a->contact) == -1 || dup_col(s, 10, &a->phone) == -1)
+			goto oom;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "reading activities");
+	return 0;
+oom:
+	sqlite3_reset(s);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+scan_run(struct store *st, const struct config *cfg, const struct owner *o, time_t now,
+    size_t detail, struct scan_result *r, char *err, size_t errlen)
+{
+	struct idset red = { NULL, 0, 0 };
+	icaltimezone *z;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->owner_id = o->id;
+	r->now = now;
+	if ((z = tz_ical(o->tz)) == NULL) {
+		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
+		return -1;
+	}
+	tz_local_day_z(z, now, &r->today, NULL);
+	if (scan_invoices(st, cfg, r, &red, err, errlen) == 0 &&
+	    scan_clients(st, cfg, z, r, &red, err, errlen) == 0 &&
+	    client_details(st, &r->red, detail, err, errlen) == 0 &&
+	    client_details(st, &r->yellow, detail, err, errlen) == 0 &&
+	    client_details(st, &r->green, detail, err, errlen) == 0 &&
+	    client_details(st, &r->inactive, detail, err, errlen) == 0 &&
+	    invoice_details(st, r, detail, err, errlen) == 0 &&
+	    scan_activities(st, z, r, err, errlen) == 0)
+		rc = 0;
+	free(red.v);
+	if (rc == -1)
+		scan_free(r);
+	return rc;
+}
+
+static void
+list_free(struct scan_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct scan_client *c = &l->v[i];
+		free(c->name);
+		free(c->status);
+		free(c->segment);
+		free(c->contact);
+		free(c->phone);
+		free(c->email);
+		free(c->last_touch_kind);
+		free(c->last_outcome);
+		free(c->city);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+scan_free(struct scan_result *r)
+{
+	list_free(&r->red);
+	list_free(&r->yellow);
+	list_free(&r->green);
+	list_free(&r->inactive);
+	for (size_t i = 0; i < r->ninvoices; i++) {
+		free(r->invoices[i].number);
+		free(r->invoices[i].client_name);
+		free(r->invoices[i].contact);
+		free(r->invoices[i].phone);
+		free(r->invoices[i].email);
+	}
+	free(r->invoices);
+	for (size_t i = 0; i < r->nactivities; i++) {
+		struct scan_activity *a = &r->activities[i];
+		free(a->tz);
+		free(a->client_name);
+		free(a->location);
+		free(a->note);
+		free(a->contact);
+		free(a->phone);
+	}
+	free(r->activities);
+	memset(r, 0, sizeof(*r));
+}

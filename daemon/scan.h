@@ -1,0 +1,108 @@
+/*
+ * scan.h - who needs attention today: the rules of Cartera.
+ *
+ * For one salesperson and one instant, scan_run() reads the store (a few
+ * set-based queries, no query per client) and decides:
+ *   - red:     contact due today or overdue (last touch + cadence, or the
+ *              next-contact date, has come), or an invoice overdue by more
+ *              than alerts.overdue_invoice_days;
+ *   - green:   the last touch was "waiting" for the client and fewer than
+ *              alerts.waiting_days have passed: the ball is in their court
+ *              (a cadence due date is held back meanwhile; an explicit
+ *              next-contact date or an overdue invoice still make it red);
+ *   - yellow:  contact due within alerts.yellow_days;
+ *   - inactive: purchases stopped against the client's own rhythm, a
+ *              single purchase long ago, or no touch for too long;
+ *   - overdue invoices, and the day's planned calls and visits.
+ * Clients with status "lost" are never due (their unpaid invoices still
+ * show).  It decides; it never sends, and it writes nothing.
+ */
+#ifndef CARTERA_SCAN_H
+#define CARTERA_SCAN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "store.h"
+
+enum scan_alert { SCAN_NONE, SCAN_RED, SCAN_YELLOW, SCAN_GREEN };
+
+/* Why a client is due / inactive. */
+enum scan_reason {
+	SCAN_CADENCE,		/* last touch (or creation) + cadence */
+	SCAN_NEXT_CONTACT,	/* the next-contact date set on the client */
+	SCAN_INVOICE,		/* an invoice overdue past the threshold */
+	SCAN_WAITING,		/* waiting for the client (green) */
+	SCAN_RHYTHM,		/* inactive: beyond factor x median interval */
+	SCAN_SINGLE,		/* inactive: one purchase, long ago */
+	SCAN_NO_CONTACT		/* inactive: no touch for no_contact_days */
+};
+
+struct scan_client {
+	long long	 id;
+	enum scan_alert	 alert;
+	enum scan_reason reason;
+	long		 due_day;	/* local day number it is/was due */
+	long		 touch_day;	/* local day of last touch, or -1 */
+	time_t		 last_touch_at;	/* 0 = never */
+	int		 cadence;	/* days */
+	int		 purchases;
+	long		 last_purchase_day;	/* -1 if none */
+	double		 median_interval;	/* days, 0 if < 2 purchases */
+	long		 days_since;	/* inactive: days since purchase/touch */
+	/* Filled for listed clients only (scan_details); owned. */
+	char		*name, *status, *segment, *contact, *phone, *email;
+	char		*last_touch_kind, *last_outcome, *city;
+};
+
+struct scan_invoice {
+	long long	 id, client_id;
+	long long	 cents;
+	char		 currency[4];
+	long		 due_day;
+	long		 days_overdue;
+	char		*number, *client_name, *contact, *phone, *email;	/* owned */
+};
+
+struct scan_activity {
+	long long	 id, client_id;
+	char		 kind[8];
+	time_t		 start;
+	int		 duration;
+	char		*tz, *client_name, *location, *note, *contact, *phone;	/* owned */
+};
+
+struct scan_list {
+	struct scan_client *v;	/* owned */
+	size_t		 n, cap;
+};
+
+struct scan_result {
+	long long	 owner_id;
+	long		 today;		/* local day number */
+	time_t		 now;
+	struct scan_list red, yellow, green, inactive;
+	struct scan_invoice *invoices;
+	size_t		 ninvoices;
+	long long	 overdue_cents;	/* sum over overdue invoices (mixed currencies: EUR only) */
+	struct scan_activity *activities;
+	size_t		 nactivities;
+	size_t		 clients;	/* clients looked at */
+};
+
+/*
+ * Scan owner's portfolio as of now, with "today" the owner's local date
+ * of now.  Lists are sorted (most urgent first).  Details (names,
+ * contacts) are filled for the first `detail` entries of each list
+ * (0 = all).
+ */
+int	 scan_run(struct store *, const struct config *, const struct owner *,
+	    time_t now, size_t detail, struct scan_result *, char *err, size_t errlen);
+void	 scan_free(struct scan_result *);
+
+/* Cadence in days for a client (see README "Due contacts"). */
+int	 scan_cadence(const struct config *, int client_days, const char *segment,
+	    int segment_days, const char *status);
+
+#endif
