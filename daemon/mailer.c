@@ -1,0 +1,207 @@
+/*
+ * mailer.c - SMTP delivery over libcurl: STARTTLS or implicit TLS, AUTH,
+ * timeouts at every step, connection reuse, and reply classification.
+ * No store access: results go back to the caller.
+ */
+#include "build.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "log.h"
+#include "mailer.h"
+
+struct mailer {
+	const struct config	*cfg;
+	CURL			*curl;
+	char			 last_reply[512];	/* last line the server sent */
+	long			 sent, connects;
+};
+
+/* Keep the server's last reply line (debug callback sees every line). */
+static int
+on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct mailer *m = arg;
+	size_t n;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || size < 3)
+		return 0;
+	n = size < sizeof(m->last_reply) - 1 ? size : sizeof(m->last_reply) - 1;
+	memcpy(m->last_reply, data, n);
+	while (n > 0 && (m->last_reply[n - 1] == '\n' || m->last_reply[n - 1] == '\r'))
+		n--;
+	m->last_reply[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)m->last_reply[i] < ' ')
+			m->last_reply[i] = ' ';
+	return 0;
+}
+
+static int
+setup(struct mailer *m, char *err, size_t errlen)
+{
+	const struct config *cfg = m->cfg;
+	CURL *c = m->curl;
+	int implicit = strncmp(cfg->smtp.url, "smtps://", 8) == 0;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+	SET(CURLOPT_URL, cfg->smtp.url);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT, (long)cfg->smtp.timeout);
+	/* libcurl's total timeout does not cover the wait after DATA; this does. */
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->smtp.timeout);
+	SET(CURLOPT_TIMEOUT, (long)cfg->smtp.timeout * 4);
+	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SET(CURLOPT_LOW_SPEED_TIME, (long)cfg->smtp.timeout);
+	if (!implicit)
+		SET(CURLOPT_USE_SSL, cfg->smtp.starttls == STARTTLS_REQUIRED ?
+		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	if (cfg->smtp.ca_file != NULL)
+		SET(CURLOPT_CAINFO, cfg->smtp.ca_file);
+	if (cfg->smtp.user != NULL) {
+		SET(CURLOPT_USERNAME, cfg->smtp.user);
+		SET(CURLOPT_PASSWORD, cfg->smtp.password ? cfg->smtp.password : "");
+	}
+	SET(CURLOPT_VERBOSE, 1L);
+	SET(CURLOPT_DEBUGFUNCTION, on_debug);
+	SET(CURLOPT_DEBUGDATA, m);
+#undef SET
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "smtp: %s", curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct mailer *
+mailer_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct mailer *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->cfg = cfg;
+	if ((m->curl = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "smtp: cannot initialise libcurl");
+		free(m);
+		return NULL;
+	}
+	if (setup(m, err, errlen) == -1) {
+		mailer_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+mailer_free(struct mailer *m)
+{
+	if (m == NULL)
+		return;
+	if (m->curl != NULL)
+		curl_easy_cleanup(m->curl);	/* sends QUIT on a live connection */
+	free(m);
+}
+
+void
+mailer_stats(const struct mailer *m, long *sent, long *connects)
+{
+	*sent = m->sent;
+	*connects = m->connects;
+}
+
+/* Errors that say nothing about this message: the server is unreachable,
+ * TLS or login failed.  Always temporary, so fixing the configuration or
+ * the server lets the queue drain. */
+static int
+server_trouble(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_LOGIN_DENIED:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+mailer_send(struct mailer *m, const struct mail *mail, struct mailer_status *st)
+{
+	struct curl_slist *rcpt = NULL, *headers = NULL;
+	curl_mime *mime = NULL;
+	char from[300], to[300], err[512];
+	long code = 0, connects = 0;
+	CURLcode rc;
+
+	memset(st, 0, sizeof(*st));
+	m->last_reply[0] = '\0';
+	if (mime_build(m->curl, mail, &headers, &mime, err, sizeof(err)) == -1) {
+		/* Nothing any server could change: the message itself is bad. */
+		st->result = MAILER_PERMFAIL;
+		snprintf(st->reply, sizeof(st->reply), "cannot build message: %.400s", err);
+		return -1;
+	}
+	snprintf(from, sizeof(from), "<%s>", mail->from_addr);
+	snprintf(to, sizeof(to), "<%s>", mail->to_addr);
+	if ((rcpt = curl_slist_append(NULL, to)) == NULL ||
+	    curl_easy_setopt(m->curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
+	    curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK) {
+		st->result = MAILER_TEMPFAIL;
+		snprintf(st->reply, sizeof(st->reply), "out of memory");
+		goto out;
+	}
+	rc = curl_easy_perform(m->curl);
+	curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(m->curl, CURLINFO_NUM_CONNECTS, &connects);
+	m->connects += connects;
+	st->code = (int)code;
+	if (rc == CURLE_OK) {
+		st->result = MAILER_SENT;
+		snprintf(st->reply, sizeof(st->reply), "%s", m->last_reply);
+		m->sent++;
+	} else {
+		if (code >= 400 && code < 500)
+			st->result = MAILER_TEMPFAIL;
+		else if (code >= 500 && rc != CURLE_LOGIN_DENIED)
+			st->result = MAILER_PERMFAIL;
+		else
+			st->result = MAILER_TEMPFAIL;
+		st->server_down = code == 421 || (code < 400 && server_trouble(rc)) ||
+		    rc == CURLE_LOGIN_DENIED;
+		if (m->last_reply[0] != '\0' && code >= 400)
+			snprintf(st->reply, sizeof(st->reply), "%s", m->last_reply);
+		else
+			snprintf(st->reply, sizeof(st->reply), "%.80s%s%.400s",
+			    curl_easy_strerror(rc), m->last_reply[0] ? "; server said: " : "",
+			    m->last_reply);
+	}
+out:
+	/* The handle keeps the connection; the per-message objects go. */
+	curl_easy_setopt(m->curl, CURLOPT_MIMEPOST, NULL);
+	curl_easy_setopt(m->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpt);
+	curl_slist_free_all(headers);
+	curl_mime_free(mime);
+	return st->result == MAILER_SENT ? 0 : -1;
+}
