@@ -1,0 +1,350 @@
+/*
+ * render.c - load Cartera's mail templates from disk and render them.
+ *
+ * Reads files only at load (start and SIGHUP); rendering is pure memory
+ * work through template.c.  Partials are looked up in the same language
+ * directory; a partial that does not exist is an error, not an empty
+ * string.
+ */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "render.h"
+#include "template.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/cartera"
+#endif
+
+#define TMPL_FILE_MAX	(1024 * 1024)
+#define TMPL_FILES_MAX	256
+
+static const char *const langs[] = { "es", "en" };
+static const char *const kinds[] = { "digest", "followup" };
+static const char *const parts[] = { "subject", "txt", "html" };
+
+struct tfile {
+	char	*name;		/* "digest.html" */
+	char	*path;		/* where it was read, for messages */
+	char	*src;
+};
+
+struct tlang {
+	struct tfile	*files;
+	size_t		 n;
+};
+
+struct tmplset {
+	struct tlang	 lang[2];
+};
+
+const char *
+tmplset_shipped_dir(void)
+{
+	return PKGDATADIR "/templates";
+}
+
+static int
+lang_index(const char *lang)
+{
+	return lang != NULL && strcmp(lang, "en") == 0 ? 1 : 0;
+}
+
+static const struct tfile *
+find(const struct tlang *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->files[i].name, name) == 0)
+			return &l->files[i];
+	return NULL;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0' || *s == '.' || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+static int
+read_file(const char *path, char **out, char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (b.len + (size_t)n > TMPL_FILE_MAX) {
+			snprintf(err, errlen, "%s: larger than %d bytes", path, TMPL_FILE_MAX);
+			goto fail;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	if (b.len != 0 && memchr(b.data, '\0', b.len) != NULL) {
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		buf_free(&b);
+		return -1;
+	}
+	if ((*out = buf_steal(&b)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+fail:
+	close(fd);
+	buf_free(&b);
+	return -1;
+}
+
+/* Add every file of dir/lang to l, unless one of that name is there. */
+static int
+load_dir(struct tlang *l, const char *dir, const char *lang, char *err, size_t errlen)
+{
+	char path[4096];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, lang);
+	if ((d = opendir(path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct tfile *nf, f = { 0 };
+
+		if (!valid_name(de->d_name) || find(l, de->d_name) != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, lang, de->d_name);
+		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		if (l->n == TMPL_FILES_MAX) {
+			snprintf(err, errlen, "%s/%s: more than %d files", dir, lang,
+			    TMPL_FILES_MAX);
+			closedir(d);
+			return -1;
+		}
+		if (read_file(path, &f.src, err, errlen) == -1) {
+			closedir(d);
+			return -1;
+		}
+		if ((f.name = strdup(de->d_name)) == NULL || (f.path = strdup(path)) == NULL ||
+		    (nf = reallocarray(l->files, l->n + 1, sizeof(*nf))) == NULL) {
+			free(f.name);
+			free(f.path);
+			free(f.src);
+			closedir(d);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		l->files = nf;
+		l->files[l->n++] = f;
+	}
+	closedir(d);
+	return 0;
+}
+
+struct pctx {
+	const struct tlang	*l;
+	char			 missing[80];
+};
+
+static const char *
+partial(const char *name, void *arg)
+{
+	struct pctx *p = arg;
+	const struct tfile *f = find(p->l, name);
+
+	if (f == NULL && p->missing[0] == '\0')
+		snprintf(p->missing, sizeof(p->missing), "%s", name);
+	return f != NULL ? f->src : NULL;
+}
+
+static int
+render_one(const struct tlang *l, const struct tfile *f, json_object *data, int flags,
+    char **out, char *err, size_t errlen)
+{
+	struct pctx p = { l, "" };
+	struct buf b = BUF_INIT;
+	char e[512];
+
+	if (template_render(f->src, data, partial, &p, flags, &b, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "%s: %s", f->path, e);
+		buf_free(&b);
+		return -1;
+	}
+	if (p.missing[0] != '\0') {
+		snprintf(err, errlen, "%s: partial \"%s\" not found", f->path, p.missing);
+		buf_free(&b);
+		return -1;
+	}
+	if ((*out = buf_steal(&b)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* One line: whitespace runs (newlines included) become one space. */
+static void
+one_line(char *s)
+{
+	char *w = s;
+	int space = 1;
+
+	for (char *r = s; *r; r++) {
+		if (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n') {
+			if (!space)
+				*w++ = ' ';
+			space = 1;
+		} else {
+			*w++ = *r;
+			space = 0;
+		}
+	}
+	if (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
+int
+tmplset_render(const struct tmplset *t, const char *kind, const char *lang,
+    json_object *data, char **subject, char **text, char **html, char *err, size_t errlen)
+{
+	const struct tlang *l = &t->lang[lang_index(lang)];
+	const struct tfile *f;
+	char name[80];
+	char **outs[3] = { subject, text, html };
+
+	*subject = *text = NULL;
+	if (html != NULL)
+		*html = NULL;
+	for (int p = 0; p < 3; p++) {
+		if (outs[p] == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", kind, parts[p]);
+		if ((f = find(l, name)) == NULL) {
+			snprintf(err, errlen, "template %s/%s not found", lang, name);
+			goto fail;
+		}
+		if (render_one(l, f, data, p == 2 ? 0 : TEMPLATE_NOESCAPE, outs[p], err,
+		    errlen) == -1)
+			goto fail;
+	}
+	one_line(*subject);
+	if (**subject == '\0' || **text == '\0' || (html != NULL && **html == '\0')) {
+		snprintf(err, errlen, "template %s/%s rendered empty", lang,
+		    **subject == '\0' ? "subject" : **text == '\0' ? "txt" : "html");
+		goto fail;
+	}
+	return 0;
+fail:
+	free(*subject);
+	free(*text);
+	*subject = *text = NULL;
+	if (html != NULL) {
+		free(*html);
+		*html = NULL;
+	}
+	return -1;
+}
+
+void
+tmplset_free(struct tmplset *t)
+{
+	if (t == NULL)
+		return;
+	for (int li = 0; li < 2; li++) {
+		for (size_t i = 0; i < t->lang[li].n; i++) {
+			free(t->lang[li].files[i].name);
+			free(t->lang[li].files[i].path);
+			free(t->lang[li].files[i].src);
+		}
+		free(t->lang[li].files);
+	}
+	free(t);
+}
+
+int
+tmplset_load(const char *override, const char *shipped, struct tmplset **out,
+    char *err, size_t errlen)
+{
+	struct tmplset *t;
+	json_object *empty;
+	char e[512], name[80];
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int li = 0; li < 2; li++) {
+		if ((override != NULL && *override != '\0' &&
+		    load_dir(&t->lang[li], override, langs[li], err, errlen) == -1) ||
+		    (shipped != NULL && load_dir(&t->lang[li], shipped, langs[li], err,
+		    errlen) == -1)) {
+			tmplset_free(t);
+			return -1;
+		}
+	}
+	/* Every template must exist, parse, and render on empty data. */
+	empty = json_object_new_object();
+	for (int li = 0; li < 2; li++) {
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			for (int p = 0; p < 3; p++) {
+				const struct tfile *f;
+				char *o = NULL;
+
+				snprintf(name, sizeof(name), "%s.%s", kinds[k], parts[p]);
+				if ((f = find(&t->lang[li], name)) == NULL) {
+					snprintf(err, errlen, "template %s/%s not found in %s%s%s",
+					    langs[li], name, override ? override : "",
+					    override ? " or " : "", shipped ? shipped : "");
+					goto fail;
+				}
+				if (template_check(f->src, e, sizeof(e)) == -1) {
+					snprintf(err, errlen, "%s: %s", f->path, e);
+					goto fail;
+				}
+				if (render_one(&t->lang[li], f, empty, 0, &o, err, errlen) == -1)
+					goto fail;
+				free(o);
+			}
+		}
+	}
+	json_object_put(empty);
+	*out = t;
+	return 0;
+fail:
+	json_object_put(empty);
+	tmplset_free(t);
+	return -1;
+}

@@ -1,0 +1,35 @@
+/*
+ * render.h - the mail templates on disk: loaded, checked, rendered.
+ *
+ * For every kind of mail (digest, followup, monthly) and language (es,
+ * en) there are three Mustache files: KIND.subject, KIND.txt and
+ * KIND.html, plus any partials they include, in LANG/ under the override
+ * directory (config "templates") or the shipped one.  A file in the
+ * override directory replaces the shipped file of the same name.
+ * Everything is read and checked at load, so a missing or broken
+ * template is an error at start or reload, never a blank email.
+ */
+#ifndef CARTERA_RENDER_H
+#define CARTERA_RENDER_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+struct tmplset;
+
+/* override may be NULL or missing; shipped is the installed set. */
+int	 tmplset_load(const char *override, const char *shipped, struct tmplset **out,
+	    char *err, size_t errlen);
+void	 tmplset_free(struct tmplset *);
+
+/* Render kind in lang with data.  *subject is one line; *html may be
+ * NULL if html is NULL.  Caller frees the strings. */
+int	 tmplset_render(const struct tmplset *, const char *kind, const char *lang,
+	    json_object *data, char **subject, char **text, char **html,
+	    char *err, size_t errlen);
+
+/* The shipped template directory (PKGDATADIR/templates). */
+const char *tmplset_shipped_dir(void);
+
+#endif
