@@ -1,3 +1,192 @@
+/*
+ * carterad.c - main of the daemon: flags, configuration, privileges,
+ * wiring.  The work is in loop.c (waiting), sched.c (deciding and
+ * delivering) and httpd.c (the calendar feed).
+ */
 #include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
-int main(void) { puts(PACKAGE_STRING); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "clock.h"
+#include "log.h"
+#include "loop.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "Usage: carterad [-c FILE] [-d DB] [-f] [-v] [--once] [--now TIME]\n"
+	    "                [--check-config] [--version] [--help]\n"
+	    "\n"
+	    "Cartera's daemon: queues each salesperson's daily digest at their own\n"
+	    "local time, delivers mail through the outbox, and serves calendar feeds.\n"
+	    "\n"
+	    "  -c, --config FILE   configuration (default %s)\n"
+	    "  -d, --database DB   database file (overrides the \"database\" setting)\n"
+	    "  -f, --foreground    do not detach (implied under systemd and with --once)\n"
+	    "  -v, --verbose       debug logging\n"
+	    "      --once          run one scan-and-send cycle, then exit\n"
+	    "      --now TIME      pretend it is TIME, \"YYYY-MM-DD HH:MM[:SS]Z\" (UTC);\n"
+	    "                      without --once the clock runs on from there\n"
+	    "      --check-config  validate configuration and templates, print the\n"
+	    "                      effective settings (secrets masked), exit 0 or 1\n"
+	    "  -V, --version       print the version\n"
+	    "  -h, --help          this help\n", CONFIG_DEFAULT_PATH);
+}
+
+/* Started as root: become cfg->user (files were read already). */
+static int
+drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (user == NULL || *user == '\0') {
+		snprintf(err, errlen, "refusing to run as root: set \"user\" in the "
+		    "configuration");
+		return -1;
+	}
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user \"%s\" does not exist (create it, or set "
+		    "\"user\" in the configuration)", user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		log_warnx("running as root because the configuration says user = \"%s\"", user);
+		return 0;
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot become user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		snprintf(err, errlen, "could regain root after dropping to %s", user);
+		return -1;
+	}
+	log_info("running as user %s", user);
+	return 0;
+}
+
+static int
+detach(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return chdir("/");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon_ctx d = { 0 };
+	struct metrics metrics;
+	const char *now_arg = NULL;
+	char err[1024];
+	int ch, foreground = 0, verbose = 0, check = 0, status;
+	time_t now;
+
+	log_init(argv[0], 0);
+	while ((ch = getopt_long(argc, argv, "c:d:fvVh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': d.config_path = optarg; break;
+		case 'd': d.db_override = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'v': verbose = 1; break;
+		case 'o': d.once = 1; break;
+		case 'N': now_arg = optarg; break;
+		case 'C': check = 1; break;
+		case 'V': printf("carterad (%s)\n", PACKAGE_STRING); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "carterad: unexpected argument %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_set_verbose(verbose);
+	if (now_arg != NULL) {
+		if (clock_parse_utc(now_arg, &now) == -1) {
+			fprintf(stderr, "carterad: --now wants \"YYYY-MM-DD HH:MM[:SS]Z\"\n");
+			return 2;
+		}
+		clock_set(now, !d.once);
+	}
+
+	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
+		fatalx("out of memory");
+	if (loop_load_config(d.config_path, d.db_override, d.cfg, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (loop_load_templates(d.cfg, &d.tmpl, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (check) {
+		config_print(d.cfg, stdout);
+		printf("# configuration and templates are valid\n");
+		return 0;
+	}
+	if (drop_privileges(d.cfg->user, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("cannot initialise libcurl");
+	if (store_open(d.cfg->database, STORE_CREATE, &d.st, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (!foreground && !d.once && getenv("NOTIFY_SOCKET") == NULL &&
+	    getenv("JOURNAL_STREAM") == NULL && detach() == -1)
+		fatal("cannot detach");
+	memset(&metrics, 0, sizeof(metrics));
+	d.metrics = &metrics;
+	log_info("started (%s), database %s%s", PACKAGE_STRING, d.cfg->database,
+	    d.once ? ", one cycle" : "");
+
+	status = loop_run(&d);
+
+	store_close(d.st);
+	tmplset_free(d.tmpl);
+	config_free(d.cfg);
+	free(d.cfg);
+	curl_global_cleanup();
+	log_info("stopped");
+	return status;
+}

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,14 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "digest.h"
 #include "import.h"
 #include "log.h"
+#include "outbox.h"
 #include "output.h"
 #include "record.h"
+#include "render.h"
+#include "scan.h"
 #include "store.h"
 #include "tz.h"
 
@@ -1957,6 +1962,203 @@ cmd_export(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- due, outbox ----------------------------------------------------- */
+
+/* One owner's digest as data (json) or as the text the email carries. */
+static int
+due_owner(struct cli *c, const struct owner *o, const char *date, int all,
+    const struct tmplset *t, json_object *arr)
+{
+	struct scan_result r;
+	json_object *data;
+	time_t now = clock_now();
+	long day;
+	int min, rc = 0;
+
+	if (date != NULL) {
+		/* The digest of that day, as it is computed at the owner's digest time. */
+		if (date_parse(date, &day) == -1 || hhmm_parse(o->digest_at, &min) == -1 ||
+		    tz_to_utc(o->tz, day, min, &now) == -1) {
+			snprintf(c->err, sizeof(c->err), "owner %s: bad date, time or zone", o->email);
+			return -1;
+		}
+	}
+	if (scan_run(c->st, &c->cfg, o, now, all ? 0 : (size_t)c->cfg.digest.max_items, &r,
+	    c->err, sizeof(c->err)) == -1)
+		return -1;
+	data = digest_data(&r, o, &c->cfg, all ? 0 : (size_t)c->cfg.digest.max_items);
+	scan_free(&r);
+	if (data == NULL) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		return -1;
+	}
+	if (arr != NULL) {
+		json_object_array_add(arr, data);
+		return 0;
+	}
+	{
+		char *subject, *text;
+		if (tmplset_render(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
+		    sizeof(c->err)) == -1)
+			rc = -1;
+		else {
+			printf("To: %s <%s>\nSubject: %s\n\n%s\n", o->name, o->email, subject, text);
+			free(subject);
+			free(text);
+		}
+	}
+	json_object_put(data);
+	return rc;
+}
+
+static int
+cmd_due(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "owner", required_argument, NULL, 'o' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'a' },
+		HELP_OPT, END_OPT
+	};
+	const char *owner = NULL, *date = NULL;
+	struct owner *v = NULL;
+	struct tmplset *t = NULL;
+	json_object *arr = NULL;
+	size_t n = 0;
+	long d;
+	int ch, ret, all = 0, rc = 0;
+
+	reset_getopt();
+	while ((ch = next_opt(argc, argv, opts, "due", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'o': owner = optarg; break;
+		case 'd': date = optarg; break;
+		case 'a': all = 1; break;
+		}
+	}
+	if (optind != argc)
+		return usage_error("due", "unexpected argument %s", argv[optind]);
+	if (date != NULL && date_parse(date, &d) == -1)
+		return usage_error("due", "--date wants YYYY-MM-DD");
+	if (open_store(c, 0) == -1)
+		return fail(c);
+	if (!c->json && tmplset_load(c->cfg.templates, tmplset_shipped_dir(), &t, c->err,
+	    sizeof(c->err)) == -1)
+		return fail(c);
+	if (owner != NULL) {
+		if ((v = calloc(1, sizeof(*v))) == NULL)
+			return failf("out of memory");
+		n = 1;
+		rc = store_owner_get(c->st, owner, v, c->err, sizeof(c->err));
+		if (rc == 1)
+			snprintf(c->err, sizeof(c->err), "no owner with email %s", owner);
+		if (rc != 0) {
+			free(v);
+			tmplset_free(t);
+			return fail(c);
+		}
+	} else if (store_owner_load(c->st, 1, &v, &n, c->err, sizeof(c->err)) == -1) {
+		tmplset_free(t);
+		return fail(c);
+	}
+	if (c->json && owner == NULL)
+		arr = json_object_new_array();
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_object *one = c->json && owner != NULL ? json_object_new_array() : arr;
+		if (!c->json && i > 0)
+			printf("\n");
+		rc = due_owner(c, &v[i], date, all, t, one);
+		if (rc == 0 && one != arr) {
+			out_print_json(stdout, json_object_array_get_idx(one, 0));
+			json_object_put(one);
+		} else if (one != arr)
+			json_object_put(one);
+	}
+	if (rc == 0 && arr != NULL)
+		out_print_json(stdout, arr);
+	json_object_put(arr);
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	tmplset_free(t);
+	return rc == 0 ? 0 : fail(c);
+}
+
+static int
+list_outbox(struct cli *c, struct out *o, void *arg)
+{
+	return outbox_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+}
+
+static int
+cmd_outbox(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "older-than", required_argument, NULL, 'o' },
+		HELP_OPT, END_OPT
+	};
+	const char *status = NULL, *action = "list";
+	long days = 30, id;
+	long long n;
+	int ch, ret;
+
+	reset_getopt();
+	while ((ch = next_opt(argc, argv, opts, "outbox", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 's':
+			if (strcmp(optarg, "pending") && strcmp(optarg, "sent") &&
+			    strcmp(optarg, "failed"))
+				return usage_error("outbox", "--status must be pending, sent or failed");
+			status = optarg;
+			break;
+		case 'o':
+			if (parse_long(optarg, 0, 36500, &days) == -1)
+				return usage_error("outbox", "--older-than wants days");
+			break;
+		}
+	}
+	if (optind < argc)
+		action = argv[optind++];
+	if (strcmp(action, "list") == 0) {
+		if (optind != argc)
+			return usage_error("outbox", "unexpected argument %s", argv[optind]);
+		if (open_store(c, 0) == -1)
+			return fail(c);
+		return print_rows(c, list_mode(c), list_outbox, (void *)(uintptr_t)status);
+	}
+	if (strcmp(action, "retry") == 0) {
+		if (optind + 1 != argc || parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
+			return usage_error("outbox", "retry wants a message ID");
+		if (begin(c) == -1)
+			return fail(c);
+		if (outbox_retry(c->st, id, clock_now(), c->err, sizeof(c->err)) == -1)
+			return abort_tx(c);
+		if (commit(c) == -1)
+			return fail(c);
+		if (!c->quiet)
+			printf("message %ld queued again; carterad sends it at its next wake-up\n", id);
+		return 0;
+	}
+	if (strcmp(action, "purge") == 0) {
+		if (optind != argc)
+			return usage_error("outbox", "unexpected argument %s", argv[optind]);
+		if (begin(c) == -1)
+			return fail(c);
+		if (outbox_purge(c->st, clock_now() - (time_t)days * 86400, &n, c->err,
+		    sizeof(c->err)) == -1)
+			return abort_tx(c);
+		if (commit(c) == -1)
+			return fail(c);
+		if (!c->quiet)
+			printf("%lld sent or failed messages older than %ld days deleted\n", n, days);
+		return 0;
+	}
+	return usage_error("outbox", "unknown action \"%s\" (list, retry, purge)", action);
+}
+
 /* ---- the table of commands ------------------------------------------ */
 
 static int cmd_help(struct cli *, int, char **);
@@ -2038,6 +2240,13 @@ static const struct command commands[] = {
 	    "or Spanish; rows matching a client (tax id, email, name) update it." },
 	{ "export", cmd_export, "[FILE]",
 	    "Write every client as UTF-8 CSV with the canonical header (stdout if no FILE)." },
+	{ "due", cmd_due, "[--owner EMAIL] [--date DATE] [--all]",
+	    "Print exactly what each salesperson's digest holds (--json: its data).\n"
+	    "--date shows the digest of that day as computed at the digest time;\n"
+	    "--all lifts the digest.max_items limit per section." },
+	{ "outbox", cmd_outbox, "[list [--status S] | retry ID | purge [--older-than DAYS]]",
+	    "Show queued, sent and failed messages; queue a failed one again; delete\n"
+	    "old sent and failed ones (default older than 30 days)." },
 	{ "help", cmd_help, "[COMMAND]", "Show help for a command." },
 	{ NULL, NULL, NULL, NULL }
 };

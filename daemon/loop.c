@@ -1,0 +1,254 @@
+/*
+ * loop.c - the daemon's sleep-until-needed loop, signals, reload and the
+ * systemd watchdog.  The work of each wake-up is sched.c's.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "clock.h"
+#include "log.h"
+#include "loop.h"
+#include "sched.h"
+
+int
+loop_load_config(const char *path, const char *db_override, struct config *cfg,
+    char *err, size_t errlen)
+{
+	if (config_defaults(cfg) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (config_load(cfg, path ? path : CONFIG_DEFAULT_PATH, path == NULL, err,
+	    errlen) == -1)
+		goto fail;
+	if (db_override != NULL) {
+		char *d = strdup(db_override);
+		if (d == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		free(cfg->database);
+		cfg->database = d;
+	}
+	if (config_validate(cfg, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	config_free(cfg);
+	return -1;
+}
+
+int
+loop_load_templates(const struct config *cfg, struct tmplset **out, char *err, size_t errlen)
+{
+	return tmplset_load(cfg->templates, tmplset_shipped_dir(), out, err, errlen);
+}
+
+static void
+notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* Watchdog interval in ms, 0 if none. */
+static long
+watchdog_ms(void)
+{
+#ifdef HAVE_SYSTEMD
+	uint64_t usec;
+
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		return (long)(usec / 1000);
+#endif
+	return 0;
+}
+
+static void
+reload(struct daemon_ctx *d)
+{
+	struct config *ncfg;
+	struct tmplset *nt = NULL;
+	char err[1024];
+
+	notify("RELOADING=1");
+	if ((ncfg = calloc(1, sizeof(*ncfg))) == NULL) {
+		log_warnx("reload: out of memory; keeping the running configuration");
+		notify("READY=1");
+		return;
+	}
+	if (loop_load_config(d->config_path, d->db_override, ncfg, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, keeping the running configuration: %s", err);
+		free(ncfg);
+		notify("READY=1");
+		return;
+	}
+	if (loop_load_templates(ncfg, &nt, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, keeping the running templates and configuration: %s",
+		    err);
+		config_free(ncfg);
+		free(ncfg);
+		notify("READY=1");
+		return;
+	}
+	if (strcmp(ncfg->database, d->cfg->database) != 0)
+		log_warnx("reload: the database path changed to %s; it takes effect at restart",
+		    ncfg->database);
+	config_free(d->cfg);
+	free(d->cfg);
+	d->cfg = ncfg;
+	tmplset_free(d->tmpl);
+	d->tmpl = nt;
+	log_info("configuration and templates reloaded from %s",
+	    d->config_path ? d->config_path : CONFIG_DEFAULT_PATH);
+	notify("READY=1");
+}
+
+/* Watch the database's directory: a commit by another process touches
+ * the database file or its -wal. */
+static int
+watch_store(const char *db)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(db, '/');
+	int fd;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == db)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db), db);
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return -1;
+	if (inotify_add_watch(fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+drain(int fd)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+int
+loop_run(struct daemon_ctx *d)
+{
+	struct sched s = { 0 };
+	struct pollfd pfd[2];
+	sigset_t mask;
+	long long dv = 0, ndv;
+	long wd = watchdog_ms();
+	int sfd, ifd, status = 0;
+	char err[1024];
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_warn("signals");
+		return 1;
+	}
+	if ((ifd = watch_store(d->cfg->database)) == -1)
+		log_warn("cannot watch %s for changes; changes are seen at the next wake-up",
+		    d->cfg->database);
+	store_data_version(d->st, &dv);
+	s.st = d->st;
+	s.metrics = d->metrics;
+	s.stop = &d->stop;
+	notify("READY=1");
+
+	while (!d->stop) {
+		time_t now = clock_now(), next = 0;
+		int wake = 0;
+
+		s.cfg = d->cfg;
+		s.tmpl = d->tmpl;
+		if (sched_cycle(&s, now, &next, err, sizeof(err)) == -1) {
+			log_warnx("cycle: %s", err);
+			/* The store is unreachable or full: try again soon. */
+			if (next == 0 || next > now + 60)
+				next = now + 60;
+		}
+		if (d->once)
+			break;
+		/* Sleep until next, a signal, or another process's commit. */
+		while (!wake && !d->stop) {
+			long long timeout;
+			int n;
+
+			if (wd > 0)
+				notify("WATCHDOG=1");
+			now = clock_now();
+			timeout = next == 0 ? 3600 * 1000LL : ((long long)next - now) * 1000;
+			if (timeout <= 0)
+				break;
+			if (timeout > 3600 * 1000LL)
+				timeout = 3600 * 1000LL;	/* a clock jump is caught within the hour */
+			if (wd > 0 && timeout > wd / 2)
+				timeout = wd / 2;
+			pfd[0].fd = sfd;
+			pfd[0].events = POLLIN;
+			pfd[1].fd = ifd;
+			pfd[1].events = POLLIN;
+			n = poll(pfd, ifd >= 0 ? 2 : 1, (int)timeout);
+			if (n == -1 && errno != EINTR) {
+				log_warn("poll");
+				status = 1;
+				d->stop = 1;
+				break;
+			}
+			if (n == 0 && (next == 0 || clock_now() >= next))
+				wake = 1;
+			if (n > 0 && (pfd[0].revents & POLLIN)) {
+				struct signalfd_siginfo si;
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						reload(d);
+						wake = 1;
+					} else {
+						log_info("signal %d: stopping", (int)si.ssi_signo);
+						d->stop = 1;
+					}
+				}
+			}
+			if (ifd >= 0 && n > 0 && (pfd[1].revents & POLLIN)) {
+				drain(ifd);
+				/* Our own commits do not move data_version: those are ignored. */
+				if (store_data_version(d->st, &ndv) == 0 && ndv != dv) {
+					dv = ndv;
+					log_debug("database changed by another process");
+					wake = 1;
+				}
+			}
+		}
+	}
+	notify("STOPPING=1");
+	if (ifd >= 0)
+		close(ifd);
+	close(sfd);
+	return status;
+}

@@ -1,0 +1,45 @@
+/*
+ * loop.h - carterad's event loop.
+ *
+ * Sleeps in poll(2) until the next thing to do: the next digest, the next
+ * retry, a change to the database made by another process (inotify on
+ * its directory, confirmed with PRAGMA data_version), a signal (TERM/INT:
+ * stop after the message in flight; HUP: reload configuration and
+ * templates, keeping the old ones if the new are invalid), or the systemd
+ * watchdog.  It does not poll on a timer.
+ */
+#ifndef CARTERA_LOOP_H
+#define CARTERA_LOOP_H
+
+#include <signal.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "render.h"
+#include "store.h"
+
+struct feedcache;
+
+struct daemon_ctx {
+	struct config		*cfg;		/* owned; replaced on reload */
+	struct tmplset		*tmpl;		/* owned; replaced on reload */
+	struct store		*st;		/* owned */
+	struct metrics		*metrics;	/* owned by main */
+	struct feedcache	*feeds;		/* owned by main; NULL without HTTP */
+	const char		*config_path;	/* borrowed, for reload */
+	const char		*db_override;	/* -d, borrowed */
+	int			 once;		/* one cycle, then exit */
+	volatile sig_atomic_t	 stop;
+};
+
+/* Run until stopped.  Returns the exit status (0 on SIGTERM). */
+int	 loop_run(struct daemon_ctx *);
+
+/* Load and validate the configuration (defaults, file, flags). */
+int	 loop_load_config(const char *path, const char *db_override, struct config *cfg,
+	    char *err, size_t errlen);
+/* Load the templates named by cfg. */
+int	 loop_load_templates(const struct config *cfg, struct tmplset **out,
+	    char *err, size_t errlen);
+
+#endif

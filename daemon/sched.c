@@ -1,0 +1,341 @@
+/*
+ * sched.c - the daemon's cycle: queue due digests, deliver the outbox.
+ *
+ * Decisions (what to queue) and their bookkeeping commit together; each
+ * delivery result commits on its own, right after the server answered,
+ * so a crash loses nothing and re-sends at most the message whose
+ * acceptance was not yet recorded.
+ */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "clock.h"
+#include "digest.h"
+#include "log.h"
+#include "mailer.h"
+#include "outbox.h"
+#include "scan.h"
+#include "sched.h"
+#include "tz.h"
+
+int
+sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, long *day,
+    time_t *next_slot, char *err, size_t errlen)
+{
+	const char *at = o->digest_at != NULL ? o->digest_at : cfg->digest.default_time;
+	long today, last = -1, created;
+	time_t slot;
+	int min;
+
+	if (tz_check(o->tz) == -1) {
+		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
+		return -1;
+	}
+	if (hhmm_parse(at, &min) == -1) {
+		snprintf(err, errlen, "owner %s: digest time \"%s\" is not HH:MM", o->email, at);
+		return -1;
+	}
+	tz_local_day(o->tz, now, &today, NULL);
+	tz_local_day(o->tz, o->created_at, &created, NULL);
+	if (o->last_digest_day != NULL && date_parse(o->last_digest_day, &last) == -1)
+		last = -1;
+	tz_to_utc(o->tz, today, min, &slot);
+	if (now >= slot) {
+		*day = today;
+		tz_to_utc(o->tz, today + 1, min, next_slot);
+	} else {
+		/* Today's has not come yet: yesterday's may have been missed. */
+		*day = today - 1;
+		*next_slot = slot;
+	}
+	/* Only the latest missed day, once, and never before the owner existed. */
+	return *day > last && *day >= created;
+}
+
+static void
+log_digest(const struct owner *o, long day, const struct scan_result *r, const char *what)
+{
+	char d[16];
+
+	log_info("digest for %s of %s %s: %zu red, %zu yellow, %zu green, %zu inactive, "
+	    "%zu overdue invoices, %zu planned", o->email, date_format(day, d, sizeof(d)),
+	    what, r->red.n, r->yellow.n, r->green.n, r->inactive.n, r->ninvoices,
+	    r->nactivities);
+}
+
+/* Scan, render and queue one owner's digest for day. */
+static int
+queue_digest(struct sched *s, const struct owner *o, long day, time_t now,
+    char *err, size_t errlen)
+{
+	struct scan_result r;
+	struct outbox_msg m;
+	struct owner fresh = { 0 };
+	struct timeval t0, t1;
+	char dtext[16];
+	long last = -1;
+	int created = 0, rc, nothing;
+
+	gettimeofday(&t0, NULL);
+	if (scan_run(s->st, s->cfg, o, now, (size_t)s->cfg->digest.max_items, &r, err,
+	    errlen) == -1) {
+		METRIC_ADD(s->metrics, scan_errors, 1);
+		return -1;
+	}
+	gettimeofday(&t1, NULL);
+	METRIC_ADD(s->metrics, scans, 1);
+	METRIC_SET(s->metrics, scan_usec_last, (t1.tv_sec - t0.tv_sec) * 1000000LL +
+	    (t1.tv_usec - t0.tv_usec));
+	nothing = r.red.n == 0 && r.yellow.n == 0 && r.green.n == 0 && r.inactive.n == 0 &&
+	    r.ninvoices == 0 && r.nactivities == 0;
+	memset(&m, 0, sizeof(m));
+	if ((!nothing || s->cfg->digest.send_empty) &&
+	    digest_compose(s->tmpl, s->cfg, o, &r, day, &m, err, errlen) == -1) {
+		scan_free(&r);
+		return -1;
+	}
+	date_format(day, dtext, sizeof(dtext));
+	if (store_begin(s->st, err, errlen) == -1)
+		goto fail;
+	/* Decide again under the write lock: another process may have queued it. */
+	rc = store_owner_get_id(s->st, o->id, &fresh, err, errlen);
+	if (rc != 0) {
+		if (rc == 1)
+			snprintf(err, errlen, "owner %s vanished", o->email);
+		goto rollback;
+	}
+	if (fresh.last_digest_day != NULL)
+		date_parse(fresh.last_digest_day, &last);
+	store_owner_clear(&fresh);
+	if (day <= last) {
+		store_rollback(s->st);
+		scan_free(&r);
+		outbox_msg_clear(&m);
+		return 0;
+	}
+	if (m.idem_key != NULL && outbox_enqueue(s->st, &m, now, &created, err, errlen) == -1)
+		goto rollback;
+	if (store_owner_set_digest_day(s->st, o->id, dtext, err, errlen) == -1 ||
+	    store_commit(s->st, err, errlen) == -1)
+		goto rollback;
+	if (m.idem_key == NULL)
+		log_digest(o, day, &r, "skipped (nothing due, digest.send_empty is off)");
+	else if (created) {
+		METRIC_ADD(s->metrics, digests_queued, 1);
+		log_digest(o, day, &r, "queued");
+	} else
+		log_digest(o, day, &r, "was already queued");
+	scan_free(&r);
+	outbox_msg_clear(&m);
+	return 0;
+rollback:
+	store_rollback(s->st);
+fail:
+	scan_free(&r);
+	outbox_msg_clear(&m);
+	return -1;
+}
+
+static int
+plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen)
+{
+	struct owner *owners;
+	size_t n;
+	char e[1024];
+
+	if (store_owner_load(s->st, 1, &owners, &n, err, errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < n && !*s->stop; i++) {
+		time_t slot;
+		long day;
+		int due;
+
+		/* One owner's bad data is logged and skipped; the others go on. */
+		due = sched_digest_due(s->cfg, &owners[i], now, &day, &slot, e, sizeof(e));
+		if (due == -1) {
+			log_warnx("%s; skipped", e);
+			continue;
+		}
+		if (*next == 0 || slot < *next)
+			*next = slot;
+		if (due && queue_digest(s, &owners[i], day, now, e, sizeof(e)) == -1)
+			log_warnx("digest for %s not queued: %s; will try again", owners[i].email, e);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&owners[i]);
+	free(owners);
+	return 0;
+}
+
+/* Record a delivery result in its own transaction. */
+static int
+record(struct sched *s, const struct outbox_msg *m, const struct mailer_status *ms,
+    time_t now, char *err, size_t errlen)
+{
+	int gave_up = 0, rc;
+	time_t next = 0;
+
+	if (store_begin(s->st, err, errlen) == -1)
+		return -1;
+	switch (ms->result) {
+	case MAILER_SENT:
+		rc = outbox_mark_sent(s->st, m->id, now, ms->code, ms->reply, err, errlen);
+		break;
+	case MAILER_PERMFAIL:
+		rc = outbox_mark_failed(s->st, m->id, now, ms->code, ms->reply, err, errlen);
+		break;
+	default:
+		rc = outbox_mark_retry(s->st, s->cfg, m->id, now, ms->code, ms->reply,
+		    &gave_up, &next, err, errlen);
+		break;
+	}
+	if (rc == -1 || store_commit(s->st, err, errlen) == -1) {
+		store_rollback(s->st);
+		return -1;
+	}
+	switch (ms->result) {
+	case MAILER_SENT:
+		log_info("message %lld (%s to %s) sent: %s", m->id, m->kind, m->to_addr,
+		    ms->reply[0] ? ms->reply : "accepted");
+		METRIC_ADD(s->metrics, mails_sent, 1);
+		if (strcmp(m->kind, "digest") == 0)
+			METRIC_ADD(s->metrics, digests_sent, 1);
+		break;
+	case MAILER_PERMFAIL:
+		log_warnx("message %lld (%s to %s) failed for good: %s", m->id, m->kind,
+		    m->to_addr, ms->reply);
+		break;
+	default:
+		if (gave_up)
+			log_warnx("message %lld (%s to %s) failed: gave up after smtp.max_age: %s",
+			    m->id, m->kind, m->to_addr, ms->reply);
+		else
+			log_info("message %lld (%s to %s) deferred: %s; next attempt in %ld s",
+			    m->id, m->kind, m->to_addr, ms->reply, (long)(next - now));
+		break;
+	}
+	return 0;
+}
+
+static void
+to_mail(const struct outbox_msg *m, struct mail *mail)
+{
+	memset(mail, 0, sizeof(*mail));
+	mail->from_name = m->from_name;
+	mail->from_addr = m->from_addr;
+	mail->to_name = m->to_name;
+	mail->to_addr = m->to_addr;
+	mail->subject = m->subject;
+	mail->message_id = m->message_id;
+	mail->date = m->created_at;
+	mail->text = m->body_text;
+	mail->html = m->body_html;
+	mail->list_unsubscribe = m->unsubscribe;
+}
+
+static int
+deliver(struct sched *s, time_t now, char *err, size_t errlen)
+{
+	struct outbox_msg *msgs;
+	struct mailer *ml = NULL;
+	size_t n;
+	int done = 0;
+
+	if (now < s->smtp_retry_at)
+		return 0;
+	while (!done && !*s->stop) {
+		if (outbox_due(s->st, now, (size_t)s->cfg->smtp.batch, &msgs, &n, err,
+		    errlen) == -1)
+			return -1;
+		if (n == 0) {
+			free(msgs);
+			break;
+		}
+		/* One connection per batch; it is closed (QUIT) after it. */
+		if ((ml = mailer_new(s->cfg, err, errlen)) == NULL) {
+			for (size_t i = 0; i < n; i++)
+				outbox_msg_clear(&msgs[i]);
+			free(msgs);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct mailer_status ms;
+			struct mail mail;
+			char e[1024];
+
+			if (*s->stop || done) {
+				outbox_msg_clear(&msgs[i]);
+				continue;
+			}
+			to_mail(&msgs[i], &mail);
+			mailer_send(ml, &mail, &ms);
+			if (ms.result == MAILER_TEMPFAIL && ms.code >= 400)
+				METRIC_ADD(s->metrics, smtp_temp_errors, 1);
+			if (ms.result == MAILER_PERMFAIL)
+				METRIC_ADD(s->metrics, smtp_perm_errors, 1);
+			if (ms.server_down)
+				METRIC_ADD(s->metrics, smtp_conn_errors, 1);
+			if (record(s, &msgs[i], &ms, clock_now(), e, sizeof(e)) == -1)
+				log_warnx("message %lld: result not recorded: %s", msgs[i].id, e);
+			if (ms.server_down) {
+				/* The server, not the message: pause the whole queue. */
+				s->smtp_failures++;
+				s->smtp_retry_at = clock_now() + outbox_backoff(s->cfg,
+				    s->smtp_failures);
+				log_warnx("SMTP server %s unavailable (%s); delivery paused for "
+				    "%ld s", s->cfg->smtp.url, ms.reply,
+				    (long)(s->smtp_retry_at - clock_now()));
+				done = 1;
+			} else
+				s->smtp_failures = 0;
+			outbox_msg_clear(&msgs[i]);
+		}
+		free(msgs);
+		{
+			long sent, conns;
+			mailer_stats(ml, &sent, &conns);
+			METRIC_ADD(s->metrics, smtp_connections, conns);
+		}
+		mailer_free(ml);
+		ml = NULL;
+		if (n < (size_t)s->cfg->smtp.batch)
+			break;
+	}
+	return 0;
+}
+
+int
+sched_cycle(struct sched *s, time_t now, time_t *next, char *err, size_t errlen)
+{
+	struct outbox_counts oc;
+	time_t retry = 0;
+	int rc = 0;
+
+	*next = 0;
+	METRIC_SET(s->metrics, cycle_at, (long long)now);
+	if (plan_digests(s, now, next, err, errlen) == -1) {
+		METRIC_SET(s->metrics, store_ok, 0);
+		return -1;
+	}
+	if (deliver(s, now, err, errlen) == -1)
+		rc = -1;
+	if (outbox_next(s->st, &retry, err, errlen) == -1)
+		rc = -1;
+	if (retry != 0) {
+		if (retry < s->smtp_retry_at)
+			retry = s->smtp_retry_at;
+		if (*next == 0 || retry < *next)
+			*next = retry;
+	}
+	if (outbox_count(s->st, &oc, err, errlen) == 0) {
+		METRIC_SET(s->metrics, outbox_pending, oc.pending);
+		METRIC_SET(s->metrics, outbox_failed, oc.failed);
+	}
+	METRIC_SET(s->metrics, store_ok, rc == 0);
+	if (rc == 0)
+		METRIC_SET(s->metrics, scan_ok_at, (long long)now);
+	return rc;
+}
