@@ -10,14 +10,19 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "clock.h"
+#include "httpd.h"
 #include "log.h"
 #include "loop.h"
 
@@ -80,6 +85,21 @@ drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
+/* The listening socket systemd passed (carterad.socket), or -1. */
+static int
+listen_fd(void)
+{
+#ifdef HAVE_SYSTEMD
+	static int fd = -2;
+
+	if (fd == -2)
+		fd = sd_listen_fds(1) >= 1 ? SD_LISTEN_FDS_START : -1;
+	return fd;
+#else
+	return -1;
+#endif
+}
+
 static int
 detach(void)
 {
@@ -121,12 +141,26 @@ main(int argc, char **argv)
 	};
 	struct daemon_ctx d = { 0 };
 	struct metrics metrics;
+	sigset_t sigs;
 	const char *now_arg = NULL;
 	char err[1024];
 	int ch, foreground = 0, verbose = 0, check = 0, status;
 	time_t now;
 
 	log_init(argv[0], 0);
+	/*
+	 * TERM, INT and HUP are blocked in every thread, from before the first
+	 * thread (libcurl, libmicrohttpd) exists: the loop reads them from a
+	 * signalfd, and the mailer looks for them between messages, so SIGTERM
+	 * lets the message in flight finish.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &sigs, NULL) == -1)
+		fatal("sigprocmask");
+	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "c:d:fvVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': d.config_path = optarg; break;
@@ -177,11 +211,23 @@ main(int argc, char **argv)
 		fatal("cannot detach");
 	memset(&metrics, 0, sizeof(metrics));
 	d.metrics = &metrics;
+	if (!d.once && (d.cfg->http.port != 0 || listen_fd() >= 0)) {
+		int fd = listen_fd();
+		if ((d.httpd = httpd_start(d.cfg, &metrics, d.cfg->database, fd, err,
+		    sizeof(err))) == NULL)
+			fatalx("%s", err);
+		if (fd >= 0)
+			log_info("calendar feeds served on the socket systemd passed");
+		else
+			log_info("calendar feeds served on http://%s:%d/", d.cfg->http.listen,
+			    httpd_port(d.httpd));
+	}
 	log_info("started (%s), database %s%s", PACKAGE_STRING, d.cfg->database,
 	    d.once ? ", one cycle" : "");
 
 	status = loop_run(&d);
 
+	httpd_stop(d.httpd);
 	store_close(d.st);
 	tmplset_free(d.tmpl);
 	config_free(d.cfg);

@@ -8,6 +8,7 @@
  */
 #include "build.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -20,6 +21,18 @@
 #include "scan.h"
 #include "sched.h"
 #include "tz.h"
+
+/* SIGTERM or SIGINT waiting (they are blocked; the loop reads them later). */
+static int
+stop_pending(volatile sig_atomic_t *stop)
+{
+	sigset_t p;
+
+	if (!*stop && sigpending(&p) == 0 &&
+	    (sigismember(&p, SIGTERM) == 1 || sigismember(&p, SIGINT) == 1))
+		*stop = 1;
+	return *stop;
+}
 
 int
 sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, long *day,
@@ -148,7 +161,7 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 
 	if (store_owner_load(s->st, 1, &owners, &n, err, errlen) == -1)
 		return -1;
-	for (size_t i = 0; i < n && !*s->stop; i++) {
+	for (size_t i = 0; i < n && !stop_pending(s->stop); i++) {
 		time_t slot;
 		long day;
 		int due;
@@ -246,7 +259,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 
 	if (now < s->smtp_retry_at)
 		return 0;
-	while (!done && !*s->stop) {
+	while (!done && !stop_pending(s->stop)) {
 		if (outbox_due(s->st, now, (size_t)s->cfg->smtp.batch, &msgs, &n, err,
 		    errlen) == -1)
 			return -1;
@@ -266,7 +279,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 			struct mail mail;
 			char e[1024];
 
-			if (*s->stop || done) {
+			if (stop_pending(s->stop) || done) {
 				outbox_msg_clear(&msgs[i]);
 				continue;
 			}
