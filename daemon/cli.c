@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "config.h"
 #include "digest.h"
+#include "feed.h"
 #include "import.h"
 #include "log.h"
 #include "outbox.h"
@@ -2159,6 +2160,82 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 	return usage_error("outbox", "unknown action \"%s\" (list, retry, purge)", action);
 }
 
+/* ---- feed ------------------------------------------------------------ */
+
+/* Write data to path through a temporary file renamed into place. */
+static int
+write_atomic(struct cli *c, const char *path, const char *data, size_t len)
+{
+	char *tmp = NULL;
+	FILE *fp;
+	int rc = 0;
+
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
+		return failf("out of memory");
+	if ((fp = fopen(tmp, "wx")) == NULL) {
+		snprintf(c->err, sizeof(c->err), "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return fail(c);
+	}
+	if (fwrite(data, 1, len, fp) != len || fflush(fp) == EOF || fsync(fileno(fp)) == -1)
+		rc = -1;
+	if (fclose(fp) == EOF)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -1;
+	if (rc == -1) {
+		snprintf(c->err, sizeof(c->err), "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc == 0 ? 0 : fail(c);
+}
+
+static int
+cmd_feed(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "team", no_argument, NULL, 't' },
+		HELP_OPT, END_OPT
+	};
+	const char *output = NULL;
+	char *body = NULL;
+	size_t len;
+	int ch, ret, team = 0, events, rc;
+
+	reset_getopt();
+	while ((ch = next_opt(argc, argv, opts, "feed", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'o': output = optarg; break;
+		case 't': team = 1; break;
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("feed", "expected an owner EMAIL (or a team NAME with --team)");
+	if (open_store(c, 0) == -1)
+		return fail(c);
+	if (team)
+		rc = feed_build_team(c->st, &c->cfg, argv[optind], clock_now(), &body, &len,
+		    &events, c->err, sizeof(c->err));
+	else
+		rc = feed_build_owner(c->st, &c->cfg, argv[optind], clock_now(), &body, &len,
+		    &events, c->err, sizeof(c->err));
+	if (rc == -1)
+		return fail(c);
+	if (output == NULL || strcmp(output, "-") == 0) {
+		ret = fwrite(body, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 :
+		    failf("stdout: %s", strerror(errno));
+	} else {
+		ret = write_atomic(c, output, body, len);
+		if (ret == 0 && !c->quiet)
+			fprintf(stderr, "cartera: %s: %d events, %zu bytes\n", output, events, len);
+	}
+	free(body);
+	return ret;
+}
+
 /* ---- the table of commands ------------------------------------------ */
 
 static int cmd_help(struct cli *, int, char **);
@@ -2247,6 +2324,9 @@ static const struct command commands[] = {
 	{ "outbox", cmd_outbox, "[list [--status S] | retry ID | purge [--older-than DAYS]]",
 	    "Show queued, sent and failed messages; queue a failed one again; delete\n"
 	    "old sent and failed ones (default older than 30 days)." },
+	{ "feed", cmd_feed, "OWNER [--output FILE] | --team NAME [--output FILE]",
+	    "Write a salesperson's (or team's) calendar feed, the same bytes carterad\n"
+	    "serves, to FILE (written atomically) or stdout: for static hosting." },
 	{ "help", cmd_help, "[COMMAND]", "Show help for a command." },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -12,12 +12,15 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <unistd.h>
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
 
 #include "clock.h"
+#include "feed.h"
+#include "httpd.h"
 #include "log.h"
 #include "loop.h"
 #include "sched.h"
@@ -143,6 +146,35 @@ watch_store(const char *db)
 	return fd;
 }
 
+/* Rebuild every feed and hand it to the HTTP threads; *until is when the
+ * feeds go stale by themselves (the next local midnight). */
+static void
+rebuild_feeds(struct daemon_ctx *d, time_t now, time_t *until)
+{
+	struct feed_set fs;
+	struct timeval t0, t1;
+	char err[1024];
+	size_t events = 0;
+
+	gettimeofday(&t0, NULL);
+	if (feed_build_all(d->st, d->cfg, now, &fs, err, sizeof(err)) == -1) {
+		/* Keep serving the last good feeds; try again in a minute. */
+		log_warnx("feeds not rebuilt, the last ones are still served: %s", err);
+		*until = now + 60;
+		return;
+	}
+	for (size_t i = 0; i < fs.n; i++)
+		events += (size_t)fs.v[i].events;
+	*until = fs.valid_until;
+	gettimeofday(&t1, NULL);
+	METRIC_ADD(d->metrics, feed_builds, 1);
+	METRIC_SET(d->metrics, feed_build_usec_last, (t1.tv_sec - t0.tv_sec) * 1000000LL +
+	    (t1.tv_usec - t0.tv_usec));
+	log_debug("%zu feeds rebuilt, %zu events, %lld us", fs.n, events,
+	    (long long)METRIC_GET(d->metrics, feed_build_usec_last));
+	httpd_publish(d->httpd, &fs, now);
+}
+
 static void
 drain(int fd)
 {
@@ -160,6 +192,8 @@ loop_run(struct daemon_ctx *d)
 	sigset_t mask;
 	long long dv = 0, ndv;
 	long wd = watchdog_ms();
+	time_t feeds_until = 0;
+	int feeds_dirty = 1;
 	int sfd, ifd, status = 0;
 	char err[1024];
 
@@ -167,6 +201,8 @@ loop_run(struct daemon_ctx *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	/* Already blocked by main before any thread started; this is a no-op
+	 * then, and keeps loop_run correct on its own. */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		log_warn("signals");
@@ -193,6 +229,12 @@ loop_run(struct daemon_ctx *d)
 			if (next == 0 || next > now + 60)
 				next = now + 60;
 		}
+		if (d->httpd != NULL && (feeds_dirty || now >= feeds_until)) {
+			rebuild_feeds(d, now, &feeds_until);
+			feeds_dirty = 0;
+		}
+		if (d->httpd != NULL && feeds_until != 0 && (next == 0 || feeds_until < next))
+			next = feeds_until;
 		if (d->once)
 			break;
 		/* Sleep until next, a signal, or another process's commit. */
@@ -228,6 +270,7 @@ loop_run(struct daemon_ctx *d)
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
 						reload(d);
+						feeds_dirty = 1;
 						wake = 1;
 					} else {
 						log_info("signal %d: stopping", (int)si.ssi_signo);
@@ -241,6 +284,7 @@ loop_run(struct daemon_ctx *d)
 				if (store_data_version(d->st, &ndv) == 0 && ndv != dv) {
 					dv = ndv;
 					log_debug("database changed by another process");
+					feeds_dirty = 1;
 					wake = 1;
 				}
 			}

@@ -6,7 +6,9 @@
  * its directory, confirmed with PRAGMA data_version), a signal (TERM/INT:
  * stop after the message in flight; HUP: reload configuration and
  * templates, keeping the old ones if the new are invalid), or the systemd
- * watchdog.  It does not poll on a timer.
+ * watchdog.  It does not poll on a timer.  After a wake-up that may have
+ * changed what the calendar feeds show (another process's commit, a
+ * reload, a local midnight) it rebuilds them and publishes them to httpd.
  */
 #ifndef CARTERA_LOOP_H
 #define CARTERA_LOOP_H
@@ -18,14 +20,14 @@
 #include "render.h"
 #include "store.h"
 
-struct feedcache;
+struct httpd;
 
 struct daemon_ctx {
 	struct config		*cfg;		/* owned; replaced on reload */
 	struct tmplset		*tmpl;		/* owned; replaced on reload */
 	struct store		*st;		/* owned */
 	struct metrics		*metrics;	/* owned by main */
-	struct feedcache	*feeds;		/* owned by main; NULL without HTTP */
+	struct httpd		*httpd;		/* owned by main; NULL without HTTP */
 	const char		*config_path;	/* borrowed, for reload */
 	const char		*db_override;	/* -d, borrowed */
 	int			 once;		/* one cycle, then exit */

@@ -1,0 +1,779 @@
+/*
+ * feed.c - build iCalendar feeds of planned calls and visits with libical.
+ *
+ * Reads activities (and, for the description, each client's contact and
+ * red/yellow/green state from scan.c) and writes VCALENDAR text.  No HTTP
+ * here: httpd.c serves what this builds.
+ */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libical/ical.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "feed.h"
+#include "i18n.h"
+#include "log.h"
+#include "scan.h"
+#include "tz.h"
+
+/* CSS3 colour keywords (RFC 7986 COLOR takes a name, not a hex value). */
+static const struct { const char *name; unsigned rgb; } css[] = {
+	{ "aliceblue", 0xf0f8ff }, { "antiquewhite", 0xfaebd7 }, { "aqua", 0x00ffff },
+	{ "aquamarine", 0x7fffd4 }, { "azure", 0xf0ffff }, { "beige", 0xf5f5dc },
+	{ "bisque", 0xffe4c4 }, { "black", 0x000000 }, { "blanchedalmond", 0xffebcd },
+	{ "blue", 0x0000ff }, { "blueviolet", 0x8a2be2 }, { "brown", 0xa52a2a },
+	{ "burlywood", 0xdeb887 }, { "cadetblue", 0x5f9ea0 }, { "chartreuse", 0x7fff00 },
+	{ "chocolate", 0xd2691e }, { "coral", 0xff7f50 }, { "cornflowerblue", 0x6495ed },
+	{ "cornsilk", 0xfff8dc }, { "crimson", 0xdc143c }, { "darkblue", 0x00008b },
+	{ "darkcyan", 0x008b8b }, { "darkgoldenrod", 0xb8860b }, { "darkgray", 0xa9a9a9 },
+	{ "darkgreen", 0x006400 }, { "darkkhaki", 0xbdb76b }, { "darkmagenta", 0x8b008b },
+	{ "darkolivegreen", 0x556b2f }, { "darkorange", 0xff8c00 }, { "darkorchid", 0x9932cc },
+	{ "darkred", 0x8b0000 }, { "darksalmon", 0xe9967a }, { "darkseagreen", 0x8fbc8f },
+	{ "darkslateblue", 0x483d8b }, { "darkslategray", 0x2f4f4f },
+	{ "darkturquoise", 0x00ced1 }, { "darkviolet", 0x9400d3 }, { "deeppink", 0xff1493 },
+	{ "deepskyblue", 0x00bfff }, { "dimgray", 0x696969 }, { "dodgerblue", 0x1e90ff },
+	{ "firebrick", 0xb22222 }, { "floralwhite", 0xfffaf0 }, { "forestgreen", 0x228b22 },
+	{ "fuchsia", 0xff00ff }, { "gainsboro", 0xdcdcdc }, { "ghostwhite", 0xf8f8ff },
+	{ "gold", 0xffd700 }, { "goldenrod", 0xdaa520 }, { "gray", 0x808080 },
+	{ "green", 0x008000 }, { "greenyellow", 0xadff2f }, { "honeydew", 0xf0fff0 },
+	{ "hotpink", 0xff69b4 }, { "indianred", 0xcd5c5c }, { "indigo", 0x4b0082 },
+	{ "ivory", 0xfffff0 }, { "khaki", 0xf0e68c }, { "lavender", 0xe6e6fa },
+	{ "lavenderblush", 0xfff0f5 }, { "lawngreen", 0x7cfc00 }, { "lemonchiffon", 0xfffacd },
+	{ "lightblue", 0xadd8e6 }, { "lightcoral", 0xf08080 }, { "lightcyan", 0xe0ffff },
+	{ "lightgoldenrodyellow", 0xfafad2 }, { "lightgray", 0xd3d3d3 },
+	{ "lightgreen", 0x90ee90 }, { "lightpink", 0xffb6c1 }, { "lightsalmon", 0xffa07a },
+	{ "lightseagreen", 0x20b2aa }, { "lightskyblue", 0x87cefa },
+	{ "lightslategray", 0x778899 }, { "lightsteelblue", 0xb0c4de },
+	{ "lightyellow", 0xffffe0 }, { "lime", 0x00ff00 }, { "limegreen", 0x32cd32 },
+	{ "linen", 0xfaf0e6 }, { "maroon", 0x800000 }, { "mediumaquamarine", 0x66cdaa },
+	{ "mediumblue", 0x0000cd }, { "mediumorchid", 0xba55d3 }, { "mediumpurple", 0x9370db },
+	{ "mediumseagreen", 0x3cb371 }, { "mediumslateblue", 0x7b68ee },
+	{ "mediumspringgreen", 0x00fa9a }, { "mediumturquoise", 0x48d1cc },
+	{ "mediumvioletred", 0xc71585 }, { "midnightblue", 0x191970 },
+	{ "mintcream", 0xf5fffa }, { "mistyrose", 0xffe4e1 }, { "moccasin", 0xffe4b5 },
+	{ "navajowhite", 0xffdead }, { "navy", 0x000080 }, { "oldlace", 0xfdf5e6 },
+	{ "olive", 0x808000 }, { "olivedrab", 0x6b8e23 }, { "orange", 0xffa500 },
+	{ "orangered", 0xff4500 }, { "orchid", 0xda70d6 }, { "palegoldenrod", 0xeee8aa },
+	{ "palegreen", 0x98fb98 }, { "paleturquoise", 0xafeeee },
+	{ "palevioletred", 0xdb7093 }, { "papayawhip", 0xffefd5 }, { "peachpuff", 0xffdab9 },
+	{ "peru", 0xcd853f }, { "pink", 0xffc0cb }, { "plum", 0xdda0dd },
+	{ "powderblue", 0xb0e0e6 }, { "purple", 0x800080 }, { "red", 0xff0000 },
+	{ "rosybrown", 0xbc8f8f }, { "royalblue", 0x4169e1 }, { "saddlebrown", 0x8b4513 },
+	{ "salmon", 0xfa8072 }, { "sandybrown", 0xf4a460 }, { "seagreen", 0x2e8b57 },
+	{ "seashell", 0xfff5ee }, { "sienna", 0xa0522d }, { "silver", 0xc0c0c0 },
+	{ "skyblue", 0x87ceeb }, { "slateblue", 0x6a5acd }, { "slategray", 0x708090 },
+	{ "snow", 0xfffafa }, { "springgreen", 0x00ff7f }, { "steelblue", 0x4682b4 },
+	{ "tan", 0xd2b48c }, { "teal", 0x008080 }, { "thistle", 0xd8bfd8 },
+	{ "tomato", 0xff6347 }, { "turquoise", 0x40e0d0 }, { "violet", 0xee82ee },
+	{ "wheat", 0xf5deb3 }, { "white", 0xffffff }, { "whitesmoke", 0xf5f5f5 },
+	{ "yellow", 0xffff00 }, { "yellowgreen", 0x9acd32 },
+};
+
+const char *
+feed_css_color(const char *hex)
+{
+	unsigned v, best = 0;
+	long bestd = -1;
+
+	if (hex == NULL || hex[0] != '#' || strlen(hex) != 7)
+		return "dodgerblue";
+	v = (unsigned)strtoul(hex + 1, NULL, 16);
+	for (size_t i = 0; i < sizeof(css) / sizeof(css[0]); i++) {
+		long dr = (long)((v >> 16) & 255) - (long)((css[i].rgb >> 16) & 255);
+		long dg = (long)((v >> 8) & 255) - (long)((css[i].rgb >> 8) & 255);
+		long db = (long)(v & 255) - (long)(css[i].rgb & 255);
+		long d = dr * dr * 2 + dg * dg * 4 + db * db * 3;
+		if (bestd < 0 || d < bestd) {
+			bestd = d;
+			best = (unsigned)i;
+		}
+	}
+	return css[best].name;
+}
+
+/* Alert state of each client, from one scan per owner. */
+struct alerts {
+	struct { long long id; enum scan_alert a; } *v;
+	size_t n, cap;
+};
+
+static int
+alerts_add_list(struct alerts *al, const struct scan_list *l, enum scan_alert a)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (al->n == al->cap) {
+			size_t cap = al->cap ? al->cap * 2 : 256;
+			void *nv = reallocarray(al->v, cap, sizeof(*al->v));
+			if (nv == NULL)
+				return -1;
+			al->v = nv;
+			al->cap = cap;
+		}
+		al->v[al->n].id = l->v[i].id;
+		al->v[al->n].a = a;
+		al->n++;
+	}
+	return 0;
+}
+
+static int
+cmp_alert(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static enum scan_alert
+alert_of(const struct alerts *al, long long id)
+{
+	size_t lo = 0, hi = al->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (al->v[mid].id == id)
+			return al->v[mid].a;
+		if (al->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SCAN_NONE;
+}
+
+static int
+alerts_for_owner(struct store *st, const struct config *cfg, const struct owner *o,
+    time_t now, struct alerts *al, char *err, size_t errlen)
+{
+	struct scan_result r;
+	int rc;
+
+	if (scan_run(st, cfg, o, now, 1, &r, err, errlen) == -1)
+		return -1;
+	rc = alerts_add_list(al, &r.red, SCAN_RED) | alerts_add_list(al, &r.yellow, SCAN_YELLOW) |
+	    alerts_add_list(al, &r.green, SCAN_GREEN);
+	scan_free(&r);
+	if (rc != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	qsort(al->v, al->n, sizeof(*al->v), cmp_alert);
+	return 0;
+}
+
+/* Names of the zones used, sorted and unique. */
+struct zones {
+	char	**v;
+	size_t	 n;
+};
+
+static int
+zones_add(struct zones *z, const char *name)
+{
+	char **nv;
+
+	for (size_t i = 0; i < z->n; i++)
+		if (strcmp(z->v[i], name) == 0)
+			return 0;
+	if ((nv = reallocarray(z->v, z->n + 1, sizeof(char *))) == NULL)
+		return -1;
+	z->v = nv;
+	if ((z->v[z->n] = strdup(name)) == NULL)
+		return -1;
+	z->n++;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* VTIMEZONE of zone with TZID the plain IANA name (libical adds a prefix). */
+static icalcomponent *
+vtimezone(const char *zone)
+{
+	icaltimezone *z = tz_ical(zone);
+	icalcomponent *c, *clone;
+	icalproperty *p;
+
+	if (z == NULL || (c = icaltimezone_get_component(z)) == NULL)
+		return NULL;
+	if ((clone = icalcomponent_new_clone(c)) == NULL)
+		return NULL;
+	if ((p = icalcomponent_get_first_property(clone, ICAL_TZID_PROPERTY)) != NULL)
+		icalproperty_set_tzid(p, zone);
+	return clone;
+}
+
+static icalproperty *
+x_prop(const char *name, const char *value)
+{
+	icalproperty *p = icalproperty_new_x(value);
+
+	icalproperty_set_x_name(p, name);
+	return p;
+}
+
+static struct icaltimetype
+utc_time(time_t t)
+{
+	return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+}
+
+/* DTSTART/DTEND in zone with an explicit TZID: never floating, never Z. */
+static icalproperty *
+zoned(icalproperty *(*make)(struct icaltimetype), time_t t, const char *zone)
+{
+	icaltimezone *z = tz_ical(zone);
+	struct icaltimetype tt = icaltime_from_timet_with_zone(t, 0, z);
+	icalproperty *p;
+
+	tt.zone = NULL;		/* print local time; the TZID says where */
+	p = make(tt);
+	icalproperty_add_parameter(p, icalparameter_new_tzid(zone));
+	return p;
+}
+
+static const char *
+alert_words(enum scan_alert a, int en)
+{
+	switch (a) {
+	case SCAN_RED:
+		return en ? "red: contact today" : "rojo: contactar hoy";
+	case SCAN_YELLOW:
+		return en ? "yellow: contact due soon" : "amarillo: contacto próximo";
+	case SCAN_GREEN:
+		return en ? "green: waiting for their answer" : "verde: esperando su respuesta";
+	default:
+		return en ? "up to date" : "al día";
+	}
+}
+
+struct feed_ctx {
+	const struct config	*cfg;
+	const char		*lang;
+	int			 team;		/* add the owner's name to summaries */
+	struct alerts		 alerts;
+	struct zones		 zones;
+	icalcomponent		**evs;		/* owned until moved into the calendar */
+	size_t			 nev, evcap;
+	int			 events;
+};
+
+static const char ev_sql[] =
+    "SELECT a.uid, a.kind, a.start_at, a.tz, a.duration_min, a.location, a.note,"
+    " a.status, a.sequence, a.created_at, a.last_modified, c.id, c.name, c.notes,"
+    " c.last_touch_at, c.last_touch_kind, p.name, p.phone, p.email, o.name, o.tz"
+    " FROM activities a JOIN clients c ON c.id = a.client_id"
+    " JOIN owners o ON o.id = a.owner_id"
+    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+    " WHERE a.owner_id = ?1 AND a.start_at >= ?2 AND a.start_at < ?3"
+    " AND (a.status <> 'cancelled' OR a.last_modified >= ?4)"
+    " ORDER BY a.start_at, a.id";
+
+#define COL(i) ((const char *)sqlite3_column_text(s, (i)))
+
+static icalcomponent *
+event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
+{
+	const struct config *cfg = fx->cfg;
+	int en = i18n_is_en(fx->lang);
+	const char *kind = COL(1), *zone = COL(3), *status = COL(7);
+	time_t start = sqlite3_column_int64(s, 2);
+	int visit = kind != NULL && strcmp(kind, "visit") == 0;
+	icalcomponent *ev;
+	struct buf b = BUF_INIT;
+	char d[64];
+	long day;
+
+	if (zone == NULL || tz_check(zone) == -1)
+		zone = COL(20);		/* the owner's zone if the activity's is bad */
+	if (zone == NULL || tz_check(zone) == -1)
+		zone = "UTC";
+	if ((ev = icalcomponent_new(ICAL_VEVENT_COMPONENT)) == NULL)
+		return NULL;
+	icalcomponent_add_property(ev, icalproperty_new_uid(COL(0)));
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(sqlite3_column_int64(s, 10))));
+	icalcomponent_add_property(ev, zoned(icalproperty_new_dtstart, start, zone));
+	icalcomponent_add_property(ev, zoned(icalproperty_new_dtend,
+	    start + (time_t)sqlite3_column_int(s, 4) * 60, zone));
+
+	buf_printf(&b, "%s: %s", en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada"),
+	    COL(12) ? COL(12) : "?");
+	if (fx->team && COL(19) != NULL)
+		buf_printf(&b, " (%s)", COL(19));
+	icalcomponent_add_property(ev, icalproperty_new_summary(b.data));
+	buf_reset(&b);
+	if (COL(5) != NULL)
+		icalcomponent_add_property(ev, icalproperty_new_location(COL(5)));
+
+	/* What the salesperson needs at hand for the call or visit. */
+	if (COL(16) != NULL)
+		buf_printf(&b, "%s: %s\n", en ? "Contact" : "Contacto", COL(16));
+	if (COL(17) != NULL)
+		buf_printf(&b, "%s: %s\n", en ? "Phone" : "Teléfono", COL(17));
+	if (COL(18) != NULL)
+		buf_printf(&b, "%s: %s\n", en ? "Email" : "Correo", COL(18));
+	if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
+		tz_local_day(zone, sqlite3_column_int64(s, 14), &day, NULL);
+		buf_printf(&b, "%s: %s, %s\n", en ? "Last touch" : "Último contacto",
+		    i18n_kind(fx->lang, COL(15)), i18n_date(fx->lang, day, d, sizeof(d)));
+	} else
+		buf_printf(&b, "%s\n", en ? "Last touch: none" : "Último contacto: ninguno");
+	buf_printf(&b, "%s: %s\n", en ? "State" : "Estado",
+	    alert_words(alert_of(&fx->alerts, sqlite3_column_int64(s, 11)), en));
+	if (COL(6) != NULL)
+		buf_printf(&b, "\n%s\n", COL(6));
+	if (COL(13) != NULL)
+		buf_printf(&b, "\n%s:\n%s\n", en ? "Client notes" : "Notas del cliente", COL(13));
+	if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	icalcomponent_add_property(ev, icalproperty_new_description(b.data ? b.data : ""));
+	buf_free(&b);
+
+	icalcomponent_add_property(ev, icalproperty_new_categories(
+	    en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada")));
+	icalcomponent_add_property(ev, icalproperty_new_color(
+	    feed_css_color(visit ? cfg->feed.visit_color : cfg->feed.call_color)));
+	icalcomponent_add_property(ev, icalproperty_new_status(
+	    status != NULL && strcmp(status, "cancelled") == 0 ? ICAL_STATUS_CANCELLED :
+	    ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ev, icalproperty_new_sequence(sqlite3_column_int(s, 8)));
+	icalcomponent_add_property(ev, icalproperty_new_created(utc_time(sqlite3_column_int64(s, 9))));
+	icalcomponent_add_property(ev, icalproperty_new_lastmodified(
+	    utc_time(sqlite3_column_int64(s, 10))));
+	icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+	if (cfg->feed.alarm_minutes > 0 && status != NULL && strcmp(status, "planned") == 0) {
+		icalcomponent *al = icalcomponent_new(ICAL_VALARM_COMPONENT);
+		struct icaltriggertype tr;
+		memset(&tr, 0, sizeof(tr));
+		tr.time = icaltime_null_time();
+		tr.duration = icaldurationtype_from_int(-cfg->feed.alarm_minutes * 60);
+		icalcomponent_add_property(al, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		icalcomponent_add_property(al, icalproperty_new_trigger(tr));
+		icalcomponent_add_property(al, icalproperty_new_description(
+		    icalproperty_get_summary(icalcomponent_get_first_property(ev,
+		    ICAL_SUMMARY_PROPERTY))));
+		icalcomponent_add_component(ev, al);
+	}
+	if (zones_add(&fx->zones, zone) == -1) {
+		icalcomponent_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+/* Collect the events of owner in fx. */
+static int
+owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_t now,
+    char *err, size_t errlen)
+{
+	const struct config *cfg = fx->cfg;
+	sqlite3_stmt *s;
+	time_t from, to;
+	long today;
+	int rc;
+
+	if (alerts_for_owner(st, cfg, o, now, &fx->alerts, err, errlen) == -1)
+		return -1;
+	tz_local_day(o->tz, now, &today, NULL);
+	tz_day_start(o->tz, today - cfg->feed.past_days, &from);
+	tz_day_start(o->tz, today + cfg->feed.future_days + 1, &to);
+	if ((s = store_stmt(st, ev_sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, o->id);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	sqlite3_bind_int64(s, 4, now - (time_t)cfg->feed.cancelled_days * 86400);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		icalcomponent *ev = event_from_row(fx, s);
+		if (ev != NULL && fx->nev == fx->evcap) {
+			size_t cap = fx->evcap ? fx->evcap * 2 : 64;
+			icalcomponent **nv = reallocarray(fx->evs, cap, sizeof(*nv));
+			if (nv == NULL) {
+				icalcomponent_free(ev);
+				ev = NULL;
+			} else {
+				fx->evs = nv;
+				fx->evcap = cap;
+			}
+		}
+		if (ev == NULL) {
+			sqlite3_reset(s);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		fx->evs[fx->nev++] = ev;
+		fx->events++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, "reading activities");
+	return 0;
+}
+
+static icalcomponent *
+calendar(const struct config *cfg, const char *name, const char *zone, const char *lang)
+{
+	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	char v[128];
+
+	if (cal == NULL)
+		return NULL;
+	snprintf(v, sizeof(v), "-//Cartera//Cartera %s//%s", PACKAGE_VERSION,
+	    i18n_is_en(lang) ? "EN" : "ES");
+	icalcomponent_add_property(cal, icalproperty_new_prodid(v));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	icalcomponent_add_property(cal, x_prop("X-WR-CALNAME", name));
+	icalcomponent_add_property(cal, icalproperty_new_name(name));
+	icalcomponent_add_property(cal, x_prop("X-WR-TIMEZONE", zone));
+	icalcomponent_add_property(cal, icalproperty_new_refreshinterval(
+	    icaldurationtype_from_int(cfg->feed.refresh_minutes * 60)));
+	snprintf(v, sizeof(v), "PT%dM", cfg->feed.refresh_minutes);
+	icalcomponent_add_property(cal, x_prop("X-PUBLISHED-TTL", v));
+	icalcomponent_add_property(cal, icalproperty_new_color(feed_css_color(cfg->feed.color)));
+	icalcomponent_add_property(cal, x_prop("X-APPLE-CALENDAR-COLOR", cfg->feed.color));
+	return cal;
+}
+
+static void
+ctx_free(struct feed_ctx *fx)
+{
+	for (size_t i = 0; i < fx->nev; i++)
+		if (fx->evs[i] != NULL)
+			icalcomponent_free(fx->evs[i]);
+	free(fx->evs);
+	free(fx->alerts.v);
+	for (size_t i = 0; i < fx->zones.n; i++)
+		free(fx->zones.v[i]);
+	free(fx->zones.v);
+}
+
+/* VTIMEZONEs go first (sorted by name), then the events as queried. */
+static int
+finish(struct feed_ctx *fx, icalcomponent *cal, char **body, size_t *len, char *err,
+    size_t errlen)
+{
+	icalcomponent *vt;
+	char *text;
+
+	qsort(fx->zones.v, fx->zones.n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < fx->zones.n; i++) {
+		if ((vt = vtimezone(fx->zones.v[i])) == NULL) {
+			snprintf(err, errlen, "no time zone data for %s", fx->zones.v[i]);
+			return -1;
+		}
+		icalcomponent_add_component(cal, vt);
+	}
+	for (size_t i = 0; i < fx->nev; i++) {
+		icalcomponent_add_component(cal, fx->evs[i]);
+		fx->evs[i] = NULL;	/* the calendar owns it now */
+	}
+	if ((text = icalcomponent_as_ical_string_r(cal)) == NULL) {
+		snprintf(err, errlen, "cannot serialise the calendar");
+		return -1;
+	}
+	*len = strlen(text);
+	if ((*body = malloc(*len + 1)) == NULL) {
+		icalmemory_free_buffer(text);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(*body, text, *len + 1);
+	icalmemory_free_buffer(text);
+	return 0;
+}
+
+static int
+build_for(struct store *st, const struct config *cfg, const struct owner *owners, size_t n,
+    const char *title, const char *zone, const char *lang, int team, time_t now,
+    char **body, size_t *len, int *events, char *err, size_t errlen)
+{
+	struct feed_ctx fx = { cfg, lang, team, { NULL, 0, 0 }, { NULL, 0 }, NULL, 0, 0, 0 };
+	icalcomponent *cal;
+	int rc = -1;
+
+	if ((cal = calendar(cfg, title, zone, lang)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		fx.alerts.n = 0;
+		if (owner_events(st, &fx, &owners[i], now, err, errlen) == -1)
+			goto out;
+	}
+	rc = finish(&fx, cal, body, len, err, errlen);
+	if (events != NULL)
+		*events = fx.events;
+out:
+	icalcomponent_free(cal);
+	ctx_free(&fx);
+	return rc;
+}
+
+int
+feed_build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
+    char **body, size_t *len, int *events, char *err, size_t errlen)
+{
+	struct owner o;
+	char title[512];
+	int rc;
+
+	rc = store_owner_get(st, email, &o, err, errlen);
+	if (rc == 1)
+		snprintf(err, errlen, "no owner with email %s", email);
+	if (rc != 0)
+		return -1;
+	if (tz_check(o.tz) == -1) {
+		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o.email, o.tz);
+		store_owner_clear(&o);
+		return -1;
+	}
+	snprintf(title, sizeof(title), "Cartera — %s", o.name);
+	rc = build_for(st, cfg, &o, 1, title, o.tz, o.lang, 0, now, body, len, events, err,
+	    errlen);
+	store_owner_clear(&o);
+	return rc;
+}
+
+/* Active owners of a team (all of them for an all-owners team). */
+static int
+team_owners(struct store *st, const char *team, struct owner **out, size_t *n, char **token,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT feed_token, all_owners FROM teams WHERE name = ?";
+	struct owner *all;
+	size_t na, k = 0;
+	sqlite3_stmt *s;
+	int every = 0, rc;
+
+	*token = NULL;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, team, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		every = sqlite3_column_int(s, 1);
+		if (store_dup_col(s, 0, token) == -1)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no team named \"%s\"", team);
+		return -1;
+	}
+	if (rc != SQLITE_ROW)
+		return store_fail(st, err, errlen, "reading team");
+	if (store_owner_load(st, 1, &all, &na, err, errlen) == -1) {
+		free(*token);
+		return -1;
+	}
+	for (size_t i = 0; i < na; i++) {
+		if ((every || (all[i].team != NULL && strcasecmp(all[i].team, team) == 0)) &&
+		    tz_check(all[i].tz) == 0)
+			all[k++] = all[i];
+		else
+			store_owner_clear(&all[i]);
+	}
+	*out = all;
+	*n = k;
+	return 0;
+}
+
+int
+feed_build_team(struct store *st, const struct config *cfg, const char *team, time_t now,
+    char **body, size_t *len, int *events, char *err, size_t errlen)
+{
+	struct owner *v;
+	size_t n;
+	char title[512], *token;
+	int rc;
+
+	if (team_owners(st, team, &v, &n, &token, err, errlen) == -1)
+		return -1;
+	free(token);
+	snprintf(title, sizeof(title), "Cartera — %s", team);
+	rc = build_for(st, cfg, v, n, title, cfg->digest.default_timezone, cfg->digest.language,
+	    1, now, body, len, events, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	return rc;
+}
+
+/* "ana@example.com" -> "cartera-ana-example-com.ics" */
+static char *
+filename_for(const char *who)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "cartera-");
+	for (const char *p = who; *p && b.len < 80; p++) {
+		char c = *p;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			buf_putc(&b, c);
+		else if (c >= 'A' && c <= 'Z')
+			buf_putc(&b, c - 'A' + 'a');
+		else if (b.len > 0 && b.data[b.len - 1] != '-')
+			buf_putc(&b, '-');
+	}
+	buf_puts(&b, ".ics");
+	return buf_steal(&b);
+}
+
+static int
+set_add(struct feed_set *fs, const char *token, const char *kind, const char *who,
+    char *body, size_t len, int events)
+{
+	struct feed *nv, *f;
+
+	if ((nv = reallocarray(fs->v, fs->n + 1, sizeof(*nv))) == NULL)
+		return -1;
+	fs->v = nv;
+	f = &fs->v[fs->n];
+	memset(f, 0, sizeof(*f));
+	if ((f->token = strdup(token)) == NULL ||
+	    asprintf(&f->path, "/%s/%s.ics", kind, token) == -1 ||
+	    (f->filename = filename_for(who)) == NULL) {
+		free(f->token);
+		free(f->filename);
+		return -1;
+	}
+	f->body = body;
+	f->len = len;
+	f->events = events;
+	fs->n++;
+	return 0;
+}
+
+int
+feed_build_all(struct store *st, const struct config *cfg, time_t now, struct feed_set *out,
+    char *err, size_t errlen)
+{
+	static const char teams_sql[] = "SELECT name FROM teams ORDER BY name";
+	struct owner *v;
+	size_t n;
+	char e[1024];
+
+	memset(out, 0, sizeof(*out));
+	if (store_owner_load(st, 1, &v, &n, err, errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *body;
+		size_t len;
+		int events;
+		long today;
+		time_t midnight;
+
+		if (tz_local_day(v[i].tz, now, &today, NULL) == 0 &&
+		    tz_day_start(v[i].tz, today + 1, &midnight) == 0 &&
+		    (out->valid_until == 0 || midnight < out->valid_until))
+			out->valid_until = midnight;
+		if (feed_build_owner(st, cfg, v[i].email, now, &body, &len, &events, e,
+		    sizeof(e)) == -1) {
+			log_warnx("feed of %s not built: %s", v[i].email, e);
+			continue;
+		}
+		if (set_add(out, v[i].feed_token, "feed", v[i].email, body, len, events) == -1) {
+			free(body);
+			goto oom;
+		}
+	}
+	if (cfg->feed.team) {
+		sqlite3_stmt *s = store_stmt(st, teams_sql, err, errlen);
+		char **names = NULL;
+		size_t nn = 0;
+		int rc;
+
+		if (s == NULL)
+			goto fail;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			char **nv = reallocarray(names, nn + 1, sizeof(char *));
+			if (nv == NULL)
+				break;
+			names = nv;
+			if ((names[nn] = strdup(COL(0))) != NULL)
+				nn++;
+		}
+		sqlite3_reset(s);
+		for (size_t i = 0; i < nn; i++) {
+			struct owner *tv;
+			size_t tn;
+			char *token, *body = NULL, title[512];
+			size_t len;
+			int events;
+
+			if (team_owners(st, names[i], &tv, &tn, &token, e, sizeof(e)) == -1) {
+				log_warnx("team feed %s not built: %s", names[i], e);
+				continue;
+			}
+			snprintf(title, sizeof(title), "Cartera — %s", names[i]);
+			if (build_for(st, cfg, tv, tn, title, cfg->digest.default_timezone,
+			    cfg->digest.language, 1, now, &body, &len, &events, e, sizeof(e)) == -1)
+				log_warnx("team feed %s not built: %s", names[i], e);
+			else if (set_add(out, token, "team", names[i], body, len, events) == -1)
+				free(body);
+			for (size_t k = 0; k < tn; k++)
+				store_owner_clear(&tv[k]);
+			free(tv);
+			free(token);
+		}
+		for (size_t i = 0; i < nn; i++)
+			free(names[i]);
+		free(names);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	feed_set_free(out);
+	return -1;
+}
+
+void
+feed_set_free(struct feed_set *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->v[i].token);
+		free(fs->v[i].path);
+		free(fs->v[i].filename);
+		free(fs->v[i].body);
+	}
+	free(fs->v);
+	memset(fs, 0, sizeof(*fs));
+}
+
+char *
+feed_event_text(const char *summary, const char *location, const char *description)
+{
+	icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+	char *text, *out;
+
+	if (ev == NULL)
+		return NULL;
+	icalcomponent_add_property(ev, icalproperty_new_summary(summary));
+	icalcomponent_add_property(ev, icalproperty_new_location(location));
+	icalcomponent_add_property(ev, icalproperty_new_description(description));
+	text = icalcomponent_as_ical_string_r(ev);
+	icalcomponent_free(ev);
+	if (text == NULL)
+		return NULL;
+	out = strdup(text);
+	icalmemory_free_buffer(text);
+	return out;
+}

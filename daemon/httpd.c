@@ -1,0 +1,698 @@
+/*
+ * httpd.c - serve calendar feeds, health, metrics and unsubscribe links
+ * with libmicrohttpd's own threads.
+ *
+ * The scheduler thread publishes feeds (httpd_publish); request threads
+ * only look them up under a mutex and queue the prebuilt response, so
+ * many subscribers cost no store access.  Bounded everywhere: connection
+ * count, connections per IP, idle timeout, request memory, body size.
+ */
+#include "build.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "httpd.h"
+#include "log.h"
+#include "store.h"
+
+#define TOKEN_LEN	32
+#define BODY_MAX	4096	/* an unsubscribe POST carries a few bytes */
+#define REQUEST_MEMORY	(32 * 1024)	/* headers beyond this are refused */
+
+struct entry {
+	char			 token[TOKEN_LEN + 1];
+	int			 team;
+	char			 etag[24];	/* "\"16 hex\"" */
+	time_t			 last_modified;
+	uint64_t		 hash;
+	struct MHD_Response	*ok;		/* 200, full body */
+	struct MHD_Response	*not_modified;	/* 304 */
+};
+
+struct httpd {
+	struct MHD_Daemon	*mhd;
+	struct metrics		*metrics;
+	pthread_mutex_t		 lock;		/* guards entries */
+	struct entry		*entries;
+	size_t			 nentries;
+	struct MHD_Response	*not_found;
+	struct MHD_Response	*not_allowed;
+	char			*db;
+	struct store		*st;		/* unsubscribe only; under st_lock */
+	pthread_mutex_t		 st_lock;
+	char			*base_url;
+	int			 port;
+};
+
+/* ---- pure helpers --------------------------------------------------- */
+
+static uint64_t
+fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Constant-time equality of two token strings of TOKEN_LEN characters. */
+static int
+token_eq(const char *a, const char *b)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < TOKEN_LEN; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static int
+token_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_';
+}
+
+int
+httpd_token_from_path(const char *path, const char *prefix, const char *suffix, char *tok,
+    size_t toklen)
+{
+	size_t pl = strlen(prefix), sl = strlen(suffix), n = strlen(path);
+
+	if (toklen < TOKEN_LEN + 1 || n != pl + TOKEN_LEN + sl ||
+	    strncmp(path, prefix, pl) != 0 || strcmp(path + pl + TOKEN_LEN, suffix) != 0)
+		return 0;
+	for (size_t i = 0; i < TOKEN_LEN; i++)
+		if (!token_char((unsigned char)path[pl + i]))
+			return 0;
+	memcpy(tok, path + pl, TOKEN_LEN);
+	tok[TOKEN_LEN] = '\0';
+	return 1;
+}
+
+int
+httpd_etag_match(const char *inm, const char *etag)
+{
+	const char *p = inm, *want = etag;
+	size_t wlen;
+
+	if (inm == NULL || etag == NULL)
+		return 0;
+	if (strncmp(want, "W/", 2) == 0)
+		want += 2;
+	wlen = strlen(want);
+	while (*p) {
+		const char *start, *end;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p != '"') {
+			/* Not an entity-tag: skip to the next comma. */
+			while (*p && *p != ',')
+				p++;
+			continue;
+		}
+		start = p++;
+		while (*p && *p != '"')
+			p++;
+		if (*p != '"')
+			return 0;	/* unterminated */
+		end = ++p;
+		if ((size_t)(end - start) == wlen && memcmp(start, want, wlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+month_index(const char *m)
+{
+	static const char *const names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+	for (int i = 0; i < 12; i++)
+		if (strncmp(m, names[i], 3) == 0)
+			return i + 1;
+	return 0;
+}
+
+int
+httpd_parse_date(const char *s, time_t *out)
+{
+	char wk[16], mon[4];
+	int d, y, h, mi, sec, m, n = 0;
+
+	if (s == NULL || strlen(s) > 64)
+		return -1;
+	/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+	if (sscanf(s, "%3s, %2d %3s %4d %2d:%2d:%2d GMT%n", wk, &d, mon, &y, &h, &mi, &sec,
+	    &n) == 7 && n > 0 && s[n] == '\0')
+		;
+	/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+	else if (n = 0, sscanf(s, "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", wk, &d, mon,
+	    &y, &h, &mi, &sec, &n) == 7 && n > 0 && s[n] == '\0')
+		y += y < 70 ? 2000 : 1900;
+	/* asctime: Sun Nov  6 08:49:37 1994 */
+	else if (n = 0, sscanf(s, "%3s %3s %d %2d:%2d:%2d %4d%n", wk, mon, &d, &h, &mi, &sec,
+	    &y, &n) == 7 && n > 0 && s[n] == '\0')
+		;
+	else
+		return -1;
+	if ((m = month_index(mon)) == 0 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+	    y < 1970 || y > 9999)
+		return -1;
+	*out = (time_t)date_to_days(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return 0;
+}
+
+static void
+http_date(time_t t, char *out, size_t len)
+{
+	static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	static const char *const mn[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+		"Aug", "Sep", "Oct", "Nov", "Dec" };
+	long days = (long)(t / 86400);
+	int y, m, d;
+	long s = (long)(t % 86400);
+
+	days_to_date(days, &y, &m, &d);
+	snprintf(out, len, "%s, %02d %s %04d %02ld:%02ld:%02ld GMT", wd[date_weekday(days)],
+	    d, mn[m - 1], y, s / 3600, s / 60 % 60, s % 60);
+}
+
+/* ---- responses ------------------------------------------------------ */
+
+static struct MHD_Response *
+text_response(const char *text, const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+	    MHD_RESPMEM_MUST_COPY);
+
+	if (r != NULL) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	}
+	return r;
+}
+
+static enum MHD_Result
+queue_text(struct MHD_Connection *c, unsigned code, const char *text, const char *type)
+{
+	struct MHD_Response *r = text_response(text, type);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+feed_headers(struct MHD_Response *r, const struct entry *e, const char *filename)
+{
+	char lm[64], cd[160];
+
+	http_date(e->last_modified, lm, sizeof(lm));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+	/* Store, but revalidate every time: a 304 costs nothing here. */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+	if (filename != NULL) {
+		snprintf(cd, sizeof(cd), "inline; filename=\"%s\"", filename);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/calendar; charset=utf-8");
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	}
+}
+
+static void
+entry_clear(struct entry *e)
+{
+	if (e->ok != NULL)
+		MHD_destroy_response(e->ok);
+	if (e->not_modified != NULL)
+		MHD_destroy_response(e->not_modified);
+	memset(e, 0, sizeof(*e));
+}
+
+int
+httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
+{
+	struct entry *nv, *old;
+	size_t nold;
+
+	if ((nv = calloc(fs->n ? fs->n : 1, sizeof(*nv))) == NULL)
+		return -1;
+	pthread_mutex_lock(&h->lock);
+	old = h->entries;
+	nold = h->nentries;
+	pthread_mutex_unlock(&h->lock);
+	for (size_t i = 0; i < fs->n; i++) {
+		struct feed *f = &fs->v[i];
+		struct entry *e = &nv[i];
+		uint64_t hash = fnv1a(f->body, f->len);
+
+		snprintf(e->token, sizeof(e->token), "%s", f->token);
+		e->team = strncmp(f->path, "/team/", 6) == 0;
+		/* Same bytes as before: keep the response, its ETag and date. */
+		for (size_t k = 0; k < nold; k++) {
+			if (old[k].ok != NULL && old[k].hash == hash && old[k].team == e->team &&
+			    strcmp(old[k].token, e->token) == 0) {
+				*e = old[k];
+				old[k].ok = old[k].not_modified = NULL;
+				break;
+			}
+		}
+		if (e->ok != NULL) {
+			free(f->body);
+			f->body = NULL;
+			continue;
+		}
+		e->hash = hash;
+		e->last_modified = now;
+		snprintf(e->etag, sizeof(e->etag), "\"%016llx\"", (unsigned long long)hash);
+		e->ok = MHD_create_response_from_buffer(f->len, f->body, MHD_RESPMEM_MUST_FREE);
+		if (e->ok == NULL) {
+			free(f->body);
+			f->body = NULL;
+			continue;
+		}
+		f->body = NULL;		/* the response frees it */
+		feed_headers(e->ok, e, f->filename);
+		if ((e->not_modified = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT)) != NULL)
+			feed_headers(e->not_modified, e, NULL);
+	}
+	pthread_mutex_lock(&h->lock);
+	h->entries = nv;
+	h->nentries = fs->n;
+	pthread_mutex_unlock(&h->lock);
+	/* Requests in flight hold their own reference to old responses. */
+	for (size_t k = 0; k < nold; k++)
+		entry_clear(&old[k]);
+	free(old);
+	feed_set_free(fs);
+	return 0;
+}
+
+/* ---- request handling ----------------------------------------------- */
+
+struct req {
+	size_t	 body;		/* bytes of request body seen */
+	int	 too_big;
+};
+
+static enum MHD_Result
+serve_feed(struct httpd *h, struct MHD_Connection *c, const char *tok, int team)
+{
+	const char *inm, *ims;
+	struct MHD_Response *r = NULL;
+	unsigned code = MHD_HTTP_OK;
+	enum MHD_Result ret;
+	time_t since;
+	int found = 0;
+
+	METRIC_ADD(h->metrics, feed_requests, 1);
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	pthread_mutex_lock(&h->lock);
+	/* Look at every entry so the time taken says nothing about the token. */
+	for (size_t i = 0; i < h->nentries; i++) {
+		struct entry *e = &h->entries[i];
+		int hit = token_eq(e->token, tok) & (e->team == team) & (e->ok != NULL);
+
+		if (hit && !found) {
+			found = 1;
+			r = e->ok;
+			if (inm != NULL) {
+				if (httpd_etag_match(inm, e->etag))
+					code = MHD_HTTP_NOT_MODIFIED;
+			} else if (ims != NULL && httpd_parse_date(ims, &since) == 0 &&
+			    e->last_modified <= since)
+				code = MHD_HTTP_NOT_MODIFIED;
+			if (code == MHD_HTTP_NOT_MODIFIED && e->not_modified != NULL)
+				r = e->not_modified;
+		}
+	}
+	if (!found) {
+		pthread_mutex_unlock(&h->lock);
+		METRIC_ADD(h->metrics, feed_not_found, 1);
+		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->not_found);
+	}
+	/* Queued under the lock: the response holds its own reference after. */
+	ret = MHD_queue_response(c, code, r);
+	pthread_mutex_unlock(&h->lock);
+	if (code == MHD_HTTP_NOT_MODIFIED)
+		METRIC_ADD(h->metrics, feed_not_modified, 1);
+	return ret;
+}
+
+static enum MHD_Result
+serve_health(struct httpd *h, struct MHD_Connection *c)
+{
+	long long cycle = METRIC_GET(h->metrics, cycle_at);
+	time_t now = clock_now();
+
+	if (!METRIC_GET(h->metrics, store_ok))
+		return queue_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "unhealthy: the database did not answer\n", "text/plain; charset=utf-8");
+	/* The loop wakes at least hourly, so two hours of silence means stuck. */
+	if (cycle == 0 || now - (time_t)cycle > 2 * 3600)
+		return queue_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "unhealthy: the scheduler has not run\n", "text/plain; charset=utf-8");
+	return queue_text(c, MHD_HTTP_OK, "ok\n", "text/plain; charset=utf-8");
+}
+
+static void
+metric(struct buf *b, const char *name, const char *type, const char *help,
+    const char *labels, double v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s%s %.17g\n", name, help, name, type,
+	    name, labels ? labels : "", v);
+}
+
+static enum MHD_Result
+serve_metrics(struct httpd *h, struct MHD_Connection *c)
+{
+	struct metrics *m = h->metrics;
+	struct buf b = BUF_INIT;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	metric(&b, "cartera_digests_queued_total", "counter", "Digests queued in the outbox.",
+	    NULL, (double)METRIC_GET(m, digests_queued));
+	metric(&b, "cartera_digests_sent_total", "counter",
+	    "Digests accepted by the SMTP server.", NULL, (double)METRIC_GET(m, digests_sent));
+	metric(&b, "cartera_mails_sent_total", "counter", "Messages accepted by the SMTP server.",
+	    NULL, (double)METRIC_GET(m, mails_sent));
+	buf_printf(&b, "# HELP cartera_smtp_errors_total SMTP failures by class.\n"
+	    "# TYPE cartera_smtp_errors_total counter\n"
+	    "cartera_smtp_errors_total{class=\"temporary\"} %lld\n"
+	    "cartera_smtp_errors_total{class=\"permanent\"} %lld\n"
+	    "cartera_smtp_errors_total{class=\"connection\"} %lld\n",
+	    METRIC_GET(m, smtp_temp_errors), METRIC_GET(m, smtp_perm_errors),
+	    METRIC_GET(m, smtp_conn_errors));
+	metric(&b, "cartera_smtp_connections_total", "counter", "SMTP connections opened.",
+	    NULL, (double)METRIC_GET(m, smtp_connections));
+	buf_printf(&b, "# HELP cartera_outbox_messages Messages in the outbox by status.\n"
+	    "# TYPE cartera_outbox_messages gauge\n"
+	    "cartera_outbox_messages{status=\"pending\"} %lld\n"
+	    "cartera_outbox_messages{status=\"failed\"} %lld\n",
+	    METRIC_GET(m, outbox_pending), METRIC_GET(m, outbox_failed));
+	metric(&b, "cartera_feed_requests_total", "counter", "Feed requests with a known token.",
+	    NULL, (double)(METRIC_GET(m, feed_requests) - METRIC_GET(m, feed_not_found)));
+	metric(&b, "cartera_feed_not_modified_total", "counter",
+	    "Feed requests answered 304 Not Modified.", NULL,
+	    (double)METRIC_GET(m, feed_not_modified));
+	metric(&b, "cartera_feed_not_found_total", "counter",
+	    "Feed requests with an unknown token.", NULL, (double)METRIC_GET(m, feed_not_found));
+	metric(&b, "cartera_feed_builds_total", "counter", "Times the feeds were rebuilt.",
+	    NULL, (double)METRIC_GET(m, feed_builds));
+	metric(&b, "cartera_feed_build_seconds", "gauge", "Duration of the last feed rebuild.",
+	    NULL, METRIC_GET(m, feed_build_usec_last) / 1e6);
+	metric(&b, "cartera_scans_total", "counter", "Portfolio scans run.", NULL,
+	    (double)METRIC_GET(m, scans));
+	metric(&b, "cartera_scan_errors_total", "counter", "Portfolio scans that failed.", NULL,
+	    (double)METRIC_GET(m, scan_errors));
+	metric(&b, "cartera_scan_duration_seconds", "gauge", "Duration of the last scan.", NULL,
+	    METRIC_GET(m, scan_usec_last) / 1e6);
+	metric(&b, "cartera_last_successful_scan_timestamp_seconds", "gauge",
+	    "When the scheduler last completed a cycle.", NULL,
+	    (double)METRIC_GET(m, scan_ok_at));
+	metric(&b, "cartera_http_requests_total", "counter", "HTTP requests received.", NULL,
+	    (double)METRIC_GET(m, http_requests));
+	metric(&b, "cartera_up", "gauge", "1 when the database answered the last cycle.", NULL,
+	    (double)METRIC_GET(m, store_ok));
+	if (b.failed || (r = MHD_create_response_from_buffer(b.len, b.data,
+	    MHD_RESPMEM_MUST_FREE)) == NULL) {
+		buf_free(&b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static const char unsub_page[] =
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width\">"
+    "<title>%s</title></head><body style=\"font-family:sans-serif;max-width:32em;"
+    "margin:2em auto\"><p>%s</p>%s</body></html>\n";
+
+static enum MHD_Result
+serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, int post)
+{
+	struct buf b = BUF_INIT;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	unsigned code = MHD_HTTP_OK;
+	char err[512];
+	int rc = 0;
+
+	if (!post) {
+		/* A GET only asks: mail scanners follow links without meaning it. */
+		buf_printf(&b, unsub_page, "Cartera",
+		    "¿Dejar de recibir estos correos? / Stop receiving these emails?",
+		    "<form method=\"post\"><button type=\"submit\">Confirmar / Confirm"
+		    "</button></form>");
+	} else {
+		pthread_mutex_lock(&h->st_lock);
+		if (h->st == NULL && store_open(h->db, 0, &h->st, err, sizeof(err)) == -1)
+			rc = -1;
+		if (rc == 0)
+			rc = store_client_unsubscribe(h->st, tok, err, sizeof(err));
+		pthread_mutex_unlock(&h->st_lock);
+		if (rc == -1) {
+			log_warnx("unsubscribe failed: %s", err);
+			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+			buf_printf(&b, unsub_page, "Cartera", "Inténtalo más tarde. / Please try "
+			    "again later.", "");
+		} else if (rc == 1) {
+			code = MHD_HTTP_NOT_FOUND;
+			buf_printf(&b, unsub_page, "Cartera", "Enlace no válido. / Unknown link.", "");
+		} else {
+			log_info("a client unsubscribed from client emails");
+			buf_printf(&b, unsub_page, "Cartera", "Hecho: no recibirás más correos. / "
+			    "Done: you will not receive these emails any more.", "");
+		}
+	}
+	if (b.failed || (r = MHD_create_response_from_buffer(b.len, b.data,
+	    MHD_RESPMEM_MUST_FREE)) == NULL) {
+		buf_free(&b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct httpd *h = cls;
+	struct req *rq = *con_cls;
+	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	char tok[TOKEN_LEN + 1];
+
+	(void)version;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		METRIC_ADD(h->metrics, http_requests, 1);
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		/* Only an unsubscribe POST has a body; it is read and dropped. */
+		rq->body += *upload_size;
+		rq->too_big |= rq->body > BODY_MAX;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	(void)upload;
+	if (rq->too_big)
+		return queue_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
+		    "text/plain; charset=utf-8");
+	if (httpd_token_from_path(url, "/unsubscribe/", "", tok, sizeof(tok))) {
+		if (!get && !head && !post) {
+			struct MHD_Response *r = text_response("method not allowed\n",
+			    "text/plain; charset=utf-8");
+			enum MHD_Result ret;
+			if (r == NULL)
+				return MHD_NO;
+			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+			ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+			MHD_destroy_response(r);
+			return ret;
+		}
+		return serve_unsubscribe(h, c, tok, post);
+	}
+	if (!get && !head)
+		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, h->not_allowed);
+	if (httpd_token_from_path(url, "/feed/", ".ics", tok, sizeof(tok)))
+		return serve_feed(h, c, tok, 0);
+	if (httpd_token_from_path(url, "/team/", ".ics", tok, sizeof(tok)))
+		return serve_feed(h, c, tok, 1);
+	if (strcmp(url, "/healthz") == 0)
+		return serve_health(h, c);
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(h, c);
+	if (strncmp(url, "/feed/", 6) == 0 || strncmp(url, "/team/", 6) == 0)
+		METRIC_ADD(h->metrics, feed_not_found, 1);
+	return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->not_found);
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	log_debug("http: %s", line);
+}
+
+struct httpd *
+httpd_start(const struct config *cfg, struct metrics *m, const char *db, int listen_fd,
+    char *err, size_t errlen)
+{
+	struct httpd *h;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	    MHD_USE_TURBO;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL || (h->db = strdup(db)) == NULL) {
+		free(h);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->metrics = m;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->st_lock, NULL);
+	h->not_found = text_response("not found\n", "text/plain; charset=utf-8");
+	h->not_allowed = text_response("method not allowed\n", "text/plain; charset=utf-8");
+	if (h->not_found == NULL || h->not_allowed == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	MHD_add_response_header(h->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+
+	memset(&ss, 0, sizeof(ss));
+	if (listen_fd < 0) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		if (inet_pton(AF_INET, cfg->http.listen, &s4->sin_addr) == 1) {
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((uint16_t)cfg->http.port);
+			sslen = sizeof(*s4);
+		} else if (inet_pton(AF_INET6, cfg->http.listen, &s6->sin6_addr) == 1) {
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)cfg->http.port);
+			sslen = sizeof(*s6);
+			flags |= MHD_USE_IPv6;
+		} else {
+			snprintf(err, errlen, "http.listen: \"%s\" is not an IP address",
+			    cfg->http.listen);
+			goto fail;
+		}
+	}
+	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->http.port, NULL, NULL, handler, h,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http.per_ip_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY,
+	    MHD_OPTION_THREAD_POOL_SIZE, 2U,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
+	    listen_fd >= 0 ? (void *)(intptr_t)listen_fd : (void *)&ss,
+	    MHD_OPTION_END);
+	(void)sslen;
+	if (h->mhd == NULL) {
+		snprintf(err, errlen, "http: cannot listen on %s port %d (in use, or not "
+		    "allowed?)", cfg->http.listen, cfg->http.port);
+		goto fail;
+	}
+	{
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->mhd,
+		    MHD_DAEMON_INFO_BIND_PORT);
+		h->port = di != NULL ? di->port : cfg->http.port;
+	}
+	return h;
+fail:
+	httpd_stop(h);
+	return NULL;
+}
+
+int
+httpd_port(const struct httpd *h)
+{
+	return h->port;
+}
+
+void
+httpd_stop(struct httpd *h)
+{
+	if (h == NULL)
+		return;
+	if (h->mhd != NULL)
+		MHD_stop_daemon(h->mhd);
+	for (size_t i = 0; i < h->nentries; i++)
+		entry_clear(&h->entries[i]);
+	free(h->entries);
+	if (h->not_found != NULL)
+		MHD_destroy_response(h->not_found);
+	if (h->not_allowed != NULL)
+		MHD_destroy_response(h->not_allowed);
+	store_close(h->st);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->st_lock);
+	free(h->db);
+	free(h);
+}

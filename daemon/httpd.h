@@ -1,0 +1,52 @@
+/*
+ * httpd.h - the HTTP side of carterad (libmicrohttpd).
+ *
+ *   GET|HEAD /feed/TOKEN.ics   a salesperson's calendar (also via webcal://)
+ *   GET|HEAD /team/TOKEN.ics   a team's calendar (feed.team = true)
+ *   GET|HEAD /healthz          200 when the store answers and the scheduler runs
+ *   GET|HEAD /metrics          Prometheus text format
+ *   GET|POST /unsubscribe/TOKEN  stop client emails (RFC 8058 one-click POST)
+ *
+ * Feeds are served from responses built once per publication: a request
+ * never queries the store.  Tokens are compared in constant time; an
+ * unknown token gets the same 404 as any unknown path.  Only the
+ * unsubscribe POST writes, through its own store connection.
+ */
+#ifndef CARTERA_HTTPD_H
+#define CARTERA_HTTPD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "feed.h"
+#include "metrics.h"
+
+struct httpd;
+
+/* Start listening on cfg->http (or on listen_fd >= 0 from systemd).
+ * db is opened by the HTTP threads for unsubscribe requests. */
+struct httpd	*httpd_start(const struct config *cfg, struct metrics *m, const char *db,
+		    int listen_fd, char *err, size_t errlen);
+/*
+ * Replace the served feeds with fs (its bodies are taken; fs is emptied).
+ * A feed whose bytes did not change keeps its ETag and Last-Modified.
+ * Tokens no longer present stop working at once.
+ */
+int		 httpd_publish(struct httpd *, struct feed_set *fs, time_t now);
+/* The port actually bound (useful when it was chosen by the system). */
+int		 httpd_port(const struct httpd *);
+void		 httpd_stop(struct httpd *);
+
+/* Helpers exposed for tests and fuzzing (pure). */
+/* Does the If-None-Match header value match etag ("\"...\"")?  Weak
+ * comparison (RFC 9110 13.1.2); "*" matches anything. */
+int		 httpd_etag_match(const char *if_none_match, const char *etag);
+/* Parse an HTTP-date (IMF-fixdate, RFC 850, asctime). 0 / -1. */
+int		 httpd_parse_date(const char *s, time_t *out);
+/* "/feed/TOKEN.ics" -> 1 and TOKEN copied into tok (>= 33 bytes); 0 if the
+ * path is not of that shape (prefix is "/feed/" or "/team/"). */
+int		 httpd_token_from_path(const char *path, const char *prefix, const char *suffix,
+		    char *tok, size_t toklen);
+
+#endif
