@@ -185,6 +185,7 @@ static const struct config_item config_items[] = {
 	    CONFIG_MAX_DAYS),
 	INT("client_emails.min_interval_days",
 	    client_emails.min_interval_days, 30, 1, CONFIG_MAX_DAYS),
+	INT("client_emails.max_per_day", client_emails.max_per_day, 20, 1, 10000),
 
 	GROUP("http"),
 	STR("http.listen", http.listen, "127.0.0.1", 0, check_address),

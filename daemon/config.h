@@ -74,6 +74,7 @@ struct config {
 		char	**segments;		/* owned; NULL-terminated, empty = all */
 		int	 after_days;		/* days overdue before mailing */
 		int	 min_interval_days;	/* never mail a client more often */
+		int	 max_per_day;		/* per salesperson and local day */
 	} client_emails;
 
 	struct {

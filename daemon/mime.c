@@ -1056,6 +1056,10 @@ build_headers(const struct mail *m, struct curl_slist **lp, char *err,
 	if (mime_format_address("To", m->to_name, m->to_addr, &b,
 	    err, errlen) == -1 || push(lp, &b, err, errlen) == -1)
 		goto fail;
+	if (m->reply_to_addr != NULL && (mime_format_address("Reply-To",
+	    m->reply_to_name, m->reply_to_addr, &b, err, errlen) == -1 ||
+	    push(lp, &b, err, errlen) == -1))
+		goto fail;
 	if (mime_encode_unstructured("Subject", m->subject, &b) == -1) {
 		nomem(err, errlen);
 		goto fail;

@@ -43,6 +43,8 @@ struct mail {
 	const char	*from_addr;	/* "a@b.example", see mime_addr_valid */
 	const char	*to_name;
 	const char	*to_addr;
+	const char	*reply_to_name;	/* NULL or "" for none */
+	const char	*reply_to_addr;	/* NULL: no Reply-To header */
 	const char	*subject;	/* UTF-8, anything up to 8192 bytes; NULL is "" */
 	const char	*message_id;	/* "<left@right>", e.g. from mime_message_id */
 	time_t		 date;

@@ -72,6 +72,8 @@ static const struct field_def fields[RF_COUNT] = {
 	    { "proximocontacto", "siguientecontacto" } },
 	[RF_DO_NOT_EMAIL] = { "do_not_email", "--do-not-email", V_BOOL, 16,
 	    { "noenviaremail", "noemail", "noenviarcorreo", "sincorreo" } },
+	[RF_FOLLOWUP] = { "followup_emails", "--followup-emails", V_BOOL, 16,
+	    { "correosdeseguimiento", "seguimientoautomatico", "followup" } },
 };
 
 const char *

@@ -32,6 +32,7 @@ enum record_field {
 	RF_CADENCE,
 	RF_NEXT_CONTACT,
 	RF_DO_NOT_EMAIL,
+	RF_FOLLOWUP,		/* follow-up emails: yes, no, or "" = the segment rule */
 	RF_COUNT
 };
 

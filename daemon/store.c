@@ -313,8 +313,25 @@ migrate_v1(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Version 2: per-client opt-in/out of follow-up emails (NULL follows the
+ * client_emails.segments rule) and a Reply-To for messages sent on a
+ * salesperson's behalf.
+ */
+static const char schema_v2[] =
+"ALTER TABLE clients ADD COLUMN followup INTEGER CHECK (followup IN (0, 1));"
+"ALTER TABLE outbox ADD COLUMN reply_to TEXT;"
+"CREATE INDEX outbox_client ON outbox(client_id, kind, created_at) WHERE client_id IS NOT NULL;";
+
+static int
+migrate_v2(struct store *st, char *err, size_t errlen)
+{
+	return exec(st, schema_v2, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
+	migrate_v2,
 };
 
 static int
@@ -1164,6 +1181,7 @@ static const char *const client_columns[RF_COUNT] = {
 	[RF_POSTAL_CODE] = "postal_code", [RF_COUNTRY] = "country",
 	[RF_TAX_ID] = "tax_id", [RF_NOTES] = "notes", [RF_CADENCE] = "cadence_days",
 	[RF_NEXT_CONTACT] = "next_contact", [RF_DO_NOT_EMAIL] = "do_not_email",
+	[RF_FOLLOWUP] = "followup",
 };
 
 static int
@@ -1233,7 +1251,7 @@ bind_field(sqlite3_stmt *s, int idx, enum record_field f, const char *v)
 {
 	if (*v == '\0')
 		return sqlite3_bind_null(s, idx);
-	if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL)
+	if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL || f == RF_FOLLOWUP)
 		return sqlite3_bind_int64(s, idx, strtoll(v, NULL, 10));
 	return sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
 }
@@ -1571,6 +1589,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 	" p.email, p.phone, p.name AS contact, p.role, c.address, c.city," \
 	" c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes," \
 	" c.cadence_days AS cadence, c.next_contact, c.do_not_email," \
+	" CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails," \
 	" c.last_touch_at, c.last_touch_kind, c.last_outcome, c.purchases," \
 	" c.first_purchase, c.last_purchase, c.median_interval," \
 	" c.created_at, c.updated_at" \
@@ -1629,7 +1648,8 @@ store_client_export(struct store *st, store_row_fn fn, void *arg, char *err, siz
 	    " p.email, p.phone, p.name AS contact, p.role, c.address, c.city,"
 	    " c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes,"
 	    " c.cadence_days AS cadence, c.next_contact,"
-	    " CASE c.do_not_email WHEN 1 THEN 'yes' ELSE 'no' END AS do_not_email"
+	    " CASE c.do_not_email WHEN 1 THEN 'yes' ELSE 'no' END AS do_not_email,"
+	    " CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails"
 	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
 	    " LEFT JOIN owners o ON o.id = c.owner_id"
 	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"

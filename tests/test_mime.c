@@ -948,6 +948,23 @@ test_build(void)
 	curl_mime_free(mime);
 	curl_slist_free_all(h);
 
+	/* Reply-To for mail sent on a salesperson's behalf; CR/LF neutralised. */
+	m.reply_to_name = "Ana López\r\nBcc: evil@example.com";
+	m.reply_to_addr = "ana@example.com";
+	CHECK(mime_build(curl, &m, &h, &mime, err, sizeof(err)) == 0);
+	if ((s = find_header(h, "Reply-To")) != NULL) {
+		CHECK(strstr(s, "<ana@example.com>") != NULL);
+		CHECK(strstr(s, "\r\nBcc") == NULL);
+		check_shape(s, s, __LINE__);
+	} else
+		CHECK(!"no Reply-To");
+	curl_mime_free(mime);
+	curl_slist_free_all(h);
+	m.reply_to_addr = "ana@example.com\r\nBcc: x@example.com";
+	CHECK(mime_build(curl, &m, &h, &mime, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "reply-to address") != NULL);
+	m.reply_to_name = m.reply_to_addr = NULL;
+
 	/* Text only. */
 	m.html = NULL;
 	m.ninline = 0;

@@ -218,6 +218,19 @@ main(void)
 	CHECK(store_client_delete(st, c2, 1, err, sizeof(err)) == 0);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM invoices"), 0);
 
+	/* A version 1 database is migrated forward with its data intact. */
+	CHECK(sqlite3_exec(store_handle(st),
+	    "DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
+	    " ALTER TABLE clients DROP COLUMN followup; PRAGMA user_version = 1",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	store_close(st);
+	st = NULL;
+	CHECK(store_open(path, 0, &st, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "PRAGMA user_version"), 2);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'followup'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'reply_to'"), 1);
+
 	/* A database from a newer Cartera is refused, not damaged. */
 	sqlite3_exec(store_handle(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
 	store_close(st);
