@@ -30,6 +30,7 @@
 #include "output.h"
 #include "record.h"
 #include "render.h"
+#include "report.h"
 #include "scan.h"
 #include "store.h"
 #include "tz.h"
@@ -2236,6 +2237,120 @@ cmd_feed(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+/* ---- reports --------------------------------------------------------- */
+
+static int
+cmd_report(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "month", required_argument, NULL, 'm' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "segment", required_argument, NULL, 'g' },
+		{ "sector", required_argument, NULL, 's' },
+		{ "city", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "limit", required_argument, NULL, 'n' },
+		HELP_OPT, END_OPT
+	};
+	struct report_opts ro = { 0 };
+	enum report_format fmt = c->json ? REPORT_JSON : REPORT_TABLE;
+	const char *from = NULL, *to = NULL, *month = NULL, *kind = "summary";
+	struct owner o = { 0 };
+	json_object *r = NULL;
+	long today, lim;
+	int ch, ret, known = 0;
+
+	ro.limit = 20;
+	reset_getopt();
+	while ((ch = next_opt(argc, argv, opts, "report", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'm': month = optarg; break;
+		case 'o': ro.owner = optarg; break;
+		case 'g': ro.segment = optarg; break;
+		case 's': ro.sector = optarg; break;
+		case 'c': ro.city = optarg; break;
+		case 'n':
+			if (parse_long(optarg, 0, LONG_MAX, &lim) == -1)
+				return usage_error("report", "--limit wants a number (0 = all)");
+			ro.limit = lim;
+			break;
+		case 'F':
+			if (strcmp(optarg, "table") == 0)
+				fmt = REPORT_TABLE;
+			else if (strcmp(optarg, "csv") == 0)
+				fmt = REPORT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = REPORT_JSON;
+			else
+				return usage_error("report", "--format must be table, csv or json");
+			break;
+		}
+	}
+	if (optind < argc)
+		kind = argv[optind++];
+	if (optind != argc)
+		return usage_error("report", "unexpected argument %s", argv[optind]);
+	for (int i = 0; report_kinds[i] != NULL; i++)
+		known |= strcmp(report_kinds[i], kind) == 0;
+	if (!known)
+		return usage_error("report", "no report \"%s\" (summary, pareto, churn, clv, nps, "
+		    "receivables, activity)", kind);
+	if (month != NULL && (from != NULL || to != NULL))
+		return usage_error("report", "give --month or --from/--to, not both");
+	if ((from == NULL) != (to == NULL))
+		return usage_error("report", "--from and --to go together");
+	if (open_store(c, 0) == -1)
+		return fail(c);
+	ro.tz = c->cfg.digest.default_timezone;
+	ro.lang = c->cfg.digest.language;
+	if (ro.owner != NULL) {
+		int rc = store_owner_get(c->st, ro.owner, &o, c->err, sizeof(c->err));
+		if (rc == 1)
+			return failf("no owner with email %s", ro.owner);
+		if (rc == -1)
+			return fail(c);
+		ro.tz = o.tz;
+		ro.lang = o.lang;
+	}
+	ro.now = clock_now();
+	today = 0;
+	tz_local_day(ro.tz, ro.now, &today, NULL);
+	ret = 0;
+	if (month != NULL) {
+		char d[16];
+		long m1;
+		int y, m, dd;
+		snprintf(d, sizeof(d), "%.7s-01", month);
+		if (strlen(month) != 7 || date_parse(d, &m1) == -1)
+			ret = usage_error("report", "--month wants YYYY-MM");
+		else {
+			days_to_date(m1, &y, &m, &dd);
+			ro.from = m1;
+			ro.to = (m == 12 ? date_to_days(y + 1, 1, 1) : date_to_days(y, m + 1, 1)) - 1;
+		}
+	} else if (from != NULL) {
+		if (date_parse(from, &ro.from) == -1 || date_parse(to, &ro.to) == -1)
+			ret = usage_error("report", "--from and --to want YYYY-MM-DD");
+		else if (ro.from > ro.to)
+			ret = usage_error("report", "--from is after --to");
+	} else
+		report_last_month(today, &ro.from, &ro.to);
+	if (ret == 0) {
+		if (report_build(c->st, &c->cfg, kind, &ro, &r, c->err, sizeof(c->err)) == -1)
+			ret = fail(c);
+		else if (report_print(stdout, kind, r, fmt, ro.lang) == -1)
+			ret = failf("stdout: %s", strerror(errno));
+	}
+	json_object_put(r);
+	store_owner_clear(&o);
+	return ret;
+}
+
 /* ---- the table of commands ------------------------------------------ */
 
 static int cmd_help(struct cli *, int, char **);
@@ -2327,6 +2442,12 @@ static const struct command commands[] = {
 	{ "feed", cmd_feed, "OWNER [--output FILE] | --team NAME [--output FILE]",
 	    "Write a salesperson's (or team's) calendar feed, the same bytes carterad\n"
 	    "serves, to FILE (written atomically) or stdout: for static hosting." },
+	{ "report", cmd_report,
+	    "[summary|pareto|churn|clv|nps|receivables|activity] [--month YYYY-MM |\n"
+	    "        --from DATE --to DATE] [--owner E] [--segment S] [--sector S] [--city C]\n"
+	    "        [--format table|csv|json] [--limit N]",
+	    "Portfolio indicators for a period (default: the last full month).  Every\n"
+	    "definition is in the README; n/a where a denominator is zero." },
 	{ "help", cmd_help, "[COMMAND]", "Show help for a command." },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -1,0 +1,1444 @@
+/*
+ * report.c - compute portfolio indicators with a few set-based queries
+ * and bitmaps of client ids, then print them.
+ *
+ * Definitions (also in README.md, "Reports"):
+ *   client active on day D   status on D (status history) is not "lost",
+ *                            and it bought in the inactive.single_purchase_days
+ *                            days up to D;
+ *   clients at start / end   active on the day before the period / its last day;
+ *   new clients              first purchase ever inside the period;
+ *   lost clients             active at start, not active at end;
+ *   churn rate               lost / at start x 100;
+ *   retention rate           (at end - new) / at start x 100;
+ *   revenue                  invoices issued in the period (report.currency);
+ *   average order value      revenue / invoices;
+ *   growth                   against the period just before of the same
+ *                            length, and the same dates a year earlier;
+ *   Pareto                   the fewest clients, by revenue in the period,
+ *                            whose revenue reaches 80 % of it;
+ *   CLV                      average purchase value x purchases per year x
+ *                            expected years - CAC;  expected years = mean
+ *                            observed lifetime (first to last purchase, to
+ *                            today while active), capped at
+ *                            report.lifetime_cap_years;
+ *   CAC                      marketing + sales costs of the period's months
+ *                            / new clients;
+ *   conversion rate          potential clients that became active in the
+ *                            period / clients potential at its start or
+ *                            created potential in it x 100;
+ *   NPS                      % promoters (9-10) - % detractors (0-6);
+ *   receivables              unpaid at the end of the period; overdue by
+ *                            days past due; DSO = owed / revenue x days.
+ * Only reads the store.
+ */
+#include "build.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "i18n.h"
+#include "output.h"
+#include "report.h"
+#include "scan.h"
+#include "tz.h"
+
+const char *const report_kinds[] = {
+	"summary", "pareto", "churn", "clv", "nps", "receivables", "activity", NULL
+};
+
+struct rctx {
+	struct store		*st;
+	const struct config	*cfg;
+	const struct report_opts *o;
+	long long		 maxid;
+	unsigned char		*in;		/* in[id]: the client passes the filters */
+	time_t			 from_at, to_at;	/* [from 00:00, to+1 00:00) local */
+	char			 from_s[11], to_s[11];
+	char			*err;
+	size_t			 errlen;
+};
+
+void
+report_last_month(long day, long *from, long *to)
+{
+	int y, m, d;
+
+	days_to_date(day, &y, &m, &d);
+	*to = date_to_days(y, m, 1) - 1;
+	days_to_date(*to, &y, &m, &d);
+	*from = date_to_days(y, m, 1);
+}
+
+static json_object *
+jnum(double v)
+{
+	return isfinite(v) ? json_object_new_double(round(v * 100) / 100) : NULL;
+}
+
+static json_object *
+jpct(double num, double den)
+{
+	return den != 0 ? jnum(num / den * 100) : NULL;
+}
+
+static void
+put(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static void
+put_i(json_object *o, const char *k, long long v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void
+put_s(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static unsigned char *
+bitmap(struct rctx *c)
+{
+	unsigned char *b = calloc((size_t)c->maxid + 1, 1);
+
+	if (b == NULL)
+		snprintf(c->err, c->errlen, "out of memory");
+	return b;
+}
+
+static int
+fail_st(struct rctx *c, const char *what)
+{
+	return store_fail(c->st, c->err, c->errlen, what);
+}
+
+/* Which clients pass the owner/segment/sector/city filters. */
+static int
+load_filter(struct rctx *c)
+{
+	static const char maxsql[] = "SELECT coalesce(max(id), 0) FROM clients";
+	static const char sql[] =
+	    "SELECT c.id FROM clients c LEFT JOIN owners o ON o.id = c.owner_id"
+	    " LEFT JOIN segments s ON s.id = c.segment_id"
+	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 IS NULL OR s.name = ?2)"
+	    " AND (?3 IS NULL OR c.sector = ?3 COLLATE NOCASE)"
+	    " AND (?4 IS NULL OR c.city = ?4 COLLATE NOCASE)";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(c->st, maxsql, c->err, c->errlen)) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	c->maxid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return fail_st(c, "counting clients");
+	if ((c->in = bitmap(c)) == NULL)
+		return -1;
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	store_bind_text(s, 1, c->o->owner);
+	store_bind_text(s, 2, c->o->segment);
+	store_bind_text(s, 3, c->o->sector);
+	store_bind_text(s, 4, c->o->city);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		if (id > 0 && id <= c->maxid)
+			c->in[id] = 1;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading clients");
+}
+
+static int
+in(const struct rctx *c, long long id)
+{
+	return id > 0 && id <= c->maxid && c->in[id];
+}
+
+/* Revenue and invoice count, issued in [from, to] (text days). */
+static int
+revenue(struct rctx *c, const char *from, const char *to, long long *cents, long long *count)
+{
+	static const char sql[] =
+	    "SELECT client_id, amount_cents FROM invoices"
+	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3";
+	sqlite3_stmt *s;
+	int rc;
+
+	*cents = *count = 0;
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (in(c, sqlite3_column_int64(s, 0))) {
+			*cents += sqlite3_column_int64(s, 1);
+			(*count)++;
+		}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading invoices");
+}
+
+static void
+day_text(long day, char *out)
+{
+	date_format(day, out, 11);
+}
+
+/* Shift a day by whole years (29 February becomes 28). */
+static long
+years_back(long day, int years)
+{
+	int y, m, d;
+
+	days_to_date(day, &y, &m, &d);
+	y -= years;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		d = 28;
+	return date_to_days(y, m, d);
+}
+
+static int
+revenue_json(struct rctx *c, json_object *r)
+{
+	long long cents, n, pc, pn, yc, yn;
+	long len = c->o->to - c->o->from + 1;
+	char pf[11], pt[11], yf[11], yt[11];
+
+	day_text(c->o->from - len, pf);
+	day_text(c->o->from - 1, pt);
+	day_text(years_back(c->o->from, 1), yf);
+	day_text(years_back(c->o->to, 1), yt);
+	if (revenue(c, c->from_s, c->to_s, &cents, &n) == -1 ||
+	    revenue(c, pf, pt, &pc, &pn) == -1 || revenue(c, yf, yt, &yc, &yn) == -1)
+		return -1;
+	put_i(r, "revenue_cents", cents);
+	put_i(r, "invoices", n);
+	put(r, "average_order_cents", n ? jnum((double)cents / (double)n) : NULL);
+	put_i(r, "previous_period_cents", pc);
+	put(r, "growth_vs_previous_pct", pc ? jnum((double)(cents - pc) / (double)pc * 100) : NULL);
+	put_i(r, "last_year_cents", yc);
+	put(r, "growth_vs_last_year_pct", yc ? jnum((double)(cents - yc) / (double)yc * 100) : NULL);
+	return 0;
+}
+
+/* Status of each client at instant t (before it: last logged status). */
+static int
+status_at(struct rctx *c, time_t t, unsigned char *lost, unsigned char *potential,
+    unsigned char *exists)
+{
+	static const char sql[] =
+	    "SELECT client_id, new_status, max(at) FROM client_status_log"
+	    " WHERE at < ? GROUP BY client_id";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		const char *st = (const char *)sqlite3_column_text(s, 1);
+		if (!in(c, id))
+			continue;
+		if (exists != NULL)
+			exists[id] = 1;
+		if (lost != NULL)
+			lost[id] = st != NULL && strcmp(st, "lost") == 0;
+		if (potential != NULL)
+			potential[id] = st != NULL && strcmp(st, "potential") == 0;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading status history");
+}
+
+/* Clients active on local day `day` (see the definitions above). */
+static int
+active_on(struct rctx *c, long day, unsigned char *act, long long *count)
+{
+	static const char sql[] =
+	    "SELECT DISTINCT client_id FROM invoices WHERE issued > ?1 AND issued <= ?2";
+	unsigned char *lost = NULL, *exists = NULL;
+	sqlite3_stmt *s;
+	char a[11], b[11];
+	time_t end;
+	int rc = -1;
+
+	*count = 0;
+	if ((lost = bitmap(c)) == NULL || (exists = bitmap(c)) == NULL)
+		goto out;
+	tz_day_start(c->o->tz, day + 1, &end);
+	if (status_at(c, end, lost, NULL, exists) == -1)
+		goto out;
+	day_text(day - c->cfg->inactive.single_purchase_days, a);
+	day_text(day, b);
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		if (in(c, id) && exists[id] && !lost[id] && !act[id]) {
+			act[id] = 1;
+			(*count)++;
+		}
+	}
+	sqlite3_reset(s);
+	rc = rc == SQLITE_DONE ? 0 : fail_st(c, "reading invoices");
+out:
+	free(lost);
+	free(exists);
+	return rc;
+}
+
+/* A short list of client names for ids flagged in set (up to limit). */
+static json_object *
+client_list(struct rctx *c, const unsigned char *set, long limit)
+{
+	static const char sql[] = "SELECT name FROM clients WHERE id = ?";
+	json_object *a = json_object_new_array();
+	long n = 0;
+
+	for (long long id = 1; id <= c->maxid && (limit == 0 || n < limit); id++) {
+		sqlite3_stmt *s;
+		json_object *j;
+
+		if (!set[id])
+			continue;
+		if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+			break;
+		sqlite3_bind_int64(s, 1, id);
+		j = json_object_new_object();
+		put_i(j, "id", id);
+		put_s(j, "name", sqlite3_step(s) == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(s, 0) : NULL);
+		sqlite3_reset(s);
+		json_object_array_add(a, j);
+		n++;
+	}
+	return a;
+}
+
+static int
+churn_json(struct rctx *c, json_object *r, int lists)
+{
+	static const char new_sql[] =
+	    "SELECT id FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
+	unsigned char *start = NULL, *end = NULL, *new = NULL, *lost = NULL;
+	long long ns, ne, nn = 0, nl = 0;
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if ((start = bitmap(c)) == NULL || (end = bitmap(c)) == NULL ||
+	    (new = bitmap(c)) == NULL || (lost = bitmap(c)) == NULL)
+		goto out;
+	if (active_on(c, c->o->from - 1, start, &ns) == -1 ||
+	    active_on(c, c->o->to, end, &ne) == -1)
+		goto out;
+	if ((s = store_stmt(c->st, new_sql, c->err, c->errlen)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		if (in(c, id)) {
+			new[id] = 1;
+			nn++;
+		}
+	}
+	sqlite3_reset(s);
+	for (long long id = 1; id <= c->maxid; id++)
+		if (start[id] && !end[id]) {
+			lost[id] = 1;
+			nl++;
+		}
+	put_i(r, "clients_at_start", ns);
+	put_i(r, "clients_at_end", ne);
+	put_i(r, "new_clients", nn);
+	put_i(r, "lost_clients", nl);
+	put(r, "churn_pct", jpct((double)nl, (double)ns));
+	put(r, "retention_pct", jpct((double)(ne - nn), (double)ns));
+	if (lists) {
+		put(r, "lost", client_list(c, lost, c->o->limit));
+		put(r, "new", client_list(c, new, c->o->limit));
+	}
+	rc = 0;
+out:
+	free(start);
+	free(end);
+	free(new);
+	free(lost);
+	return rc;
+}
+
+static int
+conversion_json(struct rctx *c, json_object *r)
+{
+	static const char created[] =
+	    "SELECT client_id FROM client_status_log WHERE old_status IS NULL"
+	    " AND new_status = 'potential' AND at >= ?1 AND at < ?2";
+	static const char conv[] =
+	    "SELECT DISTINCT client_id FROM client_status_log WHERE old_status = 'potential'"
+	    " AND new_status = 'active' AND at >= ?1 AND at < ?2";
+	unsigned char *pot = NULL;
+	long long np = 0, nc = 0;
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if ((pot = bitmap(c)) == NULL || status_at(c, c->from_at, NULL, pot, NULL) == -1)
+		goto out;
+	if ((s = store_stmt(c->st, created, c->err, c->errlen)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, c->from_at);
+	sqlite3_bind_int64(s, 2, c->to_at);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		if (in(c, id))
+			pot[id] = 1;
+	}
+	sqlite3_reset(s);
+	for (long long id = 1; id <= c->maxid; id++)
+		np += pot[id];
+	if ((s = store_stmt(c->st, conv, c->err, c->errlen)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, c->from_at);
+	sqlite3_bind_int64(s, 2, c->to_at);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		if (in(c, id) && pot[id])
+			nc++;
+	}
+	sqlite3_reset(s);
+	put_i(r, "potential_clients", np);
+	put_i(r, "converted", nc);
+	put(r, "conversion_pct", jpct((double)nc, (double)np));
+	rc = 0;
+out:
+	free(pot);
+	return rc;
+}
+
+static int
+nps_json(struct rctx *c, json_object *r)
+{
+	static const char sql[] = "SELECT client_id, score FROM nps WHERE at BETWEEN ?1 AND ?2";
+	long long prom = 0, pas = 0, det = 0, n;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int sc = sqlite3_column_int(s, 1);
+		if (!in(c, sqlite3_column_int64(s, 0)))
+			continue;
+		if (sc >= 9)
+			prom++;
+		else if (sc >= 7)
+			pas++;
+		else
+			det++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail_st(c, "reading NPS responses");
+	n = prom + pas + det;
+	put_i(r, "responses", n);
+	put_i(r, "promoters", prom);
+	put_i(r, "passives", pas);
+	put_i(r, "detractors", det);
+	put(r, "nps", n ? jnum((double)(prom - det) / (double)n * 100) : NULL);
+	return 0;
+}
+
+/* Acquisition cost of the months the period touches. */
+static int
+acquisition_cost(struct rctx *c, long long *cents)
+{
+	static const char sql[] =
+	    "SELECT coalesce(sum(amount_cents), 0) FROM costs WHERE client_id IS NULL"
+	    " AND kind IN ('marketing', 'sales') AND month BETWEEN ?1 AND ?2";
+	sqlite3_stmt *s;
+	char a[8], b[8];
+	int rc;
+
+	snprintf(a, sizeof(a), "%.7s", c->from_s);
+	snprintf(b, sizeof(b), "%.7s", c->to_s);
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	*cents = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : fail_st(c, "reading costs");
+}
+
+struct clv_row {
+	long long	 id, revenue, clv;
+	int		 purchases;
+	double		 per_year, avg;
+};
+
+static int
+cmp_clv(const void *a, const void *b)
+{
+	const struct clv_row *x = a, *y = b;
+
+	if (x->clv != y->clv)
+		return x->clv > y->clv ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+clv_json(struct rctx *c, json_object *r, int list)
+{
+	static const char sql[] =
+	    "SELECT c.id, c.name, c.purchases, c.first_purchase, c.last_purchase,"
+	    " (SELECT sum(amount_cents) FROM invoices i WHERE i.client_id = c.id"
+	    "  AND i.currency = ?1)"
+	    " FROM clients c WHERE c.purchases > 0";
+	static const char new_sql[] =
+	    "SELECT count(*) FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
+	struct clv_row *v = NULL;
+	size_t n = 0, cap = 0;
+	double life_sum = 0, expected, cap_years = c->cfg->report.lifetime_cap_years;
+	long long cost, newc = 0, sum = 0, cac = -1;
+	long today;
+	sqlite3_stmt *s;
+	int rc;
+
+	tz_local_day(c->o->tz, c->o->now, &today, NULL);
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		long first, last, endday;
+		struct clv_row *row;
+		double years;
+
+		if (!in(c, id))
+			continue;
+		if (date_parse((const char *)sqlite3_column_text(s, 3), &first) == -1 ||
+		    date_parse((const char *)sqlite3_column_text(s, 4), &last) == -1)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct clv_row *nv = reallocarray(v, ncap, sizeof(*nv));
+			if (nv == NULL) {
+				sqlite3_reset(s);
+				free(v);
+				snprintf(c->err, c->errlen, "out of memory");
+				return -1;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		row = &v[n++];
+		row->id = id;
+		row->purchases = sqlite3_column_int(s, 2);
+		row->revenue = sqlite3_column_int64(s, 5);
+		row->avg = (double)row->revenue / row->purchases;
+		/* Still buying: the lifetime runs to today. */
+		endday = today - last <= c->cfg->inactive.single_purchase_days ? today : last;
+		years = (endday - first) / 365.25;
+		life_sum += years;
+		row->per_year = row->purchases / (years > 1 ? years : 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return fail_st(c, "reading purchases");
+	}
+	expected = n ? life_sum / (double)n : 0;
+	if (expected > cap_years)
+		expected = cap_years;
+	if (expected < 1 && n > 0)
+		expected = 1;
+	if (acquisition_cost(c, &cost) == -1 ||
+	    (s = store_stmt(c->st, new_sql, c->err, c->errlen)) == NULL) {
+		free(v);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		newc = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (cost > 0 && newc > 0)
+		cac = llround((double)cost / (double)newc);
+	for (size_t i = 0; i < n; i++) {
+		v[i].clv = llround(v[i].avg * v[i].per_year * expected) - (cac > 0 ? cac : 0);
+		sum += v[i].clv;
+	}
+	put(r, "expected_years", jnum(expected));
+	put_i(r, "acquisition_cost_cents", cost);
+	put_i(r, "new_clients", newc);
+	put(r, "cac_cents", cac >= 0 ? json_object_new_int64(cac) : NULL);
+	put(r, "average_clv_cents", n ? json_object_new_int64(llround((double)sum / (double)n)) : NULL);
+	put_i(r, "clients", (long long)n);
+	if (list) {
+		json_object *a = json_object_new_array();
+		qsort(v, n, sizeof(*v), cmp_clv);
+		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
+			static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
+			json_object *j = json_object_new_object();
+			sqlite3_stmt *ns = store_stmt(c->st, name_sql, c->err, c->errlen);
+			put_i(j, "id", v[i].id);
+			if (ns != NULL) {
+				sqlite3_bind_int64(ns, 1, v[i].id);
+				put_s(j, "name", sqlite3_step(ns) == SQLITE_ROW ?
+				    (const char *)sqlite3_column_text(ns, 0) : NULL);
+				sqlite3_reset(ns);
+			}
+			put_i(j, "purchases", v[i].purchases);
+			put_i(j, "revenue_cents", v[i].revenue);
+			put(j, "average_purchase_cents", jnum(v[i].avg));
+			put(j, "purchases_per_year", jnum(v[i].per_year));
+			put_i(j, "clv_cents", v[i].clv);
+			json_object_array_add(a, j);
+		}
+		put(r, "clients_by_clv", a);
+	}
+	free(v);
+	return 0;
+}
+
+struct rev_row {
+	long long	 id, cents;
+};
+
+static int
+cmp_rev(const void *a, const void *b)
+{
+	const struct rev_row *x = a, *y = b;
+
+	if (x->cents != y->cents)
+		return x->cents > y->cents ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+pareto_json(struct rctx *c, json_object *r, int list)
+{
+	static const char sql[] =
+	    "SELECT client_id, sum(amount_cents) FROM invoices"
+	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3 GROUP BY client_id";
+	static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
+	struct rev_row *v = NULL;
+	size_t n = 0, cap = 0, top = 0;
+	long long total = 0, cum = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
+		if (!in(c, id) || cents <= 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct rev_row *nv = reallocarray(v, ncap, sizeof(*nv));
+			if (nv == NULL) {
+				sqlite3_reset(s);
+				free(v);
+				snprintf(c->err, c->errlen, "out of memory");
+				return -1;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n].id = id;
+		v[n].cents = cents;
+		total += cents;
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return fail_st(c, "reading invoices");
+	}
+	qsort(v, n, sizeof(*v), cmp_rev);
+	/* The fewest clients whose revenue reaches 80 %: cum * 5 >= total * 4. */
+	for (top = 0; top < n && cum * 5 < total * 4; top++)
+		cum += v[top].cents;
+	put_i(r, "revenue_cents", total);
+	put_i(r, "buying_clients", (long long)n);
+	put_i(r, "top_clients", (long long)top);
+	put(r, "top_share_of_clients_pct", jpct((double)top, (double)n));
+	put(r, "top_share_of_revenue_pct", jpct((double)cum, (double)total));
+	if (list) {
+		json_object *a = json_object_new_array();
+		cum = 0;
+		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
+			json_object *j = json_object_new_object();
+			sqlite3_stmt *ns;
+
+			cum += v[i].cents;
+			put_i(j, "rank", (long long)i + 1);
+			put_i(j, "id", v[i].id);
+			if ((ns = store_stmt(c->st, name_sql, c->err, c->errlen)) != NULL) {
+				sqlite3_bind_int64(ns, 1, v[i].id);
+				put_s(j, "name", sqlite3_step(ns) == SQLITE_ROW ?
+				    (const char *)sqlite3_column_text(ns, 0) : NULL);
+				sqlite3_reset(ns);
+			}
+			put_i(j, "revenue_cents", v[i].cents);
+			put(j, "share_pct", jpct((double)v[i].cents, (double)total));
+			put(j, "cumulative_pct", jpct((double)cum, (double)total));
+			json_object_object_add(j, "in_top", json_object_new_boolean(i < top));
+			json_object_array_add(a, j);
+		}
+		put(r, "clients", a);
+	}
+	free(v);
+	return 0;
+}
+
+struct debtor {
+	long long	 id, owed, overdue;
+	long		 oldest;
+};
+
+static int
+cmp_debtor(const void *a, const void *b)
+{
+	const struct debtor *x = a, *y = b;
+
+	if (x->owed != y->owed)
+		return x->owed > y->owed ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+receivables_json(struct rctx *c, json_object *r, int list)
+{
+	static const char sql[] =
+	    "SELECT client_id, amount_cents, due FROM invoices"
+	    " WHERE issued <= ?1 AND (paid_at IS NULL OR paid_at > ?1) AND currency = ?2"
+	    " ORDER BY client_id";
+	long long owed = 0, overdue = 0, b[4] = { 0, 0, 0, 0 }, rev, cnt;
+	struct debtor *v = NULL;
+	size_t n = 0, cap = 0;
+	long len = c->o->to - c->o->from + 1;
+	sqlite3_stmt *s;
+	json_object *bk;
+	int rc;
+
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->to_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
+		long due, days;
+
+		if (!in(c, id) || date_parse((const char *)sqlite3_column_text(s, 2), &due) == -1)
+			continue;
+		if (n == 0 || v[n - 1].id != id) {
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct debtor *nv = reallocarray(v, ncap, sizeof(*nv));
+				if (nv == NULL) {
+					sqlite3_reset(s);
+					free(v);
+					snprintf(c->err, c->errlen, "out of memory");
+					return -1;
+				}
+				v = nv;
+				cap = ncap;
+			}
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n++].id = id;
+		}
+		owed += cents;
+		v[n - 1].owed += cents;
+		days = c->o->to - due;
+		if (days > 0) {
+			overdue += cents;
+			v[n - 1].overdue += cents;
+			if (days > v[n - 1].oldest)
+				v[n - 1].oldest = days;
+			b[days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3] += cents;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return fail_st(c, "reading invoices");
+	}
+	if (revenue(c, c->from_s, c->to_s, &rev, &cnt) == -1) {
+		free(v);
+		return -1;
+	}
+	put_i(r, "owed_cents", owed);
+	put_i(r, "overdue_cents", overdue);
+	bk = json_object_new_object();
+	put_i(bk, "0-30", b[0]);
+	put_i(bk, "31-60", b[1]);
+	put_i(bk, "61-90", b[2]);
+	put_i(bk, "90+", b[3]);
+	put(r, "overdue_by_age_cents", bk);
+	put(r, "dso_days", rev ? jnum((double)owed / (double)rev * (double)len) : NULL);
+	if (list) {
+		static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
+		json_object *a = json_object_new_array();
+		qsort(v, n, sizeof(*v), cmp_debtor);
+		for (size_t i = 0; i < n && (long)i < (c->o->limit ? c->o->limit : 10); i++) {
+			json_object *j = json_object_new_object();
+			sqlite3_stmt *ns = store_stmt(c->st, name_sql, c->err, c->errlen);
+			put_i(j, "id", v[i].id);
+			if (ns != NULL) {
+				sqlite3_bind_int64(ns, 1, v[i].id);
+				put_s(j, "name", sqlite3_step(ns) == SQLITE_ROW ?
+				    (const char *)sqlite3_column_text(ns, 0) : NULL);
+				sqlite3_reset(ns);
+			}
+			put_i(j, "owed_cents", v[i].owed);
+			put_i(j, "overdue_cents", v[i].overdue);
+			put_i(j, "oldest_overdue_days", v[i].oldest);
+			json_object_array_add(a, j);
+		}
+		put(r, "top_debtors", a);
+	}
+	free(v);
+	return 0;
+}
+
+static int
+activity_json(struct rctx *c, json_object *r, int full)
+{
+	static const char sql[] =
+	    "SELECT i.client_id, i.kind, o.email FROM interactions i"
+	    " LEFT JOIN owners o ON o.id = i.by_owner_id"
+	    " WHERE i.at >= ?1 AND i.at < ?2";
+	static const char *const kinds[] = { "call", "visit", "email", "meeting", "note",
+		"sample", "survey" };
+	struct { char *owner; long long k[7], total; } *by = NULL;
+	size_t nby = 0;
+	long long touches = 0, rev, cnt, red = 0, yellow = 0, green = 0, clients = 0;
+	struct owner *ow = NULL;
+	size_t now_n = 0;
+	sqlite3_stmt *s;
+	json_object *a;
+	int rc;
+
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->from_at);
+	sqlite3_bind_int64(s, 2, c->to_at);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 1);
+		const char *em = (const char *)sqlite3_column_text(s, 2);
+		size_t i;
+
+		if (!in(c, sqlite3_column_int64(s, 0)))
+			continue;
+		touches++;
+		if (em == NULL)
+			em = "-";
+		for (i = 0; i < nby && strcmp(by[i].owner, em) != 0; i++)
+			;
+		if (i == nby) {
+			void *nv = reallocarray(by, nby + 1, sizeof(*by));
+			if (nv == NULL)
+				break;
+			by = nv;
+			memset(&by[nby], 0, sizeof(by[nby]));
+			by[nby].owner = strdup(em);
+			nby++;
+		}
+		for (int k = 0; k < 7; k++)
+			if (kind != NULL && strcmp(kind, kinds[k]) == 0)
+				by[i].k[k]++;
+		by[i].total++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = fail_st(c, "reading interactions");
+		goto out;
+	}
+	/* Red/yellow/green as of now (the alerts are about today). */
+	if (store_owner_load(c->st, 1, &ow, &now_n, c->err, c->errlen) == -1) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < now_n; i++) {
+		struct scan_result sr;
+		if (c->o->owner != NULL && strcasecmp(c->o->owner, ow[i].email) != 0)
+			continue;
+		if (scan_run(c->st, c->cfg, &ow[i], c->o->now, 1, &sr, c->err, c->errlen) == -1)
+			continue;
+		for (size_t k = 0; k < sr.red.n; k++)
+			red += in(c, sr.red.v[k].id);
+		for (size_t k = 0; k < sr.yellow.n; k++)
+			yellow += in(c, sr.yellow.v[k].id);
+		for (size_t k = 0; k < sr.green.n; k++)
+			green += in(c, sr.green.v[k].id);
+		scan_free(&sr);
+	}
+	for (long long id = 1; id <= c->maxid; id++)
+		clients += c->in[id];
+	if ((rc = revenue(c, c->from_s, c->to_s, &rev, &cnt)) == -1)
+		goto out;
+	put_i(r, "touches", touches);
+	put_i(r, "due_not_contacted", red);
+	put_i(r, "portfolio_clients", clients);
+	put(r, "red_pct", jpct((double)red, (double)clients));
+	put(r, "yellow_pct", jpct((double)yellow, (double)clients));
+	put(r, "green_pct", jpct((double)green, (double)clients));
+	put(r, "revenue_per_client_cents", clients ? jnum((double)rev / (double)clients) : NULL);
+	put(r, "revenue_per_touch_cents", touches ? jnum((double)rev / (double)touches) : NULL);
+	if (full) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < nby; i++) {
+			json_object *j = json_object_new_object();
+			put_s(j, "owner", by[i].owner);
+			for (int k = 0; k < 7; k++)
+				put_i(j, kinds[k], by[i].k[k]);
+			put_i(j, "total", by[i].total);
+			json_object_array_add(a, j);
+		}
+		put(r, "touches_by_owner", a);
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < nby; i++)
+		free(by[i].owner);
+	free(by);
+	for (size_t i = 0; i < now_n; i++)
+		store_owner_clear(&ow[i]);
+	free(ow);
+	return rc;
+}
+
+/* Clients with recorded costs: revenue (all time in the period) - costs. */
+static int
+profit_json(struct rctx *c, json_object *r)
+{
+	static const char sql[] =
+	    "SELECT k.client_id, cl.name, sum(k.amount_cents),"
+	    " (SELECT coalesce(sum(amount_cents), 0) FROM invoices i WHERE i.client_id ="
+	    "  k.client_id AND i.issued BETWEEN ?3 AND ?4 AND i.currency = ?5)"
+	    " FROM costs k JOIN clients cl ON cl.id = k.client_id"
+	    " WHERE k.client_id IS NOT NULL AND k.month BETWEEN ?1 AND ?2"
+	    " GROUP BY k.client_id ORDER BY k.client_id";
+	json_object *a = json_object_new_array();
+	sqlite3_stmt *s;
+	char ma[8], mb[8];
+	int rc;
+
+	snprintf(ma, sizeof(ma), "%.7s", c->from_s);
+	snprintf(mb, sizeof(mb), "%.7s", c->to_s);
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL) {
+		json_object_put(a);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, ma, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, mb, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, c->from_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, c->to_s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_object *j;
+		long long id = sqlite3_column_int64(s, 0), cost = sqlite3_column_int64(s, 2);
+		long long rev = sqlite3_column_int64(s, 3);
+
+		if (!in(c, id))
+			continue;
+		j = json_object_new_object();
+		put_i(j, "id", id);
+		put_s(j, "name", (const char *)sqlite3_column_text(s, 1));
+		put_i(j, "revenue_cents", rev);
+		put_i(j, "cost_cents", cost);
+		put_i(j, "profit_cents", rev - cost);
+		put(j, "margin_pct", jpct((double)(rev - cost), (double)rev));
+		json_object_array_add(a, j);
+	}
+	sqlite3_reset(s);
+	put(r, "profitability", a);
+	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading costs");
+}
+
+int
+report_build(struct store *st, const struct config *cfg, const char *kind,
+    const struct report_opts *o, json_object **out, char *err, size_t errlen)
+{
+	struct rctx c = { 0 };
+	json_object *r, *p, *f;
+	int rc = -1, all;
+
+	*out = NULL;
+	c.st = st;
+	c.cfg = cfg;
+	c.o = o;
+	c.err = err;
+	c.errlen = errlen;
+	if (o->from > o->to) {
+		snprintf(err, errlen, "the period starts after it ends");
+		return -1;
+	}
+	day_text(o->from, c.from_s);
+	day_text(o->to, c.to_s);
+	if (tz_day_start(o->tz, o->from, &c.from_at) == -1 ||
+	    tz_day_start(o->tz, o->to + 1, &c.to_at) == -1) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", o->tz);
+		return -1;
+	}
+	/* Read everything from one snapshot. */
+	if (sqlite3_exec(store_handle(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, err, errlen, "starting a read");
+	if (load_filter(&c) == -1)
+		goto out;
+	r = json_object_new_object();
+	put_s(r, "report", kind);
+	p = json_object_new_object();
+	put_s(p, "from", c.from_s);
+	put_s(p, "to", c.to_s);
+	put_i(p, "days", o->to - o->from + 1);
+	put(r, "period", p);
+	f = json_object_new_object();
+	put_s(f, "owner", o->owner);
+	put_s(f, "segment", o->segment);
+	put_s(f, "sector", o->sector);
+	put_s(f, "city", o->city);
+	put(r, "filters", f);
+	put_s(r, "currency", cfg->report.currency);
+	all = strcmp(kind, "summary") == 0;
+	if (all) {
+		json_object *x;
+		if (revenue_json(&c, x = json_object_new_object()) == -1) goto fail;
+		put(r, "revenue", x);
+		if (pareto_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		put(r, "pareto", x);
+		if (churn_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		put(r, "churn", x);
+		if (conversion_json(&c, x = json_object_new_object()) == -1) goto fail;
+		put(r, "conversion", x);
+		if (clv_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		put(r, "clv", x);
+		if (nps_json(&c, x = json_object_new_object()) == -1) goto fail;
+		put(r, "nps", x);
+		if (receivables_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		put(r, "receivables", x);
+		if (activity_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		put(r, "activity", x);
+	} else if (strcmp(kind, "pareto") == 0) {
+		if (pareto_json(&c, r, 1) == -1) goto fail;
+	} else if (strcmp(kind, "churn") == 0) {
+		if (churn_json(&c, r, 1) == -1 || conversion_json(&c, r) == -1) goto fail;
+	} else if (strcmp(kind, "clv") == 0) {
+		if (clv_json(&c, r, 1) == -1) goto fail;
+	} else if (strcmp(kind, "nps") == 0) {
+		if (nps_json(&c, r) == -1) goto fail;
+	} else if (strcmp(kind, "receivables") == 0) {
+		if (receivables_json(&c, r, 1) == -1) goto fail;
+	} else if (strcmp(kind, "activity") == 0) {
+		if (activity_json(&c, r, 1) == -1 || profit_json(&c, r) == -1) goto fail;
+	} else {
+		snprintf(err, errlen, "unknown report \"%s\"", kind);
+		goto fail;
+	}
+	*out = r;
+	rc = 0;
+	goto out;
+fail:
+	json_object_put(r);
+out:
+	sqlite3_exec(store_handle(st), "COMMIT", NULL, NULL, NULL);
+	free(c.in);
+	return rc;
+}
+
+int
+report_monthly_revenue(struct store *st, const struct config *cfg, const struct report_opts *o,
+    long day, int n, long long *cents, char *err, size_t errlen)
+{
+	struct rctx c = { 0 };
+	int y, m, d, rc = 0;
+
+	c.st = st;
+	c.cfg = cfg;
+	c.o = o;
+	c.err = err;
+	c.errlen = errlen;
+	if (load_filter(&c) == -1) {
+		free(c.in);
+		return -1;
+	}
+	days_to_date(day, &y, &m, &d);
+	for (int i = 0; i < n && rc == 0; i++) {
+		int k = m - (n - 1 - i), yy = y;
+		long long cnt;
+		char a[11], b[11];
+
+		while (k < 1) {
+			k += 12;
+			yy--;
+		}
+		day_text(date_to_days(yy, k, 1), a);
+		day_text((k == 12 ? date_to_days(yy + 1, 1, 1) : date_to_days(yy, k + 1, 1)) - 1, b);
+		rc = revenue(&c, a, b, &cents[i], &cnt);
+	}
+	free(c.in);
+	return rc;
+}
+
+/* ---- printing ------------------------------------------------------- */
+
+static const struct { const char *key, *es, *en; } labels[] = {
+	{ "revenue", "Facturación", "Revenue" },
+	{ "revenue_cents", "Facturación", "Revenue" },
+	{ "invoices", "Facturas", "Invoices" },
+	{ "average_order_cents", "Pedido medio", "Average order" },
+	{ "previous_period_cents", "Periodo anterior", "Previous period" },
+	{ "growth_vs_previous_pct", "Crecimiento vs periodo anterior", "Growth vs previous period" },
+	{ "last_year_cents", "Mismo periodo del año pasado", "Same period last year" },
+	{ "growth_vs_last_year_pct", "Crecimiento vs año pasado", "Growth vs last year" },
+	{ "pareto", "Pareto 80/20", "Pareto 80/20" },
+	{ "buying_clients", "Clientes con compras", "Buying clients" },
+	{ "top_clients", "Clientes que hacen el 80 %", "Clients making 80 %" },
+	{ "top_share_of_clients_pct", "Porcentaje de clientes", "Share of clients" },
+	{ "top_share_of_revenue_pct", "Porcentaje de facturación", "Share of revenue" },
+	{ "churn", "Clientes", "Clients" },
+	{ "clients_at_start", "Clientes al inicio", "Clients at start" },
+	{ "clients_at_end", "Clientes al final", "Clients at end" },
+	{ "new_clients", "Clientes nuevos", "New clients" },
+	{ "lost_clients", "Clientes perdidos", "Lost clients" },
+	{ "churn_pct", "Tasa de abandono", "Churn rate" },
+	{ "retention_pct", "Tasa de retención", "Retention rate" },
+	{ "conversion", "Conversión", "Conversion" },
+	{ "potential_clients", "Clientes potenciales", "Potential clients" },
+	{ "converted", "Convertidos", "Converted" },
+	{ "conversion_pct", "Tasa de conversión", "Conversion rate" },
+	{ "clv", "Valor del cliente (CLV)", "Customer lifetime value (CLV)" },
+	{ "expected_years", "Años de relación esperados", "Expected years" },
+	{ "acquisition_cost_cents", "Coste de adquisición", "Acquisition cost" },
+	{ "cac_cents", "CAC", "CAC" },
+	{ "average_clv_cents", "CLV medio", "Average CLV" },
+	{ "clients", "Clientes", "Clients" },
+	{ "nps", "NPS", "NPS" },
+	{ "responses", "Respuestas", "Responses" },
+	{ "promoters", "Promotores", "Promoters" },
+	{ "passives", "Pasivos", "Passives" },
+	{ "detractors", "Detractores", "Detractors" },
+	{ "receivables", "Cobros", "Receivables" },
+	{ "owed_cents", "Pendiente de cobro", "Owed" },
+	{ "overdue_cents", "Vencido", "Overdue" },
+	{ "overdue_by_age_cents", "Vencido por antigüedad (días)", "Overdue by age (days)" },
+	{ "dso_days", "Periodo medio de cobro (días)", "Days sales outstanding" },
+	{ "activity", "Actividad", "Activity" },
+	{ "touches", "Contactos", "Touches" },
+	{ "due_not_contacted", "Pendientes sin contactar", "Due, not contacted" },
+	{ "portfolio_clients", "Clientes en cartera", "Clients in portfolio" },
+	{ "red_pct", "En rojo", "Red" },
+	{ "yellow_pct", "En amarillo", "Yellow" },
+	{ "green_pct", "En verde", "Green" },
+	{ "revenue_per_client_cents", "Facturación por cliente", "Revenue per client" },
+	{ "revenue_per_touch_cents", "Facturación por contacto", "Revenue per touch" },
+	{ "name", "Cliente", "Client" },
+	{ "rank", "#", "#" },
+	{ "share_pct", "%", "%" },
+	{ "cumulative_pct", "% acumulado", "Cumulative %" },
+	{ "in_top", "80 %", "80 %" },
+	{ "purchases", "Compras", "Purchases" },
+	{ "average_purchase_cents", "Compra media", "Average purchase" },
+	{ "purchases_per_year", "Compras/año", "Purchases/year" },
+	{ "clv_cents", "CLV", "CLV" },
+	{ "oldest_overdue_days", "Días (más antigua)", "Oldest (days)" },
+	{ "owner", "Comercial", "Salesperson" },
+	{ "cost_cents", "Costes", "Costs" },
+	{ "profit_cents", "Beneficio", "Profit" },
+	{ "margin_pct", "Margen", "Margin" },
+	{ "total", "Total", "Total" },
+	{ "clients_by_clv", "Clientes por CLV", "Clients by CLV" },
+	{ "top_debtors", "Mayores deudores", "Top debtors" },
+	{ "touches_by_owner", "Contactos por comercial", "Touches by salesperson" },
+	{ "profitability", "Rentabilidad por cliente", "Profitability per client" },
+	{ "lost", "Perdidos", "Lost" },
+	{ "new", "Nuevos", "New" },
+};
+
+static const char *
+label(const char *key, const char *lang)
+{
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i].key, key) == 0)
+			return i18n_is_en(lang) ? labels[i].en : labels[i].es;
+	return key;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* A value as a person reads it: money, percentages, "n/a". */
+static void
+human(const char *key, json_object *v, const char *lang, const char *cur, char *out,
+    size_t len)
+{
+	int en = i18n_is_en(lang);
+
+	if (v == NULL) {
+		snprintf(out, len, "n/a");
+		return;
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		snprintf(out, len, "%s", json_object_get_boolean(v) ? "*" : "");
+		return;
+	case json_type_string:
+		snprintf(out, len, "%s", json_object_get_string(v));
+		return;
+	case json_type_int:
+	case json_type_double:
+		break;
+	default:
+		out[0] = '\0';
+		return;
+	}
+	if (ends_with(key, "_cents") || strcmp(key, "0-30") == 0 || strcmp(key, "31-60") == 0 ||
+	    strcmp(key, "61-90") == 0 || strcmp(key, "90+") == 0) {
+		i18n_money(lang, llround(json_object_get_double(v)), cur, out, len);
+		return;
+	}
+	if (json_object_get_type(v) == json_type_int) {
+		i18n_int(lang, json_object_get_int64(v), out, len);
+		return;
+	}
+	snprintf(out, len, "%.1f", json_object_get_double(v));
+	if (!en)
+		for (char *p = out; *p; p++)
+			if (*p == '.')
+				*p = ',';
+	if (ends_with(key, "_pct") || strcmp(key, "nps") == 0)
+		strncat(out, en ? "%" : " %", len - strlen(out) - 1);
+}
+
+static void
+print_table(FILE *fp, json_object *arr, const char *lang, const char *cur)
+{
+	size_t n = json_object_array_length(arr), ncol = 0, *w;
+	const char *cols[32];
+	char buf[128];
+
+	if (n == 0)
+		return;
+	json_object_object_foreach(json_object_array_get_idx(arr, 0), k, v0) {
+		(void)v0;
+		if (ncol < 32)
+			cols[ncol++] = k;
+	}
+	if ((w = calloc(ncol, sizeof(*w))) == NULL)
+		return;
+	for (size_t c = 0; c < ncol; c++)
+		w[c] = out_width(label(cols[c], lang));
+	for (size_t r = 0; r < n; r++)
+		for (size_t c = 0; c < ncol; c++) {
+			json_object *v = NULL;
+			json_object_object_get_ex(json_object_array_get_idx(arr, r), cols[c], &v);
+			human(cols[c], v, lang, cur, buf, sizeof(buf));
+			if (out_width(buf) > w[c])
+				w[c] = out_width(buf);
+		}
+	for (size_t r = 0; r <= n; r++) {
+		for (size_t c = 0; c < ncol; c++) {
+			json_object *v = NULL;
+			const char *t;
+			size_t tw;
+			int right;
+
+			if (r == 0)
+				t = label(cols[c], lang);
+			else {
+				json_object_object_get_ex(json_object_array_get_idx(arr, r - 1),
+				    cols[c], &v);
+				human(cols[c], v, lang, cur, buf, sizeof(buf));
+				t = buf;
+			}
+			tw = out_width(t);
+			right = r > 0 && v != NULL && json_object_get_type(v) != json_type_string;
+			if (right)
+				for (size_t pad = tw; pad < w[c]; pad++)
+					fputc(' ', fp);
+			fputs(t, fp);
+			if (!right && c + 1 < ncol)
+				for (size_t pad = tw; pad < w[c]; pad++)
+					fputc(' ', fp);
+			if (c + 1 < ncol)
+				fputs("  ", fp);
+		}
+		fputc('\n', fp);
+	}
+	free(w);
+}
+
+static void
+print_object(FILE *fp, json_object *o, const char *lang, const char *cur, int indent)
+{
+	char buf[128];
+
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "report") == 0 || strcmp(k, "period") == 0 ||
+		    strcmp(k, "filters") == 0 || strcmp(k, "currency") == 0)
+			continue;
+		if (v != NULL && json_object_get_type(v) == json_type_object) {
+			fprintf(fp, "%s%*s%s\n", indent ? "" : "\n", indent, "", label(k, lang));
+			print_object(fp, v, lang, cur, indent + 2);
+		} else if (v != NULL && json_object_get_type(v) == json_type_array) {
+			fprintf(fp, "\n%*s%s\n", indent, "", label(k, lang));
+			print_table(fp, v, lang, cur);
+		} else {
+			const char *l = label(k, lang);
+			human(k, v, lang, cur, buf, sizeof(buf));
+			fprintf(fp, "%*s%s", indent, "", l);
+			/* Pad by what shows, not by bytes: labels have accents. */
+			for (size_t w = out_width(l) + (size_t)indent; w < 40; w++)
+				fputc(' ', fp);
+			fprintf(fp, " %s\n", buf);
+		}
+	}
+}
+
+static void
+csv_cell(FILE *fp, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+csv_value(FILE *fp, json_object *v)
+{
+	if (v == NULL)
+		return;		/* empty cell: n/a */
+	if (json_object_get_type(v) == json_type_double) {
+		fprintf(fp, "%.2f", json_object_get_double(v));
+		return;
+	}
+	csv_cell(fp, json_object_get_string(v));
+}
+
+/* Scalars flattened as metric,value (path with dots). */
+static void
+csv_flat(FILE *fp, json_object *o, const char *prefix)
+{
+	json_object_object_foreach(o, k, v) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k);
+		if (v != NULL && json_object_get_type(v) == json_type_object)
+			csv_flat(fp, v, path);
+		else if (v == NULL || json_object_get_type(v) != json_type_array) {
+			csv_cell(fp, path);
+			fputc(',', fp);
+			csv_value(fp, v);
+			fputs("\r\n", fp);
+		}
+	}
+}
+
+static const char *
+main_list(const char *kind)
+{
+	if (strcmp(kind, "pareto") == 0)
+		return "clients";
+	if (strcmp(kind, "clv") == 0)
+		return "clients_by_clv";
+	if (strcmp(kind, "receivables") == 0)
+		return "top_debtors";
+	if (strcmp(kind, "activity") == 0)
+		return "touches_by_owner";
+	if (strcmp(kind, "churn") == 0)
+		return "lost";
+	return NULL;
+}
+
+int
+report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
+    const char *lang)
+{
+	json_object *p = NULL, *list = NULL, *cur = NULL;
+	const char *ml = main_list(kind);
+
+	if (fmt == REPORT_JSON)
+		return out_print_json(fp, r);
+	json_object_object_get_ex(r, "currency", &cur);
+	if (fmt == REPORT_CSV) {
+		if (ml != NULL && json_object_object_get_ex(r, ml, &list) && list != NULL) {
+			size_t n = json_object_array_length(list);
+			for (size_t i = 0; i < n; i++) {
+				json_object *row = json_object_array_get_idx(list, i);
+				int first = 1;
+				if (i == 0) {
+					json_object_object_foreach(row, hk, hv) {
+						(void)hv;
+						if (!first)
+							fputc(',', fp);
+						csv_cell(fp, hk);
+						first = 0;
+					}
+					fputs("\r\n", fp);
+					first = 1;
+				}
+				json_object_object_foreach(row, k, v) {
+					(void)k;
+					if (!first)
+						fputc(',', fp);
+					csv_value(fp, v);
+					first = 0;
+				}
+				fputs("\r\n", fp);
+			}
+			return 0;
+		}
+		fputs("metric,value\r\n", fp);
+		csv_flat(fp, r, "");
+		return 0;
+	}
+	json_object_object_get_ex(r, "period", &p);
+	{
+		json_object *from = NULL, *to = NULL;
+		long a, b;
+		char da[48], db[48];
+
+		json_object_object_get_ex(p, "from", &from);
+		json_object_object_get_ex(p, "to", &to);
+		if (date_parse(json_object_get_string(from), &a) == 0 &&
+		    date_parse(json_object_get_string(to), &b) == 0)
+			fprintf(fp, "%s: %s, %s – %s\n", i18n_is_en(lang) ? "Report" : "Informe",
+			    kind, i18n_date(lang, a, da, sizeof(da)), i18n_date(lang, b, db, sizeof(db)));
+	}
+	print_object(fp, r, lang, cur ? json_object_get_string(cur) : "EUR", 0);
+	return ferror(fp) ? -1 : 0;
+}
