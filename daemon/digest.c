@@ -216,7 +216,9 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		json_object *j = json_object_new_object();
 		long day;
 		int min;
-		const char *zone = a->tz != NULL && tz_check(a->tz) == 0 ? a->tz : o->tz;
+		/* The owner's clock, whatever zone it was planned in: the
+		 * agenda is the owner's local day, in start order. */
+		const char *zone = o->tz;
 
 		put_int(j, "id", a->id);
 		put_int(j, "client_id", a->client_id);

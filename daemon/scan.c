@@ -18,45 +18,61 @@
 #include "scan.h"
 #include "tz.h"
 
-/* A small open-addressing set of client ids. */
-struct idset {
-	long long	*v;
+/*
+ * A small open-addressing map: client id (never 0) -> a local day.  Used
+ * for the clients an overdue invoice turns red, with the day that
+ * happened; idmap_put keeps the earliest day given for an id.
+ */
+struct idmap {
+	long long	*v;	/* ids, 0 = empty slot; owned */
+	long		*day;	/* owned, parallel to v */
 	size_t		 cap, n;
 };
 
 static int
-idset_add(struct idset *s, long long id)
+idmap_put(struct idmap *s, long long id, long day)
 {
 	size_t i;
 
 	if ((s->n + 1) * 2 > s->cap) {
-		struct idset ns = { NULL, s->cap ? s->cap * 2 : 64, 0 };
-		if ((ns.v = calloc(ns.cap, sizeof(long long))) == NULL)
+		struct idmap ns = { NULL, NULL, s->cap ? s->cap * 2 : 64, 0 };
+		if ((ns.v = calloc(ns.cap, sizeof(long long))) == NULL ||
+		    (ns.day = calloc(ns.cap, sizeof(long))) == NULL) {
+			free(ns.v);
 			return -1;
+		}
 		for (size_t k = 0; k < s->cap; k++)
 			if (s->v[k] != 0)
-				idset_add(&ns, s->v[k]);
+				idmap_put(&ns, s->v[k], s->day[k]);	/* no growth: cap suffices */
 		free(s->v);
+		free(s->day);
 		*s = ns;
 	}
 	for (i = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (s->cap - 1); s->v[i] != 0;
 	    i = (i + 1) & (s->cap - 1))
-		if (s->v[i] == id)
+		if (s->v[i] == id) {
+			if (day < s->day[i])
+				s->day[i] = day;
 			return 0;
+		}
 	s->v[i] = id;
+	s->day[i] = day;
 	s->n++;
 	return 0;
 }
 
+/* 1 and *day if id is in the map, else 0. */
 static int
-idset_has(const struct idset *s, long long id)
+idmap_get(const struct idmap *s, long long id, long *day)
 {
 	if (s->cap == 0)
 		return 0;
 	for (size_t i = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (s->cap - 1); s->v[i] != 0;
 	    i = (i + 1) & (s->cap - 1))
-		if (s->v[i] == id)
+		if (s->v[i] == id) {
+			*day = s->day[i];
 			return 1;
+		}
 	return 0;
 }
 
@@ -200,10 +216,14 @@ dup_col(sqlite3_stmt *s, int col, char **out)
 	return store_dup_col(s, col, out);
 }
 
-/* Overdue invoices of the owner, most overdue first; red client ids. */
+/*
+ * Overdue invoices of the owner, most overdue first.  Clients with one
+ * overdue by more than alerts.overdue_invoice_days go into red, with the
+ * day the oldest such invoice passed that threshold.
+ */
 static int
 scan_invoices(struct store *st, const struct config *cfg, struct scan_result *r,
-    struct idset *red, char *err, size_t errlen)
+    struct idmap *red, char *err, size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT i.id, i.client_id, i.amount_cents, i.currency, i.due, i.number"
@@ -246,7 +266,8 @@ scan_invoices(struct store *st, const struct config *cfg, struct scan_result *r,
 		if (strcmp(iv->currency, "EUR") == 0)
 			r->overdue_cents += iv->cents;
 		if (iv->days_overdue > cfg->alerts.overdue_invoice_days &&
-		    idset_add(red, iv->client_id) == -1)
+		    idmap_put(red, iv->client_id,
+		    iv->due_day + cfg->alerts.overdue_invoice_days + 1) == -1)
 			goto oom;
 	}
 	sqlite3_reset(s);
@@ -261,7 +282,7 @@ oom:
 
 static int
 scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
-    struct scan_result *r, const struct idset *red, char *err, size_t errlen)
+    struct scan_result *r, const struct idmap *red, char *err, size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT id, status, segment_id, cadence_days, next_contact, last_touch_at,"
@@ -285,7 +306,7 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 		const char *status = (const char *)sqlite3_column_text(s, 1);
 		const char *outcome = (const char *)sqlite3_column_text(s, 6);
 		int potential = status != NULL && status[0] == 'p';
-		long base_day, nc_day, due_day;
+		long base_day, nc_day, due_day, red_day = 0;
 		time_t base;
 		int waiting, inv_red;
 
@@ -312,11 +333,14 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 		/* Alert: red beats green beats yellow; see scan.h. */
 		waiting = outcome != NULL && strcmp(outcome, "waiting") == 0 &&
 		    c.touch_day >= 0 && today - c.touch_day < cfg->alerts.waiting_days;
-		inv_red = idset_has(red, c.id);
+		inv_red = idmap_get(red, c.id, &red_day);
 		c.due_day = nc_day >= 0 && nc_day < due_day ? nc_day : due_day;
 		if (inv_red) {
+			/* Due since its invoice passed the threshold, not on a
+			 * cadence date that may lie ahead. */
 			c.alert = SCAN_RED;
 			c.reason = SCAN_INVOICE;
+			c.due_day = red_day;
 		} else if (nc_day >= 0 && nc_day <= today) {
 			c.alert = SCAN_RED;
 			c.reason = SCAN_NEXT_CONTACT;
@@ -515,7 +539,7 @@ int
 scan_run(struct store *st, const struct config *cfg, const struct owner *o, time_t now,
     size_t detail, struct scan_result *r, char *err, size_t errlen)
 {
-	struct idset red = { NULL, 0, 0 };
+	struct idmap red = { NULL, NULL, 0, 0 };
 	icaltimezone *z;
 	int rc = -1;
 
@@ -537,6 +561,7 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 	    scan_activities(st, z, r, err, errlen) == 0)
 		rc = 0;
 	free(red.v);
+	free(red.day);
 	if (rc == -1)
 		scan_free(r);
 	return rc;

@@ -43,7 +43,9 @@ struct scan_client {
 	long long	 id;
 	enum scan_alert	 alert;
 	enum scan_reason reason;
-	long		 due_day;	/* local day number it is/was due */
+	long		 due_day;	/* local day number it is/was due; for
+					 * SCAN_INVOICE the day its oldest unpaid
+					 * invoice passed the threshold */
 	long		 touch_day;	/* local day of last touch, or -1 */
 	time_t		 last_touch_at;	/* 0 = never */
 	int		 cadence;	/* days */
