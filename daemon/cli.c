@@ -1270,6 +1270,12 @@ cmd_log(struct cli *c, int argc, char **argv)
 		return abort_tx(c);
 	}
 	free(tz);
+	/* A touch is something that happened; the future is for "plan". */
+	if (when > clock_now() + 300) {
+		snprintf(c->err, sizeof(c->err), "--at %s is in the future; a touch records "
+		    "what happened (schedule a call or visit with \"cartera plan\")", at);
+		return abort_tx(c);
+	}
 	if (store_interaction_add(c->st, client, kind, when, outcome, note, by_id, &id,
 	    c->err, sizeof(c->err)) == -1)
 		return abort_tx(c);
@@ -1595,9 +1601,9 @@ cmd_invoice_add(struct cli *c, int argc, char **argv)
 	};
 	const char *due = NULL, *issued = "today", *number = NULL, *currency = NULL;
 	const char *paid = NULL;
-	char dday[11], iday[11], pday[11];
+	char dday[11], iday[11], pday[11], *tz = NULL;
 	long long client, cents, id;
-	int ch, ret;
+	int ch, ret, rc;
 
 	reset_getopt();
 	while ((ch = next_opt(argc, argv, opts, "invoice add", &ret)) != -1) {
@@ -1620,20 +1626,30 @@ cmd_invoice_add(struct cli *c, int argc, char **argv)
 		return usage_error("invoice add", "expected CLIENT AMOUNT");
 	if (due == NULL)
 		return usage_error("invoice add", "--due DATE is required");
-	if (amount_arg(c, argv[optind + 1], &cents) == -1 ||
-	    parse_day(c, due, NULL, dday, sizeof(dday)) == -1 ||
-	    parse_day(c, issued, NULL, iday, sizeof(iday)) == -1 ||
-	    (paid != NULL && parse_day(c, paid, NULL, pday, sizeof(pday)) == -1))
+	if (amount_arg(c, argv[optind + 1], &cents) == -1)
 		return fail(c);
-	if (strcmp(dday, iday) < 0)
-		return failf("the due date %s is before the issue date %s", dday, iday);
 	for (const char *p = number ? number : ""; *p; p++)
 		if ((unsigned char)*p < ' ')
 			return failf("--number contains a control character");
 	if (begin(c) == -1)
 		return fail(c);
 	if (resolve_client(c, argv[optind], &client) == -1 ||
-	    store_invoice_add(c->st, client, cents, currency, iday, dday, number, &id,
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return abort_tx(c);
+	/* "today" is the client's salesperson's day. */
+	rc = parse_day(c, due, tz, dday, sizeof(dday)) == -1 ||
+	    parse_day(c, issued, tz, iday, sizeof(iday)) == -1 ||
+	    (paid != NULL && parse_day(c, paid, tz, pday, sizeof(pday)) == -1);
+	free(tz);
+	if (rc)
+		return abort_tx(c);
+	if (strcmp(dday, iday) < 0) {
+		snprintf(c->err, sizeof(c->err), "the due date %s is before the issue date %s",
+		    dday, iday);
+		return abort_tx(c);
+	}
+	if (store_invoice_add(c->st, client, cents, currency, iday, dday, number, &id,
 	    c->err, sizeof(c->err)) == -1 ||
 	    (paid != NULL && store_invoice_paid(c->st, id, pday, c->err, sizeof(c->err)) == -1))
 		return abort_tx(c);
@@ -1651,9 +1667,10 @@ cmd_invoice_paid(struct cli *c, int argc, char **argv)
 		{ "at", required_argument, NULL, 'a' }, HELP_OPT, END_OPT
 	};
 	const char *at = "today";
-	char day[11];
+	char day[11], *tz = NULL;
+	long long client;
 	long id;
-	int ch, ret;
+	int ch, ret, rc;
 
 	reset_getopt();
 	while ((ch = next_opt(argc, argv, opts, "invoice paid", &ret)) != -1) {
@@ -1664,11 +1681,15 @@ cmd_invoice_paid(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc || parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
 		return usage_error("invoice paid", "expected an invoice ID");
-	if (parse_day(c, at, NULL, day, sizeof(day)) == -1)
-		return fail(c);
 	if (begin(c) == -1)
 		return fail(c);
-	if (store_invoice_paid(c->st, id, day, c->err, sizeof(c->err)) == -1)
+	if (store_invoice_client(c->st, id, &client, c->err, sizeof(c->err)) == -1 ||
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return abort_tx(c);
+	rc = parse_day(c, at, tz, day, sizeof(day));
+	free(tz);
+	if (rc == -1 || store_invoice_paid(c->st, id, day, c->err, sizeof(c->err)) == -1)
 		return abort_tx(c);
 	if (commit(c) == -1)
 		return fail(c);

@@ -33,6 +33,19 @@ put_bool(json_object *o, const char *k, int v)
 	json_object_object_add(o, k, json_object_new_boolean(v != 0));
 }
 
+/* "1 día" / "3 días", "1 day" / "3 days". */
+static const char *
+days_text(const char *lang, long n, char *buf, size_t len)
+{
+	if (n < 0)
+		n = 0;
+	if (i18n_is_en(lang))
+		snprintf(buf, len, "%ld day%s", n, n == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%ld día%s", n, n == 1 ? "" : "s");
+	return buf;
+}
+
 static const char *
 reason_text(const char *lang, const struct scan_client *c, const struct config *cfg,
     char *buf, size_t len)
@@ -101,6 +114,7 @@ client_json(const struct scan_client *c, const char *lang, const struct config *
 	put_str(o, "due", i18n_date(lang, c->due_day, b, sizeof(b)));
 	put_str(o, "due_date", date_format(c->due_day, b, sizeof(b)));
 	put_int(o, "days_overdue", today - c->due_day > 0 ? today - c->due_day : 0);
+	put_str(o, "days_overdue_text", days_text(lang, today - c->due_day, b, sizeof(b)));
 	put_int(o, "days_left", c->due_day - today > 0 ? c->due_day - today : 0);
 	put_bool(o, "overdue", c->due_day < today);
 	put_bool(o, "upcoming", c->due_day > today);
@@ -203,6 +217,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		put_str(j, "due", i18n_date(lang, iv->due_day, b, sizeof(b)));
 		put_str(j, "due_date", date_format(iv->due_day, b, sizeof(b)));
 		put_int(j, "days_overdue", iv->days_overdue);
+		put_str(j, "days_overdue_text", days_text(lang, iv->days_overdue, b, sizeof(b)));
 		json_object_array_add(items, j);
 	}
 	s = section(items, r->ninvoices, n);

@@ -77,17 +77,12 @@ idmap_get(const struct idmap *s, long long id, long *day)
 }
 
 int
-scan_cadence(const struct config *cfg, int client_days, const char *segment,
-    int segment_days, const char *status)
+scan_cadence(const struct config *cfg, int client_days, int segment_days, int potential)
 {
-	int d;
-
 	if (client_days > 0)
 		return client_days;
-	if (status != NULL && strcmp(status, "potential") == 0)
+	if (potential)
 		return cfg->cadence.potential_days;
-	if (segment != NULL && (d = config_segment_days(cfg, segment)) > 0)
-		return d;
 	if (segment_days > 0)
 		return segment_days;
 	return cfg->cadence.default_days;
@@ -313,13 +308,9 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 		memset(&c, 0, sizeof(c));
 		r->clients++;
 		c.id = sqlite3_column_int64(s, 0);
-		c.cadence = sqlite3_column_int(s, 3);
-		if (c.cadence <= 0) {
-			int sd = sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
-			    segment_days(segs, nsegs, sqlite3_column_int64(s, 2));
-			c.cadence = potential ? cfg->cadence.potential_days :
-			    sd > 0 ? sd : cfg->cadence.default_days;
-		}
+		c.cadence = scan_cadence(cfg, sqlite3_column_int(s, 3),
+		    sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
+		    segment_days(segs, nsegs, sqlite3_column_int64(s, 2)), potential);
 		c.last_touch_at = sqlite3_column_int64(s, 5);
 		base = c.last_touch_at ? c.last_touch_at : (time_t)sqlite3_column_int64(s, 10);
 		tz_local_day_z(z, base, &base_day, NULL);

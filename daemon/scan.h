@@ -103,8 +103,11 @@ int	 scan_run(struct store *, const struct config *, const struct owner *,
 	    time_t now, size_t detail, struct scan_result *, char *err, size_t errlen);
 void	 scan_free(struct scan_result *);
 
-/* Cadence in days for a client (see README "Due contacts"). */
-int	 scan_cadence(const struct config *, int client_days, const char *segment,
-	    int segment_days, const char *status);
+/* Cadence in days of a client (README "Who needs attention"): its own,
+ * else potential_days for a potential client, else its segment's (already
+ * resolved: configuration, then the segments table; 0 if none), else
+ * default_days. */
+int	 scan_cadence(const struct config *, int client_days, int segment_days,
+	    int potential);
 
 #endif

@@ -2035,6 +2035,30 @@ store_invoice_add(struct store *st, long long client, long long cents, const cha
 }
 
 int
+store_invoice_client(struct store *st, long long id, long long *client, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "SELECT client_id FROM invoices WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*client = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no invoice with id %lld", id);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "reading invoice");
+}
+
+int
 store_invoice_paid(struct store *st, long long id, const char *day, char *err, size_t errlen)
 {
 	static const char sql[] = "UPDATE invoices SET paid_at = ? WHERE id = ?";

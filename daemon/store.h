@@ -199,6 +199,9 @@ int	 store_activity_tz(struct store *, long long id, char **tz, char *err, size_
 int	 store_invoice_add(struct store *, long long client, long long cents,
 	    const char *currency, const char *issued, const char *due,
 	    const char *number, long long *id, char *err, size_t errlen);
+/* The client an invoice belongs to. */
+int	 store_invoice_client(struct store *, long long id, long long *client,
+	    char *err, size_t errlen);
 int	 store_invoice_paid(struct store *, long long id, const char *day,
 	    char *err, size_t errlen);
 int	 store_invoice_list(struct store *, long long client, int unpaid_only,

@@ -135,6 +135,16 @@ t_assert_ok "cost add" c cost add 500 --month 2026-10 --kind marketing
 t_assert_ok "segment set" c segment set Pyme --cadence 21
 t_assert_eq 21 "$(c --json segment list | json '[s["cadence_days"] for s in d if s["name"]=="Pyme"][0]')" "segment cadence"
 
+# --- regressions: a touch in the future is refused; "today" is the client's owner's day
+c --now "2026-11-23 03:00Z" log 2 call --at "2026-11-24 10:00" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "a touch in the future is refused"
+t_assert_file_contains "$T/err" "in the future.*cartera plan" "future touch error points to plan"
+id=$(c --now "2026-11-23 03:00Z" --json invoice list 2 | json 'len(d)')
+c --now "2026-11-23 03:00Z" invoice add 2 10 --due 2026-12-31 >/dev/null
+t_assert_eq "2026-11-22" "$(c --json invoice list 2 | json 'd[-1]["issued"]')" "invoice 'today' is the New York owner's day"
+c --now "2026-11-23 03:00Z" invoice paid "$(c --json invoice list 2 | json 'd[-1]["id"]')" >/dev/null
+t_assert_eq "2026-11-22" "$(c --json invoice list 2 | json 'd[-1]["paid_at"]')" "paid 'today' in the owner's zone too"
+
 # --- hostile values: stored and read back intact, or refused clearly
 hostile='<script>alert("x")</script> & "quotes", ;semi; \back\slash {{mustache}}'
 id=$(c --json client add "$hostile" --owner ana@example.com | json 'd["id"]')
