@@ -1266,3 +1266,120 @@ fail:
 	curl_slist_free_all(hl);
 	return -1;
 }
+
+/* ---- inline parts in the outbox -------------------------------------- */
+
+#define PACK_MAGIC	"CIN1"
+#define PACK_MAXPARTS	16
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Layout: "CIN1", count, then per part four (length, bytes) fields:
+ * cid, type, filename (length 0 = none), data; lengths are 32-bit big
+ * endian.  Strings are stored with their NUL so unpacked parts can point
+ * into the blob. */
+int
+mime_pack_inline(const struct mail_inline *inl, size_t n, unsigned char **blob, size_t *len)
+{
+	size_t total = 8;
+	unsigned char *b, *p;
+
+	*blob = NULL;
+	*len = 0;
+	if (n > PACK_MAXPARTS)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (inl[i].cid == NULL || inl[i].type == NULL || inl[i].len > UINT32_MAX / 2)
+			return -1;
+		total += 16 + strlen(inl[i].cid) + 1 + strlen(inl[i].type) + 1 +
+		    (inl[i].filename ? strlen(inl[i].filename) + 1 : 0) + inl[i].len;
+	}
+	if ((b = malloc(total)) == NULL)
+		return -1;
+	memcpy(b, PACK_MAGIC, 4);
+	put_u32(b + 4, (uint32_t)n);
+	p = b + 8;
+	for (size_t i = 0; i < n; i++) {
+		const char *str[3] = { inl[i].cid, inl[i].type, inl[i].filename };
+		for (int k = 0; k < 3; k++) {
+			size_t l = str[k] ? strlen(str[k]) + 1 : 0;
+			put_u32(p, (uint32_t)l);
+			if (l > 0)
+				memcpy(p + 4, str[k], l);
+			p += 4 + l;
+		}
+		put_u32(p, (uint32_t)inl[i].len);
+		if (inl[i].len > 0)
+			memcpy(p + 4, inl[i].data, inl[i].len);
+		p += 4 + inl[i].len;
+	}
+	*blob = b;
+	*len = total;
+	return 0;
+}
+
+int
+mime_unpack_inline(const unsigned char *blob, size_t len, struct mail_inline **out, size_t *n)
+{
+	struct mail_inline *v;
+	size_t cnt, off = 8;
+
+	*out = NULL;
+	*n = 0;
+	if (blob == NULL || len < 8 || memcmp(blob, PACK_MAGIC, 4) != 0)
+		return -1;
+	cnt = get_u32(blob + 4);
+	if (cnt == 0 || cnt > PACK_MAXPARTS)
+		return cnt == 0 ? 0 : -1;
+	if ((v = calloc(cnt, sizeof(*v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < cnt; i++) {
+		const char *str[3] = { NULL, NULL, NULL };
+		for (int k = 0; k < 4; k++) {
+			size_t l;
+			if (len - off < 4)
+				goto bad;
+			l = get_u32(blob + off);
+			off += 4;
+			if (l > len - off)
+				goto bad;
+			if (k < 3) {
+				/* A string is its bytes and one NUL, and no NUL before. */
+				if (l > 0 && (blob[off + l - 1] != '\0' ||
+				    memchr(blob + off, '\0', l - 1) != NULL))
+					goto bad;
+				if (l == 0 && k < 2)
+					goto bad;
+				str[k] = l > 0 ? (const char *)blob + off : NULL;
+			} else {
+				v[i].data = blob + off;
+				v[i].len = l;
+			}
+			off += l;
+		}
+		v[i].cid = str[0];
+		v[i].type = str[1];
+		v[i].filename = str[2];
+	}
+	if (off != len)
+		goto bad;
+	*out = v;
+	*n = cnt;
+	return 0;
+bad:
+	free(v);
+	return -1;
+}

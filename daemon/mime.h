@@ -134,6 +134,16 @@ int	 mime_date(time_t t, char *out, size_t len);
  * both options are set to NULL on the handle, *headers and *mime are
  * NULL and err says why.  0 / -1.
  */
+/*
+ * Inline parts as one blob for the outbox, and back.  mime_unpack_inline
+ * checks every length against the blob; the returned parts point into
+ * the blob (which must outlive them), the array is malloc'd.  0 / -1.
+ */
+int	 mime_pack_inline(const struct mail_inline *inl, size_t n, unsigned char **blob,
+	    size_t *len);
+int	 mime_unpack_inline(const unsigned char *blob, size_t len, struct mail_inline **inl,
+	    size_t *n);
+
 int	 mime_build(CURL *curl, const struct mail *m,
 	    struct curl_slist **headers, curl_mime **mime,
 	    char *err, size_t errlen);

@@ -24,6 +24,7 @@ outbox_msg_clear(struct outbox_msg *m)
 	free(m->from_addr);
 	free(m->to_name);
 	free(m->to_addr);
+	free(m->reply_to);
 	free(m->subject);
 	free(m->message_id);
 	free(m->body_text);
@@ -40,8 +41,8 @@ outbox_enqueue(struct store *st, const struct outbox_msg *m, time_t now, int *cr
 	static const char sql[] =
 	    "INSERT INTO outbox (idem_key, kind, owner_id, client_id, from_name, from_addr,"
 	    " to_name, to_addr, subject, message_id, body_text, body_html, unsubscribe,"
-	    " attachments, created_at, next_attempt_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
+	    " attachments, created_at, next_attempt_at, reply_to)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)"
 	    " ON CONFLICT (idem_key) DO NOTHING";
 	sqlite3_stmt *s;
 	int rc;
@@ -67,6 +68,7 @@ outbox_enqueue(struct store *st, const struct outbox_msg *m, time_t now, int *cr
 		sqlite3_bind_blob(s, 14, m->attachments, (int)m->attachments_len,
 		    SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 15, now);
+	store_bind_text(s, 16, m->reply_to);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -101,7 +103,7 @@ outbox_due(struct store *st, time_t now, size_t max, struct outbox_msg **out, si
 	static const char sql[] =
 	    "SELECT id, idem_key, kind, owner_id, client_id, from_name, from_addr, to_name,"
 	    " to_addr, subject, message_id, body_text, body_html, unsubscribe, attachments,"
-	    " attempts, created_at FROM outbox"
+	    " attempts, created_at, reply_to FROM outbox"
 	    " WHERE status = 'pending' AND next_attempt_at <= ?"
 	    " ORDER BY next_attempt_at, id LIMIT ?";
 	sqlite3_stmt *s;
@@ -132,7 +134,8 @@ outbox_due(struct store *st, time_t now, size_t max, struct outbox_msg **out, si
 		    store_dup_col(s, 10, &m->message_id) == -1 ||
 		    store_dup_col(s, 11, &m->body_text) == -1 ||
 		    store_dup_col(s, 12, &m->body_html) == -1 ||
-		    store_dup_col(s, 13, &m->unsubscribe) == -1)
+		    store_dup_col(s, 13, &m->unsubscribe) == -1 ||
+		    store_dup_col(s, 17, &m->reply_to) == -1)
 			goto oom;
 		if (sqlite3_column_type(s, 14) == SQLITE_BLOB) {
 			int len = sqlite3_column_bytes(s, 14);

@@ -25,6 +25,7 @@ struct outbox_msg {
 	long long	 owner_id, client_id;	/* 0 = none */
 	char		*from_name, *from_addr;
 	char		*to_name, *to_addr;
+	char		*reply_to;	/* address or NULL; shown with from_name */
 	char		*subject;
 	char		*message_id;
 	char		*body_text;

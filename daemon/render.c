@@ -29,7 +29,7 @@
 #define TMPL_FILES_MAX	256
 
 static const char *const langs[] = { "es", "en" };
-static const char *const kinds[] = { "digest", "followup" };
+static const char *const kinds[] = { "digest", "followup", "monthly" };
 static const char *const parts[] = { "subject", "txt", "html" };
 
 struct tfile {

@@ -1194,8 +1194,8 @@ ends_with(const char *s, const char *suffix)
 }
 
 /* A value as a person reads it: money, percentages, "n/a". */
-static void
-human(const char *key, json_object *v, const char *lang, const char *cur, char *out,
+void
+report_human(const char *key, json_object *v, const char *lang, const char *cur, char *out,
     size_t len)
 {
 	int en = i18n_is_en(lang);
@@ -1258,7 +1258,7 @@ print_table(FILE *fp, json_object *arr, const char *lang, const char *cur)
 		for (size_t c = 0; c < ncol; c++) {
 			json_object *v = NULL;
 			json_object_object_get_ex(json_object_array_get_idx(arr, r), cols[c], &v);
-			human(cols[c], v, lang, cur, buf, sizeof(buf));
+			report_human(cols[c], v, lang, cur, buf, sizeof(buf));
 			if (out_width(buf) > w[c])
 				w[c] = out_width(buf);
 		}
@@ -1274,7 +1274,7 @@ print_table(FILE *fp, json_object *arr, const char *lang, const char *cur)
 			else {
 				json_object_object_get_ex(json_object_array_get_idx(arr, r - 1),
 				    cols[c], &v);
-				human(cols[c], v, lang, cur, buf, sizeof(buf));
+				report_human(cols[c], v, lang, cur, buf, sizeof(buf));
 				t = buf;
 			}
 			tw = out_width(t);
@@ -1311,7 +1311,7 @@ print_object(FILE *fp, json_object *o, const char *lang, const char *cur, int in
 			print_table(fp, v, lang, cur);
 		} else {
 			const char *l = label(k, lang);
-			human(k, v, lang, cur, buf, sizeof(buf));
+			report_human(k, v, lang, cur, buf, sizeof(buf));
 			fprintf(fp, "%*s%s", indent, "", l);
 			/* Pad by what shows, not by bytes: labels have accents. */
 			for (size_t w = out_width(l) + (size_t)indent; w < 40; w++)

@@ -44,6 +44,11 @@ int	 report_build(struct store *, const struct config *, const char *kind,
 int	 report_print(FILE *fp, const char *kind, json_object *r, enum report_format,
 	    const char *lang);
 
+/* One value of a report as a person reads it in lang: money for *_cents,
+ * percentages for *_pct, "n/a" for null. */
+void	 report_human(const char *key, json_object *v, const char *lang, const char *currency,
+	    char *out, size_t len);
+
 /* Revenue of each of the n months ending with the one holding day (oldest
  * first), for the monthly chart.  cents[] has n entries. */
 int	 report_monthly_revenue(struct store *, const struct config *,

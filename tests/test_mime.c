@@ -1036,6 +1036,40 @@ test_build(void)
 	curl_easy_cleanup(curl);
 }
 
+static void
+test_pack(void)
+{
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', 0, 1, 2, 3 };
+	struct mail_inline in[2] = {
+		{ "chart@cartera.example", "image/png", "chart.png", png, sizeof(png) },
+		{ "x@cartera.example", "image/gif", NULL, "", 0 },
+	}, *out;
+	unsigned char *blob;
+	size_t len, n;
+
+	CHECK(mime_pack_inline(in, 2, &blob, &len) == 0);
+	CHECK(mime_unpack_inline(blob, len, &out, &n) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(out[0].cid, "chart@cartera.example");
+		CHECK_STR(out[0].type, "image/png");
+		CHECK_STR(out[0].filename, "chart.png");
+		CHECK(out[0].len == sizeof(png) && memcmp(out[0].data, png, sizeof(png)) == 0);
+		CHECK(out[1].filename == NULL && out[1].len == 0);
+	}
+	free(out);
+	/* Every truncation and a corrupted length are refused, never read past. */
+	for (size_t cut = 0; cut < len; cut++) {
+		unsigned char *t = malloc(cut ? cut : 1);
+		memcpy(t, blob, cut);
+		CHECK(mime_unpack_inline(t, cut, &out, &n) == -1);
+		free(t);
+	}
+	blob[8] = 0xff;	/* the first length: now past the end */
+	CHECK(mime_unpack_inline(blob, len, &out, &n) == -1);
+	free(blob);
+}
+
 int
 main(void)
 {
@@ -1054,6 +1088,7 @@ main(void)
 	test_message_id();
 	test_date();
 	test_build();
+	test_pack();
 	curl_global_cleanup();
 	printf("test_mime: %d checks, %d failed\n", checks, failures);
 	return failures == 0 ? 0 : 1;

@@ -1,0 +1,282 @@
+/*
+ * followup.c - decide and queue client follow-up emails.
+ *
+ * Decides only: the message goes through the outbox like any other.
+ */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "clock.h"
+#include "digest.h"
+#include "followup.h"
+#include "i18n.h"
+#include "log.h"
+#include "outbox.h"
+#include "tz.h"
+
+void
+followup_base_url(const struct config *cfg, char *out, size_t len)
+{
+	size_t n;
+
+	if (cfg->http.base_url != NULL && *cfg->http.base_url != '\0')
+		snprintf(out, len, "%s", cfg->http.base_url);
+	else if (cfg->http.port != 0)
+		snprintf(out, len, strchr(cfg->http.listen, ':') ? "http://[%s]:%d" :
+		    "http://%s:%d", cfg->http.listen, cfg->http.port);
+	else
+		out[0] = '\0';
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+}
+
+/* What decides whether a client may be mailed. */
+struct candidate {
+	char	*status, *segment, *name, *contact, *email;
+	int	 do_not_email;
+	int	 followup;	/* 1 yes, 0 no, -1 follow the segment rule */
+	time_t	 last_followup;	/* 0 if never */
+};
+
+static void
+candidate_clear(struct candidate *c)
+{
+	free(c->status);
+	free(c->segment);
+	free(c->name);
+	free(c->contact);
+	free(c->email);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+load_candidate(struct store *st, long long id, struct candidate *c, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.status, s.name, c.name, p.name, p.email, c.do_not_email, c.followup,"
+	    " (SELECT max(created_at) FROM outbox WHERE client_id = c.id AND kind = 'followup')"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " WHERE c.id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		c->do_not_email = sqlite3_column_int(s, 5);
+		c->followup = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(s, 6);
+		c->last_followup = sqlite3_column_int64(s, 7);
+		if (store_dup_col(s, 0, &c->status) == -1 || store_dup_col(s, 1, &c->segment) == -1 ||
+		    store_dup_col(s, 2, &c->name) == -1 || store_dup_col(s, 3, &c->contact) == -1 ||
+		    store_dup_col(s, 4, &c->email) == -1)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		candidate_clear(c);
+		return store_fail(st, err, errlen, "reading client");
+	}
+	return 0;
+}
+
+static int
+segment_listed(const struct config *cfg, const char *segment)
+{
+	char **v = cfg->client_emails.segments;
+
+	if (v == NULL || v[0] == NULL)
+		return 1;	/* empty list: every segment */
+	for (; segment != NULL && *v != NULL; v++)
+		if (strcasecmp(*v, segment) == 0)
+			return 1;
+	return 0;
+}
+
+/* Why c may not be mailed now, or NULL if it may. */
+static const char *
+refusal(const struct config *cfg, const struct candidate *c, time_t now)
+{
+	if (c->do_not_email)
+		return "do-not-email";
+	if (c->email == NULL)
+		return "no contact email";
+	if (c->status == NULL || (strcmp(c->status, "active") != 0 &&
+	    strcmp(c->status, "inactive") != 0))
+		return "status";
+	if (c->followup == 0 || (c->followup == -1 && !segment_listed(cfg, c->segment)))
+		return "not opted in";
+	if (c->last_followup != 0 &&
+	    now - c->last_followup < (time_t)cfg->client_emails.min_interval_days * 86400)
+		return "mailed recently";
+	return NULL;
+}
+
+static int
+followups_today(struct store *st, long long owner, time_t since, long long *n,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM outbox WHERE owner_id = ? AND kind = 'followup'"
+	    " AND created_at >= ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, owner);
+	sqlite3_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, err, errlen, "counting follow-ups");
+}
+
+static void
+put(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v != NULL && *v != '\0' ? json_object_new_string(v) : NULL);
+}
+
+static char *
+first_word(const char *s)
+{
+	size_t n = s != NULL ? strcspn(s, " ") : 0;
+
+	return s != NULL ? strndup(s, n) : NULL;
+}
+
+/* Render, then queue with the token and the touch, in one transaction. */
+static int
+queue_one(struct store *st, const struct config *cfg, const struct tmplset *t,
+    const struct owner *o, long long cid, const struct candidate *c, long today, time_t now,
+    const char *base, char *err, size_t errlen)
+{
+	struct outbox_msg m;
+	json_object *data = json_object_new_object(), *cj, *oj;
+	char *token = NULL, *first = NULL, url[700], key[96], day[16];
+	int created = 0, rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (store_begin(st, err, errlen) == -1) {
+		json_object_put(data);
+		return -1;
+	}
+	if (store_client_unsub_token(st, cid, &token, err, errlen) == -1)
+		goto out;
+	snprintf(url, sizeof(url), "%s/unsubscribe/%s", base, token);
+	cj = json_object_new_object();
+	put(cj, "name", c->name);
+	put(cj, "contact", c->contact);
+	first = first_word(c->contact);
+	put(cj, "first_contact", first);
+	json_object_object_add(data, "client", cj);
+	oj = json_object_new_object();
+	put(oj, "name", o->name);
+	put(oj, "email", o->email);
+	json_object_object_add(data, "owner", oj);
+	put(data, "unsubscribe_url", url);
+	put(data, "lang", o->lang);
+	if (tmplset_render(t, "followup", o->lang, data, &m.subject, &m.body_text,
+	    &m.body_html, err, errlen) == -1)
+		goto out;
+	snprintf(key, sizeof(key), "followup:%lld:%s", cid, date_format(today, day, sizeof(day)));
+	m.idem_key = strdup(key);
+	m.kind = strdup("followup");
+	m.owner_id = o->id;
+	m.client_id = cid;
+	m.to_name = c->contact ? strdup(c->contact) : NULL;
+	m.to_addr = strdup(c->email);
+	m.reply_to = strdup(o->email);
+	m.unsubscribe = strdup(url);
+	if (m.idem_key == NULL || m.kind == NULL || m.to_addr == NULL ||
+	    m.reply_to == NULL || m.unsubscribe == NULL ||
+	    digest_sender(cfg, &m.from_name, &m.from_addr, err, errlen) == -1 ||
+	    (m.message_id = digest_message_id(m.from_addr)) == NULL) {
+		if (*err == '\0')
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* The email goes out from the salesperson's name, at our address. */
+	free(m.from_name);
+	m.from_name = strdup(o->name);
+	if (outbox_enqueue(st, &m, now, &created, err, errlen) == -1)
+		goto out;
+	if (created && store_interaction_add(st, cid, "email", now, "waiting",
+	    i18n_is_en(o->lang) ? "Automatic follow-up email (Cartera)" :
+	    "Correo de seguimiento automático (Cartera)", o->id, NULL, err, errlen) == -1)
+		goto out;
+	if (store_commit(st, err, errlen) == -1)
+		goto out;
+	if (created)
+		log_info("follow-up to client %lld (%s) queued for %s", cid, c->email, o->email);
+	rc = created;
+out:
+	if (rc == -1)
+		store_rollback(st);
+	json_object_put(data);
+	free(token);
+	free(first);
+	outbox_msg_clear(&m);
+	return rc;
+}
+
+int
+followup_queue(struct store *st, const struct config *cfg, const struct tmplset *t,
+    const struct owner *o, const struct scan_result *r, time_t now, int *queued,
+    char *err, size_t errlen)
+{
+	char base[512];
+	long long done;
+	time_t midnight;
+	int rc;
+
+	*queued = 0;
+	*err = '\0';
+	if (!cfg->client_emails.enabled)
+		return 0;
+	followup_base_url(cfg, base, sizeof(base));
+	if (base[0] == '\0') {
+		snprintf(err, errlen, "client emails need an unsubscribe link: set http.base_url "
+		    "or turn on the HTTP server");
+		return -1;
+	}
+	if (tz_day_start(o->tz, r->today, &midnight) == -1 ||
+	    followups_today(st, o->id, midnight, &done, err, errlen) == -1)
+		return -1;
+	/* Red is sorted most overdue first: stop at the first one too recent. */
+	for (size_t i = 0; i < r->red.n && done < cfg->client_emails.max_per_day; i++) {
+		const struct scan_client *sc = &r->red.v[i];
+		struct candidate c;
+		const char *why;
+
+		if (r->today - sc->due_day < cfg->client_emails.after_days)
+			break;
+		if (sc->reason != SCAN_CADENCE)
+			continue;
+		if (load_candidate(st, sc->id, &c, err, errlen) == -1)
+			return -1;
+		if ((why = refusal(cfg, &c, now)) != NULL) {
+			candidate_clear(&c);
+			continue;
+		}
+		rc = queue_one(st, cfg, t, o, sc->id, &c, r->today, now, base, err, errlen);
+		candidate_clear(&c);
+		if (rc == -1)
+			return -1;
+		*queued += rc;
+		done += rc;
+	}
+	return 0;
+}

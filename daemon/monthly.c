@@ -1,0 +1,161 @@
+/*
+ * monthly.c - compose the monthly summary: report.c's numbers, formatted
+ * for the reader's language, the monthly template, and the chart.
+ */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "chart.h"
+#include "clock.h"
+#include "digest.h"
+#include "i18n.h"
+#include "mime.h"
+#include "monthly.h"
+#include "report.h"
+
+#define CHART_MONTHS	12
+#define CHART_CID	"revenue-chart@cartera.invalid"
+
+int
+monthly_due(long day, long *month_day)
+{
+	int y, m, d;
+	long first, firstwork;
+
+	days_to_date(day, &y, &m, &d);
+	first = date_to_days(y, m, 1);
+	firstwork = first;
+	while (date_weekday(firstwork) >= 5)	/* Saturday, Sunday */
+		firstwork++;
+	*month_day = first - 1;			/* a day of last month */
+	/* The first working day, or a later day of the first week if missed. */
+	return day >= firstwork && day < first + 7;
+}
+
+void
+monthly_key(const struct owner *o, long month_day, char *key, size_t len)
+{
+	int y, m, d;
+
+	days_to_date(month_day, &y, &m, &d);
+	if (o != NULL)
+		snprintf(key, len, "monthly:%lld:%04d-%02d", o->id, y, m);
+	else
+		snprintf(key, len, "monthly:team:%04d-%02d", y, m);
+}
+
+/* A copy of the report with every value formatted for people. */
+static json_object *
+humanize(json_object *r, const char *lang, const char *cur)
+{
+	json_object *o = json_object_new_object();
+	char buf[128];
+
+	json_object_object_foreach(r, k, v) {
+		if (v != NULL && json_object_get_type(v) == json_object_get_type(r))
+			json_object_object_add(o, k, humanize(v, lang, cur));
+		else if (v != NULL && json_object_get_type(v) == json_type_array)
+			continue;
+		else {
+			report_human(k, v, lang, cur, buf, sizeof(buf));
+			json_object_object_add(o, k, json_object_new_string(buf));
+		}
+	}
+	return o;
+}
+
+int
+monthly_compose(struct store *st, const struct config *cfg, const struct tmplset *t,
+    const struct owner *o, long month_day, const char *lang, const char *tz,
+    const char *to_addr, time_t now, struct outbox_msg *m, char *err, size_t errlen)
+{
+	struct report_opts ro = { 0 };
+	struct mail_inline part;
+	json_object *r = NULL, *data = NULL, *chart;
+	long long cents[CHART_MONTHS];
+	unsigned char *png = NULL;
+	size_t pnglen;
+	char buf[96], key[64];
+	int y, mo, d, rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	*err = '\0';
+	report_last_month(month_day + 32, &ro.from, &ro.to);	/* the month of month_day */
+	ro.owner = o != NULL ? o->email : NULL;
+	ro.lang = lang;
+	ro.tz = tz;
+	ro.now = now;
+	if (report_build(st, cfg, "summary", &ro, &r, err, errlen) == -1 ||
+	    report_monthly_revenue(st, cfg, &ro, ro.to, CHART_MONTHS, cents, err, errlen) == -1)
+		goto out;
+	data = humanize(r, lang, cfg->report.currency);
+	days_to_date(ro.from, &y, &mo, &d);
+	json_object_object_add(data, "month", json_object_new_string(
+	    i18n_month(lang, y, mo, buf, sizeof(buf))));
+	json_object_object_add(data, "team", json_object_new_boolean(o == NULL));
+	if (o != NULL) {
+		json_object *oj = json_object_new_object();
+		json_object_object_add(oj, "name", json_object_new_string(o->name));
+		json_object_object_add(oj, "email", json_object_new_string(o->email));
+		json_object_object_add(data, "owner", oj);
+	} else
+		json_object_object_add(data, "owner", NULL);
+	chart = json_object_new_array();
+	for (int i = 0; i < CHART_MONTHS; i++) {
+		json_object *c = json_object_new_object();
+		int k = mo - (CHART_MONTHS - 1 - i), yy = y;
+		while (k < 1) {
+			k += 12;
+			yy--;
+		}
+		snprintf(buf, sizeof(buf), "%s %02d", i18n_month_short(lang, k), yy % 100);
+		json_object_object_add(c, "month", json_object_new_string(buf));
+		json_object_object_add(c, "amount", json_object_new_string(
+		    i18n_money(lang, cents[i], cfg->report.currency, buf, sizeof(buf))));
+		json_object_array_add(chart, c);
+	}
+	json_object_object_add(data, "chart", chart);
+	json_object_object_add(data, "chart_cid", json_object_new_string(CHART_CID));
+	if (tmplset_render(t, "monthly", lang, data, &m->subject, &m->body_text, &m->body_html,
+	    err, errlen) == -1)
+		goto out;
+	if (chart_png(cents, CHART_MONTHS, &png, &pnglen) == -1) {
+		snprintf(err, errlen, "cannot draw the revenue chart");
+		goto out;
+	}
+	part.cid = CHART_CID;
+	part.type = "image/png";
+	part.filename = "revenue.png";
+	part.data = png;
+	part.len = pnglen;
+	if (mime_pack_inline(&part, 1, (unsigned char **)&m->attachments, &m->attachments_len) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	monthly_key(o, ro.from, key, sizeof(key));
+	m->idem_key = strdup(key);
+	m->kind = strdup("monthly");
+	m->owner_id = o != NULL ? o->id : 0;
+	m->to_name = o != NULL ? strdup(o->name) : NULL;
+	m->to_addr = strdup(to_addr);
+	if (m->idem_key == NULL || m->kind == NULL || m->to_addr == NULL ||
+	    digest_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
+	    (m->message_id = digest_message_id(m->from_addr)) == NULL) {
+		if (*err == '\0')
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		outbox_msg_clear(m);
+	json_object_put(r);
+	json_object_put(data);
+	free(png);
+	return rc;
+}
