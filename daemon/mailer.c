@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -18,6 +19,7 @@ struct mailer {
 	const struct config	*cfg;
 	CURL			*curl;
 	char			 last_reply[512];	/* last line the server sent */
+	char			 fail_reply[512];	/* last 4xx/5xx line it sent */
 	long			 sent, connects;
 };
 
@@ -39,6 +41,11 @@ on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)m->last_reply[i] < ' ')
 			m->last_reply[i] = ' ';
+	/* A refusal is followed by curl's QUIT and its "221 Bye": keep the
+	 * refusal, which is what the user needs to read. */
+	if ((m->last_reply[0] == '4' || m->last_reply[0] == '5') &&
+	    isdigit((unsigned char)m->last_reply[1]) && isdigit((unsigned char)m->last_reply[2]))
+		memcpy(m->fail_reply, m->last_reply, n + 1);
 	return 0;
 }
 
@@ -118,6 +125,41 @@ mailer_stats(const struct mailer *m, long *sent, long *connects)
 	*connects = m->connects;
 }
 
+/* Errors after which the connection is in an unknown state: a timeout, or
+ * a transfer cut in the middle. */
+static int
+connection_broken(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Cut the connection of the last transfer without a goodbye.  libcurl
+ * would otherwise send QUIT on it, at the next transfer or in
+ * mailer_free, and wait up to smtp.timeout again for a server that has
+ * just shown it does not answer.  After a shutdown the QUIT fails at once
+ * and the next transfer sees a dead connection and opens a new one.
+ */
+static void
+drop_connection(struct mailer *m)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(m->curl, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+	    fd != CURL_SOCKET_BAD)
+		shutdown(fd, SHUT_RDWR);
+}
+
 /* Errors that say nothing about this message: the server is unreachable,
  * TLS or login failed.  Always temporary, so fixing the configuration or
  * the server lets the queue drain. */
@@ -155,6 +197,7 @@ mailer_send(struct mailer *m, const struct mail *mail, struct mailer_status *st)
 
 	memset(st, 0, sizeof(*st));
 	m->last_reply[0] = '\0';
+	m->fail_reply[0] = '\0';
 	if (mime_build(m->curl, mail, &headers, &mime, err, sizeof(err)) == -1) {
 		/* Nothing any server could change: the message itself is bad. */
 		st->result = MAILER_PERMFAIL;
@@ -188,7 +231,11 @@ mailer_send(struct mailer *m, const struct mail *mail, struct mailer_status *st)
 			st->result = MAILER_TEMPFAIL;
 		st->server_down = code == 421 || (code < 400 && server_trouble(rc)) ||
 		    rc == CURLE_LOGIN_DENIED;
-		if (m->last_reply[0] != '\0' && code >= 400)
+		if (connection_broken(rc))
+			drop_connection(m);
+		if (m->fail_reply[0] != '\0' && code >= 400)
+			snprintf(st->reply, sizeof(st->reply), "%s", m->fail_reply);
+		else if (m->last_reply[0] != '\0' && code >= 400)
 			snprintf(st->reply, sizeof(st->reply), "%s", m->last_reply);
 		else
 			snprintf(st->reply, sizeof(st->reply), "%.80s%s%.400s",

@@ -24,7 +24,8 @@ struct mailer_status {
 	enum mailer_result result;
 	int		 code;		/* last SMTP reply code, 0 if none */
 	int		 server_down;	/* the server, not this message, is the problem */
-	char		 reply[512];	/* the server's last reply, or curl's error */
+	char		 reply[512];	/* the server's refusal (its last 4xx/5xx line),
+					   else its last reply, or curl's error */
 };
 
 struct mailer;

@@ -36,7 +36,7 @@ stop_pending(volatile sig_atomic_t *stop)
 
 int
 sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, long *day,
-    time_t *next_slot, char *err, size_t errlen)
+    time_t *as_of, time_t *next_slot, char *err, size_t errlen)
 {
 	const char *at = o->digest_at != NULL ? o->digest_at : cfg->digest.default_time;
 	long today, last = -1, created;
@@ -58,10 +58,16 @@ sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, lo
 	tz_to_utc(o->tz, today, min, &slot);
 	if (now >= slot) {
 		*day = today;
+		*as_of = now;
 		tz_to_utc(o->tz, today + 1, min, next_slot);
 	} else {
-		/* Today's has not come yet: yesterday's may have been missed. */
+		/* Today's has not come yet: yesterday's may have been missed.
+		 * It is yesterday's digest, as it was due then, not a second
+		 * copy of the one today's slot will bring. */
 		*day = today - 1;
+		tz_to_utc(o->tz, today - 1, min, as_of);
+		if (*as_of > now)
+			*as_of = now;
 		*next_slot = slot;
 	}
 	/* Only the latest missed day, once, and never before the owner existed. */
@@ -79,9 +85,9 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
 	    r->nactivities);
 }
 
-/* Scan, render and queue one owner's digest for day. */
+/* Scan as of as_of, render and queue one owner's digest for day. */
 static int
-queue_digest(struct sched *s, const struct owner *o, long day, time_t now,
+queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, time_t now,
     char *err, size_t errlen)
 {
 	struct scan_result r;
@@ -93,7 +99,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t now,
 	int created = 0, rc, nothing;
 
 	gettimeofday(&t0, NULL);
-	if (scan_run(s->st, s->cfg, o, now, (size_t)s->cfg->digest.max_items, &r, err,
+	if (scan_run(s->st, s->cfg, o, as_of, (size_t)s->cfg->digest.max_items, &r, err,
 	    errlen) == -1) {
 		METRIC_ADD(s->metrics, scan_errors, 1);
 		return -1;
@@ -162,19 +168,20 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 	if (store_owner_load(s->st, 1, &owners, &n, err, errlen) == -1)
 		return -1;
 	for (size_t i = 0; i < n && !stop_pending(s->stop); i++) {
-		time_t slot;
+		time_t slot, as_of;
 		long day;
 		int due;
 
 		/* One owner's bad data is logged and skipped; the others go on. */
-		due = sched_digest_due(s->cfg, &owners[i], now, &day, &slot, e, sizeof(e));
+		due = sched_digest_due(s->cfg, &owners[i], now, &day, &as_of, &slot, e,
+		    sizeof(e));
 		if (due == -1) {
 			log_warnx("%s; skipped", e);
 			continue;
 		}
 		if (*next == 0 || slot < *next)
 			*next = slot;
-		if (due && queue_digest(s, &owners[i], day, now, e, sizeof(e)) == -1)
+		if (due && queue_digest(s, &owners[i], day, as_of, now, e, sizeof(e)) == -1)
 			log_warnx("digest for %s not queued: %s; will try again", owners[i].email, e);
 	}
 	for (size_t i = 0; i < n; i++)

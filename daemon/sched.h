@@ -34,10 +34,13 @@ int	 sched_cycle(struct sched *, time_t now, time_t *next, char *err, size_t err
 
 /*
  * The local day whose digest is due at now for owner o, if any: returns 1
- * and sets *day when a digest should be queued, 0 if not; *next_slot gets
- * the instant of the next digest.  -1 on a bad zone or time.
+ * and sets *day when a digest should be queued, 0 if not; *as_of gets the
+ * instant that digest describes (now for today's; for yesterday's, missed
+ * while the daemon was down, the instant it was due, never after now);
+ * *next_slot gets the instant of the next digest.  -1 on a bad zone or
+ * time.
  */
 int	 sched_digest_due(const struct config *, const struct owner *o, time_t now,
-	    long *day, time_t *next_slot, char *err, size_t errlen);
+	    long *day, time_t *as_of, time_t *next_slot, char *err, size_t errlen);
 
 #endif
