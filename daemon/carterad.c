@@ -198,7 +198,10 @@ main(int argc, char **argv)
 	if (check) {
 		config_print(d.cfg, stdout);
 		printf("# configuration and templates are valid\n");
-		return 0;
+		tmplset_free(d.tmpl);
+		config_free(d.cfg);
+		free(d.cfg);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (drop_privileges(d.cfg->user, err, sizeof(err)) == -1)
 		fatalx("%s", err);

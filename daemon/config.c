@@ -1376,10 +1376,10 @@ load_check_secret_file(struct load *ld, const config_setting_t *s,
 		}
 	}
 	if (st.st_mode & S_IRWXO)
-		rv = err_plain(ld->err, ld->errlen, "%s: holds smtp.password "
-		    "but is %s by others (mode %04o); chmod o-rwx %s", name,
-		    others_word(st.st_mode), (unsigned)(st.st_mode & 07777),
-		    name);
+		rv = err_plain(ld->err, ld->errlen, "%s:%d: smtp.password: the file "
+		    "is %s by others (mode %04o); chmod o-rwx %s", name,
+		    (int)config_setting_source_line(s), others_word(st.st_mode),
+		    (unsigned)(st.st_mode & 07777), name);
 out:
 	free(full);
 	return rv;

@@ -386,10 +386,15 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 	free(segs);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, err, errlen, "reading clients");
-	qsort(r->red.v, r->red.n, sizeof(*r->red.v), cmp_due);
-	qsort(r->yellow.v, r->yellow.n, sizeof(*r->yellow.v), cmp_due);
-	qsort(r->green.v, r->green.n, sizeof(*r->green.v), cmp_waiting);
-	qsort(r->inactive.v, r->inactive.n, sizeof(*r->inactive.v), cmp_inactive);
+	/* qsort on an empty list may be handed NULL: undefined, so skip it. */
+	if (r->red.n > 1)
+		qsort(r->red.v, r->red.n, sizeof(*r->red.v), cmp_due);
+	if (r->yellow.n > 1)
+		qsort(r->yellow.v, r->yellow.n, sizeof(*r->yellow.v), cmp_due);
+	if (r->green.n > 1)
+		qsort(r->green.v, r->green.n, sizeof(*r->green.v), cmp_waiting);
+	if (r->inactive.n > 1)
+		qsort(r->inactive.v, r->inactive.n, sizeof(*r->inactive.v), cmp_inactive);
 	return 0;
 oom:
 	sqlite3_reset(s);

@@ -298,8 +298,12 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 				METRIC_ADD(s->metrics, smtp_perm_errors, 1);
 			if (ms.server_down)
 				METRIC_ADD(s->metrics, smtp_conn_errors, 1);
-			if (record(s, &msgs[i], &ms, clock_now(), e, sizeof(e)) == -1)
-				log_warnx("message %lld: result not recorded: %s", msgs[i].id, e);
+			if (record(s, &msgs[i], &ms, clock_now(), e, sizeof(e)) == -1) {
+				/* Stop: fetching again now would resend what was sent. */
+				log_warnx("message %lld: result not recorded: %s; delivery "
+				    "stops until the next wake-up", msgs[i].id, e);
+				done = 1;
+			}
 			if (ms.server_down) {
 				/* The server, not the message: pause the whole queue. */
 				s->smtp_failures++;

@@ -909,7 +909,7 @@ test_password(void)
 
 	/* In the file: closed to others, or refused. */
 	text = "smtp = {\n  user = \"u\";\n  password = \"s3cret\";\n};\n";
-	want = xprintf("%s: holds smtp.password but is readable by others "
+	want = xprintf("%s:3: smtp.password: the file is readable by others "
 	    "(mode 0644); chmod o-rwx %s", path, path);
 	CHECK(load_text(&cfg, text, 0644, err, sizeof(err)) == -1);
 	if (!CHECK(strcmp(err, want) == 0))
@@ -917,9 +917,9 @@ test_password(void)
 	CHECK(strstr(err, "s3cret") == NULL);
 	config_free(&cfg);
 	free(want);
-	LOAD_ERR_MODE(text, 0602, 0, "holds smtp.password but is writable by "
+	LOAD_ERR_MODE(text, 0602, 3, "smtp.password: the file is writable by "
 	    "others (mode 0602)");
-	LOAD_ERR_MODE(text, 0601, 0, "(mode 0601)");
+	LOAD_ERR_MODE(text, 0601, 3, "(mode 0601)");
 	if (load_ok(&cfg, text, 0600, __LINE__) == 0)
 		CHECK(strcmp(cfg.smtp.password, "s3cret") == 0);
 	config_free(&cfg);
@@ -997,7 +997,7 @@ test_password(void)
 	pw = tpath("secret.conf");
 	write_file(pw, "smtp = { user = \"u\"; password = \"inc\"; };\n", 0644);
 	text = "# main file, world-readable\n@include \"secret.conf\"\n";
-	want = xprintf("%s: holds smtp.password but is readable by others "
+	want = xprintf("%s:1: smtp.password: the file is readable by others "
 	    "(mode 0644); chmod o-rwx %s", pw, pw);
 	CHECK(load_text(&cfg, text, 0644, err, sizeof(err)) == -1);
 	if (!CHECK(strcmp(err, want) == 0))
