@@ -162,44 +162,15 @@ alerts_for_owner(struct store *st, const struct config *cfg, const struct owner 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	qsort(al->v, al->n, sizeof(*al->v), cmp_alert);
+	if (al->n > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(al->v, al->n, sizeof(*al->v), cmp_alert);
 	return 0;
-}
-
-/* Names of the zones used, sorted and unique. */
-struct zones {
-	char	**v;
-	size_t	 n;
-};
-
-static int
-zones_add(struct zones *z, const char *name)
-{
-	char **nv;
-
-	for (size_t i = 0; i < z->n; i++)
-		if (strcmp(z->v[i], name) == 0)
-			return 0;
-	if ((nv = reallocarray(z->v, z->n + 1, sizeof(char *))) == NULL)
-		return -1;
-	z->v = nv;
-	if ((z->v[z->n] = strdup(name)) == NULL)
-		return -1;
-	z->n++;
-	return 0;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* VTIMEZONE of zone with TZID the plain IANA name (libical adds a prefix). */
 static icalcomponent *
-vtimezone(const char *zone)
+vtimezone(icaltimezone *z, const char *zone)
 {
-	icaltimezone *z = tz_ical(zone);
 	icalcomponent *c, *clone;
 	icalproperty *p;
 
@@ -217,7 +188,8 @@ x_prop(const char *name, const char *value)
 {
 	icalproperty *p = icalproperty_new_x(value);
 
-	icalproperty_set_x_name(p, name);
+	if (p != NULL)
+		icalproperty_set_x_name(p, name);
 	return p;
 }
 
@@ -227,18 +199,84 @@ utc_time(time_t t)
 	return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
 }
 
-/* DTSTART/DTEND in zone with an explicit TZID: never floating, never Z. */
-static icalproperty *
-zoned(icalproperty *(*make)(struct icaltimetype), time_t t, const char *zone)
+static long
+utc_offset(icaltimezone *z, time_t t)
 {
-	icaltimezone *z = tz_ical(zone);
-	struct icaltimetype tt = icaltime_from_timet_with_zone(t, 0, z);
+	struct icaltimetype u = utc_time(t);
+	int dst;
+
+	return icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+}
+
+/*
+ * Does the wall-clock time of t in z occur at another instant too (the
+ * hour a fall-back repeats)?  Like tz.c, assumes at most one offset
+ * change within a day of any instant.
+ */
+static int
+local_time_repeats(icaltimezone *z, time_t t)
+{
+	long off = utc_offset(z, t), before = utc_offset(z, t - 86400),
+	    after = utc_offset(z, t + 86400);
+
+	if (before != off && utc_offset(z, t + off - before) == before)
+		return 1;
+	if (after != off && utc_offset(z, t + off - after) == after)
+		return 1;
+	return 0;
+}
+
+/*
+ * DTSTART/DTEND at t, never floating: the wall-clock time in zone z with
+ * TZID=zone (and *tzid_used set), or UTC ("...Z") when z is UTC (which
+ * has no VTIMEZONE) or when that wall-clock time occurs twice, because
+ * readers disagree on which occurrence a repeated TZID time means (RFC
+ * 5545 says the first, libical takes the second).  NULL when out of memory.
+ */
+static icalproperty *
+zoned(icalproperty *(*make)(struct icaltimetype), time_t t, const char *zone,
+    icaltimezone *z, int *tzid_used)
+{
+	icaltimezone *utc = icaltimezone_get_utc_timezone();
+	struct icaltimetype tt;
+	icalparameter *tzid;
 	icalproperty *p;
 
+	if (z == utc || local_time_repeats(z, t))
+		return make(utc_time(t));
+	tt = icaltime_from_timet_with_zone(t, 0, z);
 	tt.zone = NULL;		/* print local time; the TZID says where */
-	p = make(tt);
-	icalproperty_add_parameter(p, icalparameter_new_tzid(zone));
+	if ((p = make(tt)) == NULL)
+		return NULL;
+	if ((tzid = icalparameter_new_tzid(zone)) == NULL) {
+		icalproperty_free(p);
+		return NULL;
+	}
+	icalproperty_add_parameter(p, tzid);
+	*tzid_used = 1;
 	return p;
+}
+
+/*
+ * Drop, in place, the characters an iCalendar TEXT value may not hold:
+ * the C0 controls but HTAB and LF, and DEL (a CR LF becomes LF).  Client
+ * data comes from CSV files and older databases; one stray control
+ * character must not make a calendar application refuse the whole feed.
+ */
+static void
+strip_controls(char *s)
+{
+	char *w = s;
+
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			continue;
+		*w++ = *s;
+	}
+	*w = '\0';
 }
 
 static const char *
@@ -256,16 +294,54 @@ alert_words(enum scan_alert a, int en)
 	}
 }
 
+/* A zone name looked up once per build: libical's builtin lookup is a
+ * linear search over every zone it knows. */
+struct zone_seen {
+	char		*name;		/* owned */
+	icaltimezone	*z;		/* borrowed from libical; NULL if unknown */
+	int		 tzid;		/* used as a TZID: needs its VTIMEZONE */
+};
+
 struct feed_ctx {
 	const struct config	*cfg;
 	const char		*lang;
 	int			 team;		/* add the owner's name to summaries */
+	const char		*call_color;	/* CSS names of cfg's colours */
+	const char		*visit_color;
 	struct alerts		 alerts;
-	struct zones		 zones;
+	struct zone_seen	*zones;		/* owned */
+	size_t			 nzones;
 	icalcomponent		**evs;		/* owned until moved into the calendar */
 	size_t			 nev, evcap;
 	int			 events;
 };
+
+/* The entry of zone name (looked up on first use); NULL if out of memory. */
+static struct zone_seen *
+ctx_zone(struct feed_ctx *fx, const char *name)
+{
+	struct zone_seen *nv;
+
+	for (size_t i = 0; i < fx->nzones; i++)
+		if (strcmp(fx->zones[i].name, name) == 0)
+			return &fx->zones[i];
+	if ((nv = reallocarray(fx->zones, fx->nzones + 1, sizeof(*nv))) == NULL)
+		return NULL;
+	fx->zones = nv;
+	nv = &fx->zones[fx->nzones];
+	if ((nv->name = strdup(name)) == NULL)
+		return NULL;
+	nv->z = tz_ical(name);
+	nv->tzid = 0;
+	fx->nzones++;
+	return nv;
+}
+
+static int
+cmp_zone(const void *a, const void *b)
+{
+	return strcmp(((const struct zone_seen *)a)->name, ((const struct zone_seen *)b)->name);
+}
 
 static const char ev_sql[] =
     "SELECT a.uid, a.kind, a.start_at, a.tz, a.duration_min, a.location, a.note,"
@@ -280,39 +356,68 @@ static const char ev_sql[] =
 
 #define COL(i) ((const char *)sqlite3_column_text(s, (i)))
 
+/* Add p to ev; 0, or -1 (p NULL: out of memory). */
+static int
+add_prop(icalcomponent *ev, icalproperty *p)
+{
+	if (p == NULL)
+		return -1;
+	icalcomponent_add_property(ev, p);
+	return 0;
+}
+
+/* TEXT property made by make from b's text, without control characters. */
+static int
+add_text(icalcomponent *ev, icalproperty *(*make)(const char *), struct buf *b)
+{
+	if (b->failed)
+		return -1;
+	strip_controls(b->data);
+	return add_prop(ev, make(b->data != NULL ? b->data : ""));
+}
+
 static icalcomponent *
 event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
 {
 	const struct config *cfg = fx->cfg;
 	int en = i18n_is_en(fx->lang);
-	const char *kind = COL(1), *zone = COL(3), *status = COL(7);
+	const char *kind = COL(1), *status = COL(7);
 	time_t start = sqlite3_column_int64(s, 2);
-	int visit = kind != NULL && strcmp(kind, "visit") == 0;
+	int visit = kind != NULL && strcmp(kind, "visit") == 0, bad = 0, tzid = 0;
+	int planned = status != NULL && strcmp(status, "planned") == 0;
+	struct zone_seen *zs = NULL;
 	icalcomponent *ev;
 	struct buf b = BUF_INIT;
 	char d[64];
 	long day;
 
-	if (zone == NULL || tz_check(zone) == -1)
-		zone = COL(20);		/* the owner's zone if the activity's is bad */
-	if (zone == NULL || tz_check(zone) == -1)
-		zone = "UTC";
+	/* The activity's zone, else the owner's, else UTC. */
+	if (COL(3) != NULL && (zs = ctx_zone(fx, COL(3))) == NULL)
+		return NULL;
+	if ((zs == NULL || zs->z == NULL) && COL(20) != NULL &&
+	    (zs = ctx_zone(fx, COL(20))) == NULL)
+		return NULL;
+	if ((zs == NULL || zs->z == NULL) && (zs = ctx_zone(fx, "UTC")) == NULL)
+		return NULL;
 	if ((ev = icalcomponent_new(ICAL_VEVENT_COMPONENT)) == NULL)
 		return NULL;
-	icalcomponent_add_property(ev, icalproperty_new_uid(COL(0)));
-	icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(sqlite3_column_int64(s, 10))));
-	icalcomponent_add_property(ev, zoned(icalproperty_new_dtstart, start, zone));
-	icalcomponent_add_property(ev, zoned(icalproperty_new_dtend,
-	    start + (time_t)sqlite3_column_int(s, 4) * 60, zone));
+	bad |= add_prop(ev, icalproperty_new_uid(COL(0)));
+	bad |= add_prop(ev, icalproperty_new_dtstamp(utc_time(sqlite3_column_int64(s, 10))));
+	bad |= add_prop(ev, zoned(icalproperty_new_dtstart, start, zs->name, zs->z, &tzid));
+	bad |= add_prop(ev, zoned(icalproperty_new_dtend,
+	    start + (time_t)sqlite3_column_int(s, 4) * 60, zs->name, zs->z, &tzid));
 
 	buf_printf(&b, "%s: %s", en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada"),
 	    COL(12) ? COL(12) : "?");
 	if (fx->team && COL(19) != NULL)
 		buf_printf(&b, " (%s)", COL(19));
-	icalcomponent_add_property(ev, icalproperty_new_summary(b.data));
+	bad |= add_text(ev, icalproperty_new_summary, &b);
 	buf_reset(&b);
-	if (COL(5) != NULL)
-		icalcomponent_add_property(ev, icalproperty_new_location(COL(5)));
+	if (COL(5) != NULL) {
+		buf_puts(&b, COL(5));
+		bad |= add_text(ev, icalproperty_new_location, &b);
+		buf_reset(&b);
+	}
 
 	/* What the salesperson needs at hand for the call or visit. */
 	if (COL(16) != NULL)
@@ -322,7 +427,7 @@ event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
 	if (COL(18) != NULL)
 		buf_printf(&b, "%s: %s\n", en ? "Email" : "Correo", COL(18));
 	if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
-		tz_local_day(zone, sqlite3_column_int64(s, 14), &day, NULL);
+		tz_local_day_z(zs->z, sqlite3_column_int64(s, 14), &day, NULL);
 		buf_printf(&b, "%s: %s, %s\n", en ? "Last touch" : "Último contacto",
 		    i18n_kind(fx->lang, COL(15)), i18n_date(fx->lang, day, d, sizeof(d)));
 	} else
@@ -335,38 +440,44 @@ event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
 		buf_printf(&b, "\n%s:\n%s\n", en ? "Client notes" : "Notas del cliente", COL(13));
 	if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
-	icalcomponent_add_property(ev, icalproperty_new_description(b.data ? b.data : ""));
-	buf_free(&b);
+	bad |= add_text(ev, icalproperty_new_description, &b);
 
-	icalcomponent_add_property(ev, icalproperty_new_categories(
+	bad |= add_prop(ev, icalproperty_new_categories(
 	    en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada")));
-	icalcomponent_add_property(ev, icalproperty_new_color(
-	    feed_css_color(visit ? cfg->feed.visit_color : cfg->feed.call_color)));
-	icalcomponent_add_property(ev, icalproperty_new_status(
+	bad |= add_prop(ev, icalproperty_new_color(visit ? fx->visit_color : fx->call_color));
+	bad |= add_prop(ev, icalproperty_new_status(
 	    status != NULL && strcmp(status, "cancelled") == 0 ? ICAL_STATUS_CANCELLED :
 	    ICAL_STATUS_CONFIRMED));
-	icalcomponent_add_property(ev, icalproperty_new_sequence(sqlite3_column_int(s, 8)));
-	icalcomponent_add_property(ev, icalproperty_new_created(utc_time(sqlite3_column_int64(s, 9))));
-	icalcomponent_add_property(ev, icalproperty_new_lastmodified(
-	    utc_time(sqlite3_column_int64(s, 10))));
-	icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
-	if (cfg->feed.alarm_minutes > 0 && status != NULL && strcmp(status, "planned") == 0) {
+	bad |= add_prop(ev, icalproperty_new_sequence(sqlite3_column_int(s, 8)));
+	bad |= add_prop(ev, icalproperty_new_created(utc_time(sqlite3_column_int64(s, 9))));
+	bad |= add_prop(ev, icalproperty_new_lastmodified(utc_time(sqlite3_column_int64(s, 10))));
+	bad |= add_prop(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+	if (cfg->feed.alarm_minutes > 0 && planned && !bad) {
 		icalcomponent *al = icalcomponent_new(ICAL_VALARM_COMPONENT);
 		struct icaltriggertype tr;
+
 		memset(&tr, 0, sizeof(tr));
 		tr.time = icaltime_null_time();
 		tr.duration = icaldurationtype_from_int(-cfg->feed.alarm_minutes * 60);
-		icalcomponent_add_property(al, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-		icalcomponent_add_property(al, icalproperty_new_trigger(tr));
-		icalcomponent_add_property(al, icalproperty_new_description(
-		    icalproperty_get_summary(icalcomponent_get_first_property(ev,
-		    ICAL_SUMMARY_PROPERTY))));
-		icalcomponent_add_component(ev, al);
+		if (al == NULL)
+			bad = 1;
+		else {
+			/* The reminder says what the event is: its summary. */
+			buf_reset(&b);
+			buf_puts(&b, icalproperty_get_summary(icalcomponent_get_first_property(ev,
+			    ICAL_SUMMARY_PROPERTY)));
+			bad |= add_prop(al, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+			bad |= add_prop(al, icalproperty_new_trigger(tr));
+			bad |= add_text(al, icalproperty_new_description, &b);
+			icalcomponent_add_component(ev, al);
+		}
 	}
-	if (zones_add(&fx->zones, zone) == -1) {
+	buf_free(&b);
+	if (bad) {
 		icalcomponent_free(ev);
 		return NULL;
 	}
+	zs->tzid |= tzid;
 	return ev;
 }
 
@@ -377,21 +488,31 @@ owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_
 {
 	const struct config *cfg = fx->cfg;
 	sqlite3_stmt *s;
-	time_t from, to;
+	time_t from, to, cut;
 	long today;
 	int rc;
 
 	if (alerts_for_owner(st, cfg, o, now, &fx->alerts, err, errlen) == -1)
 		return -1;
-	tz_local_day(o->tz, now, &today, NULL);
-	tz_day_start(o->tz, today - cfg->feed.past_days, &from);
-	tz_day_start(o->tz, today + cfg->feed.future_days + 1, &to);
+	/*
+	 * The window and the end of a cancelled event's stay are local days,
+	 * so the feed only changes with the store and at local midnight, when
+	 * the daemon rebuilds it anyway: cancelled on day D, an event stays
+	 * through day D + cancelled_days.
+	 */
+	if (tz_local_day(o->tz, now, &today, NULL) == -1 ||
+	    tz_day_start(o->tz, today - cfg->feed.past_days, &from) == -1 ||
+	    tz_day_start(o->tz, today + cfg->feed.future_days + 1, &to) == -1 ||
+	    tz_day_start(o->tz, today - cfg->feed.cancelled_days, &cut) == -1) {
+		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
+		return -1;
+	}
 	if ((s = store_stmt(st, ev_sql, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, o->id);
 	sqlite3_bind_int64(s, 2, from);
 	sqlite3_bind_int64(s, 3, to);
-	sqlite3_bind_int64(s, 4, now - (time_t)cfg->feed.cancelled_days * 86400);
+	sqlite3_bind_int64(s, 4, cut);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		icalcomponent *ev = event_from_row(fx, s);
 		if (ev != NULL && fx->nev == fx->evcap) {
@@ -419,29 +540,43 @@ owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_
 	return 0;
 }
 
+/* The VCALENDAR with its own properties; NULL when out of memory. */
 static icalcomponent *
 calendar(const struct config *cfg, const char *name, const char *zone, const char *lang)
 {
 	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	struct buf title = BUF_INIT;
 	char v[128];
+	int bad = 0;
 
 	if (cal == NULL)
 		return NULL;
+	buf_puts(&title, name);
+	strip_controls(title.data);
 	snprintf(v, sizeof(v), "-//Cartera//Cartera %s//%s", PACKAGE_VERSION,
 	    i18n_is_en(lang) ? "EN" : "ES");
-	icalcomponent_add_property(cal, icalproperty_new_prodid(v));
-	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
-	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
-	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
-	icalcomponent_add_property(cal, x_prop("X-WR-CALNAME", name));
-	icalcomponent_add_property(cal, icalproperty_new_name(name));
-	icalcomponent_add_property(cal, x_prop("X-WR-TIMEZONE", zone));
-	icalcomponent_add_property(cal, icalproperty_new_refreshinterval(
+	bad |= add_prop(cal, icalproperty_new_prodid(v));
+	bad |= add_prop(cal, icalproperty_new_version("2.0"));
+	bad |= add_prop(cal, icalproperty_new_calscale("GREGORIAN"));
+	bad |= add_prop(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	if (title.failed)
+		bad = 1;
+	else {
+		bad |= add_prop(cal, x_prop("X-WR-CALNAME", title.data));
+		bad |= add_prop(cal, icalproperty_new_name(title.data));
+	}
+	buf_free(&title);
+	bad |= add_prop(cal, x_prop("X-WR-TIMEZONE", zone));
+	bad |= add_prop(cal, icalproperty_new_refreshinterval(
 	    icaldurationtype_from_int(cfg->feed.refresh_minutes * 60)));
 	snprintf(v, sizeof(v), "PT%dM", cfg->feed.refresh_minutes);
-	icalcomponent_add_property(cal, x_prop("X-PUBLISHED-TTL", v));
-	icalcomponent_add_property(cal, icalproperty_new_color(feed_css_color(cfg->feed.color)));
-	icalcomponent_add_property(cal, x_prop("X-APPLE-CALENDAR-COLOR", cfg->feed.color));
+	bad |= add_prop(cal, x_prop("X-PUBLISHED-TTL", v));
+	bad |= add_prop(cal, icalproperty_new_color(feed_css_color(cfg->feed.color)));
+	bad |= add_prop(cal, x_prop("X-APPLE-CALENDAR-COLOR", cfg->feed.color));
+	if (bad) {
+		icalcomponent_free(cal);
+		return NULL;
+	}
 	return cal;
 }
 
@@ -453,9 +588,9 @@ ctx_free(struct feed_ctx *fx)
 			icalcomponent_free(fx->evs[i]);
 	free(fx->evs);
 	free(fx->alerts.v);
-	for (size_t i = 0; i < fx->zones.n; i++)
-		free(fx->zones.v[i]);
-	free(fx->zones.v);
+	for (size_t i = 0; i < fx->nzones; i++)
+		free(fx->zones[i].name);
+	free(fx->zones);
 }
 
 /* VTIMEZONEs go first (sorted by name), then the events as queried. */
@@ -466,10 +601,13 @@ finish(struct feed_ctx *fx, icalcomponent *cal, char **body, size_t *len, char *
 	icalcomponent *vt;
 	char *text;
 
-	qsort(fx->zones.v, fx->zones.n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < fx->zones.n; i++) {
-		if ((vt = vtimezone(fx->zones.v[i])) == NULL) {
-			snprintf(err, errlen, "no time zone data for %s", fx->zones.v[i]);
+	if (fx->nzones > 1)
+		qsort(fx->zones, fx->nzones, sizeof(*fx->zones), cmp_zone);
+	for (size_t i = 0; i < fx->nzones; i++) {
+		if (!fx->zones[i].tzid)
+			continue;
+		if ((vt = vtimezone(fx->zones[i].z, fx->zones[i].name)) == NULL) {
+			snprintf(err, errlen, "no time zone data for %s", fx->zones[i].name);
 			return -1;
 		}
 		icalcomponent_add_component(cal, vt);
@@ -498,10 +636,16 @@ build_for(struct store *st, const struct config *cfg, const struct owner *owners
     const char *title, const char *zone, const char *lang, int team, time_t now,
     char **body, size_t *len, int *events, char *err, size_t errlen)
 {
-	struct feed_ctx fx = { cfg, lang, team, { NULL, 0, 0 }, { NULL, 0 }, NULL, 0, 0, 0 };
+	struct feed_ctx fx;
 	icalcomponent *cal;
 	int rc = -1;
 
+	memset(&fx, 0, sizeof(fx));
+	fx.cfg = cfg;
+	fx.lang = lang;
+	fx.team = team;
+	fx.call_color = feed_css_color(cfg->feed.call_color);
+	fx.visit_color = feed_css_color(cfg->feed.visit_color);
 	if ((cal = calendar(cfg, title, zone, lang)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -3,10 +3,15 @@
  * 5545 + RFC 7986), built with libical from the store.
  *
  * The bytes depend only on the store, the configuration and the local
- * day: DTSTAMP is the activity's LAST-MODIFIED, never the build time, and
+ * day: DTSTAMP is the activity's LAST-MODIFIED, never the build time, the
+ * window and the stay of cancelled events are counted in local days, and
  * events and time zones come in a fixed order, so the same store gives
- * the same bytes (and the same ETag).  Every TZID used has its VTIMEZONE
- * with the plain IANA name.  Reads the store; serves nothing.
+ * the same bytes (and the same ETag) all day.  Times are the wall-clock
+ * time with a TZID, and every TZID used has its VTIMEZONE with the plain
+ * IANA name; they are UTC ("Z") in UTC, and for a wall-clock time that
+ * happens twice (the hour a fall-back repeats), which readers would
+ * otherwise take for different instants.  Control characters other than
+ * tab and newline are dropped from text.  Reads the store; serves nothing.
  */
 #ifndef CARTERA_FEED_H
 #define CARTERA_FEED_H

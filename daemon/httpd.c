@@ -161,7 +161,8 @@ int
 httpd_parse_date(const char *s, time_t *out)
 {
 	char wk[16], mon[4];
-	int d, y, h, mi, sec, m, n = 0;
+	int d, y, h, mi, sec, m, n = 0, cy, cm, cd;
+	long days;
 
 	if (s == NULL || strlen(s) > 64)
 		return -1;
@@ -179,10 +180,15 @@ httpd_parse_date(const char *s, time_t *out)
 		;
 	else
 		return -1;
-	if ((m = month_index(mon)) == 0 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-	    y < 1970 || y > 9999)
+	/* %d takes a sign: refuse "-1:-1:-1" and 31 Feb as well as 25:00. */
+	if ((m = month_index(mon)) == 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || sec < 0 || sec > 60 || y < 1970 || y > 9999)
 		return -1;
-	*out = (time_t)date_to_days(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
+	days = date_to_days(y, m, d);
+	days_to_date(days, &cy, &cm, &cd);
+	if (cy != y || cm != m || cd != d)
+		return -1;
+	*out = (time_t)days * 86400 + h * 3600 + mi * 60 + sec;
 	return 0;
 }
 
@@ -263,14 +269,24 @@ int
 httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
 {
 	struct entry *nv, *old;
+	unsigned char *kept = NULL;	/* old[k] moved into nv: do not destroy it */
 	size_t nold;
 
-	if ((nv = calloc(fs->n ? fs->n : 1, sizeof(*nv))) == NULL)
-		return -1;
+	/*
+	 * Only this (the scheduler's) thread writes h->entries, so the old
+	 * entries may be read without the lock; request threads read them
+	 * under it until the swap, so they are not written before it.
+	 */
 	pthread_mutex_lock(&h->lock);
 	old = h->entries;
 	nold = h->nentries;
 	pthread_mutex_unlock(&h->lock);
+	if ((nv = calloc(fs->n ? fs->n : 1, sizeof(*nv))) == NULL ||
+	    (nold > 0 && (kept = calloc(nold, 1)) == NULL)) {
+		free(nv);
+		feed_set_free(fs);
+		return -1;
+	}
 	for (size_t i = 0; i < fs->n; i++) {
 		struct feed *f = &fs->v[i];
 		struct entry *e = &nv[i];
@@ -280,10 +296,10 @@ httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
 		e->team = strncmp(f->path, "/team/", 6) == 0;
 		/* Same bytes as before: keep the response, its ETag and date. */
 		for (size_t k = 0; k < nold; k++) {
-			if (old[k].ok != NULL && old[k].hash == hash && old[k].team == e->team &&
-			    strcmp(old[k].token, e->token) == 0) {
+			if (!kept[k] && old[k].ok != NULL && old[k].hash == hash &&
+			    old[k].team == e->team && strcmp(old[k].token, e->token) == 0) {
 				*e = old[k];
-				old[k].ok = old[k].not_modified = NULL;
+				kept[k] = 1;
 				break;
 			}
 		}
@@ -313,7 +329,9 @@ httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
 	pthread_mutex_unlock(&h->lock);
 	/* Requests in flight hold their own reference to old responses. */
 	for (size_t k = 0; k < nold; k++)
-		entry_clear(&old[k]);
+		if (!kept[k])
+			entry_clear(&old[k]);
+	free(kept);
 	free(old);
 	feed_set_free(fs);
 	return 0;
@@ -336,7 +354,6 @@ serve_feed(struct httpd *h, struct MHD_Connection *c, const char *tok, int team)
 	time_t since;
 	int found = 0;
 
-	METRIC_ADD(h->metrics, feed_requests, 1);
 	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
 	pthread_mutex_lock(&h->lock);
@@ -366,6 +383,8 @@ serve_feed(struct httpd *h, struct MHD_Connection *c, const char *tok, int team)
 	/* Queued under the lock: the response holds its own reference after. */
 	ret = MHD_queue_response(c, code, r);
 	pthread_mutex_unlock(&h->lock);
+	/* Counted apart from the unknown ones: each counter only goes up. */
+	METRIC_ADD(h->metrics, feed_requests, 1);
 	if (code == MHD_HTTP_NOT_MODIFIED)
 		METRIC_ADD(h->metrics, feed_not_modified, 1);
 	return ret;
@@ -424,7 +443,7 @@ serve_metrics(struct httpd *h, struct MHD_Connection *c)
 	    "cartera_outbox_messages{status=\"failed\"} %lld\n",
 	    METRIC_GET(m, outbox_pending), METRIC_GET(m, outbox_failed));
 	metric(&b, "cartera_feed_requests_total", "counter", "Feed requests with a known token.",
-	    NULL, (double)(METRIC_GET(m, feed_requests) - METRIC_GET(m, feed_not_found)));
+	    NULL, (double)METRIC_GET(m, feed_requests));
 	metric(&b, "cartera_feed_not_modified_total", "counter",
 	    "Feed requests answered 304 Not Modified.", NULL,
 	    (double)METRIC_GET(m, feed_not_modified));
@@ -571,7 +590,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(h, c);
 	if (strncmp(url, "/feed/", 6) == 0 || strncmp(url, "/team/", 6) == 0)
-		METRIC_ADD(h->metrics, feed_not_found, 1);
+		METRIC_ADD(h->metrics, feed_not_found, 1);	/* a malformed token */
 	return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->not_found);
 }
 
