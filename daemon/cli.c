@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -2184,13 +2185,28 @@ cmd_outbox(struct cli *c, int argc, char **argv)
 
 /* ---- feed ------------------------------------------------------------ */
 
-/* Write data to path through a temporary file renamed into place. */
+/*
+ * Write data to path through a temporary file renamed into place, so a
+ * reader never sees half a file.  A path that exists and is not a regular
+ * file (a FIFO, /dev/stdout, /dev/null) is written in place instead:
+ * renaming over it would replace the device node.
+ */
 static int
 write_atomic(struct cli *c, const char *path, const char *data, size_t len)
 {
 	char *tmp = NULL;
+	struct stat sb;
 	FILE *fp;
 	int rc = 0;
+
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if ((fp = fopen(path, "w")) == NULL ||
+		    fwrite(data, 1, len, fp) != len || fclose(fp) == EOF) {
+			snprintf(c->err, sizeof(c->err), "%s: %s", path, strerror(errno));
+			return fail(c);
+		}
+		return 0;
+	}
 
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
 		return failf("out of memory");

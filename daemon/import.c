@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -303,11 +304,20 @@ int
 export_csv(struct store *st, const char *path, char *err, size_t errlen)
 {
 	struct out *o;
+	struct stat sb;
 	char *tmp = NULL;
 	FILE *fp = stdout;
-	int rc;
+	int rc, inplace = 0;
 
-	if (path != NULL) {
+	if (path != NULL && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		/* Not a file (a FIFO, /dev/stdout): write in place, never rename over it. */
+		if ((fp = fopen(path, "w")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		path = NULL;
+		inplace = 1;
+	} else if (path != NULL) {
 		if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -329,7 +339,12 @@ export_csv(struct store *st, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path ? path : "stdout", strerror(errno));
 		rc = -1;
 	}
-	if (path != NULL) {
+	if (inplace) {
+		if (fclose(fp) == EOF && rc == 0) {
+			snprintf(err, errlen, "export: %s", strerror(errno));
+			rc = -1;
+		}
+	} else if (path != NULL) {
 		if (fclose(fp) == EOF && rc == 0) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			rc = -1;

@@ -160,6 +160,20 @@ note=$(printf 'line 1\nline 2 with "quotes" and ;\n%s' "$(head -c 100000 /dev/ze
 t_assert_ok "long multi-line note" c client edit "$id" --notes "$note"
 t_assert_eq "$(printf '%s' "$note" | sha256sum)" "$(c --json client show "$id" | json 'd["notes"]' | head -c -1 | sha256sum)" "long note intact"
 
+# --- regression: writing to something that is not a file (a FIFO, /dev/null)
+# writes into it; renaming a temporary file over it replaced /dev/null once.
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo" &
+c export "$T/fifo"
+wait
+t_assert_ok "export into a FIFO keeps the FIFO" test -p "$T/fifo"
+t_assert_match '^name,kind,status' "$(head -1 "$T/from-fifo")" "export wrote into the FIFO"
+cat "$T/fifo" >"$T/from-fifo" &
+c feed ana@example.com --output "$T/fifo" 2>/dev/null
+wait
+t_assert_ok "feed --output into a FIFO keeps the FIFO" test -p "$T/fifo"
+t_assert_match '^BEGIN:VCALENDAR' "$(head -1 "$T/from-fifo")" "feed wrote into the FIFO"
+
 # --- delete
 c client delete 1 >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "delete with history needs --force"
