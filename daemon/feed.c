@@ -346,7 +346,8 @@ cmp_zone(const void *a, const void *b)
 static const char ev_sql[] =
     "SELECT a.uid, a.kind, a.start_at, a.tz, a.duration_min, a.location, a.note,"
     " a.status, a.sequence, a.created_at, a.last_modified, c.id, c.name, c.notes,"
-    " c.last_touch_at, c.last_touch_kind, p.name, p.phone, p.email, o.name, o.tz"
+    " c.last_touch_at, c.last_touch_kind, p.name, p.phone, p.email, o.name, o.tz,"
+    " max(a.last_modified, c.updated_at)"
     " FROM activities a JOIN clients c ON c.id = a.client_id"
     " JOIN owners o ON o.id = a.owner_id"
     " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
@@ -402,7 +403,9 @@ event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
 	if ((ev = icalcomponent_new(ICAL_VEVENT_COMPONENT)) == NULL)
 		return NULL;
 	bad |= add_prop(ev, icalproperty_new_uid(COL(0)));
-	bad |= add_prop(ev, icalproperty_new_dtstamp(utc_time(sqlite3_column_int64(s, 10))));
+	/* The event changes when its client's record does (name, contact,
+	 * notes): LAST-MODIFIED and DTSTAMP follow the later of the two. */
+	bad |= add_prop(ev, icalproperty_new_dtstamp(utc_time(sqlite3_column_int64(s, 21))));
 	bad |= add_prop(ev, zoned(icalproperty_new_dtstart, start, zs->name, zs->z, &tzid));
 	bad |= add_prop(ev, zoned(icalproperty_new_dtend,
 	    start + (time_t)sqlite3_column_int(s, 4) * 60, zs->name, zs->z, &tzid));
@@ -450,7 +453,7 @@ event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
 	    ICAL_STATUS_CONFIRMED));
 	bad |= add_prop(ev, icalproperty_new_sequence(sqlite3_column_int(s, 8)));
 	bad |= add_prop(ev, icalproperty_new_created(utc_time(sqlite3_column_int64(s, 9))));
-	bad |= add_prop(ev, icalproperty_new_lastmodified(utc_time(sqlite3_column_int64(s, 10))));
+	bad |= add_prop(ev, icalproperty_new_lastmodified(utc_time(sqlite3_column_int64(s, 21))));
 	bad |= add_prop(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
 	if (cfg->feed.alarm_minutes > 0 && planned && !bad) {
 		icalcomponent *al = icalcomponent_new(ICAL_VALARM_COMPONENT);

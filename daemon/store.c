@@ -1760,6 +1760,7 @@ store_contact_add(struct store *st, long long client, const char *name, const ch
 	static const char ins[] =
 	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary)"
 	    " VALUES (?, ?, ?, ?, ?, ?)";
+	static const char touch_client[] = "UPDATE clients SET updated_at = ? WHERE id = ?";
 	sqlite3_stmt *s;
 
 	if (primary) {
@@ -1785,6 +1786,13 @@ store_contact_add(struct store *st, long long client, const char *name, const ch
 	store_bind_text(s, 5, phone);
 	sqlite3_bind_int(s, 6, primary != 0);
 	if (step_done(st, s, err, errlen, "adding contact") == -1)
+		return -1;
+	/* A contact is part of the client's record (and of its feed events). */
+	if ((s = store_stmt(st, touch_client, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, clock_now());
+	sqlite3_bind_int64(s, 2, client);
+	if (step_done(st, s, err, errlen, "updating client") == -1)
 		return -1;
 	if (id != NULL)
 		*id = sqlite3_last_insert_rowid(st->db);

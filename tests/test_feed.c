@@ -767,6 +767,32 @@ main(void)
 		clock_set(now, 0);
 	}
 
+	/* Regression: renaming the client changes the event's text, so its
+	 * LAST-MODIFIED and DTSTAMP move with it (they only followed the
+	 * activity's own changes). */
+	{
+		struct record r = { 0 };
+
+		clock_set(now + 120, 0);
+		r.v[RF_NAME] = "Panadería Núñez e Hijos";
+		CHECK(store_client_put(st, c_ana, &r, NULL, err, sizeof(err)) == 0);
+		if (build_owner("ana@example.com", now, &p) == 0) {
+			ev = event(&p, m2);
+			CHECK(ev != NULL);
+			if (ev != NULL) {
+				struct icaltimetype lm = icalproperty_get_lastmodified(
+				    icalcomponent_get_first_property(ev, ICAL_LASTMODIFIED_PROPERTY));
+				struct icaltimetype ds = icalproperty_get_dtstamp(
+				    icalcomponent_get_first_property(ev, ICAL_DTSTAMP_PROPERTY));
+				CHECK(icaltime_as_timet(lm) == now + 120);
+				CHECK(icaltime_as_timet(ds) == now + 120);
+				CHECK(strstr(icalcomponent_get_summary(ev), "e Hijos") != NULL);
+			}
+			parsed_free(&p);
+		}
+		clock_set(now, 0);
+	}
+
 	/* ---- the cancelled event of 2026-01-20 stays through 2026-02-19 ---- */
 	{
 		/* 2026-02-19 23:59 in Madrid is 22:59Z; midnight is 23:00Z. */
