@@ -15,8 +15,11 @@
 
 #include "clock.h"
 #include "digest.h"
+#include "followup.h"
 #include "log.h"
 #include "mailer.h"
+#include "mime.h"
+#include "monthly.h"
 #include "outbox.h"
 #include "scan.h"
 #include "sched.h"
@@ -147,6 +150,16 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 		log_digest(o, day, &r, "queued");
 	} else
 		log_digest(o, day, &r, "was already queued");
+	/* Client follow-ups (opt-in) ride on the same scan, once a day. */
+	if (s->cfg->client_emails.enabled) {
+		char e[1024];
+		int queued;
+		if (followup_queue(s->st, s->cfg, s->tmpl, o, &r, as_of, &queued, e,
+		    sizeof(e)) == -1)
+			log_warnx("follow-ups for %s's clients not queued: %s", o->email, e);
+		else if (queued > 0)
+			log_info("%d follow-up emails queued for %s's clients", queued, o->email);
+	}
 	scan_free(&r);
 	outbox_msg_clear(&m);
 	return 0;
@@ -156,6 +169,42 @@ fail:
 	scan_free(&r);
 	outbox_msg_clear(&m);
 	return -1;
+}
+
+/*
+ * Last month's summary for owner o (NULL: the team, for report.manager),
+ * if local day `day` is one it may go out on and it is not queued yet.
+ */
+static int
+queue_monthly(struct sched *s, const struct owner *o, long day, const char *lang,
+    const char *tz, const char *to, time_t now, char *err, size_t errlen)
+{
+	struct outbox_msg m;
+	char key[64];
+	long mday;
+	int exists, created = 0;
+
+	if (!monthly_due(day, &mday))
+		return 0;
+	monthly_key(o, mday, key, sizeof(key));
+	if (outbox_exists(s->st, key, &exists, err, errlen) == -1)
+		return -1;
+	if (exists)
+		return 0;
+	if (monthly_compose(s->st, s->cfg, s->tmpl, o, mday, lang, tz, to, now, &m, err,
+	    errlen) == -1)
+		return -1;
+	if (store_begin(s->st, err, errlen) == -1 ||
+	    outbox_enqueue(s->st, &m, now, &created, err, errlen) == -1 ||
+	    store_commit(s->st, err, errlen) == -1) {
+		store_rollback(s->st);
+		outbox_msg_clear(&m);
+		return -1;
+	}
+	if (created)
+		log_info("monthly summary %s queued for %s", key, to);
+	outbox_msg_clear(&m);
+	return 0;
 }
 
 static int
@@ -183,6 +232,22 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 			*next = slot;
 		if (due && queue_digest(s, &owners[i], day, as_of, now, e, sizeof(e)) == -1)
 			log_warnx("digest for %s not queued: %s; will try again", owners[i].email, e);
+		if (s->cfg->report.monthly && queue_monthly(s, &owners[i], day, owners[i].lang,
+		    owners[i].tz, owners[i].email, now, e, sizeof(e)) == -1)
+			log_warnx("monthly summary for %s not queued: %s; will try again",
+			    owners[i].email, e);
+	}
+	if (s->cfg->report.monthly && s->cfg->report.manager != NULL) {
+		/* The team summary: the default zone and digest time. */
+		const char *tz = s->cfg->digest.default_timezone;
+		long day;
+		int min, at;
+
+		if (tz_local_day(tz, now, &day, &min) == 0 &&
+		    hhmm_parse(s->cfg->digest.default_time, &at) == 0 &&
+		    queue_monthly(s, NULL, min >= at ? day : day - 1, s->cfg->digest.language, tz,
+		    s->cfg->report.manager, now, e, sizeof(e)) == -1)
+			log_warnx("team monthly summary not queued: %s; will try again", e);
 	}
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&owners[i]);
@@ -254,6 +319,8 @@ to_mail(const struct outbox_msg *m, struct mail *mail)
 	mail->text = m->body_text;
 	mail->html = m->body_html;
 	mail->list_unsubscribe = m->unsubscribe;
+	mail->reply_to_addr = m->reply_to;
+	mail->reply_to_name = m->reply_to != NULL ? m->from_name : NULL;
 }
 
 static int
@@ -284,6 +351,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 		for (size_t i = 0; i < n; i++) {
 			struct mailer_status ms;
 			struct mail mail;
+			struct mail_inline *inl = NULL;
 			char e[1024];
 
 			if (stop_pending(s->stop) || done) {
@@ -291,7 +359,18 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 				continue;
 			}
 			to_mail(&msgs[i], &mail);
-			mailer_send(ml, &mail, &ms);
+			if (msgs[i].attachments != NULL && mime_unpack_inline(msgs[i].attachments,
+			    msgs[i].attachments_len, &inl, &mail.ninline) == -1) {
+				/* A damaged row: no server could take it as it is. */
+				memset(&ms, 0, sizeof(ms));
+				ms.result = MAILER_PERMFAIL;
+				snprintf(ms.reply, sizeof(ms.reply), "stored attachments are damaged");
+			} else {
+				mail.inl = inl;
+				mailer_send(ml, &mail, &ms);
+			}
+			free(inl);
+			inl = NULL;
 			if (ms.result == MAILER_TEMPFAIL && ms.code >= 400)
 				METRIC_ADD(s->metrics, smtp_temp_errors, 1);
 			if (ms.result == MAILER_PERMFAIL)
