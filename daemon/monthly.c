@@ -85,7 +85,10 @@ monthly_compose(struct store *st, const struct config *cfg, const struct tmplset
 
 	memset(m, 0, sizeof(*m));
 	*err = '\0';
-	report_last_month(month_day + 32, &ro.from, &ro.to);	/* the month of month_day */
+	/* The month holding month_day, first to last day. */
+	days_to_date(month_day, &y, &mo, &d);
+	ro.from = date_to_days(y, mo, 1);
+	ro.to = (mo == 12 ? date_to_days(y + 1, 1, 1) : date_to_days(y, mo + 1, 1)) - 1;
 	ro.owner = o != NULL ? o->email : NULL;
 	ro.lang = lang;
 	ro.tz = tz;
