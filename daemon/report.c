@@ -3,33 +3,84 @@
  * and bitmaps of client ids, then print them.
  *
  * Definitions (also in README.md, "Reports"):
- *   client active on day D   status on D (status history) is not "lost",
- *                            and it bought in the inactive.single_purchase_days
- *                            days up to D;
+ *   period                   local days [from, to] in the zone of --owner
+ *                            (else digest.default_timezone); instants
+ *                            (touches, status changes) count from "from"
+ *                            00:00 to the day after "to", 00:00, local;
+ *   filters                  owner, segment, sector, city (the last two
+ *                            ignoring case) select clients; every count
+ *                            and sum below is over those clients except
+ *                            CAC;
+ *   status on day D          the newest status-history entry before the
+ *                            end of D (same second: the one written last);
+ *                            none: the client did not exist yet;
+ *   client active on day D   status on D is not "lost", and it bought in
+ *                            the inactive.single_purchase_days days up to
+ *                            D (D - days < issued <= D);
  *   clients at start / end   active on the day before the period / its last day;
  *   new clients              first purchase ever inside the period;
- *   lost clients             active at start, not active at end;
+ *   lost clients             clients at start whose status on the last day
+ *                            is "lost" (one that only stopped buying is not
+ *                            lost, just not a client at the end);
  *   churn rate               lost / at start x 100;
  *   retention rate           (at end - new) / at start x 100;
  *   revenue                  invoices issued in the period (report.currency);
  *   average order value      revenue / invoices;
- *   growth                   against the period just before of the same
- *                            length, and the same dates a year earlier;
- *   Pareto                   the fewest clients, by revenue in the period,
- *                            whose revenue reaches 80 % of it;
- *   CLV                      average purchase value x purchases per year x
- *                            expected years - CAC;  expected years = mean
- *                            observed lifetime (first to last purchase, to
- *                            today while active), capped at
- *                            report.lifetime_cap_years;
- *   CAC                      marketing + sales costs of the period's months
- *                            / new clients;
- *   conversion rate          potential clients that became active in the
- *                            period / clients potential at its start or
- *                            created potential in it x 100;
- *   NPS                      % promoters (9-10) - % detractors (0-6);
- *   receivables              unpaid at the end of the period; overdue by
- *                            days past due; DSO = owed / revenue x days.
+ *   growth                   (revenue - earlier) / earlier x 100, against
+ *                            the period just before and the same period a
+ *                            year earlier: for whole calendar months, as
+ *                            many whole months just before and the same
+ *                            months a year earlier; otherwise as many days
+ *                            just before and the same dates a year earlier
+ *                            (29 February: the 28th);
+ *   Pareto                   the clients with a positive revenue in the
+ *                            period, ranked by it (ties: lower id first);
+ *                            the top is the fewest of them whose revenue
+ *                            reaches 80 % of theirs; its share of them and
+ *                            of their revenue; cumulative % down the list;
+ *   conversion rate          clients whose status went from potential to
+ *                            active in the period / clients potential at
+ *                            its start or created potential in it x 100;
+ *   CLV of a client          average purchase x purchases per year x
+ *                            expected years - CAC, for every client with a
+ *                            purchase (as of now, not only the period's):
+ *                            average purchase = its revenue ever
+ *                            (report.currency) / its purchase days;
+ *                            lifetime = first purchase day to the last, or
+ *                            to today if active today, in years of 365.25
+ *                            days; purchases per year = purchase days /
+ *                            lifetime (a lifetime under a year counts as
+ *                            one); expected years = mean lifetime of those
+ *                            clients, at least 1, at most
+ *                            report.lifetime_cap_years; rounded to a cent;
+ *   average CLV              mean CLV of those clients, rounded to a cent;
+ *   CAC                      marketing + sales costs not tied to a client,
+ *                            of the months the period touches / clients
+ *                            whose first purchase ever is in the period,
+ *                            rounded to a cent; company-wide (costs are not
+ *                            per salesperson: no filter applies); n/a, and
+ *                            nothing subtracted from CLV, when either is 0;
+ *   NPS                      % promoters (9-10) - % detractors (0-6) of the
+ *                            responses dated in the period;
+ *   receivables              invoices (report.currency) issued by the last
+ *                            day and unpaid at its end; overdue = due
+ *                            before the last day, aged in days past due on
+ *                            it (0-30, 31-60, 61-90, 90+); top debtors by
+ *                            amount owed (ties: lower id); DSO = owed /
+ *                            revenue x days of the period;
+ *   activity                 touches logged in the period, by the
+ *                            salesperson who logged them ("-": nobody) and
+ *                            kind; red / yellow / green as of now (scan.h),
+ *                            each / clients passing the filters (any
+ *                            status) x 100; due, not contacted = red;
+ *                            revenue per client = revenue / those clients;
+ *                            revenue per touch = revenue / touches;
+ *   profitability            clients with costs tied to them (any kind) in
+ *                            the period's months: revenue in the period -
+ *                            those costs; margin = profit / revenue x 100.
+ * Where a denominator is zero the indicator is null (JSON null, an empty
+ * CSV cell, "n/a" in a table), never a division by zero.  Percentages and
+ * other fractional values are rounded to two decimals.
  * Only reads the store.
  */
 #include "build.h"
@@ -74,10 +125,18 @@ report_last_month(long day, long *from, long *to)
 	*from = date_to_days(y, m, 1);
 }
 
+/* A fractional value rounded to two decimals, written as such ("21.26",
+ * not "21.260000000000002"); NULL (n/a) if not finite. */
 static json_object *
 jnum(double v)
 {
-	return isfinite(v) ? json_object_new_double(round(v * 100) / 100) : NULL;
+	char s[64];
+
+	if (!isfinite(v))
+		return NULL;
+	v = round(v * 100) / 100 + 0.0;	/* + 0.0: no "-0.00" */
+	snprintf(s, sizeof(s), "%.2f", v);
+	return json_object_new_double_s(v, s);
 }
 
 static json_object *
@@ -208,17 +267,58 @@ years_back(long day, int years)
 	return date_to_days(y, m, d);
 }
 
+/* The first day of month m of year y; m may be out of 1..12. */
+static long
+month_start(int y, int m)
+{
+	for (; m < 1; m += 12)
+		y--;
+	for (; m > 12; m -= 12)
+		y++;
+	return date_to_days(y, m, 1);
+}
+
+/*
+ * The periods growth compares with (see the definitions): previous [pf, pt]
+ * and a year earlier [yf, yt].  Whole calendar months compare with whole
+ * months, so that March is measured against February, not against the 31
+ * days from 29 January.
+ */
+static void
+earlier_periods(const struct report_opts *o, long *pf, long *pt, long *yf, long *yt)
+{
+	int fy, fm, fd, ty, tm, td, y2, m2, d2;
+
+	days_to_date(o->from, &fy, &fm, &fd);
+	days_to_date(o->to, &ty, &tm, &td);
+	days_to_date(o->to + 1, &y2, &m2, &d2);
+	if (fd == 1 && d2 == 1) {
+		int months = (ty * 12 + tm) - (fy * 12 + fm) + 1;
+		*pf = month_start(fy, fm - months);
+		*pt = o->from - 1;
+		*yf = month_start(fy - 1, fm);
+		*yt = month_start(ty - 1, tm + 1) - 1;
+	} else {
+		long len = o->to - o->from + 1;
+		*pf = o->from - len;
+		*pt = o->from - 1;
+		*yf = years_back(o->from, 1);
+		*yt = years_back(o->to, 1);
+	}
+}
+
 static int
 revenue_json(struct rctx *c, json_object *r)
 {
 	long long cents, n, pc, pn, yc, yn;
-	long len = c->o->to - c->o->from + 1;
+	long pfd, ptd, yfd, ytd;
 	char pf[11], pt[11], yf[11], yt[11];
 
-	day_text(c->o->from - len, pf);
-	day_text(c->o->from - 1, pt);
-	day_text(years_back(c->o->from, 1), yf);
-	day_text(years_back(c->o->to, 1), yt);
+	earlier_periods(c->o, &pfd, &ptd, &yfd, &ytd);
+	day_text(pfd, pf);
+	day_text(ptd, pt);
+	day_text(yfd, yf);
+	day_text(ytd, yt);
 	if (revenue(c, c->from_s, c->to_s, &cents, &n) == -1 ||
 	    revenue(c, pf, pt, &pc, &pn) == -1 || revenue(c, yf, yt, &yc, &yn) == -1)
 		return -1;
@@ -232,20 +332,24 @@ revenue_json(struct rctx *c, json_object *r)
 	return 0;
 }
 
-/* Status of each client at instant t (before it: last logged status). */
+/* Status of each client at instant t: its newest status-history entry
+ * before t (ties in the same second: the one written last, i.e. the
+ * highest id).  exists[id] is set for clients with an entry. */
 static int
 status_at(struct rctx *c, time_t t, unsigned char *lost, unsigned char *potential,
     unsigned char *exists)
 {
+	/* The index (client_id, at) ends with the rowid: no sort. */
 	static const char sql[] =
-	    "SELECT client_id, new_status, max(at) FROM client_status_log"
-	    " WHERE at < ? GROUP BY client_id";
+	    "SELECT client_id, new_status FROM client_status_log"
+	    " WHERE at < ? ORDER BY client_id, at, id";
 	sqlite3_stmt *s;
 	int rc;
 
 	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, t);
+	/* Rows come oldest first per client: the last one written wins. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(s, 0);
 		const char *st = (const char *)sqlite3_column_text(s, 1);
@@ -262,22 +366,27 @@ status_at(struct rctx *c, time_t t, unsigned char *lost, unsigned char *potentia
 	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading status history");
 }
 
-/* Clients active on local day `day` (see the definitions above). */
+/* Clients active on local day `day` (see the definitions above) into act;
+ * lost_out (may be NULL; maxid + 1 bytes) gets whose status on it is lost. */
 static int
-active_on(struct rctx *c, long day, unsigned char *act, long long *count)
+active_on(struct rctx *c, long day, unsigned char *act, long long *count,
+    unsigned char *lost_out)
 {
 	static const char sql[] =
 	    "SELECT DISTINCT client_id FROM invoices WHERE issued > ?1 AND issued <= ?2";
-	unsigned char *lost = NULL, *exists = NULL;
+	unsigned char *lost = lost_out, *exists = NULL;
 	sqlite3_stmt *s;
 	char a[11], b[11];
 	time_t end;
 	int rc = -1;
 
 	*count = 0;
-	if ((lost = bitmap(c)) == NULL || (exists = bitmap(c)) == NULL)
+	if ((lost == NULL && (lost = bitmap(c)) == NULL) || (exists = bitmap(c)) == NULL)
 		goto out;
-	tz_day_start(c->o->tz, day + 1, &end);
+	if (tz_day_start(c->o->tz, day + 1, &end) == -1) {
+		snprintf(c->err, c->errlen, "unknown time zone \"%s\"", c->o->tz);
+		goto out;
+	}
 	if (status_at(c, end, lost, NULL, exists) == -1)
 		goto out;
 	day_text(day - c->cfg->inactive.single_purchase_days, a);
@@ -296,7 +405,8 @@ active_on(struct rctx *c, long day, unsigned char *act, long long *count)
 	sqlite3_reset(s);
 	rc = rc == SQLITE_DONE ? 0 : fail_st(c, "reading invoices");
 out:
-	free(lost);
+	if (lost != lost_out)
+		free(lost);
 	free(exists);
 	return rc;
 }
@@ -334,22 +444,23 @@ churn_json(struct rctx *c, json_object *r, int lists)
 {
 	static const char new_sql[] =
 	    "SELECT id FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
-	unsigned char *start = NULL, *end = NULL, *new = NULL, *lost = NULL;
+	unsigned char *start = NULL, *end = NULL, *new = NULL, *lost = NULL, *lost_end = NULL;
 	long long ns, ne, nn = 0, nl = 0;
 	sqlite3_stmt *s;
-	int rc = -1;
+	int rc = -1, st;
 
 	if ((start = bitmap(c)) == NULL || (end = bitmap(c)) == NULL ||
-	    (new = bitmap(c)) == NULL || (lost = bitmap(c)) == NULL)
+	    (new = bitmap(c)) == NULL || (lost = bitmap(c)) == NULL ||
+	    (lost_end = bitmap(c)) == NULL)
 		goto out;
-	if (active_on(c, c->o->from - 1, start, &ns) == -1 ||
-	    active_on(c, c->o->to, end, &ne) == -1)
+	if (active_on(c, c->o->from - 1, start, &ns, NULL) == -1 ||
+	    active_on(c, c->o->to, end, &ne, lost_end) == -1)
 		goto out;
 	if ((s = store_stmt(c->st, new_sql, c->err, c->errlen)) == NULL)
 		goto out;
 	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(s, 0);
 		if (in(c, id)) {
 			new[id] = 1;
@@ -357,8 +468,13 @@ churn_json(struct rctx *c, json_object *r, int lists)
 		}
 	}
 	sqlite3_reset(s);
+	if (st != SQLITE_DONE) {
+		fail_st(c, "reading clients");
+		goto out;
+	}
+	/* Lost: a client at the start whose status is "lost" at the end. */
 	for (long long id = 1; id <= c->maxid; id++)
-		if (start[id] && !end[id]) {
+		if (start[id] && lost_end[id]) {
 			lost[id] = 1;
 			nl++;
 		}
@@ -378,6 +494,7 @@ out:
 	free(end);
 	free(new);
 	free(lost);
+	free(lost_end);
 	return rc;
 }
 
@@ -506,7 +623,7 @@ static int
 clv_json(struct rctx *c, json_object *r, int list)
 {
 	static const char sql[] =
-	    "SELECT c.id, c.name, c.purchases, c.first_purchase, c.last_purchase,"
+	    "SELECT c.id, c.status, c.purchases, c.first_purchase, c.last_purchase,"
 	    " (SELECT sum(amount_cents) FROM invoices i WHERE i.client_id = c.id"
 	    "  AND i.currency = ?1)"
 	    " FROM clients c WHERE c.purchases > 0";
@@ -526,9 +643,11 @@ clv_json(struct rctx *c, json_object *r, int list)
 	sqlite3_bind_text(s, 1, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(s, 0);
+		const char *status = (const char *)sqlite3_column_text(s, 1);
 		long first, last, endday;
 		struct clv_row *row;
 		double years;
+		int active;
 
 		if (!in(c, id))
 			continue;
@@ -552,8 +671,11 @@ clv_json(struct rctx *c, json_object *r, int list)
 		row->purchases = sqlite3_column_int(s, 2);
 		row->revenue = sqlite3_column_int64(s, 5);
 		row->avg = (double)row->revenue / row->purchases;
-		/* Still buying: the lifetime runs to today. */
-		endday = today - last <= c->cfg->inactive.single_purchase_days ? today : last;
+		/* Active today (not lost, bought lately): the lifetime runs to
+		 * today; a purchase dated after today ends it there. */
+		active = (status == NULL || strcmp(status, "lost") != 0) &&
+		    today - last < c->cfg->inactive.single_purchase_days;
+		endday = active && today > last ? today : last;
 		years = (endday - first) / 365.25;
 		life_sum += years;
 		row->per_year = row->purchases / (years > 1 ? years : 1);
@@ -575,9 +697,15 @@ clv_json(struct rctx *c, json_object *r, int list)
 	}
 	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(s) == SQLITE_ROW)
+	/* Company-wide, like the costs: no filter (see the definitions). */
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		newc = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		free(v);
+		return fail_st(c, "counting new clients");
+	}
 	if (cost > 0 && newc > 0)
 		cac = llround((double)cost / (double)newc);
 	for (size_t i = 0; i < n; i++) {
@@ -592,7 +720,8 @@ clv_json(struct rctx *c, json_object *r, int list)
 	put_i(r, "clients", (long long)n);
 	if (list) {
 		json_object *a = json_object_new_array();
-		qsort(v, n, sizeof(*v), cmp_clv);
+		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+			qsort(v, n, sizeof(*v), cmp_clv);
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
 			static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
 			json_object *j = json_object_new_object();
@@ -675,7 +804,8 @@ pareto_json(struct rctx *c, json_object *r, int list)
 		free(v);
 		return fail_st(c, "reading invoices");
 	}
-	qsort(v, n, sizeof(*v), cmp_rev);
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(v, n, sizeof(*v), cmp_rev);
 	/* The fewest clients whose revenue reaches 80 %: cum * 5 >= total * 4. */
 	for (top = 0; top < n && cum * 5 < total * 4; top++)
 		cum += v[top].cents;
@@ -800,8 +930,9 @@ receivables_json(struct rctx *c, json_object *r, int list)
 	if (list) {
 		static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
 		json_object *a = json_object_new_array();
-		qsort(v, n, sizeof(*v), cmp_debtor);
-		for (size_t i = 0; i < n && (long)i < (c->o->limit ? c->o->limit : 10); i++) {
+		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+			qsort(v, n, sizeof(*v), cmp_debtor);
+		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
 			json_object *j = json_object_new_object();
 			sqlite3_stmt *ns = store_stmt(c->st, name_sql, c->err, c->errlen);
 			put_i(j, "id", v[i].id);
@@ -822,6 +953,17 @@ receivables_json(struct rctx *c, json_object *r, int list)
 	return 0;
 }
 
+struct by_owner {
+	char		*owner;
+	long long	 k[7], total;
+};
+
+static int
+cmp_by_owner(const void *a, const void *b)
+{
+	return strcmp(((const struct by_owner *)a)->owner, ((const struct by_owner *)b)->owner);
+}
+
 static int
 activity_json(struct rctx *c, json_object *r, int full)
 {
@@ -831,7 +973,7 @@ activity_json(struct rctx *c, json_object *r, int full)
 	    " WHERE i.at >= ?1 AND i.at < ?2";
 	static const char *const kinds[] = { "call", "visit", "email", "meeting", "note",
 		"sample", "survey" };
-	struct { char *owner; long long k[7], total; } *by = NULL;
+	struct by_owner *by = NULL;
 	size_t nby = 0;
 	long long touches = 0, rev, cnt, red = 0, yellow = 0, green = 0, clients = 0;
 	struct owner *ow = NULL;
@@ -857,12 +999,17 @@ activity_json(struct rctx *c, json_object *r, int full)
 		for (i = 0; i < nby && strcmp(by[i].owner, em) != 0; i++)
 			;
 		if (i == nby) {
-			void *nv = reallocarray(by, nby + 1, sizeof(*by));
-			if (nv == NULL)
-				break;
-			by = nv;
-			memset(&by[nby], 0, sizeof(by[nby]));
-			by[nby].owner = strdup(em);
+			struct by_owner *nv = reallocarray(by, nby + 1, sizeof(*by));
+			if (nv != NULL) {
+				by = nv;
+				memset(&by[nby], 0, sizeof(by[nby]));
+			}
+			if (nv == NULL || (by[nby].owner = strdup(em)) == NULL) {
+				sqlite3_reset(s);
+				snprintf(c->err, c->errlen, "out of memory");
+				rc = -1;
+				goto out;
+			}
 			nby++;
 		}
 		for (int k = 0; k < 7; k++)
@@ -871,10 +1018,12 @@ activity_json(struct rctx *c, json_object *r, int full)
 		by[i].total++;
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != SQLITE_DONE) {
 		rc = fail_st(c, "reading interactions");
 		goto out;
 	}
+	if (nby > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(by, nby, sizeof(*by), cmp_by_owner);
 	/* Red/yellow/green as of now (the alerts are about today). */
 	if (store_owner_load(c->st, 1, &ow, &now_n, c->err, c->errlen) == -1) {
 		rc = -1;
@@ -884,8 +1033,10 @@ activity_json(struct rctx *c, json_object *r, int full)
 		struct scan_result sr;
 		if (c->o->owner != NULL && strcasecmp(c->o->owner, ow[i].email) != 0)
 			continue;
-		if (scan_run(c->st, c->cfg, &ow[i], c->o->now, 1, &sr, c->err, c->errlen) == -1)
-			continue;
+		if (scan_run(c->st, c->cfg, &ow[i], c->o->now, 1, &sr, c->err, c->errlen) == -1) {
+			rc = -1;
+			goto out;
+		}
 		for (size_t k = 0; k < sr.red.n; k++)
 			red += in(c, sr.red.v[k].id);
 		for (size_t k = 0; k < sr.yellow.n; k++)
@@ -1278,7 +1429,8 @@ print_table(FILE *fp, json_object *arr, const char *lang, const char *cur)
 				t = buf;
 			}
 			tw = out_width(t);
-			right = r > 0 && v != NULL && json_object_get_type(v) != json_type_string;
+			/* Numbers, and n/a among them, to the right. */
+			right = r > 0 && (v == NULL || json_object_get_type(v) != json_type_string);
 			if (right)
 				for (size_t pad = tw; pad < w[c]; pad++)
 					fputc(' ', fp);
@@ -1368,63 +1520,64 @@ csv_flat(FILE *fp, json_object *o, const char *prefix)
 	}
 }
 
-static const char *
-main_list(const char *kind)
-{
-	if (strcmp(kind, "pareto") == 0)
-		return "clients";
-	if (strcmp(kind, "clv") == 0)
-		return "clients_by_clv";
-	if (strcmp(kind, "receivables") == 0)
-		return "top_debtors";
-	if (strcmp(kind, "activity") == 0)
-		return "touches_by_owner";
-	if (strcmp(kind, "churn") == 0)
-		return "lost";
-	return NULL;
-}
+/*
+ * The list a report's CSV holds, with its columns (so that an empty list
+ * still has its header).  The other reports' CSV is "metric,value".
+ */
+static const struct {
+	const char	*kind, *list;
+	const char	*cols[10];
+} csv_lists[] = {
+	{ "pareto", "clients", { "rank", "id", "name", "revenue_cents", "share_pct",
+	    "cumulative_pct", "in_top", NULL } },
+	{ "clv", "clients_by_clv", { "id", "name", "purchases", "revenue_cents",
+	    "average_purchase_cents", "purchases_per_year", "clv_cents", NULL } },
+	{ "receivables", "top_debtors", { "id", "name", "owed_cents", "overdue_cents",
+	    "oldest_overdue_days", NULL } },
+	{ "activity", "touches_by_owner", { "owner", "call", "visit", "email", "meeting",
+	    "note", "sample", "survey", "total", NULL } },
+};
 
 int
 report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
     const char *lang)
 {
 	json_object *p = NULL, *list = NULL, *cur = NULL;
-	const char *ml = main_list(kind);
 
 	if (fmt == REPORT_JSON)
 		return out_print_json(fp, r);
 	json_object_object_get_ex(r, "currency", &cur);
 	if (fmt == REPORT_CSV) {
-		if (ml != NULL && json_object_object_get_ex(r, ml, &list) && list != NULL) {
-			size_t n = json_object_array_length(list);
+		for (size_t l = 0; l < sizeof(csv_lists) / sizeof(csv_lists[0]); l++) {
+			const char *const *cols = csv_lists[l].cols;
+			size_t n;
+
+			if (strcmp(kind, csv_lists[l].kind) != 0)
+				continue;
+			for (size_t k = 0; cols[k] != NULL; k++) {
+				if (k > 0)
+					fputc(',', fp);
+				csv_cell(fp, cols[k]);
+			}
+			fputs("\r\n", fp);
+			json_object_object_get_ex(r, csv_lists[l].list, &list);
+			n = list != NULL ? json_object_array_length(list) : 0;
 			for (size_t i = 0; i < n; i++) {
 				json_object *row = json_object_array_get_idx(list, i);
-				int first = 1;
-				if (i == 0) {
-					json_object_object_foreach(row, hk, hv) {
-						(void)hv;
-						if (!first)
-							fputc(',', fp);
-						csv_cell(fp, hk);
-						first = 0;
-					}
-					fputs("\r\n", fp);
-					first = 1;
-				}
-				json_object_object_foreach(row, k, v) {
-					(void)k;
-					if (!first)
+				for (size_t k = 0; cols[k] != NULL; k++) {
+					json_object *v = NULL;
+					if (k > 0)
 						fputc(',', fp);
+					json_object_object_get_ex(row, cols[k], &v);
 					csv_value(fp, v);
-					first = 0;
 				}
 				fputs("\r\n", fp);
 			}
-			return 0;
+			return ferror(fp) ? -1 : 0;
 		}
 		fputs("metric,value\r\n", fp);
 		csv_flat(fp, r, "");
-		return 0;
+		return ferror(fp) ? -1 : 0;
 	}
 	json_object_object_get_ex(r, "period", &p);
 	{

@@ -6,8 +6,12 @@
  * zero is null ("n/a"), never a division by zero.
  *
  * report_build() returns the numbers as JSON (amounts in integer cents,
- * percentages as plain numbers); report_print() renders them as a table
- * (money in the language's format), CSV or JSON.  Reads the store only.
+ * percentages and other fractions as plain numbers with two decimals);
+ * report_print() renders them as a table (money in the language's format),
+ * CSV or JSON.  The CSV of pareto, clv, receivables and activity is their
+ * list (fixed header, even when empty); that of summary, churn and nps is
+ * "metric,value" rows (nested keys joined with dots).  Null is an empty
+ * cell.  Reads the store only.
  */
 #ifndef CARTERA_REPORT_H
 #define CARTERA_REPORT_H
