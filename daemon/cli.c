@@ -1745,7 +1745,7 @@ cmd_nps_add(struct cli *c, int argc, char **argv)
 		{ "at", required_argument, NULL, 'a' }, HELP_OPT, END_OPT
 	};
 	const char *at = "today";
-	char day[11];
+	char day[11], *tz = NULL;
 	long long client;
 	long score;
 	int ch, ret;
@@ -1762,11 +1762,16 @@ cmd_nps_add(struct cli *c, int argc, char **argv)
 	if (parse_long(argv[optind + 1], 0, 10, &score) == -1)
 		return failf("SCORE must be a whole number from 0 to 10, not \"%s\"",
 		    argv[optind + 1]);
-	if (parse_day(c, at, NULL, day, sizeof(day)) == -1)
-		return fail(c);
 	if (begin(c) == -1)
 		return fail(c);
 	if (resolve_client(c, argv[optind], &client) == -1 ||
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return abort_tx(c);
+	/* "today" is the client's salesperson's day, as for invoices. */
+	ret = parse_day(c, at, tz, day, sizeof(day));
+	free(tz);
+	if (ret == -1 ||
 	    store_nps_add(c->st, client, (int)score, day, c->err, sizeof(c->err)) == -1)
 		return abort_tx(c);
 	if (commit(c) == -1)

@@ -143,6 +143,8 @@ id=$(c --now "2026-11-23 03:00Z" --json invoice list 2 | json 'len(d)')
 c --now "2026-11-23 03:00Z" invoice add 2 10 --due 2026-12-31 >/dev/null
 t_assert_eq "2026-11-22" "$(c --json invoice list 2 | json 'd[-1]["issued"]')" "invoice 'today' is the New York owner's day"
 c --now "2026-11-23 03:00Z" invoice paid "$(c --json invoice list 2 | json 'd[-1]["id"]')" >/dev/null
+c --now "2026-11-23 03:00Z" nps add 2 8 >/dev/null
+t_assert_eq "2026-11-22" "$(sqlite3 "$CARTERA_DB" 'SELECT at FROM nps WHERE client_id = 2 ORDER BY id DESC LIMIT 1')" "NPS 'today' in the owner's zone too"
 t_assert_eq "2026-11-22" "$(c --json invoice list 2 | json 'd[-1]["paid_at"]')" "paid 'today' in the owner's zone too"
 
 # --- hostile values: stored and read back intact, or refused clearly
