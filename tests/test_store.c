@@ -122,6 +122,32 @@ main(void)
 	r.v[RF_NAME] = "Nobody";
 	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 1);
 
+	/* Regression: matching by name scanned the whole table (its plain
+	 * "name = ?" could not use the NOCASE index), so importing N rows cost
+	 * N full scans.  No statement may take a full-scan step here. */
+	{
+		sqlite3_stmt *p = NULL;
+		long long scans = 0;
+
+		for (int i = 0; i < 50; i++) {
+			char nm[32];
+			snprintf(nm, sizeof(nm), "Cliente %d", i);
+			add_client(st, nm, NULL, NULL);
+		}
+		while ((p = sqlite3_next_stmt(store_handle(st), p)) != NULL)
+			sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+		memset(&r, 0, sizeof(r));
+		r.v[RF_NAME] = "Cliente 7";
+		CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 0);
+		r.v[RF_EMAIL] = "nobody@example.com";
+		r.v[RF_TAX_ID] = "X0000000";
+		CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 0);
+		while ((p = sqlite3_next_stmt(store_handle(st), p)) != NULL)
+			scans += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+		CHECK_INT(scans, 0);
+		memset(&r, 0, sizeof(r));
+	}
+
 	/* Resolving a reference: id, exact name, unique substring, ambiguity. */
 	CHECK(store_client_resolve(st, "talleres pérez", &id, err, sizeof(err)) == 0 && id == c1);
 	CHECK(store_client_resolve(st, "Talleres", &id, err, sizeof(err)) == 0 && id == c1);
