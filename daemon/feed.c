@@ -1,9 +1,13 @@
 /*
- * feed.c - build iCalendar feeds of planned calls and visits with libical.
+ * feed.c - build iCalendar feeds of planned calls and visits.
  *
  * Reads activities (and, for the description, each client's contact and
- * red/yellow/green state from scan.c) and writes VCALENDAR text.  No HTTP
- * here: httpd.c serves what this builds.
+ * red/yellow/green state from scan.c) and writes VCALENDAR text.  libical
+ * makes the calendar's properties, the VTIMEZONEs and the UTC offsets;
+ * the events, thousands per feed, are written by ical.c, which is ten
+ * times cheaper than libical's serializer and whose output the tests and
+ * the fuzzer read back with libical's parser.  No HTTP here: httpd.c
+ * serves what this builds.
  */
 #include "build.h"
 
@@ -17,6 +21,7 @@
 #include "clock.h"
 #include "feed.h"
 #include "i18n.h"
+#include "ical.h"
 #include "log.h"
 #include "scan.h"
 #include "tz.h"
@@ -227,37 +232,6 @@ local_time_repeats(icaltimezone *z, time_t t)
 }
 
 /*
- * DTSTART/DTEND at t, never floating: the wall-clock time in zone z with
- * TZID=zone (and *tzid_used set), or UTC ("...Z") when z is UTC (which
- * has no VTIMEZONE) or when that wall-clock time occurs twice, because
- * readers disagree on which occurrence a repeated TZID time means (RFC
- * 5545 says the first, libical takes the second).  NULL when out of memory.
- */
-static icalproperty *
-zoned(icalproperty *(*make)(struct icaltimetype), time_t t, const char *zone,
-    icaltimezone *z, int *tzid_used)
-{
-	icaltimezone *utc = icaltimezone_get_utc_timezone();
-	struct icaltimetype tt;
-	icalparameter *tzid;
-	icalproperty *p;
-
-	if (z == utc || local_time_repeats(z, t))
-		return make(utc_time(t));
-	tt = icaltime_from_timet_with_zone(t, 0, z);
-	tt.zone = NULL;		/* print local time; the TZID says where */
-	if ((p = make(tt)) == NULL)
-		return NULL;
-	if ((tzid = icalparameter_new_tzid(zone)) == NULL) {
-		icalproperty_free(p);
-		return NULL;
-	}
-	icalproperty_add_parameter(p, tzid);
-	*tzid_used = 1;
-	return p;
-}
-
-/*
  * Drop, in place, the characters an iCalendar TEXT value may not hold:
  * the C0 controls but HTAB and LF, and DEL (a CR LF becomes LF).  Client
  * data comes from CSV files and older databases; one stray control
@@ -300,6 +274,11 @@ struct zone_seen {
 	char		*name;		/* owned */
 	icaltimezone	*z;		/* borrowed from libical; NULL if unknown */
 	int		 tzid;		/* used as a TZID: needs its VTIMEZONE */
+	/* [lo, hi]: the offset is off throughout (checked at both ends, at
+	 * most two days apart, and zones change offset at most once a day):
+	 * events come in time order, so most lookups end here. */
+	time_t		 lo, hi;
+	long		 off;
 };
 
 struct feed_ctx {
@@ -311,8 +290,7 @@ struct feed_ctx {
 	struct alerts		 alerts;
 	struct zone_seen	*zones;		/* owned */
 	size_t			 nzones;
-	icalcomponent		**evs;		/* owned until moved into the calendar */
-	size_t			 nev, evcap;
+	struct buf		 evtext;	/* the VEVENTs, written by event_text */
 	int			 events;
 };
 
@@ -333,6 +311,8 @@ ctx_zone(struct feed_ctx *fx, const char *name)
 		return NULL;
 	nv->z = tz_ical(name);
 	nv->tzid = 0;
+	nv->lo = nv->hi = 0;	/* no offset known yet */
+	nv->off = 0;
 	fx->nzones++;
 	return nv;
 }
@@ -367,121 +347,161 @@ add_prop(icalcomponent *ev, icalproperty *p)
 	return 0;
 }
 
-/* TEXT property made by make from b's text, without control characters. */
-static int
-add_text(icalcomponent *ev, icalproperty *(*make)(const char *), struct buf *b)
+/*
+ * DTSTART/DTEND at t, never floating: the wall-clock time in the zone
+ * with TZID (and zs->tzid set, so its VTIMEZONE is written), or UTC
+ * ("...Z") when the zone is UTC (which has no VTIMEZONE) or when that
+ * wall-clock time occurs twice, because readers disagree on which
+ * occurrence a repeated TZID time means (RFC 5545 says the first,
+ * libical takes the second).
+ */
+static void
+event_time(struct buf *b, const char *name, time_t t, struct zone_seen *zs)
 {
-	if (b->failed)
-		return -1;
-	strip_controls(b->data);
-	return add_prop(ev, make(b->data != NULL ? b->data : ""));
+	long long local;
+	long day, off;
+
+	if (zs->z == icaltimezone_get_utc_timezone()) {
+		ical_utc(b, name, t);
+		return;
+	}
+	/* Inside the known-constant span, and far enough from its ends that
+	 * no other instant within an offset change of t lies outside it:
+	 * the offset is off and the wall-clock time cannot repeat. */
+	if (zs->hi > zs->lo && t >= zs->lo + 4 * 3600 && t <= zs->hi - 4 * 3600)
+		off = zs->off;
+	else {
+		long a = utc_offset(zs->z, t - 86400), c = utc_offset(zs->z, t + 86400);
+
+		if (a == c) {
+			zs->lo = t - 86400;
+			zs->hi = t + 86400;
+			zs->off = off = a;
+		} else {
+			/* A change within a day of t: the careful way. */
+			zs->lo = zs->hi = 0;
+			if (local_time_repeats(zs->z, t)) {
+				ical_utc(b, name, t);
+				return;
+			}
+			off = utc_offset(zs->z, t);
+		}
+	}
+	local = (long long)t + off;
+	day = (long)(local >= 0 ? local / 86400 : (local - 86399) / 86400);
+	ical_local(b, name, zs->name, day, (long)(local - (long long)day * 86400));
+	zs->tzid = 1;
 }
 
-static icalcomponent *
-event_from_row(struct feed_ctx *fx, sqlite3_stmt *s)
+/* "Label: value\n" (value "" gives "Label:\n"). */
+static void
+field(struct buf *b, const char *label, const char *value)
+{
+	buf_puts(b, label);
+	buf_puts(b, *value ? ": " : ":");
+	buf_puts(b, value);
+	buf_putc(b, '\n');
+}
+
+/* One VEVENT for the row s, appended to b.  0, or -1 out of memory. */
+static int
+event_text(struct feed_ctx *fx, sqlite3_stmt *s, struct buf *out)
 {
 	const struct config *cfg = fx->cfg;
 	int en = i18n_is_en(fx->lang);
 	const char *kind = COL(1), *status = COL(7);
-	time_t start = sqlite3_column_int64(s, 2);
-	int visit = kind != NULL && strcmp(kind, "visit") == 0, bad = 0, tzid = 0;
+	time_t start = sqlite3_column_int64(s, 2), changed = sqlite3_column_int64(s, 21);
+	int visit = kind != NULL && strcmp(kind, "visit") == 0;
 	int planned = status != NULL && strcmp(status, "planned") == 0;
 	struct zone_seen *zs = NULL;
-	icalcomponent *ev;
-	struct buf b = BUF_INIT;
+	struct buf summary = BUF_INIT, b = BUF_INIT;
 	char d[64];
 	long day;
 
 	/* The activity's zone, else the owner's, else UTC. */
 	if (COL(3) != NULL && (zs = ctx_zone(fx, COL(3))) == NULL)
-		return NULL;
+		return -1;
 	if ((zs == NULL || zs->z == NULL) && COL(20) != NULL &&
 	    (zs = ctx_zone(fx, COL(20))) == NULL)
-		return NULL;
+		return -1;
 	if ((zs == NULL || zs->z == NULL) && (zs = ctx_zone(fx, "UTC")) == NULL)
-		return NULL;
-	if ((ev = icalcomponent_new(ICAL_VEVENT_COMPONENT)) == NULL)
-		return NULL;
-	bad |= add_prop(ev, icalproperty_new_uid(COL(0)));
-	/* The event changes when its client's record does (name, contact,
-	 * notes): LAST-MODIFIED and DTSTAMP follow the later of the two. */
-	bad |= add_prop(ev, icalproperty_new_dtstamp(utc_time(sqlite3_column_int64(s, 21))));
-	bad |= add_prop(ev, zoned(icalproperty_new_dtstart, start, zs->name, zs->z, &tzid));
-	bad |= add_prop(ev, zoned(icalproperty_new_dtend,
-	    start + (time_t)sqlite3_column_int(s, 4) * 60, zs->name, zs->z, &tzid));
+		return -1;
 
-	buf_printf(&b, "%s: %s", en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada"),
-	    COL(12) ? COL(12) : "?");
-	if (fx->team && COL(19) != NULL)
-		buf_printf(&b, " (%s)", COL(19));
-	bad |= add_text(ev, icalproperty_new_summary, &b);
-	buf_reset(&b);
-	if (COL(5) != NULL) {
-		buf_puts(&b, COL(5));
-		bad |= add_text(ev, icalproperty_new_location, &b);
-		buf_reset(&b);
+	buf_puts(&summary, en ? (visit ? "Visit: " : "Call: ") : (visit ? "Visita: " : "Llamada: "));
+	buf_puts(&summary, COL(12) ? COL(12) : "?");
+	if (fx->team && COL(19) != NULL) {
+		buf_puts(&summary, " (");
+		buf_puts(&summary, COL(19));
+		buf_putc(&summary, ')');
 	}
 
 	/* What the salesperson needs at hand for the call or visit. */
 	if (COL(16) != NULL)
-		buf_printf(&b, "%s: %s\n", en ? "Contact" : "Contacto", COL(16));
+		field(&b, en ? "Contact" : "Contacto", COL(16));
 	if (COL(17) != NULL)
-		buf_printf(&b, "%s: %s\n", en ? "Phone" : "Teléfono", COL(17));
+		field(&b, en ? "Phone" : "Teléfono", COL(17));
 	if (COL(18) != NULL)
-		buf_printf(&b, "%s: %s\n", en ? "Email" : "Correo", COL(18));
+		field(&b, en ? "Email" : "Correo", COL(18));
 	if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
 		tz_local_day_z(zs->z, sqlite3_column_int64(s, 14), &day, NULL);
-		buf_printf(&b, "%s: %s, %s\n", en ? "Last touch" : "Último contacto",
-		    i18n_kind(fx->lang, COL(15)), i18n_date(fx->lang, day, d, sizeof(d)));
+		buf_puts(&b, en ? "Last touch: " : "Último contacto: ");
+		buf_puts(&b, i18n_kind(fx->lang, COL(15)));
+		buf_puts(&b, ", ");
+		buf_puts(&b, i18n_date(fx->lang, day, d, sizeof(d)));
+		buf_putc(&b, '\n');
 	} else
-		buf_printf(&b, "%s\n", en ? "Last touch: none" : "Último contacto: ninguno");
-	buf_printf(&b, "%s: %s\n", en ? "State" : "Estado",
+		buf_puts(&b, en ? "Last touch: none\n" : "Último contacto: ninguno\n");
+	field(&b, en ? "State" : "Estado",
 	    alert_words(alert_of(&fx->alerts, sqlite3_column_int64(s, 11)), en));
-	if (COL(6) != NULL)
-		buf_printf(&b, "\n%s\n", COL(6));
-	if (COL(13) != NULL)
-		buf_printf(&b, "\n%s:\n%s\n", en ? "Client notes" : "Notas del cliente", COL(13));
+	if (COL(6) != NULL) {
+		buf_putc(&b, '\n');
+		buf_puts(&b, COL(6));
+		buf_putc(&b, '\n');
+	}
+	if (COL(13) != NULL) {
+		buf_putc(&b, '\n');
+		field(&b, en ? "Client notes" : "Notas del cliente", "");
+		buf_puts(&b, COL(13));
+		buf_putc(&b, '\n');
+	}
 	if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
-	bad |= add_text(ev, icalproperty_new_description, &b);
 
-	bad |= add_prop(ev, icalproperty_new_categories(
-	    en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada")));
-	bad |= add_prop(ev, icalproperty_new_color(visit ? fx->visit_color : fx->call_color));
-	bad |= add_prop(ev, icalproperty_new_status(
-	    status != NULL && strcmp(status, "cancelled") == 0 ? ICAL_STATUS_CANCELLED :
-	    ICAL_STATUS_CONFIRMED));
-	bad |= add_prop(ev, icalproperty_new_sequence(sqlite3_column_int(s, 8)));
-	bad |= add_prop(ev, icalproperty_new_created(utc_time(sqlite3_column_int64(s, 9))));
-	bad |= add_prop(ev, icalproperty_new_lastmodified(utc_time(sqlite3_column_int64(s, 21))));
-	bad |= add_prop(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
-	if (cfg->feed.alarm_minutes > 0 && planned && !bad) {
-		icalcomponent *al = icalcomponent_new(ICAL_VALARM_COMPONENT);
-		struct icaltriggertype tr;
-
-		memset(&tr, 0, sizeof(tr));
-		tr.time = icaltime_null_time();
-		tr.duration = icaldurationtype_from_int(-cfg->feed.alarm_minutes * 60);
-		if (al == NULL)
-			bad = 1;
-		else {
-			/* The reminder says what the event is: its summary. */
-			buf_reset(&b);
-			buf_puts(&b, icalproperty_get_summary(icalcomponent_get_first_property(ev,
-			    ICAL_SUMMARY_PROPERTY)));
-			bad |= add_prop(al, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-			bad |= add_prop(al, icalproperty_new_trigger(tr));
-			bad |= add_text(al, icalproperty_new_description, &b);
-			icalcomponent_add_component(ev, al);
-		}
+	buf_puts(out, "BEGIN:VEVENT\r\n");
+	ical_text(out, "UID", COL(0));
+	/* The event changes when its client's record does (name, contact,
+	 * notes): LAST-MODIFIED and DTSTAMP follow the later of the two. */
+	ical_utc(out, "DTSTAMP", changed);
+	event_time(out, "DTSTART", start, zs);
+	event_time(out, "DTEND", start + (time_t)sqlite3_column_int(s, 4) * 60, zs);
+	ical_text(out, "SUMMARY", summary.data);
+	if (COL(5) != NULL)
+		ical_text(out, "LOCATION", COL(5));
+	ical_text(out, "DESCRIPTION", b.data ? b.data : "");
+	ical_text(out, "CATEGORIES", en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada"));
+	ical_raw(out, "COLOR", visit ? fx->visit_color : fx->call_color);
+	ical_raw(out, "STATUS", status != NULL && strcmp(status, "cancelled") == 0 ?
+	    "CANCELLED" : "CONFIRMED");
+	buf_reset(&b);
+	buf_printf(&b, "%d", sqlite3_column_int(s, 8));
+	ical_raw(out, "SEQUENCE", b.data);
+	ical_utc(out, "CREATED", sqlite3_column_int64(s, 9));
+	ical_utc(out, "LAST-MODIFIED", changed);
+	ical_raw(out, "TRANSP", "OPAQUE");
+	if (cfg->feed.alarm_minutes > 0 && planned) {
+		/* The reminder says what the event is: its summary. */
+		buf_reset(&b);
+		buf_printf(&b, "-PT%dM", cfg->feed.alarm_minutes);
+		buf_puts(out, "BEGIN:VALARM\r\n");
+		ical_raw(out, "ACTION", "DISPLAY");
+		ical_raw(out, "TRIGGER", b.data);
+		ical_text(out, "DESCRIPTION", summary.data);
+		buf_puts(out, "END:VALARM\r\n");
 	}
+	buf_puts(out, "END:VEVENT\r\n");
+	buf_free(&summary);
 	buf_free(&b);
-	if (bad) {
-		icalcomponent_free(ev);
-		return NULL;
-	}
-	zs->tzid |= tzid;
-	return ev;
+	return out->failed || summary.failed ? -1 : 0;
 }
 
 /* Collect the events of owner in fx. */
@@ -517,24 +537,11 @@ owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_
 	sqlite3_bind_int64(s, 3, to);
 	sqlite3_bind_int64(s, 4, cut);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		icalcomponent *ev = event_from_row(fx, s);
-		if (ev != NULL && fx->nev == fx->evcap) {
-			size_t cap = fx->evcap ? fx->evcap * 2 : 64;
-			icalcomponent **nv = reallocarray(fx->evs, cap, sizeof(*nv));
-			if (nv == NULL) {
-				icalcomponent_free(ev);
-				ev = NULL;
-			} else {
-				fx->evs = nv;
-				fx->evcap = cap;
-			}
-		}
-		if (ev == NULL) {
+		if (event_text(fx, s, &fx->evtext) == -1) {
 			sqlite3_reset(s);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		fx->evs[fx->nev++] = ev;
 		fx->events++;
 	}
 	sqlite3_reset(s);
@@ -586,23 +593,25 @@ calendar(const struct config *cfg, const char *name, const char *zone, const cha
 static void
 ctx_free(struct feed_ctx *fx)
 {
-	for (size_t i = 0; i < fx->nev; i++)
-		if (fx->evs[i] != NULL)
-			icalcomponent_free(fx->evs[i]);
-	free(fx->evs);
+	buf_free(&fx->evtext);
 	free(fx->alerts.v);
 	for (size_t i = 0; i < fx->nzones; i++)
 		free(fx->zones[i].name);
 	free(fx->zones);
 }
 
-/* VTIMEZONEs go first (sorted by name), then the events as queried. */
+/*
+ * The calendar's own properties and its VTIMEZONEs (sorted by name) come
+ * from libical; the events, in query order, go in before its END line.
+ */
 static int
 finish(struct feed_ctx *fx, icalcomponent *cal, char **body, size_t *len, char *err,
     size_t errlen)
 {
+	static const char end[] = "END:VCALENDAR\r\n";
 	icalcomponent *vt;
 	char *text;
+	size_t tl, el = strlen(end);
 
 	if (fx->nzones > 1)
 		qsort(fx->zones, fx->nzones, sizeof(*fx->zones), cmp_zone);
@@ -615,21 +624,30 @@ finish(struct feed_ctx *fx, icalcomponent *cal, char **body, size_t *len, char *
 		}
 		icalcomponent_add_component(cal, vt);
 	}
-	for (size_t i = 0; i < fx->nev; i++) {
-		icalcomponent_add_component(cal, fx->evs[i]);
-		fx->evs[i] = NULL;	/* the calendar owns it now */
+	if (fx->evtext.failed) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	if ((text = icalcomponent_as_ical_string_r(cal)) == NULL) {
 		snprintf(err, errlen, "cannot serialise the calendar");
 		return -1;
 	}
-	*len = strlen(text);
+	tl = strlen(text);
+	if (tl < el || strcmp(text + tl - el, end) != 0) {
+		icalmemory_free_buffer(text);
+		snprintf(err, errlen, "unexpected calendar text from libical");
+		return -1;
+	}
+	*len = tl + fx->evtext.len;
 	if ((*body = malloc(*len + 1)) == NULL) {
 		icalmemory_free_buffer(text);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memcpy(*body, text, *len + 1);
+	memcpy(*body, text, tl - el);
+	if (fx->evtext.len > 0)
+		memcpy(*body + tl - el, fx->evtext.data, fx->evtext.len);
+	memcpy(*body + tl - el + fx->evtext.len, end, el + 1);
 	icalmemory_free_buffer(text);
 	return 0;
 }
@@ -908,19 +926,13 @@ feed_set_free(struct feed_set *fs)
 char *
 feed_event_text(const char *summary, const char *location, const char *description)
 {
-	icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-	char *text, *out;
+	struct buf b = BUF_INIT;
 
-	if (ev == NULL)
-		return NULL;
-	icalcomponent_add_property(ev, icalproperty_new_summary(summary));
-	icalcomponent_add_property(ev, icalproperty_new_location(location));
-	icalcomponent_add_property(ev, icalproperty_new_description(description));
-	text = icalcomponent_as_ical_string_r(ev);
-	icalcomponent_free(ev);
-	if (text == NULL)
-		return NULL;
-	out = strdup(text);
-	icalmemory_free_buffer(text);
-	return out;
+	/* The same writer the feed's events go through. */
+	buf_puts(&b, "BEGIN:VEVENT\r\n");
+	ical_text(&b, "SUMMARY", summary);
+	ical_text(&b, "LOCATION", location);
+	ical_text(&b, "DESCRIPTION", description);
+	buf_puts(&b, "END:VEVENT\r\n");
+	return buf_steal(&b);
 }
