@@ -43,6 +43,8 @@ usage(FILE *fp)
 	    "      --once          run one scan-and-send cycle, then exit\n"
 	    "      --now TIME      pretend it is TIME, \"YYYY-MM-DD HH:MM[:SS]Z\" (UTC);\n"
 	    "                      without --once the clock runs on from there\n"
+	    "      --clock-speed N with --now, the clock runs N times faster (soak\n"
+	    "                      tests: 86400 is a day a second)\n"
 	    "      --check-config  validate configuration and templates, print the\n"
 	    "                      effective settings (secrets masked), exit 0 or 1\n"
 	    "  -V, --version       print the version\n"
@@ -135,6 +137,7 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "clock-speed", required_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -143,7 +146,8 @@ main(int argc, char **argv)
 	struct metrics metrics;
 	sigset_t sigs;
 	const char *now_arg = NULL;
-	char err[1024];
+	char err[1024], *end;
+	double speed = 1;
 	int ch, foreground = 0, verbose = 0, check = 0, status;
 	time_t now;
 
@@ -170,6 +174,14 @@ main(int argc, char **argv)
 		case 'o': d.once = 1; break;
 		case 'N': now_arg = optarg; break;
 		case 'C': check = 1; break;
+		case 'S':
+			speed = strtod(optarg, &end);
+			if (*end != '\0' || speed < 1 || speed > 1e7) {
+				fprintf(stderr, "carterad: --clock-speed wants a factor from 1 "
+				    "to 10000000\n");
+				return 2;
+			}
+			break;
 		case 'V': printf("carterad (%s)\n", PACKAGE_STRING); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -187,6 +199,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 		clock_set(now, !d.once);
+	}
+	if (speed > 1) {
+		if (now_arg == NULL || d.once) {
+			fprintf(stderr, "carterad: --clock-speed needs --now and no --once\n");
+			return 2;
+		}
+		clock_set_speed(speed);
 	}
 
 	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)

@@ -13,6 +13,7 @@
 
 static time_t	clock_fixed = (time_t)-1;
 static int	clock_advance;
+static double	clock_speed = 1.0;
 static struct timespec clock_base;
 
 time_t
@@ -25,7 +26,29 @@ clock_now(void)
 	if (!clock_advance)
 		return clock_fixed;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return clock_fixed + (ts.tv_sec - clock_base.tv_sec);
+	return clock_fixed + (time_t)(((double)(ts.tv_sec - clock_base.tv_sec) +
+	    (ts.tv_nsec - clock_base.tv_nsec) / 1e9) * clock_speed);
+}
+
+void
+clock_set_speed(double speed)
+{
+	time_t now = clock_now();
+
+	/* Keep the current reading continuous across the change. */
+	if (clock_fixed != (time_t)-1 && clock_advance)
+		clock_set(now, 1);
+	clock_speed = speed >= 1.0 ? speed : 1.0;
+}
+
+long long
+clock_real_ms(long long seconds)
+{
+	double speed = clock_fixed != (time_t)-1 && clock_advance ? clock_speed : 1.0;
+
+	if (seconds <= 0)
+		return 0;
+	return (long long)((double)seconds * 1000.0 / speed);
 }
 
 void

@@ -18,6 +18,12 @@ time_t	 clock_now(void);
  * clock still advances with real time from t (for a demo started "at" t). */
 void	 clock_set(time_t t, int advance);
 int	 clock_is_fixed(void);
+/* With an advancing fixed clock, run `speed` times faster than real time
+ * (benchmarks and soak tests live through days in seconds).  >= 1. */
+void	 clock_set_speed(double speed);
+/* Real milliseconds until `seconds` of this clock have passed (for
+ * poll timeouts), at least 0. */
+long long clock_real_ms(long long seconds);
 
 /* "YYYY-MM-DD HH:MM[:SS]Z" or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC) -> instant. */
 int	 clock_parse_utc(const char *s, time_t *out);

@@ -245,7 +245,9 @@ loop_run(struct daemon_ctx *d)
 			if (wd > 0)
 				notify("WATCHDOG=1");
 			now = clock_now();
-			timeout = next == 0 ? 3600 * 1000LL : ((long long)next - now) * 1000;
+			timeout = next == 0 ? 3600 * 1000LL : clock_real_ms((long long)next - now);
+			if (next != 0 && timeout == 0 && next > now)
+				timeout = 1;
 			if (timeout <= 0)
 				break;
 			if (timeout > 3600 * 1000LL)
