@@ -305,18 +305,6 @@ resolve_client(struct cli *c, const char *ref, long long *id)
 	return store_client_resolve(c->st, ref, id, c->err, sizeof(c->err));
 }
 
-/* The feed base URL: http.base_url, else http://listen:port. */
-static void
-base_url(struct cli *c, char *out, size_t len)
-{
-	if (c->cfg.http.base_url != NULL && *c->cfg.http.base_url != '\0') {
-		snprintf(out, len, "%s", c->cfg.http.base_url);
-		size_t n = strlen(out);
-		while (n > 0 && out[n - 1] == '/')
-			out[--n] = '\0';
-	} else
-		snprintf(out, len, "http://%s:%d", c->cfg.http.listen, c->cfg.http.port);
-}
 
 static void
 print_feed_url(struct cli *c, const char *kind, const char *token)
@@ -324,7 +312,10 @@ print_feed_url(struct cli *c, const char *kind, const char *token)
 	char base[512];
 	json_object *j;
 
-	base_url(c, base, sizeof(base));
+	config_base_url(&c->cfg, base, sizeof(base));
+	if (base[0] == '\0')
+		fprintf(stderr, "cartera: the feed server is off (http.port = 0) and "
+		    "http.base_url is not set: this path needs a host in front of it\n");
 	if (c->json) {
 		char url[700];
 		j = json_object_new_object();
@@ -613,18 +604,20 @@ cmd_owner_feed_url(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* owner/team rotate-token: a new token, printed as the new URL. */
 static int
-cmd_owner_rotate_token(struct cli *c, int argc, char **argv)
+rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *kind,
+    int (*rotate)(struct store *, const char *, char **, char *, size_t))
 {
-	const char *email;
+	const char *key;
 	char *token = NULL;
 	int rc;
 
-	if ((rc = one_operand("owner rotate-token", argc, argv, &email)) != -1)
+	if ((rc = one_operand(cmd, argc, argv, &key)) != -1)
 		return rc;
 	if (begin(c) == -1)
 		return fail(c);
-	if (store_owner_rotate_token(c->st, email, &token, c->err, sizeof(c->err)) == -1)
+	if (rotate(c->st, key, &token, c->err, sizeof(c->err)) == -1)
 		return abort_tx(c);
 	if (commit(c) == -1) {
 		free(token);
@@ -632,10 +625,17 @@ cmd_owner_rotate_token(struct cli *c, int argc, char **argv)
 	}
 	if (!c->quiet && !c->json)
 		fprintf(stderr, "cartera: the old feed URL of %s no longer works; "
-		    "the new one is:\n", email);
-	print_feed_url(c, "feed", token);
+		    "the new one is:\n", key);
+	print_feed_url(c, kind, token);
 	free(token);
 	return 0;
+}
+
+static int
+cmd_owner_rotate_token(struct cli *c, int argc, char **argv)
+{
+	return rotate_token(c, argc, argv, "owner rotate-token", "feed",
+	    store_owner_rotate_token);
 }
 
 /* ---- teams ----------------------------------------------------------- */
@@ -718,23 +718,8 @@ cmd_team_feed_url(struct cli *c, int argc, char **argv)
 static int
 cmd_team_rotate_token(struct cli *c, int argc, char **argv)
 {
-	const char *name;
-	char *token = NULL;
-	int rc;
-
-	if ((rc = one_operand("team rotate-token", argc, argv, &name)) != -1)
-		return rc;
-	if (begin(c) == -1)
-		return fail(c);
-	if (store_team_rotate_token(c->st, name, &token, c->err, sizeof(c->err)) == -1)
-		return abort_tx(c);
-	if (commit(c) == -1) {
-		free(token);
-		return fail(c);
-	}
-	print_feed_url(c, "team", token);
-	free(token);
-	return 0;
+	return rotate_token(c, argc, argv, "team rotate-token", "team",
+	    store_team_rotate_token);
 }
 
 /* ---- clients --------------------------------------------------------- */

@@ -1897,3 +1897,20 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+void
+config_base_url(const struct config *cfg, char *out, size_t len)
+{
+	size_t n;
+
+	if (cfg->http.base_url != NULL && *cfg->http.base_url != '\0')
+		snprintf(out, len, "%s", cfg->http.base_url);
+	else if (cfg->http.port != 0)
+		snprintf(out, len, strchr(cfg->http.listen, ':') ? "http://[%s]:%d" :
+		    "http://%s:%d", cfg->http.listen, cfg->http.port);
+	else
+		out[0] = '\0';
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+}

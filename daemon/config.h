@@ -127,6 +127,11 @@ void	 config_print(const struct config *cfg, FILE *fp);
 /* Cadence in days for a segment name (NULL = none), from cadence.segments. 0 if unset. */
 int	 config_segment_days(const struct config *cfg, const char *segment);
 
+/* The public URL prefix of carterad's HTTP server, without a trailing
+ * slash: http.base_url, else http://LISTEN:PORT ([LISTEN] for IPv6);
+ * "" when the server is off and no base_url is set. */
+void	 config_base_url(const struct config *cfg, char *out, size_t len);
+
 void	 config_free(struct config *cfg);
 
 #endif

@@ -20,23 +20,6 @@
 #include "outbox.h"
 #include "tz.h"
 
-void
-followup_base_url(const struct config *cfg, char *out, size_t len)
-{
-	size_t n;
-
-	if (cfg->http.base_url != NULL && *cfg->http.base_url != '\0')
-		snprintf(out, len, "%s", cfg->http.base_url);
-	else if (cfg->http.port != 0)
-		snprintf(out, len, strchr(cfg->http.listen, ':') ? "http://[%s]:%d" :
-		    "http://%s:%d", cfg->http.listen, cfg->http.port);
-	else
-		out[0] = '\0';
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
-}
-
 /* What decides whether a client may be mailed. */
 struct candidate {
 	char	*status, *segment, *name, *contact, *email;
@@ -246,7 +229,7 @@ followup_queue(struct store *st, const struct config *cfg, const struct tmplset 
 	*err = '\0';
 	if (!cfg->client_emails.enabled)
 		return 0;
-	followup_base_url(cfg, base, sizeof(base));
+	config_base_url(cfg, base, sizeof(base));
 	if (base[0] == '\0') {
 		snprintf(err, errlen, "client emails need an unsubscribe link: set http.base_url "
 		    "or turn on the HTTP server");

@@ -25,8 +25,4 @@ int	 followup_queue(struct store *, const struct config *, const struct tmplset 
 	    const struct owner *o, const struct scan_result *r, time_t now, int *queued,
 	    char *err, size_t errlen);
 
-/* The public URL prefix of carterad's HTTP server, without a trailing
- * slash (http.base_url, else http://LISTEN:PORT).  "" when there is none. */
-void	 followup_base_url(const struct config *, char *out, size_t len);
-
 #endif

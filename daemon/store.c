@@ -583,6 +583,61 @@ step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen, const cha
 	return 0;
 }
 
+/*
+ * The first column of the one row sql (one integer parameter: id) returns,
+ * duplicated as text.  0 found (*out may be NULL for SQL NULL), -1 with
+ * "no WHAT with id N" when there is no row, or on an error.
+ */
+static int
+text_by_id(struct store *st, const char *sql, long long id, char **out, const char *what,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && store_dup_col(s, 0, out) == -1)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no %s with id %lld", what, id);
+		return -1;
+	}
+	return store_fail(st, err, errlen, what);
+}
+
+/* The same for an integer column: 0 found, 1 the value is NULL, -1 as above. */
+static int
+int_by_id(struct store *st, const char *sql, long long id, long long *out, const char *what,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc, isnull = 1;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(s, 0);
+		isnull = 0;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return isnull;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no %s with id %lld", what, id);
+		return -1;
+	}
+	return store_fail(st, err, errlen, what);
+}
+
 int
 store_rows(struct store *st, sqlite3_stmt *s, store_row_fn fn, void *arg,
     char *err, size_t errlen)
@@ -1198,24 +1253,8 @@ static int
 client_status(struct store *st, long long id, char **status, char *err, size_t errlen)
 {
 	static const char sql[] = "SELECT status FROM clients WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc;
 
-	*status = NULL;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && store_dup_col(s, 0, status) == -1)
-		rc = SQLITE_NOMEM;
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errlen, "no client with id %lld", id);
-		return -1;
-	}
-	return store_fail(st, err, errlen, "reading client");
+	return text_by_id(st, sql, id, status, "client", err, errlen);
 }
 
 /*
@@ -1537,25 +1576,8 @@ store_client_owner(struct store *st, long long client, long long *owner,
     char *err, size_t errlen)
 {
 	static const char sql[] = "SELECT owner_id FROM clients WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc, isnull = 1;
 
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, client);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*owner = sqlite3_column_int64(s, 0);
-		isnull = 0;
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return isnull ? 1 : 0;
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errlen, "no client with id %lld", client);
-		return -1;
-	}
-	return store_fail(st, err, errlen, "reading client owner");
+	return int_by_id(st, sql, client, owner, "client", err, errlen);
 }
 
 int
@@ -1738,20 +1760,10 @@ store_client_tz(struct store *st, long long client, const char *fallback, char *
     char *err, size_t errlen)
 {
 	static const char sql[] =
-	    "SELECT o.tz FROM clients c JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
-	sqlite3_stmt *s;
-	int rc;
+	    "SELECT o.tz FROM clients c LEFT JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
 
-	*tz = NULL;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if (text_by_id(st, sql, client, tz, "client", err, errlen) == -1)
 		return -1;
-	sqlite3_bind_int64(s, 1, client);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && store_dup_col(s, 0, tz) == -1)
-		rc = SQLITE_NOMEM;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(st, err, errlen, "reading owner time zone");
 	if (*tz == NULL && (*tz = strdup(fallback)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -2007,24 +2019,8 @@ int
 store_activity_tz(struct store *st, long long id, char **tz, char *err, size_t errlen)
 {
 	static const char sql[] = "SELECT tz FROM activities WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc;
 
-	*tz = NULL;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && store_dup_col(s, 0, tz) == -1)
-		rc = SQLITE_NOMEM;
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errlen, "no activity with id %lld", id);
-		return -1;
-	}
-	return store_fail(st, err, errlen, "reading activity");
+	return text_by_id(st, sql, id, tz, "activity", err, errlen);
 }
 
 /* ---- invoices, NPS, costs ------------------------------------------ */
@@ -2060,23 +2056,8 @@ store_invoice_client(struct store *st, long long id, long long *client, char *er
     size_t errlen)
 {
 	static const char sql[] = "SELECT client_id FROM invoices WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc;
 
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*client = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errlen, "no invoice with id %lld", id);
-		return -1;
-	}
-	return store_fail(st, err, errlen, "reading invoice");
+	return int_by_id(st, sql, id, client, "invoice", err, errlen) == -1 ? -1 : 0;
 }
 
 int
