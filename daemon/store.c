@@ -1477,10 +1477,21 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 	static const char by_name[] =
 	    "SELECT id FROM clients WHERE name = ?1 COLLATE NOCASE AND name = ?1"
 	    " ORDER BY id LIMIT 11";
+	/* A row that gives a tax id no client has is a company of its own: it
+	 * may only take over a client by email or name if that client has no
+	 * tax id yet (another tax id is another company). */
+	static const char by_email_untaxed[] =
+	    "SELECT DISTINCT p.client_id FROM contacts p JOIN clients c ON c.id = p.client_id"
+	    " WHERE p.email = ? COLLATE NOCASE AND c.tax_id IS NULL"
+	    " ORDER BY p.client_id LIMIT 11";
+	static const char by_name_untaxed[] =
+	    "SELECT id FROM clients WHERE name = ?1 COLLATE NOCASE AND name = ?1"
+	    " AND tax_id IS NULL ORDER BY id LIMIT 11";
+	int taxed = r->v[RF_TAX_ID] != NULL && *r->v[RF_TAX_ID] != '\0';
 	struct { const char *sql; enum record_field f; const char *what; } keys[] = {
 		{ by_tax, RF_TAX_ID, "tax id" },
-		{ by_email, RF_EMAIL, "email" },
-		{ by_name, RF_NAME, "name" },
+		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, "email" },
+		{ taxed ? by_name_untaxed : by_name, RF_NAME, "name" },
 	};
 	int rc;
 

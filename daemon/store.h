@@ -132,8 +132,10 @@ struct client_filter {
  */
 int	 store_client_put(struct store *, long long id, const struct record *r,
 	    long long *out_id, char *err, size_t errlen);
-/* Find the client r describes: tax id, else email, else exact name.
- * 0 found (*id), 1 none, -1 error (ambiguous match named in err). */
+/* Find the client r describes: tax id, else email, else exact name; when
+ * r gives a tax id that no client has, only clients without a tax id can
+ * match by email or name.  0 found (*id), 1 none, -1 error (ambiguous
+ * match named in err). */
 int	 store_client_match(struct store *, const struct record *r, long long *id,
 	    char *err, size_t errlen);
 /* "42" or an unambiguous name -> id.  Ambiguity lists the candidates. */

@@ -53,6 +53,18 @@ t_assert_eq "Talleres Pérez (nuevo nombre)|Getafe|compras@talleres.es" "$(c --j
 printf 'name,email,phone\nWhatever,PAN@nunez.es,955 999 999\n' >"$T/upd2.csv"
 t_assert_match "0 inserted, 1 updated" "$(c import "$T/upd2.csv")" "match by email updates"
 
+# --- regression: a row with a new tax id is a new company, even when its
+# name or email is already taken by a client with another tax id
+printf 'name,tax_id,email,city\nHomónimo S.L.,B11111111,h@x.example,Madrid\n' >"$T/homo1.csv"
+printf 'name,tax_id,email,city\nHomónimo S.L.,B22222222,h@x.example,Bilbao\n' >"$T/homo2.csv"
+t_assert_match "1 inserted" "$(c import "$T/homo1.csv")" "first Homónimo"
+t_assert_match "1 inserted, 0 updated" "$(c import "$T/homo2.csv")" "same name and email, other tax id: a new client"
+t_assert_eq "B11111111|Madrid" "$(sqlite3 "$CARTERA_DB" "SELECT tax_id || '|' || city FROM clients WHERE tax_id = 'B11111111'")" "the first company kept its tax id and city"
+printf 'name,tax_id,city\nSin NIF,,Soria\n' >"$T/untaxed.csv"
+c import "$T/untaxed.csv" >/dev/null
+printf 'name,tax_id,city\nSin NIF,C33333333,Soria\n' >"$T/taxed.csv"
+t_assert_match "0 inserted, 1 updated" "$(c import "$T/taxed.csv")" "a client without a tax id takes the first one given"
+
 # --- Spanish Excel: cp1252, semicolons, CRLF, quoted newline, no BOM
 printf 'Nombre;Tel\xe9fono;Direcci\xf3n;C\xf3digo Postal;Localidad;Notas;Comercial\r\n' >"$T/excel.csv"
 printf 'Caf\xe9 Ib\xe1\xf1ez;922 111 222;"Avda. Mar\xedtima, 3";35001;Las Palmas;"primera l\xednea\r\nsegunda; con punto y coma";ana@example.com\r\n' >>"$T/excel.csv"
