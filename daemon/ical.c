@@ -68,11 +68,15 @@ put(struct line *l, const void *c, size_t n)
 	l->col += n;
 }
 
-/* Room for n content bytes on folded lines, plus the final CRLF. */
+/*
+ * Room for n content bytes on folded lines, plus the final CRLF.  A fold
+ * is moved back off a character of up to four octets, so a continuation
+ * line (a space, then at most FOLD - 1 octets) may carry only FOLD - 4.
+ */
 static struct line *
 begin(struct buf *b, size_t n, struct line *l)
 {
-	if (buf_reserve(b, n + (n / (FOLD - 1) + 1) * 3 + 2) == -1)
+	if (buf_reserve(b, n + (n / (FOLD - 4) + 1) * 3 + 2) == -1)
 		return NULL;
 	l->o = b->data + b->len;
 	l->col = 0;

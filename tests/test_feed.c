@@ -26,6 +26,7 @@
 #include "config.h"
 #include "feed.h"
 #include "httpd.h"
+#include "ical.h"
 #include "record.h"
 #include "store.h"
 
@@ -556,6 +557,35 @@ test_event_text(void)
 			icalcomponent_free(ev);
 		}
 		free(t);
+	}
+	/*
+	 * A fold moves back off a character, so a continuation line of
+	 * 4-octet characters holds 72 octets, not 74: the room ical.c
+	 * reserves for folds must allow for that.  "aa" and 977 U+1F600
+	 * (3,918 octets with "SUMMARY:") wrote past a 4,096-byte buffer;
+	 * a megabyte of such client notes, some 1,800 bytes (found by
+	 * fuzz_ical).
+	 */
+	{
+		struct buf b = BUF_INIT;
+		char *summary = malloc(2 + 977 * 4 + 1), *t;
+		size_t n = 0;
+
+		summary[n++] = 'a';
+		summary[n++] = 'a';
+		for (int i = 0; i < 977; i++, n += 4)
+			memcpy(summary + n, "\xf0\x9f\x98\x80", 4);
+		summary[n] = '\0';
+		buf_puts(&b, "BEGIN:VEVENT\r\n");
+		ical_text(&b, "SUMMARY", summary);
+		CHECK(!b.failed && b.len < b.cap);
+		buf_free(&b);
+		t = feed_event_text(summary, "", "");
+		CHECK(t != NULL);
+		if (t != NULL)
+			check_octets("feed_event_text, 977 emoji", t, strlen(t));
+		free(t);
+		free(summary);
 	}
 	CHECK_STR(feed_css_color("#ff0000"), "red");
 	CHECK_STR(feed_css_color("#1E88E5"), "dodgerblue");
