@@ -705,16 +705,24 @@ emit_value(struct render *r, json_object *v, int escape)
 	return buf_add(r->out, s, n);
 }
 
-/* Literal text; inside an indented partial every line is indented. */
+/*
+ * Literal text; inside an indented partial every line is indented.  One
+ * run of text can hold thousands of lines, each taking the indentation,
+ * so the output cap is looked at line by line: past it, stop (the
+ * caller reports the error).
+ */
 static int
-emit_text(struct buf *out, const char *s, size_t n, const char *indent,
+emit_text(struct render *r, const char *s, size_t n, const char *indent,
     size_t indentlen)
 {
+	struct buf *out = r->out;
 	const char *nl;
 	size_t m;
 
 	while (indentlen > 0 && n > 0 &&
 	    (nl = memchr(s, '\n', n)) != NULL && nl != s + n - 1) {
+		if (out->len - r->start > TEMPLATE_MAX_OUTPUT)
+			return -1;
 		m = (size_t)(nl - s) + 1;
 		buf_add(out, s, m);
 		buf_add(out, indent, indentlen);
@@ -872,7 +880,8 @@ render_range(struct render *r, struct tmpl *t, size_t from, size_t to,
 			buf_add(r->out, indent, indentlen);
 		switch (k->type) {
 		case TOK_TEXT:
-			emit_text(r->out, k->s, k->len, indent, indentlen);
+			/* Past the cap: reported below. */
+			emit_text(r, k->s, k->len, indent, indentlen);
 			break;
 		case TOK_VAR:
 		case TOK_RAW:

@@ -359,12 +359,50 @@ run_own(void)
 	free(deep);
 }
 
+/*
+ * The output cap holds inside one text run: a standalone partial
+ * indents every line of its text, so 40 KB of template once asked for
+ * 400 MB before the cap was looked at (found by fuzz_template).
+ */
+static void
+run_output_cap(void)
+{
+	const char *p[] = { "p", NULL, NULL };
+	struct buf out = BUF_INIT, src = BUF_INIT, lines = BUF_INIT;
+	char err[512];
+	int i, rv;
+
+	for (i = 0; i < 20000; i++) {
+		buf_putc(&src, ' ');
+		buf_putc(&lines, '\n');
+	}
+	buf_puts(&src, "{{>p}}\n");
+	buf_putc(&lines, 'x');
+	p[1] = lines.data;
+	err[0] = '\0';
+	rv = template_render(src.data, NULL, map_partial, p, 0, &out, err,
+	    sizeof(err));
+	if (rv != -1 || strstr(err, "output larger than") == NULL ||
+	    out.cap > 2 * TEMPLATE_MAX_OUTPUT) {
+		printf("FAIL indented partial text is held to the output cap: "
+		    "rv %d, buffer of %zu bytes\n", rv, out.cap);
+		show("error", err);
+		failures++;
+	} else
+		printf("ok   indented partial text is held to the output cap "
+		    "(%s)\n", err);
+	buf_free(&out);
+	buf_free(&src);
+	buf_free(&lines);
+}
+
 int
 main(void)
 {
 	int spec;
 
 	run_own();
+	run_output_cap();
 	spec = run_spec();
 	if (failures > 0) {
 		printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
