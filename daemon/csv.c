@@ -285,7 +285,8 @@ csv_read(const char *path, const struct csv_opts *opts, csv_row_fn fn, void *arg
 		r.cp1252 = !csv_valid_utf8(data, size);
 	else
 		r.cp1252 = opts->encoding == CSV_ENC_CP1252;
-	if (opts->encoding == CSV_ENC_UTF8) {
+	/* Read as UTF-8 (asked for, or said by a BOM): then it must be. */
+	if (!r.cp1252) {
 		size_t bad = off + utf8_scan(data + off, size - off), line = 1;
 		if (bad < size) {
 			for (size_t i = off; i < bad; i++)
