@@ -165,6 +165,12 @@ main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &sigs, NULL) == -1)
 		fatal("sigprocmask");
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file size limit (ulimit -f, LimitFSIZE=, a quota-like prlimit)
+	 * must make the write fail with EFBIG, which SQLite reports and the
+	 * loop retries, not kill the daemon and the feeds it serves.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "c:d:fvVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': d.config_path = optarg; break;

@@ -215,6 +215,14 @@ loop_run(struct daemon_ctx *d)
 	s.st = d->st;
 	s.metrics = d->metrics;
 	s.stop = &d->stop;
+	/*
+	 * Feeds first: the first cycle may take long (many owners to scan, a
+	 * store locked by another writer for its busy timeout), and until a
+	 * feed is published every subscriber would get 404.  Built again
+	 * after that cycle, which may have changed what they show.
+	 */
+	if (d->httpd != NULL)
+		rebuild_feeds(d, clock_now(), &feeds_until);
 	notify("READY=1");
 
 	while (!d->stop) {
@@ -293,6 +301,8 @@ loop_run(struct daemon_ctx *d)
 		}
 	}
 	notify("STOPPING=1");
+	s.cfg = d->cfg;		/* a reload may have replaced it since */
+	sched_finish(&s);
 	if (ifd >= 0)
 		close(ifd);
 	close(sfd);

@@ -267,6 +267,11 @@ outbox_mark_retry(struct store *st, const struct config *cfg, long long id, time
 		created = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
+	*gave_up = 0;
+	if (next != NULL)
+		*next = 0;
+	if (rc == SQLITE_DONE)
+		return 0;	/* deleted meanwhile: nothing left to record */
 	if (rc != SQLITE_ROW)
 		return store_fail(st, err, errlen, "reading outbox");
 	at = now + outbox_backoff(cfg, attempts + 1);

@@ -58,7 +58,8 @@ int	 outbox_next(struct store *, time_t *when, char *err, size_t errlen);
 int	 outbox_mark_sent(struct store *, long long id, time_t now, int code,
 	    const char *reply, char *err, size_t errlen);
 /* A temporary failure: retry later, or give up past max_age.
- * *gave_up is set when the message is now failed. */
+ * *gave_up is set when the message is now failed.  A message deleted
+ * meanwhile is not an error: nothing is recorded, *next is 0. */
 int	 outbox_mark_retry(struct store *, const struct config *, long long id,
 	    time_t now, int code, const char *error, int *gave_up, time_t *next,
 	    char *err, size_t errlen);

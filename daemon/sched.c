@@ -4,7 +4,9 @@
  * Decisions (what to queue) and their bookkeeping commit together; each
  * delivery result commits on its own, right after the server answered,
  * so a crash loses nothing and re-sends at most the message whose
- * acceptance was not yet recorded.
+ * acceptance was not yet recorded.  A result the store refuses (locked,
+ * full) is held in memory and recorded before anything else is sent, and
+ * a refused write is retried within a minute, not at the next wake-up.
  */
 #include "build.h"
 
@@ -24,6 +26,10 @@
 #include "scan.h"
 #include "sched.h"
 #include "tz.h"
+
+/* The first retry after the store refused a write, and the longest gap. */
+#define STORE_RETRY_MIN	5
+#define STORE_RETRY_MAX	60
 
 /* SIGTERM or SIGINT waiting (they are blocked; the loop reads them later). */
 static int
@@ -88,10 +94,15 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
 	    r->nactivities);
 }
 
-/* Scan as of as_of, render and queue one owner's digest for day. */
+/*
+ * Scan as of as_of, render and queue one owner's digest for day.  On
+ * failure *trouble is set when it was the store that refused the write
+ * (worth retrying soon), left alone when the data or templates are at
+ * fault.
+ */
 static int
 queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, time_t now,
-    char *err, size_t errlen)
+    int *trouble, char *err, size_t errlen)
 {
 	struct scan_result r;
 	struct outbox_msg m;
@@ -120,13 +131,17 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 		return -1;
 	}
 	date_format(day, dtext, sizeof(dtext));
-	if (store_begin(s->st, err, errlen) == -1)
+	if (store_begin(s->st, err, errlen) == -1) {
+		*trouble = 1;
 		goto fail;
+	}
 	/* Decide again under the write lock: another process may have queued it. */
 	rc = store_owner_get_id(s->st, o->id, &fresh, err, errlen);
 	if (rc != 0) {
 		if (rc == 1)
 			snprintf(err, errlen, "owner %s vanished", o->email);
+		else
+			*trouble = 1;
 		goto rollback;
 	}
 	if (fresh.last_digest_day != NULL)
@@ -138,11 +153,15 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 		outbox_msg_clear(&m);
 		return 0;
 	}
-	if (m.idem_key != NULL && outbox_enqueue(s->st, &m, now, &created, err, errlen) == -1)
+	if (m.idem_key != NULL && outbox_enqueue(s->st, &m, now, &created, err, errlen) == -1) {
+		*trouble = 1;
 		goto rollback;
+	}
 	if (store_owner_set_digest_day(s->st, o->id, dtext, err, errlen) == -1 ||
-	    store_commit(s->st, err, errlen) == -1)
+	    store_commit(s->st, err, errlen) == -1) {
+		*trouble = 1;
 		goto rollback;
+	}
 	if (m.idem_key == NULL)
 		log_digest(o, day, &r, "skipped (nothing due, digest.send_empty is off)");
 	else if (created) {
@@ -177,7 +196,7 @@ fail:
  */
 static int
 queue_monthly(struct sched *s, const struct owner *o, long day, const char *lang,
-    const char *tz, const char *to, time_t now, char *err, size_t errlen)
+    const char *tz, const char *to, time_t now, int *trouble, char *err, size_t errlen)
 {
 	struct outbox_msg m;
 	char key[64];
@@ -197,6 +216,7 @@ queue_monthly(struct sched *s, const struct owner *o, long day, const char *lang
 	if (store_begin(s->st, err, errlen) == -1 ||
 	    outbox_enqueue(s->st, &m, now, &created, err, errlen) == -1 ||
 	    store_commit(s->st, err, errlen) == -1) {
+		*trouble = 1;
 		store_rollback(s->st);
 		outbox_msg_clear(&m);
 		return -1;
@@ -207,8 +227,14 @@ queue_monthly(struct sched *s, const struct owner *o, long day, const char *lang
 	return 0;
 }
 
+/*
+ * Queue what is due for every owner.  *trouble is set when the store
+ * refused a write; the owners after that one wait for the retry (each
+ * attempt on a locked store costs its busy timeout).
+ */
 static int
-plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen)
+plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
+    size_t errlen)
 {
 	struct owner *owners;
 	size_t n;
@@ -216,7 +242,7 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 
 	if (store_owner_load(s->st, 1, &owners, &n, err, errlen) == -1)
 		return -1;
-	for (size_t i = 0; i < n && !stop_pending(s->stop); i++) {
+	for (size_t i = 0; i < n && !*trouble && !stop_pending(s->stop); i++) {
 		time_t slot, as_of;
 		long day;
 		int due;
@@ -230,14 +256,16 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 		}
 		if (*next == 0 || slot < *next)
 			*next = slot;
-		if (due && queue_digest(s, &owners[i], day, as_of, now, e, sizeof(e)) == -1)
+		if (due && queue_digest(s, &owners[i], day, as_of, now, trouble, e,
+		    sizeof(e)) == -1)
 			log_warnx("digest for %s not queued: %s; will try again", owners[i].email, e);
-		if (s->cfg->report.monthly && queue_monthly(s, &owners[i], day, owners[i].lang,
-		    owners[i].tz, owners[i].email, now, e, sizeof(e)) == -1)
+		if (!*trouble && s->cfg->report.monthly && queue_monthly(s, &owners[i], day,
+		    owners[i].lang, owners[i].tz, owners[i].email, now, trouble, e,
+		    sizeof(e)) == -1)
 			log_warnx("monthly summary for %s not queued: %s; will try again",
 			    owners[i].email, e);
 	}
-	if (s->cfg->report.monthly && s->cfg->report.manager != NULL) {
+	if (!*trouble && s->cfg->report.monthly && s->cfg->report.manager != NULL) {
 		/* The team summary: the default zone and digest time. */
 		const char *tz = s->cfg->digest.default_timezone;
 		long day;
@@ -246,7 +274,7 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 		if (tz_local_day(tz, now, &day, &min) == 0 &&
 		    hhmm_parse(s->cfg->digest.default_time, &at) == 0 &&
 		    queue_monthly(s, NULL, min >= at ? day : day - 1, s->cfg->digest.language, tz,
-		    s->cfg->report.manager, now, e, sizeof(e)) == -1)
+		    s->cfg->report.manager, now, trouble, e, sizeof(e)) == -1)
 			log_warnx("team monthly summary not queued: %s; will try again", e);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -257,9 +285,9 @@ plan_digests(struct sched *s, time_t now, time_t *next, char *err, size_t errlen
 
 /* Record a delivery result in its own transaction. */
 static int
-record(struct sched *s, const struct outbox_msg *m, const struct mailer_status *ms,
-    time_t now, char *err, size_t errlen)
+record(struct sched *s, const struct sched_result *r, char *err, size_t errlen)
 {
+	const struct mailer_status *ms = &r->ms;
 	int gave_up = 0, rc;
 	time_t next = 0;
 
@@ -267,13 +295,13 @@ record(struct sched *s, const struct outbox_msg *m, const struct mailer_status *
 		return -1;
 	switch (ms->result) {
 	case MAILER_SENT:
-		rc = outbox_mark_sent(s->st, m->id, now, ms->code, ms->reply, err, errlen);
+		rc = outbox_mark_sent(s->st, r->id, r->at, ms->code, ms->reply, err, errlen);
 		break;
 	case MAILER_PERMFAIL:
-		rc = outbox_mark_failed(s->st, m->id, now, ms->code, ms->reply, err, errlen);
+		rc = outbox_mark_failed(s->st, r->id, r->at, ms->code, ms->reply, err, errlen);
 		break;
 	default:
-		rc = outbox_mark_retry(s->st, s->cfg, m->id, now, ms->code, ms->reply,
+		rc = outbox_mark_retry(s->st, s->cfg, r->id, r->at, ms->code, ms->reply,
 		    &gave_up, &next, err, errlen);
 		break;
 	}
@@ -283,25 +311,54 @@ record(struct sched *s, const struct outbox_msg *m, const struct mailer_status *
 	}
 	switch (ms->result) {
 	case MAILER_SENT:
-		log_info("message %lld (%s to %s) sent: %s", m->id, m->kind, m->to_addr,
+		log_info("message %lld (%s to %s) sent: %s", r->id, r->kind, r->to_addr,
 		    ms->reply[0] ? ms->reply : "accepted");
 		METRIC_ADD(s->metrics, mails_sent, 1);
-		if (strcmp(m->kind, "digest") == 0)
+		if (strcmp(r->kind, "digest") == 0)
 			METRIC_ADD(s->metrics, digests_sent, 1);
 		break;
 	case MAILER_PERMFAIL:
-		log_warnx("message %lld (%s to %s) failed for good: %s", m->id, m->kind,
-		    m->to_addr, ms->reply);
+		log_warnx("message %lld (%s to %s) failed for good: %s", r->id, r->kind,
+		    r->to_addr, ms->reply);
 		break;
 	default:
 		if (gave_up)
 			log_warnx("message %lld (%s to %s) failed: gave up after smtp.max_age: %s",
-			    m->id, m->kind, m->to_addr, ms->reply);
+			    r->id, r->kind, r->to_addr, ms->reply);
+		else if (next == 0)
+			log_info("message %lld (%s to %s) deferred (%s), but it has been "
+			    "deleted meanwhile", r->id, r->kind, r->to_addr, ms->reply);
 		else
 			log_info("message %lld (%s to %s) deferred: %s; next attempt in %ld s",
-			    m->id, m->kind, m->to_addr, ms->reply, (long)(next - now));
+			    r->id, r->kind, r->to_addr, ms->reply, (long)(next - r->at));
 		break;
 	}
+	return 0;
+}
+
+static void
+result_clear(struct sched_result *r)
+{
+	free(r->kind);
+	free(r->to_addr);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Record the result the store refused last time.  0 when there is none
+ * left, -1 (err filled) while the store still refuses it: then nothing
+ * may be sent, since the outbox still shows that message as pending.
+ */
+static int
+record_held(struct sched *s, char *err, size_t errlen)
+{
+	if (!s->unrecorded)
+		return 0;
+	if (record(s, &s->result, err, errlen) == -1)
+		return -1;
+	log_info("message %lld: the result held in memory is recorded now", s->result.id);
+	result_clear(&s->result);
+	s->unrecorded = 0;
 	return 0;
 }
 
@@ -323,14 +380,20 @@ to_mail(const struct outbox_msg *m, struct mail *mail)
 	mail->reply_to_name = m->reply_to != NULL ? m->from_name : NULL;
 }
 
+/* -1 when the store refused a result (it is held, err says why). */
 static int
 deliver(struct sched *s, time_t now, char *err, size_t errlen)
 {
 	struct outbox_msg *msgs;
 	struct mailer *ml = NULL;
 	size_t n;
-	int done = 0;
+	int done = 0, rc = 0;
 
+	if (record_held(s, err, errlen) == -1) {
+		log_warnx("message %lld: result still not recorded: %s; nothing is sent "
+		    "until it is", s->result.id, err);
+		return -1;
+	}
 	if (now < s->smtp_retry_at)
 		return 0;
 	while (!done && !stop_pending(s->stop)) {
@@ -349,7 +412,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			struct mailer_status ms;
+			struct sched_result r;
 			struct mail mail;
 			struct mail_inline *inl = NULL;
 			char e[1024];
@@ -358,38 +421,50 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 				outbox_msg_clear(&msgs[i]);
 				continue;
 			}
+			memset(&r, 0, sizeof(r));
+			r.id = msgs[i].id;
+			r.kind = msgs[i].kind;
+			r.to_addr = msgs[i].to_addr;
 			to_mail(&msgs[i], &mail);
 			if (msgs[i].attachments != NULL && mime_unpack_inline(msgs[i].attachments,
 			    msgs[i].attachments_len, &inl, &mail.ninline) == -1) {
 				/* A damaged row: no server could take it as it is. */
-				memset(&ms, 0, sizeof(ms));
-				ms.result = MAILER_PERMFAIL;
-				snprintf(ms.reply, sizeof(ms.reply), "stored attachments are damaged");
+				r.ms.result = MAILER_PERMFAIL;
+				snprintf(r.ms.reply, sizeof(r.ms.reply),
+				    "stored attachments are damaged");
 			} else {
 				mail.inl = inl;
-				mailer_send(ml, &mail, &ms);
+				mailer_send(ml, &mail, &r.ms);
 			}
 			free(inl);
 			inl = NULL;
-			if (ms.result == MAILER_TEMPFAIL && ms.code >= 400)
+			r.at = clock_now();
+			if (r.ms.result == MAILER_TEMPFAIL && r.ms.code >= 400)
 				METRIC_ADD(s->metrics, smtp_temp_errors, 1);
-			if (ms.result == MAILER_PERMFAIL)
+			if (r.ms.result == MAILER_PERMFAIL)
 				METRIC_ADD(s->metrics, smtp_perm_errors, 1);
-			if (ms.server_down)
+			if (r.ms.server_down)
 				METRIC_ADD(s->metrics, smtp_conn_errors, 1);
-			if (record(s, &msgs[i], &ms, clock_now(), e, sizeof(e)) == -1) {
-				/* Stop: fetching again now would resend what was sent. */
-				log_warnx("message %lld: result not recorded: %s; delivery "
-				    "stops until the next wake-up", msgs[i].id, e);
+			if (record(s, &r, e, sizeof(e)) == -1) {
+				/* Keep it: fetching again now would resend what was sent. */
+				log_warnx("message %lld: result not recorded: %s; it is held and "
+				    "nothing more is sent until it is recorded", r.id, e);
+				snprintf(err, errlen, "%s", e);
+				s->result = r;
+				s->unrecorded = 1;
+				/* The strings now belong to s->result. */
+				msgs[i].kind = NULL;
+				msgs[i].to_addr = NULL;
+				rc = -1;
 				done = 1;
 			}
-			if (ms.server_down) {
+			if (r.ms.server_down) {
 				/* The server, not the message: pause the whole queue. */
 				s->smtp_failures++;
 				s->smtp_retry_at = clock_now() + outbox_backoff(s->cfg,
 				    s->smtp_failures);
 				log_warnx("SMTP server %s unavailable (%s); delivery paused for "
-				    "%ld s", s->cfg->smtp.url, ms.reply,
+				    "%ld s", s->cfg->smtp.url, r.ms.reply,
 				    (long)(s->smtp_retry_at - clock_now()));
 				done = 1;
 			} else
@@ -407,7 +482,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 		if (n < (size_t)s->cfg->smtp.batch)
 			break;
 	}
-	return 0;
+	return rc;
 }
 
 int
@@ -415,25 +490,46 @@ sched_cycle(struct sched *s, time_t now, time_t *next, char *err, size_t errlen)
 {
 	struct outbox_counts oc;
 	time_t retry = 0;
-	int rc = 0;
+	char e[1024];
+	int rc = 0, trouble = 0;
 
 	*next = 0;
 	METRIC_SET(s->metrics, cycle_at, (long long)now);
-	if (plan_digests(s, now, next, err, errlen) == -1) {
+	if (plan_digests(s, now, next, &trouble, err, errlen) == -1) {
 		METRIC_SET(s->metrics, store_ok, 0);
 		return -1;
 	}
-	if (deliver(s, now, err, errlen) == -1)
+	if (deliver(s, now, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "%s", e);
 		rc = -1;
-	if (outbox_next(s->st, &retry, err, errlen) == -1)
+	}
+	if (outbox_next(s->st, &retry, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "%s", e);
 		rc = -1;
+	}
 	if (retry != 0) {
 		if (retry < s->smtp_retry_at)
 			retry = s->smtp_retry_at;
 		if (*next == 0 || retry < *next)
 			*next = retry;
 	}
-	if (outbox_count(s->st, &oc, err, errlen) == 0) {
+	if (trouble || s->unrecorded) {
+		/* Neither at the next slot (the day's digest would wait for
+		 * it) nor at once (a full disk fails at once, every time). */
+		long delay = STORE_RETRY_MIN;
+
+		for (int i = 0; i < s->store_failures && delay < STORE_RETRY_MAX; i++)
+			delay *= 2;
+		if (delay > STORE_RETRY_MAX)
+			delay = STORE_RETRY_MAX;
+		s->store_failures++;
+		*next = now + delay;
+		snprintf(err, errlen, "the database refused a write; trying again in %ld s",
+		    delay);
+		rc = -1;
+	} else
+		s->store_failures = 0;
+	if (outbox_count(s->st, &oc, e, sizeof(e)) == 0) {
 		METRIC_SET(s->metrics, outbox_pending, oc.pending);
 		METRIC_SET(s->metrics, outbox_failed, oc.failed);
 	}
@@ -441,4 +537,21 @@ sched_cycle(struct sched *s, time_t now, time_t *next, char *err, size_t errlen)
 	if (rc == 0)
 		METRIC_SET(s->metrics, scan_ok_at, (long long)now);
 	return rc;
+}
+
+void
+sched_finish(struct sched *s)
+{
+	char err[1024];
+
+	if (!s->unrecorded)
+		return;
+	if (record_held(s, err, sizeof(err)) == -1) {
+		log_warnx("message %lld (%s to %s): the server's answer could not be "
+		    "recorded (%s); %s", s->result.id, s->result.kind, s->result.to_addr, err,
+		    s->result.ms.result == MAILER_SENT ? "it will be sent again at the next "
+		    "start" : "it stays pending");
+		result_clear(&s->result);
+		s->unrecorded = 0;
+	}
 }

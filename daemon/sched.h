@@ -15,9 +15,23 @@
 #include <time.h>
 
 #include "config.h"
+#include "mailer.h"
 #include "metrics.h"
 #include "render.h"
 #include "store.h"
+
+/*
+ * A delivery result the store did not take (locked past its busy timeout,
+ * or full).  The message is still pending in the outbox, so it is held
+ * here and recorded before anything else is sent: fetching the outbox
+ * again first would send a message the server already accepted.
+ */
+struct sched_result {
+	long long		 id;
+	char			*kind, *to_addr;	/* owned; for the log */
+	struct mailer_status	 ms;
+	time_t			 at;		/* when the server answered */
+};
 
 struct sched {
 	const struct config	*cfg;		/* borrowed; swapped on reload */
@@ -27,10 +41,21 @@ struct sched {
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM: finish the message in flight */
 	time_t			 smtp_retry_at;	/* server unreachable: not before this */
 	int			 smtp_failures;	/* consecutive */
+	int			 store_failures;	/* consecutive cycles the store refused a write */
+	int			 unrecorded;	/* result below is held */
+	struct sched_result	 result;	/* owned while unrecorded */
 };
 
-/* Run one cycle at now; *next gets the next instant work is due (0: none). */
+/*
+ * Run one cycle at now; *next gets the next instant work is due (0: none).
+ * When the store refused a write (a digest not queued, a result not
+ * recorded) it returns -1 and *next is the retry, a few seconds later at
+ * first and at most a minute apart: the day's digest is not left for the
+ * next wake-up, and a full disk does not spin the loop.
+ */
 int	 sched_cycle(struct sched *, time_t now, time_t *next, char *err, size_t errlen);
+/* At exit: record a held result if the store takes it now, and free it. */
+void	 sched_finish(struct sched *);
 
 /*
  * The local day whose digest is due at now for owner o, if any: returns 1

@@ -43,6 +43,10 @@
 #   t_mail_last                 path of the newest message in $SMTP_DIR
 #   t_wait_for COND [TIMEOUT]   poll `eval COND` every 0.1 s (default 10 s)
 #   t_wait_mail N [TIMEOUT]     wait until $SMTP_DIR holds >= N messages
+#   t_slow SECONDS              print SECONDS x $T_SLOW (for a test's own
+#                               timeouts and time bounds)
+#   t_atexit CMD...             run CMD at exit, after the processes are
+#                               stopped and before $T is removed (umount)
 #   t_mailcheck ARGS...         run tests/mailcheck.py
 #   t_free_port                 print a free TCP port on 127.0.0.1
 #   t_make_cert [DIR]           self-signed cert for localhost/127.0.0.1:
@@ -55,6 +59,11 @@
 #   t_pass MSG / t_fail MSG     count a check by hand
 #   t_done                      print PASS/FAIL summary, exit 0/1
 
+# Slow runs (valgrind, an emulator) set T_SLOW to a whole factor: every
+# timeout of t_wait_for, t_wait_mail and t_stop is multiplied by it, and
+# tests scale their own bounds with t_slow.  Time bounds that are the point
+# of a check (e.g. "gave up within smtp.timeout") are scaled too.
+#
 # shellcheck disable=SC2034 # T_BG_LOG, T_STOP_STATUS... are for the caller
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -84,6 +93,9 @@ T__SMTPD_N=0
 T__PIDS=()
 T__GROUPS=()
 T__LOGS=()
+T__ATEXIT=()
+T_SLOW=${T_SLOW:-1}
+[[ $T_SLOW =~ ^[1-9][0-9]*$ ]] || T_SLOW=1
 
 # ---------------------------------------------------------------- reporting
 
@@ -230,9 +242,17 @@ t__tenths() {
 	fi
 }
 
+t_slow() {
+	local n
+	n=$(t__tenths "$1") || exit 99
+	n=$((n * T_SLOW))
+	if [ $((n % 10)) = 0 ]; then echo $((n / 10)); else echo "$((n / 10)).$((n % 10))"; fi
+}
+
 # t__poll COND TENTHS: 0 once `eval COND` succeeds, 1 at the deadline.
+# TENTHS is multiplied by $T_SLOW.
 t__poll() {
-	local cond=$1 n=$2 i deadline
+	local cond=$1 n=$(($2 * T_SLOW)) i deadline
 	deadline=$((SECONDS + n / 10 + 2))
 	for ((i = 0; ; i++)); do
 		eval "$cond" && return 0
@@ -247,7 +267,7 @@ t_wait_for() {
 	local timeout=${2:-10} n
 	n=$(t__tenths "$timeout") || exit 99
 	t__poll "$1" "$n" && return 0
-	t__fail "timed out after ${timeout}s waiting for: $1"
+	t__fail "timed out after ${timeout}s (x$T_SLOW) waiting for: $1"
 }
 
 # ---------------------------------------------------------------- processes
@@ -375,12 +395,12 @@ t_stop() {
 	local pid=$1 sig=${2:-TERM} tree i
 	tree=$(t__tree "$pid")
 	kill "-$sig" "$pid" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 100 * T_SLOW; i++)); do
 		t_alive "$pid" || break
 		sleep 0.1
 	done
 	if t_alive "$pid"; then
-		echo "# $T_NAME: process $pid ignored SIG$sig for 10 s; killing" >&2
+		echo "# $T_NAME: process $pid ignored SIG$sig for $((10 * T_SLOW)) s; killing" >&2
 		kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
@@ -391,8 +411,14 @@ t_stop() {
 	return 0
 }
 
+t_atexit() {
+	local q
+	printf -v q '%q ' "$@"
+	T__ATEXIT+=("$q")
+}
+
 t__cleanup() {
-	local rc=$1 log p
+	local rc=$1 log p i
 	[ "$T__CLEANED" = 1 ] && return 0
 	T__CLEANED=1
 	if [ ${#T__PIDS[@]} -gt 0 ]; then
@@ -401,6 +427,9 @@ t__cleanup() {
 			wait "$p" 2>/dev/null
 		done
 	fi
+	for ((i = ${#T__ATEXIT[@]} - 1; i >= 0; i--)); do
+		eval "${T__ATEXIT[i]}" || echo "# $T_NAME: at exit, failed: ${T__ATEXIT[i]}" >&2
+	done
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		for log in "${T__LOGS[@]}"; do
 			[ -s "$log" ] || continue

@@ -1,0 +1,199 @@
+#!/bin/bash
+# faults_kill.sh - SIGKILL at random points, with the real CLI and daemon,
+# tests/smtpd.py on loopback and sqlite3 to look at what is left:
+#  - during `cartera import` of a 20,000-row CSV: the database passes
+#    PRAGMA integrity_check and holds either none or all of the rows,
+#    never part of them, and the import then works;
+#  - during carterad's scan-and-queue phase (50 salespeople with 400
+#    clients each, a new day at every run, the SMTP server down): no day
+#    recorded without its digest, nothing queued twice, nothing lost;
+#  - during sending (the SMTP server up, a little slow): after the last
+#    run every queued digest was delivered, a message twice only when a
+#    kill caught it in flight (at most one copy per kill), integrity ok.
+# The kill points come from $RANDOM seeded with $SEED (printed; set SEED to
+# replay a run), as fractions of the time the uninterrupted work takes
+# here.  ITERATIONS (default 15) kills of each kind.
+# shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
+. "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+t_init faults_kill
+t_require sqlite3
+
+CARTERA=${top_builddir:-.}/cartera
+CARTERAD=${top_builddir:-.}/carterad
+export TZ=UTC
+unset CARTERA_DB
+SEED=${SEED:-20260310}
+ITERATIONS=${ITERATIONS:-15}
+RANDOM=$SEED
+echo "# SEED=$SEED ITERATIONS=$ITERATIONS"
+ROWS=20000
+OWNERS=50
+
+# shellcheck disable=SC2119 # no arguments: a plain server
+t_start_smtpd
+CLOSED=$(t_free_port)
+for port in "$SMTP_PORT" "$CLOSED"; do
+	cat >"$T/$port.conf" <<EOF
+user = "root";
+database = "$T/c.db";
+templates = "$T_SRCDIR/etc/templates";
+http: { port = 0; };
+smtp: {
+	url = "smtp://127.0.0.1:$port";
+	starttls = "none";
+	from = "Cartera <cartera@example.com>";
+	timeout = 5;
+	max_age = 8640000;
+};
+digest: { send_empty = true; };
+EOF
+done
+UP=$T/$SMTP_PORT.conf
+DOWN=$T/$CLOSED.conf
+DB=$T/c.db
+c() { "$CARTERA" -c "$UP" -q "$@"; }
+ms() { date +%s%3N; }
+integrity() { sqlite3 "$1" "PRAGMA integrity_check"; }
+# pick MAX: a kill point in ms, uniform in [0, MAX).
+pick() { echo $(((RANDOM * 32768 + RANDOM) % $1)); }
+# killed_after MS CMD...: run CMD, SIGKILL it after MS ms (if still running).
+# Sets KILLED=1 if the kill landed.
+killed_after() {
+	local delay=$1 pid
+	shift
+	"$@" >>"$T/killed.log" 2>&1 &
+	pid=$!
+	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+	KILLED=0
+	kill -KILL "$pid" 2>/dev/null && KILLED=1
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# ------------------------------------------------------------- the data
+c --now "2026-01-01 00:00Z" init || t_fatal "init"
+for ((i = 1; i <= OWNERS; i++)); do
+	c --now "2026-01-01 00:00Z" owner add "$(printf 'o%03d@example.com' "$i")" \
+		--name "Owner $i" --tz UTC --digest-at 08:00 --lang en || t_fatal "owner add"
+done
+for i in 1 2 3; do c --now "2026-01-01 00:00Z" client add "Old client $i" --owner o001@example.com || t_fatal "client"; done
+"$T_PYTHON" - "$T/big.csv" "$ROWS" "$OWNERS" <<'EOF' || t_fatal "csv"
+import csv, random, sys
+path, rows, owners = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(7)
+with open(path, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["nombre", "tipo", "estado", "segmento", "correo", "teléfono", "localidad",
+                "comercial", "notas"])
+    for i in range(rows):
+        w.writerow(["Cliente %05d, S.L." % i, "empresa", r.choice(["activo", "potencial"]),
+                    r.choice(["A", "B", "C"]), "compras%d@cliente%d.example" % (i, i),
+                    "+34 600 %06d" % i, r.choice(["Madrid", "Sevilla", "Bilbao", "A Coruña"]),
+                    "o%03d@example.com" % (i % owners + 1), "nota; con \"comillas\"\n" * r.randint(1, 5)])
+EOF
+OLD=$(sqlite3 "$DB" "SELECT count(*) FROM clients")
+cp "$DB" "$T/base.db" || t_fatal "copy"
+
+# ------------------------------------------------- kill during the import
+# How long an uninterrupted import takes here (the kill points scale).
+start=$(ms)
+c --now "2026-01-02 00:00Z" import "$T/big.csv"
+t_assert_eq 0 $? "import: an uninterrupted import succeeds"
+D=$(($(ms) - start))
+t_assert_eq $((OLD + ROWS)) "$(sqlite3 "$DB" "SELECT count(*) FROM clients")" "import: all $ROWS rows ($D ms)"
+cp "$DB" "$T/imported.db" || t_fatal "copy"
+none=0 all=0 bad=0 corrupt=0
+for ((k = 1; k <= ITERATIONS; k++)); do
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	cp "$T/base.db" "$DB"
+	at=$(pick $((D * 12 / 10)))
+	killed_after "$at" "$CARTERA" -c "$UP" -q --now "2026-01-02 00:00Z" import "$T/big.csv"
+	n=$(sqlite3 "$DB" "SELECT count(*) FROM clients" 2>&1)
+	[ "$(integrity "$DB")" = ok ] || { corrupt=$((corrupt + 1)); echo "# import kill $k at $at ms: integrity_check: $(integrity "$DB" | head -3)"; }
+	case $n in
+	"$OLD") none=$((none + 1)) ;;
+	"$((OLD + ROWS))") all=$((all + 1)) ;;
+	*) bad=$((bad + 1)); echo "# import kill $k at $at ms: $n clients" ;;
+	esac
+done
+echo "# import: $ITERATIONS kills: $none before the commit, $all after it"
+t_assert_eq 0 "$corrupt" "import: integrity_check ok after every kill"
+t_assert_eq 0 "$bad" "import: never part of the rows ($none none, $all all)"
+t_assert_ok "import: some kills landed before the commit ($none)" test "$none" -gt 0
+# The database a kill left behind takes the import.
+t_assert_ok "import: the import works after a kill" c --now "2026-01-02 00:00Z" import "$T/big.csv"
+t_assert_eq $((OLD + ROWS)) "$(sqlite3 "$DB" "SELECT count(*) FROM clients")" "import: and holds every row once"
+t_assert_ok "import: cartera check" c check
+
+# ------------------------------------ kill during the scan-and-queue phase
+# A new day at each run, the SMTP server down: each run scans every owner,
+# queues a digest each and fails to deliver.
+rm -f "$DB" "$DB-wal" "$DB-shm"
+cp "$T/imported.db" "$DB"
+day() { date -u -d "2026-03-10 + $1 days" +%F; }
+start=$(ms)
+"$CARTERAD" -c "$DOWN" --once --now "$(day 0) 08:00:00Z" >>"$T/carterad.log" 2>&1
+t_assert_eq 0 $? "scan: an uninterrupted run succeeds"
+D=$(($(ms) - start))
+t_assert_eq "$OWNERS" "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")" "scan: one digest per owner queued ($D ms)"
+landed=0
+for ((k = 1; k <= ITERATIONS; k++)); do
+	at=$(pick $((D * 11 / 10)))
+	killed_after "$at" "$CARTERAD" -c "$DOWN" --once --now "$(day "$k") 08:00:00Z"
+	landed=$((landed + KILLED))
+	[ "$(integrity "$DB")" = ok ] || t_fail "scan: integrity_check after kill $k at $at ms"
+done
+t_assert_eq ok "$(integrity "$DB")" "scan: integrity_check ok after $ITERATIONS kills ($landed while running)"
+queued=$(sqlite3 "$DB" "SELECT count(*) FROM outbox")
+echo "# scan: $queued digests queued over $((ITERATIONS + 1)) days"
+t_assert_ok "scan: some kills landed mid-way ($queued < $((OWNERS * (ITERATIONS + 1))))" \
+	test "$queued" -lt $((OWNERS * (ITERATIONS + 1)))
+t_assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM owners o WHERE last_digest_day IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.idem_key = 'digest:' || o.id || ':' || o.last_digest_day)")" \
+	"scan: no day recorded as done without its digest"
+t_assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT owner_id, substr(idem_key, -10) FROM outbox GROUP BY 1, 2 HAVING count(*) > 1)")" \
+	"scan: no owner has two digests for one day"
+t_assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'sent'")" "scan: nothing was sent (the server is down)"
+
+# ----------------------------------------------- kill during the sending
+# The server is back (5 ms per message after DATA); each run is killed a
+# little after it starts delivering the backlog.
+t_smtp_control '{"delay": {"data": 0.005}}'
+last=$(day "$ITERATIONS")
+before=$(t_mail_count)
+killed_after $((400 * T_SLOW)) "$CARTERAD" -c "$UP" --once --now "$last 09:00:00Z"
+landed=$KILLED
+rate=$(($(t_mail_count) - before))
+# Kill points up to WINDOW ms: on average the kills leave half the backlog.
+backlog=$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'")
+window=$((rate > 0 ? backlog * 400 * T_SLOW / (rate * ITERATIONS) : 600 * T_SLOW))
+[ "$window" -gt 50 ] || window=50
+echo "# send: $rate messages in the first $((400 * T_SLOW)) ms of a run; $backlog left; kills within $window ms"
+for ((k = 1; k <= ITERATIONS; k++)); do
+	at=$(pick "$window")
+	killed_after "$at" "$CARTERAD" -c "$UP" --once --now "$last 09:00:$(printf '%02d' "$k")Z"
+	landed=$((landed + KILLED))
+	[ "$(integrity "$DB")" = ok ] || t_fail "send: integrity_check after kill $k at $at ms"
+done
+kills=$landed
+pending=$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'")
+echo "# send: $kills kills landed; $pending messages still pending"
+t_assert_ok "send: the kills interrupted the backlog" test "$pending" -gt 0
+"$CARTERAD" -c "$UP" --once --now "$last 10:00:00Z" >>"$T/carterad.log" 2>&1
+t_assert_eq 0 $? "send: the last run, uninterrupted, succeeds"
+t_assert_eq ok "$(integrity "$DB")" "send: integrity_check ok"
+# (The first run of the last day also queued that day's digests the
+# scan-phase kill had prevented.)
+t_assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status != 'sent'")" \
+	"send: every queued digest is recorded as sent"
+t_assert_eq "$OWNERS" "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE idem_key LIKE '%:$last'")" \
+	"send: every owner's digest of the last day was queued"
+# On the wire: every message at least once, copies only from kills.
+sqlite3 "$DB" "SELECT message_id FROM outbox" | sort >"$T/queued.ids"
+grep -h -m1 -i '^Message-ID:' "$SMTP_DIR"/*.eml | sed 's/^[^:]*: *//; s/\r$//' | sort >"$T/wire.ids"
+t_assert_eq "" "$(comm -23 "$T/queued.ids" <(sort -u "$T/wire.ids") | head -5)" "send: nothing lost: every digest arrived"
+t_assert_eq "" "$(comm -13 "$T/queued.ids" <(sort -u "$T/wire.ids") | head -5)" "send: nothing arrived that was not queued"
+copies=$(($(wc -l <"$T/wire.ids") - $(sort -u "$T/wire.ids" | wc -l)))
+echo "# send: $copies duplicate(s) on the wire for $kills kill(s) during sending"
+t_assert_ok "send: at most one duplicate per kill ($copies <= $kills)" test "$copies" -le "$kills"
+
+t_done
