@@ -122,6 +122,20 @@ main(void)
 	r.v[RF_NAME] = "Nobody";
 	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 1);
 
+	/* The scan of one owner's clients reads the covering index only. */
+	{
+		sqlite3_stmt *q;
+		const char *plan = "";
+		CHECK(sqlite3_prepare_v2(store_handle(st), "EXPLAIN QUERY PLAN SELECT id, status,"
+		    " segment_id, cadence_days, next_contact, last_touch_at, last_outcome, purchases,"
+		    " last_purchase, median_interval, created_at FROM clients WHERE owner_id = 1"
+		    " AND status <> 'lost'", -1, &q, NULL) == SQLITE_OK);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			plan = (const char *)sqlite3_column_text(q, 3);
+		CHECK(strstr(plan, "COVERING INDEX clients_scan") != NULL);
+		sqlite3_finalize(q);
+	}
+
 	/* Regression: matching by name scanned the whole table (its plain
 	 * "name = ?" could not use the NOCASE index), so importing N rows cost
 	 * N full scans.  No statement may take a full-scan step here. */
@@ -246,13 +260,17 @@ main(void)
 
 	/* A version 1 database is migrated forward with its data intact. */
 	CHECK(sqlite3_exec(store_handle(st),
-	    "DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
+	    "DROP INDEX clients_scan; DROP INDEX invoices_unpaid_client;"
+	    " CREATE INDEX clients_owner ON clients(owner_id, status);"
+	    " DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
 	    " ALTER TABLE clients DROP COLUMN followup; PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = NULL;
 	CHECK(store_open(path, 0, &st, err, sizeof(err)) == 0);
-	CHECK_INT(scalar(st, "PRAGMA user_version"), 2);
+	CHECK_INT(scalar(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_scan'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_owner'"), 0);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'followup'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'reply_to'"), 1);
