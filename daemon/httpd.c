@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -30,6 +31,14 @@
 
 #define TOKEN_LEN	32
 #define BODY_MAX	4096	/* an unsubscribe POST carries a few bytes */
+/*
+ * An unsubscribe runs on one of the two threads that serve every feed,
+ * so it never waits long: for another unsubscribe, then for the write
+ * lock (a long import holds it).  Past that the client is told to come
+ * back (503), and the feeds on that thread are not held up.
+ */
+#define UNSUB_QUEUE_MS	1000
+#define UNSUB_BUSY_MS	250
 #define REQUEST_MEMORY	(32 * 1024)	/* headers beyond this are refused */
 
 struct entry {
@@ -502,12 +511,22 @@ serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, in
 		    "<form method=\"post\"><button type=\"submit\">Confirmar / Confirm"
 		    "</button></form>");
 	} else {
-		pthread_mutex_lock(&h->st_lock);
-		if (h->st == NULL && store_open(h->db, 0, &h->st, err, sizeof(err)) == -1)
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += UNSUB_QUEUE_MS / 1000;
+		if (pthread_mutex_timedlock(&h->st_lock, &until) != 0) {
+			snprintf(err, sizeof(err), "other unsubscribes are waiting for the database");
 			rc = -1;
-		if (rc == 0)
-			rc = store_client_unsubscribe(h->st, tok, err, sizeof(err));
-		pthread_mutex_unlock(&h->st_lock);
+		} else {
+			if (h->st == NULL && store_open(h->db, 0, &h->st, err, sizeof(err)) == 0)
+				store_set_busy_timeout(h->st, UNSUB_BUSY_MS);
+			if (h->st == NULL)
+				rc = -1;
+			if (rc == 0)
+				rc = store_client_unsubscribe(h->st, tok, err, sizeof(err));
+			pthread_mutex_unlock(&h->st_lock);
+		}
 		if (rc == -1) {
 			log_warnx("unsubscribe failed: %s", err);
 			code = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -529,6 +548,8 @@ serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, in
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "60");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
@@ -661,14 +682,15 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db, int lis
 			goto fail;
 		}
 	}
+	/* The logger first, or libmicrohttpd warns on stderr that it is not. */
 	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->http.port, NULL, NULL, handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http.max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http.per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2U,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
 	    listen_fd >= 0 ? (void *)(intptr_t)listen_fd : (void *)&ss,
 	    MHD_OPTION_END);

@@ -30,6 +30,8 @@ struct store;
 int	 store_open(const char *path, int flags, struct store **out,
 	    char *err, size_t errlen);
 void	 store_close(struct store *);
+/* How long a statement waits for another writer's lock (10 s at open). */
+void	 store_set_busy_timeout(struct store *, int ms);
 const char *store_path(const struct store *);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Rollback never fails loudly. */
