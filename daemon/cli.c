@@ -1981,7 +1981,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 /* One owner's digest as data (json) or as the text the email carries. */
 static int
 due_owner(struct cli *c, const struct owner *o, const char *date, int all,
-    const struct tmplset *t, json_object *arr)
+    const struct tmplset *t, const struct scan_cache *k, json_object *arr)
 {
 	struct scan_result r;
 	json_object *data;
@@ -1997,7 +1997,7 @@ due_owner(struct cli *c, const struct owner *o, const char *date, int all,
 			return -1;
 		}
 	}
-	if (scan_run(c->st, &c->cfg, o, now, all ? 0 : (size_t)c->cfg.digest.max_items, &r,
+	if (scan_run(c->st, &c->cfg, o, now, all ? 0 : (size_t)c->cfg.digest.max_items, k, &r,
 	    c->err, sizeof(c->err)) == -1)
 		return -1;
 	data = digest_data(&r, o, &c->cfg, all ? 0 : (size_t)c->cfg.digest.max_items);
@@ -2037,6 +2037,7 @@ cmd_due(struct cli *c, int argc, char **argv)
 	const char *owner = NULL, *date = NULL;
 	struct owner *v = NULL;
 	struct tmplset *t = NULL;
+	struct scan_cache *k = NULL;
 	json_object *arr = NULL;
 	size_t n = 0;
 	long d;
@@ -2078,11 +2079,15 @@ cmd_due(struct cli *c, int argc, char **argv)
 	}
 	if (c->json && owner == NULL)
 		arr = json_object_new_array();
+	/* Every owner: everyone's overdue invoices in one pass. */
+	if (n > 1 && scan_cache_load(c->st, date != NULL ? d + 2 : scan_cache_day(clock_now()),
+	    &k, c->err, sizeof(c->err)) == -1)
+		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_object *one = c->json && owner != NULL ? json_object_new_array() : arr;
 		if (!c->json && i > 0)
 			printf("\n");
-		rc = due_owner(c, &v[i], date, all, t, one);
+		rc = due_owner(c, &v[i], date, all, t, k, one);
 		if (rc == 0 && one != arr) {
 			out_print_json(stdout, json_object_array_get_idx(one, 0));
 			json_object_put(one);
@@ -2092,6 +2097,7 @@ cmd_due(struct cli *c, int argc, char **argv)
 	if (rc == 0 && arr != NULL)
 		out_print_json(stdout, arr);
 	json_object_put(arr);
+	scan_cache_free(k);
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&v[i]);
 	free(v);

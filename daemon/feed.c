@@ -153,12 +153,12 @@ alert_of(const struct alerts *al, long long id)
 
 static int
 alerts_for_owner(struct store *st, const struct config *cfg, const struct owner *o,
-    time_t now, struct alerts *al, char *err, size_t errlen)
+    time_t now, const struct scan_cache *k, struct alerts *al, char *err, size_t errlen)
 {
 	struct scan_result r;
 	int rc;
 
-	if (scan_run(st, cfg, o, now, 1, &r, err, errlen) == -1)
+	if (scan_run(st, cfg, o, now, 1, k, &r, err, errlen) == -1)
 		return -1;
 	rc = alerts_add_list(al, &r.red, SCAN_RED) | alerts_add_list(al, &r.yellow, SCAN_YELLOW) |
 	    alerts_add_list(al, &r.green, SCAN_GREEN);
@@ -288,6 +288,7 @@ struct feed_ctx {
 	const char		*call_color;	/* CSS names of cfg's colours */
 	const char		*visit_color;
 	struct alerts		 alerts;
+	const struct scan_cache	*cache;		/* everyone's overdue invoices, or NULL */
 	struct zone_seen	*zones;		/* owned */
 	size_t			 nzones;
 	struct buf		 evtext;	/* the VEVENTs, written by event_text */
@@ -515,7 +516,7 @@ owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_
 	long today;
 	int rc;
 
-	if (alerts_for_owner(st, cfg, o, now, &fx->alerts, err, errlen) == -1)
+	if (alerts_for_owner(st, cfg, o, now, fx->cache, &fx->alerts, err, errlen) == -1)
 		return -1;
 	/*
 	 * The window and the end of a cancelled event's stay are local days,
@@ -655,7 +656,8 @@ finish(struct feed_ctx *fx, icalcomponent *cal, char **body, size_t *len, char *
 static int
 build_for(struct store *st, const struct config *cfg, const struct owner *owners, size_t n,
     const char *title, const char *zone, const char *lang, int team, time_t now,
-    char **body, size_t *len, int *events, char *err, size_t errlen)
+    const struct scan_cache *k, char **body, size_t *len, int *events, char *err,
+    size_t errlen)
 {
 	struct feed_ctx fx;
 	icalcomponent *cal;
@@ -663,6 +665,7 @@ build_for(struct store *st, const struct config *cfg, const struct owner *owners
 
 	memset(&fx, 0, sizeof(fx));
 	fx.cfg = cfg;
+	fx.cache = k;
 	fx.lang = lang;
 	fx.team = team;
 	fx.call_color = feed_css_color(cfg->feed.call_color);
@@ -685,9 +688,10 @@ out:
 	return rc;
 }
 
-int
-feed_build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
-    char **body, size_t *len, int *events, char *err, size_t errlen)
+static int
+build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
+    const struct scan_cache *k, char **body, size_t *len, int *events, char *err,
+    size_t errlen)
 {
 	struct owner o;
 	char title[512];
@@ -704,10 +708,17 @@ feed_build_owner(struct store *st, const struct config *cfg, const char *email, 
 		return -1;
 	}
 	snprintf(title, sizeof(title), "Cartera — %s", o.name);
-	rc = build_for(st, cfg, &o, 1, title, o.tz, o.lang, 0, now, body, len, events, err,
+	rc = build_for(st, cfg, &o, 1, title, o.tz, o.lang, 0, now, k, body, len, events, err,
 	    errlen);
 	store_owner_clear(&o);
 	return rc;
+}
+
+int
+feed_build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
+    char **body, size_t *len, int *events, char *err, size_t errlen)
+{
+	return build_owner(st, cfg, email, now, NULL, body, len, events, err, errlen);
 }
 
 /* Active owners of a team (all of them for an all-owners team). */
@@ -768,7 +779,7 @@ feed_build_team(struct store *st, const struct config *cfg, const char *team, ti
 	free(token);
 	snprintf(title, sizeof(title), "Cartera — %s", team);
 	rc = build_for(st, cfg, v, n, title, cfg->digest.default_timezone, cfg->digest.language,
-	    1, now, body, len, events, err, errlen);
+	    1, now, NULL, body, len, events, err, errlen);
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&v[i]);
 	free(v);
@@ -825,6 +836,7 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
     char *err, size_t errlen)
 {
 	static const char teams_sql[] = "SELECT name FROM teams ORDER BY name";
+	struct scan_cache *cache = NULL;
 	struct owner *v;
 	size_t n;
 	char e[1024];
@@ -832,6 +844,10 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 	memset(out, 0, sizeof(*out));
 	if (store_owner_load(st, 1, &v, &n, err, errlen) == -1)
 		return -1;
+	/* Everyone's overdue invoices in one pass, not one per owner; without
+	 * them (out of memory) each owner's are read on their own. */
+	if (n > 1 && scan_cache_load(st, scan_cache_day(now), &cache, e, sizeof(e)) == -1)
+		log_warnx("feeds: %s; reading overdue invoices owner by owner", e);
 	for (size_t i = 0; i < n; i++) {
 		char *body;
 		size_t len;
@@ -843,7 +859,7 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 		    tz_day_start(v[i].tz, today + 1, &midnight) == 0 &&
 		    (out->valid_until == 0 || midnight < out->valid_until))
 			out->valid_until = midnight;
-		if (feed_build_owner(st, cfg, v[i].email, now, &body, &len, &events, e,
+		if (build_owner(st, cfg, v[i].email, now, cache, &body, &len, &events, e,
 		    sizeof(e)) == -1) {
 			log_warnx("feed of %s not built: %s", v[i].email, e);
 			continue;
@@ -883,7 +899,8 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 			}
 			snprintf(title, sizeof(title), "Cartera — %s", names[i]);
 			if (build_for(st, cfg, tv, tn, title, cfg->digest.default_timezone,
-			    cfg->digest.language, 1, now, &body, &len, &events, e, sizeof(e)) == -1)
+			    cfg->digest.language, 1, now, cache, &body, &len, &events, e,
+			    sizeof(e)) == -1)
 				log_warnx("team feed %s not built: %s", names[i], e);
 			else if (set_add(out, token, "team", names[i], body, len, events) == -1)
 				free(body);
@@ -899,6 +916,7 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&v[i]);
 	free(v);
+	scan_cache_free(cache);
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -906,6 +924,7 @@ fail:
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&v[i]);
 	free(v);
+	scan_cache_free(cache);
 	feed_set_free(out);
 	return -1;
 }

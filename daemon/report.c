@@ -977,6 +977,7 @@ activity_json(struct rctx *c, json_object *r, int full)
 	size_t nby = 0;
 	long long touches = 0, rev, cnt, red = 0, yellow = 0, green = 0, clients = 0;
 	struct owner *ow = NULL;
+	struct scan_cache *cache = NULL;
 	size_t now_n = 0;
 	sqlite3_stmt *s;
 	json_object *a;
@@ -1025,7 +1026,9 @@ activity_json(struct rctx *c, json_object *r, int full)
 	if (nby > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(by, nby, sizeof(*by), cmp_by_owner);
 	/* Red/yellow/green as of now (the alerts are about today). */
-	if (store_owner_load(c->st, 1, &ow, &now_n, c->err, c->errlen) == -1) {
+	if (store_owner_load(c->st, 1, &ow, &now_n, c->err, c->errlen) == -1 ||
+	    (c->o->owner == NULL && now_n > 1 && scan_cache_load(c->st,
+	    scan_cache_day(c->o->now), &cache, c->err, c->errlen) == -1)) {
 		rc = -1;
 		goto out;
 	}
@@ -1033,7 +1036,8 @@ activity_json(struct rctx *c, json_object *r, int full)
 		struct scan_result sr;
 		if (c->o->owner != NULL && strcasecmp(c->o->owner, ow[i].email) != 0)
 			continue;
-		if (scan_run(c->st, c->cfg, &ow[i], c->o->now, 1, &sr, c->err, c->errlen) == -1) {
+		if (scan_run(c->st, c->cfg, &ow[i], c->o->now, 1, cache, &sr, c->err,
+		    c->errlen) == -1) {
 			rc = -1;
 			goto out;
 		}
@@ -1074,6 +1078,7 @@ out:
 	for (size_t i = 0; i < nby; i++)
 		free(by[i].owner);
 	free(by);
+	scan_cache_free(cache);
 	for (size_t i = 0; i < now_n; i++)
 		store_owner_clear(&ow[i]);
 	free(ow);

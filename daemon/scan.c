@@ -3,8 +3,9 @@
  * inactive, overdue invoices, today's plans.
  *
  * One range scan of the owner's clients (the derived columns kept by the
- * store's triggers make that enough), one of unpaid invoices and one of
- * the day's activities; the rules run in C over each row.  Reads only.
+ * store's triggers make that enough), one of unpaid invoices (or a cache
+ * of everyone's, when every owner is scanned) and one of the day's
+ * activities; the rules run in C over each row.  Reads only.
  */
 #include "build.h"
 
@@ -17,64 +18,6 @@
 #include "clock.h"
 #include "scan.h"
 #include "tz.h"
-
-/*
- * A small open-addressing map: client id (never 0) -> a local day.  Used
- * for the clients an overdue invoice turns red, with the day that
- * happened; idmap_put keeps the earliest day given for an id.
- */
-struct idmap {
-	long long	*v;	/* ids, 0 = empty slot; owned */
-	long		*day;	/* owned, parallel to v */
-	size_t		 cap, n;
-};
-
-static int
-idmap_put(struct idmap *s, long long id, long day)
-{
-	size_t i;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		struct idmap ns = { NULL, NULL, s->cap ? s->cap * 2 : 64, 0 };
-		if ((ns.v = calloc(ns.cap, sizeof(long long))) == NULL ||
-		    (ns.day = calloc(ns.cap, sizeof(long))) == NULL) {
-			free(ns.v);
-			return -1;
-		}
-		for (size_t k = 0; k < s->cap; k++)
-			if (s->v[k] != 0)
-				idmap_put(&ns, s->v[k], s->day[k]);	/* no growth: cap suffices */
-		free(s->v);
-		free(s->day);
-		*s = ns;
-	}
-	for (i = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (s->cap - 1); s->v[i] != 0;
-	    i = (i + 1) & (s->cap - 1))
-		if (s->v[i] == id) {
-			if (day < s->day[i])
-				s->day[i] = day;
-			return 0;
-		}
-	s->v[i] = id;
-	s->day[i] = day;
-	s->n++;
-	return 0;
-}
-
-/* 1 and *day if id is in the map, else 0. */
-static int
-idmap_get(const struct idmap *s, long long id, long *day)
-{
-	if (s->cap == 0)
-		return 0;
-	for (size_t i = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (s->cap - 1); s->v[i] != 0;
-	    i = (i + 1) & (s->cap - 1))
-		if (s->v[i] == id) {
-			*day = s->day[i];
-			return 1;
-		}
-	return 0;
-}
 
 int
 scan_cadence(const struct config *cfg, int client_days, int segment_days, int potential)
@@ -212,79 +155,210 @@ dup_col(sqlite3_stmt *s, int col, char **out)
 }
 
 /*
- * Overdue invoices of the owner, most overdue first.  Clients with one
- * overdue by more than alerts.overdue_invoice_days go into red, with the
- * day the oldest such invoice passed that threshold.
+ * Unpaid invoices due before a day, sorted by client (then due day, id):
+ * scan_clients() looks each client's up as it reads the client.  Loaded
+ * for one owner by scan_run(), or for everyone at once by
+ * scan_cache_load() when every owner is scanned (one pass over the
+ * unpaid-invoice index instead of a seek per client per owner).
  */
-static int
-scan_invoices(struct store *st, const struct config *cfg, struct scan_result *r,
-    struct idmap *red, char *err, size_t errlen)
+struct scan_due_inv {
+	long long	 id, client_id, cents;
+	long		 due_day;
+	char		 currency[4];
+	char		*number;	/* owned */
+};
+
+struct scan_cache {
+	struct scan_due_inv *v;
+	size_t		 n, cap;
+};
+
+static const char inv_all_sql[] =
+    "SELECT client_id, id, amount_cents, currency, due, number"
+    " FROM invoices INDEXED BY invoices_unpaid_client"
+    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id, due, id";
+static const char inv_owner_sql[] =
+    "SELECT i.client_id, i.id, i.amount_cents, i.currency, i.due, i.number"
+    " FROM invoices i JOIN clients c ON c.id = i.client_id"
+    " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2"
+    " ORDER BY i.client_id, i.due, i.id";
+
+static void
+cache_clear(struct scan_cache *k)
 {
-	static const char sql[] =
-	    "SELECT i.id, i.client_id, i.amount_cents, i.currency, i.due, i.number"
-	    " FROM invoices i JOIN clients c ON c.id = i.client_id"
-	    " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2"
-	    " ORDER BY i.due, i.id";
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i].number);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Run sql (owner bound when > 0) into k; rows arrive sorted by client. */
+static int
+cache_fill(struct store *st, const char *sql, long before_day, long long owner,
+    struct scan_cache *k, char *err, size_t errlen)
+{
 	sqlite3_stmt *s;
-	char today[11];
-	size_t cap = 0;
+	char before[11];
 	int rc;
 
 	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, date_format(r->today, today, sizeof(today)), -1,
+	sqlite3_bind_text(s, 1, date_format(before_day, before, sizeof(before)), -1,
 	    SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, r->owner_id);
+	if (owner > 0)
+		sqlite3_bind_int64(s, 2, owner);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct scan_invoice *iv;
+		struct scan_due_inv *iv;
 		const char *cur = (const char *)sqlite3_column_text(s, 3);
 
-		if (r->ninvoices == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct scan_invoice *nv = reallocarray(r->invoices, ncap, sizeof(*nv));
+		if (k->n == k->cap) {
+			size_t ncap = k->cap ? k->cap * 2 : 64;
+			struct scan_due_inv *nv = reallocarray(k->v, ncap, sizeof(*nv));
 			if (nv == NULL)
 				goto oom;
-			r->invoices = nv;
-			cap = ncap;
+			k->v = nv;
+			k->cap = ncap;
 		}
-		iv = &r->invoices[r->ninvoices];
-		memset(iv, 0, sizeof(*iv));
-		iv->id = sqlite3_column_int64(s, 0);
-		iv->client_id = sqlite3_column_int64(s, 1);
+		iv = &k->v[k->n];
+		iv->client_id = sqlite3_column_int64(s, 0);
+		iv->id = sqlite3_column_int64(s, 1);
 		iv->cents = sqlite3_column_int64(s, 2);
 		snprintf(iv->currency, sizeof(iv->currency), "%s", cur ? cur : "EUR");
 		iv->due_day = col_day(s, 4);
-		iv->days_overdue = r->today - iv->due_day;
 		if (dup_col(s, 5, &iv->number) == -1)
 			goto oom;
-		r->ninvoices++;
-		if (strcmp(iv->currency, "EUR") == 0)
-			r->overdue_cents += iv->cents;
-		if (iv->days_overdue > cfg->alerts.overdue_invoice_days &&
-		    idmap_put(red, iv->client_id,
-		    iv->due_day + cfg->alerts.overdue_invoice_days + 1) == -1)
-			goto oom;
+		k->n++;
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		cache_clear(k);
 		return store_fail(st, err, errlen, "reading overdue invoices");
+	}
 	return 0;
 oom:
 	sqlite3_reset(s);
+	cache_clear(k);
 	snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
+int
+scan_cache_load(struct store *st, long before_day, struct scan_cache **out, char *err,
+    size_t errlen)
+{
+	struct scan_cache *k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cache_fill(st, inv_all_sql, before_day, 0, k, err, errlen) == -1) {
+		free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+void
+scan_cache_free(struct scan_cache *k)
+{
+	if (k == NULL)
+		return;
+	cache_clear(k);
+	free(k);
+}
+
+/* Index of the first invoice of client id in k (k->n if none). */
+static size_t
+cache_find(const struct scan_cache *k, long long id)
+{
+	size_t lo = 0, hi = k->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->v[mid].client_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->n && k->v[lo].client_id == id ? lo : k->n;
+}
+
+static int
+cmp_invoice(const void *a, const void *b)
+{
+	const struct scan_invoice *x = a, *y = b;
+
+	if (x->due_day != y->due_day)
+		return x->due_day < y->due_day ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Add client id's invoices overdue as of r->today to r->invoices.  1 and
+ * *red_day when one is overdue by more than alerts.overdue_invoice_days
+ * (the day the oldest such passed that threshold), 0 if none, -1 out of
+ * memory.
+ */
+static int
+client_invoices(const struct scan_cache *k, const struct config *cfg, long long id,
+    struct scan_result *r, size_t *cap, long *red_day)
+{
+	int red = 0;
+
+	for (size_t i = cache_find(k, id); i < k->n && k->v[i].client_id == id; i++) {
+		const struct scan_due_inv *d = &k->v[i];
+		struct scan_invoice *iv;
+
+		if (d->due_day < 0 || d->due_day >= r->today)
+			continue;
+		if (r->ninvoices == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 32;
+			struct scan_invoice *nv = reallocarray(r->invoices, ncap, sizeof(*nv));
+			if (nv == NULL)
+				return -1;
+			r->invoices = nv;
+			*cap = ncap;
+		}
+		iv = &r->invoices[r->ninvoices];
+		memset(iv, 0, sizeof(*iv));
+		iv->id = d->id;
+		iv->client_id = id;
+		iv->cents = d->cents;
+		memcpy(iv->currency, d->currency, sizeof(iv->currency));
+		iv->due_day = d->due_day;
+		iv->days_overdue = r->today - d->due_day;
+		if (d->number != NULL && (iv->number = strdup(d->number)) == NULL)
+			return -1;
+		r->ninvoices++;
+		if (strcmp(iv->currency, "EUR") == 0)
+			r->overdue_cents += iv->cents;
+		if (iv->days_overdue > cfg->alerts.overdue_invoice_days) {
+			long day = d->due_day + cfg->alerts.overdue_invoice_days + 1;
+			if (!red || day < *red_day)
+				*red_day = day;
+			red = 1;
+		}
+	}
+	return red;
+}
+
+/*
+ * The owner's clients, one range of the clients_scan index; the rules run
+ * on each row, and its overdue invoices are taken from k.  Lost clients
+ * are read for their invoices only.
+ */
 static int
 scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
-    struct scan_result *r, const struct idmap *red, char *err, size_t errlen)
+    struct scan_result *r, const struct scan_cache *k, char *err, size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT id, status, segment_id, cadence_days, next_contact, last_touch_at,"
 	    " last_outcome, purchases, last_purchase, median_interval, created_at"
-	    " FROM clients WHERE owner_id = ? AND status <> 'lost'";
+	    " FROM clients WHERE owner_id = ?";
 	struct segcad *segs = NULL;
-	size_t nsegs = 0;
+	size_t nsegs = 0, icap = 0;
 	sqlite3_stmt *s;
 	long today = r->today;
 	int rc;
@@ -306,8 +380,12 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 		int waiting, inv_red;
 
 		memset(&c, 0, sizeof(c));
-		r->clients++;
 		c.id = sqlite3_column_int64(s, 0);
+		if ((inv_red = client_invoices(k, cfg, c.id, r, &icap, &red_day)) == -1)
+			goto oom;
+		if (status != NULL && strcmp(status, "lost") == 0)
+			continue;
+		r->clients++;
 		c.cadence = scan_cadence(cfg, sqlite3_column_int(s, 3),
 		    sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
 		    segment_days(segs, nsegs, sqlite3_column_int64(s, 2)), potential);
@@ -324,7 +402,6 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 		/* Alert: red beats green beats yellow; see scan.h. */
 		waiting = outcome != NULL && strcmp(outcome, "waiting") == 0 &&
 		    c.touch_day >= 0 && today - c.touch_day < cfg->alerts.waiting_days;
-		inv_red = idmap_get(red, c.id, &red_day);
 		c.due_day = nc_day >= 0 && nc_day < due_day ? nc_day : due_day;
 		if (inv_red) {
 			/* Due since its invoice passed the threshold, not on a
@@ -387,6 +464,8 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 	if (rc != SQLITE_DONE)
 		return store_fail(st, err, errlen, "reading clients");
 	/* qsort on an empty list may be handed NULL: undefined, so skip it. */
+	if (r->ninvoices > 1)
+		qsort(r->invoices, r->ninvoices, sizeof(*r->invoices), cmp_invoice);
 	if (r->red.n > 1)
 		qsort(r->red.v, r->red.n, sizeof(*r->red.v), cmp_due);
 	if (r->yellow.n > 1)
@@ -533,9 +612,10 @@ oom:
 
 int
 scan_run(struct store *st, const struct config *cfg, const struct owner *o, time_t now,
-    size_t detail, struct scan_result *r, char *err, size_t errlen)
+    size_t detail, const struct scan_cache *shared, struct scan_result *r, char *err,
+    size_t errlen)
 {
-	struct idmap red = { NULL, NULL, 0, 0 };
+	struct scan_cache own = { NULL, 0, 0 };
 	icaltimezone *z;
 	int rc = -1;
 
@@ -547,8 +627,9 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 		return -1;
 	}
 	tz_local_day_z(z, now, &r->today, NULL);
-	if (scan_invoices(st, cfg, r, &red, err, errlen) == 0 &&
-	    scan_clients(st, cfg, z, r, &red, err, errlen) == 0 &&
+	if ((shared != NULL || cache_fill(st, inv_owner_sql, r->today, o->id, &own, err,
+	    errlen) == 0) &&
+	    scan_clients(st, cfg, z, r, shared != NULL ? shared : &own, err, errlen) == 0 &&
 	    client_details(st, &r->red, detail, err, errlen) == 0 &&
 	    client_details(st, &r->yellow, detail, err, errlen) == 0 &&
 	    client_details(st, &r->green, detail, err, errlen) == 0 &&
@@ -556,8 +637,7 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 	    invoice_details(st, r, detail, err, errlen) == 0 &&
 	    scan_activities(st, z, r, err, errlen) == 0)
 		rc = 0;
-	free(red.v);
-	free(red.day);
+	cache_clear(&own);
 	if (rc == -1)
 		scan_free(r);
 	return rc;

@@ -94,13 +94,27 @@ struct scan_result {
 };
 
 /*
+ * Everyone's unpaid invoices due before before_day, loaded once for a
+ * scan of every owner: without it each scan_run() reads its owner's.
+ * before_day must lie after every owner's "today" of the scans it serves
+ * (scan_cache_day() gives that for an instant).
+ */
+struct scan_cache;
+int	 scan_cache_load(struct store *, long before_day, struct scan_cache **,
+	    char *err, size_t errlen);
+void	 scan_cache_free(struct scan_cache *);
+/* A before_day for scans at instants up to t, in any zone (UTC+14). */
+#define scan_cache_day(t)	((long)((t) / 86400) + 2)
+
+/*
  * Scan owner's portfolio as of now, with "today" the owner's local date
  * of now.  Lists are sorted (most urgent first).  Details (names,
  * contacts) are filled for the first `detail` entries of each list
- * (0 = all).
+ * (0 = all).  cache: from scan_cache_load(), or NULL.
  */
 int	 scan_run(struct store *, const struct config *, const struct owner *,
-	    time_t now, size_t detail, struct scan_result *, char *err, size_t errlen);
+	    time_t now, size_t detail, const struct scan_cache *cache,
+	    struct scan_result *, char *err, size_t errlen);
 void	 scan_free(struct scan_result *);
 
 /* Cadence in days of a client (README "Who needs attention"): its own,

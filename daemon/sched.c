@@ -102,7 +102,7 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
  */
 static int
 queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, time_t now,
-    int *trouble, char *err, size_t errlen)
+    const struct scan_cache *k, int *trouble, char *err, size_t errlen)
 {
 	struct scan_result r;
 	struct outbox_msg m;
@@ -113,7 +113,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 	int created = 0, rc, nothing;
 
 	gettimeofday(&t0, NULL);
-	if (scan_run(s->st, s->cfg, o, as_of, (size_t)s->cfg->digest.max_items, &r, err,
+	if (scan_run(s->st, s->cfg, o, as_of, (size_t)s->cfg->digest.max_items, k, &r, err,
 	    errlen) == -1) {
 		METRIC_ADD(s->metrics, scan_errors, 1);
 		return -1;
@@ -237,27 +237,42 @@ plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
     size_t errlen)
 {
 	struct owner *owners;
-	size_t n;
+	struct scan_cache *cache = NULL;
+	struct when { time_t slot, as_of; long day; int due; } *w;
+	size_t n, ndue = 0;
 	char e[1024];
 
 	if (store_owner_load(s->st, 1, &owners, &n, err, errlen) == -1)
 		return -1;
-	for (size_t i = 0; i < n && !*trouble && !stop_pending(s->stop); i++) {
-		time_t slot, as_of;
-		long day;
-		int due;
-
+	if ((w = calloc(n ? n : 1, sizeof(*w))) == NULL) {
+		for (size_t i = 0; i < n; i++)
+			store_owner_clear(&owners[i]);
+		free(owners);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
 		/* One owner's bad data is logged and skipped; the others go on. */
-		due = sched_digest_due(s->cfg, &owners[i], now, &day, &as_of, &slot, e,
-		    sizeof(e));
-		if (due == -1) {
+		w[i].due = sched_digest_due(s->cfg, &owners[i], now, &w[i].day, &w[i].as_of,
+		    &w[i].slot, e, sizeof(e));
+		if (w[i].due == -1)
 			log_warnx("%s; skipped", e);
+		else if (w[i].due)
+			ndue++;
+	}
+	/* Many digests at once (a team at 08:00): everyone's overdue
+	 * invoices in one pass; each scan reads its own otherwise. */
+	if (ndue > 1 && scan_cache_load(s->st, scan_cache_day(now), &cache, e, sizeof(e)) == -1)
+		log_warnx("%s; reading overdue invoices owner by owner", e);
+	for (size_t i = 0; i < n && !*trouble && !stop_pending(s->stop); i++) {
+		long day = w[i].day;
+
+		if (w[i].due == -1)
 			continue;
-		}
-		if (*next == 0 || slot < *next)
-			*next = slot;
-		if (due && queue_digest(s, &owners[i], day, as_of, now, trouble, e,
-		    sizeof(e)) == -1)
+		if (*next == 0 || w[i].slot < *next)
+			*next = w[i].slot;
+		if (w[i].due && queue_digest(s, &owners[i], day, w[i].as_of, now, cache, trouble,
+		    e, sizeof(e)) == -1)
 			log_warnx("digest for %s not queued: %s; will try again", owners[i].email, e);
 		if (!*trouble && s->cfg->report.monthly && queue_monthly(s, &owners[i], day,
 		    owners[i].lang, owners[i].tz, owners[i].email, now, trouble, e,
@@ -277,6 +292,8 @@ plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
 		    s->cfg->report.manager, now, trouble, e, sizeof(e)) == -1)
 			log_warnx("team monthly summary not queued: %s; will try again", e);
 	}
+	scan_cache_free(cache);
+	free(w);
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&owners[i]);
 	free(owners);

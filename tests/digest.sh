@@ -125,6 +125,14 @@ run "2026-03-09 23:00:00Z"
 t_wait_mail 5
 base=$(t_mail_count)
 t_assert_eq 5 "$base" "day 0: one digest per salesperson"
+# Five digests in one cycle share one read of everyone's overdue invoices:
+# each still gets its own, and only its own.
+ana0=$(mails_to ana@example.com | head -1)
+bob0=$(mails_to bob@example.com | head -1)
+t_assert_match 'F-2025-077' "$(field text "$ana0")" "day 0: Ana's overdue invoice in her digest"
+t_assert_match 'INV-9' "$(field text "$bob0")" "day 0: Bob's overdue invoice in his"
+[[ $(field text "$ana0") =~ INV-9 ]] && t_fail "day 0: Bob's invoice in Ana's digest" ||
+	t_pass "day 0: and not in Ana's"
 
 # --- day 1, 2026-03-10: each digest at its owner's local time, not before.
 # Ana 08:00 CET = 07:00Z; Begoña 09:30 CET = 08:30Z; Bob 07:00 EDT (New

@@ -421,4 +421,23 @@ t_assert_eq "2026-06-14||$nyl $nym|1 2" \
 	"New York at 23:00 local the day before: yellow"
 c "2026-06-16 03:00Z" --json due --owner ana@example.com >"$D" && load "$D"
 t_assert_eq "2026-06-16" "${J[date]}" "Madrid at 05:00 local: already the 16th"
+# Every owner at once reads everyone's overdue invoices in one pass (a
+# cache shared by the owners' scans): the result is each owner's own
+# scan, at a digest time and at an instant that is another day in each
+# zone.
+for when in "$SETUP_NOW|--date 2026-06-15" "2026-06-16 03:00Z|"; do
+	now=${when%%|*} date=${when#*|}
+	# shellcheck disable=SC2086 # $date: no option, or two words
+	c "$now" --json due $date --all >"$T/all.json" &&
+		c "$now" --json due --owner ana@example.com $date --all >"$T/ana.json" &&
+		c "$now" --json due --owner bob@example.com $date --all >"$T/bob.json" ||
+		t_fatal "cartera due failed"
+	t_assert_eq "same" "$("$T_PYTHON" -c '
+import json, sys
+d = lambda f: json.dumps(json.load(open(f)), sort_keys=True)
+every = sorted(json.dumps(o, sort_keys=True) for o in json.load(open(sys.argv[1])))
+print("same" if every == sorted([d(sys.argv[2]), d(sys.argv[3])]) else "differ")' \
+		"$T/all.json" "$T/ana.json" "$T/bob.json")" "every owner at once = each on their own (${date:-$now})"
+	t_assert_match '"T-1"' "$(cat "$T/all.json")" "and the overdue invoices are there (${date:-$now})"
+done
 t_done
