@@ -148,6 +148,58 @@ cmp_inactive(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Sift v[i] down the max-heap v[0..n) ordered by cmp. */
+static void
+sift_down(struct scan_client *v, size_t n, size_t i,
+    int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		size_t l = 2 * i + 1, big = i;
+		struct scan_client t;
+
+		if (l < n && cmp(&v[l], &v[big]) > 0)
+			big = l;
+		if (l + 1 < n && cmp(&v[l + 1], &v[big]) > 0)
+			big = l + 1;
+		if (big == i)
+			return;
+		t = v[i];
+		v[i] = v[big];
+		v[big] = t;
+		i = big;
+	}
+}
+
+/*
+ * Put the k first entries of l by cmp in order at its front (all of them
+ * when k is 0); the rest stay in no particular order.  A digest shows
+ * the first few of lists thousands long: a heap of k over the list is
+ * far cheaper than sorting it all.
+ */
+static void
+sort_top(struct scan_list *l, size_t k, int (*cmp)(const void *, const void *))
+{
+	struct scan_client *v = l->v;
+
+	if (l->n < 2)		/* qsort(NULL, 0, ...) is undefined */
+		return;
+	if (k == 0 || k >= l->n / 2) {
+		qsort(v, l->n, sizeof(*v), cmp);
+		return;
+	}
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(v, k, i, cmp);
+	for (size_t i = k; i < l->n; i++)
+		if (cmp(&v[i], &v[0]) < 0) {
+			struct scan_client t = v[0];
+
+			v[0] = v[i];
+			v[i] = t;
+			sift_down(v, k, 0, cmp);
+		}
+	qsort(v, k, sizeof(*v), cmp);
+}
+
 static int
 dup_col(sqlite3_stmt *s, int col, char **out)
 {
@@ -155,7 +207,7 @@ dup_col(sqlite3_stmt *s, int col, char **out)
 }
 
 /*
- * Unpaid invoices due before a day, sorted by client (then due day, id):
+ * Unpaid invoices due before a day, sorted by client (the index's order):
  * scan_clients() looks each client's up as it reads the client.  Loaded
  * for one owner by scan_run(), or for everyone at once by
  * scan_cache_load() when every owner is scanned (one pass over the
@@ -176,12 +228,12 @@ struct scan_cache {
 static const char inv_all_sql[] =
     "SELECT client_id, id, amount_cents, currency, due, number"
     " FROM invoices INDEXED BY invoices_unpaid_client"
-    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id, due, id";
+    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id";
 static const char inv_owner_sql[] =
     "SELECT i.client_id, i.id, i.amount_cents, i.currency, i.due, i.number"
     " FROM invoices i JOIN clients c ON c.id = i.client_id"
     " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2"
-    " ORDER BY i.client_id, i.due, i.id";
+    " ORDER BY i.client_id";
 
 static void
 cache_clear(struct scan_cache *k)
@@ -351,7 +403,8 @@ client_invoices(const struct scan_cache *k, const struct config *cfg, long long 
  */
 static int
 scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
-    struct scan_result *r, const struct scan_cache *k, char *err, size_t errlen)
+    struct scan_result *r, const struct scan_cache *k, size_t detail, char *err,
+    size_t errlen)
 {
 	static const char sql[] =
 	    "SELECT id, status, segment_id, cadence_days, next_contact, last_touch_at,"
@@ -466,14 +519,10 @@ scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
 	/* qsort on an empty list may be handed NULL: undefined, so skip it. */
 	if (r->ninvoices > 1)
 		qsort(r->invoices, r->ninvoices, sizeof(*r->invoices), cmp_invoice);
-	if (r->red.n > 1)
-		qsort(r->red.v, r->red.n, sizeof(*r->red.v), cmp_due);
-	if (r->yellow.n > 1)
-		qsort(r->yellow.v, r->yellow.n, sizeof(*r->yellow.v), cmp_due);
-	if (r->green.n > 1)
-		qsort(r->green.v, r->green.n, sizeof(*r->green.v), cmp_waiting);
-	if (r->inactive.n > 1)
-		qsort(r->inactive.v, r->inactive.n, sizeof(*r->inactive.v), cmp_inactive);
+	sort_top(&r->red, detail, cmp_due);
+	sort_top(&r->yellow, detail, cmp_due);
+	sort_top(&r->green, detail, cmp_waiting);
+	sort_top(&r->inactive, detail, cmp_inactive);
 	return 0;
 oom:
 	sqlite3_reset(s);
@@ -629,7 +678,8 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 	tz_local_day_z(z, now, &r->today, NULL);
 	if ((shared != NULL || cache_fill(st, inv_owner_sql, r->today, o->id, &own, err,
 	    errlen) == 0) &&
-	    scan_clients(st, cfg, z, r, shared != NULL ? shared : &own, err, errlen) == 0 &&
+	    scan_clients(st, cfg, z, r, shared != NULL ? shared : &own, detail, err,
+	    errlen) == 0 &&
 	    client_details(st, &r->red, detail, err, errlen) == 0 &&
 	    client_details(st, &r->yellow, detail, err, errlen) == 0 &&
 	    client_details(st, &r->green, detail, err, errlen) == 0 &&

@@ -108,9 +108,10 @@ void	 scan_cache_free(struct scan_cache *);
 
 /*
  * Scan owner's portfolio as of now, with "today" the owner's local date
- * of now.  Lists are sorted (most urgent first).  Details (names,
- * contacts) are filled for the first `detail` entries of each list
- * (0 = all).  cache: from scan_cache_load(), or NULL.
+ * of now.  The first `detail` entries of each list are the most urgent,
+ * in order, with their details (names, contacts) filled; the rest follow
+ * in no particular order (detail 0: all of them, all sorted).  cache:
+ * from scan_cache_load(), or NULL.
  */
 int	 scan_run(struct store *, const struct config *, const struct owner *,
 	    time_t now, size_t detail, const struct scan_cache *cache,

@@ -29,15 +29,53 @@ tz_check(const char *name)
 }
 
 static long
-offset_of(icaltimezone *z, time_t t)
+offset_libical(icaltimezone *z, time_t t)
 {
 	struct icaltimetype u;
 	int dst;
 
-	if (z == icaltimezone_get_utc_timezone())
-		return 0;
 	u = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
 	return icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+}
+
+/*
+ * The offset of each UTC day, remembered: a scan asks for the local day
+ * of a million instants, and libical's answer costs a search of the
+ * zone's transitions each time.  A day whose first and last second have
+ * the same offset has it all day (zones change at most once a day); a
+ * day with a transition is asked of libical every time.  Direct-mapped,
+ * one table per thread.
+ */
+#define MEMO_DAYS	4096
+#define MEMO_MIXED	(-1000000L)	/* a transition in that day */
+
+struct offmemo {
+	icaltimezone	*z;		/* NULL: empty */
+	long		 day;
+	long		 off;
+};
+
+static _Thread_local struct offmemo memo[MEMO_DAYS];
+
+static long
+offset_of(icaltimezone *z, time_t t)
+{
+	struct offmemo *m;
+	long day;
+
+	if (z == icaltimezone_get_utc_timezone())
+		return 0;
+	day = (long)(t >= 0 ? t / 86400 : -((-(long long)t + 86399) / 86400));
+	m = &memo[(unsigned long)day % MEMO_DAYS];
+	if (m->z != z || m->day != day) {
+		long a = offset_libical(z, (time_t)day * 86400);
+		long b = offset_libical(z, (time_t)day * 86400 + 86399);
+
+		m->z = z;
+		m->day = day;
+		m->off = a == b ? a : MEMO_MIXED;
+	}
+	return m->off != MEMO_MIXED ? m->off : offset_libical(z, t);
 }
 
 int
