@@ -36,7 +36,7 @@ t_assert_file_contains "$T/err" "cartera init" "missing database says how to cre
 
 t_assert_ok "init" c init
 t_assert_ok "init again is harmless" c init
-t_assert_eq 3 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
+t_assert_eq 4 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
 
 # --- owners
 t_assert_ok "owner add" c owner add ana@example.com --name "Ana López" --tz Europe/Madrid --digest-at 07:30 --lang es
