@@ -11,6 +11,9 @@
 #include "build.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -684,6 +687,350 @@ store_check(struct store *st, char *err, size_t errlen)
 	} else
 		store_fail(st, err, errlen, "integrity check");
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- online backup --------------------------------------------------- */
+
+#define BACKUP_CHUNK	1024	/* pages per sqlite3_backup_step (4 MB) */
+#define BACKUP_SLEEP_MS	100	/* after SQLITE_BUSY or SQLITE_LOCKED... */
+#define BACKUP_RETRIES	50	/* ...this many times in a row at most */
+#define BACKUP_RESTARTS	100	/* copies started over (no snapshot held) */
+
+/* One backup in progress: what to clean up, where to say what failed. */
+struct backup {
+	const char	*path;		/* the file asked for; the caller's */
+	char		*dir;		/* its directory; owned */
+	char		*tmp;		/* temporary file next to it; owned */
+	char		*sidecar;	/* room for tmp + "-journal"; owned */
+	sqlite3		*dst;		/* connection to tmp */
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+backup_fail(struct backup *bk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+backup_fail(struct backup *bk, const char *fmt, ...)
+{
+	char why[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(bk->err, bk->errlen, "backup to %s failed: %s", bk->path, why);
+	return -1;
+}
+
+/* What went wrong on the copy's connection, "disk full" in plain words. */
+static const char *
+backup_errmsg(sqlite3 *db, int rc)
+{
+	if ((rc & 0xff) == SQLITE_FULL)
+		return "database or disk is full";
+	if (db != NULL && sqlite3_errcode(db) != SQLITE_OK)
+		return sqlite3_errmsg(db);
+	return sqlite3_errstr(rc);
+}
+
+/* path names the same file as *sb. */
+static int
+same_file(const struct stat *sb, const char *path)
+{
+	struct stat o;
+
+	return stat(path, &o) == 0 && o.st_dev == sb->st_dev && o.st_ino == sb->st_ino;
+}
+
+/* The first row of a one-column PRAGMA on the copy, or NULL (errmsg says). */
+static char *
+backup_pragma(sqlite3 *db, const char *sql, int *rc)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	if ((*rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return NULL;
+	if ((*rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		*rc = SQLITE_OK;
+		if ((v = strdup(t != NULL ? (const char *)t : "")) == NULL)
+			*rc = SQLITE_NOMEM;
+	} else if (*rc == SQLITE_DONE)
+		*rc = SQLITE_ERROR;
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Refuse the database itself, its companions and non-regular files. */
+static int
+backup_target_ok(struct store *st, struct backup *bk)
+{
+	static const char *const companions[] = { "", "-wal", "-shm", "-journal" };
+	struct stat sb;
+	size_t len = strlen(st->path) + sizeof("-journal");
+	char *name;
+	int same = 0;
+
+	if (stat(bk->path, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return backup_fail(bk, "%s", strerror(errno));
+	}
+	if (S_ISDIR(sb.st_mode))
+		return backup_fail(bk, "it is a directory; give a file name");
+	if (!S_ISREG(sb.st_mode))
+		return backup_fail(bk, "it exists and is not a regular file");
+	if ((name = malloc(len)) == NULL)
+		return backup_fail(bk, "out of memory");
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]) && !same; i++) {
+		snprintf(name, len, "%s%s", st->path, companions[i]);
+		same = same_file(&sb, name);
+	}
+	free(name);
+	if (same)
+		return backup_fail(bk, "that is the database itself (or one of its files); "
+		    "give another file");
+	return 0;
+}
+
+/* Remove the temporary file and any journal SQLite left beside it. */
+static void
+backup_discard(struct backup *bk)
+{
+	static const char *const sfx[] = { "-journal", "-wal", "-shm" };
+
+	if (bk->dst != NULL) {
+		sqlite3_close(bk->dst);
+		bk->dst = NULL;
+	}
+	if (bk->tmp == NULL)
+		return;
+	unlink(bk->tmp);
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(bk->sidecar, strlen(bk->tmp) + sizeof("-journal"), "%s%s", bk->tmp,
+		    sfx[i]);
+		unlink(bk->sidecar);
+	}
+}
+
+/*
+ * Copy st into bk->dst.  In WAL mode one read transaction is held on the
+ * source for the whole copy: every step reads the same snapshot, so a
+ * busy writer can neither make the copy inconsistent nor restart it over
+ * and over, and it is not held up (WAL readers do not block writers;
+ * checkpoints wait for the end of the copy).  Without WAL each step takes
+ * and drops the lock, and a write by another process restarts the copy.
+ */
+static int
+backup_copy(struct store *st, struct backup *bk, store_progress_fn progress, void *arg)
+{
+	sqlite3_backup *b;
+	char *mode;
+	int rc, held = 0, busy = 0, restarts = 0, last = INT_MAX, left;
+
+	if (sqlite3_get_autocommit(st->db) &&
+	    (mode = backup_pragma(st->db, "PRAGMA journal_mode", &rc)) != NULL) {
+		if (strcmp(mode, "wal") == 0) {
+			if (sqlite3_exec(st->db, "BEGIN; SELECT count(*) FROM sqlite_master",
+			    NULL, NULL, NULL) != SQLITE_OK) {
+				free(mode);
+				store_rollback(st);
+				return backup_fail(bk, "cannot read %s: %s", st->path,
+				    sqlite3_errmsg(st->db));
+			}
+			held = 1;
+		}
+		free(mode);
+	}
+	if ((b = sqlite3_backup_init(bk->dst, "main", st->db, "main")) == NULL) {
+		rc = backup_fail(bk, "%s", sqlite3_errmsg(bk->dst));
+		goto out;
+	}
+	for (;;) {
+		rc = sqlite3_backup_step(b, BACKUP_CHUNK);
+		if (rc == SQLITE_OK || rc == SQLITE_DONE) {
+			busy = 0;
+			left = sqlite3_backup_remaining(b);
+			if (left > last && ++restarts > BACKUP_RESTARTS)
+				break;
+			last = left;
+			if (progress != NULL)
+				progress(left, sqlite3_backup_pagecount(b), arg);
+			if (rc == SQLITE_DONE)
+				break;
+		} else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+			if (++busy > BACKUP_RETRIES)
+				break;
+			sqlite3_sleep(BACKUP_SLEEP_MS);
+		} else
+			break;
+	}
+	sqlite3_backup_finish(b);
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (restarts > BACKUP_RESTARTS)
+		rc = backup_fail(bk, "%s kept changing during the copy (%d restarts); "
+		    "try again when it is quieter", st->path, restarts - 1);
+	else if (busy > BACKUP_RETRIES)
+		rc = backup_fail(bk, "%s stayed locked for %d s", st->path,
+		    BACKUP_RETRIES * BACKUP_SLEEP_MS / 1000);
+	else
+		rc = backup_fail(bk, "%s", backup_errmsg(NULL, rc));
+out:
+	if (held)
+		store_rollback(st);
+	return rc;
+}
+
+/* Make the copy a standalone file, check it, and count its pages. */
+static int
+backup_finish_copy(struct backup *bk, long long *pages)
+{
+	char *v;
+	int rc;
+
+	/* The copy's header says WAL, as the source's does. */
+	if ((v = backup_pragma(bk->dst, "PRAGMA journal_mode = DELETE", &rc)) == NULL)
+		return backup_fail(bk, "%s", backup_errmsg(bk->dst, rc));
+	if (strcmp(v, "delete") != 0) {
+		backup_fail(bk, "the copy stays in journal mode %s", v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	if ((v = backup_pragma(bk->dst, "PRAGMA integrity_check", &rc)) == NULL)
+		return backup_fail(bk, "checking the copy: %s", backup_errmsg(bk->dst, rc));
+	if (strcmp(v, "ok") != 0) {
+		backup_fail(bk, "the copy fails the integrity check: %s", v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	if ((v = backup_pragma(bk->dst, "PRAGMA page_count", &rc)) == NULL)
+		return backup_fail(bk, "%s", backup_errmsg(bk->dst, rc));
+	*pages = strtoll(v, NULL, 10);
+	free(v);
+	rc = sqlite3_close(bk->dst);
+	bk->dst = NULL;
+	if (rc != SQLITE_OK)
+		return backup_fail(bk, "closing the copy: %s", sqlite3_errstr(rc));
+	return 0;
+}
+
+/* fsync a file (or directory) by name; its size in *size if not NULL. */
+static int
+sync_path(const char *path, int dir, long long *size)
+{
+	struct stat sb;
+	int fd, rc = 0, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0))) == -1)
+		return -1;
+	/* Some file systems cannot sync a directory: nothing more to do there. */
+	if (fsync(fd) == -1 && !(dir && (errno == EINVAL || errno == ENOTSUP)))
+		rc = -1;
+	if (rc == 0 && size != NULL) {
+		if (fstat(fd, &sb) == -1)
+			rc = -1;
+		else
+			*size = (long long)sb.st_size;
+	}
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int
+store_backup(struct store *st, const char *path, store_progress_fn progress, void *arg,
+    long long *pages, long long *bytes, char *err, size_t errlen)
+{
+	struct backup bk = { .path = path, .err = err, .errlen = errlen };
+	long long npages = 0, nbytes = 0;
+	const char *slash;
+	int fd, rc = -1;
+
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "backup: no file given");
+		return -1;
+	}
+	if (backup_target_ok(st, &bk) == -1)
+		return -1;
+	/* A relative name gets "./" so that SQLite never reads it as a URI. */
+	slash = strrchr(path, '/');
+	if (asprintf(&bk.tmp, "%s%s.tmp-XXXXXX", path[0] == '/' ? "" : "./", path) == -1) {
+		bk.tmp = NULL;
+		return backup_fail(&bk, "out of memory");
+	}
+	if (slash == NULL)
+		bk.dir = strdup(".");
+	else if (slash == path)
+		bk.dir = strdup("/");
+	else
+		bk.dir = strndup(path, (size_t)(slash - path));
+	if (bk.dir == NULL || (bk.sidecar = malloc(strlen(bk.tmp) + sizeof("-journal"))) == NULL) {
+		backup_fail(&bk, "out of memory");
+		goto out;
+	}
+	/* mkstemp: a name nobody else uses, mode 0600 (the copy holds
+	 * personal data). */
+	if ((fd = mkstemp(bk.tmp)) == -1) {
+		backup_fail(&bk, "cannot create a file in %s: %s", bk.dir, strerror(errno));
+		free(bk.tmp);
+		bk.tmp = NULL;
+		goto out;
+	}
+	close(fd);
+	if ((rc = sqlite3_open_v2(bk.tmp, &bk.dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL)) != SQLITE_OK) {
+		rc = backup_fail(&bk, "%s", backup_errmsg(bk.dst, rc));
+		goto out;
+	}
+	sqlite3_extended_result_codes(bk.dst, 1);
+	/* Nobody else opens the copy: no -shm file; the whole file is
+	 * fsynced once at the end instead of at every SQLite commit. */
+	if ((rc = sqlite3_exec(bk.dst, "PRAGMA locking_mode = EXCLUSIVE; "
+	    "PRAGMA synchronous = OFF", NULL, NULL, NULL)) != SQLITE_OK) {
+		rc = backup_fail(&bk, "%s", backup_errmsg(bk.dst, rc));
+		goto out;
+	}
+	if ((rc = backup_copy(st, &bk, progress, arg)) == -1)
+		goto out;
+	if ((rc = backup_finish_copy(&bk, &npages)) == -1)
+		goto out;
+	if (sync_path(bk.tmp, 0, &nbytes) == -1) {
+		rc = backup_fail(&bk, "writing the copy: %s", strerror(errno));
+		goto out;
+	}
+	if (rename(bk.tmp, path) == -1) {
+		rc = backup_fail(&bk, "renaming %s into place: %s", bk.tmp, strerror(errno));
+		goto out;
+	}
+	free(bk.tmp);
+	bk.tmp = NULL;
+	/* The rename itself must survive a crash. */
+	if (sync_path(bk.dir, 1, NULL) == -1) {
+		snprintf(err, errlen, "backup to %s written, but its directory %s could not be "
+		    "synced: %s", path, bk.dir, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	if (pages != NULL)
+		*pages = npages;
+	if (bytes != NULL)
+		*bytes = nbytes;
+	rc = 0;
+out:
+	if (rc == -1)
+		backup_discard(&bk);
+	else if (bk.dst != NULL)
+		sqlite3_close(bk.dst);
+	free(bk.tmp);
+	free(bk.sidecar);
+	free(bk.dir);
 	return rc;
 }
 

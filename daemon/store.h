@@ -44,6 +44,23 @@ int	 store_data_version(struct store *, long long *v);
 int	 store_check(struct store *, char *err, size_t errlen);
 
 /*
+ * A consistent copy of the open database in path, safe while other
+ * processes write: SQLite's online backup API reads one snapshot (WAL: the
+ * writers are not held up), into a temporary file next to path that is
+ * made a standalone database (journal_mode DELETE), checked
+ * (integrity_check), fsynced and renamed over path; the directory is
+ * fsynced too.  On failure path is untouched and no temporary file is
+ * left, and err reads "backup to PATH failed: REASON".  Refuses a path
+ * that is the database (or its -wal, -shm, -journal) or an existing
+ * non-regular file.  progress (may be NULL) is called after each chunk of
+ * pages with the pages still to copy and the total.  *pages and *bytes
+ * (either may be NULL) get the size of the copy.
+ */
+typedef void (*store_progress_fn)(int remaining, int total, void *arg);
+int	 store_backup(struct store *, const char *path, store_progress_fn progress,
+	    void *arg, long long *pages, long long *bytes, char *err, size_t errlen);
+
+/*
  * Cached prepared statement for sql, which must be a string literal (the
  * pointer is the cache key).  Reset and unbound; owned by the store.
  * NULL on a prepare error, with the message in err.

@@ -1,10 +1,11 @@
 /*
  * test_store.c - the store: schema and migration, triggers that keep the
- * derived client columns, matching and resolving clients, tokens, and
- * activity change tracking.
+ * derived client columns, matching and resolving clients, tokens,
+ * activity change tracking, and online backups.
  */
 #include "build.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,6 +58,58 @@ add_client(struct store *st, const char *name, const char *tax, const char *emai
 	if (store_client_put(st, 0, &r, &id, err, sizeof(err)) == -1)
 		fprintf(stderr, "add_client: %s\n", err);
 	return id;
+}
+
+/* One integer from a query on a plain connection (the backup copy). */
+static long long
+db_scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Files in dir whose name contains part. */
+static int
+count_files(const char *dir, const char *part)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strstr(de->d_name, part) != NULL;
+	closedir(d);
+	return n;
+}
+
+/* Backup progress: another connection commits a client after each chunk. */
+struct probe {
+	struct store	*writer;
+	int		 calls, last, restarts, wrote;
+};
+
+static void
+probe_progress(int remaining, int total, void *arg)
+{
+	struct probe *p = arg;
+
+	if (p->calls++ > 0 && remaining > p->last)
+		p->restarts++;
+	p->last = remaining;
+	if (remaining > 0 && store_begin(p->writer, err, sizeof(err)) == 0) {
+		add_client(p->writer, "Durante", NULL, NULL);
+		if (store_commit(p->writer, err, sizeof(err)) == 0)
+			p->wrote++;
+	}
 }
 
 int
@@ -252,6 +305,62 @@ main(void)
 	CHECK(store_check(st, err, sizeof(err)) == 0);
 	store_close(st2);
 
+	/* An online backup reads one snapshot: clients committed by another
+	 * connection between its chunks neither restart it nor get in. */
+	{
+		struct probe p = { 0 };
+		char copy[300], bad[300];
+		long long before, pages = 0, bytes = 0;
+		sqlite3 *db = NULL;
+
+		snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+		CHECK(store_open(path, 0, &p.writer, err, sizeof(err)) == 0);
+		CHECK(sqlite3_exec(store_handle(st), "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+		    " SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO clients (name, created_at,"
+		    " updated_at, notes) SELECT 'Bulto ' || i, 0, 0, hex(randomblob(1500)) FROM n",
+		    NULL, NULL, NULL) == SQLITE_OK);
+		before = scalar(st, "SELECT count(*) FROM clients");
+		CHECK(scalar(st, "PRAGMA page_count") > 2 * 1024);	/* three chunks */
+		CHECK(store_backup(st, copy, probe_progress, &p, &pages, &bytes, err,
+		    sizeof(err)) == 0);
+		CHECK(p.calls >= 3);
+		CHECK_INT(p.restarts, 0);
+		CHECK_INT(p.last, 0);
+		CHECK(p.wrote >= 2);
+		CHECK_INT(scalar(st, "SELECT count(*) FROM clients"), before + p.wrote);
+		CHECK(sqlite3_open_v2(copy, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+		CHECK_INT(db_scalar(db, "SELECT count(*) FROM clients"), before);
+		CHECK_INT(db_scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+		CHECK_INT(db_scalar(db, "SELECT count(*) FROM pragma_journal_mode"
+		    " WHERE journal_mode = 'delete'"), 1);
+		CHECK_INT(db_scalar(db, "PRAGMA page_count"), pages);
+		CHECK_INT(db_scalar(db, "PRAGMA page_size") * pages, bytes);
+		sqlite3_close(db);
+		/* A second backup replaces the first. */
+		CHECK(store_backup(st, copy, NULL, NULL, NULL, NULL, err, sizeof(err)) == 0);
+		db = NULL;
+		CHECK(sqlite3_open_v2(copy, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+		CHECK_INT(db_scalar(db, "SELECT count(*) FROM clients"), before + p.wrote);
+		sqlite3_close(db);
+		/* Refused: the database and its companions, a directory, a
+		 * directory that does not exist; nothing is left behind. */
+		CHECK(store_backup(st, path, NULL, NULL, NULL, NULL, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "database itself") != NULL);
+		snprintf(bad, sizeof(bad), "%s-wal", path);
+		CHECK(store_backup(st, bad, NULL, NULL, NULL, NULL, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "database itself") != NULL);
+		CHECK(store_backup(st, dir, NULL, NULL, NULL, NULL, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "directory") != NULL);
+		snprintf(bad, sizeof(bad), "%s/none/copy.db", dir);
+		CHECK(store_backup(st, bad, NULL, NULL, NULL, NULL, err, sizeof(err)) == -1);
+		CHECK(strncmp(err, "backup to ", 10) == 0 && strstr(err, bad) != NULL);
+		CHECK(strstr(err, "No such file or directory") != NULL);
+		CHECK_INT(count_files(dir, ".tmp-"), 0);
+		store_close(p.writer);
+		CHECK(sqlite3_exec(store_handle(st), "DELETE FROM clients WHERE name LIKE 'Bulto %'"
+		    " OR name = 'Durante'", NULL, NULL, NULL) == SQLITE_OK);
+	}
+
 	/* Deleting a client with history needs force. */
 	CHECK(store_client_delete(st, c2, 0, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "--force") != NULL);
@@ -274,7 +383,6 @@ main(void)
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'followup'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'reply_to'"), 1);
-
 	/*
 	 * Version 4: no CHECK uses an IN list any more (SQLite built a b-tree
 	 * for each at every insert), every constraint still holds, and the
