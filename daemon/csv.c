@@ -17,6 +17,7 @@
 #include <csv.h>	/* libcsv */
 
 #include "csv.h"
+#include "utf8.h"
 
 /* cp1252 0x80-0x9F; 0 = undefined byte (mapped to U+FFFD). */
 static const unsigned short cp1252_high[32] = {
@@ -53,44 +54,6 @@ csv_cp1252_to_utf8(const char *in, size_t len, char *out)
 	return o;
 }
 
-/* Offset of the first byte that does not start valid UTF-8, or len. */
-static size_t
-utf8_scan(const char *s, size_t len)
-{
-	const unsigned char *b = (const unsigned char *)s, *p = b, *e = b + len;
-
-	while (p < e) {
-		unsigned c = *p;
-		int n;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3;
-		else
-			break;
-		if (e - p <= n)
-			break;
-		int ok = 1;
-		for (int k = 1; k <= n; k++)
-			if ((p[k] & 0xC0) != 0x80)
-				ok = 0;
-		/* Overlong 3/4-byte forms and surrogates. */
-		if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
-		    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
-			ok = 0;
-		if (!ok)
-			break;
-		p += n + 1;
-	}
-	return (size_t)(p - b);
-}
 
 int
 csv_valid_utf8(const char *s, size_t len)

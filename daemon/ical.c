@@ -12,35 +12,10 @@
 
 #include "clock.h"
 #include "ical.h"
+#include "utf8.h"
 
 #define FOLD	75	/* octets per physical line, CRLF excluded */
 
-/* Length of the valid UTF-8 sequence at p (bounded by end), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 3;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
-	    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
-		return 0;
-	return n;
-}
 
 /*
  * A line being written: o is the next output byte, col the column on the
@@ -193,7 +168,7 @@ ical_text(struct buf *b, const char *name, const char *value)
 				break;
 		}
 		if (*p >= 0x80) {
-			if ((n = utf8_len(p, e)) == 0) {
+			if ((n = utf8_seq(p, (size_t)(e - p))) == 0) {
 				p++;		/* not UTF-8: dropped */
 				continue;
 			}

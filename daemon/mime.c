@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "mime.h"
+#include "utf8.h"
 
 #define HDR_FOLD	76	/* longest header line we write (RFC 2047 2.) */
 #define EW_MAX		75	/* longest encoded-word (RFC 2047 2.) */
@@ -181,41 +182,6 @@ q_cost(int c)
 	return q_literal(c) || c == ' ' ? 1 : 3;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (n > 0 bytes available), or 0.
- * Overlong forms, surrogates and code points past U+10FFFF are invalid.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
 
 /*
  * Append s to out as valid UTF-8 that is safe in a header: C0 controls,

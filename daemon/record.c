@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "record.h"
+#include "utf8.h"
 
 enum value_rule {
 	V_TEXT,		/* one line of text */
@@ -300,27 +301,6 @@ trim_copy(const char *s, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-valid_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n;
-
-	while (*p) {
-		if (*p < 0x80) { p++; continue; }
-		if ((*p & 0xE0) == 0xC0 && *p >= 0xC2) n = 1;
-		else if ((*p & 0xF0) == 0xE0) n = 2;
-		else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4) n = 3;
-		else return 0;
-		p++;
-		while (n-- > 0) {
-			if ((*p & 0xC0) != 0x80)
-				return 0;
-			p++;
-		}
-	}
-	return 1;
-}
 
 static int
 fail(char *err, size_t errlen, const char *msg, const char *value)
@@ -368,7 +348,7 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 		    strlen(value), d->max), -1;
 	if (trim_copy(value, out, outlen) == -1)
 		return snprintf(err, errlen, "too long"), -1;
-	if (!valid_utf8(out))
+	if (utf8_scan(out, strlen(out)) != strlen(out))
 		return fail(err, errlen, "is not valid UTF-8:", out);
 	for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
 		if (*p == '\n' || *p == '\r') {

@@ -206,6 +206,11 @@ test_record(void)
 	CHECK(NORM(RF_PHONE, "call me") == -1);
 	CHECK(NORM(RF_NAME, "\xff\xfe") == -1);
 	CHECK(strstr(err, "UTF-8") != NULL);
+	/* Fields use the same validator as the CSV reader: an encoded
+	 * surrogate or an overlong form is not UTF-8 either. */
+	CHECK(NORM(RF_NAME, "Caf\xed\xa0\x80") == -1);
+	CHECK(NORM(RF_NAME, "\xe0\x80\xaf") == -1);
+	CHECK(NORM(RF_NAME, "Caf\xc3\xa9 \xf0\x9f\x98\x80") == 0);
 	{
 		char *big = malloc(RECORD_FIELD_MAX + 2);
 		memset(big, 'x', RECORD_FIELD_MAX + 1);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Inputs larger than this are ignored (return 0 at once). */
 #define FUZZ_MAX_INPUT	(64 * 1024)
 
@@ -69,55 +71,11 @@ fuzz_split_free(char **part, size_t n)
 		free(part[i]);
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (n > 0 bytes available), or 0:
- * overlong forms, surrogates and code points past U+10FFFF are invalid.
- */
-static inline size_t
-fuzz_utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t k, j;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		k = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		k = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (j = 2; j < k; j++)
-		if (s[j] < 0x80 || s[j] > 0xbf)
-			return 0;
-	return k;
-}
-
 /* 1 if s[0..n) is valid UTF-8. */
 static inline int
 fuzz_utf8_valid(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((k = fuzz_utf8_seq(p + i, n - i)) == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
+	return utf8_scan(s, n) == n;
 }
 
 #endif

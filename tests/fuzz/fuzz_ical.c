@@ -146,7 +146,7 @@ writes_empty(const char *s)
 	size_t n = strlen(s), i, k;
 
 	for (i = 0; i < n; i += k) {
-		if ((k = fuzz_utf8_seq(p + i, n - i)) == 0) {
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
 			k = 1;
 			continue;
 		}

@@ -51,7 +51,7 @@ clean(const char *s, struct buf *out)
 	size_t n = strlen(s), i = 0, k, spaces = 0;
 
 	while (i < n) {
-		k = fuzz_utf8_seq(p + i, n - i);
+		k = utf8_seq(p + i, n - i);
 		if ((k == 1 && (p[i] <= 0x20 || p[i] == 0x7f)) ||
 		    (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) ||
 		    (k == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
