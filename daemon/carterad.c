@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -152,6 +153,12 @@ main(int argc, char **argv)
 	time_t now;
 
 	log_init(argv[0], 0);
+	/*
+	 * The database it creates (and SQLite's -wal and -shm, which take the
+	 * database's mode) holds the feed tokens: never readable by others,
+	 * whatever umask it was started with.
+	 */
+	umask(umask(0) | S_IRWXO);
 	/*
 	 * TERM, INT and HUP are blocked in every thread, from before the first
 	 * thread (libcurl, libmicrohttpd) exists: the loop reads them from a

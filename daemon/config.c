@@ -483,6 +483,16 @@ check_smtp_url(const char *v, char *why, size_t whylen)
 {
 	const char *host;
 
+	/*
+	 * Credentials in the URL ("smtp://user:password@host") would be
+	 * printed by --check-config and logged with the URL: refuse any '@'
+	 * (no part of an SMTP URL needs one), and do not quote the URL back.
+	 */
+	if (strchr(v, '@') != NULL) {
+		snprintf(why, whylen, "must not hold a user name or password; "
+		    "use smtp.user and smtp.password or smtp.password_file");
+		return -1;
+	}
 	if (ascii_ncaseeq(v, "smtp://", 7))
 		host = v + 7;
 	else if (ascii_ncaseeq(v, "smtps://", 8))

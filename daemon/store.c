@@ -559,6 +559,21 @@ store_open(const char *path, int flags, struct store **out, char *err, size_t er
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if ((flags & STORE_CREATE) && !readonly) {
+		/*
+		 * The database holds every client and every feed token: a new
+		 * one is made readable by its owner and group only, whatever
+		 * the umask (SQLite's -wal and -shm files copy its mode).
+		 */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
 		free(st);
 		snprintf(err, errlen, "out of memory");

@@ -37,6 +37,10 @@ t_assert_file_contains "$T/err" "cartera init" "missing database says how to cre
 t_assert_ok "init" c init
 t_assert_ok "init again is harmless" c init
 t_assert_eq 4 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
+# Every client and every feed token are in it: not readable by others,
+# even under umask 022.
+(umask 022 && "$CARTERA" -d "$T/mode.db" -q init) || t_fail "init under umask 022"
+t_assert_eq 640 "$(stat -c %a "$T/mode.db")" "a new database is mode 0640 under umask 022"
 
 # --- owners
 t_assert_ok "owner add" c owner add ana@example.com --name "Ana López" --tz Europe/Madrid --digest-at 07:30 --lang es

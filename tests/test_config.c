@@ -855,6 +855,11 @@ test_values(void)
 	    "(got \"http://mail.example.org\")");
 	LOAD_ERR("smtp = { url = \"smtp://\"; };\n", 1,
 	    "smtp.url: no server name");
+	/* A password in the URL would be printed and logged with it. */
+	LOAD_ERR("smtp = { url = \"smtp://ana:s3cret@mail.example.org:587\"; };\n", 1,
+	    "smtp.url: must not hold a user name or password");
+	LOAD_ERR("smtp = { url = \"smtps://:s3cret@mail.example.org\"; };\n", 1,
+	    "smtp.url: must not hold a user name or password");
 	LOAD_ERR("smtp = { starttls = \"yes\"; };\n", 1,
 	    "smtp.starttls: must be \"none\" or \"required\" (got \"yes\")");
 	LOAD_ERR("smtp = { from = \"Cartera\"; };\n", 1, "smtp.from: not an "
