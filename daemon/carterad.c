@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +90,26 @@ drop_privileges(const char *user, char *err, size_t errlen)
 }
 
 /* The listening socket systemd passed (carterad.socket), or -1. */
+/*
+ * Room for http.max_connections open sockets: the soft limit on open
+ * files (1024 under systemd) is raised toward the hard one, or the
+ * daemon would stop accepting well before its own limit.
+ */
+static void
+files_for(int connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)connections + 64;	/* the database, logs, epoll */
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want)
+		log_warnx("http.max_connections is %d but only %llu files may be open "
+		    "(LimitNOFILE=, ulimit -n): fewer connections will be served",
+		    connections, (unsigned long long)rl.rlim_cur);
+}
+
 static int
 listen_fd(void)
 {
@@ -248,6 +269,8 @@ main(int argc, char **argv)
 	d.metrics = &metrics;
 	if (!d.once && (d.cfg->http.port != 0 || listen_fd() >= 0)) {
 		int fd = listen_fd();
+
+		files_for(d.cfg->http.max_connections);
 		if ((d.httpd = httpd_start(d.cfg, &metrics, d.cfg->database, fd, err,
 		    sizeof(err))) == NULL)
 			fatalx("%s", err);

@@ -191,7 +191,7 @@ static const struct config_item config_items[] = {
 	STR("http.listen", http.listen, "127.0.0.1", 0, check_address),
 	INT("http.port", http.port, 8025, 0, 65535),
 	STR("http.base_url", http.base_url, "", F_EMPTYOK, check_base_url),
-	INT("http.max_connections", http.max_connections, 512, 1, 100000),
+	INT("http.max_connections", http.max_connections, 4096, 1, 100000),
 	INT("http.per_ip_connections", http.per_ip_connections, 32, 1,
 	    100000),
 	INT("http.timeout", http.timeout, 30, 1, 3600),

@@ -282,7 +282,7 @@ test_defaults(void)
 	CHECK(strcmp(cfg.http.listen, "127.0.0.1") == 0);
 	CHECK(cfg.http.port == 8025);
 	CHECK(strcmp(cfg.http.base_url, "") == 0);
-	CHECK(cfg.http.max_connections == 512);
+	CHECK(cfg.http.max_connections == 4096);
 	CHECK(cfg.http.per_ip_connections == 32);
 	CHECK(cfg.http.timeout == 30);
 	CHECK(cfg.feed.past_days == 30);
