@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2044,51 +2045,132 @@ cmd_export(struct cli *c, int argc, char **argv)
 
 /* ---- due, outbox ----------------------------------------------------- */
 
-/* One owner's digest as data (json) or as the text the email carries. */
+/* One owner's digest as data: what "due" prints and the email carries. */
 static int
-due_owner(struct cli *c, const struct owner *o, const char *date, int all,
-    const struct tmplset *t, const struct scan_cache *k, json_object *arr)
+due_data(struct store *st, const struct config *cfg, const struct owner *o,
+    const char *date, int all, const struct scan_cache *k, json_object **out, char *err,
+    size_t errlen)
 {
 	struct scan_result r;
-	json_object *data;
 	time_t now = clock_now();
 	long day;
-	int min, rc = 0;
+	int min;
 
 	if (date != NULL) {
 		/* The digest of that day, as it is computed at the owner's digest time. */
 		if (date_parse(date, &day) == -1 || hhmm_parse(o->digest_at, &min) == -1 ||
 		    tz_to_utc(o->tz, day, min, &now) == -1) {
-			snprintf(c->err, sizeof(c->err), "owner %s: bad date, time or zone", o->email);
+			snprintf(err, errlen, "owner %s: bad date, time or zone", o->email);
 			return -1;
 		}
 	}
-	if (scan_run(c->st, &c->cfg, o, now, all ? 0 : (size_t)c->cfg.digest.max_items, k, &r,
-	    c->err, sizeof(c->err)) == -1)
+	if (scan_run(st, cfg, o, now, all ? 0 : (size_t)cfg->digest.max_items, k, &r, err,
+	    errlen) == -1)
 		return -1;
-	data = digest_data(&r, o, &c->cfg, all ? 0 : (size_t)c->cfg.digest.max_items);
+	*out = digest_data(&r, o, cfg, all ? 0 : (size_t)cfg->digest.max_items);
 	scan_free(&r);
-	if (data == NULL) {
-		snprintf(c->err, sizeof(c->err), "out of memory");
+	if (*out == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (arr != NULL) {
-		json_object_array_add(arr, data);
-		return 0;
+	return 0;
+}
+
+/*
+ * Every owner's digest data, computed on up to DUE_THREADS threads (each
+ * with its own connection; the overdue-invoice cache and the owners are
+ * shared, read only): at a million clients the scans are CPU work, and
+ * the output still comes out in order.
+ */
+#define DUE_THREADS	4
+
+struct due_job {
+	struct store		*st;		/* NULL: open db read-only */
+	const char		*db;
+	const struct config	*cfg;
+	const struct owner	*v;
+	size_t			 n, first, step;
+	const char		*date;
+	int			 all;
+	const struct scan_cache	*k;
+	json_object		**data;		/* [n], this job's slots */
+	int			 rc;
+	char			 err[512];
+};
+
+static void *
+due_worker(void *arg)
+{
+	struct due_job *j = arg;
+	struct store *st = j->st;
+
+	if (st == NULL && store_open(j->db, STORE_READONLY, &st, j->err,
+	    sizeof(j->err)) == -1) {
+		j->rc = -1;
+		return NULL;
 	}
-	{
-		char *subject, *text;
-		if (tmplset_render(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
-		    sizeof(c->err)) == -1)
+	for (size_t i = j->first; i < j->n && j->rc == 0; i += j->step)
+		j->rc = due_data(st, j->cfg, &j->v[i], j->date, j->all, j->k, &j->data[i],
+		    j->err, sizeof(j->err));
+	if (st != j->st)
+		store_close(st);
+	return NULL;
+}
+
+static int
+due_all(struct cli *c, const struct owner *v, size_t n, const char *date, int all,
+    const struct scan_cache *k, json_object **data)
+{
+	struct due_job jobs[DUE_THREADS];
+	pthread_t tid[DUE_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t w = cpus > 1 ? (size_t)cpus : 1, started = 1;
+	int rc = 0;
+
+	if (w > DUE_THREADS)
+		w = DUE_THREADS;
+	if (w > n)
+		w = n ? n : 1;
+	/* Zones loaded here, before any thread runs (libical loads lazily). */
+	tz_ical("UTC");
+	for (size_t i = 0; w > 1 && i < n; i++)
+		tz_ical(v[i].tz);
+	for (size_t i = 0; i < w; i++) {
+		jobs[i] = (struct due_job){ i == 0 ? c->st : NULL, store_path(c->st), &c->cfg,
+		    v, n, i, w, date, all, k, data, 0, "" };
+	}
+	for (size_t i = 1; i < w; i++, started++)
+		if (pthread_create(&tid[i], NULL, due_worker, &jobs[i]) != 0)
+			break;
+	/* Threads that could not start: their owners are done here. */
+	for (size_t i = started; i < w; i++)
+		jobs[i].st = c->st;
+	due_worker(&jobs[0]);
+	for (size_t i = started; i < w; i++)
+		due_worker(&jobs[i]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (size_t i = 0; i < w && rc == 0; i++)
+		if (jobs[i].rc != 0) {
+			snprintf(c->err, sizeof(c->err), "%s", jobs[i].err);
 			rc = -1;
-		else {
-			printf("To: %s <%s>\nSubject: %s\n\n%s\n", o->name, o->email, subject, text);
-			free(subject);
-			free(text);
 		}
-	}
-	json_object_put(data);
 	return rc;
+}
+
+/* Print one owner's digest data as the text the email carries. */
+static int
+due_print(struct cli *c, const struct owner *o, const struct tmplset *t, json_object *data)
+{
+	char *subject, *text;
+
+	if (tmplset_render(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
+	    sizeof(c->err)) == -1)
+		return -1;
+	printf("To: %s <%s>\nSubject: %s\n\n%s\n", o->name, o->email, subject, text);
+	free(subject);
+	free(text);
+	return 0;
 }
 
 static int
@@ -2104,7 +2186,7 @@ cmd_due(struct cli *c, int argc, char **argv)
 	struct owner *v = NULL;
 	struct tmplset *t = NULL;
 	struct scan_cache *k = NULL;
-	json_object *arr = NULL;
+	json_object *arr = NULL, **data = NULL;
 	size_t n = 0;
 	long d;
 	int ch, ret, all = 0, rc = 0;
@@ -2143,23 +2225,32 @@ cmd_due(struct cli *c, int argc, char **argv)
 		tmplset_free(t);
 		return fail(c);
 	}
-	if (c->json && owner == NULL)
-		arr = json_object_new_array();
 	/* Every owner: everyone's overdue invoices in one pass. */
 	if (n > 1 && scan_cache_load(c->st, date != NULL ? d + 2 : scan_cache_day(clock_now()),
 	    &k, c->err, sizeof(c->err)) == -1)
 		rc = -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_object *one = c->json && owner != NULL ? json_object_new_array() : arr;
-		if (!c->json && i > 0)
-			printf("\n");
-		rc = due_owner(c, &v[i], date, all, t, k, one);
-		if (rc == 0 && one != arr) {
-			out_print_json(stdout, json_object_array_get_idx(one, 0));
-			json_object_put(one);
-		} else if (one != arr)
-			json_object_put(one);
+	if (rc == 0 && (data = calloc(n ? n : 1, sizeof(*data))) == NULL) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		rc = -1;
 	}
+	if (rc == 0)
+		rc = due_all(c, v, n, date, all, k, data);
+	if (rc == 0 && c->json && owner == NULL) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++) {
+			json_object_array_add(arr, data[i]);
+			data[i] = NULL;
+		}
+	} else if (rc == 0 && c->json)
+		out_print_json(stdout, data[0]);
+	for (size_t i = 0; rc == 0 && !c->json && i < n; i++) {
+		if (i > 0)
+			printf("\n");
+		rc = due_print(c, &v[i], t, data[i]);
+	}
+	for (size_t i = 0; data != NULL && i < n; i++)
+		json_object_put(data[i]);
+	free(data);
 	if (rc == 0 && arr != NULL)
 		out_print_json(stdout, arr);
 	json_object_put(arr);

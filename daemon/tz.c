@@ -5,6 +5,7 @@
  */
 #include "build.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <libical/ical.h>
@@ -12,14 +13,28 @@
 #include "clock.h"
 #include "tz.h"
 
+/*
+ * libical loads zones and expands their transitions lazily, into shared
+ * structures, without locks of its own that cover it all: every call
+ * into it from here holds this one (scans of several owners run on
+ * several threads).  With the offsets remembered below, it is rare.
+ */
+static pthread_mutex_t ical_lock = PTHREAD_MUTEX_INITIALIZER;
+
 icaltimezone *
 tz_ical(const char *zone)
 {
+	icaltimezone *z;
+
 	if (zone == NULL || *zone == '\0' || strlen(zone) > 64)
 		return NULL;
+	pthread_mutex_lock(&ical_lock);
 	if (strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0)
-		return icaltimezone_get_utc_timezone();
-	return icaltimezone_get_builtin_timezone(zone);
+		z = icaltimezone_get_utc_timezone();
+	else
+		z = icaltimezone_get_builtin_timezone(zone);
+	pthread_mutex_unlock(&ical_lock);
+	return z;
 }
 
 int
@@ -32,10 +47,14 @@ static long
 offset_libical(icaltimezone *z, time_t t)
 {
 	struct icaltimetype u;
+	long off;
 	int dst;
 
+	pthread_mutex_lock(&ical_lock);
 	u = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
-	return icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+	off = icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
+	pthread_mutex_unlock(&ical_lock);
+	return off;
 }
 
 /*
