@@ -411,28 +411,43 @@ out:
 	return rc;
 }
 
+/*
+ * Put a client's "id" and "name" into j (the name null if the client is
+ * gone); -1 if the statement could not be prepared (c->err says why).
+ */
+static int
+put_client(struct rctx *c, json_object *j, long long id)
+{
+	static const char sql[] = "SELECT name FROM clients WHERE id = ?";
+	sqlite3_stmt *s;
+
+	put_i(j, "id", id);
+	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	put_s(j, "name", sqlite3_step(s) == SQLITE_ROW ?
+	    (const char *)sqlite3_column_text(s, 0) : NULL);
+	sqlite3_reset(s);
+	return 0;
+}
+
 /* A short list of client names for ids flagged in set (up to limit). */
 static json_object *
 client_list(struct rctx *c, const unsigned char *set, long limit)
 {
-	static const char sql[] = "SELECT name FROM clients WHERE id = ?";
 	json_object *a = json_object_new_array();
 	long n = 0;
 
 	for (long long id = 1; id <= c->maxid && (limit == 0 || n < limit); id++) {
-		sqlite3_stmt *s;
 		json_object *j;
 
 		if (!set[id])
 			continue;
-		if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-			break;
-		sqlite3_bind_int64(s, 1, id);
 		j = json_object_new_object();
-		put_i(j, "id", id);
-		put_s(j, "name", sqlite3_step(s) == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(s, 0) : NULL);
-		sqlite3_reset(s);
+		if (put_client(c, j, id) == -1) {
+			json_object_put(j);
+			break;
+		}
 		json_object_array_add(a, j);
 		n++;
 	}
@@ -723,16 +738,9 @@ clv_json(struct rctx *c, json_object *r, int list)
 		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
 			qsort(v, n, sizeof(*v), cmp_clv);
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
-			static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
 			json_object *j = json_object_new_object();
-			sqlite3_stmt *ns = store_stmt(c->st, name_sql, c->err, c->errlen);
-			put_i(j, "id", v[i].id);
-			if (ns != NULL) {
-				sqlite3_bind_int64(ns, 1, v[i].id);
-				put_s(j, "name", sqlite3_step(ns) == SQLITE_ROW ?
-				    (const char *)sqlite3_column_text(ns, 0) : NULL);
-				sqlite3_reset(ns);
-			}
+
+			put_client(c, j, v[i].id);
 			put_i(j, "purchases", v[i].purchases);
 			put_i(j, "revenue_cents", v[i].revenue);
 			put(j, "average_purchase_cents", jnum(v[i].avg));
@@ -766,7 +774,6 @@ pareto_json(struct rctx *c, json_object *r, int list)
 	static const char sql[] =
 	    "SELECT client_id, sum(amount_cents) FROM invoices"
 	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3 GROUP BY client_id";
-	static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
 	struct rev_row *v = NULL;
 	size_t n = 0, cap = 0, top = 0;
 	long long total = 0, cum = 0;
@@ -819,17 +826,10 @@ pareto_json(struct rctx *c, json_object *r, int list)
 		cum = 0;
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
 			json_object *j = json_object_new_object();
-			sqlite3_stmt *ns;
 
 			cum += v[i].cents;
 			put_i(j, "rank", (long long)i + 1);
-			put_i(j, "id", v[i].id);
-			if ((ns = store_stmt(c->st, name_sql, c->err, c->errlen)) != NULL) {
-				sqlite3_bind_int64(ns, 1, v[i].id);
-				put_s(j, "name", sqlite3_step(ns) == SQLITE_ROW ?
-				    (const char *)sqlite3_column_text(ns, 0) : NULL);
-				sqlite3_reset(ns);
-			}
+			put_client(c, j, v[i].id);
 			put_i(j, "revenue_cents", v[i].cents);
 			put(j, "share_pct", jpct((double)v[i].cents, (double)total));
 			put(j, "cumulative_pct", jpct((double)cum, (double)total));
@@ -928,20 +928,13 @@ receivables_json(struct rctx *c, json_object *r, int list)
 	put(r, "overdue_by_age_cents", bk);
 	put(r, "dso_days", rev ? jnum((double)owed / (double)rev * (double)len) : NULL);
 	if (list) {
-		static const char name_sql[] = "SELECT name FROM clients WHERE id = ?";
 		json_object *a = json_object_new_array();
 		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
 			qsort(v, n, sizeof(*v), cmp_debtor);
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
 			json_object *j = json_object_new_object();
-			sqlite3_stmt *ns = store_stmt(c->st, name_sql, c->err, c->errlen);
-			put_i(j, "id", v[i].id);
-			if (ns != NULL) {
-				sqlite3_bind_int64(ns, 1, v[i].id);
-				put_s(j, "name", sqlite3_step(ns) == SQLITE_ROW ?
-				    (const char *)sqlite3_column_text(ns, 0) : NULL);
-				sqlite3_reset(ns);
-			}
+
+			put_client(c, j, v[i].id);
 			put_i(j, "owed_cents", v[i].owed);
 			put_i(j, "overdue_cents", v[i].overdue);
 			put_i(j, "oldest_overdue_days", v[i].oldest);
