@@ -126,8 +126,8 @@ out_row_json(const struct store_row *r)
 	return obj;
 }
 
-static void
-csv_field(FILE *fp, const char *s)
+void
+out_csv_field(FILE *fp, const char *s)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL && *s != ' ' && *s != '\0') {
 		fputs(s, fp);
@@ -183,14 +183,14 @@ out_row(const struct store_row *r, void *arg)
 		if (!o->header_done) {
 			for (int i = 0; i < r->ncols; i++) {
 				if (i) fputc(',', o->fp);
-				csv_field(o->fp, r->names[i]);
+				out_csv_field(o->fp, r->names[i]);
 			}
 			fputs("\r\n", o->fp);
 			o->header_done = 1;
 		}
 		for (int i = 0; i < r->ncols; i++) {
 			if (i) fputc(',', o->fp);
-			csv_field(o->fp, cell_text(r, i, OUT_CSV, buf, sizeof(buf)));
+			out_csv_field(o->fp, cell_text(r, i, OUT_CSV, buf, sizeof(buf)));
 		}
 		fputs("\r\n", o->fp);
 		break;

@@ -40,5 +40,8 @@ json_object	*out_row_json(const struct store_row *);
 int		 out_print_json(FILE *fp, json_object *);
 /* Display width of a UTF-8 string (code points, not bytes). */
 size_t		 out_width(const char *);
+/* One CSV field (RFC 4180): quoted when it holds , " CR LF or starts with
+ * a space. */
+void		 out_csv_field(FILE *fp, const char *);
 
 #endif

@@ -1472,22 +1472,6 @@ print_object(FILE *fp, json_object *o, const char *lang, const char *cur, int in
 }
 
 static void
-csv_cell(FILE *fp, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
-static void
 csv_value(FILE *fp, json_object *v)
 {
 	if (v == NULL)
@@ -1496,7 +1480,7 @@ csv_value(FILE *fp, json_object *v)
 		fprintf(fp, "%.2f", json_object_get_double(v));
 		return;
 	}
-	csv_cell(fp, json_object_get_string(v));
+	out_csv_field(fp, json_object_get_string(v));
 }
 
 /* Scalars flattened as metric,value (path with dots). */
@@ -1510,7 +1494,7 @@ csv_flat(FILE *fp, json_object *o, const char *prefix)
 		if (v != NULL && json_object_get_type(v) == json_type_object)
 			csv_flat(fp, v, path);
 		else if (v == NULL || json_object_get_type(v) != json_type_array) {
-			csv_cell(fp, path);
+			out_csv_field(fp, path);
 			fputc(',', fp);
 			csv_value(fp, v);
 			fputs("\r\n", fp);
@@ -1555,7 +1539,7 @@ report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
 			for (size_t k = 0; cols[k] != NULL; k++) {
 				if (k > 0)
 					fputc(',', fp);
-				csv_cell(fp, cols[k]);
+				out_csv_field(fp, cols[k]);
 			}
 			fputs("\r\n", fp);
 			json_object_object_get_ex(r, csv_lists[l].list, &list);
