@@ -8,6 +8,7 @@
 #define CARTERA_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char	*data;	/* owned; NULL until the first append */
@@ -17,6 +18,16 @@ struct buf {
 };
 
 #define BUF_INIT { NULL, 0, 0, 0 }
+
+/* v as four bytes, most significant first (PNG chunks, packed parts). */
+static inline void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
 
 void	 buf_init(struct buf *);
 int	 buf_add(struct buf *, const void *, size_t);

@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include "buf.h"
 #include "chart.h"
 
 #define W	CHART_WIDTH
@@ -36,27 +37,18 @@ fill(unsigned char *px, int x0, int y0, int x1, int y1, struct rgb c)
 		}
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 /* Append a chunk: length, type, data, CRC over type and data. */
 static unsigned char *
 chunk(unsigned char *out, const char *type, const unsigned char *data, uint32_t len)
 {
 	uLong crc;
 
-	put32(out, len);
+	put_be32(out, len);
 	memcpy(out + 4, type, 4);
 	if (len > 0)
 		memcpy(out + 8, data, len);
 	crc = crc32(0L, out + 4, len + 4);
-	put32(out + 8 + len, (uint32_t)crc);
+	put_be32(out + 8 + len, (uint32_t)crc);
 	return out + 12 + len;
 }
 
@@ -107,8 +99,8 @@ chart_png(const long long *values, int n, unsigned char **png, size_t *len)
 	if ((out = malloc(sizeof(sig) + 25 + 12 + zlen + 12)) == NULL)
 		goto fail;
 	memcpy(out, sig, sizeof(sig));
-	put32(ihdr, W);
-	put32(ihdr + 4, H);
+	put_be32(ihdr, W);
+	put_be32(ihdr + 4, H);
 	ihdr[8] = 8;	/* bit depth */
 	ihdr[9] = 2;	/* truecolour RGB */
 	ihdr[10] = ihdr[11] = ihdr[12] = 0;

@@ -1238,15 +1238,6 @@ fail:
 #define PACK_MAGIC	"CIN1"
 #define PACK_MAXPARTS	16
 
-static void
-put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 static uint32_t
 get_u32(const unsigned char *p)
 {
@@ -1276,18 +1267,18 @@ mime_pack_inline(const struct mail_inline *inl, size_t n, unsigned char **blob, 
 	if ((b = malloc(total)) == NULL)
 		return -1;
 	memcpy(b, PACK_MAGIC, 4);
-	put_u32(b + 4, (uint32_t)n);
+	put_be32(b + 4, (uint32_t)n);
 	p = b + 8;
 	for (size_t i = 0; i < n; i++) {
 		const char *str[3] = { inl[i].cid, inl[i].type, inl[i].filename };
 		for (int k = 0; k < 3; k++) {
 			size_t l = str[k] ? strlen(str[k]) + 1 : 0;
-			put_u32(p, (uint32_t)l);
+			put_be32(p, (uint32_t)l);
 			if (l > 0)
 				memcpy(p + 4, str[k], l);
 			p += 4 + l;
 		}
-		put_u32(p, (uint32_t)inl[i].len);
+		put_be32(p, (uint32_t)inl[i].len);
 		if (inl[i].len > 0)
 			memcpy(p + 4, inl[i].data, inl[i].len);
 		p += 4 + inl[i].len;
