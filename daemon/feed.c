@@ -688,13 +688,28 @@ out:
 	return rc;
 }
 
+/* One owner's feed (o as loaded from the store). */
 static int
-build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
+build_owner(struct store *st, const struct config *cfg, const struct owner *o, time_t now,
     const struct scan_cache *k, char **body, size_t *len, int *events, char *err,
     size_t errlen)
 {
-	struct owner o;
 	char title[512];
+
+	if (tz_check(o->tz) == -1) {
+		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
+		return -1;
+	}
+	snprintf(title, sizeof(title), "Cartera — %s", o->name);
+	return build_for(st, cfg, o, 1, title, o->tz, o->lang, 0, now, k, body, len, events,
+	    err, errlen);
+}
+
+int
+feed_build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
+    char **body, size_t *len, int *events, char *err, size_t errlen)
+{
+	struct owner o;
 	int rc;
 
 	rc = store_owner_get(st, email, &o, err, errlen);
@@ -702,23 +717,9 @@ build_owner(struct store *st, const struct config *cfg, const char *email, time_
 		snprintf(err, errlen, "no owner with email %s", email);
 	if (rc != 0)
 		return -1;
-	if (tz_check(o.tz) == -1) {
-		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o.email, o.tz);
-		store_owner_clear(&o);
-		return -1;
-	}
-	snprintf(title, sizeof(title), "Cartera — %s", o.name);
-	rc = build_for(st, cfg, &o, 1, title, o.tz, o.lang, 0, now, k, body, len, events, err,
-	    errlen);
+	rc = build_owner(st, cfg, &o, now, NULL, body, len, events, err, errlen);
 	store_owner_clear(&o);
 	return rc;
-}
-
-int
-feed_build_owner(struct store *st, const struct config *cfg, const char *email, time_t now,
-    char **body, size_t *len, int *events, char *err, size_t errlen)
-{
-	return build_owner(st, cfg, email, now, NULL, body, len, events, err, errlen);
 }
 
 /* Active owners of a team (all of them for an all-owners team). */
@@ -765,25 +766,39 @@ team_owners(struct store *st, const char *team, struct owner **out, size_t *n, c
 	return 0;
 }
 
+/* A team's feed; its token in *token (owned) when token is not NULL. */
+static int
+build_team(struct store *st, const struct config *cfg, const char *team, time_t now,
+    const struct scan_cache *k, char **token, char **body, size_t *len, int *events,
+    char *err, size_t errlen)
+{
+	struct owner *v = NULL;
+	size_t n = 0;
+	char title[512], *tok = NULL;
+	int rc;
+
+	if (token != NULL)
+		*token = NULL;
+	if (team_owners(st, team, &v, &n, &tok, err, errlen) == -1)
+		return -1;
+	snprintf(title, sizeof(title), "Cartera — %s", team);
+	rc = build_for(st, cfg, v, n, title, cfg->digest.default_timezone, cfg->digest.language,
+	    1, now, k, body, len, events, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	if (rc == 0 && token != NULL)
+		*token = tok;
+	else
+		free(tok);
+	return rc;
+}
+
 int
 feed_build_team(struct store *st, const struct config *cfg, const char *team, time_t now,
     char **body, size_t *len, int *events, char *err, size_t errlen)
 {
-	struct owner *v;
-	size_t n;
-	char title[512], *token;
-	int rc;
-
-	if (team_owners(st, team, &v, &n, &token, err, errlen) == -1)
-		return -1;
-	free(token);
-	snprintf(title, sizeof(title), "Cartera — %s", team);
-	rc = build_for(st, cfg, v, n, title, cfg->digest.default_timezone, cfg->digest.language,
-	    1, now, NULL, body, len, events, err, errlen);
-	for (size_t i = 0; i < n; i++)
-		store_owner_clear(&v[i]);
-	free(v);
-	return rc;
+	return build_team(st, cfg, team, now, NULL, NULL, body, len, events, err, errlen);
 }
 
 /* "ana@example.com" -> "cartera-ana-example-com.ics" */
@@ -859,7 +874,7 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 		    tz_day_start(v[i].tz, today + 1, &midnight) == 0 &&
 		    (out->valid_until == 0 || midnight < out->valid_until))
 			out->valid_until = midnight;
-		if (build_owner(st, cfg, v[i].email, now, cache, &body, &len, &events, e,
+		if (build_owner(st, cfg, &v[i], now, cache, &body, &len, &events, e,
 		    sizeof(e)) == -1) {
 			log_warnx("feed of %s not built: %s", v[i].email, e);
 			continue;
@@ -887,26 +902,15 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 		}
 		sqlite3_reset(s);
 		for (size_t i = 0; i < nn; i++) {
-			struct owner *tv;
-			size_t tn;
-			char *token, *body = NULL, title[512];
+			char *token, *body = NULL;
 			size_t len;
 			int events;
 
-			if (team_owners(st, names[i], &tv, &tn, &token, e, sizeof(e)) == -1) {
-				log_warnx("team feed %s not built: %s", names[i], e);
-				continue;
-			}
-			snprintf(title, sizeof(title), "Cartera — %s", names[i]);
-			if (build_for(st, cfg, tv, tn, title, cfg->digest.default_timezone,
-			    cfg->digest.language, 1, now, cache, &body, &len, &events, e,
+			if (build_team(st, cfg, names[i], now, cache, &token, &body, &len, &events, e,
 			    sizeof(e)) == -1)
 				log_warnx("team feed %s not built: %s", names[i], e);
 			else if (set_add(out, token, "team", names[i], body, len, events) == -1)
 				free(body);
-			for (size_t k = 0; k < tn; k++)
-				store_owner_clear(&tv[k]);
-			free(tv);
 			free(token);
 		}
 		for (size_t i = 0; i < nn; i++)
