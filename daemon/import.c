@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
+#include "file.h"
 #include "import.h"
 #include "output.h"
 #include "record.h"
@@ -303,59 +303,24 @@ import_result_free(struct import_result *res)
 int
 export_csv(struct store *st, const char *path, char *err, size_t errlen)
 {
+	struct file_replace f = { stdout, NULL, NULL };
 	struct out *o;
-	struct stat sb;
-	char *tmp = NULL;
-	FILE *fp = stdout;
-	int rc, inplace = 0;
+	int rc;
 
-	if (path != NULL && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		/* Not a file (a FIFO, /dev/stdout): write in place, never rename over it. */
-		if ((fp = fopen(path, "w")) == NULL) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-		path = NULL;
-		inplace = 1;
-	} else if (path != NULL) {
-		if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if ((fp = fopen(tmp, "wx")) == NULL) {
-			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-			free(tmp);
-			return -1;
-		}
-	}
-	if ((o = out_new(OUT_CSV, fp)) == NULL) {
+	if (path != NULL && file_replace_open(&f, path, err, errlen) == -1)
+		return -1;
+	if ((o = out_new(OUT_CSV, f.fp)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
 	} else
 		rc = store_client_export(st, out_row, o, err, errlen);
 	out_free(o);
-	if (fflush(fp) == EOF || ferror(fp) || (path != NULL && fsync(fileno(fp)) == -1)) {
+	if (path != NULL)
+		return file_replace_close(&f, rc == 0, err, errlen) == 0 && rc == 0 ? 0 : -1;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (rc == 0)
-			snprintf(err, errlen, "%s: %s", path ? path : "stdout", strerror(errno));
+			snprintf(err, errlen, "stdout: %s", strerror(errno));
 		rc = -1;
-	}
-	if (inplace) {
-		if (fclose(fp) == EOF && rc == 0) {
-			snprintf(err, errlen, "export: %s", strerror(errno));
-			rc = -1;
-		}
-	} else if (path != NULL) {
-		if (fclose(fp) == EOF && rc == 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = -1;
-		}
-		if (rc == 0 && rename(tmp, path) == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = -1;
-		}
-		if (rc == -1)
-			unlink(tmp);
-		free(tmp);
 	}
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include "build.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,5 +436,51 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 		snprintf(out, outlen, "%s", w);
 		break;
 	}
+	return 0;
+}
+
+int
+record_parse_amount(const char *s, long long *cents)
+{
+	const char *dec = NULL, *p;
+	long long whole = 0, frac = 0;
+	int neg = 0, fd = 0, seps = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	/* The last '.' or ',' followed by one or two digits is the decimal mark. */
+	for (p = s; *p; p++)
+		if (*p == '.' || *p == ',')
+			dec = p, seps++;
+	if (dec != NULL) {
+		size_t after = strlen(dec + 1);
+		if (after == 3 && seps == 1) {
+			/* "1.234": thousands or decimals?  Refuse to guess. */
+			return -2;
+		}
+		if (after > 2)
+			dec = NULL;	/* only grouping marks */
+	}
+	for (p = s; *p && p != dec; p++) {
+		if (isdigit((unsigned char)*p)) {
+			if (whole > (LLONG_MAX / 100 - 9) / 10)
+				return -1;
+			whole = whole * 10 + (*p - '0');
+		} else if (*p != '.' && *p != ',' && *p != ' ')
+			return -1;
+	}
+	if (dec != NULL)
+		for (p = dec + 1; *p; p++, fd++) {
+			if (!isdigit((unsigned char)*p))
+				return -1;
+			frac = frac * 10 + (*p - '0');
+		}
+	if (fd == 1)
+		frac *= 10;
+	*cents = (whole * 100 + frac) * (neg ? -1 : 1);
 	return 0;
 }

@@ -72,6 +72,14 @@ int	 record_is_outcome(const char *);	/* done waiting no-answer */
 const char *record_touch_kind(const char *);
 const char *record_outcome(const char *);
 
+/*
+ * An amount of money as typed by a user into cents: "1234.56", "1234,56",
+ * "1.234,56", "1,234.56", "-12".  The last '.' or ',' followed by one or
+ * two digits is the decimal mark.  0, -1 not an amount, -2 ambiguous
+ * ("1.234": thousands or decimals?).
+ */
+int	 record_parse_amount(const char *s, long long *cents);
+
 /* Fold s to lowercase ASCII without accents (UTF-8 or Latin letters) for
  * comparisons; out has outlen bytes. */
 void	 record_fold(const char *s, char *out, size_t outlen);

@@ -125,6 +125,22 @@ report_last_month(long day, long *from, long *to)
 	*from = date_to_days(y, m, 1);
 }
 
+int
+report_month(const char *month, long *from, long *to)
+{
+	char d[16];
+	long m1;
+	int y, m, dd;
+
+	snprintf(d, sizeof(d), "%.7s-01", month);
+	if (strlen(month) != 7 || date_parse(d, &m1) == -1)
+		return -1;
+	days_to_date(m1, &y, &m, &dd);
+	*from = m1;
+	*to = (m == 12 ? date_to_days(y + 1, 1, 1) : date_to_days(y, m + 1, 1)) - 1;
+	return 0;
+}
+
 /* A fractional value rounded to two decimals, written as such ("21.26",
  * not "21.260000000000002"); NULL (n/a) if not finite. */
 static json_object *

@@ -41,6 +41,8 @@ extern const char *const report_kinds[];
 
 /* The last full month before day: *from, *to. */
 void	 report_last_month(long day, long *from, long *to);
+/* The month "YYYY-MM" as its first and last day: 0, or -1 if it is not one. */
+int	 report_month(const char *month, long *from, long *to);
 
 /* Caller owns *out. */
 int	 report_build(struct store *, const struct config *, const char *kind,

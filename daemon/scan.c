@@ -9,9 +9,12 @@
  */
 #include "build.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <libical/ical.h>
 
@@ -738,4 +741,110 @@ scan_free(struct scan_result *r)
 	}
 	free(r->activities);
 	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * The pool: owners are dealt round-robin to up to SCAN_POOL_THREADS jobs;
+ * job 0 runs on the caller's thread with the caller's connection, the
+ * others open their own (read only).  At a million clients the scans are
+ * CPU work, and each owner's result still lands in its own slot.
+ */
+#define SCAN_POOL_THREADS	4
+
+struct pool_job {
+	struct store		*st;		/* NULL: open db read-only */
+	const char		*db;
+	const struct config	*cfg;
+	const struct owner	*v;
+	size_t			 n, first, step;
+	const long		*day;
+	size_t			 detail;
+	const struct scan_cache	*k;
+	scan_pool_fn		 fn;
+	void			*arg;
+	int			 rc;
+	char			 err[512];
+};
+
+/* One owner: the scan at its instant, handed to the caller's function. */
+static int
+pool_one(struct store *st, const struct pool_job *j, size_t i, char *err, size_t errlen)
+{
+	const struct owner *o = &j->v[i];
+	struct scan_result r;
+	time_t now = clock_now();
+	int min, rc;
+
+	if (j->day != NULL) {
+		/* The digest of that day, as it is computed at the owner's digest time. */
+		if (hhmm_parse(o->digest_at, &min) == -1 ||
+		    tz_to_utc(o->tz, *j->day, min, &now) == -1) {
+			snprintf(err, errlen, "owner %s: bad date, time or zone", o->email);
+			return -1;
+		}
+	}
+	if (scan_run(st, j->cfg, o, now, j->detail, j->k, &r, err, errlen) == -1)
+		return -1;
+	rc = j->fn(i, o, &r, j->arg, err, errlen);
+	scan_free(&r);
+	return rc;
+}
+
+static void *
+pool_worker(void *arg)
+{
+	struct pool_job *j = arg;
+	struct store *st = j->st;
+
+	if (st == NULL && store_open(j->db, STORE_READONLY, &st, j->err,
+	    sizeof(j->err)) == -1) {
+		j->rc = -1;
+		return NULL;
+	}
+	for (size_t i = j->first; i < j->n && j->rc == 0; i += j->step)
+		j->rc = pool_one(st, j, i, j->err, sizeof(j->err));
+	if (st != j->st)
+		store_close(st);
+	return NULL;
+}
+
+int
+scan_pool_run(struct store *st, const struct config *cfg, const struct owner *v, size_t n,
+    const long *day, size_t detail, const struct scan_cache *k, scan_pool_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct pool_job jobs[SCAN_POOL_THREADS];
+	pthread_t tid[SCAN_POOL_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t w = cpus > 1 ? (size_t)cpus : 1, started = 1;
+	int rc = 0;
+
+	if (w > SCAN_POOL_THREADS)
+		w = SCAN_POOL_THREADS;
+	if (w > n)
+		w = n ? n : 1;
+	/* Zones loaded here, before any thread runs (libical loads lazily). */
+	tz_ical("UTC");
+	for (size_t i = 0; w > 1 && i < n; i++)
+		tz_ical(v[i].tz);
+	for (size_t i = 0; i < w; i++)
+		jobs[i] = (struct pool_job){ i == 0 ? st : NULL, store_path(st), cfg, v, n, i,
+		    w, day, detail, k, fn, arg, 0, "" };
+	for (size_t i = 1; i < w; i++, started++)
+		if (pthread_create(&tid[i], NULL, pool_worker, &jobs[i]) != 0)
+			break;
+	/* Threads that could not start: their owners are done here. */
+	for (size_t i = started; i < w; i++)
+		jobs[i].st = st;
+	pool_worker(&jobs[0]);
+	for (size_t i = started; i < w; i++)
+		pool_worker(&jobs[i]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (size_t i = 0; i < w && rc == 0; i++)
+		if (jobs[i].rc != 0) {
+			snprintf(err, errlen, "%s", jobs[i].err);
+			rc = -1;
+		}
+	return rc;
 }

@@ -118,6 +118,21 @@ int	 scan_run(struct store *, const struct config *, const struct owner *,
 	    struct scan_result *, char *err, size_t errlen);
 void	 scan_free(struct scan_result *);
 
+/*
+ * Scan each owner of v[0..n) as scan_run() does, on up to 4 threads (the
+ * caller's and, for the others, their own read-only connections to st's
+ * database; v and cache are shared read only), and hand owner i's result
+ * to fn(i, ...) on the thread that made it: fn must be thread-safe across
+ * different i and must not keep the result.  day NULL: every scan at
+ * clock_now(); else each owner's digest instant on that local day (its
+ * digest_at in its zone).  0, or -1 with the first failure in err.
+ */
+typedef int (*scan_pool_fn)(size_t i, const struct owner *, const struct scan_result *,
+	    void *arg, char *err, size_t errlen);
+int	 scan_pool_run(struct store *, const struct config *, const struct owner *v,
+	    size_t n, const long *day, size_t detail, const struct scan_cache *cache,
+	    scan_pool_fn fn, void *arg, char *err, size_t errlen);
+
 /* Cadence in days of a client (README "Who needs attention"): its own,
  * else potential_days for a potential client, else its segment's (already
  * resolved: configuration, then the segments table; 0 if none), else

@@ -1,0 +1,711 @@
+/*
+ * cli_history.c - the commands that record what happened and what is
+ * planned: log, plan, activity, invoice, nps, cost, segment.
+ *
+ * Argument parsing and wiring only: amounts are parsed by record.c, times
+ * read in the owner's zone by tz.c, writes are the store's, each inside one
+ * transaction.  No SQL, no business rules.
+ */
+#include "build.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli_priv.h"
+#include "clock.h"
+#include "config.h"
+#include "output.h"
+#include "record.h"
+#include "store.h"
+#include "tz.h"
+
+/* ---- interactions ---------------------------------------------------- */
+
+int
+cli_cmd_log(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "outcome", required_argument, NULL, 'o' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "tz", required_argument, NULL, 'z' },
+		HELP_OPT, END_OPT
+	};
+	const char *at = "now", *outcome = "done", *note = NULL, *by = NULL, *zone = NULL;
+	const char *kind;
+	char *tz = NULL;
+	struct owner o = { 0 };
+	long long client, id, by_id = 0;
+	time_t when;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "log", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'a': at = optarg; break;
+		case 'n': note = optarg; break;
+		case 'b': by = optarg; break;
+		case 'z': zone = optarg; break;
+		case 'o':
+			if ((outcome = record_outcome(optarg)) == NULL)
+				return cli_usage("log", "--outcome must be done, waiting or "
+				    "no-answer, not \"%s\"", optarg);
+			break;
+		}
+	}
+	if (optind + 2 != argc)
+		return cli_usage("log", "expected CLIENT KIND");
+	if ((kind = record_touch_kind(argv[optind + 1])) == NULL)
+		return cli_usage("log", "KIND must be call, visit, email, meeting, note, "
+		    "sample or survey, not \"%s\"", argv[optind + 1]);
+	if (note != NULL && strlen(note) > RECORD_NOTES_MAX)
+		return cli_failf("--note is too long (at most %d bytes)", RECORD_NOTES_MAX);
+	if (zone != NULL && cli_check_zone(c, zone) == -1)
+		return cli_fail(c);
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (cli_resolve_client(c, argv[optind], &client) == -1)
+		return cli_abort(c);
+	if (by != NULL) {
+		int r = store_owner_get(c->st, by, &o, c->err, sizeof(c->err));
+		if (r == 1)
+			snprintf(c->err, sizeof(c->err), "no owner with email %s", by);
+		if (r != 0)
+			return cli_abort(c);
+		by_id = o.id;
+		if (zone == NULL)
+			zone = tz = strdup(o.tz);
+		store_owner_clear(&o);
+	}
+	if (zone == NULL) {
+		if (store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz,
+		    c->err, sizeof(c->err)) == -1)
+			return cli_abort(c);
+		zone = tz;
+	}
+	/* The client's owner did it, unless told otherwise. */
+	if (by_id == 0 && store_client_owner(c->st, client, &by_id, c->err,
+	    sizeof(c->err)) == -1) {
+		free(tz);
+		return cli_abort(c);
+	}
+	if (cli_parse_time(c, at, zone, 12 * 60, &when) == -1) {
+		free(tz);
+		return cli_abort(c);
+	}
+	free(tz);
+	/* A touch is something that happened; the future is for "plan". */
+	if (when > clock_now() + 300) {
+		snprintf(c->err, sizeof(c->err), "--at %s is in the future; a touch records "
+		    "what happened (schedule a call or visit with \"cartera plan\")", at);
+		return cli_abort(c);
+	}
+	if (store_interaction_add(c->st, client, kind, when, outcome, note, by_id, &id,
+	    c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("%s logged for client %lld (%s)\n", kind, client, outcome);
+	return 0;
+}
+
+/* ---- activities ------------------------------------------------------ */
+
+/* Owner id and zone of a client, for planning. */
+struct client_owner {
+	long long	 owner_id;
+	char		*address;
+};
+
+static const char *
+row_value(const struct store_row *r, const char *name)
+{
+	for (int i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->values[i];
+	return NULL;
+}
+
+/* "Street 1, 28014 Madrid" from a client row. */
+static int
+client_owner_row(const struct store_row *r, void *arg)
+{
+	struct client_owner *co = arg;
+	const char *addr = row_value(r, "address"), *pc = row_value(r, "postal_code");
+	const char *city = row_value(r, "city");
+	struct buf b = BUF_INIT;
+
+	if (addr != NULL)
+		buf_puts(&b, addr);
+	if (pc != NULL || city != NULL) {
+		if (b.len > 0)
+			buf_puts(&b, ", ");
+		buf_printf(&b, "%s%s%s", pc ? pc : "", pc && city ? " " : "", city ? city : "");
+	}
+	co->address = b.len > 0 ? buf_steal(&b) : NULL;
+	buf_free(&b);
+	return 1;
+}
+
+int
+cli_cmd_plan(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "location", required_argument, NULL, 'l' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "owner", required_argument, NULL, 'o' },
+		HELP_OPT, END_OPT
+	};
+	const char *at = NULL, *zone = NULL, *location = NULL, *note = NULL, *owner = NULL;
+	const char *kind;
+	struct client_owner co = { 0, NULL };
+	struct owner o = { 0 };
+	long long client, id;
+	long duration = 30;
+	time_t when;
+	int ch, ret, r;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "plan", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'a': at = optarg; break;
+		case 'z': zone = optarg; break;
+		case 'l': location = optarg; break;
+		case 'n': note = optarg; break;
+		case 'o': owner = optarg; break;
+		case 'd':
+			if (cli_parse_long(optarg, 1, 24 * 60 * 14, &duration) == -1)
+				return cli_usage("plan", "--duration wants minutes (1-20160)");
+			break;
+		}
+	}
+	if (optind + 2 != argc)
+		return cli_usage("plan", "expected CLIENT call|visit");
+	kind = record_touch_kind(argv[optind + 1]);
+	if (kind == NULL || (strcmp(kind, "call") != 0 && strcmp(kind, "visit") != 0))
+		return cli_usage("plan", "KIND must be call or visit, not \"%s\"",
+		    argv[optind + 1]);
+	if (at == NULL)
+		return cli_usage("plan", "--at \"YYYY-MM-DD HH:MM\" is required");
+	if (zone != NULL && cli_check_zone(c, zone) == -1)
+		return cli_fail(c);
+	for (const char *p = location ? location : ""; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			return cli_failf("--location contains a line break");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (cli_resolve_client(c, argv[optind], &client) == -1)
+		return cli_abort(c);
+	if (store_client_show(c->st, client, client_owner_row, &co, c->err,
+	    sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (owner != NULL)
+		r = store_owner_get(c->st, owner, &o, c->err, sizeof(c->err));
+	else {
+		/* The client's owner plans it. */
+		long long oid;
+		r = store_client_owner(c->st, client, &oid, c->err, sizeof(c->err));
+		if (r == 0)
+			r = store_owner_get_id(c->st, oid, &o, c->err, sizeof(c->err));
+	}
+	if (r == 1)
+		snprintf(c->err, sizeof(c->err), owner ? "no owner with email %s" :
+		    "client has no owner; give --owner EMAIL", owner);
+	if (r != 0) {
+		free(co.address);
+		return cli_abort(c);
+	}
+	if (zone == NULL)
+		zone = o.tz;
+	if (cli_parse_time(c, at, zone, -1, &when) == -1) {
+		free(co.address);
+		store_owner_clear(&o);
+		return cli_abort(c);
+	}
+	if (location == NULL && strcmp(kind, "visit") == 0)
+		location = co.address;
+	r = store_activity_add(c->st, client, o.id, kind, when, zone, (int)duration,
+	    location, note, &id, c->err, sizeof(c->err));
+	store_owner_clear(&o);
+	free(co.address);
+	if (r == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("%s %lld planned for client %lld\n", kind, id, client);
+	return 0;
+}
+
+static int
+list_activities(struct cli *c, struct out *o, void *arg)
+{
+	return store_activity_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+}
+
+int
+cli_cmd_activity_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "owner", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "status", required_argument, NULL, 's' },
+		HELP_OPT, END_OPT
+	};
+	struct activity_filter f = { 0 };
+	const char *from = NULL, *to = NULL, *client = NULL;
+	const char *zone = c->cfg.digest.default_timezone;
+	struct owner o = { 0 };
+	long d;
+	int ch, ret, r;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "activity list", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'o': f.owner = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'c': client = optarg; break;
+		case 's':
+			if (strcmp(optarg, "planned") && strcmp(optarg, "done") &&
+			    strcmp(optarg, "cancelled"))
+				return cli_usage("activity list",
+				    "--status must be planned, done or cancelled");
+			f.status = optarg;
+			break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage("activity list", "unexpected argument %s", argv[optind]);
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (f.owner != NULL) {
+		r = store_owner_get(c->st, f.owner, &o, c->err, sizeof(c->err));
+		if (r == 1)
+			return cli_failf("no owner with email %s", f.owner);
+		if (r == -1)
+			return cli_fail(c);
+		zone = o.tz;
+	}
+	ret = 0;
+	/* Dates are local days in the owner's zone; --to is inclusive. */
+	if (from != NULL) {
+		if (date_parse(from, &d) == -1)
+			ret = cli_usage("activity list", "--from wants YYYY-MM-DD");
+		else
+			tz_day_start(zone, d, &f.from);
+	}
+	if (to != NULL && ret == 0) {
+		if (date_parse(to, &d) == -1)
+			ret = cli_usage("activity list", "--to wants YYYY-MM-DD");
+		else
+			tz_day_start(zone, d + 1, &f.to);
+	}
+	if (ret == 0 && client != NULL && cli_resolve_client(c, client, &f.client) == -1)
+		ret = cli_fail(c);
+	if (ret == 0)
+		ret = cli_print_rows(c, cli_list_mode(c), list_activities, &f);
+	store_owner_clear(&o);
+	return ret;
+}
+
+static int
+activity_status(struct cli *c, int argc, char **argv, const char *cmd, const char *status)
+{
+	const char *ref;
+	long id;
+	int rc;
+
+	if ((rc = cli_one_operand(cmd, argc, argv, &ref)) != -1)
+		return rc;
+	if (cli_parse_long(ref, 1, LONG_MAX, &id) == -1)
+		return cli_usage(cmd, "ID must be an activity id");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_activity_set_status(c->st, id, status, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("activity %ld %s\n", id, status);
+	return 0;
+}
+
+int
+cli_cmd_activity_done(struct cli *c, int argc, char **argv)
+{
+	return activity_status(c, argc, argv, "activity done", "done");
+}
+
+int
+cli_cmd_activity_cancel(struct cli *c, int argc, char **argv)
+{
+	return activity_status(c, argc, argv, "activity cancel", "cancelled");
+}
+
+int
+cli_cmd_activity_move(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "tz", required_argument, NULL, 'z' },
+		HELP_OPT, END_OPT
+	};
+	const char *at = NULL, *zone = NULL;
+	char *tz = NULL;
+	long id;
+	time_t when;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "activity move", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'a': at = optarg; break;
+		case 'z': zone = optarg; break;
+		}
+	}
+	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
+		return cli_usage("activity move", "expected an activity ID");
+	if (at == NULL)
+		return cli_usage("activity move", "--at \"YYYY-MM-DD HH:MM\" is required");
+	if (zone != NULL && cli_check_zone(c, zone) == -1)
+		return cli_fail(c);
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (zone == NULL) {
+		if (store_activity_tz(c->st, id, &tz, c->err, sizeof(c->err)) == -1)
+			return cli_abort(c);
+	}
+	ret = cli_parse_time(c, at, zone ? zone : tz, -1, &when);
+	free(tz);
+	if (ret == -1 ||
+	    store_activity_move(c->st, id, when, zone, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("activity %ld moved\n", id);
+	return 0;
+}
+
+/* ---- invoices, NPS, costs -------------------------------------------- */
+
+static int
+amount_arg(struct cli *c, const char *s, long long *cents)
+{
+	int r = record_parse_amount(s, cents);
+
+	if (r == -2)
+		snprintf(c->err, sizeof(c->err), "amount \"%s\" is ambiguous: write 1234 or "
+		    "1234.00 or 1.234,00", s);
+	else if (r == -1)
+		snprintf(c->err, sizeof(c->err), "\"%s\" is not an amount (e.g. 1234.56)", s);
+	return r == 0 ? 0 : -1;
+}
+
+int
+cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "due", required_argument, NULL, 'd' },
+		{ "issued", required_argument, NULL, 'i' },
+		{ "number", required_argument, NULL, 'n' },
+		{ "currency", required_argument, NULL, 'c' },
+		{ "paid", required_argument, NULL, 'p' },
+		HELP_OPT, END_OPT
+	};
+	const char *due = NULL, *issued = "today", *number = NULL, *currency = NULL;
+	const char *paid = NULL;
+	char dday[11], iday[11], pday[11], *tz = NULL;
+	long long client, cents, id;
+	int ch, ret, rc;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "invoice add", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'd': due = optarg; break;
+		case 'i': issued = optarg; break;
+		case 'n': number = optarg; break;
+		case 'p': paid = optarg; break;
+		case 'c':
+			if (strlen(optarg) != 3 || !isupper((unsigned char)optarg[0]) ||
+			    !isupper((unsigned char)optarg[1]) || !isupper((unsigned char)optarg[2]))
+				return cli_usage("invoice add",
+				    "--currency wants an ISO 4217 code such as EUR");
+			currency = optarg;
+			break;
+		}
+	}
+	if (optind + 2 != argc)
+		return cli_usage("invoice add", "expected CLIENT AMOUNT");
+	if (due == NULL)
+		return cli_usage("invoice add", "--due DATE is required");
+	if (amount_arg(c, argv[optind + 1], &cents) == -1)
+		return cli_fail(c);
+	for (const char *p = number ? number : ""; *p; p++)
+		if ((unsigned char)*p < ' ')
+			return cli_failf("--number contains a control character");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (cli_resolve_client(c, argv[optind], &client) == -1 ||
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return cli_abort(c);
+	/* "today" is the client's salesperson's day. */
+	rc = cli_parse_day(c, due, tz, dday, sizeof(dday)) == -1 ||
+	    cli_parse_day(c, issued, tz, iday, sizeof(iday)) == -1 ||
+	    (paid != NULL && cli_parse_day(c, paid, tz, pday, sizeof(pday)) == -1);
+	free(tz);
+	if (rc)
+		return cli_abort(c);
+	if (strcmp(dday, iday) < 0) {
+		snprintf(c->err, sizeof(c->err), "the due date %s is before the issue date %s",
+		    dday, iday);
+		return cli_abort(c);
+	}
+	if (store_invoice_add(c->st, client, cents, currency, iday, dday, number, &id,
+	    c->err, sizeof(c->err)) == -1 ||
+	    (paid != NULL && store_invoice_paid(c->st, id, pday, c->err, sizeof(c->err)) == -1))
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("invoice %lld added to client %lld\n", id, client);
+	return 0;
+}
+
+int
+cli_cmd_invoice_paid(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' }, HELP_OPT, END_OPT
+	};
+	const char *at = "today";
+	char day[11], *tz = NULL;
+	long long client;
+	long id;
+	int ch, ret, rc;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "invoice paid", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 'a')
+			at = optarg;
+	}
+	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
+		return cli_usage("invoice paid", "expected an invoice ID");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_invoice_client(c->st, id, &client, c->err, sizeof(c->err)) == -1 ||
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return cli_abort(c);
+	rc = cli_parse_day(c, at, tz, day, sizeof(day));
+	free(tz);
+	if (rc == -1 || store_invoice_paid(c->st, id, day, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("invoice %ld paid on %s\n", id, day);
+	return 0;
+}
+
+struct invoice_q {
+	long long	 client;
+	int		 unpaid;
+};
+
+static int
+list_invoices(struct cli *c, struct out *o, void *arg)
+{
+	struct invoice_q *q = arg;
+
+	return store_invoice_list(c->st, q->client, q->unpaid, out_row, o, c->err,
+	    sizeof(c->err));
+}
+
+int
+cli_cmd_invoice_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "unpaid", no_argument, NULL, 'u' }, HELP_OPT, END_OPT
+	};
+	struct invoice_q q = { 0, 0 };
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "invoice list", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 'u')
+			q.unpaid = 1;
+	}
+	if (optind + 1 < argc)
+		return cli_usage("invoice list", "expected at most one CLIENT");
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (optind < argc && cli_resolve_client(c, argv[optind], &q.client) == -1)
+		return cli_fail(c);
+	return cli_print_rows(c, cli_list_mode(c), list_invoices, &q);
+}
+
+int
+cli_cmd_nps_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' }, HELP_OPT, END_OPT
+	};
+	const char *at = "today";
+	char day[11], *tz = NULL;
+	long long client;
+	long score;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "nps add", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 'a')
+			at = optarg;
+	}
+	if (optind + 2 != argc)
+		return cli_usage("nps add", "expected CLIENT SCORE");
+	if (cli_parse_long(argv[optind + 1], 0, 10, &score) == -1)
+		return cli_failf("SCORE must be a whole number from 0 to 10, not \"%s\"",
+		    argv[optind + 1]);
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (cli_resolve_client(c, argv[optind], &client) == -1 ||
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return cli_abort(c);
+	/* "today" is the client's salesperson's day, as for invoices. */
+	ret = cli_parse_day(c, at, tz, day, sizeof(day));
+	free(tz);
+	if (ret == -1 ||
+	    store_nps_add(c->st, client, (int)score, day, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("NPS %ld recorded for client %lld\n", score, client);
+	return 0;
+}
+
+int
+cli_cmd_cost_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "month", required_argument, NULL, 'm' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "note", required_argument, NULL, 'n' },
+		HELP_OPT, END_OPT
+	};
+	const char *month = NULL, *kind = "marketing", *client = NULL, *note = NULL;
+	char day[16];
+	long long cents, cid = 0;
+	long d;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "cost add", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'm': month = optarg; break;
+		case 'c': client = optarg; break;
+		case 'n': note = optarg; break;
+		case 'k':
+			if (strcmp(optarg, "marketing") && strcmp(optarg, "sales") &&
+			    strcmp(optarg, "service"))
+				return cli_usage("cost add",
+				    "--kind must be marketing, sales or service");
+			kind = optarg;
+			break;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("cost add", "expected AMOUNT");
+	if (month == NULL)
+		return cli_usage("cost add", "--month YYYY-MM is required");
+	snprintf(day, sizeof(day), "%.7s-01", month);
+	if (strlen(month) != 7 || date_parse(day, &d) == -1)
+		return cli_usage("cost add", "--month wants YYYY-MM, not \"%s\"", month);
+	if (amount_arg(c, argv[optind], &cents) == -1)
+		return cli_fail(c);
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if ((client != NULL && cli_resolve_client(c, client, &cid) == -1) ||
+	    store_cost_add(c->st, month, kind, cents, cid, note, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("%s cost recorded for %s\n", kind, month);
+	return 0;
+}
+
+/* ---- segments -------------------------------------------------------- */
+
+int
+cli_cmd_segment_set(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cadence", required_argument, NULL, 'c' }, HELP_OPT, END_OPT
+	};
+	long days = 0;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "segment set", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 'c' && cli_parse_long(optarg, 1, 3650, &days) == -1)
+			return cli_usage("segment set", "--cadence wants days (1-3650)");
+	}
+	if (optind + 1 != argc)
+		return cli_usage("segment set", "expected NAME");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_segment_set(c->st, argv[optind], (int)days, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf(days ? "segment %s: contact every %ld days\n" :
+		    "segment %s: default cadence\n", argv[optind], days);
+	return 0;
+}
+
+static int
+list_segments(struct cli *c, struct out *o, void *arg)
+{
+	return store_segment_list(c->st, out_row, o, c->err, sizeof(c->err));
+}
+
+int
+cli_cmd_segment_list(struct cli *c, int argc, char **argv)
+{
+	return cli_simple_list(c, "segment list", argc, argv, list_segments);
+}

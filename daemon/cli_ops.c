@@ -1,0 +1,614 @@
+/*
+ * cli_ops.c - the commands that run the installation: init, check, backup,
+ * import, export, due, outbox, feed, report.
+ *
+ * Argument parsing and wiring only: the scan, digest, feed and report
+ * modules decide and build; this file prints or writes what they return.
+ * No SQL, no business rules.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_priv.h"
+#include "clock.h"
+#include "config.h"
+#include "digest.h"
+#include "feed.h"
+#include "file.h"
+#include "import.h"
+#include "outbox.h"
+#include "output.h"
+#include "render.h"
+#include "report.h"
+#include "scan.h"
+#include "store.h"
+#include "tz.h"
+
+/* ---- init ------------------------------------------------------------ */
+
+int
+cli_cmd_init(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { HELP_OPT, END_OPT };
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "init", &ret)) != -1)
+		if (ch == -2)
+			return ret;
+	if (optind != argc)
+		return cli_usage("init", "unexpected argument %s", argv[optind]);
+	if (access(c->db_path, F_OK) == 0) {
+		if (cli_open_store(c, 0) == -1)
+			return cli_fail(c);
+		if (!c->quiet)
+			printf("%s: already initialised (schema version %d)\n", c->db_path,
+			    STORE_SCHEMA_VERSION);
+		return 0;
+	}
+	if (cli_open_store(c, STORE_CREATE) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("%s: created (schema version %d)\n", c->db_path, STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+int
+cli_cmd_check(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { HELP_OPT, END_OPT };
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "check", &ret)) != -1)
+		if (ch == -2)
+			return ret;
+	if (cli_open_store(c, 0) == -1 || store_check(c->st, c->err, sizeof(c->err)) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("%s: ok\n", c->db_path);
+	return 0;
+}
+
+/* ---- backup ---------------------------------------------------------- */
+
+/* The progress line on a terminal; open says a line needs ending. */
+struct backup_progress {
+	const char	*db;
+	int		 open;
+};
+
+static void
+backup_progress(int remaining, int total, void *arg)
+{
+	struct backup_progress *p = arg;
+
+	fprintf(stderr, "\rbackup of %s: %3d%%", p->db,
+	    total > 0 ? (int)((long long)(total - remaining) * 100 / total) : 100);
+	p->open = remaining > 0;
+	if (!p->open)
+		fputc('\n', stderr);
+}
+
+int
+cli_cmd_backup(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { HELP_OPT, END_OPT };
+	struct backup_progress bp = { 0 };
+	long long pages = 0, bytes = 0;
+	const char *path;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "backup", &ret)) != -1)
+		if (ch == -2)
+			return ret;
+	if (optind + 1 != argc)
+		return cli_usage("backup", "expected FILE");
+	path = argv[optind];
+	if (strcmp(path, "-") == 0)
+		return cli_usage("backup", "a backup cannot go to standard output "
+		    "(\"-\"); give a FILE");
+	if (*path == '\0')
+		return cli_usage("backup", "FILE is empty");
+	/* Reading is enough; a database that needs migrating is opened
+	 * read-write, as by any other command. */
+	if (cli_open_store(c, STORE_READONLY) == -1 && cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	bp.db = c->db_path;
+	ret = store_backup(c->st, path, isatty(STDERR_FILENO) && !c->quiet ?
+	    backup_progress : NULL, &bp, &pages, &bytes, c->err, sizeof(c->err));
+	if (bp.open)
+		fputc('\n', stderr);
+	if (ret == -1)
+		return cli_fail(c);
+	if (c->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "database", json_object_new_string(c->db_path));
+		json_object_object_add(j, "file", json_object_new_string(path));
+		json_object_object_add(j, "pages", json_object_new_int64(pages));
+		json_object_object_add(j, "bytes", json_object_new_int64(bytes));
+		out_print_json(stdout, j);
+		json_object_put(j);
+	} else if (!c->quiet)
+		printf("backup of %s to %s: %lld pages, %lld bytes\n", c->db_path, path, pages,
+		    bytes);
+	return 0;
+}
+/* ---- import / export ------------------------------------------------- */
+
+int
+cli_cmd_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "max-errors", required_argument, NULL, 'm' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		HELP_OPT, END_OPT
+	};
+	struct import_opts io = { 0 };
+	struct import_result res = { 0 };
+	long maxerr;
+	int ch, ret;
+
+	io.max_errors = 50;
+	io.progress = isatty(STDERR_FILENO) ? 1 : 0;
+	io.encoding = IMPORT_ENC_AUTO;
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "import", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'n': io.dry_run = 1; break;
+		case 'p': io.progress = 1; break;
+		case 'P': io.progress = 0; break;
+		case 'd':
+			if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
+				io.delimiter = '\t';
+			else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]) != NULL)
+				io.delimiter = optarg[0];
+			else
+				return cli_usage("import", "--delimiter must be , ; | or tab");
+			break;
+		case 'e':
+			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
+				io.encoding = IMPORT_ENC_UTF8;
+			else if (strcasecmp(optarg, "cp1252") == 0 ||
+			    strcasecmp(optarg, "windows-1252") == 0 ||
+			    strcasecmp(optarg, "latin1") == 0 ||
+			    strcasecmp(optarg, "iso-8859-1") == 0)
+				io.encoding = IMPORT_ENC_CP1252;
+			else
+				return cli_usage("import", "--encoding must be utf-8 or cp1252");
+			break;
+		case 'm':
+			if (cli_parse_long(optarg, 1, 100000, &maxerr) == -1)
+				return cli_usage("import", "--max-errors wants a number");
+			io.max_errors = (size_t)maxerr;
+			break;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("import", "expected FILE");
+	io.path = argv[optind];
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	ret = import_csv(c->st, &io, &res, c->err, sizeof(c->err));
+	for (size_t i = 0; i < res.nerrors; i++)
+		fprintf(stderr, "%s\n", res.errors[i]);
+	if (res.more_errors)
+		fprintf(stderr, "%s: ... and %zu more errors\n", io.path, res.more_errors);
+	if (ret == -1) {
+		if (res.nerrors > 0)
+			fprintf(stderr, "cartera: %s: nothing imported, the database is "
+			    "unchanged\n", io.path);
+		else
+			cli_fail(c);
+		import_result_free(&res);
+		return 1;
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "rows", json_object_new_int64((int64_t)res.rows));
+		json_object_object_add(j, "inserted", json_object_new_int64((int64_t)res.inserted));
+		json_object_object_add(j, "updated", json_object_new_int64((int64_t)res.updated));
+		json_object_object_add(j, "dry_run", json_object_new_boolean(io.dry_run));
+		out_print_json(stdout, j);
+		json_object_put(j);
+	} else if (!c->quiet)
+		printf("%s: %zu rows, %zu %s, %zu %s%s\n", io.path, res.rows,
+		    res.inserted, io.dry_run ? "would be inserted" : "inserted",
+		    res.updated, io.dry_run ? "would be updated" : "updated",
+		    io.dry_run ? " (dry run, nothing written)" : "");
+	import_result_free(&res);
+	return 0;
+}
+
+int
+cli_cmd_export(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { HELP_OPT, END_OPT };
+	const char *path = NULL;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "export", &ret)) != -1)
+		if (ch == -2)
+			return ret;
+	if (optind + 1 < argc)
+		return cli_usage("export", "expected at most one FILE");
+	if (optind < argc && strcmp(argv[optind], "-") != 0)
+		path = argv[optind];
+	if (cli_open_store(c, STORE_READONLY) == -1 && cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (export_csv(c->st, path, c->err, sizeof(c->err)) == -1)
+		return cli_fail(c);
+	return 0;
+}
+
+/* ---- due, outbox ----------------------------------------------------- */
+
+/* One owner's digest as data: what "due" prints and the email carries. */
+struct due_ctx {
+	const struct config	*cfg;
+	size_t			 max;		/* digest entries per section, 0 = all */
+	json_object		**data;		/* [n] */
+};
+
+static int
+due_data(size_t i, const struct owner *o, const struct scan_result *r, void *arg,
+    char *err, size_t errlen)
+{
+	struct due_ctx *d = arg;
+
+	if ((d->data[i] = digest_data(r, o, d->cfg, d->max)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Print one owner's digest data as the text the email carries. */
+static int
+due_print(struct cli *c, const struct owner *o, const struct tmplset *t, json_object *data)
+{
+	char *subject, *text;
+
+	if (tmplset_render(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
+	    sizeof(c->err)) == -1)
+		return -1;
+	printf("To: %s <%s>\nSubject: %s\n\n%s\n", o->name, o->email, subject, text);
+	free(subject);
+	free(text);
+	return 0;
+}
+
+int
+cli_cmd_due(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "owner", required_argument, NULL, 'o' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'a' },
+		HELP_OPT, END_OPT
+	};
+	const char *owner = NULL, *date = NULL;
+	struct owner *v = NULL;
+	struct tmplset *t = NULL;
+	struct scan_cache *k = NULL;
+	struct due_ctx dc;
+	json_object *arr = NULL, **data = NULL;
+	size_t n = 0;
+	long d;
+	int ch, ret, all = 0, rc = 0;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "due", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'o': owner = optarg; break;
+		case 'd': date = optarg; break;
+		case 'a': all = 1; break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage("due", "unexpected argument %s", argv[optind]);
+	if (date != NULL && date_parse(date, &d) == -1)
+		return cli_usage("due", "--date wants YYYY-MM-DD");
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (!c->json && tmplset_load(c->cfg.templates, tmplset_shipped_dir(), &t, c->err,
+	    sizeof(c->err)) == -1)
+		return cli_fail(c);
+	if (owner != NULL) {
+		if ((v = calloc(1, sizeof(*v))) == NULL)
+			return cli_failf("out of memory");
+		n = 1;
+		rc = store_owner_get(c->st, owner, v, c->err, sizeof(c->err));
+		if (rc == 1)
+			snprintf(c->err, sizeof(c->err), "no owner with email %s", owner);
+		if (rc != 0) {
+			free(v);
+			tmplset_free(t);
+			return cli_fail(c);
+		}
+	} else if (store_owner_load(c->st, 1, &v, &n, c->err, sizeof(c->err)) == -1) {
+		tmplset_free(t);
+		return cli_fail(c);
+	}
+	/* Every owner: everyone's overdue invoices in one pass. */
+	if (n > 1 && scan_cache_load(c->st, date != NULL ? d + 2 : scan_cache_day(clock_now()),
+	    &k, c->err, sizeof(c->err)) == -1)
+		rc = -1;
+	if (rc == 0 && (data = calloc(n ? n : 1, sizeof(*data))) == NULL) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		rc = -1;
+	}
+	if (rc == 0) {
+		dc = (struct due_ctx){ &c->cfg, all ? 0 : (size_t)c->cfg.digest.max_items, data };
+		rc = scan_pool_run(c->st, &c->cfg, v, n, date != NULL ? &d : NULL, dc.max, k,
+		    due_data, &dc, c->err, sizeof(c->err));
+	}
+	if (rc == 0 && c->json && owner == NULL) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++) {
+			json_object_array_add(arr, data[i]);
+			data[i] = NULL;
+		}
+	} else if (rc == 0 && c->json)
+		out_print_json(stdout, data[0]);
+	for (size_t i = 0; rc == 0 && !c->json && i < n; i++) {
+		if (i > 0)
+			printf("\n");
+		rc = due_print(c, &v[i], t, data[i]);
+	}
+	for (size_t i = 0; data != NULL && i < n; i++)
+		json_object_put(data[i]);
+	free(data);
+	if (rc == 0 && arr != NULL)
+		out_print_json(stdout, arr);
+	json_object_put(arr);
+	scan_cache_free(k);
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	tmplset_free(t);
+	return rc == 0 ? 0 : cli_fail(c);
+}
+
+static int
+list_outbox(struct cli *c, struct out *o, void *arg)
+{
+	return outbox_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+}
+
+int
+cli_cmd_outbox(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "older-than", required_argument, NULL, 'o' },
+		HELP_OPT, END_OPT
+	};
+	const char *status = NULL, *action = "list";
+	long days = 30, id;
+	long long n;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "outbox", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 's':
+			if (strcmp(optarg, "pending") && strcmp(optarg, "sent") &&
+			    strcmp(optarg, "failed"))
+				return cli_usage("outbox", "--status must be pending, sent or failed");
+			status = optarg;
+			break;
+		case 'o':
+			if (cli_parse_long(optarg, 0, 36500, &days) == -1)
+				return cli_usage("outbox", "--older-than wants days");
+			break;
+		}
+	}
+	if (optind < argc)
+		action = argv[optind++];
+	if (strcmp(action, "list") == 0) {
+		if (optind != argc)
+			return cli_usage("outbox", "unexpected argument %s", argv[optind]);
+		if (cli_open_store(c, 0) == -1)
+			return cli_fail(c);
+		return cli_print_rows(c, cli_list_mode(c), list_outbox, (void *)(uintptr_t)status);
+	}
+	if (strcmp(action, "retry") == 0) {
+		if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
+			return cli_usage("outbox", "retry wants a message ID");
+		if (cli_begin(c) == -1)
+			return cli_fail(c);
+		if (outbox_retry(c->st, id, clock_now(), c->err, sizeof(c->err)) == -1)
+			return cli_abort(c);
+		if (cli_commit(c) == -1)
+			return cli_fail(c);
+		if (!c->quiet)
+			printf("message %ld queued again; carterad sends it at its next wake-up\n", id);
+		return 0;
+	}
+	if (strcmp(action, "purge") == 0) {
+		if (optind != argc)
+			return cli_usage("outbox", "unexpected argument %s", argv[optind]);
+		if (cli_begin(c) == -1)
+			return cli_fail(c);
+		if (outbox_purge(c->st, clock_now() - (time_t)days * 86400, &n, c->err,
+		    sizeof(c->err)) == -1)
+			return cli_abort(c);
+		if (cli_commit(c) == -1)
+			return cli_fail(c);
+		if (!c->quiet)
+			printf("%lld sent or failed messages older than %ld days deleted\n", n, days);
+		return 0;
+	}
+	return cli_usage("outbox", "unknown action \"%s\" (list, retry, purge)", action);
+}
+
+/* ---- feed ------------------------------------------------------------ */
+
+int
+cli_cmd_feed(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "team", no_argument, NULL, 't' },
+		HELP_OPT, END_OPT
+	};
+	const char *output = NULL;
+	char *body = NULL;
+	size_t len;
+	int ch, ret, team = 0, events, rc;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "feed", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'o': output = optarg; break;
+		case 't': team = 1; break;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("feed", "expected an owner EMAIL (or a team NAME with --team)");
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (team)
+		rc = feed_build_team(c->st, &c->cfg, argv[optind], clock_now(), &body, &len,
+		    &events, c->err, sizeof(c->err));
+	else
+		rc = feed_build_owner(c->st, &c->cfg, argv[optind], clock_now(), &body, &len,
+		    &events, c->err, sizeof(c->err));
+	if (rc == -1)
+		return cli_fail(c);
+	if (output == NULL || strcmp(output, "-") == 0) {
+		ret = fwrite(body, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 :
+		    cli_failf("stdout: %s", strerror(errno));
+	} else {
+		ret = file_replace_write(output, body, len, c->err, sizeof(c->err)) == 0 ? 0 :
+		    cli_fail(c);
+		if (ret == 0 && !c->quiet)
+			fprintf(stderr, "cartera: %s: %d events, %zu bytes\n", output, events, len);
+	}
+	free(body);
+	return ret;
+}
+
+/* ---- reports --------------------------------------------------------- */
+
+int
+cli_cmd_report(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "month", required_argument, NULL, 'm' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "segment", required_argument, NULL, 'g' },
+		{ "sector", required_argument, NULL, 's' },
+		{ "city", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "limit", required_argument, NULL, 'n' },
+		HELP_OPT, END_OPT
+	};
+	struct report_opts ro = { 0 };
+	enum report_format fmt = c->json ? REPORT_JSON : REPORT_TABLE;
+	const char *from = NULL, *to = NULL, *month = NULL, *kind = "summary";
+	struct owner o = { 0 };
+	json_object *r = NULL;
+	long today, lim;
+	int ch, ret, known = 0;
+
+	ro.limit = 20;
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "report", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'm': month = optarg; break;
+		case 'o': ro.owner = optarg; break;
+		case 'g': ro.segment = optarg; break;
+		case 's': ro.sector = optarg; break;
+		case 'c': ro.city = optarg; break;
+		case 'n':
+			if (cli_parse_long(optarg, 0, LONG_MAX, &lim) == -1)
+				return cli_usage("report", "--limit wants a number (0 = all)");
+			ro.limit = lim;
+			break;
+		case 'F':
+			if (strcmp(optarg, "table") == 0)
+				fmt = REPORT_TABLE;
+			else if (strcmp(optarg, "csv") == 0)
+				fmt = REPORT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = REPORT_JSON;
+			else
+				return cli_usage("report", "--format must be table, csv or json");
+			break;
+		}
+	}
+	if (optind < argc)
+		kind = argv[optind++];
+	if (optind != argc)
+		return cli_usage("report", "unexpected argument %s", argv[optind]);
+	for (int i = 0; report_kinds[i] != NULL; i++)
+		known |= strcmp(report_kinds[i], kind) == 0;
+	if (!known)
+		return cli_usage("report", "no report \"%s\" (summary, pareto, churn, clv, nps, "
+		    "receivables, activity)", kind);
+	if (month != NULL && (from != NULL || to != NULL))
+		return cli_usage("report", "give --month or --from/--to, not both");
+	if ((from == NULL) != (to == NULL))
+		return cli_usage("report", "--from and --to go together");
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	ro.tz = c->cfg.digest.default_timezone;
+	ro.lang = c->cfg.digest.language;
+	if (ro.owner != NULL) {
+		int rc = store_owner_get(c->st, ro.owner, &o, c->err, sizeof(c->err));
+		if (rc == 1)
+			return cli_failf("no owner with email %s", ro.owner);
+		if (rc == -1)
+			return cli_fail(c);
+		ro.tz = o.tz;
+		ro.lang = o.lang;
+	}
+	ro.now = clock_now();
+	today = 0;
+	tz_local_day(ro.tz, ro.now, &today, NULL);
+	ret = 0;
+	if (month != NULL) {
+		if (report_month(month, &ro.from, &ro.to) == -1)
+			ret = cli_usage("report", "--month wants YYYY-MM");
+	} else if (from != NULL) {
+		if (date_parse(from, &ro.from) == -1 || date_parse(to, &ro.to) == -1)
+			ret = cli_usage("report", "--from and --to want YYYY-MM-DD");
+		else if (ro.from > ro.to)
+			ret = cli_usage("report", "--from is after --to");
+	} else
+		report_last_month(today, &ro.from, &ro.to);
+	if (ret == 0) {
+		if (report_build(c->st, &c->cfg, kind, &ro, &r, c->err, sizeof(c->err)) == -1)
+			ret = cli_fail(c);
+		else if (report_print(stdout, kind, r, fmt, ro.lang) == -1)
+			ret = cli_failf("stdout: %s", strerror(errno));
+	}
+	json_object_put(r);
+	store_owner_clear(&o);
+	return ret;
+}

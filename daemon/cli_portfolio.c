@@ -1,0 +1,752 @@
+/*
+ * cli_portfolio.c - the commands that keep the portfolio: owners, teams,
+ * clients and contacts.
+ *
+ * Argument parsing and wiring only: field rules are record.c's, writes are
+ * the store's, each inside one transaction.  No SQL, no business rules.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_priv.h"
+#include "clock.h"
+#include "config.h"
+#include "output.h"
+#include "record.h"
+#include "store.h"
+#include "tz.h"
+
+/* ---- owners ---------------------------------------------------------- */
+
+enum { O_NAME = 1, O_TZ, O_DIGEST_AT, O_LANG, O_TEAM, O_EMAIL, O_ACTIVE };
+
+static int
+owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *o, int *ret)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, O_NAME },
+		{ "tz", required_argument, NULL, O_TZ },
+		{ "digest-at", required_argument, NULL, O_DIGEST_AT },
+		{ "lang", required_argument, NULL, O_LANG },
+		{ "team", required_argument, NULL, O_TEAM },
+		{ "email", required_argument, NULL, O_EMAIL },
+		{ "active", required_argument, NULL, O_ACTIVE },
+		HELP_OPT, END_OPT
+	};
+	int ch, min;
+	char v[8], e[128];
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, cmd, ret)) != -1) {
+		switch (ch) {
+		case -2:
+			return -1;
+		case O_NAME: o->name = optarg; break;
+		case O_TZ:
+			if (cli_check_zone(c, optarg) == -1)
+				return *ret = cli_fail(c), -1;
+			o->tz = optarg;
+			break;
+		case O_DIGEST_AT:
+			if (hhmm_parse(optarg, &min) == -1)
+				return *ret = cli_usage(cmd, "--digest-at wants HH:MM, not \"%s\"",
+				    optarg), -1;
+			o->digest_at = optarg;
+			break;
+		case O_LANG:
+			if (strcmp(optarg, "es") != 0 && strcmp(optarg, "en") != 0)
+				return *ret = cli_usage(cmd, "--lang must be es or en"), -1;
+			o->lang = optarg;
+			break;
+		case O_TEAM: o->team = optarg; break;
+		case O_EMAIL:
+			if (!record_email_valid(optarg))
+				return *ret = cli_usage(cmd, "\"%s\" is not an email address",
+				    optarg), -1;
+			o->email = optarg;
+			break;
+		case O_ACTIVE:
+			if (record_normalize(RF_DO_NOT_EMAIL, optarg, v, sizeof(v), e,
+			    sizeof(e)) == -1 || *v == '\0')
+				return *ret = cli_usage(cmd, "--active must be yes or no"), -1;
+			o->active = v[0] == '1';
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+cli_cmd_owner_add(struct cli *c, int argc, char **argv)
+{
+	struct owner o = { .active = 1 };
+	long long id;
+	int ret;
+
+	if (owner_opts(c, "owner add", argc, argv, &o, &ret) == -1)
+		return ret;
+	if (o.email != NULL)
+		return cli_usage("owner add", "give the email as the first argument");
+	if (optind + 1 != argc)
+		return cli_usage("owner add", "expected EMAIL");
+	o.email = argv[optind];
+	if (!record_email_valid(o.email))
+		return cli_failf("\"%s\" is not a valid email address", o.email);
+	if (o.name == NULL || *o.name == '\0')
+		return cli_usage("owner add", "--name is required");
+	for (const char *p = o.name; *p; p++)
+		if ((unsigned char)*p < ' ')
+			return cli_failf("the owner name contains a control character or line break");
+	if (o.tz == NULL)
+		o.tz = c->cfg.digest.default_timezone;
+	if (o.digest_at == NULL)
+		o.digest_at = c->cfg.digest.default_time;
+	if (o.lang == NULL)
+		o.lang = c->cfg.digest.language;
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_owner_add(c->st, &o, &id, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("owner %s added (id %lld, %s, digest at %s)\n", o.email, id, o.tz,
+		    o.digest_at);
+	return 0;
+}
+
+int
+cli_cmd_owner_edit(struct cli *c, int argc, char **argv)
+{
+	struct owner o = { .active = -1 };
+	int ret;
+
+	if (owner_opts(c, "owner edit", argc, argv, &o, &ret) == -1)
+		return ret;
+	if (optind + 1 != argc)
+		return cli_usage("owner edit", "expected EMAIL");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_owner_update(c->st, argv[optind], &o, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("owner %s updated\n", o.email ? o.email : argv[optind]);
+	return 0;
+}
+
+static int
+list_owners(struct cli *c, struct out *o, void *arg)
+{
+	return store_owner_list(c->st, out_row, o, c->err, sizeof(c->err));
+}
+
+int
+cli_cmd_owner_list(struct cli *c, int argc, char **argv)
+{
+	return cli_simple_list(c, "owner list", argc, argv, list_owners);
+}
+
+int
+cli_cmd_owner_feed_url(struct cli *c, int argc, char **argv)
+{
+	struct owner o;
+	const char *email;
+	int rc;
+
+	if ((rc = cli_one_operand("owner feed-url", argc, argv, &email)) != -1)
+		return rc;
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	rc = store_owner_get(c->st, email, &o, c->err, sizeof(c->err));
+	if (rc == 1)
+		return cli_failf("no owner with email %s", email);
+	if (rc == -1)
+		return cli_fail(c);
+	cli_print_feed_url(c, "feed", o.feed_token);
+	store_owner_clear(&o);
+	return 0;
+}
+
+/* owner/team rotate-token: a new token, printed as the new URL. */
+static int
+rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *kind,
+    int (*rotate)(struct store *, const char *, char **, char *, size_t))
+{
+	const char *key;
+	char *token = NULL;
+	int rc;
+
+	if ((rc = cli_one_operand(cmd, argc, argv, &key)) != -1)
+		return rc;
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (rotate(c->st, key, &token, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1) {
+		free(token);
+		return cli_fail(c);
+	}
+	if (!c->quiet && !c->json)
+		fprintf(stderr, "cartera: the old feed URL of %s no longer works; "
+		    "the new one is:\n", key);
+	cli_print_feed_url(c, kind, token);
+	free(token);
+	return 0;
+}
+
+int
+cli_cmd_owner_rotate_token(struct cli *c, int argc, char **argv)
+{
+	return rotate_token(c, argc, argv, "owner rotate-token", "feed",
+	    store_owner_rotate_token);
+}
+
+/* ---- teams ----------------------------------------------------------- */
+
+int
+cli_cmd_team_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' }, HELP_OPT, END_OPT
+	};
+	int ch, ret, all = 0;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "team add", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 'a')
+			all = 1;
+	}
+	if (optind + 1 != argc)
+		return cli_usage("team add", "expected NAME");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_team_add(c->st, argv[optind], all, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("team %s added%s\n", argv[optind], all ? " (all owners)" : "");
+	return 0;
+}
+
+struct team_find {
+	const char	*name;
+	char		*token;
+};
+
+static int
+team_token_row(const struct store_row *r, void *arg)
+{
+	struct team_find *f = arg;
+
+	if (strcasecmp(r->values[1], f->name) == 0) {
+		f->token = strdup(r->values[3]);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+list_teams(struct cli *c, struct out *o, void *arg)
+{
+	return store_team_list(c->st, out_row, o, c->err, sizeof(c->err));
+}
+
+int
+cli_cmd_team_list(struct cli *c, int argc, char **argv)
+{
+	return cli_simple_list(c, "team list", argc, argv, list_teams);
+}
+
+int
+cli_cmd_team_feed_url(struct cli *c, int argc, char **argv)
+{
+	struct team_find f = { NULL, NULL };
+	int rc;
+
+	if ((rc = cli_one_operand("team feed-url", argc, argv, &f.name)) != -1)
+		return rc;
+	if (cli_open_store(c, 0) == -1 ||
+	    store_team_list(c->st, team_token_row, &f, c->err, sizeof(c->err)) == -1)
+		return cli_fail(c);
+	if (f.token == NULL)
+		return cli_failf("no team named \"%s\"", f.name);
+	cli_print_feed_url(c, "team", f.token);
+	free(f.token);
+	return 0;
+}
+
+int
+cli_cmd_team_rotate_token(struct cli *c, int argc, char **argv)
+{
+	return rotate_token(c, argc, argv, "team rotate-token", "team",
+	    store_team_rotate_token);
+}
+
+/* ---- clients --------------------------------------------------------- */
+
+/*
+ * Client record options come from the record table: --kind, --status,
+ * --postal-code...  Values are normalised into one buffer per field.
+ */
+#define REC_OPT_BASE	0x200
+#define O_ALLOW_EMAIL	0x300
+#define O_FORCE		0x301
+
+struct rec_opts {
+	struct record	 r;
+	char		*vals[RF_COUNT];	/* owned normalised values */
+};
+
+static void
+rec_opts_free(struct rec_opts *ro)
+{
+	for (int f = 0; f < RF_COUNT; f++)
+		free(ro->vals[f]);
+}
+
+static int
+rec_set(struct cli *c, struct rec_opts *ro, int f, const char *value)
+{
+	size_t len = strlen(value) + 64;
+	char e[256];
+
+	free(ro->vals[f]);
+	if ((ro->vals[f] = malloc(len)) == NULL) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		return -1;
+	}
+	if (record_normalize((enum record_field)f, value, ro->vals[f], len, e,
+	    sizeof(e)) == -1) {
+		snprintf(c->err, sizeof(c->err), "%s %s", record_flag((enum record_field)f), e);
+		return -1;
+	}
+	ro->r.v[f] = ro->vals[f];
+	return 0;
+}
+
+/* Parse record options; extra (may be NULL) gets unknown option codes. */
+static int
+rec_parse(struct cli *c, const char *cmd, int argc, char **argv, struct rec_opts *ro,
+    int *force, int *ret)
+{
+	struct option opts[RF_COUNT + 4];
+	int n = 0, ch;
+
+	for (int f = 0; f < RF_COUNT; f++) {
+		opts[n].name = record_flag((enum record_field)f) + 2;
+		opts[n].has_arg = f == RF_DO_NOT_EMAIL ? no_argument : required_argument;
+		opts[n].flag = NULL;
+		opts[n].val = REC_OPT_BASE + f;
+		n++;
+	}
+	opts[n++] = (struct option){ "allow-email", no_argument, NULL, O_ALLOW_EMAIL };
+	opts[n++] = (struct option){ "force", no_argument, NULL, O_FORCE };
+	opts[n++] = (struct option)HELP_OPT;
+	opts[n] = (struct option)END_OPT;
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, cmd, ret)) != -1) {
+		if (ch == -2)
+			return -1;
+		if (ch == O_FORCE && force != NULL) {
+			*force = 1;
+			continue;
+		}
+		if (ch == O_FORCE)
+			return *ret = cli_usage(cmd, "unknown option --force"), -1;
+		if (ch == O_ALLOW_EMAIL || ch == REC_OPT_BASE + RF_DO_NOT_EMAIL) {
+			if (rec_set(c, ro, RF_DO_NOT_EMAIL, ch == O_ALLOW_EMAIL ? "no" : "yes") == -1)
+				return *ret = cli_fail(c), -1;
+			continue;
+		}
+		if (ch >= REC_OPT_BASE && ch < REC_OPT_BASE + RF_COUNT &&
+		    rec_set(c, ro, ch - REC_OPT_BASE, optarg) == -1)
+			return *ret = cli_fail(c), -1;
+	}
+	return 0;
+}
+
+/* With no --owner and exactly one owner in the database, that one. */
+static int
+default_owner(struct cli *c, struct rec_opts *ro)
+{
+	struct owner *v;
+	size_t n;
+
+	if (ro->r.v[RF_OWNER] != NULL)
+		return 0;
+	if (store_owner_load(c->st, 1, &v, &n, c->err, sizeof(c->err)) == -1)
+		return -1;
+	if (n == 1)
+		rec_set(c, ro, RF_OWNER, v[0].email);
+	for (size_t i = 0; i < n; i++)
+		store_owner_clear(&v[i]);
+	free(v);
+	return 0;
+}
+
+int
+cli_cmd_client_add(struct cli *c, int argc, char **argv)
+{
+	struct rec_opts ro = { 0 };
+	long long id;
+	int ret;
+
+	if (rec_parse(c, "client add", argc, argv, &ro, NULL, &ret) == -1)
+		goto out;
+	ret = EXIT_USAGE;
+	if (ro.r.v[RF_NAME] != NULL) {
+		cli_usage("client add", "give the name as the argument, not --name");
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		cli_usage("client add", "expected NAME");
+		goto out;
+	}
+	ret = 1;
+	if (rec_set(c, &ro, RF_NAME, argv[optind]) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (cli_begin(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (default_owner(c, &ro) == -1 ||
+	    store_client_put(c->st, 0, &ro.r, &id, c->err, sizeof(c->err)) == -1) {
+		cli_abort(c);
+		goto out;
+	}
+	if (cli_commit(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "id", json_object_new_int64(id));
+		out_print_json(stdout, j);
+		json_object_put(j);
+	} else if (!c->quiet)
+		printf("client %lld added: %s\n", id, ro.r.v[RF_NAME]);
+	ret = 0;
+out:
+	rec_opts_free(&ro);
+	return ret;
+}
+
+int
+cli_cmd_client_edit(struct cli *c, int argc, char **argv)
+{
+	struct rec_opts ro = { 0 };
+	long long id;
+	int ret, given = 0;
+
+	if (rec_parse(c, "client edit", argc, argv, &ro, NULL, &ret) == -1)
+		goto out;
+	ret = EXIT_USAGE;
+	if (optind + 1 != argc) {
+		cli_usage("client edit", "expected ID or NAME");
+		goto out;
+	}
+	for (int f = 0; f < RF_COUNT; f++)
+		given |= ro.r.v[f] != NULL;
+	if (!given) {
+		cli_usage("client edit", "nothing to change");
+		goto out;
+	}
+	ret = 1;
+	if (cli_begin(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (cli_resolve_client(c, argv[optind], &id) == -1 ||
+	    store_client_put(c->st, id, &ro.r, NULL, c->err, sizeof(c->err)) == -1) {
+		cli_abort(c);
+		goto out;
+	}
+	if (cli_commit(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (!c->quiet)
+		printf("client %lld updated\n", id);
+	ret = 0;
+out:
+	rec_opts_free(&ro);
+	return ret;
+}
+
+int
+cli_cmd_client_delete(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' }, HELP_OPT, END_OPT
+	};
+	long long id;
+	int ch, ret, force = 0;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "client delete", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 'f')
+			force = 1;
+	}
+	if (optind + 1 != argc)
+		return cli_usage("client delete", "expected ID");
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (cli_resolve_client(c, argv[optind], &id) == -1 ||
+	    store_client_delete(c->st, id, force, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf("client %lld deleted\n", id);
+	return 0;
+}
+
+static int
+list_clients(struct cli *c, struct out *o, void *arg)
+{
+	return store_client_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+}
+
+int
+cli_cmd_client_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "segment", required_argument, NULL, 'g' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "city", required_argument, NULL, 'c' },
+		{ "search", required_argument, NULL, 'q' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "csv", no_argument, NULL, 'C' },
+		HELP_OPT, END_OPT
+	};
+	struct client_filter f = { 0 };
+	char status[32], e[256];
+	enum out_mode mode = cli_list_mode(c);
+	long lim;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "client list", &ret)) != -1) {
+		switch (ch) {
+		case -2:
+			return ret;
+		case 's':
+			if (record_normalize(RF_STATUS, optarg, status, sizeof(status), e,
+			    sizeof(e)) == -1)
+				return cli_usage("client list", "--status %s", e);
+			f.status = status;
+			break;
+		case 'g': f.segment = optarg; break;
+		case 'o': f.owner = optarg; break;
+		case 'c': f.city = optarg; break;
+		case 'q': f.search = optarg; break;
+		case 'C': mode = OUT_CSV; break;
+		case 'n':
+			if (cli_parse_long(optarg, 1, LONG_MAX, &lim) == -1)
+				return cli_usage("client list", "--limit wants a positive number");
+			f.limit = lim;
+			break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage("client list", "unexpected argument %s", argv[optind]);
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	return cli_print_rows(c, mode, list_clients, &f);
+}
+
+struct show_ctx {
+	long long	 id;
+};
+
+static int
+show_section(struct cli *c, json_object *parent, const char *title,
+    int (*list)(struct store *, long long, store_row_fn, void *, char *, size_t), long long id)
+{
+	struct out *o = out_new(c->json ? OUT_JSON : OUT_TABLE, stdout);
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	rc = list(c->st, id, out_row, o, c->err, sizeof(c->err));
+	if (rc == 0) {
+		if (c->json)
+			json_object_object_add(parent, title, out_take_json(o));
+		else if (out_count(o) > 0) {
+			printf("\n%s:\n", title);
+			out_flush(o);
+		}
+	}
+	out_free(o);
+	return rc;
+}
+
+static int
+recent_interactions(struct store *st, long long id, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	return store_interaction_list(st, id, 10, fn, arg, err, errlen);
+}
+
+static int
+client_invoices(struct store *st, long long id, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	return store_invoice_list(st, id, 0, fn, arg, err, errlen);
+}
+
+static int
+client_activities(struct store *st, long long id, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct activity_filter f = { .client = id };
+
+	return store_activity_list(st, &f, fn, arg, err, errlen);
+}
+
+static int
+show_first_row(const struct store_row *r, void *arg)
+{
+	json_object **j = arg;
+
+	*j = out_row_json(r);
+	return 1;
+}
+
+int
+cli_cmd_client_show(struct cli *c, int argc, char **argv)
+{
+	const char *ref;
+	long long id;
+	json_object *j = NULL;
+	int rc;
+
+	if ((rc = cli_one_operand("client show", argc, argv, &ref)) != -1)
+		return rc;
+	if (cli_open_store(c, 0) == -1 || cli_resolve_client(c, ref, &id) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		if (store_client_show(c->st, id, show_first_row, &j, c->err,
+		    sizeof(c->err)) == -1 || j == NULL)
+			return cli_fail(c);
+	} else {
+		struct out *o = out_new(OUT_VERTICAL, stdout);
+		if (o == NULL)
+			return cli_failf("out of memory");
+		rc = store_client_show(c->st, id, out_row, o, c->err, sizeof(c->err));
+		out_free(o);
+		if (rc == -1)
+			return cli_fail(c);
+	}
+	if (show_section(c, j, "contacts", store_contact_list, id) == -1 ||
+	    show_section(c, j, "interactions", recent_interactions, id) == -1 ||
+	    show_section(c, j, "invoices", client_invoices, id) == -1 ||
+	    show_section(c, j, "activities", client_activities, id) == -1) {
+		json_object_put(j);
+		return cli_fail(c);
+	}
+	if (c->json) {
+		out_print_json(stdout, j);
+		json_object_put(j);
+	}
+	return 0;
+}
+
+/* ---- contacts -------------------------------------------------------- */
+
+int
+cli_cmd_contact_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, RF_ROLE },
+		{ "email", required_argument, NULL, RF_EMAIL },
+		{ "phone", required_argument, NULL, RF_PHONE },
+		{ "primary", no_argument, NULL, 'p' },
+		HELP_OPT, END_OPT
+	};
+	struct rec_opts ro = { 0 };
+	long long client, id;
+	int ch, ret, primary = 0;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "contact add", &ret)) != -1) {
+		if (ch == -2)
+			goto out;
+		if (ch == 'p')
+			primary = 1;
+		else if (rec_set(c, &ro, ch, optarg) == -1) {
+			ret = cli_fail(c);
+			goto out;
+		}
+	}
+	ret = EXIT_USAGE;
+	if (optind + 2 != argc) {
+		cli_usage("contact add", "expected CLIENT NAME");
+		goto out;
+	}
+	ret = 1;
+	if (rec_set(c, &ro, RF_CONTACT, argv[optind + 1]) == -1 || *ro.r.v[RF_CONTACT] == '\0') {
+		if (ro.r.v[RF_CONTACT] != NULL)
+			snprintf(c->err, sizeof(c->err), "the contact needs a name");
+		cli_fail(c);
+		goto out;
+	}
+	if (cli_begin(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (cli_resolve_client(c, argv[optind], &client) == -1 ||
+	    store_contact_add(c->st, client, ro.r.v[RF_CONTACT], ro.r.v[RF_ROLE],
+	    ro.r.v[RF_EMAIL], ro.r.v[RF_PHONE], primary, &id, c->err, sizeof(c->err)) == -1) {
+		cli_abort(c);
+		goto out;
+	}
+	if (cli_commit(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
+	if (!c->quiet)
+		printf("contact %lld added to client %lld\n", id, client);
+	ret = 0;
+out:
+	rec_opts_free(&ro);
+	return ret;
+}
+
+static int
+list_contacts(struct cli *c, struct out *o, void *arg)
+{
+	return store_contact_list(c->st, *(long long *)arg, out_row, o, c->err,
+	    sizeof(c->err));
+}
+
+int
+cli_cmd_contact_list(struct cli *c, int argc, char **argv)
+{
+	const char *ref;
+	long long id;
+	int rc;
+
+	if ((rc = cli_one_operand("contact list", argc, argv, &ref)) != -1)
+		return rc;
+	if (cli_open_store(c, 0) == -1 || cli_resolve_client(c, ref, &id) == -1)
+		return cli_fail(c);
+	return cli_print_rows(c, cli_list_mode(c), list_contacts, &id);
+}
