@@ -21,7 +21,7 @@ struct buf {
 
 /* v as four bytes, most significant first (PNG chunks, packed parts). */
 static inline void
-put_be32(unsigned char *p, uint32_t v)
+buf_put_be32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);
 	p[1] = (unsigned char)(v >> 16);

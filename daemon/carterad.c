@@ -251,7 +251,7 @@ main(int argc, char **argv)
 	if (check) {
 		config_print(d.cfg, stdout);
 		printf("# configuration and templates are valid\n");
-		tmplset_free(d.tmpl);
+		render_free(d.tmpl);
 		config_free(d.cfg);
 		free(d.cfg);
 		return fflush(stdout) == 0 ? 0 : 1;
@@ -287,7 +287,7 @@ main(int argc, char **argv)
 
 	httpd_stop(d.httpd);
 	store_close(d.st);
-	tmplset_free(d.tmpl);
+	render_free(d.tmpl);
 	config_free(d.cfg);
 	free(d.cfg);
 	curl_global_cleanup();

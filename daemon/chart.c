@@ -43,12 +43,12 @@ chunk(unsigned char *out, const char *type, const unsigned char *data, uint32_t 
 {
 	uLong crc;
 
-	put_be32(out, len);
+	buf_put_be32(out, len);
 	memcpy(out + 4, type, 4);
 	if (len > 0)
 		memcpy(out + 8, data, len);
 	crc = crc32(0L, out + 4, len + 4);
-	put_be32(out + 8 + len, (uint32_t)crc);
+	buf_put_be32(out + 8 + len, (uint32_t)crc);
 	return out + 12 + len;
 }
 
@@ -99,8 +99,8 @@ chart_png(const long long *values, int n, unsigned char **png, size_t *len)
 	if ((out = malloc(sizeof(sig) + 25 + 12 + zlen + 12)) == NULL)
 		goto fail;
 	memcpy(out, sig, sizeof(sig));
-	put_be32(ihdr, W);
-	put_be32(ihdr + 4, H);
+	buf_put_be32(ihdr, W);
+	buf_put_be32(ihdr + 4, H);
 	ihdr[8] = 8;	/* bit depth */
 	ihdr[9] = 2;	/* truecolour RGB */
 	ihdr[10] = ihdr[11] = ihdr[12] = 0;

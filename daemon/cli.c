@@ -119,26 +119,26 @@ cli_abort(struct cli *c)
 	return cli_fail(c);
 }
 
-enum out_mode
+enum output_mode
 cli_list_mode(struct cli *c)
 {
-	return c->json ? OUT_JSON : OUT_TABLE;
+	return c->json ? OUTPUT_JSON : OUTPUT_TABLE;
 }
 
 /* Run a listing into the chosen output; returns the exit code. */
 int
-cli_print_rows(struct cli *c, enum out_mode mode,
-    int (*list)(struct cli *, struct out *, void *), void *arg)
+cli_print_rows(struct cli *c, enum output_mode mode,
+    int (*list)(struct cli *, struct output *, void *), void *arg)
 {
-	struct out *o = out_new(mode, stdout);
+	struct output *o = output_new(mode, stdout);
 	int rc;
 
 	if (o == NULL)
 		return cli_failf("out of memory");
 	rc = list(c, o, arg);
 	if (rc == 0)
-		out_flush(o);
-	out_free(o);
+		output_flush(o);
+	output_free(o);
 	return rc == 0 ? 0 : cli_fail(c);
 }
 
@@ -162,11 +162,11 @@ cli_parse_day(struct cli *c, const char *s, const char *zone, char *out, size_t 
 
 	if (strcmp(s, "today") == 0)
 		d = cli_today(c, zone);
-	else if (date_parse(s, &d) == -1) {
+	else if (clock_date_parse(s, &d) == -1) {
 		snprintf(c->err, sizeof(c->err), "\"%s\" is not a date (YYYY-MM-DD)", s);
 		return -1;
 	}
-	date_format(d, out, len);
+	clock_date_format(d, out, len);
 	return 0;
 }
 
@@ -188,12 +188,12 @@ cli_parse_time(struct cli *c, const char *s, const char *zone, int date_only_min
 	}
 	if (clock_parse_utc(s, out) == 0)
 		return 0;
-	if (strlen(s) == 10 && date_only_min >= 0 && date_parse(s, &d) == 0)
+	if (strlen(s) == 10 && date_only_min >= 0 && clock_date_parse(s, &d) == 0)
 		return tz_to_utc(zone, d, date_only_min, out);
 	if (strlen(s) == 16 && (s[10] == ' ' || s[10] == 'T')) {
 		memcpy(day, s, 10);
 		day[10] = '\0';
-		if (date_parse(day, &d) == 0 && hhmm_parse(s + 11, &min) == 0)
+		if (clock_date_parse(day, &d) == 0 && clock_hhmm_parse(s + 11, &min) == 0)
 			return tz_to_utc(zone, d, min, out);
 	}
 	snprintf(c->err, sizeof(c->err), "\"%s\" is not a time (\"YYYY-MM-DD HH:MM\")%s", s,
@@ -252,7 +252,7 @@ cli_print_feed_url(struct cli *c, const char *kind, const char *token)
 			    strstr(base, "://") + 3, kind, token);
 			json_object_object_add(j, "webcal", json_object_new_string(url));
 		}
-		out_print_json(stdout, j);
+		output_print_json(stdout, j);
 		json_object_put(j);
 		return;
 	}
@@ -295,7 +295,7 @@ cli_reset_getopt(void)
 /* A listing command with no options and no operands. */
 int
 cli_simple_list(struct cli *c, const char *cmd, int argc, char **argv,
-    int (*list)(struct cli *, struct out *, void *))
+    int (*list)(struct cli *, struct output *, void *))
 {
 	static const struct option opts[] = { HELP_OPT, END_OPT };
 	int ch, ret;

@@ -252,9 +252,9 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 }
 
 static int
-list_activities(struct cli *c, struct out *o, void *arg)
+list_activities(struct cli *c, struct output *o, void *arg)
 {
-	return store_activity_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+	return store_activity_list(c->st, arg, output_row, o, c->err, sizeof(c->err));
 }
 
 int
@@ -307,13 +307,13 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 	ret = 0;
 	/* Dates are local days in the owner's zone; --to is inclusive. */
 	if (from != NULL) {
-		if (date_parse(from, &d) == -1)
+		if (clock_date_parse(from, &d) == -1)
 			ret = cli_usage("activity list", "--from wants YYYY-MM-DD");
 		else
 			tz_day_start(zone, d, &f.from);
 	}
 	if (to != NULL && ret == 0) {
-		if (date_parse(to, &d) == -1)
+		if (clock_date_parse(to, &d) == -1)
 			ret = cli_usage("activity list", "--to wants YYYY-MM-DD");
 		else
 			tz_day_start(zone, d + 1, &f.to);
@@ -537,11 +537,11 @@ struct invoice_q {
 };
 
 static int
-list_invoices(struct cli *c, struct out *o, void *arg)
+list_invoices(struct cli *c, struct output *o, void *arg)
 {
 	struct invoice_q *q = arg;
 
-	return store_invoice_list(c->st, q->client, q->unpaid, out_row, o, c->err,
+	return store_invoice_list(c->st, q->client, q->unpaid, output_row, o, c->err,
 	    sizeof(c->err));
 }
 
@@ -650,7 +650,7 @@ cli_cmd_cost_add(struct cli *c, int argc, char **argv)
 	if (month == NULL)
 		return cli_usage("cost add", "--month YYYY-MM is required");
 	snprintf(day, sizeof(day), "%.7s-01", month);
-	if (strlen(month) != 7 || date_parse(day, &d) == -1)
+	if (strlen(month) != 7 || clock_date_parse(day, &d) == -1)
 		return cli_usage("cost add", "--month wants YYYY-MM, not \"%s\"", month);
 	if (amount_arg(c, argv[optind], &cents) == -1)
 		return cli_fail(c);
@@ -699,9 +699,9 @@ cli_cmd_segment_set(struct cli *c, int argc, char **argv)
 }
 
 static int
-list_segments(struct cli *c, struct out *o, void *arg)
+list_segments(struct cli *c, struct output *o, void *arg)
 {
-	return store_segment_list(c->st, out_row, o, c->err, sizeof(c->err));
+	return store_segment_list(c->st, output_row, o, c->err, sizeof(c->err));
 }
 
 int

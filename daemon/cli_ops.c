@@ -136,7 +136,7 @@ cli_cmd_backup(struct cli *c, int argc, char **argv)
 		json_object_object_add(j, "file", json_object_new_string(path));
 		json_object_object_add(j, "pages", json_object_new_int64(pages));
 		json_object_object_add(j, "bytes", json_object_new_int64(bytes));
-		out_print_json(stdout, j);
+		output_print_json(stdout, j);
 		json_object_put(j);
 	} else if (!c->quiet)
 		printf("backup of %s to %s: %lld pages, %lld bytes\n", c->db_path, path, pages,
@@ -223,7 +223,7 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 		json_object_object_add(j, "inserted", json_object_new_int64((int64_t)res.inserted));
 		json_object_object_add(j, "updated", json_object_new_int64((int64_t)res.updated));
 		json_object_object_add(j, "dry_run", json_object_new_boolean(io.dry_run));
-		out_print_json(stdout, j);
+		output_print_json(stdout, j);
 		json_object_put(j);
 	} else if (!c->quiet)
 		printf("%s: %zu rows, %zu %s, %zu %s%s\n", io.path, res.rows,
@@ -251,7 +251,7 @@ cli_cmd_export(struct cli *c, int argc, char **argv)
 		path = argv[optind];
 	if (cli_open_store(c, STORE_READONLY) == -1 && cli_open_store(c, 0) == -1)
 		return cli_fail(c);
-	if (export_csv(c->st, path, c->err, sizeof(c->err)) == -1)
+	if (import_export_csv(c->st, path, c->err, sizeof(c->err)) == -1)
 		return cli_fail(c);
 	return 0;
 }
@@ -280,11 +280,11 @@ due_data(size_t i, const struct owner *o, const struct scan_result *r, void *arg
 
 /* Print one owner's digest data as the text the email carries. */
 static int
-due_print(struct cli *c, const struct owner *o, const struct tmplset *t, json_object *data)
+due_print(struct cli *c, const struct owner *o, const struct render_set *t, json_object *data)
 {
 	char *subject, *text;
 
-	if (tmplset_render(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
+	if (render_message(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
 	    sizeof(c->err)) == -1)
 		return -1;
 	printf("To: %s <%s>\nSubject: %s\n\n%s\n", o->name, o->email, subject, text);
@@ -304,7 +304,7 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	};
 	const char *owner = NULL, *date = NULL;
 	struct owner *v = NULL;
-	struct tmplset *t = NULL;
+	struct render_set *t = NULL;
 	struct scan_cache *k = NULL;
 	struct due_ctx dc;
 	json_object *arr = NULL, **data = NULL;
@@ -323,11 +323,11 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("due", "unexpected argument %s", argv[optind]);
-	if (date != NULL && date_parse(date, &d) == -1)
+	if (date != NULL && clock_date_parse(date, &d) == -1)
 		return cli_usage("due", "--date wants YYYY-MM-DD");
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
-	if (!c->json && tmplset_load(c->cfg.templates, tmplset_shipped_dir(), &t, c->err,
+	if (!c->json && render_load(c->cfg.templates, render_shipped_dir(), &t, c->err,
 	    sizeof(c->err)) == -1)
 		return cli_fail(c);
 	if (owner != NULL) {
@@ -339,11 +339,11 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 			snprintf(c->err, sizeof(c->err), "no owner with email %s", owner);
 		if (rc != 0) {
 			free(v);
-			tmplset_free(t);
+			render_free(t);
 			return cli_fail(c);
 		}
 	} else if (store_owner_load(c->st, 1, &v, &n, c->err, sizeof(c->err)) == -1) {
-		tmplset_free(t);
+		render_free(t);
 		return cli_fail(c);
 	}
 	/* Every owner: everyone's overdue invoices in one pass. */
@@ -366,7 +366,7 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 			data[i] = NULL;
 		}
 	} else if (rc == 0 && c->json)
-		out_print_json(stdout, data[0]);
+		output_print_json(stdout, data[0]);
 	for (size_t i = 0; rc == 0 && !c->json && i < n; i++) {
 		if (i > 0)
 			printf("\n");
@@ -376,20 +376,20 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 		json_object_put(data[i]);
 	free(data);
 	if (rc == 0 && arr != NULL)
-		out_print_json(stdout, arr);
+		output_print_json(stdout, arr);
 	json_object_put(arr);
 	scan_cache_free(k);
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&v[i]);
 	free(v);
-	tmplset_free(t);
+	render_free(t);
 	return rc == 0 ? 0 : cli_fail(c);
 }
 
 static int
-list_outbox(struct cli *c, struct out *o, void *arg)
+list_outbox(struct cli *c, struct output *o, void *arg)
 {
-	return outbox_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+	return outbox_list(c->st, arg, output_row, o, c->err, sizeof(c->err));
 }
 
 int
@@ -596,7 +596,7 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		if (report_month(month, &ro.from, &ro.to) == -1)
 			ret = cli_usage("report", "--month wants YYYY-MM");
 	} else if (from != NULL) {
-		if (date_parse(from, &ro.from) == -1 || date_parse(to, &ro.to) == -1)
+		if (clock_date_parse(from, &ro.from) == -1 || clock_date_parse(to, &ro.to) == -1)
 			ret = cli_usage("report", "--from and --to want YYYY-MM-DD");
 		else if (ro.from > ro.to)
 			ret = cli_usage("report", "--from is after --to");

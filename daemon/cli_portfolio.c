@@ -55,7 +55,7 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 			o->tz = optarg;
 			break;
 		case O_DIGEST_AT:
-			if (hhmm_parse(optarg, &min) == -1)
+			if (clock_hhmm_parse(optarg, &min) == -1)
 				return *ret = cli_usage(cmd, "--digest-at wants HH:MM, not \"%s\"",
 				    optarg), -1;
 			o->digest_at = optarg;
@@ -144,9 +144,9 @@ cli_cmd_owner_edit(struct cli *c, int argc, char **argv)
 }
 
 static int
-list_owners(struct cli *c, struct out *o, void *arg)
+list_owners(struct cli *c, struct output *o, void *arg)
 {
-	return store_owner_list(c->st, out_row, o, c->err, sizeof(c->err));
+	return store_owner_list(c->st, output_row, o, c->err, sizeof(c->err));
 }
 
 int
@@ -258,9 +258,9 @@ team_token_row(const struct store_row *r, void *arg)
 }
 
 static int
-list_teams(struct cli *c, struct out *o, void *arg)
+list_teams(struct cli *c, struct output *o, void *arg)
 {
-	return store_team_list(c->st, out_row, o, c->err, sizeof(c->err));
+	return store_team_list(c->st, output_row, o, c->err, sizeof(c->err));
 }
 
 int
@@ -435,7 +435,7 @@ cli_cmd_client_add(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "id", json_object_new_int64(id));
-		out_print_json(stdout, j);
+		output_print_json(stdout, j);
 		json_object_put(j);
 	} else if (!c->quiet)
 		printf("client %lld added: %s\n", id, ro.r.v[RF_NAME]);
@@ -518,9 +518,9 @@ cli_cmd_client_delete(struct cli *c, int argc, char **argv)
 }
 
 static int
-list_clients(struct cli *c, struct out *o, void *arg)
+list_clients(struct cli *c, struct output *o, void *arg)
 {
-	return store_client_list(c->st, arg, out_row, o, c->err, sizeof(c->err));
+	return store_client_list(c->st, arg, output_row, o, c->err, sizeof(c->err));
 }
 
 int
@@ -538,7 +538,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 	};
 	struct client_filter f = { 0 };
 	char status[32], e[256];
-	enum out_mode mode = cli_list_mode(c);
+	enum output_mode mode = cli_list_mode(c);
 	long lim;
 	int ch, ret;
 
@@ -557,7 +557,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		case 'o': f.owner = optarg; break;
 		case 'c': f.city = optarg; break;
 		case 'q': f.search = optarg; break;
-		case 'C': mode = OUT_CSV; break;
+		case 'C': mode = OUTPUT_CSV; break;
 		case 'n':
 			if (cli_parse_long(optarg, 1, LONG_MAX, &lim) == -1)
 				return cli_usage("client list", "--limit wants a positive number");
@@ -580,21 +580,21 @@ static int
 show_section(struct cli *c, json_object *parent, const char *title,
     int (*list)(struct store *, long long, store_row_fn, void *, char *, size_t), long long id)
 {
-	struct out *o = out_new(c->json ? OUT_JSON : OUT_TABLE, stdout);
+	struct output *o = output_new(c->json ? OUTPUT_JSON : OUTPUT_TABLE, stdout);
 	int rc;
 
 	if (o == NULL)
 		return -1;
-	rc = list(c->st, id, out_row, o, c->err, sizeof(c->err));
+	rc = list(c->st, id, output_row, o, c->err, sizeof(c->err));
 	if (rc == 0) {
 		if (c->json)
-			json_object_object_add(parent, title, out_take_json(o));
-		else if (out_count(o) > 0) {
+			json_object_object_add(parent, title, output_take_json(o));
+		else if (output_count(o) > 0) {
 			printf("\n%s:\n", title);
-			out_flush(o);
+			output_flush(o);
 		}
 	}
-	out_free(o);
+	output_free(o);
 	return rc;
 }
 
@@ -626,7 +626,7 @@ show_first_row(const struct store_row *r, void *arg)
 {
 	json_object **j = arg;
 
-	*j = out_row_json(r);
+	*j = output_row_json(r);
 	return 1;
 }
 
@@ -647,11 +647,11 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 		    sizeof(c->err)) == -1 || j == NULL)
 			return cli_fail(c);
 	} else {
-		struct out *o = out_new(OUT_VERTICAL, stdout);
+		struct output *o = output_new(OUTPUT_VERTICAL, stdout);
 		if (o == NULL)
 			return cli_failf("out of memory");
-		rc = store_client_show(c->st, id, out_row, o, c->err, sizeof(c->err));
-		out_free(o);
+		rc = store_client_show(c->st, id, output_row, o, c->err, sizeof(c->err));
+		output_free(o);
 		if (rc == -1)
 			return cli_fail(c);
 	}
@@ -663,7 +663,7 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	}
 	if (c->json) {
-		out_print_json(stdout, j);
+		output_print_json(stdout, j);
 		json_object_put(j);
 	}
 	return 0;
@@ -731,9 +731,9 @@ out:
 }
 
 static int
-list_contacts(struct cli *c, struct out *o, void *arg)
+list_contacts(struct cli *c, struct output *o, void *arg)
 {
-	return store_contact_list(c->st, *(long long *)arg, out_row, o, c->err,
+	return store_contact_list(c->st, *(long long *)arg, output_row, o, c->err,
 	    sizeof(c->err));
 }
 

@@ -44,12 +44,12 @@ int	 cli_commit(struct cli *);
 int	 cli_abort(struct cli *);
 
 /* Listings: table or JSON (--json); list fills the output, returns 0/-1. */
-enum out_mode cli_list_mode(struct cli *);
-int	 cli_print_rows(struct cli *, enum out_mode,
-	    int (*list)(struct cli *, struct out *, void *), void *arg);
+enum output_mode cli_list_mode(struct cli *);
+int	 cli_print_rows(struct cli *, enum output_mode,
+	    int (*list)(struct cli *, struct output *, void *), void *arg);
 /* A listing command with no options and no operands. */
 int	 cli_simple_list(struct cli *, const char *cmd, int argc, char **argv,
-	    int (*list)(struct cli *, struct out *, void *));
+	    int (*list)(struct cli *, struct output *, void *));
 
 /* Values from the command line; -1 with c->err set (cli_parse_long: no message). */
 long	 cli_today(struct cli *, const char *zone);

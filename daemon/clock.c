@@ -66,7 +66,7 @@ clock_is_fixed(void)
 }
 
 long
-date_to_days(int y, int m, int d)
+clock_date_to_days(int y, int m, int d)
 {
 	long era, yoe, doy, doe;
 
@@ -79,7 +79,7 @@ date_to_days(int y, int m, int d)
 }
 
 void
-days_to_date(long z, int *y, int *m, int *d)
+clock_days_to_date(long z, int *y, int *m, int *d)
 {
 	long era, doe, yoe, doy, mp, yy;
 
@@ -135,28 +135,28 @@ parse_ymd(const char *s, int *y, int *m, int *d)
 }
 
 int
-date_parse(const char *s, long *days)
+clock_date_parse(const char *s, long *days)
 {
 	int y, m, d;
 
 	if (s == NULL || strlen(s) != 10 || parse_ymd(s, &y, &m, &d) == -1)
 		return -1;
-	*days = date_to_days(y, m, d);
+	*days = clock_date_to_days(y, m, d);
 	return 0;
 }
 
 char *
-date_format(long days, char *buf, size_t len)
+clock_date_format(long days, char *buf, size_t len)
 {
 	int y, m, d;
 
-	days_to_date(days, &y, &m, &d);
+	clock_days_to_date(days, &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
 	return buf;
 }
 
 int
-date_weekday(long days)
+clock_weekday(long days)
 {
 	/* 1970-01-01 was a Thursday (3). */
 	long w = (days + 3) % 7;
@@ -165,7 +165,7 @@ date_weekday(long days)
 }
 
 int
-hhmm_parse(const char *s, int *minutes)
+clock_hhmm_parse(const char *s, int *minutes)
 {
 	int h, m;
 
@@ -196,7 +196,7 @@ clock_parse_utc(const char *s, time_t *out)
 		return -1;
 	if (h > 23 || mi > 59 || sec > 60)
 		return -1;
-	*out = (time_t)date_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	*out = (time_t)clock_date_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	return 0;
 }
 
@@ -207,7 +207,7 @@ clock_format_utc(time_t t, char *buf, size_t len)
 	long secs = (long)(t - (time_t)days * 86400);
 	int y, m, d;
 
-	days_to_date(days, &y, &m, &d);
+	clock_days_to_date(days, &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", y, m, d,
 	    secs / 3600, secs / 60 % 60, secs % 60);
 	return buf;

@@ -31,15 +31,15 @@ int	 clock_parse_utc(const char *s, time_t *out);
 char	*clock_format_utc(time_t t, char *buf, size_t len);
 
 /* Civil date <-> day number (proleptic Gregorian, days since 1970-01-01). */
-long	 date_to_days(int y, int m, int d);
-void	 days_to_date(long days, int *y, int *m, int *d);
+long	 clock_date_to_days(int y, int m, int d);
+void	 clock_days_to_date(long days, int *y, int *m, int *d);
 /* Strict "YYYY-MM-DD" (a real date).  0 / -1. */
-int	 date_parse(const char *s, long *days);
+int	 clock_date_parse(const char *s, long *days);
 /* "YYYY-MM-DD" into buf (>= 11 bytes). */
-char	*date_format(long days, char *buf, size_t len);
+char	*clock_date_format(long days, char *buf, size_t len);
 /* 0 = Monday ... 6 = Sunday */
-int	 date_weekday(long days);
+int	 clock_weekday(long days);
 /* Strict "HH:MM" 00:00-23:59 -> minutes after midnight.  0 / -1. */
-int	 hhmm_parse(const char *s, int *minutes);
+int	 clock_hhmm_parse(const char *s, int *minutes);
 
 #endif

@@ -575,7 +575,7 @@ check_hhmm(const char *v, char *why, size_t whylen)
 {
 	int min;
 
-	if (hhmm_parse(v, &min) == -1) {
+	if (clock_hhmm_parse(v, &min) == -1) {
 		snprintf(why, whylen,
 		    "must be a time HH:MM from 00:00 to 23:59 (got \"%s\")", v);
 		return -1;

@@ -101,7 +101,7 @@ client_json(const struct scan_client *c, const char *lang, const struct config *
 	put_str(o, "status", i18n_status(lang, c->status));
 	if (c->touch_day >= 0) {
 		put_str(o, "last_touch", i18n_date(lang, c->touch_day, b, sizeof(b)));
-		put_str(o, "last_touch_date", date_format(c->touch_day, b, sizeof(b)));
+		put_str(o, "last_touch_date", clock_date_format(c->touch_day, b, sizeof(b)));
 		put_str(o, "last_touch_kind", i18n_kind(lang, c->last_touch_kind));
 		put_int(o, "days_since_touch", today - c->touch_day);
 	} else {
@@ -112,7 +112,7 @@ client_json(const struct scan_client *c, const char *lang, const struct config *
 	}
 	put_bool(o, "never_touched", c->touch_day < 0);
 	put_str(o, "due", i18n_date(lang, c->due_day, b, sizeof(b)));
-	put_str(o, "due_date", date_format(c->due_day, b, sizeof(b)));
+	put_str(o, "due_date", clock_date_format(c->due_day, b, sizeof(b)));
 	put_int(o, "days_overdue", today - c->due_day > 0 ? today - c->due_day : 0);
 	put_str(o, "days_overdue_text", days_text(lang, today - c->due_day, b, sizeof(b)));
 	put_int(o, "days_left", c->due_day - today > 0 ? c->due_day - today : 0);
@@ -185,7 +185,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 	put_str(ow, "email", o->email);
 	put_str(ow, "timezone", o->tz);
 	json_object_object_add(d, "owner", ow);
-	put_str(d, "date", date_format(r->today, b, sizeof(b)));
+	put_str(d, "date", clock_date_format(r->today, b, sizeof(b)));
 	put_str(d, "date_long", i18n_date_long(lang, r->today, b, sizeof(b)));
 	put_str(d, "date_short", i18n_date(lang, r->today, b, sizeof(b)));
 
@@ -215,7 +215,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		put_int(j, "amount_cents", iv->cents);
 		put_str(j, "currency", iv->currency);
 		put_str(j, "due", i18n_date(lang, iv->due_day, b, sizeof(b)));
-		put_str(j, "due_date", date_format(iv->due_day, b, sizeof(b)));
+		put_str(j, "due_date", clock_date_format(iv->due_day, b, sizeof(b)));
 		put_int(j, "days_overdue", iv->days_overdue);
 		put_str(j, "days_overdue_text", days_text(lang, iv->days_overdue, b, sizeof(b)));
 		json_object_array_add(items, j);
@@ -283,7 +283,7 @@ digest_message_id(const char *from_addr)
 }
 
 int
-digest_compose(const struct tmplset *t, const struct config *cfg, const struct owner *o,
+digest_compose(const struct render_set *t, const struct config *cfg, const struct owner *o,
     const struct scan_result *r, long day, struct outbox_msg *m, char *err, size_t errlen)
 {
 	json_object *data;
@@ -295,13 +295,13 @@ digest_compose(const struct tmplset *t, const struct config *cfg, const struct o
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (tmplset_render(t, "digest", o->lang, data, &m->subject, &m->body_text,
+	if (render_message(t, "digest", o->lang, data, &m->subject, &m->body_text,
 	    &m->body_html, err, errlen) == -1) {
 		json_object_put(data);
 		return -1;
 	}
 	json_object_put(data);
-	snprintf(key, sizeof(key), "digest:%lld:%s", o->id, date_format(day, dbuf, sizeof(dbuf)));
+	snprintf(key, sizeof(key), "digest:%lld:%s", o->id, clock_date_format(day, dbuf, sizeof(dbuf)));
 	if ((m->idem_key = strdup(key)) == NULL || (m->kind = strdup("digest")) == NULL ||
 	    digest_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
 	    (m->to_name = strdup(o->name)) == NULL || (m->to_addr = strdup(o->email)) == NULL ||

@@ -24,7 +24,7 @@ json_object	*digest_data(const struct scan_result *, const struct owner *,
 		    const struct config *, size_t max_items);
 
 /* Fill *m (caller clears it) with owner's digest for local day `day`. */
-int		 digest_compose(const struct tmplset *, const struct config *,
+int		 digest_compose(const struct render_set *, const struct config *,
 		    const struct owner *, const struct scan_result *, long day,
 		    struct outbox_msg *m, char *err, size_t errlen);
 

@@ -142,7 +142,7 @@ first_word(const char *s)
 
 /* Render, then queue with the token and the touch, in one transaction. */
 static int
-queue_one(struct store *st, const struct config *cfg, const struct tmplset *t,
+queue_one(struct store *st, const struct config *cfg, const struct render_set *t,
     const struct owner *o, long long cid, const struct candidate *c, long today, time_t now,
     const char *base, char *err, size_t errlen)
 {
@@ -171,10 +171,10 @@ queue_one(struct store *st, const struct config *cfg, const struct tmplset *t,
 	json_object_object_add(data, "owner", oj);
 	put(data, "unsubscribe_url", url);
 	put(data, "lang", o->lang);
-	if (tmplset_render(t, "followup", o->lang, data, &m.subject, &m.body_text,
+	if (render_message(t, "followup", o->lang, data, &m.subject, &m.body_text,
 	    &m.body_html, err, errlen) == -1)
 		goto out;
-	snprintf(key, sizeof(key), "followup:%lld:%s", cid, date_format(today, day, sizeof(day)));
+	snprintf(key, sizeof(key), "followup:%lld:%s", cid, clock_date_format(today, day, sizeof(day)));
 	m.idem_key = strdup(key);
 	m.kind = strdup("followup");
 	m.owner_id = o->id;
@@ -216,7 +216,7 @@ out:
 }
 
 int
-followup_queue(struct store *st, const struct config *cfg, const struct tmplset *t,
+followup_queue(struct store *st, const struct config *cfg, const struct render_set *t,
     const struct owner *o, const struct scan_result *r, time_t now, int *queued,
     char *err, size_t errlen)
 {

@@ -21,7 +21,7 @@
 #include "store.h"
 
 /* Queue the follow-ups due for owner o; *queued gets how many. */
-int	 followup_queue(struct store *, const struct config *, const struct tmplset *,
+int	 followup_queue(struct store *, const struct config *, const struct render_set *,
 	    const struct owner *o, const struct scan_result *r, time_t now, int *queued,
 	    char *err, size_t errlen);
 

@@ -193,8 +193,8 @@ httpd_parse_date(const char *s, time_t *out)
 	if ((m = month_index(mon)) == 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
 	    mi > 59 || sec < 0 || sec > 60 || y < 1970 || y > 9999)
 		return -1;
-	days = date_to_days(y, m, d);
-	days_to_date(days, &cy, &cm, &cd);
+	days = clock_date_to_days(y, m, d);
+	clock_days_to_date(days, &cy, &cm, &cd);
 	if (cy != y || cm != m || cd != d)
 		return -1;
 	*out = (time_t)days * 86400 + h * 3600 + mi * 60 + sec;
@@ -211,8 +211,8 @@ http_date(time_t t, char *out, size_t len)
 	int y, m, d;
 	long s = (long)(t % 86400);
 
-	days_to_date(days, &y, &m, &d);
-	snprintf(out, len, "%s, %02d %s %04d %02ld:%02ld:%02ld GMT", wd[date_weekday(days)],
+	clock_days_to_date(days, &y, &m, &d);
+	snprintf(out, len, "%s, %02d %s %04d %02ld:%02ld:%02ld GMT", wd[clock_weekday(days)],
 	    d, mn[m - 1], y, s / 3600, s / 60 % 60, s % 60);
 }
 

@@ -91,7 +91,7 @@ i18n_date(const char *lang, long day, char *out, size_t len)
 {
 	int y, m, d;
 
-	days_to_date(day, &y, &m, &d);
+	clock_days_to_date(day, &y, &m, &d);
 	if (i18n_is_en(lang))
 		snprintf(out, len, "%d %.3s %d", d, months_en[m - 1], y);
 	else
@@ -102,9 +102,9 @@ i18n_date(const char *lang, long day, char *out, size_t len)
 char *
 i18n_date_long(const char *lang, long day, char *out, size_t len)
 {
-	int y, m, d, w = date_weekday(day);
+	int y, m, d, w = clock_weekday(day);
 
-	days_to_date(day, &y, &m, &d);
+	clock_days_to_date(day, &y, &m, &d);
 	if (i18n_is_en(lang))
 		snprintf(out, len, "%s, %d %s %d", days_en[w], d, months_en[m - 1], y);
 	else

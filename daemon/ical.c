@@ -215,7 +215,7 @@ stamp(char *o, long day, long secs)
 {
 	int y, m, d;
 
-	days_to_date(day, &y, &m, &d);
+	clock_days_to_date(day, &y, &m, &d);
 	o = digits(o, y < 0 ? 0 : y > 9999 ? 9999 : y, 4);
 	o = digits(o, m, 2);
 	o = digits(o, d, 2);

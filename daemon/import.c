@@ -1,7 +1,7 @@
 /*
  * import.c - clients from CSV into the store in one transaction, and back
  * out to CSV.  Column names and value rules come from record.c; reading
- * the file from csv.c.  Nothing is written unless every row is good.
+ * the file from csvfile.c.  Nothing is written unless every row is good.
  */
 #include "build.h"
 
@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "csv.h"
+#include "csvfile.h"
 #include "file.h"
 #include "import.h"
 #include "output.h"
@@ -63,7 +63,7 @@ add_error(struct importer *im, size_t line, const char *col, const char *fmt, ..
 }
 
 static int
-header(struct importer *im, const struct csv_row *row)
+header(struct importer *im, const struct csvfile_row *row)
 {
 	int seen[RF_COUNT] = { 0 };
 	int f;
@@ -108,7 +108,7 @@ owner_known(struct importer *im, const char *email)
 }
 
 static int
-data_row(struct importer *im, const struct csv_row *row)
+data_row(struct importer *im, const struct csvfile_row *row)
 {
 	struct record r;
 	char e[512];
@@ -187,7 +187,7 @@ data_row(struct importer *im, const struct csv_row *row)
 }
 
 static int
-on_row(const struct csv_row *row, void *arg)
+on_row(const struct csvfile_row *row, void *arg)
 {
 	struct importer *im = arg;
 
@@ -239,7 +239,7 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
     char *err, size_t errlen)
 {
 	struct importer im = { 0 };
-	struct csv_opts co = { 0 };
+	struct csvfile_opts co = { 0 };
 	int rc, ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -247,8 +247,8 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 	im.opts = opts;
 	im.res = res;
 	co.delimiter = opts->delimiter;
-	co.encoding = opts->encoding == IMPORT_ENC_CP1252 ? CSV_ENC_CP1252 :
-	    opts->encoding == IMPORT_ENC_UTF8 ? CSV_ENC_UTF8 : CSV_ENC_AUTO;
+	co.encoding = opts->encoding == IMPORT_ENC_CP1252 ? CSVFILE_ENC_CP1252 :
+	    opts->encoding == IMPORT_ENC_UTF8 ? CSVFILE_ENC_UTF8 : CSVFILE_ENC_AUTO;
 	if (opts->progress) {
 		co.progress = progress;
 		co.arg = (void *)(uintptr_t)opts->path;
@@ -257,7 +257,7 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 		return -1;
 	if (load_owners(&im, err, errlen) == -1)
 		goto out;
-	rc = csv_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen);
+	rc = csvfile_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen);
 	if (rc == -1)
 		goto out;
 	if (im.fatal[0] != '\0') {
@@ -301,20 +301,20 @@ import_result_free(struct import_result *res)
 }
 
 int
-export_csv(struct store *st, const char *path, char *err, size_t errlen)
+import_export_csv(struct store *st, const char *path, char *err, size_t errlen)
 {
 	struct file_replace f = { stdout, NULL, NULL };
-	struct out *o;
+	struct output *o;
 	int rc;
 
 	if (path != NULL && file_replace_open(&f, path, err, errlen) == -1)
 		return -1;
-	if ((o = out_new(OUT_CSV, f.fp)) == NULL) {
+	if ((o = output_new(OUTPUT_CSV, f.fp)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
 	} else
-		rc = store_client_export(st, out_row, o, err, errlen);
-	out_free(o);
+		rc = store_client_export(st, output_row, o, err, errlen);
+	output_free(o);
 	if (path != NULL)
 		return file_replace_close(&f, rc == 0, err, errlen) == 0 && rc == 0 ? 0 : -1;
 	if (fflush(stdout) == EOF || ferror(stdout)) {

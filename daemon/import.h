@@ -45,6 +45,6 @@ void	 import_result_free(struct import_result *);
 
 /* Every client as CSV to path (written to a temporary file and renamed
  * into place), or to stdout when path is NULL. */
-int	 export_csv(struct store *, const char *path, char *err, size_t errlen);
+int	 import_export_csv(struct store *, const char *path, char *err, size_t errlen);
 
 #endif

@@ -54,9 +54,9 @@ fail:
 }
 
 int
-loop_load_templates(const struct config *cfg, struct tmplset **out, char *err, size_t errlen)
+loop_load_templates(const struct config *cfg, struct render_set **out, char *err, size_t errlen)
 {
-	return tmplset_load(cfg->templates, tmplset_shipped_dir(), out, err, errlen);
+	return render_load(cfg->templates, render_shipped_dir(), out, err, errlen);
 }
 
 static void
@@ -86,7 +86,7 @@ static void
 reload(struct daemon_ctx *d)
 {
 	struct config *ncfg;
-	struct tmplset *nt = NULL;
+	struct render_set *nt = NULL;
 	char err[1024];
 
 	notify("RELOADING=1");
@@ -115,7 +115,7 @@ reload(struct daemon_ctx *d)
 	config_free(d->cfg);
 	free(d->cfg);
 	d->cfg = ncfg;
-	tmplset_free(d->tmpl);
+	render_free(d->tmpl);
 	d->tmpl = nt;
 	log_info("configuration and templates reloaded from %s",
 	    d->config_path ? d->config_path : CONFIG_DEFAULT_PATH);

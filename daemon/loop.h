@@ -24,7 +24,7 @@ struct httpd;
 
 struct daemon_ctx {
 	struct config		*cfg;		/* owned; replaced on reload */
-	struct tmplset		*tmpl;		/* owned; replaced on reload */
+	struct render_set		*tmpl;		/* owned; replaced on reload */
 	struct store		*st;		/* owned */
 	struct metrics		*metrics;	/* owned by main */
 	struct httpd		*httpd;		/* owned by main; NULL without HTTP */
@@ -41,7 +41,7 @@ int	 loop_run(struct daemon_ctx *);
 int	 loop_load_config(const char *path, const char *db_override, struct config *cfg,
 	    char *err, size_t errlen);
 /* Load the templates named by cfg. */
-int	 loop_load_templates(const struct config *cfg, struct tmplset **out,
+int	 loop_load_templates(const struct config *cfg, struct render_set **out,
 	    char *err, size_t errlen);
 
 #endif

@@ -1267,18 +1267,18 @@ mime_pack_inline(const struct mail_inline *inl, size_t n, unsigned char **blob, 
 	if ((b = malloc(total)) == NULL)
 		return -1;
 	memcpy(b, PACK_MAGIC, 4);
-	put_be32(b + 4, (uint32_t)n);
+	buf_put_be32(b + 4, (uint32_t)n);
 	p = b + 8;
 	for (size_t i = 0; i < n; i++) {
 		const char *str[3] = { inl[i].cid, inl[i].type, inl[i].filename };
 		for (int k = 0; k < 3; k++) {
 			size_t l = str[k] ? strlen(str[k]) + 1 : 0;
-			put_be32(p, (uint32_t)l);
+			buf_put_be32(p, (uint32_t)l);
 			if (l > 0)
 				memcpy(p + 4, str[k], l);
 			p += 4 + l;
 		}
-		put_be32(p, (uint32_t)inl[i].len);
+		buf_put_be32(p, (uint32_t)inl[i].len);
 		if (inl[i].len > 0)
 			memcpy(p + 4, inl[i].data, inl[i].len);
 		p += 4 + inl[i].len;

@@ -27,10 +27,10 @@ monthly_due(long day, long *month_day)
 	int y, m, d;
 	long first, firstwork;
 
-	days_to_date(day, &y, &m, &d);
-	first = date_to_days(y, m, 1);
+	clock_days_to_date(day, &y, &m, &d);
+	first = clock_date_to_days(y, m, 1);
 	firstwork = first;
-	while (date_weekday(firstwork) >= 5)	/* Saturday, Sunday */
+	while (clock_weekday(firstwork) >= 5)	/* Saturday, Sunday */
 		firstwork++;
 	*month_day = first - 1;			/* a day of last month */
 	/* The first working day, or a later day of the first week if missed. */
@@ -42,7 +42,7 @@ monthly_key(const struct owner *o, long month_day, char *key, size_t len)
 {
 	int y, m, d;
 
-	days_to_date(month_day, &y, &m, &d);
+	clock_days_to_date(month_day, &y, &m, &d);
 	if (o != NULL)
 		snprintf(key, len, "monthly:%lld:%04d-%02d", o->id, y, m);
 	else
@@ -70,7 +70,7 @@ humanize(json_object *r, const char *lang, const char *cur)
 }
 
 int
-monthly_compose(struct store *st, const struct config *cfg, const struct tmplset *t,
+monthly_compose(struct store *st, const struct config *cfg, const struct render_set *t,
     const struct owner *o, long month_day, const char *lang, const char *tz,
     const char *to_addr, time_t now, struct outbox_msg *m, char *err, size_t errlen)
 {
@@ -86,9 +86,9 @@ monthly_compose(struct store *st, const struct config *cfg, const struct tmplset
 	memset(m, 0, sizeof(*m));
 	*err = '\0';
 	/* The month holding month_day, first to last day. */
-	days_to_date(month_day, &y, &mo, &d);
-	ro.from = date_to_days(y, mo, 1);
-	ro.to = (mo == 12 ? date_to_days(y + 1, 1, 1) : date_to_days(y, mo + 1, 1)) - 1;
+	clock_days_to_date(month_day, &y, &mo, &d);
+	ro.from = clock_date_to_days(y, mo, 1);
+	ro.to = (mo == 12 ? clock_date_to_days(y + 1, 1, 1) : clock_date_to_days(y, mo + 1, 1)) - 1;
 	ro.owner = o != NULL ? o->email : NULL;
 	ro.lang = lang;
 	ro.tz = tz;
@@ -97,7 +97,7 @@ monthly_compose(struct store *st, const struct config *cfg, const struct tmplset
 	    report_monthly_revenue(st, cfg, &ro, ro.to, CHART_MONTHS, cents, err, errlen) == -1)
 		goto out;
 	data = humanize(r, lang, cfg->report.currency);
-	days_to_date(ro.from, &y, &mo, &d);
+	clock_days_to_date(ro.from, &y, &mo, &d);
 	json_object_object_add(data, "month", json_object_new_string(
 	    i18n_month(lang, y, mo, buf, sizeof(buf))));
 	json_object_object_add(data, "team", json_object_new_boolean(o == NULL));
@@ -124,7 +124,7 @@ monthly_compose(struct store *st, const struct config *cfg, const struct tmplset
 	}
 	json_object_object_add(data, "chart", chart);
 	json_object_object_add(data, "chart_cid", json_object_new_string(CHART_CID));
-	if (tmplset_render(t, "monthly", lang, data, &m->subject, &m->body_text, &m->body_html,
+	if (render_message(t, "monthly", lang, data, &m->subject, &m->body_text, &m->body_html,
 	    err, errlen) == -1)
 		goto out;
 	if (chart_png(cents, CHART_MONTHS, &png, &pnglen) == -1) {

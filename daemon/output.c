@@ -14,8 +14,8 @@
 
 #define CELL_MAX	48	/* widest table cell before it is cut with "…" */
 
-struct out {
-	enum out_mode	 mode;
+struct output {
+	enum output_mode	 mode;
 	FILE		*fp;
 	size_t		 nrows;
 	/* table: every cell kept until flush */
@@ -27,16 +27,16 @@ struct out {
 	int		 header_done;
 };
 
-struct out *
-out_new(enum out_mode mode, FILE *fp)
+struct output *
+output_new(enum output_mode mode, FILE *fp)
 {
-	struct out *o = calloc(1, sizeof(*o));
+	struct output *o = calloc(1, sizeof(*o));
 
 	if (o == NULL)
 		return NULL;
 	o->mode = mode;
 	o->fp = fp;
-	if (mode == OUT_JSON && (o->array = json_object_new_array()) == NULL) {
+	if (mode == OUTPUT_JSON && (o->array = json_object_new_array()) == NULL) {
 		free(o);
 		return NULL;
 	}
@@ -44,7 +44,7 @@ out_new(enum out_mode mode, FILE *fp)
 }
 
 size_t
-out_width(const char *s)
+output_width(const char *s)
 {
 	size_t w = 0;
 
@@ -66,7 +66,7 @@ is_instant(const struct store_row *r, int i)
 
 /* The text of cell i as shown in mode; buf holds formatted values. */
 static const char *
-cell_text(const struct store_row *r, int i, enum out_mode mode, char *buf, size_t len)
+cell_text(const struct store_row *r, int i, enum output_mode mode, char *buf, size_t len)
 {
 	const char *v = r->values[i];
 
@@ -74,7 +74,7 @@ cell_text(const struct store_row *r, int i, enum out_mode mode, char *buf, size_
 		return "";
 	if (is_instant(r, i)) {
 		time_t t = (time_t)strtoll(v, NULL, 10);
-		if (mode == OUT_TABLE || mode == OUT_VERTICAL) {
+		if (mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL) {
 			struct tm tm;
 			localtime_r(&t, &tm);
 			strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
@@ -82,14 +82,14 @@ cell_text(const struct store_row *r, int i, enum out_mode mode, char *buf, size_
 			clock_format_utc(t, buf, len);
 		return buf;
 	}
-	if ((mode == OUT_TABLE || mode == OUT_VERTICAL) && r->types[i] == STORE_INT &&
+	if ((mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL) && r->types[i] == STORE_INT &&
 	    strcmp(r->names[i], "amount_cents") == 0) {
 		long long c = strtoll(v, NULL, 10);
 		snprintf(buf, len, "%s%lld.%02lld", c < 0 ? "-" : "",
 		    llabs(c) / 100, llabs(c) % 100);
 		return buf;
 	}
-	if (r->types[i] == STORE_REAL && (mode == OUT_TABLE || mode == OUT_VERTICAL)) {
+	if (r->types[i] == STORE_REAL && (mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL)) {
 		snprintf(buf, len, "%.1f", strtod(v, NULL));
 		return buf;
 	}
@@ -97,7 +97,7 @@ cell_text(const struct store_row *r, int i, enum out_mode mode, char *buf, size_
 }
 
 json_object *
-out_row_json(const struct store_row *r)
+output_row_json(const struct store_row *r)
 {
 	json_object *obj = json_object_new_object(), *val;
 	char buf[64];
@@ -110,7 +110,7 @@ out_row_json(const struct store_row *r)
 		if (v == NULL)
 			val = NULL;
 		else if (is_instant(r, i))
-			val = json_object_new_string(cell_text(r, i, OUT_JSON, buf, sizeof(buf)));
+			val = json_object_new_string(cell_text(r, i, OUTPUT_JSON, buf, sizeof(buf)));
 		else if (r->types[i] == STORE_INT)
 			val = json_object_new_int64(strtoll(v, NULL, 10));
 		else if (r->types[i] == STORE_REAL)
@@ -127,7 +127,7 @@ out_row_json(const struct store_row *r)
 }
 
 void
-out_csv_field(FILE *fp, const char *s)
+output_csv_field(FILE *fp, const char *s)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL && *s != ' ' && *s != '\0') {
 		fputs(s, fp);
@@ -167,34 +167,34 @@ table_cell(const char *s)
 }
 
 int
-out_row(const struct store_row *r, void *arg)
+output_row(const struct store_row *r, void *arg)
 {
-	struct out *o = arg;
+	struct output *o = arg;
 	char buf[64];
 	json_object *obj;
 
 	switch (o->mode) {
-	case OUT_JSON:
-		if ((obj = out_row_json(r)) == NULL ||
+	case OUTPUT_JSON:
+		if ((obj = output_row_json(r)) == NULL ||
 		    json_object_array_add(o->array, obj) != 0)
 			return 1;
 		break;
-	case OUT_CSV:
+	case OUTPUT_CSV:
 		if (!o->header_done) {
 			for (int i = 0; i < r->ncols; i++) {
 				if (i) fputc(',', o->fp);
-				out_csv_field(o->fp, r->names[i]);
+				output_csv_field(o->fp, r->names[i]);
 			}
 			fputs("\r\n", o->fp);
 			o->header_done = 1;
 		}
 		for (int i = 0; i < r->ncols; i++) {
 			if (i) fputc(',', o->fp);
-			out_csv_field(o->fp, cell_text(r, i, OUT_CSV, buf, sizeof(buf)));
+			output_csv_field(o->fp, cell_text(r, i, OUTPUT_CSV, buf, sizeof(buf)));
 		}
 		fputs("\r\n", o->fp);
 		break;
-	case OUT_VERTICAL: {
+	case OUTPUT_VERTICAL: {
 		size_t w = 0;
 		if (o->nrows > 0)
 			fputc('\n', o->fp);
@@ -205,11 +205,11 @@ out_row(const struct store_row *r, void *arg)
 			if (r->values[i] == NULL)
 				continue;
 			fprintf(o->fp, "%-*s  %s\n", (int)w + 1, r->names[i],
-			    cell_text(r, i, OUT_VERTICAL, buf, sizeof(buf)));
+			    cell_text(r, i, OUTPUT_VERTICAL, buf, sizeof(buf)));
 		}
 		break;
 	}
-	case OUT_TABLE:
+	case OUTPUT_TABLE:
 		if (o->names == NULL) {
 			o->ncols = r->ncols;
 			if ((o->names = calloc((size_t)r->ncols, sizeof(char *))) == NULL)
@@ -227,7 +227,7 @@ out_row(const struct store_row *r, void *arg)
 			o->cap = cap;
 		}
 		for (int i = 0; i < o->ncols; i++) {
-			char *c = table_cell(cell_text(r, i, OUT_TABLE, buf, sizeof(buf)));
+			char *c = table_cell(cell_text(r, i, OUTPUT_TABLE, buf, sizeof(buf)));
 			if (c == NULL)
 				return 1;
 			o->cells[o->nrows * (size_t)o->ncols + (size_t)i] = c;
@@ -239,13 +239,13 @@ out_row(const struct store_row *r, void *arg)
 }
 
 size_t
-out_count(const struct out *o)
+output_count(const struct output *o)
 {
 	return o->nrows;
 }
 
 int
-out_print_json(FILE *fp, json_object *j)
+output_print_json(FILE *fp, json_object *j)
 {
 	const char *s = json_object_to_json_string_ext(j,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -258,23 +258,23 @@ out_print_json(FILE *fp, json_object *j)
 }
 
 int
-out_flush(struct out *o)
+output_flush(struct output *o)
 {
 	size_t *w;
 
-	if (o->mode == OUT_JSON) {
-		if (o->array != NULL && out_print_json(o->fp, o->array) == -1)
+	if (o->mode == OUTPUT_JSON) {
+		if (o->array != NULL && output_print_json(o->fp, o->array) == -1)
 			return -1;
 		return 0;
 	}
-	if (o->mode != OUT_TABLE || o->names == NULL)
+	if (o->mode != OUTPUT_TABLE || o->names == NULL)
 		return 0;
 	if ((w = calloc((size_t)o->ncols, sizeof(*w))) == NULL)
 		return -1;
 	for (int i = 0; i < o->ncols; i++) {
-		w[i] = out_width(o->names[i]);
+		w[i] = output_width(o->names[i]);
 		for (size_t r = 0; r < o->nrows; r++) {
-			size_t cw = out_width(o->cells[r * (size_t)o->ncols + (size_t)i]);
+			size_t cw = output_width(o->cells[r * (size_t)o->ncols + (size_t)i]);
 			if (cw > w[i])
 				w[i] = cw;
 		}
@@ -285,7 +285,7 @@ out_flush(struct out *o)
 			    o->cells[(r - 1) * (size_t)o->ncols + (size_t)i];
 			fputs(c, o->fp);
 			if (i + 1 < o->ncols)
-				for (size_t k = out_width(c); k < w[i] + 2; k++)
+				for (size_t k = output_width(c); k < w[i] + 2; k++)
 					fputc(' ', o->fp);
 		}
 		fputc('\n', o->fp);
@@ -295,7 +295,7 @@ out_flush(struct out *o)
 }
 
 json_object *
-out_take_json(struct out *o)
+output_take_json(struct output *o)
 {
 	json_object *a = o->array;
 
@@ -304,7 +304,7 @@ out_take_json(struct out *o)
 }
 
 void
-out_free(struct out *o)
+output_free(struct output *o)
 {
 	if (o == NULL)
 		return;

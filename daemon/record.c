@@ -329,7 +329,7 @@ parse_dmy(const char *s, long *days)
 		return -1;
 	char iso[16];
 	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, d);
-	return date_parse(iso, days);
+	return clock_date_parse(iso, days);
 }
 
 int
@@ -426,9 +426,9 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 		break;
 	}
 	case V_DATE:
-		if (date_parse(out, &days) == -1 && parse_dmy(out, &days) == -1)
+		if (clock_date_parse(out, &days) == -1 && parse_dmy(out, &days) == -1)
 			return fail(err, errlen, "is not a date (YYYY-MM-DD):", out);
-		date_format(days, out, outlen);
+		clock_date_format(days, out, outlen);
 		break;
 	case V_BOOL:
 		if ((w = lookup_word(bools, out)) == NULL)

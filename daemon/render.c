@@ -43,12 +43,12 @@ struct tlang {
 	size_t		 n;
 };
 
-struct tmplset {
+struct render_set {
 	struct tlang	 lang[2];
 };
 
 const char *
-tmplset_shipped_dir(void)
+render_shipped_dir(void)
 {
 	return PKGDATADIR "/templates";
 }
@@ -236,7 +236,7 @@ one_line(char *s)
 }
 
 int
-tmplset_render(const struct tmplset *t, const char *kind, const char *lang,
+render_message(const struct render_set *t, const char *kind, const char *lang,
     json_object *data, char **subject, char **text, char **html, char *err, size_t errlen)
 {
 	const struct tlang *l = &t->lang[lang_index(lang)];
@@ -278,7 +278,7 @@ fail:
 }
 
 void
-tmplset_free(struct tmplset *t)
+render_free(struct render_set *t)
 {
 	if (t == NULL)
 		return;
@@ -294,10 +294,10 @@ tmplset_free(struct tmplset *t)
 }
 
 int
-tmplset_load(const char *override, const char *shipped, struct tmplset **out,
+render_load(const char *override, const char *shipped, struct render_set **out,
     char *err, size_t errlen)
 {
-	struct tmplset *t;
+	struct render_set *t;
 	json_object *empty;
 	char e[512], name[80];
 
@@ -311,7 +311,7 @@ tmplset_load(const char *override, const char *shipped, struct tmplset **out,
 		    load_dir(&t->lang[li], override, langs[li], err, errlen) == -1) ||
 		    (shipped != NULL && load_dir(&t->lang[li], shipped, langs[li], err,
 		    errlen) == -1)) {
-			tmplset_free(t);
+			render_free(t);
 			return -1;
 		}
 	}
@@ -345,6 +345,6 @@ tmplset_load(const char *override, const char *shipped, struct tmplset **out,
 	return 0;
 fail:
 	json_object_put(empty);
-	tmplset_free(t);
+	render_free(t);
 	return -1;
 }

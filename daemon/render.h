@@ -16,20 +16,20 @@
 
 #include <json-c/json.h>
 
-struct tmplset;
+struct render_set;
 
 /* override may be NULL or missing; shipped is the installed set. */
-int	 tmplset_load(const char *override, const char *shipped, struct tmplset **out,
+int	 render_load(const char *override, const char *shipped, struct render_set **out,
 	    char *err, size_t errlen);
-void	 tmplset_free(struct tmplset *);
+void	 render_free(struct render_set *);
 
 /* Render kind in lang with data.  *subject is one line; *html may be
  * NULL if html is NULL.  Caller frees the strings. */
-int	 tmplset_render(const struct tmplset *, const char *kind, const char *lang,
+int	 render_message(const struct render_set *, const char *kind, const char *lang,
 	    json_object *data, char **subject, char **text, char **html,
 	    char *err, size_t errlen);
 
 /* The shipped template directory (PKGDATADIR/templates). */
-const char *tmplset_shipped_dir(void);
+const char *render_shipped_dir(void);
 
 #endif

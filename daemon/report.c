@@ -119,10 +119,10 @@ report_last_month(long day, long *from, long *to)
 {
 	int y, m, d;
 
-	days_to_date(day, &y, &m, &d);
-	*to = date_to_days(y, m, 1) - 1;
-	days_to_date(*to, &y, &m, &d);
-	*from = date_to_days(y, m, 1);
+	clock_days_to_date(day, &y, &m, &d);
+	*to = clock_date_to_days(y, m, 1) - 1;
+	clock_days_to_date(*to, &y, &m, &d);
+	*from = clock_date_to_days(y, m, 1);
 }
 
 int
@@ -133,11 +133,11 @@ report_month(const char *month, long *from, long *to)
 	int y, m, dd;
 
 	snprintf(d, sizeof(d), "%.7s-01", month);
-	if (strlen(month) != 7 || date_parse(d, &m1) == -1)
+	if (strlen(month) != 7 || clock_date_parse(d, &m1) == -1)
 		return -1;
-	days_to_date(m1, &y, &m, &dd);
+	clock_days_to_date(m1, &y, &m, &dd);
 	*from = m1;
-	*to = (m == 12 ? date_to_days(y + 1, 1, 1) : date_to_days(y, m + 1, 1)) - 1;
+	*to = (m == 12 ? clock_date_to_days(y + 1, 1, 1) : clock_date_to_days(y, m + 1, 1)) - 1;
 	return 0;
 }
 
@@ -267,7 +267,7 @@ revenue(struct rctx *c, const char *from, const char *to, long long *cents, long
 static void
 day_text(long day, char *out)
 {
-	date_format(day, out, 11);
+	clock_date_format(day, out, 11);
 }
 
 /* Shift a day by whole years (29 February becomes 28). */
@@ -276,11 +276,11 @@ years_back(long day, int years)
 {
 	int y, m, d;
 
-	days_to_date(day, &y, &m, &d);
+	clock_days_to_date(day, &y, &m, &d);
 	y -= years;
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		d = 28;
-	return date_to_days(y, m, d);
+	return clock_date_to_days(y, m, d);
 }
 
 /* The first day of month m of year y; m may be out of 1..12. */
@@ -291,7 +291,7 @@ month_start(int y, int m)
 		y--;
 	for (; m > 12; m -= 12)
 		y++;
-	return date_to_days(y, m, 1);
+	return clock_date_to_days(y, m, 1);
 }
 
 /*
@@ -305,9 +305,9 @@ earlier_periods(const struct report_opts *o, long *pf, long *pt, long *yf, long 
 {
 	int fy, fm, fd, ty, tm, td, y2, m2, d2;
 
-	days_to_date(o->from, &fy, &fm, &fd);
-	days_to_date(o->to, &ty, &tm, &td);
-	days_to_date(o->to + 1, &y2, &m2, &d2);
+	clock_days_to_date(o->from, &fy, &fm, &fd);
+	clock_days_to_date(o->to, &ty, &tm, &td);
+	clock_days_to_date(o->to + 1, &y2, &m2, &d2);
 	if (fd == 1 && d2 == 1) {
 		int months = (ty * 12 + tm) - (fy * 12 + fm) + 1;
 		*pf = month_start(fy, fm - months);
@@ -682,8 +682,8 @@ clv_json(struct rctx *c, json_object *r, int list)
 
 		if (!in(c, id))
 			continue;
-		if (date_parse((const char *)sqlite3_column_text(s, 3), &first) == -1 ||
-		    date_parse((const char *)sqlite3_column_text(s, 4), &last) == -1)
+		if (clock_date_parse((const char *)sqlite3_column_text(s, 3), &first) == -1 ||
+		    clock_date_parse((const char *)sqlite3_column_text(s, 4), &last) == -1)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
@@ -896,7 +896,7 @@ receivables_json(struct rctx *c, json_object *r, int list)
 		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
 		long due, days;
 
-		if (!in(c, id) || date_parse((const char *)sqlite3_column_text(s, 2), &due) == -1)
+		if (!in(c, id) || clock_date_parse((const char *)sqlite3_column_text(s, 2), &due) == -1)
 			continue;
 		if (n == 0 || v[n - 1].id != id) {
 			if (n == cap) {
@@ -1248,7 +1248,7 @@ report_monthly_revenue(struct store *st, const struct config *cfg, const struct 
 		free(c.in);
 		return -1;
 	}
-	days_to_date(day, &y, &m, &d);
+	clock_days_to_date(day, &y, &m, &d);
 	for (int i = 0; i < n && rc == 0; i++) {
 		int k = m - (n - 1 - i), yy = y;
 		long long cnt;
@@ -1258,8 +1258,8 @@ report_monthly_revenue(struct store *st, const struct config *cfg, const struct 
 			k += 12;
 			yy--;
 		}
-		day_text(date_to_days(yy, k, 1), a);
-		day_text((k == 12 ? date_to_days(yy + 1, 1, 1) : date_to_days(yy, k + 1, 1)) - 1, b);
+		day_text(clock_date_to_days(yy, k, 1), a);
+		day_text((k == 12 ? clock_date_to_days(yy + 1, 1, 1) : clock_date_to_days(yy, k + 1, 1)) - 1, b);
 		rc = revenue(&c, a, b, &cents[i], &cnt);
 	}
 	free(c.in);
@@ -1418,14 +1418,14 @@ print_table(FILE *fp, json_object *arr, const char *lang, const char *cur)
 	if ((w = calloc(ncol, sizeof(*w))) == NULL)
 		return;
 	for (size_t c = 0; c < ncol; c++)
-		w[c] = out_width(label(cols[c], lang));
+		w[c] = output_width(label(cols[c], lang));
 	for (size_t r = 0; r < n; r++)
 		for (size_t c = 0; c < ncol; c++) {
 			json_object *v = NULL;
 			json_object_object_get_ex(json_object_array_get_idx(arr, r), cols[c], &v);
 			report_human(cols[c], v, lang, cur, buf, sizeof(buf));
-			if (out_width(buf) > w[c])
-				w[c] = out_width(buf);
+			if (output_width(buf) > w[c])
+				w[c] = output_width(buf);
 		}
 	for (size_t r = 0; r <= n; r++) {
 		for (size_t c = 0; c < ncol; c++) {
@@ -1442,7 +1442,7 @@ print_table(FILE *fp, json_object *arr, const char *lang, const char *cur)
 				report_human(cols[c], v, lang, cur, buf, sizeof(buf));
 				t = buf;
 			}
-			tw = out_width(t);
+			tw = output_width(t);
 			/* Numbers, and n/a among them, to the right. */
 			right = r > 0 && (v == NULL || json_object_get_type(v) != json_type_string);
 			if (right)
@@ -1480,7 +1480,7 @@ print_object(FILE *fp, json_object *o, const char *lang, const char *cur, int in
 			report_human(k, v, lang, cur, buf, sizeof(buf));
 			fprintf(fp, "%*s%s", indent, "", l);
 			/* Pad by what shows, not by bytes: labels have accents. */
-			for (size_t w = out_width(l) + (size_t)indent; w < 40; w++)
+			for (size_t w = output_width(l) + (size_t)indent; w < 40; w++)
 				fputc(' ', fp);
 			fprintf(fp, " %s\n", buf);
 		}
@@ -1496,7 +1496,7 @@ csv_value(FILE *fp, json_object *v)
 		fprintf(fp, "%.2f", json_object_get_double(v));
 		return;
 	}
-	out_csv_field(fp, json_object_get_string(v));
+	output_csv_field(fp, json_object_get_string(v));
 }
 
 /* Scalars flattened as metric,value (path with dots). */
@@ -1510,7 +1510,7 @@ csv_flat(FILE *fp, json_object *o, const char *prefix)
 		if (v != NULL && json_object_get_type(v) == json_type_object)
 			csv_flat(fp, v, path);
 		else if (v == NULL || json_object_get_type(v) != json_type_array) {
-			out_csv_field(fp, path);
+			output_csv_field(fp, path);
 			fputc(',', fp);
 			csv_value(fp, v);
 			fputs("\r\n", fp);
@@ -1543,7 +1543,7 @@ report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
 	json_object *p = NULL, *list = NULL, *cur = NULL;
 
 	if (fmt == REPORT_JSON)
-		return out_print_json(fp, r);
+		return output_print_json(fp, r);
 	json_object_object_get_ex(r, "currency", &cur);
 	if (fmt == REPORT_CSV) {
 		for (size_t l = 0; l < sizeof(csv_lists) / sizeof(csv_lists[0]); l++) {
@@ -1555,7 +1555,7 @@ report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
 			for (size_t k = 0; cols[k] != NULL; k++) {
 				if (k > 0)
 					fputc(',', fp);
-				out_csv_field(fp, cols[k]);
+				output_csv_field(fp, cols[k]);
 			}
 			fputs("\r\n", fp);
 			json_object_object_get_ex(r, csv_lists[l].list, &list);
@@ -1585,8 +1585,8 @@ report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
 
 		json_object_object_get_ex(p, "from", &from);
 		json_object_object_get_ex(p, "to", &to);
-		if (date_parse(json_object_get_string(from), &a) == 0 &&
-		    date_parse(json_object_get_string(to), &b) == 0)
+		if (clock_date_parse(json_object_get_string(from), &a) == 0 &&
+		    clock_date_parse(json_object_get_string(to), &b) == 0)
 			fprintf(fp, "%s: %s, %s – %s\n", i18n_is_en(lang) ? "Report" : "Informe",
 			    kind, i18n_date(lang, a, da, sizeof(da)), i18n_date(lang, b, db, sizeof(db)));
 	}

@@ -116,7 +116,7 @@ col_day(sqlite3_stmt *s, int col)
 	const char *t = (const char *)sqlite3_column_text(s, col);
 	long d;
 
-	if (t == NULL || date_parse(t, &d) == -1)
+	if (t == NULL || clock_date_parse(t, &d) == -1)
 		return -1;
 	return d;
 }
@@ -258,7 +258,7 @@ cache_fill(struct store *st, const char *sql, long before_day, long long owner,
 
 	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, date_format(before_day, before, sizeof(before)), -1,
+	sqlite3_bind_text(s, 1, clock_date_format(before_day, before, sizeof(before)), -1,
 	    SQLITE_TRANSIENT);
 	if (owner > 0)
 		sqlite3_bind_int64(s, 2, owner);
@@ -777,7 +777,7 @@ pool_one(struct store *st, const struct pool_job *j, size_t i, char *err, size_t
 
 	if (j->day != NULL) {
 		/* The digest of that day, as it is computed at the owner's digest time. */
-		if (hhmm_parse(o->digest_at, &min) == -1 ||
+		if (clock_hhmm_parse(o->digest_at, &min) == -1 ||
 		    tz_to_utc(o->tz, *j->day, min, &now) == -1) {
 			snprintf(err, errlen, "owner %s: bad date, time or zone", o->email);
 			return -1;

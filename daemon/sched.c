@@ -56,13 +56,13 @@ sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, lo
 		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
 		return -1;
 	}
-	if (hhmm_parse(at, &min) == -1) {
+	if (clock_hhmm_parse(at, &min) == -1) {
 		snprintf(err, errlen, "owner %s: digest time \"%s\" is not HH:MM", o->email, at);
 		return -1;
 	}
 	tz_local_day(o->tz, now, &today, NULL);
 	tz_local_day(o->tz, o->created_at, &created, NULL);
-	if (o->last_digest_day != NULL && date_parse(o->last_digest_day, &last) == -1)
+	if (o->last_digest_day != NULL && clock_date_parse(o->last_digest_day, &last) == -1)
 		last = -1;
 	tz_to_utc(o->tz, today, min, &slot);
 	if (now >= slot) {
@@ -89,7 +89,7 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
 	char d[16];
 
 	log_info("digest for %s of %s %s: %zu red, %zu yellow, %zu green, %zu inactive, "
-	    "%zu overdue invoices, %zu planned", o->email, date_format(day, d, sizeof(d)),
+	    "%zu overdue invoices, %zu planned", o->email, clock_date_format(day, d, sizeof(d)),
 	    what, r->red.n, r->yellow.n, r->green.n, r->inactive.n, r->ninvoices,
 	    r->nactivities);
 }
@@ -130,7 +130,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 		scan_free(&r);
 		return -1;
 	}
-	date_format(day, dtext, sizeof(dtext));
+	clock_date_format(day, dtext, sizeof(dtext));
 	if (store_begin(s->st, err, errlen) == -1) {
 		*trouble = 1;
 		goto fail;
@@ -145,7 +145,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 		goto rollback;
 	}
 	if (fresh.last_digest_day != NULL)
-		date_parse(fresh.last_digest_day, &last);
+		clock_date_parse(fresh.last_digest_day, &last);
 	store_owner_clear(&fresh);
 	if (day <= last) {
 		store_rollback(s->st);
@@ -287,7 +287,7 @@ plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
 		int min, at;
 
 		if (tz_local_day(tz, now, &day, &min) == 0 &&
-		    hhmm_parse(s->cfg->digest.default_time, &at) == 0 &&
+		    clock_hhmm_parse(s->cfg->digest.default_time, &at) == 0 &&
 		    queue_monthly(s, NULL, min >= at ? day : day - 1, s->cfg->digest.language, tz,
 		    s->cfg->report.manager, now, trouble, e, sizeof(e)) == -1)
 			log_warnx("team monthly summary not queued: %s; will try again", e);

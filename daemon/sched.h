@@ -35,7 +35,7 @@ struct sched_result {
 
 struct sched {
 	const struct config	*cfg;		/* borrowed; swapped on reload */
-	const struct tmplset	*tmpl;		/* borrowed */
+	const struct render_set	*tmpl;		/* borrowed */
 	struct store		*st;		/* borrowed */
 	struct metrics		*metrics;	/* borrowed */
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM: finish the message in flight */

@@ -38,7 +38,7 @@ static struct config cfg;
 static time_t
 U(int y, int m, int d, int h, int mi)
 {
-	return (time_t)date_to_days(y, m, d) * 86400 + h * 3600 + mi * 60;
+	return (time_t)clock_date_to_days(y, m, d) * 86400 + h * 3600 + mi * 60;
 }
 
 static long long

@@ -1,5 +1,5 @@
 /*
- * fuzz_csv.c - libFuzzer harness for the CSV reader (daemon/csv.c) and
+ * fuzz_csv.c - libFuzzer harness for the CSV reader (daemon/csvfile.c) and
  * the record field rules the importer applies to what it reads
  * (daemon/record.c).
  *
@@ -25,7 +25,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "csv.h"
+#include "csvfile.h"
 #include "record.h"
 
 #include "fuzz.h"
@@ -88,7 +88,7 @@ done:
 }
 
 static int
-on_row(const struct csv_row *row, void *arg)
+on_row(const struct csvfile_row *row, void *arg)
 {
 	struct seen *s = arg;
 	char folded[256];
@@ -123,13 +123,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum csv_encoding encs[] = {
-		CSV_ENC_AUTO, CSV_ENC_UTF8, CSV_ENC_CP1252
+	static const enum csvfile_encoding encs[] = {
+		CSVFILE_ENC_AUTO, CSVFILE_ENC_UTF8, CSVFILE_ENC_CP1252
 	};
 	static const char delims[] = { 0, ',', ';', '\t' };
-	struct csv_opts o;
+	struct csvfile_opts o;
 	struct seen s;
-	enum csv_encoding enc;
+	enum csvfile_encoding enc;
 	char err[512], delim;
 	uint8_t last;
 	int rv;
@@ -153,13 +153,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t r = 0; r < 4; r++) {
 		memset(&o, 0, sizeof(o));
 		memset(&s, 0, sizeof(s));
-		o.encoding = r == 0 ? CSV_ENC_AUTO : encs[r - 1];
+		o.encoding = r == 0 ? CSVFILE_ENC_AUTO : encs[r - 1];
 		o.delimiter = r == 0 ? 0 : delims[(last >> (2 * r)) & 3];
 		s.normalize = r == 0;
 		err[0] = '\0';
 		delim = 'X';
-		enc = (enum csv_encoding)-1;
-		rv = csv_read(path, &o, on_row, &s, &delim, &enc, err,
+		enc = (enum csvfile_encoding)-1;
+		rv = csvfile_read(path, &o, on_row, &s, &delim, &enc, err,
 		    sizeof(err));
 		FUZZ_CHECK(rv == 0 || rv == -1);
 		if (rv == -1) {
@@ -168,8 +168,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FUZZ_CHECK(delim == ',' || delim == ';' || delim == '\t');
 		FUZZ_CHECK(o.delimiter == 0 || delim == o.delimiter);
-		FUZZ_CHECK(enc == CSV_ENC_UTF8 || enc == CSV_ENC_CP1252);
-		if (o.encoding != CSV_ENC_AUTO)
+		FUZZ_CHECK(enc == CSVFILE_ENC_UTF8 || enc == CSVFILE_ENC_CP1252);
+		if (o.encoding != CSVFILE_ENC_AUTO)
 			FUZZ_CHECK(enc == o.encoding);
 	}
 	return 0;

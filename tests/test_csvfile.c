@@ -1,5 +1,5 @@
 /*
- * test_csv.c - the CSV reader (encodings, delimiters, quoting, line
+ * test_csvfile.c - the CSV reader (encodings, delimiters, quoting, line
  * numbers) and the record field rules the importer applies.
  */
 #include "build.h"
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "csv.h"
+#include "csvfile.h"
 #include "record.h"
 
 #define MAXROWS 32
@@ -23,7 +23,7 @@ struct got {
 };
 
 static int
-collect(const struct csv_row *r, void *arg)
+collect(const struct csvfile_row *r, void *arg)
 {
 	struct got *g = arg;
 
@@ -49,8 +49,8 @@ got_free(struct got *g)
 static char path[256];
 
 static int
-read_bytes(const char *bytes, size_t len, const struct csv_opts *o, struct got *g,
-    char *delim, enum csv_encoding *enc, char *err, size_t errlen)
+read_bytes(const char *bytes, size_t len, const struct csvfile_opts *o, struct got *g,
+    char *delim, enum csvfile_encoding *enc, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "wb");
 
@@ -59,7 +59,7 @@ read_bytes(const char *bytes, size_t len, const struct csv_opts *o, struct got *
 	fwrite(bytes, 1, len, fp);
 	fclose(fp);
 	memset(g, 0, sizeof(*g));
-	return csv_read(path, o, collect, g, delim, enc, err, errlen);
+	return csvfile_read(path, o, collect, g, delim, enc, err, errlen);
 }
 
 #define READ(s, o, g) read_bytes(s, sizeof(s) - 1, o, g, &delim, &enc, err, sizeof(err))
@@ -67,16 +67,16 @@ read_bytes(const char *bytes, size_t len, const struct csv_opts *o, struct got *
 static void
 test_reader(void)
 {
-	struct csv_opts o = { 0 };
+	struct csvfile_opts o = { 0 };
 	struct got g;
 	char err[512], delim;
-	enum csv_encoding enc;
+	enum csvfile_encoding enc;
 
 	/* Plain UTF-8, comma, LF, quoted field with delimiter and quotes. */
 	CHECK(READ("name,city\nTalleres Pérez,Madrid\n\"Núñez, \"\"el bueno\"\"\",Sevilla\n",
 	    &o, &g) == 0);
 	CHECK_INT(g.n, 3);
-	CHECK(delim == ',' && enc == CSV_ENC_UTF8);
+	CHECK(delim == ',' && enc == CSVFILE_ENC_UTF8);
 	CHECK_STR(g.f[2][0], "Núñez, \"el bueno\"");
 	CHECK_INT(g.line[2], 3);
 	got_free(&g);
@@ -84,7 +84,7 @@ test_reader(void)
 	/* Excel in Spain: BOM-less cp1252, semicolons, CRLF, quoted newline. */
 	CHECK(READ("nombre;tel\xe9" "fono;notas\r\nPanader\xed" "a N\xfa\xf1" "ez;911;\"l\xednea 1\r\nl\xednea 2;x\"\r\n"
 	    "Caf\xe9 \x80" "uro;922;ok\r\n", &o, &g) == 0);
-	CHECK(delim == ';' && enc == CSV_ENC_CP1252);
+	CHECK(delim == ';' && enc == CSVFILE_ENC_CP1252);
 	CHECK_INT(g.n, 3);
 	CHECK_STR(g.f[0][1], "teléfono");
 	CHECK_STR(g.f[1][0], "Panadería Núñez");
@@ -96,7 +96,7 @@ test_reader(void)
 
 	/* UTF-8 with BOM and tabs; blank lines do not shift line numbers. */
 	CHECK(READ("\xEF\xBB\xBFname\tcity\n\nA\tB\n\n\nC\tD\n", &o, &g) == 0);
-	CHECK(delim == '\t' && enc == CSV_ENC_UTF8);
+	CHECK(delim == '\t' && enc == CSVFILE_ENC_UTF8);
 	CHECK_STR(g.f[0][0], "name");
 	CHECK_INT(g.n, 3);
 	CHECK_INT(g.line[1], 3);
@@ -131,20 +131,20 @@ test_reader(void)
 	}
 
 	/* Forced UTF-8 on cp1252 bytes: refused with the line. */
-	o.encoding = CSV_ENC_UTF8;
+	o.encoding = CSVFILE_ENC_UTF8;
 	CHECK(READ("name\nok\nCaf\xe9\n", &o, &g) == -1);
 	CHECK(strstr(err, ":3: not valid UTF-8") != NULL);
 	got_free(&g);
 	/* A BOM says UTF-8: bytes after it that are not are refused the
 	 * same way, never handed on as fields (found by fuzz_csv). */
-	o.encoding = CSV_ENC_AUTO;
+	o.encoding = CSVFILE_ENC_AUTO;
 	CHECK(READ("\xEF\xBB\xBFname\nok\nCaf\xe9\n", &o, &g) == -1);
 	CHECK(strstr(err, ":3: not valid UTF-8") != NULL);
 	got_free(&g);
 	CHECK(READ("\xEF\xBB\xBF\xcb", &o, &g) == -1);
 	got_free(&g);
 	/* Forced delimiter. */
-	o.encoding = CSV_ENC_AUTO;
+	o.encoding = CSVFILE_ENC_AUTO;
 	o.delimiter = ';';
 	CHECK(READ("a,b;c\n1,2;3\n", &o, &g) == 0);
 	CHECK_STR(g.f[1][0], "1,2");
@@ -152,7 +152,7 @@ test_reader(void)
 
 	CHECK(READ("", &o, &g) == -1);
 	CHECK(strstr(err, "empty") != NULL);
-	CHECK(csv_read("/nonexistent/x.csv", &o, collect, &g, NULL, NULL, err, sizeof(err)) == -1);
+	CHECK(csvfile_read("/nonexistent/x.csv", &o, collect, &g, NULL, NULL, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "/nonexistent/x.csv") != NULL);
 }
 
@@ -227,7 +227,7 @@ test_record(void)
 int
 main(void)
 {
-	char dir[] = "/tmp/test_csv.XXXXXX";
+	char dir[] = "/tmp/test_csvfile.XXXXXX";
 
 	if (mkdtemp(dir) == NULL)
 		return 99;
@@ -236,5 +236,5 @@ main(void)
 	test_record();
 	unlink(path);
 	rmdir(dir);
-	return check_done("test_csv");
+	return check_done("test_csvfile");
 }

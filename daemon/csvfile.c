@@ -1,5 +1,5 @@
 /*
- * csv.c - CSV file reader over libcsv with encoding and delimiter
+ * csvfile.c - CSV file reader over libcsv with encoding and delimiter
  * detection and line numbers.  Reads a file; never touches the store.
  */
 #include "build.h"
@@ -16,7 +16,7 @@
 
 #include <csv.h>	/* libcsv */
 
-#include "csv.h"
+#include "csvfile.h"
 #include "utf8.h"
 
 /* cp1252 0x80-0x9F; 0 = undefined byte (mapped to U+FFFD). */
@@ -28,7 +28,7 @@ static const unsigned short cp1252_high[32] = {
 };
 
 size_t
-csv_cp1252_to_utf8(const char *in, size_t len, char *out)
+csvfile_cp1252_to_utf8(const char *in, size_t len, char *out)
 {
 	size_t o = 0;
 
@@ -56,7 +56,7 @@ csv_cp1252_to_utf8(const char *in, size_t len, char *out)
 
 
 int
-csv_valid_utf8(const char *s, size_t len)
+csvfile_valid_utf8(const char *s, size_t len)
 {
 	return utf8_scan(s, len) == len;
 }
@@ -86,8 +86,8 @@ detect_delimiter(const char *p, size_t len)
 }
 
 struct reader {
-	const struct csv_opts	*opts;
-	csv_row_fn		 fn;
+	const struct csvfile_opts	*opts;
+	csvfile_row_fn		 fn;
 	void			*arg;
 	int			 cp1252;
 	size_t			 line;		/* line the current row starts on */
@@ -130,7 +130,7 @@ on_field(void *data, size_t len, void *arg)
 			r->oom = 1;
 			return;
 		}
-		r->lens[r->nfields] = csv_cp1252_to_utf8(s, len, f);
+		r->lens[r->nfields] = csvfile_cp1252_to_utf8(s, len, f);
 	} else {
 		if ((f = malloc(len + 1)) == NULL) {
 			r->oom = 1;
@@ -155,7 +155,7 @@ static void
 on_row(int c, void *arg)
 {
 	struct reader *r = arg;
-	struct csv_row row;
+	struct csvfile_row row;
 
 	if (r->nfields == 0) {
 		/* A line end outside any record: a blank line, or the LF of CRLF. */
@@ -182,8 +182,8 @@ on_row(int c, void *arg)
 }
 
 int
-csv_read(const char *path, const struct csv_opts *opts, csv_row_fn fn, void *arg,
-    char *delim_used, enum csv_encoding *enc_used, char *err, size_t errlen)
+csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn fn, void *arg,
+    char *delim_used, enum csvfile_encoding *enc_used, char *err, size_t errlen)
 {
 	struct csv_parser p;
 	struct reader r = { 0 };
@@ -242,12 +242,12 @@ csv_read(const char *path, const struct csv_opts *opts, csv_row_fn fn, void *arg
 	if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		off = 3;
 		r.cp1252 = 0;
-		if (opts->encoding == CSV_ENC_CP1252)
+		if (opts->encoding == CSVFILE_ENC_CP1252)
 			r.cp1252 = 1;
-	} else if (opts->encoding == CSV_ENC_AUTO)
-		r.cp1252 = !csv_valid_utf8(data, size);
+	} else if (opts->encoding == CSVFILE_ENC_AUTO)
+		r.cp1252 = !csvfile_valid_utf8(data, size);
 	else
-		r.cp1252 = opts->encoding == CSV_ENC_CP1252;
+		r.cp1252 = opts->encoding == CSVFILE_ENC_CP1252;
 	/* Read as UTF-8 (asked for, or said by a BOM): then it must be. */
 	if (!r.cp1252) {
 		size_t bad = off + utf8_scan(data + off, size - off), line = 1;
@@ -263,7 +263,7 @@ csv_read(const char *path, const struct csv_opts *opts, csv_row_fn fn, void *arg
 	if (delim_used != NULL)
 		*delim_used = delim;
 	if (enc_used != NULL)
-		*enc_used = r.cp1252 ? CSV_ENC_CP1252 : CSV_ENC_UTF8;
+		*enc_used = r.cp1252 ? CSVFILE_ENC_CP1252 : CSVFILE_ENC_UTF8;
 
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL) != 0)
 		goto oom;
