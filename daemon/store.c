@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "store.h"
+#include "tz.h"
 
 #define STMT_CACHE	128
 #define PUT_CACHE	32
@@ -493,11 +494,145 @@ migrate_v4(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Version 5: the follow-up loop (README "The follow-up loop").
+ *   - interactions.direction: 'out' we reached the client, 'in' the
+ *     client reached us.
+ *   - clients.replied_at: the first touch 'in' after our newest touch
+ *     'out', when that one was waiting for the client (kept by triggers;
+ *     NULL otherwise); clients.next_contact_by: who set next_contact
+ *     ('touch', 'snooze', NULL by hand).
+ *   - activities: every kind of planned follow-up, and all-day ones
+ *     (day = their local date; start_at is then the start of that day),
+ *     and touch_id, the touch their completion recorded (one per activity).
+ *     Widening a CHECK means rebuilding the table, the way SQLite
+ *     documents (nothing references activities before this version).
+ *   - owners.days, owners.holidays: a salesperson's own working days
+ *     (NULL follows digest.days and digest.holidays).
+ *   - clients_scan covers the two new client columns the scan reads.
+ */
+static const char schema_v5[] =
+"CREATE TABLE activities_v5 ("
+"  id INTEGER PRIMARY KEY,"
+"  uid TEXT NOT NULL UNIQUE,"
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+"  owner_id INTEGER NOT NULL REFERENCES owners(id) ON DELETE CASCADE,"
+"  kind TEXT NOT NULL CHECK (kind = 'call' OR kind = 'visit' OR kind = 'email'"
+"    OR kind = 'sample' OR kind = 'survey' OR kind = 'meeting' OR kind = 'task'),"
+"  start_at INTEGER NOT NULL,"
+"  tz TEXT NOT NULL,"
+"  duration_min INTEGER NOT NULL DEFAULT 30 CHECK (duration_min > 0),"
+"  location TEXT,"
+"  note TEXT,"
+"  status TEXT NOT NULL DEFAULT 'planned'"
+"    CHECK (status = 'planned' OR status = 'done' OR status = 'cancelled'),"
+"  sequence INTEGER NOT NULL DEFAULT 0,"
+"  created_at INTEGER NOT NULL,"
+"  last_modified INTEGER NOT NULL,"
+"  day TEXT,"
+"  touch_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL);"
+"INSERT INTO activities_v5 (id, uid, client_id, owner_id, kind, start_at, tz, duration_min,"
+"  location, note, status, sequence, created_at, last_modified)"
+"  SELECT id, uid, client_id, owner_id, kind, start_at, tz, duration_min, location, note,"
+"  status, sequence, created_at, last_modified FROM activities;"
+"DROP TABLE activities;"
+"ALTER TABLE activities_v5 RENAME TO activities;"
+"CREATE INDEX activities_owner ON activities(owner_id, start_at);"
+"CREATE INDEX activities_client ON activities(client_id);"
+"CREATE INDEX activities_touch ON activities(touch_id);"
+"ALTER TABLE interactions ADD COLUMN direction TEXT NOT NULL DEFAULT 'out'"
+"  CHECK (direction = 'out' OR direction = 'in');"
+"ALTER TABLE clients ADD COLUMN replied_at INTEGER;"
+"ALTER TABLE clients ADD COLUMN next_contact_by TEXT"
+"  CHECK (next_contact_by IS NULL OR next_contact_by = 'touch' OR next_contact_by = 'snooze');"
+"ALTER TABLE owners ADD COLUMN days TEXT;"
+"ALTER TABLE owners ADD COLUMN holidays TEXT;"
+"DROP INDEX clients_scan;"
+"CREATE INDEX clients_scan ON clients(owner_id, status, segment_id, cadence_days,"
+"  next_contact, next_contact_by, last_touch_at, last_outcome, replied_at, purchases,"
+"  last_purchase, median_interval, created_at);"
+/* replied_at of a client (clients.id in the UPDATE below): the first
+ * touch 'in' after the newest touch 'out' (ties: the later id), if that
+ * one waited for the client. */
+#define REPLIED_AT \
+"(SELECT min(i.at) FROM interactions i,"	\
+"   (SELECT at, id, outcome FROM interactions WHERE client_id = clients.id"	\
+"    AND direction = 'out' ORDER BY at DESC, id DESC LIMIT 1) w"	\
+"  WHERE i.client_id = clients.id AND i.direction = 'in' AND w.outcome = 'waiting'"	\
+"  AND (i.at > w.at OR (i.at = w.at AND i.id > w.id)))"
+"CREATE TRIGGER interactions_reply_ai AFTER INSERT ON interactions"
+"  WHEN NEW.direction = 'in' OR"
+"    (SELECT replied_at FROM clients WHERE id = NEW.client_id) IS NOT NULL BEGIN"
+"  UPDATE clients SET replied_at = " REPLIED_AT " WHERE id = NEW.client_id;"
+"END;"
+"CREATE TRIGGER interactions_reply_au AFTER UPDATE ON interactions BEGIN"
+"  UPDATE clients SET replied_at = " REPLIED_AT
+"  WHERE id IN (OLD.client_id, NEW.client_id);"
+"END;"
+"CREATE TRIGGER interactions_reply_ad AFTER DELETE ON interactions BEGIN"
+"  UPDATE clients SET replied_at = " REPLIED_AT " WHERE id = OLD.client_id;"
+"END;";
+#undef REPLIED_AT
+
+/*
+ * Before version 5 a touch left the next-contact date it satisfied in
+ * place, red for ever.  Clear each one that a touch on or after it (its
+ * local day in the owner's zone) has satisfied.
+ */
+static int
+clear_satisfied_next(struct store *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT c.id, c.next_contact, c.last_touch_at,"
+	    " coalesce(o.tz, 'UTC') FROM clients c LEFT JOIN owners o ON o.id = c.owner_id"
+	    " WHERE c.next_contact IS NOT NULL AND c.last_touch_at IS NOT NULL", -1, &sel,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE clients SET next_contact = NULL WHERE id = ?",
+	    -1, &upd, NULL) != SQLITE_OK) {
+		store_fail(st, err, errlen, "clearing satisfied next-contact dates");
+		goto out;
+	}
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *next = (const char *)sqlite3_column_text(sel, 1);
+		const char *tz = (const char *)sqlite3_column_text(sel, 3);
+		long nday, tday;
+
+		if (date_parse(next, &nday) == -1 || tz_local_day(tz, (time_t)
+		    sqlite3_column_int64(sel, 2), &tday, NULL) == -1 || tday < nday)
+			continue;
+		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+		rc = sqlite3_step(upd);
+		sqlite3_reset(upd);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, err, errlen, "clearing satisfied next-contact dates");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return ret;
+}
+
+static int
+migrate_v5(struct store *st, char *err, size_t errlen)
+{
+	if (exec(st, schema_v5, err, errlen) == -1)
+		return -1;
+	return clear_satisfied_next(st, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
 	migrate_v3,
 	migrate_v4,
+	migrate_v5,
 };
 
 static int
@@ -1887,6 +2022,9 @@ store_client_put(struct store *st, long long id, const struct record *r,
 			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
 			    client_columns[f]);
 		}
+		/* A next-contact date given by hand is no longer a snooze's. */
+		if (r->v[RF_NEXT_CONTACT] != NULL)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", next_contact_by = NULL");
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " WHERE id = ?");
 	}
 	if ((size_t)n >= sizeof(sql) ||
@@ -2388,25 +2526,10 @@ store_interaction_add(struct store *st, long long client, const char *kind, time
     const char *outcome, const char *note, long long by, long long *id,
     char *err, size_t errlen)
 {
-	static const char sql[] =
-	    "INSERT INTO interactions (client_id, kind, at, outcome, note, by_owner_id)"
-	    " VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s;
+	struct touch t = { .client = client, .kind = kind, .at = at, .outcome = outcome,
+	    .note = note, .by_owner = by };
 
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, client);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, at);
-	sqlite3_bind_text(s, 4, outcome ? outcome : "done", -1, SQLITE_TRANSIENT);
-	store_bind_text(s, 5, note);
-	if (by > 0)
-		sqlite3_bind_int64(s, 6, by);
-	if (step_done(st, s, err, errlen, "logging interaction") == -1)
-		return -1;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return store_touch_add(st, &t, id, err, errlen);
 }
 
 int
@@ -2414,7 +2537,7 @@ store_interaction_list(struct store *st, long long client, long limit, store_row
     void *arg, char *err, size_t errlen)
 {
 	static const char sql[] =
-	    "SELECT i.id, i.kind, i.at, i.outcome, i.note, o.email AS by_owner"
+	    "SELECT i.id, i.kind, i.at, i.outcome, i.note, o.email AS by_owner, i.direction"
 	    " FROM interactions i LEFT JOIN owners o ON o.id = i.by_owner_id"
 	    " WHERE i.client_id = ? ORDER BY i.at DESC, i.id DESC LIMIT ?";
 	sqlite3_stmt *s;
@@ -2489,6 +2612,9 @@ store_activity_set_status(struct store *st, long long id, const char *status,
 	sqlite3_stmt *s;
 	int rc;
 
+	/* Done is a contact, whoever says it: the same path as the CLI's. */
+	if (strcmp(status, "done") == 0)
+		return store_activity_done(st, id, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, status, -1, SQLITE_TRANSIENT);
@@ -2515,6 +2641,7 @@ store_activity_move(struct store *st, long long id, time_t start, const char *tz
 {
 	static const char sql[] =
 	    "UPDATE activities SET start_at = ?1, tz = coalesce(?2, tz),"
+	    " duration_min = CASE WHEN day IS NULL THEN duration_min ELSE 30 END, day = NULL,"
 	    " status = CASE status WHEN 'cancelled' THEN 'planned' ELSE status END,"
 	    " sequence = sequence + 1, last_modified = max(?3, last_modified + 1)"
 	    " WHERE id = ?4";
@@ -2538,7 +2665,7 @@ store_activity_list(struct store *st, const struct activity_filter *f, store_row
 	static const char sql[] =
 	    "SELECT a.id, a.kind, a.start_at, a.tz AS timezone, a.duration_min,"
 	    " c.id AS client_id, c.name AS client, o.email AS owner, a.location,"
-	    " a.note, a.status, a.sequence, a.uid"
+	    " a.note, a.status, a.sequence, a.uid, a.day"
 	    " FROM activities a JOIN clients c ON c.id = a.client_id"
 	    " JOIN owners o ON o.id = a.owner_id"
 	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 = 0 OR a.client_id = ?2)"

@@ -20,7 +20,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -187,14 +187,52 @@ int	 store_contact_add(struct store *, long long client, const char *name,
 int	 store_contact_list(struct store *, long long client, store_row_fn, void *arg,
 	    char *err, size_t errlen);
 
-/* Interactions (touches). */
+/*
+ * Interactions (touches): something that happened between the salesperson
+ * and the client.  Every touch resets the client's cadence.
+ */
+struct touch {
+	long long	 client;
+	const char	*kind;		/* call visit email meeting note sample survey */
+	time_t		 at;		/* when it happened (UTC) */
+	const char	*outcome;	/* done | waiting | no-answer; NULL = done */
+	const char	*note;		/* NULL = none */
+	long long	 by_owner;	/* the salesperson; 0 = nobody */
+	/*
+	 * "out" (or NULL): we reached the client.  "in": the client reached
+	 * us.  A touch "in" after our newest touch "out" that was waiting
+	 * ends the waiting: the client is owed an answer (clients.replied_at
+	 * is the first such touch, kept by triggers) until a touch "out".
+	 */
+	const char	*direction;
+	/*
+	 * "YYYY-MM-DD": the next-contact date this touch sets (the next
+	 * step).  NULL: none; then a touch "out" on or after the client's
+	 * next-contact date (local day of `at` in the owner's zone)
+	 * satisfies it and clears it.  A touch "in" never clears it.
+	 */
+	const char	*next;
+};
+/* Record t (and set or clear the next-contact date) in the caller's
+ * transaction.  *id (may be NULL) gets the touch's id. */
+int	 store_touch_add(struct store *, const struct touch *t, long long *id,
+	    char *err, size_t errlen);
+/* store_touch_add of a touch "out" without a next step (the CLI's until it
+ * moves to store_touch_add). */
 int	 store_interaction_add(struct store *, long long client, const char *kind,
 	    time_t at, const char *outcome, const char *note, long long by_owner,
 	    long long *id, char *err, size_t errlen);
+/* Set the client's next-contact date (NULL clears it).  how: NULL by
+ * hand, "snooze", or "touch"; the digest words a snooze as such. */
+int	 store_client_next_contact(struct store *, long long client, const char *day,
+	    const char *how, char *err, size_t errlen);
 int	 store_interaction_list(struct store *, long long client, long limit,
 	    store_row_fn, void *arg, char *err, size_t errlen);
 
-/* Activities (scheduled calls and visits). */
+/*
+ * Activities: planned follow-ups (call visit email sample survey meeting
+ * task), at a time (start_at, duration) or for a whole local day (day).
+ */
 struct activity_filter {
 	const char	*owner;		/* email, NULL = all */
 	long long	 client;	/* 0 = all */
@@ -205,11 +243,34 @@ int	 store_activity_add(struct store *, long long client, long long owner,
 	    const char *kind, time_t start, const char *tz, int duration_min,
 	    const char *location, const char *note, long long *id,
 	    char *err, size_t errlen);
-/* status: planned|done|cancelled; bumps SEQUENCE and LAST-MODIFIED. */
+/* For the whole local day `day` ("YYYY-MM-DD") in zone tz. */
+int	 store_activity_add_day(struct store *, long long client, long long owner,
+	    const char *kind, const char *day, const char *tz, const char *location,
+	    const char *note, long long *id, char *err, size_t errlen);
+/* status: planned|done|cancelled; bumps SEQUENCE and LAST-MODIFIED.
+ * "done" is store_activity_done(id, NULL, ...): it records the touch. */
 int	 store_activity_set_status(struct store *, long long id, const char *status,
 	    char *err, size_t errlen);
-/* New start (and zone if tz != NULL); bumps SEQUENCE and LAST-MODIFIED. */
+/*
+ * Done is a contact: mark activity id done and record exactly one touch
+ * of its kind (a task is a note) by its owner, with the outcome, note
+ * (else the activity's) and next-contact date of how (may be NULL), at
+ * its time, or now if that is still to come (an all-day one: now on its
+ * day or later, else noon of its day).  Returns 0 done now, 1 it was
+ * already done (no second touch), -1 error; *touch (may be NULL) gets the
+ * id of its touch.  Cancelling (store_activity_set_status) records none.
+ */
+int	 store_activity_done(struct store *, long long id, const struct touch *how,
+	    long long *touch, char *err, size_t errlen);
+/* The touch kind an activity kind records when done ("task" -> "note");
+ * NULL if kind is not an activity kind. */
+const char *store_activity_touch_kind(const char *kind);
+/* New start (and zone if tz != NULL), timed from now on; bumps SEQUENCE
+ * and LAST-MODIFIED; a cancelled activity is planned again. */
 int	 store_activity_move(struct store *, long long id, time_t start, const char *tz,
+	    char *err, size_t errlen);
+/* The same, to the whole local day `day` in the activity's zone. */
+int	 store_activity_move_day(struct store *, long long id, const char *day,
 	    char *err, size_t errlen);
 int	 store_activity_list(struct store *, const struct activity_filter *,
 	    store_row_fn, void *arg, char *err, size_t errlen);

@@ -250,7 +250,7 @@ ok c "$SETUP_NOW" plan "$pyme" call --at "2026-06-15 23:45"
 ok c "$SETUP_NOW" plan "$due0" call --at "2026-06-16 00:15"	# 06-15 22:15Z: tomorrow here
 ok c "$SETUP_NOW" plan "$due0" call --at "2026-06-14 23:50"	# yesterday
 ok c "$SETUP_NOW" plan "$nc" visit --at "2026-06-15 12:00"
-ok c "$SETUP_NOW" plan "$ncw" call --at "2026-06-15 11:00"
+ok c "$SETUP_NOW" plan "$late" call --at "2026-06-15 11:00"	# done below: a touch, nothing due
 # Planned in another zone: listed by Ana's day and shown on Ana's clock.
 ok c "$SETUP_NOW" plan "$far4" call --at "2026-06-15 09:00" --tz America/New_York	# 15:00 in Madrid
 ok c "$SETUP_NOW" plan "$yel3" call --at "2026-06-14 20:00" --tz America/New_York	# 02:00 on 06-15 in Madrid

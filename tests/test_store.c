@@ -368,8 +368,24 @@ main(void)
 	CHECK_INT(scalar(st, "SELECT count(*) FROM invoices"), 0);
 
 	/* A version 1 database is migrated forward with its data intact. */
+	add_client(st, "Fecha Pendiente", NULL, NULL);
+	/*
+	 * Next-contact dates that a touch on or after them satisfied (its
+	 * local day: 23:30Z on 11-13 is 00:30 on 11-14 in Madrid) were left
+	 * red for ever before version 5: cleared on the way.
+	 */
 	CHECK(sqlite3_exec(store_handle(st),
-	    "DROP INDEX clients_scan; DROP INDEX invoices_unpaid_client;"
+	    "UPDATE clients SET next_contact = '2023-11-14', last_touch_at = 1699918200"
+	    " WHERE name = 'Nuevo'; UPDATE clients SET next_contact = '2023-11-15',"
+	    " last_touch_at = 1699918200 WHERE name = 'Fecha Pendiente'",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(store_handle(st),
+	    "DROP TRIGGER interactions_reply_ai; DROP TRIGGER interactions_reply_au;"
+	    " DROP TRIGGER interactions_reply_ad; ALTER TABLE interactions DROP COLUMN direction;"
+	    " DROP INDEX clients_scan; ALTER TABLE clients DROP COLUMN replied_at;"
+	    " ALTER TABLE clients DROP COLUMN next_contact_by; ALTER TABLE owners DROP COLUMN days;"
+	    " ALTER TABLE owners DROP COLUMN holidays;"
+	    " DROP INDEX invoices_unpaid_client;"
 	    " CREATE INDEX clients_owner ON clients(owner_id, status);"
 	    " DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
 	    " ALTER TABLE clients DROP COLUMN followup; PRAGMA user_version = 1",
@@ -381,8 +397,16 @@ main(void)
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_scan'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_owner'"), 0);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"
+	    " AND next_contact IS NULL"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Fecha Pendiente'"
+	    " AND next_contact = '2023-11-15'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'followup'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'reply_to'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('interactions')"
+	    " WHERE name = 'direction'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('activities')"
+	    " WHERE name = 'day'"), 1);
 	/*
 	 * Version 4: no CHECK uses an IN list any more (SQLite built a b-tree
 	 * for each at every insert), every constraint still holds, and the

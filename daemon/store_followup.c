@@ -1,0 +1,345 @@
+/*
+ * store_followup.c - the store's part of the follow-up loop: touches
+ * (with their direction and the next-contact date they set or clear),
+ * completing planned activities, all-day plans, snoozing.
+ *
+ * Every input a salesperson makes (CLI, digest links, mail read by
+ * Cartera) reaches these functions, so the rules of README "The follow-up
+ * loop" that change data live here, once.  Part of the store module: the
+ * only place besides store.c that speaks SQL.  No mail, no HTTP, no
+ * command lines.
+ */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "store.h"
+#include "tz.h"
+
+/* Run a statement that returns no row, and reset it. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, errlen, what);
+	return 0;
+}
+
+const char *
+store_activity_touch_kind(const char *kind)
+{
+	if (kind == NULL)
+		return NULL;
+	if (strcmp(kind, "task") == 0)
+		return "note";
+	if (strcmp(kind, "call") == 0 || strcmp(kind, "visit") == 0 ||
+	    strcmp(kind, "email") == 0 || strcmp(kind, "sample") == 0 ||
+	    strcmp(kind, "survey") == 0 || strcmp(kind, "meeting") == 0)
+		return kind;
+	return NULL;
+}
+
+/*
+ * The client's next-contact date and its owner's zone (UTC without an
+ * owner).  0 found, -1 error or no such client.
+ */
+static int
+client_next(struct store *st, long long client, char **next, char **tz, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.next_contact, coalesce(o.tz, 'UTC') FROM clients c"
+	    " LEFT JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	*next = *tz = NULL;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, client);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (store_dup_col(s, 0, next) == -1 ||
+	    store_dup_col(s, 1, tz) == -1))
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	free(*next);
+	free(*tz);
+	*next = *tz = NULL;
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no client with id %lld", client);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "reading client");
+}
+
+static int
+set_next(struct store *st, long long client, const char *day, const char *by, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE clients SET next_contact = ?1, next_contact_by = ?2, updated_at = ?3"
+	    " WHERE id = ?4";
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	store_bind_text(s, 1, day);
+	store_bind_text(s, 2, day != NULL ? by : NULL);
+	sqlite3_bind_int64(s, 3, clock_now());
+	sqlite3_bind_int64(s, 4, client);
+	if (step_done(st, s, err, errlen, "setting the next-contact date") == -1)
+		return -1;
+	if (sqlite3_changes(store_handle(st)) == 0) {
+		snprintf(err, errlen, "no client with id %lld", client);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_day(const char *what, const char *day, char *err, size_t errlen)
+{
+	long d;
+
+	if (day != NULL && date_parse(day, &d) == -1) {
+		snprintf(err, errlen, "%s \"%s\" is not a date (YYYY-MM-DD)", what, day);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_touch_add(struct store *st, const struct touch *t, long long *id, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO interactions (client_id, kind, at, outcome, note, by_owner_id,"
+	    " direction) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	const char *dir = t->direction != NULL ? t->direction : "out";
+	sqlite3_stmt *s;
+	char *next = NULL, *tz = NULL;
+	long long tid;
+	long nday, tday;
+	int rc;
+
+	if (strcmp(dir, "out") != 0 && strcmp(dir, "in") != 0) {
+		snprintf(err, errlen, "direction must be out or in, not \"%s\"", dir);
+		return -1;
+	}
+	if (check_day("next-contact date", t->next, err, errlen) == -1)
+		return -1;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->client);
+	store_bind_text(s, 2, t->kind);
+	sqlite3_bind_int64(s, 3, t->at);
+	sqlite3_bind_text(s, 4, t->outcome ? t->outcome : "done", -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 5, t->note);
+	if (t->by_owner > 0)
+		sqlite3_bind_int64(s, 6, t->by_owner);
+	sqlite3_bind_text(s, 7, dir, -1, SQLITE_STATIC);
+	if (step_done(st, s, err, errlen, "logging interaction") == -1)
+		return -1;
+	tid = sqlite3_last_insert_rowid(store_handle(st));
+
+	/* The next step: set by this touch, or satisfied by it. */
+	if (t->next != NULL)
+		rc = set_next(st, t->client, t->next, "touch", err, errlen);
+	else if (strcmp(dir, "out") != 0)
+		rc = 0;
+	else if ((rc = client_next(st, t->client, &next, &tz, err, errlen)) == 0 &&
+	    next != NULL && date_parse(next, &nday) == 0 &&
+	    tz_local_day(tz, t->at, &tday, NULL) == 0 && tday >= nday)
+		rc = set_next(st, t->client, NULL, NULL, err, errlen);
+	free(next);
+	free(tz);
+	if (rc == -1)
+		return -1;
+	if (id != NULL)
+		*id = tid;
+	return 0;
+}
+
+int
+store_client_next_contact(struct store *st, long long client, const char *day,
+    const char *how, char *err, size_t errlen)
+{
+	if (check_day("next-contact date", day, err, errlen) == -1)
+		return -1;
+	if (how != NULL && strcmp(how, "snooze") != 0 && strcmp(how, "touch") != 0) {
+		snprintf(err, errlen, "a next-contact date is set by hand, a touch or a "
+		    "snooze, not \"%s\"", how);
+		return -1;
+	}
+	return set_next(st, client, day, how, err, errlen);
+}
+
+/* ---- planned activities ------------------------------------------------ */
+
+int
+store_activity_add_day(struct store *st, long long client, long long owner,
+    const char *kind, const char *day, const char *tz, const char *location,
+    const char *note, long long *id, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE activities SET day = ?1, duration_min = 1440"
+	    " WHERE id = ?2";
+	sqlite3_stmt *s;
+	time_t start;
+	long long aid;
+	long d;
+
+	if (day == NULL || date_parse(day, &d) == -1) {
+		snprintf(err, errlen, "\"%s\" is not a date (YYYY-MM-DD)", day ? day : "");
+		return -1;
+	}
+	if (tz_day_start(tz, d, &start) == -1) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", tz);
+		return -1;
+	}
+	if (store_activity_add(st, client, owner, kind, start, tz, 1440, location, note,
+	    &aid, err, errlen) == -1)
+		return -1;
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, aid);
+	if (step_done(st, s, err, errlen, "planning activity") == -1)
+		return -1;
+	if (id != NULL)
+		*id = aid;
+	return 0;
+}
+
+int
+store_activity_move_day(struct store *st, long long id, const char *day, char *err,
+    size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE activities SET start_at = ?1, day = ?2, duration_min = 1440,"
+	    " status = CASE status WHEN 'cancelled' THEN 'planned' ELSE status END,"
+	    " sequence = sequence + 1, last_modified = max(?3, last_modified + 1)"
+	    " WHERE id = ?4";
+	sqlite3_stmt *s;
+	char *tz = NULL;
+	time_t start;
+	long d;
+
+	if (day == NULL || date_parse(day, &d) == -1) {
+		snprintf(err, errlen, "\"%s\" is not a date (YYYY-MM-DD)", day ? day : "");
+		return -1;
+	}
+	if (store_activity_tz(st, id, &tz, err, errlen) == -1)
+		return -1;
+	if (tz_day_start(tz, d, &start) == -1) {
+		snprintf(err, errlen, "activity %lld: unknown time zone \"%s\"", id, tz);
+		free(tz);
+		return -1;
+	}
+	free(tz);
+	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, start);
+	sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, clock_now());
+	sqlite3_bind_int64(s, 4, id);
+	return step_done(st, s, err, errlen, "moving activity");
+}
+
+int
+store_activity_done(struct store *st, long long id, const struct touch *how,
+    long long *touch, char *err, size_t errlen)
+{
+	static const char sel[] =
+	    "SELECT client_id, owner_id, kind, start_at, tz, day, note, status, touch_id"
+	    " FROM activities WHERE id = ?";
+	static const char upd[] =
+	    "UPDATE activities SET status = 'done', touch_id = ?3, sequence = sequence + 1,"
+	    " last_modified = max(?1, last_modified + 1) WHERE id = ?2";
+	sqlite3_stmt *s;
+	struct touch t;
+	char *kind = NULL, *tz = NULL, *day = NULL, *note = NULL, *status = NULL;
+	time_t start, now = clock_now();
+	long long client, owner, prior = 0;
+	int rc, ret = -1;
+
+	if ((s = store_stmt(st, sel, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		client = sqlite3_column_int64(s, 0);
+		owner = sqlite3_column_int64(s, 1);
+		start = sqlite3_column_int64(s, 3);
+		prior = sqlite3_column_int64(s, 8);
+		if (store_dup_col(s, 2, &kind) == -1 || store_dup_col(s, 4, &tz) == -1 ||
+		    store_dup_col(s, 5, &day) == -1 || store_dup_col(s, 6, &note) == -1 ||
+		    store_dup_col(s, 7, &status) == -1)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no activity with id %lld", id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_fail(st, err, errlen, "reading activity");
+		goto out;
+	}
+	if (strcmp(status, "done") == 0) {
+		/* Done once is one touch, however often it is said. */
+		if (touch != NULL)
+			*touch = prior;
+		ret = 1;
+		goto out;
+	}
+	memset(&t, 0, sizeof(t));
+	if (how != NULL)
+		t = *how;
+	t.client = client;
+	t.kind = store_activity_touch_kind(kind);
+	t.by_owner = owner;
+	if (t.note == NULL)
+		t.note = note;
+	/* At its time, unless that is still to come: then it happened now.
+	 * A day's activity done on a later day happened that day (at noon). */
+	if (day != NULL) {
+		long d, today;
+
+		if (date_parse(day, &d) == -1 || tz_local_day(tz, now, &today, NULL) == -1 ||
+		    (d < today && tz_to_utc(tz, d, 12 * 60, &t.at) == -1)) {
+			snprintf(err, errlen, "activity %lld: bad day or zone", id);
+			goto out;
+		}
+		if (d >= today)
+			t.at = now;
+	} else
+		t.at = start < now ? start : now;
+	/* Done before and set back to planned: its touch is there already. */
+	if (prior == 0 && store_touch_add(st, &t, &prior, err, errlen) == -1)
+		goto out;
+	if ((s = store_stmt(st, upd, err, errlen)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, prior);
+	if (step_done(st, s, err, errlen, "completing activity") == -1)
+		goto out;
+	if (touch != NULL)
+		*touch = prior;
+	ret = 0;
+out:
+	free(kind);
+	free(tz);
+	free(day);
+	free(note);
+	free(status);
+	return ret;
+}
