@@ -383,9 +383,12 @@ static const struct command commands[] = {
 	{ "contact list", cli_cmd_contact_list, "CLIENT", "List a client's contacts." },
 	{ "log", cli_cmd_log,
 	    "CLIENT KIND [--at TIME] [--outcome done|waiting|no-answer] [--note TEXT]\n"
-	    "        [--by EMAIL] [--tz ZONE]",
+	    "        [--next DATE | --in N[dwm]] [--received] [--by EMAIL] [--tz ZONE]",
 	    "Record a touch: KIND is call, visit, email, meeting, note, sample or survey.\n"
-	    "TIME is \"YYYY-MM-DD HH:MM\" in the owner's zone (default now)." },
+	    "TIME is \"YYYY-MM-DD HH:MM\" in the owner's zone (default now).  --next (or\n"
+	    "--in 3d, 2w, 1m after the touch's day) sets the next-contact date; without\n"
+	    "it, a touch on or after the client's next-contact date clears it.\n"
+	    "--received: the client reached us (after a waiting touch: an answer is owed)." },
 	{ "plan", cli_cmd_plan,
 	    "CLIENT call|visit --at \"YYYY-MM-DD HH:MM\" [--tz ZONE] [--duration MIN]\n"
 	    "        [--location L] [--note T] [--owner EMAIL]",

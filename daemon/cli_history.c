@@ -28,6 +28,44 @@
 
 /* ---- interactions ---------------------------------------------------- */
 
+/*
+ * The next step given with a touch: --next DATE, or --in N[dwm] counted
+ * from the touch's local day; it must come after that day.  out gets
+ * "YYYY-MM-DD"; 0, or -1 with c->err set.
+ */
+static int
+next_step(struct cli *c, const char *cmd, const char *next, const char *in, time_t at,
+    const char *zone, char *out, size_t len)
+{
+	long day, d;
+
+	if (tz_local_day(zone, at, &day, NULL) == -1) {
+		snprintf(c->err, sizeof(c->err), "unknown time zone \"%s\"", zone);
+		return -1;
+	}
+	if (in != NULL) {
+		if (clock_date_after(day, in, &d) == -1) {
+			snprintf(c->err, sizeof(c->err), "%s: --in wants a number of days, weeks "
+			    "or months (3d, 2w, 1m), not \"%s\"", cmd, in);
+			return -1;
+		}
+		clock_date_format(d, out, len);
+		return 0;
+	}
+	if (cli_parse_day(c, next, zone, out, len) == -1)
+		return -1;
+	clock_date_parse(out, &d);
+	if (d <= day) {
+		char tday[16];
+
+		snprintf(c->err, sizeof(c->err), "%s: --next %s is not after the touch's day "
+		    "(%s); the next step comes later", cmd, out, clock_date_format(day,
+		    tday, sizeof(tday)));
+		return -1;
+	}
+	return 0;
+}
+
 int
 cli_cmd_log(struct cli *c, int argc, char **argv)
 {
@@ -37,15 +75,19 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "tz", required_argument, NULL, 'z' },
+		{ "received", no_argument, NULL, 'r' },
+		{ "next", required_argument, NULL, 'x' },
+		{ "in", required_argument, NULL, 'i' },
 		HELP_OPT, END_OPT
 	};
 	const char *at = "now", *outcome = "done", *note = NULL, *by = NULL, *zone = NULL;
-	const char *kind;
-	char *tz = NULL;
+	const char *kind, *next = NULL, *in = NULL;
+	char *tz = NULL, nday[16];
 	struct owner o = { 0 };
+	struct touch t = { 0 };
 	long long client, id, by_id = 0;
 	time_t when;
-	int ch, ret;
+	int ch, ret, received = 0;
 
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, "log", &ret)) != -1) {
@@ -55,6 +97,9 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 		case 'n': note = optarg; break;
 		case 'b': by = optarg; break;
 		case 'z': zone = optarg; break;
+		case 'r': received = 1; break;
+		case 'x': next = optarg; break;
+		case 'i': in = optarg; break;
 		case 'o':
 			if ((outcome = record_outcome(optarg)) == NULL)
 				return cli_usage("log", "--outcome must be done, waiting or "
@@ -64,6 +109,8 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		return cli_usage("log", "expected CLIENT KIND");
+	if (next != NULL && in != NULL)
+		return cli_usage("log", "give --next DATE or --in N[dwm], not both");
 	if ((kind = record_touch_kind(argv[optind + 1])) == NULL)
 		return cli_usage("log", "KIND must be call, visit, email, meeting, note, "
 		    "sample or survey, not \"%s\"", argv[optind + 1]);
@@ -102,20 +149,34 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 		free(tz);
 		return cli_abort(c);
 	}
-	free(tz);
 	/* A touch is something that happened; the future is for "plan". */
 	if (when > clock_now() + 300) {
+		free(tz);
 		snprintf(c->err, sizeof(c->err), "--at %s is in the future; a touch records "
 		    "what happened (schedule a call or visit with \"cartera plan\")", at);
 		return cli_abort(c);
 	}
-	if (store_interaction_add(c->st, client, kind, when, outcome, note, by_id, &id,
-	    c->err, sizeof(c->err)) == -1)
+	if ((next != NULL || in != NULL) &&
+	    next_step(c, "log", next, in, when, zone, nday, sizeof(nday)) == -1) {
+		free(tz);
+		return cli_abort(c);
+	}
+	free(tz);
+	t.client = client;
+	t.kind = kind;
+	t.at = when;
+	t.outcome = outcome;
+	t.note = note;
+	t.by_owner = by_id;
+	t.direction = received ? "in" : "out";
+	t.next = next != NULL || in != NULL ? nday : NULL;
+	if (store_touch_add(c->st, &t, &id, c->err, sizeof(c->err)) == -1)
 		return cli_abort(c);
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s logged for client %lld (%s)\n", kind, client, outcome);
+		printf("%s %s client %lld (%s)%s%s\n", kind, received ? "from" : "logged for",
+		    client, outcome, t.next ? "; next contact " : "", t.next ? t.next : "");
 	return 0;
 }
 

@@ -5,7 +5,9 @@
 #include "build.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -162,6 +164,43 @@ clock_weekday(long days)
 	long w = (days + 3) % 7;
 
 	return (int)(w < 0 ? w + 7 : w);
+}
+
+int
+clock_date_after(long day, const char *span, long *out)
+{
+	char *end;
+	long n;
+	int y, m, d, last;
+
+	if (span == NULL || !isdigit((unsigned char)span[0]))
+		return -1;
+	errno = 0;
+	n = strtol(span, &end, 10);
+	if (errno != 0 || n < 1 || n > 3650 || end[0] == '\0' || end[1] != '\0')
+		return -1;
+	switch (end[0]) {
+	case 'd':
+		*out = day + n;
+		return 0;
+	case 'w':
+		*out = day + 7 * n;
+		return 0;
+	case 'm':
+		if (n > 120)
+			return -1;
+		clock_days_to_date(day, &y, &m, &d);
+		m += (int)n;
+		y += (m - 1) / 12;
+		m = (m - 1) % 12 + 1;
+		/* The same day of the month, or its last day (31 Jan + 1m: 28/29 Feb). */
+		last = (int)(clock_date_to_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) -
+		    clock_date_to_days(y, m, 1));
+		*out = clock_date_to_days(y, m, d < last ? d : last);
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 int

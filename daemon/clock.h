@@ -37,6 +37,9 @@ void	 clock_days_to_date(long days, int *y, int *m, int *d);
 int	 clock_date_parse(const char *s, long *days);
 /* "YYYY-MM-DD" into buf (>= 11 bytes). */
 char	*clock_date_format(long days, char *buf, size_t len);
+/* day + a span "N[dwm]" (days, weeks, calendar months; the 31st plus a
+ * month is the last day of a shorter month).  0 / -1. */
+int	 clock_date_after(long day, const char *span, long *out);
 /* 0 = Monday ... 6 = Sunday */
 int	 clock_weekday(long days);
 /* Strict "HH:MM" 00:00-23:59 -> minutes after midnight.  0 / -1. */

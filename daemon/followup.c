@@ -149,6 +149,7 @@ queue_one(struct store *st, const struct config *cfg, const struct render_set *t
 	struct outbox_msg m;
 	json_object *data = json_object_new_object(), *cj, *oj;
 	char *token = NULL, *first = NULL, url[700], key[96], day[16];
+	struct touch tc = { 0 };
 	int created = 0, rc = -1;
 
 	memset(&m, 0, sizeof(m));
@@ -196,9 +197,14 @@ queue_one(struct store *st, const struct config *cfg, const struct render_set *t
 	m.from_name = strdup(o->name);
 	if (outbox_enqueue(st, &m, now, &created, err, errlen) == -1)
 		goto out;
-	if (created && store_interaction_add(st, cid, "email", now, "waiting",
-	    i18n_is_en(o->lang) ? "Automatic follow-up email (Cartera)" :
-	    "Correo de seguimiento automático (Cartera)", o->id, NULL, err, errlen) == -1)
+	tc.client = cid;
+	tc.kind = "email";
+	tc.at = now;
+	tc.outcome = "waiting";
+	tc.note = i18n_is_en(o->lang) ? "Automatic follow-up email (Cartera)" :
+	    "Correo de seguimiento automático (Cartera)";
+	tc.by_owner = o->id;
+	if (created && store_touch_add(st, &tc, NULL, err, errlen) == -1)
 		goto out;
 	if (store_commit(st, err, errlen) == -1)
 		goto out;

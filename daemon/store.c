@@ -599,7 +599,7 @@ clear_satisfied_next(struct store *st, char *err, size_t errlen)
 		const char *tz = (const char *)sqlite3_column_text(sel, 3);
 		long nday, tday;
 
-		if (date_parse(next, &nday) == -1 || tz_local_day(tz, (time_t)
+		if (clock_date_parse(next, &nday) == -1 || tz_local_day(tz, (time_t)
 		    sqlite3_column_int64(sel, 2), &tday, NULL) == -1 || tday < nday)
 			continue;
 		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
@@ -2520,17 +2520,6 @@ store_contact_list(struct store *st, long long client, store_row_fn fn, void *ar
 }
 
 /* ---- interactions -------------------------------------------------- */
-
-int
-store_interaction_add(struct store *st, long long client, const char *kind, time_t at,
-    const char *outcome, const char *note, long long by, long long *id,
-    char *err, size_t errlen)
-{
-	struct touch t = { .client = client, .kind = kind, .at = at, .outcome = outcome,
-	    .note = note, .by_owner = by };
-
-	return store_touch_add(st, &t, id, err, errlen);
-}
 
 int
 store_interaction_list(struct store *st, long long client, long limit, store_row_fn fn,

@@ -217,11 +217,6 @@ struct touch {
  * transaction.  *id (may be NULL) gets the touch's id. */
 int	 store_touch_add(struct store *, const struct touch *t, long long *id,
 	    char *err, size_t errlen);
-/* store_touch_add of a touch "out" without a next step (the CLI's until it
- * moves to store_touch_add). */
-int	 store_interaction_add(struct store *, long long client, const char *kind,
-	    time_t at, const char *outcome, const char *note, long long by_owner,
-	    long long *id, char *err, size_t errlen);
 /* Set the client's next-contact date (NULL clears it).  how: NULL by
  * hand, "snooze", or "touch"; the digest words a snooze as such. */
 int	 store_client_next_contact(struct store *, long long client, const char *day,

@@ -109,7 +109,7 @@ check_day(const char *what, const char *day, char *err, size_t errlen)
 {
 	long d;
 
-	if (day != NULL && date_parse(day, &d) == -1) {
+	if (day != NULL && clock_date_parse(day, &d) == -1) {
 		snprintf(err, errlen, "%s \"%s\" is not a date (YYYY-MM-DD)", what, day);
 		return -1;
 	}
@@ -156,7 +156,7 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 	else if (strcmp(dir, "out") != 0)
 		rc = 0;
 	else if ((rc = client_next(st, t->client, &next, &tz, err, errlen)) == 0 &&
-	    next != NULL && date_parse(next, &nday) == 0 &&
+	    next != NULL && clock_date_parse(next, &nday) == 0 &&
 	    tz_local_day(tz, t->at, &tday, NULL) == 0 && tday >= nday)
 		rc = set_next(st, t->client, NULL, NULL, err, errlen);
 	free(next);
@@ -196,7 +196,7 @@ store_activity_add_day(struct store *st, long long client, long long owner,
 	long long aid;
 	long d;
 
-	if (day == NULL || date_parse(day, &d) == -1) {
+	if (day == NULL || clock_date_parse(day, &d) == -1) {
 		snprintf(err, errlen, "\"%s\" is not a date (YYYY-MM-DD)", day ? day : "");
 		return -1;
 	}
@@ -232,7 +232,7 @@ store_activity_move_day(struct store *st, long long id, const char *day, char *e
 	time_t start;
 	long d;
 
-	if (day == NULL || date_parse(day, &d) == -1) {
+	if (day == NULL || clock_date_parse(day, &d) == -1) {
 		snprintf(err, errlen, "\"%s\" is not a date (YYYY-MM-DD)", day ? day : "");
 		return -1;
 	}
@@ -313,7 +313,7 @@ store_activity_done(struct store *st, long long id, const struct touch *how,
 	if (day != NULL) {
 		long d, today;
 
-		if (date_parse(day, &d) == -1 || tz_local_day(tz, now, &today, NULL) == -1 ||
+		if (clock_date_parse(day, &d) == -1 || tz_local_day(tz, now, &today, NULL) == -1 ||
 		    (d < today && tz_to_utc(tz, d, 12 * 60, &t.at) == -1)) {
 			snprintf(err, errlen, "activity %lld: bad day or zone", id);
 			goto out;

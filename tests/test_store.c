@@ -242,8 +242,12 @@ main(void)
 	CHECK(strstr(err, "unknown owner") != NULL);
 
 	/* Last touch follows the newest interaction, whatever the insert order. */
-	CHECK(store_interaction_add(st, c2, "call", 2000, "waiting", NULL, 0, &v1, err, sizeof(err)) == 0);
-	CHECK(store_interaction_add(st, c2, "note", 1000, "done", NULL, 0, &v2, err, sizeof(err)) == 0);
+	{
+		struct touch t1 = { .client = c2, .kind = "call", .at = 2000, .outcome = "waiting" };
+		struct touch t2 = { .client = c2, .kind = "note", .at = 1000 };
+		CHECK(store_touch_add(st, &t1, &v1, err, sizeof(err)) == 0);
+		CHECK(store_touch_add(st, &t2, &v2, err, sizeof(err)) == 0);
+	}
 	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 2000);
 	CHECK_INT(scalar(st, "SELECT last_outcome = 'waiting' FROM clients WHERE id = 2"), 1);
 	sqlite3_exec(store_handle(st), "DELETE FROM interactions WHERE at = 2000", NULL, NULL, NULL);

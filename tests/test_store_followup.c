@@ -72,7 +72,7 @@ at(const char *day, int hh, int mm)
 	long d = -1;
 	time_t t = 0;
 
-	date_parse(day, &d);
+	clock_date_parse(day, &d);
 	tz_to_utc("Europe/Madrid", d, hh * 60 + mm, &t);
 	return t;
 }
