@@ -369,8 +369,11 @@ static const struct command commands[] = {
 	    "autónomo, particular); STATUS: active, potential, inactive, lost.\n"
 	    "Without --owner, the only salesperson (if there is just one)." },
 	{ "client list", cli_cmd_client_list,
-	    "[--status S] [--segment S] [--owner EMAIL] [--city C] [--search TEXT]\n"
-	    "        [--limit N] [--csv]", "List clients." },
+	    "[--status S] [--segment S] [--owner EMAIL] [--city C] [--sector S]\n"
+	    "        [--search TEXT] [--limit N] [--csv]",
+	    "List clients.  Names, cities and sectors are compared without case,\n"
+	    "accents or punctuation: --city \"a coruna\" finds A Coruña, and --search\n"
+	    "finds a part of a client's or a contact's name." },
 	{ "client show", cli_cmd_client_show, "ID|NAME",
 	    "Show a client with contacts, recent interactions, invoices and activities." },
 	{ "client edit", cli_cmd_client_edit, "ID|NAME [client add options] [--allow-email]",

@@ -531,6 +531,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		{ "segment", required_argument, NULL, 'g' },
 		{ "owner", required_argument, NULL, 'o' },
 		{ "city", required_argument, NULL, 'c' },
+		{ "sector", required_argument, NULL, 'S' },
 		{ "search", required_argument, NULL, 'q' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "csv", no_argument, NULL, 'C' },
@@ -556,6 +557,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		case 'g': f.segment = optarg; break;
 		case 'o': f.owner = optarg; break;
 		case 'c': f.city = optarg; break;
+		case 'S': f.sector = optarg; break;
 		case 'q': f.search = optarg; break;
 		case 'C': mode = OUTPUT_CSV; break;
 		case 'n':

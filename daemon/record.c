@@ -9,8 +9,14 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "clock.h"
 #include "record.h"
@@ -91,52 +97,127 @@ record_flag(enum record_field f)
 }
 
 /*
- * Map one UTF-8 sequence at s to a base ASCII letter when it is an
- * accented Latin letter; *adv gets the bytes consumed.  0 if not a letter
- * we know.
+ * Case-folded (Unicode full case folding), compatibility-decomposed
+ * (NFKD) and without combining marks, all through libunistring: "Núñez"
+ * and "NUNEZ" fold alike, "ß" to "ss", "ﬁ" to "fi"; letters of other
+ * scripts stay letters.  Text that is not valid UTF-8 folds as ASCII.
  */
-static int
-fold_char(const unsigned char *s, size_t *adv)
+static uint8_t *
+fold_alloc(const char *s, size_t *outlen)
 {
-	static const char latin1[64] =
-	    /* C0-FF: À..ÿ */
-	    "aaaaaaaceeeeiiii" "dnooooo*ouuuuyts"
-	    "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty";
-	unsigned int cp;
+	const uint8_t *p = (const uint8_t *)s, *q, *r;
+	size_t len = strlen(s), n = 0, cap = len + 1, flen;
+	uint8_t *out, *f, *nout;
+	ucs4_t uc;
+	int k;
 
-	if (s[0] < 0x80) {
-		*adv = 1;
-		return tolower(s[0]);
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			out[n++] = (uint8_t)tolower(*p++);
+			continue;
+		}
+		/*
+		 * A run of non-ASCII characters through libunistring.  Full case
+		 * folding maps each character on its own, and NFKD only
+		 * decomposes and reorders marks, which are dropped: folding run
+		 * by run gives what folding the whole string would.
+		 */
+		for (q = p; *q >= 0x80; q++)
+			;
+		f = u8_casefold(p, (size_t)(q - p), NULL, UNINORM_NFKD, NULL, &flen);
+		if (f == NULL) {
+			/* Not UTF-8: the bytes as they are. */
+			flen = (size_t)(q - p);
+			if ((f = malloc(flen)) == NULL)
+				goto oom;
+			memcpy(f, p, flen);
+		}
+		if (n + flen + (len - (size_t)(q - (const uint8_t *)s)) + 1 > cap) {
+			cap = n + flen + len + 1;
+			if ((nout = realloc(out, cap)) == NULL) {
+				free(f);
+				goto oom;
+			}
+			out = nout;
+		}
+		for (r = f; r < f + flen; r += k) {
+			if ((k = u8_mbtouc(&uc, r, (size_t)(f + flen - r))) < 1)
+				k = 1;
+			if (uc_is_general_category(uc, UC_CATEGORY_M))
+				continue;	/* the accents NFKD split off */
+			memcpy(out + n, r, (size_t)k);
+			n += (size_t)k;
+		}
+		free(f);
+		p = q;
 	}
-	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-		*adv = 2;
-		cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-		if (cp >= 0xC0 && cp <= 0xFF)
-			return latin1[cp - 0xC0];
-		return 0;
-	}
-	*adv = 1;
-	while ((s[*adv] & 0xC0) == 0x80 && *adv < 4)
-		(*adv)++;
-	return 0;
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+oom:
+	free(out);
+	return NULL;
 }
 
 void
 record_fold(const char *s, char *out, size_t outlen)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0, adv;
-	int c;
+	uint8_t *f;
+	size_t n = 0;
 
 	if (outlen == 0)
 		return;
-	while (*p != '\0' && n + 1 < outlen) {
-		c = fold_char(p, &adv);
-		if (c != 0)
-			out[n++] = (char)c;
-		p += adv;
+	if ((f = fold_alloc(s, &n)) == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	if (n >= outlen) {
+		/* Cut at a character boundary. */
+		n = outlen - 1;
+		while (n > 0 && (f[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(out, f, n);
+	out[n] = '\0';
+	free(f);
+}
+
+char *
+record_search_key(const char *s)
+{
+	uint8_t *f;
+	char *out;
+	const uint8_t *p, *e;
+	size_t n = 0, flen;
+	ucs4_t uc;
+	int k, space = 0;
+
+	if ((f = fold_alloc(s, &flen)) == NULL)
+		return NULL;
+	if ((out = malloc(flen + 1)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	for (p = f, e = f + flen; p < e; p += k) {
+		k = u8_mbtouc(&uc, p, (size_t)(e - p));
+		/* "S.L." is "sl", "O'Brien" is "obrien": marks inside a word go. */
+		if (uc == '.' || uc == '\'' || uc == 0x2019 || uc == 0xB7)
+			continue;
+		if (!uc_is_alnum(uc)) {
+			space = n > 0;
+			continue;
+		}
+		if (space)
+			out[n++] = ' ';
+		space = 0;
+		memcpy(out + n, p, (size_t)k);
+		n += (size_t)k;
 	}
 	out[n] = '\0';
+	free(f);
+	return out;
 }
 
 /* Fold and keep only letters and digits: "Código Postal" -> "codigopostal". */

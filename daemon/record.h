@@ -80,8 +80,20 @@ const char *record_outcome(const char *);
  */
 int	 record_parse_amount(const char *s, long long *cents);
 
-/* Fold s to lowercase ASCII without accents (UTF-8 or Latin letters) for
- * comparisons; out has outlen bytes. */
+/*
+ * Fold s for comparisons (libunistring): Unicode case folding, NFKD, and
+ * combining marks dropped, so "CLÍNICA" and "clinica" fold alike; other
+ * characters are kept.  out has outlen bytes (cut at a character
+ * boundary).  The one folding function: every case- and
+ * accent-insensitive comparison goes through it.
+ */
 void	 record_fold(const char *s, char *out, size_t outlen);
+/*
+ * The search key of a name, city or sector: record_fold, then '.' and
+ * apostrophes dropped and every other run of non-letters and non-digits
+ * made one space, trimmed: "Clínica Dental, S.L." -> "clinica dental sl",
+ * "A Coruña" -> "a coruna".  Malloc'd (caller frees); NULL out of memory.
+ */
+char	*record_search_key(const char *s);
 
 #endif

@@ -204,8 +204,8 @@ load_filter(struct rctx *c)
 	    "SELECT c.id FROM clients c LEFT JOIN owners o ON o.id = c.owner_id"
 	    " LEFT JOIN segments s ON s.id = c.segment_id"
 	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 IS NULL OR s.name = ?2)"
-	    " AND (?3 IS NULL OR c.sector = ?3 COLLATE NOCASE)"
-	    " AND (?4 IS NULL OR c.city = ?4 COLLATE NOCASE)";
+	    " AND (?3 IS NULL OR c.search_sector = ?3)"
+	    " AND (?4 IS NULL OR c.search_city = ?4)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -222,8 +222,17 @@ load_filter(struct rctx *c)
 		return -1;
 	store_bind_text(s, 1, c->o->owner);
 	store_bind_text(s, 2, c->o->segment);
-	store_bind_text(s, 3, c->o->sector);
-	store_bind_text(s, 4, c->o->city);
+	/* Sector and city as typed: compared by search key (record.c). */
+	for (int i = 0; i < 2; i++) {
+		const char *v = i == 0 ? c->o->sector : c->o->city;
+		char *k = NULL;
+		if (v != NULL && *v != '\0' && (k = record_search_key(v)) == NULL) {
+			snprintf(c->err, c->errlen, "out of memory");
+			return -1;
+		}
+		store_bind_text(s, 3 + i, k);
+		free(k);
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(s, 0);
 		if (id > 0 && id <= c->maxid)

@@ -627,12 +627,142 @@ migrate_v5(struct store *st, char *err, size_t errlen)
 	return clear_satisfied_next(st, err, errlen);
 }
 
+/*
+ * Version 6: search keys (record_search_key: case, accents and
+ * punctuation ignored, "Clínica Dental, S.L." -> "clinica dental sl") of
+ * client names, cities and sectors and of contact names, indexed, so that
+ * a name typed without its accents is found by one index lookup (exact,
+ * or prefix as a range).  A NULL search_name means "not computed yet"
+ * (rows written by another program such as gen-portfolio):
+ * search_keys_fill() computes those at every read-write open, found
+ * through partial indexes that are otherwise empty.  The keys depend on
+ * record_fold: a change of what it folds needs a migration that sets the
+ * search_name columns to NULL.
+ */
+static const char schema_v6[] =
+"ALTER TABLE clients ADD COLUMN search_name TEXT;"
+"ALTER TABLE clients ADD COLUMN search_city TEXT;"
+"ALTER TABLE clients ADD COLUMN search_sector TEXT;"
+"ALTER TABLE contacts ADD COLUMN search_name TEXT;"
+"CREATE INDEX clients_search_name ON clients(search_name);"
+"CREATE INDEX clients_search_city ON clients(search_city) WHERE search_city IS NOT NULL;"
+"CREATE INDEX clients_search_sector ON clients(search_sector) WHERE search_sector IS NOT NULL;"
+"CREATE INDEX contacts_search_name ON contacts(search_name, client_id);"
+"CREATE INDEX clients_search_missing ON clients(id) WHERE search_name IS NULL;"
+"CREATE INDEX contacts_search_missing ON contacts(id)"
+"  WHERE search_name IS NULL AND name IS NOT NULL;";
+
+/* Bind the search key of v (NULL for NULL or ""); 0, or -1 out of memory. */
+static int
+bind_key(sqlite3_stmt *s, int idx, const char *v)
+{
+	char *k;
+
+	if (v == NULL || *v == '\0')
+		return sqlite3_bind_null(s, idx) == SQLITE_OK ? 0 : -1;
+	if ((k = record_search_key(v)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, idx, k, -1, SQLITE_TRANSIENT);
+	free(k);
+	return 0;
+}
+
+/* Search keys not computed yet, computed (inside the caller's transaction). */
+static int
+search_keys_fill(struct store *st, char *err, size_t errlen)
+{
+	static const char *const sqls[][2] = {
+		{ "SELECT id, name, city, sector FROM clients WHERE search_name IS NULL",
+		  "UPDATE clients SET search_name = ?, search_city = ?, search_sector = ?"
+		  " WHERE id = ?" },
+		{ "SELECT id, name FROM contacts WHERE search_name IS NULL AND name IS NOT NULL",
+		  "UPDATE contacts SET search_name = ? WHERE id = ?" },
+	};
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int rc = SQLITE_OK, ret = -1;
+
+	for (size_t q = 0; q < 2; q++) {
+		int ncols = q == 0 ? 3 : 1;
+
+		if (sqlite3_prepare_v2(st->db, sqls[q][0], -1, &sel, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(st->db, sqls[q][1], -1, &upd, NULL) != SQLITE_OK) {
+			store_fail(st, err, errlen, "computing search keys");
+			goto out;
+		}
+		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			for (int i = 0; i < ncols; i++) {
+				const char *v = (const char *)sqlite3_column_text(sel, i + 1);
+				/* A name always has a key, "" when it has no letters. */
+				if (i == 0 && v == NULL)
+					v = "";
+				if (i == 0 && *v == '\0')
+					sqlite3_bind_text(upd, 1, "", 0, SQLITE_STATIC);
+				else if (bind_key(upd, i + 1, v) == -1) {
+					snprintf(err, errlen, "out of memory");
+					goto out;
+				}
+			}
+			sqlite3_bind_int64(upd, ncols + 1, sqlite3_column_int64(sel, 0));
+			rc = sqlite3_step(upd);
+			sqlite3_reset(upd);
+			if (rc != SQLITE_DONE) {
+				store_fail(st, err, errlen, "storing search keys");
+				goto out;
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			store_fail(st, err, errlen, "reading names");
+			goto out;
+		}
+		sqlite3_finalize(sel);
+		sqlite3_finalize(upd);
+		sel = upd = NULL;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return ret;
+}
+
+static int
+migrate_v6(struct store *st, char *err, size_t errlen)
+{
+	if (exec(st, schema_v6, err, errlen) == -1)
+		return -1;
+	return search_keys_fill(st, err, errlen);
+}
+
+/* Keys missing (rows written behind the store's back), computed in one
+ * transaction.  A failure (another writer holds the lock too long)
+ * leaves them for the next open; lookups of those rows miss meanwhile. */
+static void
+search_keys_repair(struct store *st)
+{
+	sqlite3_stmt *s;
+	char err[256];
+	int missing = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT EXISTS (SELECT 1 FROM clients"
+	    " WHERE search_name IS NULL) OR EXISTS (SELECT 1 FROM contacts"
+	    " WHERE search_name IS NULL AND name IS NOT NULL)", -1, &s, NULL) != SQLITE_OK)
+		return;
+	missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (!missing || store_begin(st, err, sizeof(err)) == -1)
+		return;
+	if (search_keys_fill(st, err, sizeof(err)) == -1 ||
+	    store_commit(st, err, sizeof(err)) == -1)
+		store_rollback(st);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
 	migrate_v3,
 	migrate_v4,
 	migrate_v5,
+	migrate_v6,
 };
 
 static int
@@ -743,6 +873,8 @@ store_open(const char *path, int flags, struct store **out, char *err, size_t er
 		goto fail;
 	if (migrate(st, readonly, err, errlen) == -1)
 		goto fail;
+	if (!readonly)
+		search_keys_repair(st);
 	*out = st;
 	return 0;
 fail:
@@ -1868,11 +2000,12 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 	    " name = CASE WHEN ?1 IS NULL THEN name ELSE nullif(?1, '') END,"
 	    " role = CASE WHEN ?2 IS NULL THEN role ELSE nullif(?2, '') END,"
 	    " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif(?3, '') END,"
-	    " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif(?4, '') END"
+	    " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif(?4, '') END,"
+	    " search_name = CASE WHEN ?1 IS NULL THEN search_name ELSE ?6 END"
 	    " WHERE client_id = ?5 AND is_primary = 1";
 	static const char ins[] =
-	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary)"
-	    " VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), nullif(?5, ''), 1)";
+	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary, search_name)"
+	    " VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), nullif(?5, ''), 1, ?6)";
 	const char *name = r->v[RF_CONTACT], *role = r->v[RF_ROLE];
 	const char *email = r->v[RF_EMAIL], *phone = r->v[RF_PHONE];
 	sqlite3_stmt *s;
@@ -1887,6 +2020,10 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 		if (email) sqlite3_bind_text(s, 3, email, -1, SQLITE_TRANSIENT);
 		if (phone) sqlite3_bind_text(s, 4, phone, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 5, client);
+		if (bind_key(s, 6, name) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		if (step_done(st, s, err, errlen, "updating contact") == -1)
 			return -1;
 		if (sqlite3_changes(st->db) > 0)
@@ -1902,6 +2039,10 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 	sqlite3_bind_text(s, 3, role ? role : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 4, email ? email : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 5, phone ? phone : "", -1, SQLITE_TRANSIENT);
+	if (bind_key(s, 6, name) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return step_done(st, s, err, errlen, "adding contact");
 }
 
@@ -1913,6 +2054,11 @@ static const char *const client_columns[RF_COUNT] = {
 	[RF_TAX_ID] = "tax_id", [RF_NOTES] = "notes", [RF_CADENCE] = "cadence_days",
 	[RF_NEXT_CONTACT] = "next_contact", [RF_DO_NOT_EMAIL] = "do_not_email",
 	[RF_FOLLOWUP] = "followup",
+};
+
+/* Search key columns kept beside a record column (record_search_key). */
+static const char *const key_columns[RF_COUNT] = {
+	[RF_NAME] = "search_name", [RF_CITY] = "search_city", [RF_SECTOR] = "search_sector",
 };
 
 static int
@@ -2008,6 +2154,13 @@ store_client_put(struct store *st, long long id, const struct record *r,
 			    client_columns[f]);
 			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
 		}
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (key_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
+			    key_columns[f]);
+			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
+		}
 		n = snprintf(sql, sizeof(sql), "INSERT INTO clients (%s) VALUES (%s)",
 		    cols, vals);
 	} else {
@@ -2025,6 +2178,12 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		/* A next-contact date given by hand is no longer a snooze's. */
 		if (r->v[RF_NEXT_CONTACT] != NULL)
 			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", next_contact_by = NULL");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (key_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
+			    key_columns[f]);
+		}
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " WHERE id = ?");
 	}
 	if ((size_t)n >= sizeof(sql) ||
@@ -2061,6 +2220,16 @@ store_client_put(struct store *st, long long id, const struct record *r,
 			sqlite3_bind_text(s, idx++, "active", -1, SQLITE_STATIC);
 		else
 			bind_field(s, idx++, (enum record_field)f, r->v[f]);
+	}
+	for (int f = 0; f < RF_COUNT; f++) {
+		if (key_columns[f] == NULL || r->v[f] == NULL)
+			continue;
+		if (bind_key(s, idx++, r->v[f]) == -1) {
+			sqlite3_clear_bindings(s);
+			free(old_status);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
 	if (!inserting)
 		sqlite3_bind_int64(s, idx++, id);
@@ -2143,9 +2312,9 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 	    " ORDER BY client_id LIMIT 11";
 	/* Exact name, but found through the NOCASE index (a plain "name = ?"
 	 * cannot use it and scanned every client for every imported row). */
+	/* The same name up to case, accents and punctuation (search key). */
 	static const char by_name[] =
-	    "SELECT id FROM clients WHERE name = ?1 COLLATE NOCASE AND name = ?1"
-	    " ORDER BY id LIMIT 11";
+	    "SELECT id FROM clients WHERE search_name = ?1 ORDER BY id LIMIT 11";
 	/* A row that gives a tax id no client has is a company of its own: it
 	 * may only take over a client by email or name if that client has no
 	 * tax id yet (another tax id is another company). */
@@ -2154,31 +2323,72 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 	    " WHERE p.email = ? COLLATE NOCASE AND c.tax_id IS NULL"
 	    " ORDER BY p.client_id LIMIT 11";
 	static const char by_name_untaxed[] =
-	    "SELECT id FROM clients WHERE name = ?1 COLLATE NOCASE AND name = ?1"
-	    " AND tax_id IS NULL ORDER BY id LIMIT 11";
+	    "SELECT id FROM clients WHERE search_name = ?1 AND tax_id IS NULL"
+	    " ORDER BY id LIMIT 11";
 	int taxed = r->v[RF_TAX_ID] != NULL && *r->v[RF_TAX_ID] != '\0';
 	struct { const char *sql; enum record_field f; const char *what; } keys[] = {
 		{ by_tax, RF_TAX_ID, "tax id" },
 		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, "email" },
 		{ taxed ? by_name_untaxed : by_name, RF_NAME, "name" },
 	};
-	int rc;
+	char *key = NULL;
+	int rc = 1;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = r->v[keys[i].f];
 		if (v == NULL || *v == '\0')
 			continue;
+		if (keys[i].f == RF_NAME) {
+			if ((key = record_search_key(v)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			v = key;
+		}
 		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
 		if (rc == 2) {
 			size_t n = strlen(err);
 			snprintf(err + n, errlen - n, "; make the %s unique or give a "
 			    "tax id", keys[i].what);
-			return -1;
+			rc = -1;
 		}
 		if (rc != 1)
-			return rc;
+			break;
 	}
-	return 1;
+	free(key);
+	return rc;
+}
+
+/*
+ * Clients whose key matches, in stages: the whole key, then a prefix of
+ * it (a range over the index: "clinica" finds "clinica dental sonrisa"),
+ * then anywhere in it ("dental"; a scan of the key index), then the same
+ * for contact names.  The first stage that finds anything decides.
+ */
+static const char *const resolve_sql[] = {
+	"SELECT id, name FROM clients WHERE id IN (SELECT id FROM clients"
+	" WHERE search_name = ?1 LIMIT 11) ORDER BY name, id",
+	"SELECT id, name FROM clients WHERE id IN (SELECT id FROM clients"
+	" WHERE search_name >= ?1 AND search_name < ?2 LIMIT 11) ORDER BY name, id",
+	/* The inner query reads only the key index (it covers search_name and id). */
+	"SELECT id, name FROM clients WHERE id IN (SELECT id FROM clients"
+	" WHERE instr(search_name, ?1) > 0 LIMIT 11) ORDER BY name, id",
+	"SELECT id, name FROM clients WHERE id IN (SELECT client_id FROM contacts"
+	" WHERE search_name >= ?1 AND search_name < ?2 OR instr(search_name, ?1) > 0"
+	" LIMIT 11) ORDER BY name, id",
+};
+
+/* Upper bound of the keys that start with key: its last byte plus one
+ * (UTF-8 never holds 0xFF, so this cannot overflow).  Malloc'd. */
+static char *
+prefix_end(const char *key)
+{
+	size_t n = strlen(key);
+	char *hi = strdup(key);
+
+	if (hi != NULL && n > 0)
+		hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
+	return hi;
 }
 
 int
@@ -2186,16 +2396,10 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
     char *err, size_t errlen)
 {
 	static const char by_id[] = "SELECT id FROM clients WHERE id = ?";
-	static const char exact[] =
-	    "SELECT id, name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 11";
-	static const char like[] =
-	    "SELECT id, name FROM clients WHERE instr(lower(name), lower(?)) > 0"
-	    " ORDER BY name, id LIMIT 11";
-	const char *sqls[] = { exact, like };
 	sqlite3_stmt *s;
-	char *end;
+	char *end, *key = NULL, *hi = NULL;
 	long long v;
-	int rc;
+	int rc, ret = -1;
 
 	if (ref == NULL || *ref == '\0') {
 		snprintf(err, errlen, "no client given");
@@ -2216,13 +2420,20 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 			return store_fail(st, err, errlen, "looking up client");
 		/* A numeric name is still a name: fall through. */
 	}
-	for (size_t q = 0; q < 2; q++) {
+	if ((key = record_search_key(ref)) == NULL || (hi = prefix_end(key)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t q = 0; *key != '\0' && q < sizeof(resolve_sql) / sizeof(resolve_sql[0]);
+	    q++) {
 		int count = 0;
 		size_t n;
 
-		if ((s = store_stmt(st, sqls[q], err, errlen)) == NULL)
-			return -1;
-		sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+		if ((s = store_stmt(st, resolve_sql[q], err, errlen)) == NULL)
+			goto out;
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+		if (sqlite3_bind_parameter_count(s) > 1)
+			sqlite3_bind_text(s, 2, hi, -1, SQLITE_TRANSIENT);
 		n = (size_t)snprintf(err, errlen, "client \"%s\" is ambiguous:", ref);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			if (count == 0)
@@ -2234,21 +2445,28 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 			count++;
 		}
 		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_fail(st, err, errlen, "looking up client");
-		if (count == 1)
-			return 0;
+		if (rc != SQLITE_DONE) {
+			store_fail(st, err, errlen, "looking up client");
+			goto out;
+		}
+		if (count == 1) {
+			ret = 0;
+			goto out;
+		}
 		if (count > 1) {
 			if (count > 10 && n < errlen)
 				snprintf(err + n, errlen - n, " and more");
-			if (n < errlen)
+			if (strlen(err) < errlen)
 				snprintf(err + strlen(err), errlen - strlen(err),
 				    "; give the id");
-			return -1;
+			goto out;
 		}
 	}
 	snprintf(err, errlen, "no client matches \"%s\"", ref);
-	return -1;
+out:
+	free(key);
+	free(hi);
+	return ret;
 }
 
 int
@@ -2312,22 +2530,42 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 	" LEFT JOIN owners o ON o.id = c.owner_id" \
 	" LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
 
+/*
+ * The client list, led by what narrows it most: a city through its key's
+ * index, a part of a name through a scan of the key indexes only (client
+ * names and contact names), else the table.  The statements differ only
+ * in that first condition; ?4 (city), ?5 (search) and ?7 (sector) are
+ * search keys.
+ */
+#define CLIENT_LIST_SELECT \
+	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.city," \
+	" o.email AS owner, p.email, p.phone, c.last_touch_at" \
+	" FROM clients c LEFT JOIN segments s ON s.id = c.segment_id" \
+	" LEFT JOIN owners o ON o.id = c.owner_id" \
+	" LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+#define CLIENT_LIST_WHERE \
+	" (?1 IS NULL OR c.status = ?1)" \
+	" AND (?2 IS NULL OR s.name = ?2)" \
+	" AND (?3 IS NULL OR o.email = ?3)" \
+	" AND (?4 IS NULL OR c.search_city = ?4)" \
+	" AND (?7 IS NULL OR c.search_sector = ?7)" \
+	" ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?6"
+
 int
 store_client_list(struct store *st, const struct client_filter *f, store_row_fn fn,
     void *arg, char *err, size_t errlen)
 {
-	static const char sql[] =
-	    "SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.city,"
-	    " o.email AS owner, p.email, p.phone, c.last_touch_at"
-	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
-	    " LEFT JOIN owners o ON o.id = c.owner_id"
-	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
-	    " WHERE (?1 IS NULL OR c.status = ?1)"
-	    " AND (?2 IS NULL OR s.name = ?2)"
-	    " AND (?3 IS NULL OR o.email = ?3)"
-	    " AND (?4 IS NULL OR c.city = ?4 COLLATE NOCASE)"
-	    " AND (?5 IS NULL OR instr(lower(c.name), lower(?5)) > 0)"
-	    " ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?6";
+#define CLIENT_LIST_SEARCH \
+	" c.id IN (SELECT id FROM clients WHERE instr(search_name, ?5) > 0" \
+	"  UNION SELECT client_id FROM contacts WHERE instr(search_name, ?5) > 0)"
+	static const char all[] = CLIENT_LIST_SELECT " WHERE" CLIENT_LIST_WHERE;
+	static const char by_city[] = CLIENT_LIST_SELECT
+	    " WHERE c.search_city = ?4 AND (?5 IS NULL OR" CLIENT_LIST_SEARCH ") AND"
+	    CLIENT_LIST_WHERE;
+	static const char by_search[] = CLIENT_LIST_SELECT " WHERE" CLIENT_LIST_SEARCH " AND"
+	    CLIENT_LIST_WHERE;
+	const char *sql = f->city != NULL && *f->city != '\0' ? by_city :
+	    f->search != NULL && *f->search != '\0' ? by_search : all;
 	sqlite3_stmt *s;
 
 	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
@@ -2335,8 +2573,11 @@ store_client_list(struct store *st, const struct client_filter *f, store_row_fn 
 	store_bind_text(s, 1, f->status);
 	store_bind_text(s, 2, f->segment);
 	store_bind_text(s, 3, f->owner);
-	store_bind_text(s, 4, f->city);
-	store_bind_text(s, 5, f->search);
+	if (bind_key(s, 4, f->city) == -1 || bind_key(s, 5, f->search) == -1 ||
+	    bind_key(s, 7, f->sector) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	sqlite3_bind_int64(s, 6, f->limit > 0 ? f->limit : -1);
 	return store_rows(st, s, fn, arg, err, errlen);
 }
@@ -2463,8 +2704,8 @@ store_contact_add(struct store *st, long long client, const char *name, const ch
 	static const char has_primary[] =
 	    "SELECT count(*) FROM contacts WHERE client_id = ? AND is_primary = 1";
 	static const char ins[] =
-	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary)"
-	    " VALUES (?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary, search_name)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?)";
 	static const char touch_client[] = "UPDATE clients SET updated_at = ? WHERE id = ?";
 	sqlite3_stmt *s;
 
@@ -2490,6 +2731,10 @@ store_contact_add(struct store *st, long long client, const char *name, const ch
 	store_bind_text(s, 4, email);
 	store_bind_text(s, 5, phone);
 	sqlite3_bind_int(s, 6, primary != 0);
+	if (bind_key(s, 7, name) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (step_done(st, s, err, errlen, "adding contact") == -1)
 		return -1;
 	/* A contact is part of the client's record (and of its feed events). */

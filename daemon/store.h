@@ -20,7 +20,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -139,8 +139,9 @@ struct client_filter {
 	const char	*status;
 	const char	*segment;
 	const char	*owner;		/* email */
-	const char	*city;
-	const char	*search;	/* substring of the name */
+	const char	*city;		/* the same city, by search key */
+	const char	*sector;	/* the same sector, by search key */
+	const char	*search;	/* part of the name or a contact's, by search key */
 	long		 limit;		/* 0 = all */
 };
 /*
@@ -157,7 +158,9 @@ int	 store_client_put(struct store *, long long id, const struct record *r,
  * match named in err). */
 int	 store_client_match(struct store *, const struct record *r, long long *id,
 	    char *err, size_t errlen);
-/* "42" or an unambiguous name -> id.  Ambiguity lists the candidates. */
+/* "42" or an unambiguous name -> id, the name compared by search key
+ * (record_search_key): the whole name, else its start, else any part of
+ * it, else a contact's name.  Ambiguity lists the candidates. */
 int	 store_client_resolve(struct store *, const char *ref, long long *id,
 	    char *err, size_t errlen);
 /* Owner id of a client: 0 found, 1 the client has none, -1 error. */

@@ -36,7 +36,7 @@ t_assert_file_contains "$T/err" "cartera init" "missing database says how to cre
 
 t_assert_ok "init" c init
 t_assert_ok "init again is harmless" c init
-t_assert_eq 5 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
+t_assert_eq 6 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
 # Every client and every feed token are in it: not readable by others,
 # even under umask 022.
 (umask 022 && "$CARTERA" -d "$T/mode.db" -q init) || t_fail "init under umask 022"
@@ -89,6 +89,12 @@ c client show "Café" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "ambiguous name is an error"
 t_assert_file_contains "$T/err" 'ambiguous:.*3 "Café Ñandú".*4 "Café Ñandú Norte"' "ambiguity lists candidates"
 t_assert_eq 3 "$(c --json client show 'Café Ñandú' | json 'd["id"]')" "exact name wins over substring"
+# Names typed without accents, in any case, or by a part (issue 14).
+t_assert_eq 2 "$(c --json client show 'panaderia' | json 'd["id"]')" "name found without accents"
+t_assert_eq 2 "$(c --json client show 'NUNEZ' | json 'd["id"]')" "part of a name, upper case, no accents"
+t_assert_eq 3 "$(c --json client show 'cafe nandu' | json 'd["id"]')" "whole name without accents"
+t_assert_eq 1 "$(c --json client list --search panaderia | json 'len(d)')" "client list --search without accents"
+t_assert_eq 1 "$(c --json client list --search 'jose nunez' | json 'len(d)')" "client list --search finds a contact's name"
 t_assert_ok "client edit" c client edit 2 --city Cádiz --status potencial
 t_assert_eq "Cádiz|potential" "$(c --json client show 2 | json 'd["city"]+"|"+d["status"]')" "edit applied"
 t_assert_ok "client edit clears with ''" c client edit 2 --city ''

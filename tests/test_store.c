@@ -112,6 +112,16 @@ probe_progress(int remaining, int total, void *arg)
 	}
 }
 
+static long long n_rows;
+
+static int
+count_row(const struct store_row *r, void *arg)
+{
+	(void)r;
+	(*(long long *)arg)++;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -222,6 +232,82 @@ main(void)
 	CHECK(strstr(err, "ambiguous") != NULL);
 	CHECK(store_client_resolve(st, "2", &id, err, sizeof(err)) == 0 && id == c2);
 	CHECK(store_client_resolve(st, "zzz", &id, err, sizeof(err)) == -1);
+
+	/* Search keys: case, accents and punctuation do not matter (issue 14). */
+	{
+		char *k = record_search_key("  Clínica Dental,  S.L. ");
+		CHECK_STR(k, "clinica dental sl");
+		free(k);
+		k = record_search_key("A CORUÑA");
+		CHECK_STR(k, "a coruna");
+		free(k);
+		k = record_search_key("Straße O'Brien · ﬁn");
+		CHECK_STR(k, "strasse obrien fin");
+		free(k);
+		k = record_search_key("Łódź");
+		CHECK_STR(k, "łodz");
+		free(k);
+	}
+	{
+		long long dental, vet, nunez;
+		struct client_filter cf = { 0 };
+
+		memset(&r, 0, sizeof(r));
+		r.v[RF_NAME] = "Clínica Dental Sonrisa";
+		r.v[RF_CITY] = "A Coruña";
+		r.v[RF_SECTOR] = "Salud";
+		r.v[RF_CONTACT] = "Dr. Andrés Gil";
+		CHECK(store_client_put(st, 0, &r, &dental, err, sizeof(err)) == 0);
+		memset(&r, 0, sizeof(r));
+		r.v[RF_NAME] = "Policlínica Veterinaria";
+		CHECK(store_client_put(st, 0, &r, &vet, err, sizeof(err)) == 0);
+		memset(&r, 0, sizeof(r));
+		r.v[RF_NAME] = "Ferretería Núñez, S.L.";
+		CHECK(store_client_put(st, 0, &r, &nunez, err, sizeof(err)) == 0);
+		memset(&r, 0, sizeof(r));
+		id = 0;
+		/* Prefix (through the index) wins over a substring elsewhere. */
+		CHECK(store_client_resolve(st, "clinica", &id, err, sizeof(err)) == 0 && id == dental);
+		CHECK(store_client_resolve(st, "CLÍNICA", &id, err, sizeof(err)) == 0 && id == dental);
+		CHECK(store_client_resolve(st, "Clinica Dental", &id, err, sizeof(err)) == 0 &&
+		    id == dental);
+		CHECK(store_client_resolve(st, "dental", &id, err, sizeof(err)) == 0 && id == dental);
+		CHECK(store_client_resolve(st, "núñez s.l.", &id, err, sizeof(err)) == 0 &&
+		    id == nunez);
+		CHECK(store_client_resolve(st, "ferreteria nunez sl", &id, err, sizeof(err)) == 0 &&
+		    id == nunez);
+		/* A contact's name finds its client when no client name does. */
+		CHECK(store_client_resolve(st, "andres gil", &id, err, sizeof(err)) == 0 &&
+		    id == dental);
+		/* A substring in two names is ambiguous and lists both. */
+		CHECK(store_client_resolve(st, "linica", &id, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "\"Clínica Dental Sonrisa\"") != NULL &&
+		    strstr(err, "\"Policlínica Veterinaria\"") != NULL);
+		/* Filters by city and sector key, search by part of a name. */
+		cf.city = "a coruna";
+		cf.sector = "SALUD";
+		CHECK(store_client_list(st, &cf, count_row, &n_rows, err, sizeof(err)) == 0);
+		CHECK_INT(n_rows, 1);
+		memset(&cf, 0, sizeof(cf));
+		n_rows = 0;
+		cf.search = "clinica";
+		CHECK(store_client_list(st, &cf, count_row, &n_rows, err, sizeof(err)) == 0);
+		CHECK_INT(n_rows, 2);
+		/* Keys of rows written behind the store's back are computed at
+		 * the next read-write open. */
+		CHECK(sqlite3_exec(store_handle(st), "UPDATE clients SET search_name = NULL,"
+		    " search_city = NULL; UPDATE contacts SET search_name = NULL", NULL, NULL,
+		    NULL) == SQLITE_OK);
+		store_close(st);
+		CHECK(store_open(path, 0, &st, err, sizeof(err)) == 0);
+		CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE search_name IS NULL"), 0);
+		CHECK(store_client_resolve(st, "a coruna", &id, err, sizeof(err)) == -1);
+		CHECK(store_client_resolve(st, "andres", &id, err, sizeof(err)) == 0 && id == dental);
+		CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE search_city = 'a coruna'"), 1);
+		CHECK(store_client_delete(st, dental, 1, err, sizeof(err)) == 0);
+		CHECK(store_client_delete(st, vet, 1, err, sizeof(err)) == 0);
+		CHECK(store_client_delete(st, nunez, 1, err, sizeof(err)) == 0);
+	}
 
 	/* Update: only given fields change; status change is logged. */
 	memset(&r, 0, sizeof(r));
@@ -392,7 +478,14 @@ main(void)
 	    " DROP INDEX invoices_unpaid_client;"
 	    " CREATE INDEX clients_owner ON clients(owner_id, status);"
 	    " DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
-	    " ALTER TABLE clients DROP COLUMN followup; PRAGMA user_version = 1",
+	    " ALTER TABLE clients DROP COLUMN followup;"
+	    " DROP INDEX clients_search_name; DROP INDEX clients_search_city;"
+	    " DROP INDEX clients_search_sector; DROP INDEX contacts_search_name;"
+	    " DROP INDEX clients_search_missing; DROP INDEX contacts_search_missing;"
+	    " ALTER TABLE clients DROP COLUMN search_name;"
+	    " ALTER TABLE clients DROP COLUMN search_city;"
+	    " ALTER TABLE clients DROP COLUMN search_sector;"
+	    " ALTER TABLE contacts DROP COLUMN search_name; PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = NULL;
@@ -405,6 +498,9 @@ main(void)
 	    " AND next_contact IS NULL"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Fecha Pendiente'"
 	    " AND next_contact = '2023-11-15'"), 1);
+	/* Version 6 computed the search keys of the rows already there. */
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE search_name = 'nuevo'"), 1);
+	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE search_name IS NULL"), 0);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'followup'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'reply_to'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('interactions')"
