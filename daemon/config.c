@@ -31,6 +31,7 @@
 
 #include <libconfig.h>
 
+#include "address.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
@@ -520,53 +521,19 @@ check_password(const char *v, char *why, size_t whylen)
 	return 0;
 }
 
-/* "local@domain": one '@', no spaces or specials, a plausible domain. */
-static int
-addr_ok(const char *a, size_t len)
-{
-	const char *at, *p, *end = a + len;
-	int c;
-
-	if ((at = memchr(a, '@', len)) == NULL || at == a || at + 1 == end ||
-	    memchr(at + 1, '@', (size_t)(end - at - 1)) != NULL)
-		return 0;
-	for (p = a; p < at; p++) {
-		c = (unsigned char)*p;
-		if (c <= ' ' || c == 0x7f || strchr("<>()[],;:\"\\", c) != NULL)
-			return 0;
-	}
-	if (at[1] == '.' || end[-1] == '.')
-		return 0;
-	for (p = at + 1; p < end; p++) {
-		c = (unsigned char)*p;
-		if (c == '.' && p[1] == '.')
-			return 0;
-		if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '.' ||
-		    c >= 0x80))
-			return 0;
-	}
-	return 1;
-}
-
-/* "Name <user@domain>" or "user@domain"; full parsing is mime.c's job. */
+/* "Name <user@domain>" or "user@domain", by the one address parser. */
 static int
 check_mailbox(const char *v, char *why, size_t whylen)
 {
-	const char *lt;
-	size_t len = strlen(v);
-	int ok;
+	char *name, *addr, e[512];
 
-	if ((lt = strchr(v, '<')) != NULL)
-		ok = strchr(lt + 1, '<') == NULL && len > 0 &&
-		    v[len - 1] == '>' && memchr(v, '>', len - 1) == NULL &&
-		    addr_ok(lt + 1, (size_t)(v + len - 1 - (lt + 1)));
-	else
-		ok = strchr(v, '>') == NULL && addr_ok(v, len);
-	if (!ok) {
-		snprintf(why, whylen, "not an address like \"user@example.org\" "
-		    "or \"Name <user@example.org>\" (got \"%s\")", v);
+	if (address_parse_mailbox(v, &name, &addr, e, sizeof(e)) == -1) {
+		snprintf(why, whylen, "%s; write \"user@example.org\" or "
+		    "\"Name <user@example.org>\"", e);
 		return -1;
 	}
+	free(name);
+	free(addr);
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
+#include "buf.h"
 #include "clock.h"
 #include "digest.h"
 #include "i18n.h"
@@ -31,6 +33,23 @@ static void
 put_bool(json_object *o, const char *k, int v)
 {
 	json_object_object_add(o, k, json_object_new_boolean(v != 0));
+}
+
+void
+digest_put_links(json_object *o, const char *email, const char *phone)
+{
+	struct buf b = BUF_INIT;
+
+	if (email != NULL && *email != '\0' && address_mailto_uri(email, &b) == 0)
+		put_str(o, "mailto_uri", b.data);
+	else
+		put_str(o, "mailto_uri", NULL);
+	buf_reset(&b);
+	if (phone != NULL && *phone != '\0' && address_tel_uri(phone, &b) == 0)
+		put_str(o, "tel_uri", b.data);
+	else
+		put_str(o, "tel_uri", NULL);
+	buf_free(&b);
 }
 
 /* "1 día" / "3 días", "1 day" / "3 days". */
@@ -96,6 +115,7 @@ client_json(const struct scan_client *c, const char *lang, const struct config *
 	put_str(o, "contact", c->contact);
 	put_str(o, "phone", c->phone);
 	put_str(o, "email", c->email);
+	digest_put_links(o, c->email, c->phone);
 	put_str(o, "segment", c->segment);
 	put_str(o, "city", c->city);
 	put_str(o, "status", i18n_status(lang, c->status));
@@ -183,6 +203,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 	put_str(ow, "name", o->name);
 	put_str(ow, "first_name", first_word(o->name, b, sizeof(b)));
 	put_str(ow, "email", o->email);
+	digest_put_links(ow, o->email, NULL);
 	put_str(ow, "timezone", o->tz);
 	json_object_object_add(d, "owner", ow);
 	put_str(d, "date", clock_date_format(r->today, b, sizeof(b)));
@@ -211,6 +232,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		put_str(j, "contact", iv->contact);
 		put_str(j, "phone", iv->phone);
 		put_str(j, "email", iv->email);
+		digest_put_links(j, iv->email, iv->phone);
 		put_str(j, "amount", i18n_money(lang, iv->cents, iv->currency, b, sizeof(b)));
 		put_int(j, "amount_cents", iv->cents);
 		put_str(j, "currency", iv->currency);
@@ -252,6 +274,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		put_str(j, "client", a->client_name);
 		put_str(j, "contact", a->contact);
 		put_str(j, "phone", a->phone);
+		digest_put_links(j, NULL, a->phone);
 		put_str(j, "location", a->location);
 		put_str(j, "note", a->note);
 		json_object_array_add(items, j);
@@ -267,7 +290,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 int
 digest_sender(const struct config *cfg, char **name, char **addr, char *err, size_t errlen)
 {
-	return mime_parse_address(cfg->smtp.from, name, addr, err, errlen);
+	return address_parse_mailbox(cfg->smtp.from, name, addr, err, errlen);
 }
 
 char *

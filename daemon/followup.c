@@ -169,6 +169,7 @@ queue_one(struct store *st, const struct config *cfg, const struct render_set *t
 	oj = json_object_new_object();
 	put(oj, "name", o->name);
 	put(oj, "email", o->email);
+	digest_put_links(oj, o->email, NULL);
 	json_object_object_add(data, "owner", oj);
 	put(data, "unsubscribe_url", url);
 	put(data, "lang", o->lang);

@@ -1,7 +1,8 @@
 /*
  * mime.c - a mail description becomes a libcurl MIME tree and the
  * RFC 5322 header lines that go with it.  All header encoding lives here:
- * RFC 2047 encoded-words, quoted-strings, folding, address checks.
+ * RFC 2047 encoded-words, quoted-strings, folding.  Addresses are checked
+ * by address.c, the one validator.
  *
  * Must not do I/O (no network, no files, no store), and must not let any
  * byte of a caller's value end a header line: text is cleaned of control
@@ -25,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "address.h"
 #include "buf.h"
 #include "mime.h"
 #include "utf8.h"
@@ -35,15 +37,10 @@
 #define EW_CHAR_MAX	12	/* one 4-byte character, Q-encoded */
 #define FIELD_MAX	40	/* longest header name we accept */
 #define TEXT_MAX	8192	/* longest subject or display name, bytes */
-#define ADDR_MAX	254	/* RFC 5321 4.5.3.1.3 (path 256 with <>) */
-#define LOCAL_MAX	64
-#define DOMAIN_MAX	253
-#define LABEL_MAX	63
 #define MSGID_MAX	300
 #define URL_MAX		900
 #define TYPE_MAX	100
 #define INLNAME_MAX	60
-#define ERR_SHOW	80	/* bytes of a bad value quoted in an error */
 
 /*
  * libcurl writes the top-level Content-Type itself, as the value we give
@@ -90,57 +87,6 @@ curl_failed(CURLcode rc, const char *what, char *err, size_t errlen)
 	seterr(err, errlen, "cannot build the message: %s: %s", what,
 	    curl_easy_strerror(rc));
 	return -1;
-}
-
-/*
- * Append s to b as a C-like quoted string a user can read in a log line:
- * controls and non-ASCII bytes escaped, at most ERR_SHOW bytes of s.
- */
-static void
-quote_for_err(struct buf *b, const char *s)
-{
-	unsigned char c;
-	size_t i;
-
-	buf_putc(b, '"');
-	for (i = 0; s[i] != '\0' && i < ERR_SHOW; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\r')
-			buf_puts(b, "\\r");
-		else if (c == '\n')
-			buf_puts(b, "\\n");
-		else if (c == '\t')
-			buf_puts(b, "\\t");
-		else if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			buf_printf(b, "\\x%02x", c);
-		else
-			buf_putc(b, c);
-	}
-	if (s[i] != '\0')
-		buf_puts(b, "...");
-	buf_putc(b, '"');
-}
-
-/* "<what> "<value>" <why>", e.g. recipient address "x\r\ny" contains a line break */
-static void
-value_err(char *err, size_t errlen, const char *what, const char *value,
-    const char *why, int badc)
-{
-	struct buf q = BUF_INIT;
-	char extra[16] = "";
-
-	if (value == NULL) {
-		seterr(err, errlen, "%s %s", what, why);
-		return;
-	}
-	quote_for_err(&q, value);
-	if (badc > 0x20 && badc < 0x7f)
-		snprintf(extra, sizeof(extra), " ('%c')", badc);
-	seterr(err, errlen, "%s %s %s%s", what,
-	    q.failed || q.data == NULL ? "(unprintable)" : q.data, why, extra);
-	buf_free(&q);
 }
 
 /*
@@ -482,74 +428,6 @@ bytes_problem(const char *s, size_t n)
 	return NULL;
 }
 
-/* What is wrong with the host name d[0..n), or NULL. */
-static const char *
-domain_problem(const char *d, size_t n, int *badc)
-{
-	size_t i, label = 0;
-
-	if (n == 0)
-		return "has no domain";
-	if (n > DOMAIN_MAX)
-		return "has a domain longer than 253 characters";
-	for (i = 0; i <= n; i++) {
-		if (i == n || d[i] == '.') {
-			if (label == 0)
-				return "has an empty label in its domain";
-			if (label > LABEL_MAX)
-				return "has a domain label longer than 63 characters";
-			if (d[i - 1] == '-' || d[i - label] == '-')
-				return "has a domain label that starts or ends with '-'";
-			label = 0;
-			continue;
-		}
-		if (!is_alnum((unsigned char)d[i]) && d[i] != '-') {
-			*badc = (unsigned char)d[i];
-			return "has a character not allowed in a domain";
-		}
-		label++;
-	}
-	return NULL;
-}
-
-/* What is wrong with addr, or NULL; *badc is the offending byte or -1. */
-static const char *
-addr_problem(const char *addr, int *badc)
-{
-	const char *at, *why;
-	size_t len, local, i;
-
-	*badc = -1;
-	if (addr == NULL)
-		return "is missing";
-	if ((len = strlen(addr)) == 0)
-		return "is empty";
-	if ((why = bytes_problem(addr, len)) != NULL)
-		return why;
-	if (len > ADDR_MAX)
-		return "is longer than 254 characters";
-	if ((at = strchr(addr, '@')) == NULL)
-		return "has no '@'";
-	if (strchr(at + 1, '@') != NULL)
-		return "has more than one '@'";
-	local = (size_t)(at - addr);
-	if (local == 0)
-		return "has nothing before the '@'";
-	if (local > LOCAL_MAX)
-		return "has more than 64 characters before the '@'";
-	for (i = 0; i < local; i++) {
-		if (addr[i] != '.' && !is_atext((unsigned char)addr[i])) {
-			*badc = (unsigned char)addr[i];
-			return "has a character not allowed before the '@'";
-		}
-	}
-	if (!dot_atom(addr, local))
-		return "has a misplaced '.' before the '@'";
-	if (at[1] == '\0')
-		return "has no domain after the '@'";
-	return domain_problem(at + 1, len - local - 1, badc);
-}
-
 /* 1 if s[0..n) is "left@right", both dot-atom-text (msg-id, Content-ID). */
 static int
 id_valid(const char *s, size_t n)
@@ -637,100 +515,6 @@ role_of(const char *field)
 }
 
 int
-mime_addr_valid(const char *addr)
-{
-	int badc;
-
-	return addr_problem(addr, &badc) == NULL;
-}
-
-int
-mime_parse_address(const char *s, char **namep, char **addrp, char *err,
-    size_t errlen)
-{
-	struct buf name = BUF_INIT;
-	const char *p, *e, *lt, *np, *ne, *why;
-	char *addr = NULL;
-	int badc;
-
-	*namep = *addrp = NULL;
-	if (s == NULL) {
-		seterr(err, errlen, "address is missing");
-		return -1;
-	}
-	if (strpbrk(s, "\r\n") != NULL) {
-		why = "contains a line break";
-		goto bad;
-	}
-	p = s;
-	e = s + strlen(s);
-	while (p < e && (*p == ' ' || *p == '\t'))
-		p++;
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (e > p && e[-1] == '>') {
-		for (lt = e - 1; lt > p && *lt != '<'; lt--)
-			;
-		if (*lt != '<') {
-			why = "has '>' without '<'";
-			goto bad;
-		}
-		if ((addr = strndup(lt + 1, (size_t)(e - 1 - (lt + 1)))) == NULL)
-			goto nomem;
-		np = p;
-		ne = lt;
-		while (ne > np && (ne[-1] == ' ' || ne[-1] == '\t'))
-			ne--;
-		if (ne > np && *np == '"') {
-			for (np++; np < ne && *np != '"'; np++) {
-				if (*np == '\\' && np + 1 < ne)
-					np++;
-				buf_putc(&name, *np);
-			}
-			if (np != ne - 1) {
-				why = "has unbalanced quotes in its display name";
-				goto bad;
-			}
-		} else {
-			for (; np < ne; np++) {
-				if (*np == '"' || *np == '<' || *np == '>') {
-					why = "needs quotes around its display name";
-					goto bad;
-				}
-				buf_putc(&name, *np);
-			}
-		}
-		for (np = name.data; np != NULL && *np != '\0'; np++) {
-			if ((*np > 0 && *np < 0x20 && *np != '\t') || *np == 0x7f) {
-				why = "has a control character in its display name";
-				goto bad;
-			}
-		}
-	} else if ((addr = strndup(p, (size_t)(e - p))) == NULL)
-		goto nomem;
-	if ((why = addr_problem(addr, &badc)) != NULL) {
-		value_err(err, errlen, "address", addr, why, badc);
-		goto fail;
-	}
-	if (name.failed)
-		goto nomem;
-	if (name.len > 0 && (*namep = buf_steal(&name)) == NULL)
-		goto nomem;
-	buf_free(&name);
-	*addrp = addr;
-	return 0;
-bad:
-	value_err(err, errlen, "address", s, why, -1);
-	goto fail;
-nomem:
-	nomem(err, errlen);
-fail:
-	buf_free(&name);
-	free(addr);
-	return -1;
-}
-
-int
 mime_encode_phrase(const char *display, struct buf *out)
 {
 	return phrase(out, display, 0);
@@ -785,8 +569,8 @@ mime_format_address(const char *field, const char *name, const char *addr,
 		seterr(err, errlen, "invalid header name");
 		return -1;
 	}
-	if ((why = addr_problem(addr, &badc)) != NULL) {
-		value_err(err, errlen, role_of(field), addr, why, badc);
+	if ((why = address_problem(addr, &badc)) != NULL) {
+		address_error(err, errlen, role_of(field), addr, why, badc);
 		return -1;
 	}
 	if (name != NULL && strlen(name) > TEXT_MAX) {
@@ -853,7 +637,7 @@ mime_message_id(const char *domain, char *out, size_t len)
 		return -1;
 	out[0] = '\0';
 	if (domain == NULL || bytes_problem(domain, strlen(domain)) != NULL ||
-	    domain_problem(domain, strlen(domain), &badc) != NULL ||
+	    address_domain_problem(domain, strlen(domain), &badc) != NULL ||
 	    fill_random(r, sizeof(r)) == -1)
 		return -1;
 	for (i = 0; i < sizeof(r); i++)
@@ -916,7 +700,7 @@ check_mail(const struct mail *m, char *err, size_t errlen)
 		if (m->message_id == NULL)
 			seterr(err, errlen, "the message has no Message-ID");
 		else
-			value_err(err, errlen, "Message-ID", m->message_id,
+			address_error(err, errlen, "Message-ID", m->message_id,
 			    "is not of the form <left@right>", -1);
 		return -1;
 	}
@@ -926,7 +710,7 @@ check_mail(const struct mail *m, char *err, size_t errlen)
 	}
 	if (m->list_unsubscribe != NULL &&
 	    (why = url_problem(m->list_unsubscribe)) != NULL) {
-		value_err(err, errlen, "unsubscribe URL", m->list_unsubscribe,
+		address_error(err, errlen, "unsubscribe URL", m->list_unsubscribe,
 		    why, -1);
 		return -1;
 	}
@@ -938,26 +722,26 @@ check_mail(const struct mail *m, char *err, size_t errlen)
 		in = &m->inl[i];
 		if (in->cid == NULL || strlen(in->cid) > MSGID_MAX - 2 ||
 		    !id_valid(in->cid, strlen(in->cid))) {
-			value_err(err, errlen, "inline part Content-ID",
+			address_error(err, errlen, "inline part Content-ID",
 			    in->cid == NULL ? "" : in->cid,
 			    "is not of the form left@right", -1);
 			return -1;
 		}
 		for (j = 0; j < i; j++) {
 			if (strcmp(m->inl[j].cid, in->cid) == 0) {
-				value_err(err, errlen, "inline part Content-ID",
+				address_error(err, errlen, "inline part Content-ID",
 				    in->cid, "is used twice", -1);
 				return -1;
 			}
 		}
 		if (!type_valid(in->type)) {
-			value_err(err, errlen, "inline part type",
+			address_error(err, errlen, "inline part type",
 			    in->type == NULL ? "" : in->type,
 			    "is not of the form type/subtype", -1);
 			return -1;
 		}
 		if (in->filename != NULL && !filename_valid(in->filename)) {
-			value_err(err, errlen, "inline part file name",
+			address_error(err, errlen, "inline part file name",
 			    in->filename, "must be 1 to 60 letters, digits, "
 			    "'.', '_' or '-'", -1);
 			return -1;

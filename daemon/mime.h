@@ -40,7 +40,7 @@ struct mail_inline {
  */
 struct mail {
 	const char	*from_name;	/* UTF-8 display name; NULL or "" for none */
-	const char	*from_addr;	/* "a@b.example", see mime_addr_valid */
+	const char	*from_addr;	/* "a@b.example", see address.h */
 	const char	*to_name;
 	const char	*to_addr;
 	const char	*reply_to_name;	/* NULL or "" for none */
@@ -54,24 +54,6 @@ struct mail {
 	const struct mail_inline *inl;	/* parts for the HTML (needs html) */
 	size_t		 ninline;
 };
-
-/*
- * 1 if addr is a plain ASCII "local@domain" this module will write into
- * a header: dot-atom local part of at most 64 characters, a domain of
- * letters, digits and hyphens in dot-separated labels, 254 characters in
- * all.  Quoted local parts, address literals and UTF-8 are refused.
- */
-int	 mime_addr_valid(const char *addr);
-
-/*
- * Split "Name <a@b>", "\"Last, First\" <a@b>", "<a@b>" or "a@b" (from a
- * configuration file or the command line).  On success *name is NULL
- * when there is no display name, else an allocated string; *addr is
- * allocated.  The caller frees both.  On failure both are NULL and err
- * says what is wrong.  0 / -1.
- */
-int	 mime_parse_address(const char *s, char **name, char **addr,
-	    char *err, size_t errlen);
 
 /*
  * Append a display name to out as an RFC 5322 phrase: plain atoms when

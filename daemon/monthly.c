@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "address.h"
 #include "chart.h"
 #include "clock.h"
 #include "digest.h"
@@ -144,8 +145,11 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 	m->idem_key = strdup(key);
 	m->kind = strdup("monthly");
 	m->owner_id = o != NULL ? o->id : 0;
-	m->to_name = o != NULL ? strdup(o->name) : NULL;
-	m->to_addr = strdup(to_addr);
+	/* report.manager may be "Name <addr>": the same parser as --check-config. */
+	if (address_parse_mailbox(to_addr, &m->to_name, &m->to_addr, err, errlen) == -1)
+		goto out;
+	if (m->to_name == NULL && o != NULL)
+		m->to_name = strdup(o->name);
 	if (m->idem_key == NULL || m->kind == NULL || m->to_addr == NULL ||
 	    digest_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
 	    (m->message_id = digest_message_id(m->from_addr)) == NULL) {

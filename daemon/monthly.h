@@ -28,7 +28,8 @@ int	 monthly_due(long day, long *month_day);
 void	 monthly_key(const struct owner *o, long month_day, char *key, size_t len);
 
 /* Compose the summary of the month holding month_day: for owner o, or for
- * the team (o NULL) in lang, addressed to to_addr.  Caller clears *m. */
+ * the team (o NULL) in lang, addressed to to_addr: an address or a mailbox
+ * ("Jefa <jefa@example.es>", as report.manager allows).  Caller clears *m. */
 int	 monthly_compose(struct store *, const struct config *, const struct render_set *,
 	    const struct owner *o, long month_day, const char *lang, const char *tz,
 	    const char *to_addr, time_t now, struct outbox_msg *m, char *err, size_t errlen);

@@ -18,7 +18,10 @@
 #include <uninorm.h>
 #include <unistr.h>
 
+#include "address.h"
+#include "buf.h"
 #include "clock.h"
+#include "escape.h"
 #include "record.h"
 #include "utf8.h"
 
@@ -344,23 +347,7 @@ int record_is_outcome(const char *s) { return is_canonical(outcomes, s); }
 int
 record_email_valid(const char *s)
 {
-	const char *at, *dot;
-	size_t len = strlen(s);
-
-	if (len < 3 || len > 254)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || strchr("<>()[]\\,;:\"", *p) != NULL)
-			return 0;
-	at = strchr(s, '@');
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL)
-		return 0;
-	if (at - s > 64)
-		return 0;
-	dot = strrchr(at + 1, '.');
-	if (dot == NULL || dot == at + 1 || dot[1] == '\0' || strstr(at, "..") != NULL)
-		return 0;
-	return 1;
+	return address_valid(s);
 }
 
 /* Copy s without leading/trailing white space into out. */
@@ -384,17 +371,15 @@ trim_copy(const char *s, char *out, size_t outlen)
 }
 
 
+/* "MSG "VALUE"", the value escaped (escape.h) and cut at 40 bytes. */
 static int
 fail(char *err, size_t errlen, const char *msg, const char *value)
 {
-	char shown[48];
-	size_t n = strlen(value);
+	struct buf q = BUF_INIT;
 
-	snprintf(shown, sizeof(shown), "%.40s%s", value, n > 40 ? "..." : "");
-	for (char *p = shown; *p; p++)
-		if ((unsigned char)*p < ' ')
-			*p = '?';
-	snprintf(err, errlen, "%s \"%s\"", msg, shown);
+	escape_buf(&q, value, strlen(value), 40, ESCAPE_QUOTED);
+	snprintf(err, errlen, "%s %s", msg, q.data != NULL ? q.data : "\"\"");
+	buf_free(&q);
 	return -1;
 }
 
@@ -461,10 +446,17 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 			    "must be active, potential, inactive or lost, not", out);
 		snprintf(out, outlen, "%s", w);
 		break;
-	case V_EMAIL:
-		if (!record_email_valid(out))
-			return fail(err, errlen, "is not a valid email address:", out);
+	case V_EMAIL: {
+		const char *why;
+		int badc;
+
+		if ((why = address_problem(out, &badc)) != NULL) {
+			address_error(err, errlen, "is not a valid email address:", out, why,
+			    badc);
+			return -1;
+		}
 		break;
+	}
 	case V_PHONE:
 		for (size_t i = 0; i < n; i++)
 			if (!isdigit((unsigned char)out[i]) && strchr(" +-().,/", out[i]) == NULL)

@@ -60,7 +60,7 @@ int	 record_lookup(const char *name);
  */
 int	 record_normalize(enum record_field f, const char *value, char *out,
 	    size_t outlen, char *err, size_t errlen);
-/* Is s a plausible email address (no spaces, one @, a dot in the domain). */
+/* Is s a valid email address (address.h: the one rule everywhere). */
 int	 record_email_valid(const char *s);
 
 /* Enumerations shared with the store and the CLI. */

@@ -505,7 +505,7 @@ test_full(void)
 	write_file(path, "http = { port = 9000; };\n"
 	    "cadence = { segments = ( { name = \"B\"; days = 3; } ); };\n"
 	    "client_emails = { segments = [ ]; };\n"
-	    "smtp = { password = \"\"; user = \"\"; from = \"x@y\"; };\n",
+	    "smtp = { password = \"\"; user = \"\"; from = \"x@y.example\"; };\n",
 	    0644);
 	CHECK(config_load(&cfg, path, 0, err, sizeof(err)) == 0);
 	CHECK(cfg.http.port == 9000);
@@ -515,7 +515,7 @@ test_full(void)
 	CHECK(config_segment_days(&cfg, "b") == 3);
 	CHECK(cfg.client_emails.segments[0] == NULL);
 	CHECK(cfg.smtp.password == NULL && cfg.smtp.user == NULL);
-	CHECK(strcmp(cfg.smtp.from, "x@y") == 0);
+	CHECK(strcmp(cfg.smtp.from, "x@y.example") == 0);
 	free(path);
 	config_free(&cfg);
 }
@@ -862,18 +862,24 @@ test_values(void)
 	    "smtp.url: must not hold a user name or password");
 	LOAD_ERR("smtp = { starttls = \"yes\"; };\n", 1,
 	    "smtp.starttls: must be \"none\" or \"required\" (got \"yes\")");
-	LOAD_ERR("smtp = { from = \"Cartera\"; };\n", 1, "smtp.from: not an "
-	    "address");
-	LOAD_ERR("smtp = { from = \"a@b@c\"; };\n", 1, "smtp.from: not an "
-	    "address");
+	LOAD_ERR("smtp = { from = \"Cartera\"; };\n", 1, "smtp.from: address "
+	    "\"Cartera\" has no '@'");
+	LOAD_ERR("smtp = { from = \"a@b@c\"; };\n", 1, "smtp.from: address "
+	    "\"a@b@c\" has more than one '@'");
 	LOAD_ERR("smtp = { from = \"Ana <ana at x.org>\"; };\n", 1,
-	    "smtp.from: not an address");
+	    "smtp.from: address \"ana at x.org\" contains a space");
 	LOAD_ERR("smtp = { from = \"Ana <ana@x.org\"; };\n", 1,
-	    "smtp.from: not an address");
+	    "smtp.from: address \"Ana <ana@x.org\" contains a space");
+	/* The one address rule: what MIME would refuse at send time. */
+	LOAD_ERR("smtp = { from = \"jos\xc3\xa9@example.es\"; };\n", 1,
+	    "smtp.from: address \"jos\xc3\xa9@example.es\" contains non-ASCII");
+	LOAD_ERR("report = { manager = \"Jefa <a?bcc=x@ex.es>\"; };\n", 1,
+	    "report.manager: address \"a?bcc=x@ex.es\" has a character not allowed "
+	    "before the '@' ('?')");
 	LOAD_ERR("smtp = { from = \"ana@x.org\\nBcc: b@y.org\"; };\n", 1,
 	    "smtp.from: must not contain control characters");
 	LOAD_ERR("report = { manager = \"jefa\"; };\n", 1,
-	    "report.manager: not an address");
+	    "report.manager: address \"jefa\" has no '@'");
 	LOAD_ERR("digest = { default_time = \"8:00\"; };\n", 1,
 	    "digest.default_time: must be a time HH:MM");
 	LOAD_ERR("digest = { default_time = \"24:00\"; };\n", 1,

@@ -1,7 +1,7 @@
 /*
  * test_mime.c - unit tests for mime.c: RFC 2047 encoded-words and their
- * UTF-8 boundaries, quoted-strings, folding, header injection, address
- * checks, Message-ID, Date, and the header list mime_build gives libcurl.
+ * UTF-8 boundaries, quoted-strings, folding, header injection, refused
+ * addresses, Message-ID, Date, and the header list mime_build gives libcurl.
  *
  * Encoded headers are read back with the small RFC 2047 decoder below,
  * written for this test and sharing no code with mime.c, and compared
@@ -653,61 +653,30 @@ test_controls(void)
 	EXPECT_PHRASE("tab\there", "tab here");
 }
 
+/*
+ * Which addresses are valid is address.c's rule (tests/test_address.c);
+ * here: mime_format_address refuses what that rule refuses, writes
+ * nothing, and says why in words a user can act on.
+ */
 static void
 test_addresses(void)
 {
-	static const char *good[] = {
-		"a@b", "ana.perez@example.com", "x+tag@sub.example.co",
-		"o'neil@example.ie", "user@localhost", "a@b-c.d",
-		"!#$%&'*+-/=?^_`{|}~@example.com", "ANA@EXAMPLE.COM",
-		"a@xn--bcher-kva.example",
-		"0123456789012345678901234567890123456789012345678901234567890123"
-		    "@example.com",
-		"a@012345678901234567890123456789012345678901234567890123456789012"
-		    ".example",
-	};
 	static const char *bad[] = {
 		"", "x\r\ny@example.com", "x@example.com\r\nBcc: y@example.com",
-		"x\n@y", "x\r@y", "a b@c", "a@b c", "ab", "a@", "@b", "a@@b",
-		"a@b@c", "<a@b>", "a>@b", "a\t@b", "a\x01@b", "a@b\x7f",
-		"jos\xc3\xa9@example.com", "a@ex\xc3\xa1mple.com", ".a@b", "a.@b",
-		"a..b@c", "a@-b.c", "a@b-.c", "a@b..c", "a@.b", "a@b.", "\"a\"@b",
-		"a@[1.2.3.4]", "a(b)@c", "a,b@c", "a;b@c", "a:b@c", "a\\b@c",
-		"a@b_c.d", "a@b/c", "a@b:25",
-		"01234567890123456789012345678901234567890123456789012345678901234"
-		    "@example.com",
-		"a@0123456789012345678901234567890123456789012345678901234567890123"
-		    ".example",
+		"x\n@y.example", "a b@c.example", "a@b", "<a@b.example>", "a\t@b.example",
+		"jos\xc3\xa9@example.com", "a?bcc=evil%40x.example@b.example",
 	};
-	struct buf b = BUF_INIT, big = BUF_INIT;
+	struct buf b = BUF_INIT;
 	char err[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		CHECKC(mime_addr_valid(good[i]), good[i]);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECKC(!mime_addr_valid(bad[i]), bad[i]);
 		buf_reset(&b);
 		CHECKC(mime_format_address("To", "X", bad[i], &b, err,
 		    sizeof(err)) == -1, bad[i]);
 		CHECKC(b.len == 0, bad[i]);
 	}
-	CHECK(!mime_addr_valid(NULL));
-
-	/* 255 characters in all: one too many. */
-	buf_puts(&big, "a@");
-	for (i = 0; i < 3; i++) {		/* three 63-character labels */
-		while (big.len % 64 != 1)
-			buf_putc(&big, 'x');
-		buf_putc(&big, '.');
-	}
-	while (big.len < 254)
-		buf_putc(&big, 'y');
-	CHECK(big.len == 254);
-	CHECK(mime_addr_valid(big.data));
-	buf_puts(&big, "c");
-	CHECK(!mime_addr_valid(big.data));
-	buf_free(&big);
+	CHECK(mime_format_address("To", "X", "ana@example.com", &b, err, sizeof(err)) == 0);
 
 	/* Messages a user can act on. */
 	CHECK(mime_format_address("To", NULL, "x\r\ny", &b, err,
@@ -726,63 +695,9 @@ test_addresses(void)
 	CHECK(mime_format_address("To", NULL, "x y", &b, err, 8) == -1);
 	CHECK_STR(err, "recipie");
 	CHECK(mime_format_address("To", NULL, "x y", &b, NULL, 0) == -1);
-	CHECK(mime_format_address("Bad Field", NULL, "a@b", &b, err,
+	CHECK(mime_format_address("Bad Field", NULL, "a@b.example", &b, err,
 	    sizeof(err)) == -1);
 	buf_free(&b);
-}
-
-static void
-test_parse_address(void)
-{
-	static const struct {
-		const char *in, *name, *addr;
-	} ok[] = {
-		{ "Ana Pérez <ana@example.com>", "Ana Pérez", "ana@example.com" },
-		{ "\"Pérez, Ana\" <ana@example.com>", "Pérez, Ana", "ana@example.com" },
-		{ "\"Say \\\"hi\\\"\" <a@b.example>", "Say \"hi\"", "a@b.example" },
-		{ "ana@example.com", NULL, "ana@example.com" },
-		{ "  <ana@example.com>  ", NULL, "ana@example.com" },
-		{ "\"\" <ana@example.com>", NULL, "ana@example.com" },
-		{ "Cartera\t<cartera@example.com>", "Cartera", "cartera@example.com" },
-	};
-	static const struct {
-		const char *in, *err;
-	} bad[] = {
-		{ "Ana <ana@example.com\r\nBcc: x@y>", "address \"Ana "
-		    "<ana@example.com\\r\\nBcc: x@y>\" contains a line break" },
-		{ "Ana <nope>", "address \"nope\" has no '@'" },
-		{ "Ana ana@example.com>", "address \"Ana ana@example.com>\" "
-		    "has '>' without '<'" },
-		{ "\"Ana <a@b.example>", "address \"\\\"Ana <a@b.example>\" "
-		    "has unbalanced quotes in its display name" },
-		{ "Ana \"x <a@b.example>", "address \"Ana \\\"x <a@b.example>\" "
-		    "needs quotes around its display name" },
-		{ "Ana\x01 <a@b.example>", "address \"Ana\\x01 <a@b.example>\" "
-		    "has a control character in its display name" },
-		{ "Ana <a b@example.com>", "address \"a b@example.com\" "
-		    "contains a space" },
-		{ "", "address \"\" is empty" },
-		{ "<>", "address \"\" is empty" },
-	};
-	char err[256], *name, *addr;
-	size_t i;
-
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		CHECKC(mime_parse_address(ok[i].in, &name, &addr, err,
-		    sizeof(err)) == 0, ok[i].in);
-		CHECK_STR(name, ok[i].name);
-		CHECK_STR(addr, ok[i].addr);
-		free(name);
-		free(addr);
-	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		name = addr = (char *)1;
-		CHECKC(mime_parse_address(bad[i].in, &name, &addr, err,
-		    sizeof(err)) == -1, bad[i].in);
-		CHECK(name == NULL && addr == NULL);
-		CHECK_STR(err, bad[i].err);
-	}
-	CHECK(mime_parse_address(NULL, &name, &addr, err, sizeof(err)) == -1);
 }
 
 static int
@@ -1084,7 +999,6 @@ main(void)
 	test_boundaries();
 	test_controls();
 	test_addresses();
-	test_parse_address();
 	test_message_id();
 	test_date();
 	test_build();

@@ -1,10 +1,10 @@
 /*
- * fuzz_mime.c - libFuzzer harness for header encoding and address
- * checks (daemon/mime.c).
+ * fuzz_mime.c - libFuzzer harness for header encoding (daemon/mime.c)
+ * and the address checks it relies on (daemon/address.c).
  *
  * Input: TEXT \0 ADDRESS \0 FIELD \0 BODY \0 HTML \0 MESSAGE-ID.  TEXT
  * is a subject and a display name, ADDRESS goes through
- * mime_parse_address, mime_addr_valid and mime_format_address, FIELD is
+ * address_parse_mailbox, address_valid and mime_format_address, FIELD is
  * a header name; the whole input is also given to mime_unpack_inline.
  * Then a message of all that is built with mime_build on an easy handle
  * made once (nothing is sent).
@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "address.h"
 #include "buf.h"
 #include "mime.h"
 
@@ -345,7 +346,7 @@ format_address(const char *field, const char *name, const char *addr)
 		FUZZ_CHECK(strpbrk(err, "\r\n") == NULL);
 		goto done;
 	}
-	FUZZ_CHECK(mime_addr_valid(addr));
+	FUZZ_CHECK(address_valid(addr));
 	check_folded(out.data, out.len, LINE_MAX_FOLD, addr, &u);
 	al = strlen(addr);
 	ul = u.len;
@@ -378,14 +379,14 @@ fuzz_address(const char *s, const char *text, const char *field)
 	char *name = NULL, *addr = NULL, err[512];
 	int rv;
 
-	(void)mime_addr_valid(s);
+	(void)address_valid(s);
 	err[0] = '\0';
-	rv = mime_parse_address(s, &name, &addr, err, sizeof(err));
+	rv = address_parse_mailbox(s, &name, &addr, err, sizeof(err));
 	if (rv == -1) {
 		FUZZ_CHECK(name == NULL && addr == NULL && err[0] != '\0');
 		FUZZ_CHECK(strpbrk(err, "\r\n") == NULL);
 	} else {
-		FUZZ_CHECK(addr != NULL && mime_addr_valid(addr));
+		FUZZ_CHECK(addr != NULL && address_valid(addr));
 		FUZZ_CHECK(name == NULL || name[0] != '\0');
 		/* What parses can be written. */
 		FUZZ_CHECK(format_address("From", name, addr) == 0);
@@ -426,7 +427,7 @@ fuzz_build(char **part, const struct mail_inline *inl, size_t ninl)
 
 	memset(&m, 0, sizeof(m));
 	m.from_name = part[P_TEXT];
-	m.from_addr = mime_addr_valid(part[P_ADDR]) ? part[P_ADDR] :
+	m.from_addr = address_valid(part[P_ADDR]) ? part[P_ADDR] :
 	    "carterad@example.org";
 	m.to_name = part[P_FIELD];
 	m.to_addr = "ana@example.org";
