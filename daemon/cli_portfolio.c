@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "cli_priv.h"
 #include "clock.h"
 #include "config.h"
@@ -26,6 +27,19 @@
 /* ---- owners ---------------------------------------------------------- */
 
 enum { O_NAME = 1, O_TZ, O_DIGEST_AT, O_LANG, O_TEAM, O_EMAIL, O_ACTIVE };
+
+/* 1 with the reason in err when addr is not an address (address.h). */
+static int
+owner_address_problem(const char *addr, char *err, size_t errlen)
+{
+	const char *why;
+	int badc;
+
+	if ((why = address_problem(addr, &badc)) == NULL)
+		return 0;
+	address_error(err, errlen, "owner address", addr, why, badc);
+	return 1;
+}
 
 static int
 owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *o, int *ret)
@@ -41,7 +55,7 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 		HELP_OPT, END_OPT
 	};
 	int ch, min;
-	char v[8], e[128];
+	char v[8], e[512];
 
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, cmd, ret)) != -1) {
@@ -67,9 +81,8 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 			break;
 		case O_TEAM: o->team = optarg; break;
 		case O_EMAIL:
-			if (!record_email_valid(optarg))
-				return *ret = cli_usage(cmd, "\"%s\" is not an email address",
-				    optarg), -1;
+			if (owner_address_problem(optarg, e, sizeof(e)))
+				return *ret = cli_usage(cmd, "%s", e), -1;
 			o->email = optarg;
 			break;
 		case O_ACTIVE:
@@ -88,6 +101,7 @@ cli_cmd_owner_add(struct cli *c, int argc, char **argv)
 {
 	struct owner o = { .active = 1 };
 	long long id;
+	char e[512];
 	int ret;
 
 	if (owner_opts(c, "owner add", argc, argv, &o, &ret) == -1)
@@ -97,8 +111,8 @@ cli_cmd_owner_add(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage("owner add", "expected EMAIL");
 	o.email = argv[optind];
-	if (!record_email_valid(o.email))
-		return cli_failf("\"%s\" is not a valid email address", o.email);
+	if (owner_address_problem(o.email, e, sizeof(e)))
+		return cli_failf("%s", e);
 	if (o.name == NULL || *o.name == '\0')
 		return cli_usage("owner add", "--name is required");
 	for (const char *p = o.name; *p; p++)

@@ -344,12 +344,6 @@ int record_is_status(const char *s) { return is_canonical(statuses, s); }
 int record_is_touch(const char *s) { return is_canonical(touches, s); }
 int record_is_outcome(const char *s) { return is_canonical(outcomes, s); }
 
-int
-record_email_valid(const char *s)
-{
-	return address_valid(s);
-}
-
 /* Copy s without leading/trailing white space into out. */
 static int
 trim_copy(const char *s, char *out, size_t outlen)

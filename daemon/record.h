@@ -60,8 +60,6 @@ int	 record_lookup(const char *name);
  */
 int	 record_normalize(enum record_field f, const char *value, char *out,
 	    size_t outlen, char *err, size_t errlen);
-/* Is s a valid email address (address.h: the one rule everywhere). */
-int	 record_email_valid(const char *s);
 
 /* Enumerations shared with the store and the CLI. */
 int	 record_is_kind(const char *);		/* company freelancer individual */
