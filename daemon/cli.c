@@ -475,6 +475,7 @@ cli_cmd_help(struct cli *c, int argc, char **argv)
 	char name[64];
 	const struct command *k;
 
+	(void)c;
 	if (argc < 2) {
 		usage(stdout);
 		return 0;

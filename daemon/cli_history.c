@@ -762,6 +762,7 @@ cli_cmd_segment_set(struct cli *c, int argc, char **argv)
 static int
 list_segments(struct cli *c, struct output *o, void *arg)
 {
+	(void)arg;
 	return store_segment_list(c->st, output_row, o, c->err, sizeof(c->err));
 }
 

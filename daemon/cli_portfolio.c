@@ -160,6 +160,7 @@ cli_cmd_owner_edit(struct cli *c, int argc, char **argv)
 static int
 list_owners(struct cli *c, struct output *o, void *arg)
 {
+	(void)arg;
 	return store_owner_list(c->st, output_row, o, c->err, sizeof(c->err));
 }
 
@@ -274,6 +275,7 @@ team_token_row(const struct store_row *r, void *arg)
 static int
 list_teams(struct cli *c, struct output *o, void *arg)
 {
+	(void)arg;
 	return store_team_list(c->st, output_row, o, c->err, sizeof(c->err));
 }
 

@@ -645,6 +645,9 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	return n;
 }
 
+/* libmicrohttpd's messages, with its format and arguments. */
+static void mhd_log(void *, const char *, va_list) LOG_PRINTF(2, 0);
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {

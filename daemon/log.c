@@ -38,6 +38,8 @@ log_set_verbose(int verbose)
 	log_verbose = verbose;
 }
 
+static void log_emit(int, int, int, const char *, va_list) LOG_PRINTF(4, 0);
+
 static void
 log_emit(int prio, int with_errno, int saved_errno, const char *fmt, va_list ap)
 {

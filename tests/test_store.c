@@ -102,6 +102,7 @@ probe_progress(int remaining, int total, void *arg)
 {
 	struct probe *p = arg;
 
+	(void)total;
 	if (p->calls++ > 0 && remaining > p->last)
 		p->restarts++;
 	p->last = remaining;
@@ -526,8 +527,8 @@ main(void)
 			"UPDATE clients SET followup = 2 WHERE name = 'Nuevo'",
 			"UPDATE clients SET do_not_email = -1 WHERE name = 'Nuevo'",
 			"UPDATE owners SET lang = 'fr'",
-			"INSERT INTO interactions (client_id, kind, at, outcome) SELECT id, 'call', 0,"
-			" 'maybe' FROM clients LIMIT 1",
+			("INSERT INTO interactions (client_id, kind, at, outcome) SELECT id, 'call', 0,"
+			" 'maybe' FROM clients LIMIT 1"),
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 			CHECK_INT(sqlite3_exec(store_handle(st), bad[i], NULL, NULL, NULL),
