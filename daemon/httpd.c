@@ -114,6 +114,93 @@ httpd_token_from_path(const char *path, const char *prefix, const char *suffix, 
 	return 1;
 }
 
+static int
+hexdigit(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+const char *
+httpd_target_problem(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return "an empty request-target";
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+
+		if (c == '\0')
+			return "a NUL in the request line";
+		if (c <= 0x20 || c >= 0x7f)
+			return "a control character, space or non-ASCII byte in the request-target";
+		if (c == '%' && (i + 2 >= n || !hexdigit((unsigned char)t[i + 1]) ||
+		    !hexdigit((unsigned char)t[i + 2])))
+			return "a '%' not followed by two hex digits";
+	}
+	if (t[0] == '/' || (n == 1 && t[0] == '*'))
+		return NULL;
+	if ((n > 7 && strncasecmp(t, "http://", 7) == 0) ||
+	    (n > 8 && strncasecmp(t, "https://", 8) == 0))
+		return NULL;
+	return "a request-target that is not a path";
+}
+
+/* The value of one Content-Length element (RFC 9112 6.3: digits only). */
+static int
+length_value(const char *s, size_t n, unsigned long long *v)
+{
+	*v = 0;
+	if (n == 0 || n > 19)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return 0;
+}
+
+const char *
+httpd_fields_problem(const struct httpd_fields *f)
+{
+	unsigned long long first = 0, v;
+	int seen = 0;
+
+	if (f->nhost > 1)
+		return "more than one Host field";
+	if (f->http11 && f->nhost == 0)
+		return "an HTTP/1.1 request without Host";
+	if (f->chunked && f->nlengths > 0)
+		return "both Content-Length and Transfer-Encoding";
+	for (size_t i = 0; i < f->nlengths; i++) {
+		const char *p = f->lengths[i];
+
+		/* A field may hold a list: "5, 5" is one length, "1, 2" is not. */
+		for (;;) {
+			const char *e;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (e = p; *e != '\0' && *e != ',' && *e != ' ' && *e != '\t'; e++)
+				;
+			if (length_value(p, (size_t)(e - p), &v) == -1)
+				return "a Content-Length that is not a number";
+			if (seen && v != first)
+				return "different Content-Length values";
+			first = v;
+			seen = 1;
+			for (p = e; *p == ' ' || *p == '\t'; p++)
+				;
+			if (*p == '\0')
+				break;
+			if (*p++ != ',')
+				return "a Content-Length that is not a number";
+		}
+	}
+	return NULL;
+}
+
 int
 httpd_etag_match(const char *inm, const char *etag)
 {
@@ -349,9 +436,85 @@ httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
 /* ---- request handling ----------------------------------------------- */
 
 struct req {
-	size_t	 body;		/* bytes of request body seen */
-	int	 too_big;
+	size_t		 body;		/* bytes of request body seen */
+	int		 too_big;
+	int		 started;	/* the handler saw the headers */
+	const char	*target;	/* the request-target in MHD's buffer */
+	size_t		 target_len;	/* its bytes up to the first NUL */
+	const char	*target_problem;	/* httpd_target_problem, as received */
 };
+
+/* What the request's header fields say about its framing (one request). */
+struct field_scan {
+	struct httpd_fields	 f;
+	const char		*lengths[8];
+	int			 too_many;
+};
+
+static enum MHD_Result
+scan_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct field_scan *fs = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		fs->f.nhost++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		fs->f.chunked = 1;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (fs->f.nlengths < sizeof(fs->lengths) / sizeof(fs->lengths[0]))
+			fs->lengths[fs->f.nlengths++] = value != NULL ? value : "";
+		else
+			fs->too_many = 1;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Why the request must be refused with 400 (RFC 9112), or NULL: the
+ * target as it arrived (a NUL in it cut what libmicrohttpd passes on:
+ * the bytes up to the version say how long it really was), then the
+ * fields that frame the message.
+ */
+static const char *
+request_problem(struct MHD_Connection *c, const struct req *rq, const char *url,
+    const char *version)
+{
+	struct field_scan fs;
+	const char *why;
+
+	if (rq->target_problem != NULL)
+		return rq->target_problem;
+	if (rq->target != url || version == NULL || version <= url ||
+	    (size_t)(version - 1 - url) != rq->target_len)
+		return "a NUL in the request line";
+	memset(&fs, 0, sizeof(fs));
+	fs.f.http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+	fs.f.lengths = fs.lengths;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_field, &fs);
+	if (fs.too_many)
+		return "too many Content-Length fields";
+	if ((why = httpd_fields_problem(&fs.f)) != NULL)
+		return why;
+	return NULL;
+}
+
+/* 400 and close: nothing after a malformed request is read as a request. */
+static enum MHD_Result
+bad_request(struct httpd *h, struct MHD_Connection *c, const char *why)
+{
+	struct MHD_Response *r = text_response("bad request\n", "text/plain; charset=utf-8");
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	METRIC_ADD(h->metrics, http_bad_requests, 1);
+	log_debug("http: 400 for %s", why);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, MHD_HTTP_BAD_REQUEST, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
 static enum MHD_Result
 serve_feed(struct httpd *h, struct MHD_Connection *c, const char *tok, int team)
@@ -473,6 +636,9 @@ serve_metrics(struct httpd *h, struct MHD_Connection *c)
 	    (double)METRIC_GET(m, scan_ok_at));
 	metric(&b, "cartera_http_requests_total", "counter", "HTTP requests received.", NULL,
 	    (double)METRIC_GET(m, http_requests));
+	metric(&b, "cartera_http_bad_requests_total", "counter",
+	    "Requests refused as malformed (RFC 9112).", NULL,
+	    (double)METRIC_GET(m, http_bad_requests));
 	metric(&b, "cartera_up", "gauge", "1 when the database answered the last cycle.", NULL,
 	    (double)METRIC_GET(m, store_ok));
 	if (b.failed || (r = MHD_create_response_from_buffer(b.len, b.data,
@@ -568,12 +734,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 	char tok[TOKEN_LEN + 1];
 
-	(void)version;
-	if (rq == NULL) {
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
-			return MHD_NO;
-		*con_cls = rq;
+	if (rq == NULL)
+		return MHD_NO;		/* uri_log could not allocate it */
+	if (!rq->started) {
+		const char *why;
+
+		rq->started = 1;
 		METRIC_ADD(h->metrics, http_requests, 1);
+		if ((why = request_problem(c, rq, url, version)) != NULL)
+			return bad_request(h, c, why);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -614,6 +783,26 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	if (strncmp(url, "/feed/", 6) == 0 || strncmp(url, "/team/", 6) == 0)
 		METRIC_ADD(h->metrics, feed_not_found, 1);	/* a malformed token */
 	return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->not_found);
+}
+
+/*
+ * Called with the request-target as received, before libmicrohttpd cuts
+ * off the query and decodes it: the request's state starts here, and the
+ * target is checked while its bytes are still the client's.
+ */
+static void *
+uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req *rq;
+
+	(void)cls;
+	(void)c;
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return NULL;
+	rq->target = uri;
+	rq->target_len = strlen(uri);
+	rq->target_problem = httpd_target_problem(uri, rq->target_len);
+	return rq;
 }
 
 static void
@@ -709,6 +898,7 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db, int lis
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_log, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http.max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http.per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,

@@ -49,4 +49,29 @@ int		 httpd_parse_date(const char *s, time_t *out);
 int		 httpd_token_from_path(const char *path, const char *prefix, const char *suffix,
 		    char *tok, size_t toklen);
 
+/*
+ * Why a request-target as received (t[0..n), NUL bytes included) must be
+ * answered 400 (RFC 9112 3.2), or NULL: it is an origin-form path
+ * ("/..." of visible ASCII, '%' followed by two hex digits), an
+ * absolute-form "http(s)://..." or "*".  A NUL, a control character, a
+ * space, a non-ASCII byte or "%2Ffeed%2F..." are refused.
+ */
+const char	*httpd_target_problem(const char *t, size_t n);
+
+/* The header fields that frame a request, for httpd_fields_problem. */
+struct httpd_fields {
+	int		 http11;	/* HTTP/1.1 (else 1.0) */
+	size_t		 nhost;		/* Host fields */
+	int		 chunked;	/* a Transfer-Encoding field */
+	const char *const *lengths;	/* Content-Length field values */
+	size_t		 nlengths;
+};
+/*
+ * Why these fields must be answered 400 (RFC 9112 3.2, 6.3), or NULL:
+ * HTTP/1.1 without Host, more than one Host, Content-Length together with
+ * Transfer-Encoding, a Content-Length that is not digits, or Content-Length
+ * fields (or list elements) that differ.
+ */
+const char	*httpd_fields_problem(const struct httpd_fields *);
+
 #endif

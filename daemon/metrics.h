@@ -31,6 +31,7 @@ struct metrics {
 	atomic_llong	 feed_builds;
 	atomic_llong	 feed_build_usec_last;
 	atomic_llong	 http_requests;
+	atomic_llong	 http_bad_requests;	/* answered 400 by Cartera's own checks */
 	atomic_int	 store_ok;		/* 1 when the last store access worked */
 };
 
