@@ -1,11 +1,19 @@
 /*
- * store.h - the portfolio in one SQLite file.
+ * store.h - the portfolio: the only module that speaks SQL.
  *
- * Opens the database (WAL, busy_timeout, foreign keys), migrates the schema
- * forward with PRAGMA user_version, and offers the queries the rest of
- * Cartera needs.  It stores and queries; it knows nothing of mail, HTTP or
- * command lines.  Instants are UTC epoch seconds; dates that mean a local
- * day are "YYYY-MM-DD" text; money is integer cents.
+ * Opens the database (a SQLite file; the engine is chosen by the path),
+ * creates or migrates the schema, and offers typed functions and row
+ * structs for everything the rest of Cartera reads and writes.  No engine
+ * handle or statement crosses this header.  It stores and queries; it
+ * knows nothing of mail, HTTP or command lines.  Instants are UTC epoch
+ * seconds; dates that mean a local day are "YYYY-MM-DD" text; money is
+ * integer cents.
+ *
+ * The store's files: store.c (connection, transactions, engine dispatch,
+ * statement cache), store_schema.c (creation script, migrations),
+ * store_owners.c (owners, teams), store_clients.c (segments, clients,
+ * contacts), store_history.c (interactions, activities, invoices, NPS,
+ * costs), store_sqlite.c (the SQLite engine), all behind store_engine.h.
  *
  * Every function returns 0 on success and -1 on failure with a message in
  * err (errlen bytes).  Lookups that may legitimately find nothing return 1.
@@ -15,8 +23,6 @@
 
 #include <stddef.h>
 #include <time.h>
-
-#include <sqlite3.h>
 
 #include "record.h"
 
@@ -34,10 +40,15 @@ void	 store_close(struct store *);
 void	 store_set_busy_timeout(struct store *, int ms);
 const char *store_path(const struct store *);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Rollback never fails loudly. */
+/* A write transaction: takes the write lock now (SQLite: BEGIN IMMEDIATE).
+ * Rollback never fails loudly. */
 int	 store_begin(struct store *, char *err, size_t errlen);
 int	 store_commit(struct store *, char *err, size_t errlen);
 void	 store_rollback(struct store *);
+/* A read transaction: every read until store_read_end sees one snapshot
+ * of the database, whoever commits meanwhile. */
+int	 store_read_begin(struct store *, char *err, size_t errlen);
+void	 store_read_end(struct store *);
 /* Changes whenever another connection commits (PRAGMA data_version). */
 int	 store_data_version(struct store *, long long *v);
 /* "ok", or the first problem PRAGMA quick_check reports. */
@@ -61,18 +72,11 @@ int	 store_backup(struct store *, const char *path, store_progress_fn progress,
 	    void *arg, long long *pages, long long *bytes, char *err, size_t errlen);
 
 /*
- * Cached prepared statement for sql, which must be a string literal (the
- * pointer is the cache key).  Reset and unbound; owned by the store.
- * NULL on a prepare error, with the message in err.
+ * For upgrade tests: a new database at path built the way an older
+ * Cartera built it, by running the migrations 1..version in turn (a
+ * normal open creates the current schema in one step).
  */
-sqlite3_stmt *store_stmt(struct store *, const char *sql, char *err, size_t errlen);
-/* "what: sqlite message" into err; returns -1. */
-int	 store_fail(struct store *, char *err, size_t errlen, const char *what);
-/* Bind text, or NULL when s is NULL or empty. */
-int	 store_bind_text(sqlite3_stmt *, int idx, const char *s);
-/* Column text duplicated (NULL stays NULL). -1 only on allocation failure. */
-int	 store_dup_col(sqlite3_stmt *, int col, char **out);
-sqlite3	*store_handle(struct store *);
+int	 store_create_old(const char *path, int version, char *err, size_t errlen);
 
 /* A result row handed to a callback; valid only during the call. */
 enum store_type { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT };
@@ -84,10 +88,6 @@ struct store_row {
 };
 /* Return non-zero to stop the iteration. */
 typedef int (*store_row_fn)(const struct store_row *, void *arg);
-/* Run a prepared statement (already bound) and hand each row to fn. */
-int	 store_rows(struct store *, sqlite3_stmt *, store_row_fn, void *arg,
-	    char *err, size_t errlen);
-
 /* Random URL-safe token of 32 characters (192 bits from getrandom). */
 int	 store_token(char *out, size_t len);
 
@@ -303,5 +303,8 @@ int	 store_segment_list(struct store *, store_row_fn, void *arg, char *err, size
  * (falls back to fallback_tz).  Caller frees. */
 int	 store_client_tz(struct store *, long long client, const char *fallback_tz,
 	    char **tz, char *err, size_t errlen);
+
+/* TRANSITIONAL (issue #16): raw statements for modules not yet moved. */
+#include "store_legacy.h"
 
 #endif

@@ -5,9 +5,8 @@
  *
  * Every input a salesperson makes (CLI, digest links, mail read by
  * Cartera) reaches these functions, so the rules of README "The follow-up
- * loop" that change data live here, once.  Part of the store module: the
- * only place besides store.c that speaks SQL.  No mail, no HTTP, no
- * command lines.
+ * loop" that change data live here, once.  Part of the store module (SQL
+ * through store_engine.h only).  No mail, no HTTP, no command lines.
  */
 #include "build.h"
 
@@ -16,20 +15,8 @@
 #include <string.h>
 
 #include "clock.h"
-#include "store.h"
+#include "store_engine.h"
 #include "tz.h"
-
-/* Run a statement that returns no row, and reset it. */
-static int
-step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, err, errlen, what);
-	return 0;
-}
 
 const char *
 store_activity_touch_kind(const char *kind)
@@ -56,24 +43,24 @@ client_next(struct store *st, long long client, char **next, char **tz, char *er
 	static const char sql[] =
 	    "SELECT c.next_contact, coalesce(o.tz, 'UTC') FROM clients c"
 	    " LEFT JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int rc;
 
 	*next = *tz = NULL;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, client);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && (store_dup_col(s, 0, next) == -1 ||
-	    store_dup_col(s, 1, tz) == -1))
-		rc = SQLITE_NOMEM;
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	stmt_bind_int(s, 1, client);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW && (stmt_dup(s, 0, next) == -1 ||
+	    stmt_dup(s, 1, tz) == -1))
+		rc = STMT_ERROR;
+	stmt_reset(s);
+	if (rc == STMT_ROW)
 		return 0;
 	free(*next);
 	free(*tz);
 	*next = *tz = NULL;
-	if (rc == SQLITE_DONE) {
+	if (rc == STMT_DONE) {
 		snprintf(err, errlen, "no client with id %lld", client);
 		return -1;
 	}
@@ -87,17 +74,17 @@ set_next(struct store *st, long long client, const char *day, const char *by, ch
 	static const char sql[] =
 	    "UPDATE clients SET next_contact = ?1, next_contact_by = ?2, updated_at = ?3"
 	    " WHERE id = ?4";
-	sqlite3_stmt *s;
+	struct stmt *s;
 
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
-	store_bind_text(s, 1, day);
-	store_bind_text(s, 2, day != NULL ? by : NULL);
-	sqlite3_bind_int64(s, 3, clock_now());
-	sqlite3_bind_int64(s, 4, client);
-	if (step_done(st, s, err, errlen, "setting the next-contact date") == -1)
+	stmt_bind_opt(s, 1, day);
+	stmt_bind_opt(s, 2, day != NULL ? by : NULL);
+	stmt_bind_int(s, 3, clock_now());
+	stmt_bind_int(s, 4, client);
+	if (stmt_done(st, s, err, errlen, "setting the next-contact date") == -1)
 		return -1;
-	if (sqlite3_changes(store_handle(st)) == 0) {
+	if (stmt_changes(st) == 0) {
 		snprintf(err, errlen, "no client with id %lld", client);
 		return -1;
 	}
@@ -122,9 +109,9 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 {
 	static const char sql[] =
 	    "INSERT INTO interactions (client_id, kind, at, outcome, note, by_owner_id,"
-	    " direction) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	    " direction) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	const char *dir = t->direction != NULL ? t->direction : "out";
-	sqlite3_stmt *s;
+	struct stmt *s;
 	char *next = NULL, *tz = NULL;
 	long long tid;
 	long nday, tday;
@@ -136,19 +123,18 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 	}
 	if (check_day("next-contact date", t->next, err, errlen) == -1)
 		return -1;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, t->client);
-	store_bind_text(s, 2, t->kind);
-	sqlite3_bind_int64(s, 3, t->at);
-	sqlite3_bind_text(s, 4, t->outcome ? t->outcome : "done", -1, SQLITE_TRANSIENT);
-	store_bind_text(s, 5, t->note);
+	stmt_bind_int(s, 1, t->client);
+	stmt_bind_opt(s, 2, t->kind);
+	stmt_bind_int(s, 3, t->at);
+	stmt_bind_text(s, 4, t->outcome ? t->outcome : "done");
+	stmt_bind_opt(s, 5, t->note);
 	if (t->by_owner > 0)
-		sqlite3_bind_int64(s, 6, t->by_owner);
-	sqlite3_bind_text(s, 7, dir, -1, SQLITE_STATIC);
-	if (step_done(st, s, err, errlen, "logging interaction") == -1)
+		stmt_bind_int(s, 6, t->by_owner);
+	stmt_bind_text(s, 7, dir);
+	if (stmt_insert(st, s, &tid, err, errlen, "logging interaction") == -1)
 		return -1;
-	tid = sqlite3_last_insert_rowid(store_handle(st));
 
 	/* The next step: set by this touch, or satisfied by it. */
 	if (t->next != NULL)
@@ -191,7 +177,7 @@ store_activity_add_day(struct store *st, long long client, long long owner,
 {
 	static const char sql[] = "UPDATE activities SET day = ?1, duration_min = 1440"
 	    " WHERE id = ?2";
-	sqlite3_stmt *s;
+	struct stmt *s;
 	time_t start;
 	long long aid;
 	long d;
@@ -207,11 +193,11 @@ store_activity_add_day(struct store *st, long long client, long long owner,
 	if (store_activity_add(st, client, owner, kind, start, tz, 1440, location, note,
 	    &aid, err, errlen) == -1)
 		return -1;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, aid);
-	if (step_done(st, s, err, errlen, "planning activity") == -1)
+	stmt_bind_text(s, 1, day);
+	stmt_bind_int(s, 2, aid);
+	if (stmt_done(st, s, err, errlen, "planning activity") == -1)
 		return -1;
 	if (id != NULL)
 		*id = aid;
@@ -227,7 +213,7 @@ store_activity_move_day(struct store *st, long long id, const char *day, char *e
 	    " status = CASE status WHEN 'cancelled' THEN 'planned' ELSE status END,"
 	    " sequence = sequence + 1, last_modified = max(?3, last_modified + 1)"
 	    " WHERE id = ?4";
-	sqlite3_stmt *s;
+	struct stmt *s;
 	char *tz = NULL;
 	time_t start;
 	long d;
@@ -244,13 +230,13 @@ store_activity_move_day(struct store *st, long long id, const char *day, char *e
 		return -1;
 	}
 	free(tz);
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, start);
-	sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, clock_now());
-	sqlite3_bind_int64(s, 4, id);
-	return step_done(st, s, err, errlen, "moving activity");
+	stmt_bind_int(s, 1, start);
+	stmt_bind_text(s, 2, day);
+	stmt_bind_int(s, 3, clock_now());
+	stmt_bind_int(s, 4, id);
+	return stmt_done(st, s, err, errlen, "moving activity");
 }
 
 int
@@ -263,33 +249,33 @@ store_activity_done(struct store *st, long long id, const struct touch *how,
 	static const char upd[] =
 	    "UPDATE activities SET status = 'done', touch_id = ?3, sequence = sequence + 1,"
 	    " last_modified = max(?1, last_modified + 1) WHERE id = ?2";
-	sqlite3_stmt *s;
+	struct stmt *s;
 	struct touch t;
 	char *kind = NULL, *tz = NULL, *day = NULL, *note = NULL, *status = NULL;
 	time_t start, now = clock_now();
 	long long client, owner, prior = 0;
 	int rc, ret = -1;
 
-	if ((s = store_stmt(st, sel, err, errlen)) == NULL)
+	if ((s = stmt_get(st, sel, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		client = sqlite3_column_int64(s, 0);
-		owner = sqlite3_column_int64(s, 1);
-		start = sqlite3_column_int64(s, 3);
-		prior = sqlite3_column_int64(s, 8);
-		if (store_dup_col(s, 2, &kind) == -1 || store_dup_col(s, 4, &tz) == -1 ||
-		    store_dup_col(s, 5, &day) == -1 || store_dup_col(s, 6, &note) == -1 ||
-		    store_dup_col(s, 7, &status) == -1)
-			rc = SQLITE_NOMEM;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW) {
+		client = stmt_int(s, 0);
+		owner = stmt_int(s, 1);
+		start = stmt_int(s, 3);
+		prior = stmt_int(s, 8);
+		if (stmt_dup(s, 2, &kind) == -1 || stmt_dup(s, 4, &tz) == -1 ||
+		    stmt_dup(s, 5, &day) == -1 || stmt_dup(s, 6, &note) == -1 ||
+		    stmt_dup(s, 7, &status) == -1)
+			rc = STMT_ERROR;
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE) {
+	stmt_reset(s);
+	if (rc == STMT_DONE) {
 		snprintf(err, errlen, "no activity with id %lld", id);
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != STMT_ROW) {
 		store_fail(st, err, errlen, "reading activity");
 		goto out;
 	}
@@ -325,12 +311,12 @@ store_activity_done(struct store *st, long long id, const struct touch *how,
 	/* Done before and set back to planned: its touch is there already. */
 	if (prior == 0 && store_touch_add(st, &t, &prior, err, errlen) == -1)
 		goto out;
-	if ((s = store_stmt(st, upd, err, errlen)) == NULL)
+	if ((s = stmt_get(st, upd, err, errlen)) == NULL)
 		goto out;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int64(s, 3, prior);
-	if (step_done(st, s, err, errlen, "completing activity") == -1)
+	stmt_bind_int(s, 1, now);
+	stmt_bind_int(s, 2, id);
+	stmt_bind_int(s, 3, prior);
+	if (stmt_done(st, s, err, errlen, "completing activity") == -1)
 		goto out;
 	if (touch != NULL)
 		*touch = prior;

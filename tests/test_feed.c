@@ -29,6 +29,7 @@
 #include "ical.h"
 #include "record.h"
 #include "store.h"
+#include "store_sqlite.h"
 
 static char err[1024];
 static struct store *st;
@@ -88,7 +89,7 @@ add_act(long long client, long long owner, const char *kind, time_t start, const
 		return 0;
 	}
 	uid[0] = '\0';
-	if (sqlite3_prepare_v2(store_handle(st), "SELECT uid FROM activities WHERE id = ?", -1,
+	if (sqlite3_prepare_v2(store_sqlite_handle(st), "SELECT uid FROM activities WHERE id = ?", -1,
 	    &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, id);
 		if (sqlite3_step(s) == SQLITE_ROW)

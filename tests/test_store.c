@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "record.h"
 #include "store.h"
+#include "store_sqlite.h"
 
 static char err[1024];
 
@@ -23,7 +24,7 @@ scalar(struct store *st, const char *sql)
 	sqlite3_stmt *s;
 	long long v = -999;
 
-	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
 		return v;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -37,7 +38,7 @@ scalar_real(struct store *st, const char *sql)
 	sqlite3_stmt *s;
 	double v = -999;
 
-	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
 		return v;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 0);
@@ -190,7 +191,7 @@ main(void)
 	{
 		sqlite3_stmt *q;
 		const char *plan = "";
-		CHECK(sqlite3_prepare_v2(store_handle(st), "EXPLAIN QUERY PLAN SELECT id, status,"
+		CHECK(sqlite3_prepare_v2(store_sqlite_handle(st), "EXPLAIN QUERY PLAN SELECT id, status,"
 		    " segment_id, cadence_days, next_contact, last_touch_at, last_outcome, purchases,"
 		    " last_purchase, median_interval, created_at FROM clients WHERE owner_id = 1"
 		    " AND status <> 'lost'", -1, &q, NULL) == SQLITE_OK);
@@ -212,7 +213,7 @@ main(void)
 			snprintf(nm, sizeof(nm), "Cliente %d", i);
 			add_client(st, nm, NULL, NULL);
 		}
-		while ((p = sqlite3_next_stmt(store_handle(st), p)) != NULL)
+		while ((p = sqlite3_next_stmt(store_sqlite_handle(st), p)) != NULL)
 			sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
 		memset(&r, 0, sizeof(r));
 		r.v[RF_NAME] = "Cliente 7";
@@ -220,7 +221,7 @@ main(void)
 		r.v[RF_EMAIL] = "nobody@example.com";
 		r.v[RF_TAX_ID] = "X0000000";
 		CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 0);
-		while ((p = sqlite3_next_stmt(store_handle(st), p)) != NULL)
+		while ((p = sqlite3_next_stmt(store_sqlite_handle(st), p)) != NULL)
 			scans += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
 		CHECK_INT(scans, 0);
 		memset(&r, 0, sizeof(r));
@@ -337,9 +338,9 @@ main(void)
 	}
 	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 2000);
 	CHECK_INT(scalar(st, "SELECT last_outcome = 'waiting' FROM clients WHERE id = 2"), 1);
-	sqlite3_exec(store_handle(st), "DELETE FROM interactions WHERE at = 2000", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite_handle(st), "DELETE FROM interactions WHERE at = 2000", NULL, NULL, NULL);
 	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 1000);
-	sqlite3_exec(store_handle(st), "DELETE FROM interactions", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite_handle(st), "DELETE FROM interactions", NULL, NULL, NULL);
 	CHECK_INT(scalar(st, "SELECT last_touch_at IS NULL FROM clients WHERE id = 2"), 1);
 
 	/* Purchase rhythm: distinct days, median gap. Gaps 10, 30, 5 -> 10. */
@@ -353,7 +354,7 @@ main(void)
 	CHECK_INT(scalar(st, "SELECT purchases FROM clients WHERE id = 2"), 4);
 	CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == 10.0);
 	/* Even count: gaps 10, 30 -> 20. */
-	sqlite3_exec(store_handle(st), "DELETE FROM invoices WHERE issued = '2024-02-15'", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite_handle(st), "DELETE FROM invoices WHERE issued = '2024-02-15'", NULL, NULL, NULL);
 	CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == 20.0);
 	CHECK(store_invoice_paid(st, inv, "2024-01-20", err, sizeof(err)) == 0);
 	CHECK(store_invoice_paid(st, 12345, "2024-01-20", err, sizeof(err)) == -1);
@@ -406,7 +407,7 @@ main(void)
 
 		snprintf(copy, sizeof(copy), "%s/copy.db", dir);
 		CHECK(store_open(path, 0, &p.writer, err, sizeof(err)) == 0);
-		CHECK(sqlite3_exec(store_handle(st), "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+		CHECK(sqlite3_exec(store_sqlite_handle(st), "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
 		    " SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO clients (name, created_at,"
 		    " updated_at, notes) SELECT 'Bulto ' || i, 0, 0, hex(randomblob(1500)) FROM n",
 		    NULL, NULL, NULL) == SQLITE_OK);
@@ -448,7 +449,7 @@ main(void)
 		CHECK(strstr(err, "No such file or directory") != NULL);
 		CHECK_INT(count_files(dir, ".tmp-"), 0);
 		store_close(p.writer);
-		CHECK(sqlite3_exec(store_handle(st), "DELETE FROM clients WHERE name LIKE 'Bulto %'"
+		CHECK(sqlite3_exec(store_sqlite_handle(st), "DELETE FROM clients WHERE name LIKE 'Bulto %'"
 		    " OR name = 'Durante'", NULL, NULL, NULL) == SQLITE_OK);
 	}
 
@@ -465,17 +466,17 @@ main(void)
 	 * local day: 23:30Z on 11-13 is 00:30 on 11-14 in Madrid) were left
 	 * red for ever before version 5: cleared on the way.
 	 */
-	CHECK(sqlite3_exec(store_handle(st),
+	CHECK(sqlite3_exec(store_sqlite_handle(st),
 	    "UPDATE clients SET next_contact = '2023-11-14', last_touch_at = 1699918200"
 	    " WHERE name = 'Nuevo'; UPDATE clients SET next_contact = '2023-11-15',"
 	    " last_touch_at = 1699918200 WHERE name = 'Fecha Pendiente'",
 	    NULL, NULL, NULL) == SQLITE_OK);
-	CHECK(sqlite3_exec(store_handle(st),
+	CHECK(sqlite3_exec(store_sqlite_handle(st),
 	    "DROP TRIGGER interactions_reply_ai; DROP TRIGGER interactions_reply_au;"
 	    " DROP TRIGGER interactions_reply_ad; ALTER TABLE interactions DROP COLUMN direction;"
 	    " DROP INDEX clients_scan; ALTER TABLE clients DROP COLUMN replied_at;"
 	    " ALTER TABLE clients DROP COLUMN next_contact_by; ALTER TABLE owners DROP COLUMN days;"
-	    " ALTER TABLE owners DROP COLUMN holidays;"
+	    " ALTER TABLE owners DROP COLUMN holidays; DROP INDEX activities_touch;"
 	    " DROP INDEX invoices_unpaid_client;"
 	    " CREATE INDEX clients_owner ON clients(owner_id, status);"
 	    " DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
@@ -531,15 +532,15 @@ main(void)
 			" 'maybe' FROM clients LIMIT 1"),
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-			CHECK_INT(sqlite3_exec(store_handle(st), bad[i], NULL, NULL, NULL),
+			CHECK_INT(sqlite3_exec(store_sqlite_handle(st), bad[i], NULL, NULL, NULL),
 			    SQLITE_CONSTRAINT_CHECK);
 	}
-	CHECK(sqlite3_exec(store_handle(st), "UPDATE clients SET status = 'lost', followup = NULL"
+	CHECK(sqlite3_exec(store_sqlite_handle(st), "UPDATE clients SET status = 'lost', followup = NULL"
 	    " WHERE name = 'Nuevo'", NULL, NULL, NULL) == SQLITE_OK);
 	{
 		sqlite3_stmt *q;
 		const char *ok = "";
-		CHECK(sqlite3_prepare_v2(store_handle(st), "PRAGMA integrity_check", -1, &q, NULL) ==
+		CHECK(sqlite3_prepare_v2(store_sqlite_handle(st), "PRAGMA integrity_check", -1, &q, NULL) ==
 		    SQLITE_OK);
 		if (sqlite3_step(q) == SQLITE_ROW)
 			ok = (const char *)sqlite3_column_text(q, 0);
@@ -548,7 +549,7 @@ main(void)
 	}
 
 	/* A database from a newer Cartera is refused, not damaged. */
-	sqlite3_exec(store_handle(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite_handle(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
 	store_close(st);
 	st = NULL;
 	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);

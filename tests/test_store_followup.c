@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "record.h"
 #include "store.h"
+#include "store_sqlite.h"
 #include "tz.h"
 
 static char err[1024];
@@ -25,7 +26,7 @@ scalar(const char *sql)
 	sqlite3_stmt *s;
 	long long v = -999;
 
-	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
 		return v;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
@@ -41,7 +42,7 @@ text(const char *sql, long long id)
 	sqlite3_stmt *s;
 
 	snprintf(out, sizeof(out), "(none)");
-	if (sqlite3_prepare_v2(store_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite_handle(st), sql, -1, &s, NULL) != SQLITE_OK)
 		return out;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -153,7 +154,7 @@ main(void)
 	{
 		char sql[128];
 		snprintf(sql, sizeof(sql), "DELETE FROM interactions WHERE id = %lld", id);
-		CHECK(sqlite3_exec(store_handle(st), sql, NULL, NULL, NULL) == SQLITE_OK);
+		CHECK(sqlite3_exec(store_sqlite_handle(st), sql, NULL, NULL, NULL) == SQLITE_OK);
 	}
 	CHECK_INT(scalar("SELECT replied_at FROM clients WHERE id = 1"), at("2026-11-27", 11, 0));
 	/* Whatever the order the touches arrive in (mail read late): an older
@@ -251,7 +252,7 @@ main(void)
 	CHECK(store_activity_done(st, 4242, NULL, NULL, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "no activity") != NULL);
 	/* Its touch deleted, the activity stays done and forgets it. */
-	CHECK(sqlite3_exec(store_handle(st), "DELETE FROM interactions WHERE kind = 'sample'",
+	CHECK(sqlite3_exec(store_sqlite_handle(st), "DELETE FROM interactions WHERE kind = 'sample'",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	CHECK_INT(scalar("SELECT touch_id FROM activities WHERE kind = 'sample'"), -1);
 

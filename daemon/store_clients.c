@@ -1,0 +1,891 @@
+/*
+ * store_clients.c - the store's clients: segments, the client record
+ * (insert or update from a normalised record, matching and resolving,
+ * listing, export, unsubscribe tokens, search keys) and contacts.
+ * Writes SQL through store_engine.h only; knows no engine and no mail.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "record.h"
+#include "store_engine.h"
+
+/* ---- segments ------------------------------------------------------ */
+
+/* Id of segment name, created when missing.  name must be non-empty. */
+static int
+segment_id(struct store *st, const char *name, long long *id, char *err, size_t errlen)
+{
+	static const char sel[] = "SELECT id FROM segments WHERE name = ?";
+	static const char ins[] = "INSERT INTO segments (name) VALUES (?) RETURNING id";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sel, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, name);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW)
+		*id = stmt_int(s, 0);
+	stmt_reset(s);
+	if (rc == STMT_ROW)
+		return 0;
+	if (rc != STMT_DONE)
+		return store_fail(st, err, errlen, "looking up segment");
+	if ((s = stmt_get(st, ins, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, name);
+	return stmt_insert(st, s, id, err, errlen, "adding segment");
+}
+
+int
+store_segment_set(struct store *st, const char *name, int days, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE segments SET cadence_days = ? WHERE id = ?";
+	struct stmt *s;
+	long long id;
+
+	if (segment_id(st, name, &id, err, errlen) == -1)
+		return -1;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	if (days > 0)
+		stmt_bind_int(s, 1, days);
+	stmt_bind_int(s, 2, id);
+	return stmt_done(st, s, err, errlen, "setting segment cadence");
+}
+
+int
+store_segment_list(struct store *st, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT s.id, s.name, s.cadence_days,"
+	    " (SELECT count(*) FROM clients c WHERE c.segment_id = s.id) AS clients"
+	    " FROM segments s ORDER BY s.name";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+/* ---- clients ------------------------------------------------------- */
+
+static int
+owner_id_by_email(struct store *st, const char *email, long long *id, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "SELECT id FROM owners WHERE email = ?";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, email);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW)
+		*id = stmt_int(s, 0);
+	stmt_reset(s);
+	if (rc == STMT_ROW)
+		return 0;
+	if (rc == STMT_DONE) {
+		snprintf(err, errlen, "unknown owner %s (add it with \"cartera owner add\")",
+		    email);
+		return -1;
+	}
+	return store_fail(st, err, errlen, "looking up owner");
+}
+
+static int
+log_status(struct store *st, long long client, const char *old, const char *new,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO client_status_log (client_id, at, old_status, new_status)"
+	    " VALUES (?, ?, ?, ?)";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, client);
+	stmt_bind_int(s, 2, clock_now());
+	stmt_bind_opt(s, 3, old);
+	stmt_bind_text(s, 4, new);
+	return stmt_done(st, s, err, errlen, "recording status change");
+}
+
+/* Upsert the primary contact of client from the contact fields of r. */
+static int
+put_primary_contact(struct store *st, long long client, const struct record *r,
+    int inserting, char *err, size_t errlen)
+{
+	static const char upd[] =
+	    "UPDATE contacts SET"
+	    " name = CASE WHEN ?1 IS NULL THEN name ELSE nullif(?1, '') END,"
+	    " role = CASE WHEN ?2 IS NULL THEN role ELSE nullif(?2, '') END,"
+	    " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif(?3, '') END,"
+	    " phone = CASE WHEN ?4 IS NULL THEN phone ELSE nullif(?4, '') END,"
+	    " search_name = CASE WHEN ?1 IS NULL THEN search_name ELSE ?6 END"
+	    " WHERE client_id = ?5 AND is_primary = 1";
+	static const char ins[] =
+	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary, search_name)"
+	    " VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), nullif(?5, ''), 1, ?6)";
+	const char *name = r->v[RF_CONTACT], *role = r->v[RF_ROLE];
+	const char *email = r->v[RF_EMAIL], *phone = r->v[RF_PHONE];
+	struct stmt *s;
+
+	if (name == NULL && role == NULL && email == NULL && phone == NULL)
+		return 0;
+	if (!inserting) {
+		if ((s = stmt_get(st, upd, err, errlen)) == NULL)
+			return -1;
+		if (name) stmt_bind_text(s, 1, name);
+		if (role) stmt_bind_text(s, 2, role);
+		if (email) stmt_bind_text(s, 3, email);
+		if (phone) stmt_bind_text(s, 4, phone);
+		stmt_bind_int(s, 5, client);
+		if (stmt_bind_key(s, 6, name) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (stmt_done(st, s, err, errlen, "updating contact") == -1)
+			return -1;
+		if (stmt_changes(st) > 0)
+			return 0;
+	}
+	if ((name == NULL || !*name) && (role == NULL || !*role) &&
+	    (email == NULL || !*email) && (phone == NULL || !*phone))
+		return 0;
+	if ((s = stmt_get(st, ins, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, client);
+	stmt_bind_text(s, 2, name ? name : "");
+	stmt_bind_text(s, 3, role ? role : "");
+	stmt_bind_text(s, 4, email ? email : "");
+	stmt_bind_text(s, 5, phone ? phone : "");
+	if (stmt_bind_key(s, 6, name) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return stmt_done(st, s, err, errlen, "adding contact");
+}
+
+/* Columns of clients set from a record field, in RF_ order; NULL = not a column. */
+static const char *const client_columns[RF_COUNT] = {
+	[RF_NAME] = "name", [RF_KIND] = "kind", [RF_STATUS] = "status",
+	[RF_SECTOR] = "sector", [RF_ADDRESS] = "address", [RF_CITY] = "city",
+	[RF_POSTAL_CODE] = "postal_code", [RF_COUNTRY] = "country",
+	[RF_TAX_ID] = "tax_id", [RF_NOTES] = "notes", [RF_CADENCE] = "cadence_days",
+	[RF_NEXT_CONTACT] = "next_contact", [RF_DO_NOT_EMAIL] = "do_not_email",
+	[RF_FOLLOWUP] = "followup",
+};
+
+/* Search key columns kept beside a record column (record_search_key). */
+static const char *const key_columns[RF_COUNT] = {
+	[RF_NAME] = "search_name", [RF_CITY] = "search_city", [RF_SECTOR] = "search_sector",
+};
+
+static int
+client_status(struct store *st, long long id, char **status, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT status FROM clients WHERE id = ?";
+
+	return text_by_id(st, sql, id, status, "client", err, errlen);
+}
+
+/*
+ * The statement for a set of given fields is built from the fixed column
+ * names above (never from user text) and cached by that set, so a large
+ * import prepares each shape once.
+ */
+static unsigned
+put_mask(const struct record *r, int inserting)
+{
+	unsigned m = inserting ? 1u << 31 : 0;
+
+	for (int f = 0; f < RF_COUNT; f++)
+		if (r->v[f] != NULL)
+			m |= 1u << f;
+	return m;
+}
+
+static struct stmt *
+put_stmt(struct store *st, unsigned mask, const char *sql)
+{
+	struct stmt *s;
+
+	for (int i = 0; i < st->nput; i++)
+		if (st->put[i].mask == mask) {
+			stmt_reset(st->put[i].stmt);
+			return st->put[i].stmt;
+		}
+	if ((s = st->ops->prepare(st->eng, sql)) == NULL)
+		return NULL;
+	if (st->nput == STORE_PUT_CACHE) {
+		stmt_free(st->put[0].stmt);
+		memmove(&st->put[0], &st->put[1], sizeof(st->put[0]) * (STORE_PUT_CACHE - 1));
+		st->nput--;
+	}
+	st->put[st->nput].mask = mask;
+	st->put[st->nput].stmt = s;
+	st->nput++;
+	return s;
+}
+
+static int
+bind_field(struct stmt *s, int idx, enum record_field f, const char *v)
+{
+	if (*v == '\0')
+		return stmt_bind_null(s, idx);
+	if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL || f == RF_FOLLOWUP)
+		return stmt_bind_int(s, idx, strtoll(v, NULL, 10));
+	return stmt_bind_text(s, idx, v);
+}
+
+int
+store_client_put(struct store *st, long long id, const struct record *r,
+    long long *out_id, char *err, size_t errlen)
+{
+	char sql[1024];
+	struct stmt *s = NULL;
+	long long owner = 0, seg = 0;
+	char *old_status = NULL;
+	const char *new_status = r->v[RF_STATUS];
+	int n, idx = 1, rc, inserting = id == 0;
+	time_t now = clock_now();
+
+	if (inserting && (r->v[RF_NAME] == NULL || *r->v[RF_NAME] == '\0')) {
+		snprintf(err, errlen, "a client needs a name");
+		return -1;
+	}
+	if (r->v[RF_OWNER] != NULL && *r->v[RF_OWNER] != '\0' &&
+	    owner_id_by_email(st, r->v[RF_OWNER], &owner, err, errlen) == -1)
+		return -1;
+	if (r->v[RF_SEGMENT] != NULL && *r->v[RF_SEGMENT] != '\0' &&
+	    segment_id(st, r->v[RF_SEGMENT], &seg, err, errlen) == -1)
+		return -1;
+	if (!inserting && new_status != NULL &&
+	    client_status(st, id, &old_status, err, errlen) == -1)
+		return -1;
+
+	if (inserting) {
+		char cols[512], vals[256];
+		int nc = snprintf(cols, sizeof(cols), "owner_id, segment_id, created_at, updated_at");
+		int nv = snprintf(vals, sizeof(vals), "?, ?, ?, ?");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (client_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
+			    client_columns[f]);
+			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
+		}
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (key_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
+			    key_columns[f]);
+			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
+		}
+		n = snprintf(sql, sizeof(sql), "INSERT INTO clients (%s) VALUES (%s)"
+		    " RETURNING id", cols, vals);
+	} else {
+		n = snprintf(sql, sizeof(sql), "UPDATE clients SET updated_at = ?");
+		if (r->v[RF_OWNER] != NULL)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", owner_id = ?");
+		if (r->v[RF_SEGMENT] != NULL)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", segment_id = ?");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (client_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
+			    client_columns[f]);
+		}
+		/* A next-contact date given by hand is no longer a snooze's. */
+		if (r->v[RF_NEXT_CONTACT] != NULL)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", next_contact_by = NULL");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (key_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
+			    key_columns[f]);
+		}
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " WHERE id = ?");
+	}
+	if ((size_t)n >= sizeof(sql) ||
+	    (s = put_stmt(st, put_mask(r, inserting), sql)) == NULL) {
+		free(old_status);
+		return store_fail(st, err, errlen, "preparing client write");
+	}
+	if (inserting) {
+		if (owner) stmt_bind_int(s, idx, owner);
+		idx++;
+		if (seg) stmt_bind_int(s, idx, seg);
+		idx++;
+		stmt_bind_int(s, idx++, now);
+		stmt_bind_int(s, idx++, now);
+	} else {
+		stmt_bind_int(s, idx++, now);
+		if (r->v[RF_OWNER] != NULL) {
+			if (owner) stmt_bind_int(s, idx, owner);
+			idx++;
+		}
+		if (r->v[RF_SEGMENT] != NULL) {
+			if (seg) stmt_bind_int(s, idx, seg);
+			idx++;
+		}
+	}
+	for (int f = 0; f < RF_COUNT; f++) {
+		if (client_columns[f] == NULL || r->v[f] == NULL)
+			continue;
+		if (f == RF_DO_NOT_EMAIL && *r->v[f] == '\0')
+			stmt_bind_int(s, idx++, 0);
+		else if (f == RF_KIND && *r->v[f] == '\0')
+			stmt_bind_text(s, idx++, "company");
+		else if (f == RF_STATUS && *r->v[f] == '\0')
+			stmt_bind_text(s, idx++, "active");
+		else
+			bind_field(s, idx++, (enum record_field)f, r->v[f]);
+	}
+	for (int f = 0; f < RF_COUNT; f++) {
+		if (key_columns[f] == NULL || r->v[f] == NULL)
+			continue;
+		if (stmt_bind_key(s, idx++, r->v[f]) == -1) {
+			free(old_status);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (!inserting)
+		stmt_bind_int(s, idx++, id);
+	rc = stmt_step(s);
+	if (inserting && rc == STMT_ROW) {
+		id = stmt_int(s, 0);
+		rc = STMT_DONE;
+	}
+	stmt_reset(s);
+	if (rc != STMT_DONE) {
+		free(old_status);
+		return store_fail(st, err, errlen, inserting ? "adding client" : "updating client");
+	}
+	if (!inserting && stmt_changes(st) == 0) {
+		free(old_status);
+		snprintf(err, errlen, "no client with id %lld", id);
+		return -1;
+	}
+	if (inserting) {
+		const char *stv = new_status && *new_status ? new_status : "active";
+		rc = log_status(st, id, NULL, stv, err, errlen);
+	} else if (new_status != NULL && old_status != NULL &&
+	    strcmp(old_status, *new_status ? new_status : "active") != 0)
+		rc = log_status(st, id, old_status, *new_status ? new_status : "active",
+		    err, errlen);
+	else
+		rc = 0;
+	free(old_status);
+	if (rc == -1)
+		return -1;
+	if (put_primary_contact(st, id, r, inserting, err, errlen) == -1)
+		return -1;
+	if (out_id != NULL)
+		*out_id = id;
+	return 0;
+}
+
+/* One id from a single-column query with one text parameter.
+ * 0 one row, 1 none, 2 several (ids of up to 10 candidates in err). */
+static int
+match_one(struct store *st, const char *sql, const char *key, long long *id,
+    const char *what, char *err, size_t errlen)
+{
+	struct stmt *s;
+	int rc, count = 0;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, key);
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		if (count == 0)
+			*id = stmt_int(s, 0);
+		else if (count == 1)
+			snprintf(err, errlen, "%s \"%s\" matches clients %lld, %lld",
+			    what, key, *id, (long long)stmt_int(s, 0));
+		else if (count < 10) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, ", %lld",
+			    (long long)stmt_int(s, 0));
+		}
+		count++;
+	}
+	stmt_reset(s);
+	if (rc != STMT_DONE)
+		return store_fail(st, err, errlen, "matching client");
+	if (count > 10) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " and %d more", count - 10);
+	}
+	return count == 0 ? 1 : count == 1 ? 0 : 2;
+}
+
+int
+store_client_match(struct store *st, const struct record *r, long long *id,
+    char *err, size_t errlen)
+{
+	static const char by_tax[] =
+	    "SELECT id FROM clients WHERE tax_id = ? ORDER BY id LIMIT 11";
+	static const char by_email[] =
+	    "SELECT DISTINCT client_id FROM contacts WHERE email = ? COLLATE NOCASE"
+	    " ORDER BY client_id LIMIT 11";
+	/* Exact name, but found through the NOCASE index (a plain "name = ?"
+	 * cannot use it and scanned every client for every imported row). */
+	/* The same name up to case, accents and punctuation (search key). */
+	static const char by_name[] =
+	    "SELECT id FROM clients WHERE search_name = ?1 ORDER BY id LIMIT 11";
+	/* A row that gives a tax id no client has is a company of its own: it
+	 * may only take over a client by email or name if that client has no
+	 * tax id yet (another tax id is another company). */
+	static const char by_email_untaxed[] =
+	    "SELECT DISTINCT p.client_id FROM contacts p JOIN clients c ON c.id = p.client_id"
+	    " WHERE p.email = ? COLLATE NOCASE AND c.tax_id IS NULL"
+	    " ORDER BY p.client_id LIMIT 11";
+	static const char by_name_untaxed[] =
+	    "SELECT id FROM clients WHERE search_name = ?1 AND tax_id IS NULL"
+	    " ORDER BY id LIMIT 11";
+	int taxed = r->v[RF_TAX_ID] != NULL && *r->v[RF_TAX_ID] != '\0';
+	struct { const char *sql; enum record_field f; const char *what; } keys[] = {
+		{ by_tax, RF_TAX_ID, "tax id" },
+		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, "email" },
+		{ taxed ? by_name_untaxed : by_name, RF_NAME, "name" },
+	};
+	char *key = NULL;
+	int rc = 1;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = r->v[keys[i].f];
+		if (v == NULL || *v == '\0')
+			continue;
+		if (keys[i].f == RF_NAME) {
+			if ((key = record_search_key(v)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			v = key;
+		}
+		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
+		if (rc == 2) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, "; make the %s unique or give a "
+			    "tax id", keys[i].what);
+			rc = -1;
+		}
+		if (rc != 1)
+			break;
+	}
+	free(key);
+	return rc;
+}
+
+/*
+ * Clients whose key matches, in stages: the whole key, then a prefix of
+ * it (a range over the index: "clinica" finds "clinica dental sonrisa"),
+ * then anywhere in it ("dental"; a scan of the key index), then the same
+ * for contact names.  The first stage that finds anything decides.
+ */
+static const char *const resolve_sql[] = {
+	"SELECT id, name FROM clients WHERE id IN (SELECT id FROM clients"
+	" WHERE search_name = ?1 LIMIT 11) ORDER BY name, id",
+	"SELECT id, name FROM clients WHERE id IN (SELECT id FROM clients"
+	" WHERE search_name >= ?1 AND search_name < ?2 LIMIT 11) ORDER BY name, id",
+	/* The inner query reads only the key index (it covers search_name and id). */
+	"SELECT id, name FROM clients WHERE id IN (SELECT id FROM clients"
+	" WHERE instr(search_name, ?1) > 0 LIMIT 11) ORDER BY name, id",
+	"SELECT id, name FROM clients WHERE id IN (SELECT client_id FROM contacts"
+	" WHERE search_name >= ?1 AND search_name < ?2 OR instr(search_name, ?1) > 0"
+	" LIMIT 11) ORDER BY name, id",
+};
+
+/* Upper bound of the keys that start with key: its last byte plus one
+ * (UTF-8 never holds 0xFF, so this cannot overflow).  Malloc'd. */
+static char *
+prefix_end(const char *key)
+{
+	size_t n = strlen(key);
+	char *hi = strdup(key);
+
+	if (hi != NULL && n > 0)
+		hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
+	return hi;
+}
+
+int
+store_client_resolve(struct store *st, const char *ref, long long *id,
+    char *err, size_t errlen)
+{
+	static const char by_id[] = "SELECT id FROM clients WHERE id = ?";
+	struct stmt *s;
+	char *end, *key = NULL, *hi = NULL;
+	long long v;
+	int rc, ret = -1;
+
+	if (ref == NULL || *ref == '\0') {
+		snprintf(err, errlen, "no client given");
+		return -1;
+	}
+	v = strtoll(ref, &end, 10);
+	if (*end == '\0' && v > 0) {
+		if ((s = stmt_get(st, by_id, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_int(s, 1, v);
+		rc = stmt_step(s);
+		stmt_reset(s);
+		if (rc == STMT_ROW) {
+			*id = v;
+			return 0;
+		}
+		if (rc != STMT_DONE)
+			return store_fail(st, err, errlen, "looking up client");
+		/* A numeric name is still a name: fall through. */
+	}
+	if ((key = record_search_key(ref)) == NULL || (hi = prefix_end(key)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t q = 0; *key != '\0' && q < sizeof(resolve_sql) / sizeof(resolve_sql[0]);
+	    q++) {
+		int count = 0;
+		size_t n;
+
+		if ((s = stmt_get(st, resolve_sql[q], err, errlen)) == NULL)
+			goto out;
+		stmt_bind_text(s, 1, key);
+		if (strstr(resolve_sql[q], "?2") != NULL)
+			stmt_bind_text(s, 2, hi);
+		n = (size_t)snprintf(err, errlen, "client \"%s\" is ambiguous:", ref);
+		while ((rc = stmt_step(s)) == STMT_ROW) {
+			if (count == 0)
+				*id = stmt_int(s, 0);
+			if (count < 10 && n < errlen)
+				n += (size_t)snprintf(err + n, errlen - n, "%s %lld \"%s\"",
+				    count ? "," : "", (long long)stmt_int(s, 0),
+				    stmt_text(s, 1));
+			count++;
+		}
+		stmt_reset(s);
+		if (rc != STMT_DONE) {
+			store_fail(st, err, errlen, "looking up client");
+			goto out;
+		}
+		if (count == 1) {
+			ret = 0;
+			goto out;
+		}
+		if (count > 1) {
+			if (count > 10 && n < errlen)
+				snprintf(err + n, errlen - n, " and more");
+			if (strlen(err) < errlen)
+				snprintf(err + strlen(err), errlen - strlen(err),
+				    "; give the id");
+			goto out;
+		}
+	}
+	snprintf(err, errlen, "no client matches \"%s\"", ref);
+out:
+	free(key);
+	free(hi);
+	return ret;
+}
+
+int
+store_client_owner(struct store *st, long long client, long long *owner,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT owner_id FROM clients WHERE id = ?";
+
+	return int_by_id(st, sql, client, owner, "client", err, errlen);
+}
+
+int
+store_client_delete(struct store *st, long long id, int force, char *err, size_t errlen)
+{
+	static const char hist[] =
+	    "SELECT (SELECT count(*) FROM interactions WHERE client_id = ?1),"
+	    " (SELECT count(*) FROM invoices WHERE client_id = ?1)";
+	static const char del[] = "DELETE FROM clients WHERE id = ?";
+	struct stmt *s;
+	long long ni = 0, nv = 0;
+
+	if (!force) {
+		if ((s = stmt_get(st, hist, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_int(s, 1, id);
+		if (stmt_step(s) == STMT_ROW) {
+			ni = stmt_int(s, 0);
+			nv = stmt_int(s, 1);
+		}
+		stmt_reset(s);
+		if (ni > 0 || nv > 0) {
+			snprintf(err, errlen, "client %lld has %lld interactions and %lld "
+			    "invoices; mark it lost (--status lost) to keep its history, "
+			    "or delete with --force", id, ni, nv);
+			return -1;
+		}
+	}
+	if ((s = stmt_get(st, del, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	if (stmt_done(st, s, err, errlen, "deleting client") == -1)
+		return -1;
+	if (stmt_changes(st) == 0) {
+		snprintf(err, errlen, "no client with id %lld", id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Client columns under their record names, plus derived ones. */
+#define CLIENT_SELECT \
+	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.sector," \
+	" p.email, p.phone, p.name AS contact, p.role, c.address, c.city," \
+	" c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes," \
+	" c.cadence_days AS cadence, c.next_contact, c.do_not_email," \
+	" CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails," \
+	" c.last_touch_at, c.last_touch_kind, c.last_outcome, c.purchases," \
+	" c.first_purchase, c.last_purchase, c.median_interval," \
+	" c.created_at, c.updated_at" \
+	" FROM clients c LEFT JOIN segments s ON s.id = c.segment_id" \
+	" LEFT JOIN owners o ON o.id = c.owner_id" \
+	" LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+
+/*
+ * The client list, led by what narrows it most: a city through its key's
+ * index, a part of a name through a scan of the key indexes only (client
+ * names and contact names), else the table.  The statements differ only
+ * in that first condition; ?4 (city), ?5 (search) and ?7 (sector) are
+ * search keys.
+ */
+#define CLIENT_LIST_SELECT \
+	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.city," \
+	" o.email AS owner, p.email, p.phone, c.last_touch_at" \
+	" FROM clients c LEFT JOIN segments s ON s.id = c.segment_id" \
+	" LEFT JOIN owners o ON o.id = c.owner_id" \
+	" LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+#define CLIENT_LIST_WHERE \
+	" (?1 IS NULL OR c.status = ?1)" \
+	" AND (?2 IS NULL OR s.name = ?2)" \
+	" AND (?3 IS NULL OR o.email = ?3)" \
+	" AND (?4 IS NULL OR c.search_city = ?4)" \
+	" AND (?7 IS NULL OR c.search_sector = ?7)" \
+	" ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?6"
+
+int
+store_client_list(struct store *st, const struct client_filter *f, store_row_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+#define CLIENT_LIST_SEARCH \
+	" c.id IN (SELECT id FROM clients WHERE instr(search_name, ?5) > 0" \
+	"  UNION SELECT client_id FROM contacts WHERE instr(search_name, ?5) > 0)"
+	static const char all[] = CLIENT_LIST_SELECT " WHERE" CLIENT_LIST_WHERE;
+	static const char by_city[] = CLIENT_LIST_SELECT
+	    " WHERE c.search_city = ?4 AND (?5 IS NULL OR" CLIENT_LIST_SEARCH ") AND"
+	    CLIENT_LIST_WHERE;
+	static const char by_search[] = CLIENT_LIST_SELECT " WHERE" CLIENT_LIST_SEARCH " AND"
+	    CLIENT_LIST_WHERE;
+	const char *sql = f->city != NULL && *f->city != '\0' ? by_city :
+	    f->search != NULL && *f->search != '\0' ? by_search : all;
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_opt(s, 1, f->status);
+	stmt_bind_opt(s, 2, f->segment);
+	stmt_bind_opt(s, 3, f->owner);
+	if (stmt_bind_key(s, 4, f->city) == -1 || stmt_bind_key(s, 5, f->search) == -1 ||
+	    stmt_bind_key(s, 7, f->sector) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	stmt_bind_int(s, 6, f->limit > 0 ? f->limit : -1);
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_client_show(struct store *st, long long id, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] = CLIENT_SELECT " WHERE c.id = ?";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_client_export(struct store *st, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	/* Exactly the record fields, in record order: import reads it back. */
+	static const char sql[] =
+	    "SELECT c.name, c.kind, c.status, s.name AS segment, c.sector,"
+	    " p.email, p.phone, p.name AS contact, p.role, c.address, c.city,"
+	    " c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes,"
+	    " c.cadence_days AS cadence, c.next_contact,"
+	    " CASE c.do_not_email WHEN 1 THEN 'yes' ELSE 'no' END AS do_not_email,"
+	    " CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN owners o ON o.id = c.owner_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " ORDER BY c.id";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_client_unsub_token(struct store *st, long long id, char **token,
+    char *err, size_t errlen)
+{
+	static const char sel[] = "SELECT unsub_token FROM clients WHERE id = ?";
+	static const char upd[] =
+	    "UPDATE clients SET unsub_token = ? WHERE id = ? AND unsub_token IS NULL";
+	struct stmt *s;
+	char tok[40];
+	int rc;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((s = stmt_get(st, sel, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_int(s, 1, id);
+		rc = stmt_step(s);
+		*token = NULL;
+		if (rc == STMT_ROW && stmt_dup(s, 0, token) == -1)
+			rc = STMT_ERROR;
+		stmt_reset(s);
+		if (rc == STMT_DONE) {
+			snprintf(err, errlen, "no client with id %lld", id);
+			return -1;
+		}
+		if (rc != STMT_ROW)
+			return store_fail(st, err, errlen, "reading unsubscribe token");
+		if (*token != NULL)
+			return 0;
+		if (store_token(tok, sizeof(tok)) == -1) {
+			snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+			return -1;
+		}
+		if ((s = stmt_get(st, upd, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_text(s, 1, tok);
+		stmt_bind_int(s, 2, id);
+		if (stmt_done(st, s, err, errlen, "storing unsubscribe token") == -1)
+			return -1;
+	}
+	snprintf(err, errlen, "could not make an unsubscribe token for client %lld", id);
+	return -1;
+}
+
+int
+store_client_unsubscribe(struct store *st, const char *token, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE clients SET do_not_email = 1, updated_at = ? WHERE unsub_token = ?";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, clock_now());
+	stmt_bind_text(s, 2, token);
+	if (stmt_done(st, s, err, errlen, "unsubscribing") == -1)
+		return -1;
+	return stmt_changes(st) > 0 ? 0 : 1;
+}
+
+int
+store_client_tz(struct store *st, long long client, const char *fallback, char **tz,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT o.tz FROM clients c LEFT JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
+
+	if (text_by_id(st, sql, client, tz, "client", err, errlen) == -1)
+		return -1;
+	if (*tz == NULL && (*tz = strdup(fallback)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- contacts ------------------------------------------------------ */
+
+int
+store_contact_add(struct store *st, long long client, const char *name, const char *role,
+    const char *email, const char *phone, int primary, long long *id,
+    char *err, size_t errlen)
+{
+	static const char demote[] =
+	    "UPDATE contacts SET is_primary = 0 WHERE client_id = ? AND is_primary = 1";
+	static const char has_primary[] =
+	    "SELECT count(*) FROM contacts WHERE client_id = ? AND is_primary = 1";
+	static const char ins[] =
+	    "INSERT INTO contacts (client_id, name, role, email, phone, is_primary, search_name)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	static const char touch_client[] = "UPDATE clients SET updated_at = ? WHERE id = ?";
+	struct stmt *s;
+
+	if (primary) {
+		if ((s = stmt_get(st, demote, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_int(s, 1, client);
+		if (stmt_done(st, s, err, errlen, "updating contacts") == -1)
+			return -1;
+	} else {
+		/* The first contact of a client is its primary one. */
+		if ((s = stmt_get(st, has_primary, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_int(s, 1, client);
+		primary = stmt_step(s) == STMT_ROW && stmt_int(s, 0) == 0;
+		stmt_reset(s);
+	}
+	if ((s = stmt_get(st, ins, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, client);
+	stmt_bind_opt(s, 2, name);
+	stmt_bind_opt(s, 3, role);
+	stmt_bind_opt(s, 4, email);
+	stmt_bind_opt(s, 5, phone);
+	stmt_bind_int(s, 6, primary != 0);
+	if (stmt_bind_key(s, 7, name) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (stmt_insert(st, s, id, err, errlen, "adding contact") == -1)
+		return -1;
+	/* A contact is part of the client's record (and of its feed events). */
+	if ((s = stmt_get(st, touch_client, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, clock_now());
+	stmt_bind_int(s, 2, client);
+	return stmt_done(st, s, err, errlen, "updating client");
+}
+
+int
+store_contact_list(struct store *st, long long client, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT id, name, role, email, phone, is_primary AS \"primary\""
+	    " FROM contacts WHERE client_id = ? ORDER BY is_primary DESC, id";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, client);
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
