@@ -18,24 +18,9 @@
 #include "config.h"
 #include "store.h"
 
-struct outbox_msg {
-	long long	 id;
-	char		*idem_key;
-	char		*kind;		/* "digest", "followup", "monthly" */
-	long long	 owner_id, client_id;	/* 0 = none */
-	char		*from_name, *from_addr;
-	char		*to_name, *to_addr;
-	char		*reply_to;	/* address or NULL; shown with from_name */
-	char		*subject;
-	char		*message_id;
-	char		*body_text;
-	char		*body_html;	/* may be NULL */
-	char		*unsubscribe;	/* URL or NULL */
-	void		*attachments;	/* serialised inline parts, or NULL */
-	size_t		 attachments_len;
-	int		 attempts;
-	time_t		 created_at;
-};
+
+/* struct outbox_msg and struct outbox_counts are the outbox table's rows,
+ * in store.h. */
 
 /* Free the fields (not the struct). */
 void	 outbox_msg_clear(struct outbox_msg *);
@@ -76,9 +61,6 @@ int	 outbox_retry(struct store *, long long id, time_t now, char *err, size_t er
 /* Delete sent and failed messages created before `before`; *n deleted. */
 int	 outbox_purge(struct store *, time_t before, long long *n, char *err, size_t errlen);
 
-struct outbox_counts {
-	long long	 pending, sent, failed;
-};
 int	 outbox_count(struct store *, struct outbox_counts *, char *err, size_t errlen);
 
 #endif

@@ -304,6 +304,66 @@ int	 store_segment_list(struct store *, store_row_fn, void *arg, char *err, size
 int	 store_client_tz(struct store *, long long client, const char *fallback_tz,
 	    char **tz, char *err, size_t errlen);
 
+/*
+ * The outbox: messages decided but not yet delivered (outbox.c holds the
+ * rules: backoff, giving up).  A message is queued once per idempotency
+ * key; the mailer's results are recorded on its row.
+ */
+struct outbox_msg {
+	long long	 id;
+	char		*idem_key;
+	char		*kind;		/* "digest", "followup", "monthly" */
+	long long	 owner_id, client_id;	/* 0 = none */
+	char		*from_name, *from_addr;
+	char		*to_name, *to_addr;
+	char		*reply_to;	/* address or NULL; shown with from_name */
+	char		*subject;
+	char		*message_id;
+	char		*body_text;
+	char		*body_html;	/* may be NULL */
+	char		*unsubscribe;	/* URL or NULL */
+	void		*attachments;	/* serialised inline parts, or NULL */
+	size_t		 attachments_len;
+	int		 attempts;
+	time_t		 created_at;
+};
+void	 store_outbox_msg_clear(struct outbox_msg *);
+/* Queue m unless its idem_key exists; *created (may be NULL) says which.
+ * In the caller's transaction. */
+int	 store_outbox_insert(struct store *, const struct outbox_msg *m, time_t now,
+	    int *created, char *err, size_t errlen);
+int	 store_outbox_exists(struct store *, const char *idem_key, int *exists,
+	    char *err, size_t errlen);
+/* Up to max pending messages due at now, oldest first, for this daemon to
+ * deliver.  Caller frees each with store_outbox_msg_clear and the array. */
+int	 store_outbox_claim(struct store *, time_t now, size_t max, struct outbox_msg **out,
+	    size_t *n, char *err, size_t errlen);
+/* Earliest next attempt of a pending message; *when = 0 if none. */
+int	 store_outbox_next(struct store *, time_t *when, char *err, size_t errlen);
+/* Results: sent; failed for good; failed for now, next attempt at next. */
+int	 store_outbox_sent(struct store *, long long id, time_t now, int code,
+	    char *err, size_t errlen);
+int	 store_outbox_failed(struct store *, long long id, time_t now, int code,
+	    const char *error, char *err, size_t errlen);
+int	 store_outbox_retry_at(struct store *, long long id, time_t now, int code,
+	    const char *error, time_t next, char *err, size_t errlen);
+/* Attempts so far and when the message was queued: 0, 1 no such message. */
+int	 store_outbox_attempts(struct store *, long long id, int *attempts, time_t *created,
+	    char *err, size_t errlen);
+/* Messages (status NULL = all) as rows for the CLI. */
+int	 store_outbox_list(struct store *, const char *status, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+/* A failed message pending again from now: 0, 1 no failed message id. */
+int	 store_outbox_requeue(struct store *, long long id, time_t now, char *err,
+	    size_t errlen);
+/* Delete sent and failed messages created before `before`; *n deleted. */
+int	 store_outbox_purge(struct store *, time_t before, long long *n, char *err,
+	    size_t errlen);
+struct outbox_counts {
+	long long	 pending, sent, failed;
+};
+int	 store_outbox_count(struct store *, struct outbox_counts *, char *err, size_t errlen);
+
 /* TRANSITIONAL (issue #16): raw statements for modules not yet moved. */
 #include "store_legacy.h"
 
