@@ -324,20 +324,6 @@ cmp_zone(const void *a, const void *b)
 	return strcmp(((const struct zone_seen *)a)->name, ((const struct zone_seen *)b)->name);
 }
 
-static const char ev_sql[] =
-    "SELECT a.uid, a.kind, a.start_at, a.tz, a.duration_min, a.location, a.note,"
-    " a.status, a.sequence, a.created_at, a.last_modified, c.id, c.name, c.notes,"
-    " c.last_touch_at, c.last_touch_kind, p.name, p.phone, p.email, o.name, o.tz,"
-    " max(a.last_modified, c.updated_at)"
-    " FROM activities a JOIN clients c ON c.id = a.client_id"
-    " JOIN owners o ON o.id = a.owner_id"
-    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
-    " WHERE a.owner_id = ?1 AND a.start_at >= ?2 AND a.start_at < ?3"
-    " AND (a.status <> 'cancelled' OR a.last_modified >= ?4)"
-    " ORDER BY a.start_at, a.id";
-
-#define COL(i) ((const char *)sqlite3_column_text(s, (i)))
-
 /* Add p to ev; 0, or -1 (p NULL: out of memory). */
 static int
 add_prop(icalcomponent *ev, icalproperty *p)
@@ -404,14 +390,14 @@ field(struct buf *b, const char *label, const char *value)
 	buf_putc(b, '\n');
 }
 
-/* One VEVENT for the row s, appended to b.  0, or -1 out of memory. */
+/* One VEVENT for ev, appended to out.  0, or -1 out of memory. */
 static int
-event_text(struct feed_ctx *fx, sqlite3_stmt *s, struct buf *out)
+event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 {
 	const struct config *cfg = fx->cfg;
 	int en = i18n_is_en(fx->lang);
-	const char *kind = COL(1), *status = COL(7);
-	time_t start = sqlite3_column_int64(s, 2), changed = sqlite3_column_int64(s, 21);
+	const char *kind = ev->kind, *status = ev->status;
+	time_t start = ev->start, changed = ev->changed;
 	int visit = kind != NULL && strcmp(kind, "visit") == 0;
 	int planned = status != NULL && strcmp(status, "planned") == 0;
 	struct zone_seen *zs = NULL;
@@ -420,73 +406,73 @@ event_text(struct feed_ctx *fx, sqlite3_stmt *s, struct buf *out)
 	long day;
 
 	/* The activity's zone, else the owner's, else UTC. */
-	if (COL(3) != NULL && (zs = ctx_zone(fx, COL(3))) == NULL)
+	if (ev->tz != NULL && (zs = ctx_zone(fx, ev->tz)) == NULL)
 		return -1;
-	if ((zs == NULL || zs->z == NULL) && COL(20) != NULL &&
-	    (zs = ctx_zone(fx, COL(20))) == NULL)
+	if ((zs == NULL || zs->z == NULL) && ev->owner_tz != NULL &&
+	    (zs = ctx_zone(fx, ev->owner_tz)) == NULL)
 		return -1;
 	if ((zs == NULL || zs->z == NULL) && (zs = ctx_zone(fx, "UTC")) == NULL)
 		return -1;
 
 	buf_puts(&summary, en ? (visit ? "Visit: " : "Call: ") : (visit ? "Visita: " : "Llamada: "));
-	buf_puts(&summary, COL(12) ? COL(12) : "?");
-	if (fx->team && COL(19) != NULL) {
+	buf_puts(&summary, ev->client_name ? ev->client_name : "?");
+	if (fx->team && ev->owner_name != NULL) {
 		buf_puts(&summary, " (");
-		buf_puts(&summary, COL(19));
+		buf_puts(&summary, ev->owner_name);
 		buf_putc(&summary, ')');
 	}
 
 	/* What the salesperson needs at hand for the call or visit. */
-	if (COL(16) != NULL)
-		field(&b, en ? "Contact" : "Contacto", COL(16));
-	if (COL(17) != NULL)
-		field(&b, en ? "Phone" : "Teléfono", COL(17));
-	if (COL(18) != NULL)
-		field(&b, en ? "Email" : "Correo", COL(18));
-	if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
-		tz_local_day_z(zs->z, sqlite3_column_int64(s, 14), &day, NULL);
+	if (ev->contact_name != NULL)
+		field(&b, en ? "Contact" : "Contacto", ev->contact_name);
+	if (ev->contact_phone != NULL)
+		field(&b, en ? "Phone" : "Teléfono", ev->contact_phone);
+	if (ev->contact_email != NULL)
+		field(&b, en ? "Email" : "Correo", ev->contact_email);
+	if (ev->touched) {
+		tz_local_day_z(zs->z, ev->last_touch_at, &day, NULL);
 		buf_puts(&b, en ? "Last touch: " : "Último contacto: ");
-		buf_puts(&b, i18n_kind(fx->lang, COL(15)));
+		buf_puts(&b, i18n_kind(fx->lang, ev->last_touch_kind));
 		buf_puts(&b, ", ");
 		buf_puts(&b, i18n_date(fx->lang, day, d, sizeof(d)));
 		buf_putc(&b, '\n');
 	} else
 		buf_puts(&b, en ? "Last touch: none\n" : "Último contacto: ninguno\n");
 	field(&b, en ? "State" : "Estado",
-	    alert_words(alert_of(&fx->alerts, sqlite3_column_int64(s, 11)), en));
-	if (COL(6) != NULL) {
+	    alert_words(alert_of(&fx->alerts, ev->client_id), en));
+	if (ev->note != NULL) {
 		buf_putc(&b, '\n');
-		buf_puts(&b, COL(6));
+		buf_puts(&b, ev->note);
 		buf_putc(&b, '\n');
 	}
-	if (COL(13) != NULL) {
+	if (ev->client_notes != NULL) {
 		buf_putc(&b, '\n');
 		field(&b, en ? "Client notes" : "Notas del cliente", "");
-		buf_puts(&b, COL(13));
+		buf_puts(&b, ev->client_notes);
 		buf_putc(&b, '\n');
 	}
 	if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
 
 	buf_puts(out, "BEGIN:VEVENT\r\n");
-	ical_text(out, "UID", COL(0));
+	ical_text(out, "UID", ev->uid);
 	/* The event changes when its client's record does (name, contact,
 	 * notes): LAST-MODIFIED and DTSTAMP follow the later of the two. */
 	ical_utc(out, "DTSTAMP", changed);
 	event_time(out, "DTSTART", start, zs);
-	event_time(out, "DTEND", start + (time_t)sqlite3_column_int(s, 4) * 60, zs);
+	event_time(out, "DTEND", start + (time_t)ev->duration_min * 60, zs);
 	ical_text(out, "SUMMARY", summary.data);
-	if (COL(5) != NULL)
-		ical_text(out, "LOCATION", COL(5));
+	if (ev->location != NULL)
+		ical_text(out, "LOCATION", ev->location);
 	ical_text(out, "DESCRIPTION", b.data ? b.data : "");
 	ical_text(out, "CATEGORIES", en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada"));
 	ical_raw(out, "COLOR", visit ? fx->visit_color : fx->call_color);
 	ical_raw(out, "STATUS", status != NULL && strcmp(status, "cancelled") == 0 ?
 	    "CANCELLED" : "CONFIRMED");
 	buf_reset(&b);
-	buf_printf(&b, "%d", sqlite3_column_int(s, 8));
+	buf_printf(&b, "%d", ev->sequence);
 	ical_raw(out, "SEQUENCE", b.data);
-	ical_utc(out, "CREATED", sqlite3_column_int64(s, 9));
+	ical_utc(out, "CREATED", ev->created);
 	ical_utc(out, "LAST-MODIFIED", changed);
 	ical_raw(out, "TRANSP", "OPAQUE");
 	if (cfg->feed.alarm_minutes > 0 && planned) {
@@ -505,13 +491,24 @@ event_text(struct feed_ctx *fx, sqlite3_stmt *s, struct buf *out)
 	return out->failed || summary.failed ? -1 : 0;
 }
 
+/* store_feed_events' callback: one event into fx. */
+static int
+add_event(const struct store_event *ev, void *arg)
+{
+	struct feed_ctx *fx = arg;
+
+	if (event_text(fx, ev, &fx->evtext) == -1)
+		return 1;	/* out of memory */
+	fx->events++;
+	return 0;
+}
+
 /* Collect the events of owner in fx. */
 static int
 owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_t now,
     char *err, size_t errlen)
 {
 	const struct config *cfg = fx->cfg;
-	sqlite3_stmt *s;
 	time_t from, to, cut;
 	long today;
 	int rc;
@@ -531,24 +528,10 @@ owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_
 		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
 		return -1;
 	}
-	if ((s = store_stmt(st, ev_sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, o->id);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	sqlite3_bind_int64(s, 4, cut);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (event_text(fx, s, &fx->evtext) == -1) {
-			sqlite3_reset(s);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		fx->events++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, err, errlen, "reading activities");
-	return 0;
+	rc = store_feed_events(st, o->id, from, to, cut, add_event, fx, err, errlen);
+	if (rc == 1)
+		snprintf(err, errlen, "out of memory");
+	return rc == 0 ? 0 : -1;
 }
 
 /* The VCALENDAR with its own properties; NULL when out of memory. */
@@ -727,29 +710,16 @@ static int
 team_owners(struct store *st, const char *team, struct owner **out, size_t *n, char **token,
     char *err, size_t errlen)
 {
-	static const char sql[] = "SELECT feed_token, all_owners FROM teams WHERE name = ?";
 	struct owner *all;
 	size_t na, k = 0;
-	sqlite3_stmt *s;
 	int every = 0, rc;
 
-	*token = NULL;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((rc = store_team_get(st, team, token, &every, err, errlen)) == -1)
 		return -1;
-	sqlite3_bind_text(s, 1, team, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		every = sqlite3_column_int(s, 1);
-		if (store_dup_col(s, 0, token) == -1)
-			rc = SQLITE_NOMEM;
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE) {
+	if (rc == 1) {
 		snprintf(err, errlen, "no team named \"%s\"", team);
 		return -1;
 	}
-	if (rc != SQLITE_ROW)
-		return store_fail(st, err, errlen, "reading team");
 	if (store_owner_load(st, 1, &all, &na, err, errlen) == -1) {
 		free(*token);
 		return -1;
@@ -850,7 +820,6 @@ int
 feed_build_all(struct store *st, const struct config *cfg, time_t now, struct feed_set *out,
     char *err, size_t errlen)
 {
-	static const char teams_sql[] = "SELECT name FROM teams ORDER BY name";
 	struct scan_cache *cache = NULL;
 	struct owner *v;
 	size_t n;
@@ -885,22 +854,11 @@ feed_build_all(struct store *st, const struct config *cfg, time_t now, struct fe
 		}
 	}
 	if (cfg->feed.team) {
-		sqlite3_stmt *s = store_stmt(st, teams_sql, err, errlen);
 		char **names = NULL;
 		size_t nn = 0;
-		int rc;
 
-		if (s == NULL)
+		if (store_team_names(st, &names, &nn, err, errlen) == -1)
 			goto fail;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			char **nv = reallocarray(names, nn + 1, sizeof(char *));
-			if (nv == NULL)
-				break;
-			names = nv;
-			if ((names[nn] = strdup(COL(0))) != NULL)
-				nn++;
-		}
-		sqlite3_reset(s);
 		for (size_t i = 0; i < nn; i++) {
 			char *token, *body = NULL;
 			size_t len;

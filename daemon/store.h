@@ -364,6 +364,38 @@ struct outbox_counts {
 };
 int	 store_outbox_count(struct store *, struct outbox_counts *, char *err, size_t errlen);
 
+/* Calendar feeds. */
+/* A planned activity as a calendar event; strings valid during the call. */
+struct store_event {
+	const char	*uid, *kind, *status;
+	const char	*tz;			/* the activity's zone (NULL: none) */
+	time_t		 start;
+	int		 duration_min;
+	const char	*location, *note;	/* NULL = none */
+	int		 sequence;
+	time_t		 created;
+	time_t		 changed;		/* the later of activity and client */
+	long long	 client_id;
+	const char	*client_name, *client_notes;
+	int		 touched;		/* last_touch_at is set */
+	time_t		 last_touch_at;
+	const char	*last_touch_kind;
+	const char	*contact_name, *contact_phone, *contact_email;	/* primary */
+	const char	*owner_name, *owner_tz;
+};
+/* Non-zero stops the iteration; store_feed_events then returns it. */
+typedef int (*store_event_fn)(const struct store_event *, void *arg);
+/* Owner's activities starting in [from, to), by start; cancelled ones only
+ * if changed at or after cancelled_since. */
+int	 store_feed_events(struct store *, long long owner, time_t from, time_t to,
+	    time_t cancelled_since, store_event_fn fn, void *arg, char *err, size_t errlen);
+/* A team's feed token (caller frees) and whether it has every owner:
+ * 0 found, 1 no such team. */
+int	 store_team_get(struct store *, const char *name, char **token, int *all_owners,
+	    char *err, size_t errlen);
+/* Every team's name, by name.  Caller frees each and the array. */
+int	 store_team_names(struct store *, char ***names, size_t *n, char *err, size_t errlen);
+
 /* TRANSITIONAL (issue #16): raw statements for modules not yet moved. */
 #include "store_legacy.h"
 
