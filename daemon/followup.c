@@ -20,60 +20,6 @@
 #include "outbox.h"
 #include "tz.h"
 
-/* What decides whether a client may be mailed. */
-struct candidate {
-	char	*status, *segment, *name, *contact, *email;
-	int	 do_not_email;
-	int	 followup;	/* 1 yes, 0 no, -1 follow the segment rule */
-	time_t	 last_followup;	/* 0 if never */
-};
-
-static void
-candidate_clear(struct candidate *c)
-{
-	free(c->status);
-	free(c->segment);
-	free(c->name);
-	free(c->contact);
-	free(c->email);
-	memset(c, 0, sizeof(*c));
-}
-
-static int
-load_candidate(struct store *st, long long id, struct candidate *c, char *err, size_t errlen)
-{
-	static const char sql[] =
-	    "SELECT c.status, s.name, c.name, p.name, p.email, c.do_not_email, c.followup,"
-	    " (SELECT max(created_at) FROM outbox WHERE client_id = c.id AND kind = 'followup')"
-	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
-	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
-	    " WHERE c.id = ?";
-	sqlite3_stmt *s;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		c->do_not_email = sqlite3_column_int(s, 5);
-		c->followup = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int(s, 6);
-		c->last_followup = sqlite3_column_int64(s, 7);
-		if (store_dup_col(s, 0, &c->status) == -1 || store_dup_col(s, 1, &c->segment) == -1 ||
-		    store_dup_col(s, 2, &c->name) == -1 || store_dup_col(s, 3, &c->contact) == -1 ||
-		    store_dup_col(s, 4, &c->email) == -1)
-			rc = SQLITE_NOMEM;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		candidate_clear(c);
-		return store_fail(st, err, errlen, "reading client");
-	}
-	return 0;
-}
-
 static int
 segment_listed(const struct config *cfg, const char *segment)
 {
@@ -89,7 +35,7 @@ segment_listed(const struct config *cfg, const char *segment)
 
 /* Why c may not be mailed now, or NULL if it may. */
 static const char *
-refusal(const struct config *cfg, const struct candidate *c, time_t now)
+refusal(const struct config *cfg, const struct store_mailable *c, time_t now)
 {
 	if (c->do_not_email)
 		return "do-not-email";
@@ -104,26 +50,6 @@ refusal(const struct config *cfg, const struct candidate *c, time_t now)
 	    now - c->last_followup < (time_t)cfg->client_emails.min_interval_days * 86400)
 		return "mailed recently";
 	return NULL;
-}
-
-static int
-followups_today(struct store *st, long long owner, time_t since, long long *n,
-    char *err, size_t errlen)
-{
-	static const char sql[] =
-	    "SELECT count(*) FROM outbox WHERE owner_id = ? AND kind = 'followup'"
-	    " AND created_at >= ?";
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, owner);
-	sqlite3_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, err, errlen, "counting follow-ups");
 }
 
 static void
@@ -143,7 +69,7 @@ first_word(const char *s)
 /* Render, then queue with the token and the touch, in one transaction. */
 static int
 queue_one(struct store *st, const struct config *cfg, const struct render_set *t,
-    const struct owner *o, long long cid, const struct candidate *c, long today, time_t now,
+    const struct owner *o, long long cid, const struct store_mailable *c, long today, time_t now,
     const char *base, char *err, size_t errlen)
 {
 	struct outbox_msg m;
@@ -243,26 +169,26 @@ followup_queue(struct store *st, const struct config *cfg, const struct render_s
 		return -1;
 	}
 	if (tz_day_start(o->tz, r->today, &midnight) == -1 ||
-	    followups_today(st, o->id, midnight, &done, err, errlen) == -1)
+	    store_outbox_count_since(st, o->id, "followup", midnight, &done, err, errlen) == -1)
 		return -1;
 	/* Red is sorted most overdue first: stop at the first one too recent. */
 	for (size_t i = 0; i < r->red.n && done < cfg->client_emails.max_per_day; i++) {
 		const struct scan_client *sc = &r->red.v[i];
-		struct candidate c;
+		struct store_mailable c;
 		const char *why;
 
 		if (r->today - sc->due_day < cfg->client_emails.after_days)
 			break;
 		if (sc->reason != SCAN_CADENCE)
 			continue;
-		if (load_candidate(st, sc->id, &c, err, errlen) == -1)
+		if (store_client_mailable(st, sc->id, &c, err, errlen) == -1)
 			return -1;
 		if ((why = refusal(cfg, &c, now)) != NULL) {
-			candidate_clear(&c);
+			store_mailable_clear(&c);
 			continue;
 		}
 		rc = queue_one(st, cfg, t, o, sc->id, &c, r->today, now, base, err, errlen);
-		candidate_clear(&c);
+		store_mailable_clear(&c);
 		if (rc == -1)
 			return -1;
 		*queued += rc;

@@ -364,6 +364,20 @@ struct outbox_counts {
 };
 int	 store_outbox_count(struct store *, struct outbox_counts *, char *err, size_t errlen);
 
+/* Messages of kind queued for owner since `since`. */
+int	 store_outbox_count_since(struct store *, long long owner, const char *kind,
+	    time_t since, long long *n, char *err, size_t errlen);
+/* What decides whether a client may get a follow-up email. */
+struct store_mailable {
+	char	*status, *segment, *name, *contact, *email;	/* contact: primary */
+	int	 do_not_email;
+	int	 followup;	/* 1 yes, 0 no, -1 follow the segment rule */
+	time_t	 last_followup;	/* 0 if never */
+};
+void	 store_mailable_clear(struct store_mailable *);
+int	 store_client_mailable(struct store *, long long client, struct store_mailable *out,
+	    char *err, size_t errlen);
+
 /* Calendar feeds. */
 /* A planned activity as a calendar event; strings valid during the call. */
 struct store_event {

@@ -336,3 +336,71 @@ store_outbox_count(struct store *st, struct outbox_counts *c, char *err, size_t 
 		return store_fail(st, err, errlen, "counting outbox");
 	return 0;
 }
+
+int
+store_outbox_count_since(struct store *st, long long owner, const char *kind, time_t since,
+    long long *n, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM outbox WHERE owner_id = ? AND kind = ? AND created_at >= ?";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, owner);
+	stmt_bind_text(s, 2, kind);
+	stmt_bind_int(s, 3, since);
+	rc = stmt_step(s);
+	*n = rc == STMT_ROW ? stmt_int(s, 0) : 0;
+	stmt_reset(s);
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "counting messages");
+}
+
+/* ---- what a client follow-up email needs ----------------------------- */
+
+void
+store_mailable_clear(struct store_mailable *c)
+{
+	free(c->status);
+	free(c->segment);
+	free(c->name);
+	free(c->contact);
+	free(c->email);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+store_client_mailable(struct store *st, long long id, struct store_mailable *c,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.status, s.name, c.name, p.name, p.email, c.do_not_email, c.followup,"
+	    " (SELECT max(created_at) FROM outbox WHERE client_id = c.id AND kind = 'followup')"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " WHERE c.id = ?";
+	struct stmt *s;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW) {
+		c->do_not_email = (int)stmt_int(s, 5);
+		c->followup = stmt_is_null(s, 6) ? -1 : (int)stmt_int(s, 6);
+		c->last_followup = stmt_int(s, 7);
+		if (stmt_dup(s, 0, &c->status) == -1 || stmt_dup(s, 1, &c->segment) == -1 ||
+		    stmt_dup(s, 2, &c->name) == -1 || stmt_dup(s, 3, &c->contact) == -1 ||
+		    stmt_dup(s, 4, &c->email) == -1)
+			rc = STMT_ERROR;
+	}
+	stmt_reset(s);
+	if (rc != STMT_ROW) {
+		store_mailable_clear(c);
+		return store_fail(st, err, errlen, "reading client");
+	}
+	return 0;
+}
