@@ -223,6 +223,54 @@ record_search_key(const char *s)
 	return out;
 }
 
+const char *const record_legal_forms[] = {
+	"sl", "sa", "slu", "sau", "sll", "slne", "slp", "scoop", "scp", "sc", "cb",
+	"sociedadlimitada", "sociedadanonima", "sociedadlimitadaunipersonal",
+	"srl", "spa", "sas", "sarl", "lda", "gmbh", "ag", "bv", "nv", "ltd",
+	"limited", "plc", "inc", "llc", "corp", NULL
+};
+
+char *
+record_name_key(const char *name)
+{
+	char *k = record_search_key(name), *words[4] = { NULL };
+	size_t n, nw = 0, j = 0;
+
+	if (k == NULL)
+		return NULL;
+	/* The starts of the last (up to) four words. */
+	for (char *p = k; *p != '\0'; p++)
+		if (p == k || p[-1] == ' ') {
+			memmove(words, words + (nw == 4), sizeof(words[0]) * (nw == 4 ? 3 : 0));
+			words[nw == 4 ? 3 : nw] = p;
+			if (nw < 4)
+				nw++;
+		}
+	/* A legal form of up to three words at the end goes, if a word is left. */
+	for (size_t m = nw - 1 < 3 ? nw - 1 : 3; nw > 0 && m >= 1; m--) {
+		char joined[64];
+		size_t len = 0;
+		int form = 0;
+
+		for (const char *p = words[nw - m]; *p != '\0' && len + 1 < sizeof(joined); p++)
+			if (*p != ' ')
+				joined[len++] = *p;
+		joined[len] = '\0';
+		for (int i = 0; record_legal_forms[i] != NULL && !form; i++)
+			form = strcmp(joined, record_legal_forms[i]) == 0;
+		if (form) {
+			words[nw - m][words[nw - m] > k ? -1 : 0] = '\0';
+			break;
+		}
+	}
+	n = strlen(k);
+	for (size_t i = 0; i < n; i++)
+		if (k[i] != ' ')
+			k[j++] = k[i];
+	k[j] = '\0';
+	return k;
+}
+
 /* Fold and keep only letters and digits: "Código Postal" -> "codigopostal". */
 static void
 fold_key(const char *s, char *out, size_t outlen)

@@ -93,5 +93,15 @@ void	 record_fold(const char *s, char *out, size_t outlen);
  * "A Coruña" -> "a coruna".  Malloc'd (caller frees); NULL out of memory.
  */
 char	*record_search_key(const char *s);
+/*
+ * The key by which two client names are one company: the search key
+ * without a legal form at its end and without spaces, so "Talleres Pérez,
+ * S.L." and "talleres perez sl" both give "talleresperez" (a name that is
+ * only a legal form keeps it).  Malloc'd; NULL out of memory.
+ */
+char	*record_name_key(const char *name);
+/* The legal forms record_name_key drops, as they read in a search key
+ * without spaces ("sl", "sa", "slu", "sociedadlimitada"...); NULL-ended. */
+extern const char *const record_legal_forms[];
 
 #endif

@@ -318,6 +318,13 @@ stmt_bind_key(struct stmt *s, int idx, const char *v)
 }
 
 int
+store_no_such(struct store *st, char *err, size_t errlen, const char *what, long long id)
+{
+	snprintf(err, errlen, "no %s with id %lld in %s", what, id, st->path);
+	return -1;
+}
+
+int
 text_by_id(struct store *st, const char *sql, long long id, char **out, const char *what,
     char *err, size_t errlen)
 {
@@ -335,8 +342,7 @@ text_by_id(struct store *st, const char *sql, long long id, char **out, const ch
 	if (rc == STMT_ROW)
 		return 0;
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "no %s with id %lld", what, id);
-		return -1;
+		return store_no_such(st, err, errlen, what, id);
 	}
 	return store_fail(st, err, errlen, what);
 }
@@ -360,8 +366,7 @@ int_by_id(struct store *st, const char *sql, long long id, long long *out, const
 	if (rc == STMT_ROW)
 		return isnull;
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "no %s with id %lld", what, id);
-		return -1;
+		return store_no_such(st, err, errlen, what, id);
 	}
 	return store_fail(st, err, errlen, what);
 }

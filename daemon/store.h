@@ -26,7 +26,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -122,6 +122,13 @@ int	 store_owner_get_id(struct store *, long long id, struct owner *out,
 int	 store_owner_load(struct store *, int active_only, struct owner **out,
 	    size_t *n, char *err, size_t errlen);
 int	 store_owner_list(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+/*
+ * The owner of a new client given none: with exactly one active
+ * salesperson, that one (0, *email owned by the caller); with none, no
+ * owner (1); with several, none may be guessed (2, err reads "there are
+ * 2 salespeople (ana@x, bob@y)").  -1 on error.
+ */
+int	 store_owner_default(struct store *, char **email, char *err, size_t errlen);
 int	 store_owner_rotate_token(struct store *, const char *email, char **token,
 	    char *err, size_t errlen);
 int	 store_owner_set_digest_day(struct store *, long long id, const char *day,
@@ -152,12 +159,23 @@ struct client_filter {
  */
 int	 store_client_put(struct store *, long long id, const struct record *r,
 	    long long *out_id, char *err, size_t errlen);
-/* Find the client r describes: tax id, else email, else exact name; when
- * r gives a tax id that no client has, only clients without a tax id can
- * match by email or name.  0 found (*id), 1 none, -1 error (ambiguous
- * match named in err). */
+/* Find the client r describes: tax id, else email, else name (the same
+ * record_name_key, or the exact name when it has no key); when r gives a
+ * tax id that no client has, only clients without a tax id can match by
+ * email or name.  0 found (*id), 1 none, -1 error (ambiguous match named
+ * in err). */
 int	 store_client_match(struct store *, const struct record *r, long long *id,
 	    char *err, size_t errlen);
+/*
+ * A client other than `except` (0: any) that r would duplicate: the same
+ * tax id, or the same name by record_name_key ("Talleres Pérez S.L." is
+ * "talleres perez sl").  Only the fields r gives are compared, and for an
+ * edit (except > 0) only those that change except's name key or tax id.
+ * 0 found (*id, and err says which client and what is the same), 1 none,
+ * -1 error.
+ */
+int	 store_client_duplicate(struct store *, const struct record *r, long long except,
+	    long long *id, char *err, size_t errlen);
 /* "42" or an unambiguous name -> id, the name compared by search key
  * (record_search_key): the whole name, else its start, else any part of
  * it, else a contact's name.  Ambiguity lists the candidates. */
@@ -224,8 +242,27 @@ int	 store_touch_add(struct store *, const struct touch *t, long long *id,
  * hand, "snooze", or "touch"; the digest words a snooze as such. */
 int	 store_client_next_contact(struct store *, long long client, const char *day,
 	    const char *how, char *err, size_t errlen);
+/* A client's touches, newest first (limit 0: all). */
 int	 store_interaction_list(struct store *, long long client, long limit,
 	    store_row_fn, void *arg, char *err, size_t errlen);
+/* The client a touch belongs to. */
+int	 store_interaction_client(struct store *, long long id, long long *client,
+	    char *err, size_t errlen);
+/* A correction of a touch: NULL (has_at 0, by 0) leaves a field as it is;
+ * note "" clears the note.  Values must already be canonical. */
+struct interaction_edit {
+	const char	*kind;
+	int		 has_at;
+	time_t		 at;
+	const char	*outcome;
+	const char	*note;
+	long long	 by;		/* owner id */
+};
+/* Change or delete a touch; the client's last touch (time, kind,
+ * outcome) follows (triggers).  "no touch with id N in DB" if none. */
+int	 store_interaction_update(struct store *, long long id,
+	    const struct interaction_edit *, char *err, size_t errlen);
+int	 store_interaction_delete(struct store *, long long id, char *err, size_t errlen);
 
 /*
  * Activities: planned follow-ups (call visit email sample survey meeting
@@ -286,6 +323,23 @@ int	 store_invoice_paid(struct store *, long long id, const char *day,
 	    char *err, size_t errlen);
 int	 store_invoice_list(struct store *, long long client, int unpaid_only,
 	    store_row_fn, void *arg, char *err, size_t errlen);
+/* A correction of an invoice: NULL (client 0, has_cents 0) leaves a field
+ * as it is; number "" clears it, paid "" makes the invoice unpaid.  Dates
+ * are "YYYY-MM-DD"; a due date before the issue date (after the change)
+ * is refused.  The client's purchase rhythm follows (triggers). */
+struct invoice_edit {
+	long long	 client;
+	int		 has_cents;
+	long long	 cents;
+	const char	*currency;
+	const char	*issued;
+	const char	*due;
+	const char	*number;
+	const char	*paid;
+};
+int	 store_invoice_update(struct store *, long long id, const struct invoice_edit *,
+	    char *err, size_t errlen);
+int	 store_invoice_delete(struct store *, long long id, char *err, size_t errlen);
 
 /* NPS responses and costs. */
 int	 store_nps_add(struct store *, long long client, int score, const char *day,
@@ -293,6 +347,15 @@ int	 store_nps_add(struct store *, long long client, int score, const char *day,
 int	 store_cost_add(struct store *, const char *month, const char *kind,
 	    long long cents, long long client, const char *note,
 	    char *err, size_t errlen);
+/* NPS responses of a client (0: all), by date; costs of a month ("YYYY-MM",
+ * NULL: all), by month. */
+int	 store_nps_list(struct store *, long long client, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+int	 store_cost_list(struct store *, const char *month, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+/* "no NPS response (cost) with id N in DB" if there is none. */
+int	 store_nps_delete(struct store *, long long id, char *err, size_t errlen);
+int	 store_cost_delete(struct store *, long long id, char *err, size_t errlen);
 
 /* Segments. */
 int	 store_segment_set(struct store *, const char *name, int cadence_days,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "record.h"
 #include "store_engine.h"
@@ -374,7 +375,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	}
 	if (!inserting && stmt_changes(st) == 0) {
 		free(old_status);
-		snprintf(err, errlen, "no client with id %lld", id);
+		store_no_such(st, err, errlen, "client", id);
 		return -1;
 	}
 	if (inserting) {
@@ -521,6 +522,160 @@ prefix_end(const char *key)
 	return hi;
 }
 
+/*
+ * Another client (not except) whose name has the name key k: its search
+ * key without spaces is k, or k and a legal form ("talleresperez",
+ * "talleresperezsl"...).  Each is one lookup in clients_name_key.
+ */
+static int
+duplicate_name(struct store *st, const char *k, long long except, long long *id,
+    char **name, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT id, name FROM clients WHERE replace(search_name, ' ', '') = ?1"
+	    " AND id <> ?2 ORDER BY id LIMIT 1";
+	struct buf b = BUF_INIT;
+	struct stmt *s;
+	int rc, found = 0;
+
+	for (int i = -1; i == -1 || record_legal_forms[i] != NULL; i++) {
+		buf_reset(&b);
+		if (buf_puts(&b, k) == -1 ||
+		    (i >= 0 && buf_puts(&b, record_legal_forms[i]) == -1)) {
+			buf_free(&b);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if ((s = stmt_get(st, sql, err, errlen)) == NULL) {
+			buf_free(&b);
+			return -1;
+		}
+		stmt_bind_text(s, 1, b.data);
+		stmt_bind_int(s, 2, except);
+		rc = stmt_step(s);
+		if (rc == STMT_ROW && (!found || stmt_int(s, 0) < *id)) {
+			free(*name);
+			*name = NULL;
+			*id = stmt_int(s, 0);
+			if (stmt_dup(s, 1, name) == -1) {
+				stmt_reset(s);
+				buf_free(&b);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			found = 1;
+		}
+		stmt_reset(s);
+		if (rc != STMT_ROW && rc != STMT_DONE) {
+			buf_free(&b);
+			return store_fail(st, err, errlen, "looking for duplicate clients");
+		}
+	}
+	buf_free(&b);
+	return found ? 0 : 1;
+}
+
+int
+store_client_duplicate(struct store *st, const struct record *r, long long except,
+    long long *id, char *err, size_t errlen)
+{
+	static const char by_tax[] =
+	    "SELECT id, name FROM clients WHERE tax_id = ?1 AND id <> ?2 ORDER BY id LIMIT 1";
+	static const char by_name[] =
+	    "SELECT id, name FROM clients WHERE name = ?1 AND id <> ?2 ORDER BY id LIMIT 1";
+	static const char current[] = "SELECT name, tax_id FROM clients WHERE id = ?";
+	const char *name = r->v[RF_NAME], *tax = r->v[RF_TAX_ID];
+	char *key = NULL, *old_name = NULL, *old_key = NULL, *old_tax = NULL, *found = NULL;
+	struct stmt *s;
+	int rc, ret = 1;
+
+	if (name != NULL && *name != '\0' && (key = record_name_key(name)) == NULL)
+		goto oom;
+	/* An edit that keeps the client's name key (or tax id) makes no new
+	 * duplicate, even of one added on purpose (--allow-duplicate). */
+	if (except > 0) {
+		if ((s = stmt_get(st, current, err, errlen)) == NULL) {
+			ret = -1;
+			goto out;
+		}
+		stmt_bind_int(s, 1, except);
+		rc = stmt_step(s);
+		if (rc == STMT_ROW && (stmt_dup(s, 0, &old_name) == -1 ||
+		    stmt_dup(s, 1, &old_tax) == -1)) {
+			stmt_reset(s);
+			goto oom;
+		}
+		stmt_reset(s);
+		if (rc != STMT_ROW && rc != STMT_DONE) {
+			ret = store_fail(st, err, errlen, "reading client");
+			goto out;
+		}
+		if (old_name != NULL && (old_key = record_name_key(old_name)) == NULL)
+			goto oom;
+		if (key != NULL && old_key != NULL && *key != '\0' && strcmp(key, old_key) == 0)
+			name = NULL;
+		if (tax != NULL && old_tax != NULL && strcmp(tax, old_tax) == 0)
+			tax = NULL;
+	}
+	if (tax != NULL && *tax != '\0') {
+		if ((s = stmt_get(st, by_tax, err, errlen)) == NULL) {
+			ret = -1;
+			goto out;
+		}
+		stmt_bind_text(s, 1, tax);
+		stmt_bind_int(s, 2, except);
+		rc = stmt_step(s);
+		if (rc == STMT_ROW) {
+			*id = stmt_int(s, 0);
+			snprintf(err, errlen, "client %lld \"%s\" has the same tax id %s", *id,
+			    stmt_text(s, 1), tax);
+			ret = 0;
+		} else if (rc != STMT_DONE)
+			ret = store_fail(st, err, errlen, "looking for duplicate clients");
+		stmt_reset(s);
+		if (ret != 1)
+			goto out;
+	}
+	if (name == NULL || *name == '\0')
+		goto out;
+	if (*key != '\0')
+		ret = duplicate_name(st, key, except, id, &found, err, errlen);
+	else {
+		/* Nothing but punctuation: the very same name. */
+		if ((s = stmt_get(st, by_name, err, errlen)) == NULL) {
+			ret = -1;
+			goto out;
+		}
+		stmt_bind_text(s, 1, name);
+		stmt_bind_int(s, 2, except);
+		rc = stmt_step(s);
+		if (rc == STMT_ROW) {
+			*id = stmt_int(s, 0);
+			if (stmt_dup(s, 1, &found) == -1) {
+				stmt_reset(s);
+				goto oom;
+			}
+			ret = 0;
+		} else if (rc != STMT_DONE)
+			ret = store_fail(st, err, errlen, "looking for duplicate clients");
+		stmt_reset(s);
+	}
+	if (ret == 0)
+		snprintf(err, errlen, "client %lld \"%s\" has the same name", *id,
+		    found ? found : "");
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	ret = -1;
+out:
+	free(key);
+	free(old_name);
+	free(old_key);
+	free(old_tax);
+	free(found);
+	return ret;
+}
+
 int
 store_client_resolve(struct store *st, const char *ref, long long *id,
     char *err, size_t errlen)
@@ -640,7 +795,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 	if (stmt_done(st, s, err, errlen, "deleting client") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		snprintf(err, errlen, "no client with id %lld", id);
+		store_no_such(st, err, errlen, "client", id);
 		return -1;
 	}
 	return 0;
@@ -768,7 +923,7 @@ store_client_unsub_token(struct store *st, long long id, char **token,
 			rc = STMT_ERROR;
 		stmt_reset(s);
 		if (rc == STMT_DONE) {
-			snprintf(err, errlen, "no client with id %lld", id);
+			store_no_such(st, err, errlen, "client", id);
 			return -1;
 		}
 		if (rc != STMT_ROW)

@@ -211,9 +211,12 @@ int	 stmt_rows(struct store *, struct stmt *, store_row_fn fn, void *arg,
 /*
  * The first column of the one row sql (one integer parameter: id) gives.
  * text_by_id: 0 found (*out NULL for SQL NULL).  int_by_id: 0 found, 1
- * the value is NULL.  Both: -1 with "no WHAT with id N" when there is no
- * row, or on an error.
+ * the value is NULL.  Both: -1 with "no WHAT with id N in DB" when there
+ * is no row, or on an error.
  */
+/* "no WHAT with id ID in DATABASE" into err; returns -1. */
+int	 store_no_such(struct store *, char *err, size_t errlen, const char *what,
+	    long long id);
 int	 text_by_id(struct store *, const char *sql, long long id, char **out,
 	    const char *what, char *err, size_t errlen);
 int	 int_by_id(struct store *, const char *sql, long long id, long long *out,

@@ -61,7 +61,7 @@ client_next(struct store *st, long long client, char **next, char **tz, char *er
 	free(*tz);
 	*next = *tz = NULL;
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "no client with id %lld", client);
+		store_no_such(st, err, errlen, "client", client);
 		return -1;
 	}
 	return store_fail(st, err, errlen, "reading client");
@@ -85,7 +85,7 @@ set_next(struct store *st, long long client, const char *day, const char *by, ch
 	if (stmt_done(st, s, err, errlen, "setting the next-contact date") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		snprintf(err, errlen, "no client with id %lld", client);
+		store_no_such(st, err, errlen, "client", client);
 		return -1;
 	}
 	return 0;
@@ -272,7 +272,7 @@ store_activity_done(struct store *st, long long id, const struct touch *how,
 	}
 	stmt_reset(s);
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "no activity with id %lld", id);
+		store_no_such(st, err, errlen, "activity", id);
 		goto out;
 	}
 	if (rc != STMT_ROW) {

@@ -36,6 +36,55 @@ store_interaction_list(struct store *st, long long client, long limit, store_row
 	return stmt_rows(st, s, fn, arg, err, errlen);
 }
 
+int
+store_interaction_client(struct store *st, long long id, long long *client, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "SELECT client_id FROM interactions WHERE id = ?";
+
+	return int_by_id(st, sql, id, client, "touch", err, errlen) == -1 ? -1 : 0;
+}
+
+int
+store_interaction_update(struct store *st, long long id, const struct interaction_edit *e,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE interactions SET kind = coalesce(?1, kind), at = coalesce(?2, at),"
+	    " outcome = coalesce(?3, outcome),"
+	    " note = CASE WHEN ?4 IS NULL THEN note ELSE nullif(?4, '') END,"
+	    " by_owner_id = coalesce(?5, by_owner_id) WHERE id = ?6";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, e->kind);
+	if (e->has_at)
+		stmt_bind_int(s, 2, e->at);
+	stmt_bind_text(s, 3, e->outcome);
+	stmt_bind_text(s, 4, e->note);
+	if (e->by > 0)
+		stmt_bind_int(s, 5, e->by);
+	stmt_bind_int(s, 6, id);
+	if (stmt_done(st, s, err, errlen, "changing touch") == -1)
+		return -1;
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "touch", id);
+}
+
+int
+store_interaction_delete(struct store *st, long long id, char *err, size_t errlen)
+{
+	static const char sql[] = "DELETE FROM interactions WHERE id = ?";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	if (stmt_done(st, s, err, errlen, "deleting touch") == -1)
+		return -1;
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "touch", id);
+}
+
 /* ---- activities ---------------------------------------------------- */
 
 int
@@ -77,7 +126,7 @@ static int
 activity_changed(struct store *st, long long id, char *err, size_t errlen)
 {
 	if (stmt_changes(st) == 0) {
-		snprintf(err, errlen, "no activity with id %lld", id);
+		store_no_such(st, err, errlen, "activity", id);
 		return -1;
 	}
 	return 0;
@@ -114,7 +163,7 @@ store_activity_set_status(struct store *st, long long id, const char *status,
 	stmt_reset(s);
 	if (rc == STMT_ROW)
 		return 0;	/* already in that state: nothing to bump */
-	snprintf(err, errlen, "no activity with id %lld", id);
+	store_no_such(st, err, errlen, "activity", id);
 	return -1;
 }
 
@@ -221,10 +270,70 @@ store_invoice_paid(struct store *st, long long id, const char *day, char *err, s
 	if (stmt_done(st, s, err, errlen, "marking invoice paid") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		snprintf(err, errlen, "no invoice with id %lld", id);
+		store_no_such(st, err, errlen, "invoice", id);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_invoice_update(struct store *st, long long id, const struct invoice_edit *e,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE invoices SET client_id = coalesce(?1, client_id),"
+	    " amount_cents = coalesce(?2, amount_cents), currency = coalesce(?3, currency),"
+	    " issued = coalesce(?4, issued), due = coalesce(?5, due),"
+	    " number = CASE WHEN ?6 IS NULL THEN number ELSE nullif(?6, '') END,"
+	    " paid_at = CASE WHEN ?7 IS NULL THEN paid_at ELSE nullif(?7, '') END"
+	    " WHERE id = ?8";
+	static const char dates[] = "SELECT issued, due FROM invoices WHERE id = ?";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	if (e->client > 0)
+		stmt_bind_int(s, 1, e->client);
+	if (e->has_cents)
+		stmt_bind_int(s, 2, e->cents);
+	stmt_bind_opt(s, 3, e->currency);
+	stmt_bind_opt(s, 4, e->issued);
+	stmt_bind_opt(s, 5, e->due);
+	stmt_bind_text(s, 6, e->number);
+	stmt_bind_text(s, 7, e->paid);
+	stmt_bind_int(s, 8, id);
+	if (stmt_done(st, s, err, errlen, "changing invoice") == -1)
+		return -1;
+	if (stmt_changes(st) == 0)
+		return store_no_such(st, err, errlen, "invoice", id);
+	/* The dates as they are now, whichever of them changed. */
+	if ((s = stmt_get(st, dates, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW && strcmp(stmt_text(s, 1), stmt_text(s, 0)) < 0) {
+		snprintf(err, errlen, "invoice %lld: the due date %s is before the issue "
+		    "date %s", id, stmt_text(s, 1), stmt_text(s, 0));
+		stmt_reset(s);
+		return -1;
+	}
+	stmt_reset(s);
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "reading invoice");
+}
+
+int
+store_invoice_delete(struct store *st, long long id, char *err, size_t errlen)
+{
+	static const char sql[] = "DELETE FROM invoices WHERE id = ?";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	if (stmt_done(st, s, err, errlen, "deleting invoice") == -1)
+		return -1;
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "invoice", id);
 }
 
 int
@@ -278,4 +387,64 @@ store_cost_add(struct store *st, const char *month, const char *kind, long long 
 		stmt_bind_int(s, 4, client);
 	stmt_bind_opt(s, 5, note);
 	return stmt_done(st, s, err, errlen, "recording cost");
+}
+
+int
+store_nps_list(struct store *st, long long client, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT n.id, n.client_id, c.name AS client, n.score, n.at AS date"
+	    " FROM nps n JOIN clients c ON c.id = n.client_id"
+	    " WHERE (?1 = 0 OR n.client_id = ?1) ORDER BY n.at, n.id";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, client);
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_nps_delete(struct store *st, long long id, char *err, size_t errlen)
+{
+	static const char sql[] = "DELETE FROM nps WHERE id = ?";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	if (stmt_done(st, s, err, errlen, "deleting NPS response") == -1)
+		return -1;
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "NPS response", id);
+}
+
+int
+store_cost_list(struct store *st, const char *month, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT k.id, k.month, k.kind, k.amount_cents, k.client_id, c.name AS client,"
+	    " k.note FROM costs k LEFT JOIN clients c ON c.id = k.client_id"
+	    " WHERE (?1 IS NULL OR k.month = ?1) ORDER BY k.month, k.id";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_opt(s, 1, month);
+	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+int
+store_cost_delete(struct store *st, long long id, char *err, size_t errlen)
+{
+	static const char sql[] = "DELETE FROM costs WHERE id = ?";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	if (stmt_done(st, s, err, errlen, "deleting cost") == -1)
+		return -1;
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "cost", id);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "record.h"
 #include "store_engine.h"
@@ -261,6 +262,51 @@ fail:
 		store_owner_clear(&v[i]);
 	free(v);
 	return -1;
+}
+
+int
+store_owner_default(struct store *st, char **email, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT email FROM owners WHERE active = 1 ORDER BY email LIMIT 11";
+	struct stmt *s;
+	struct buf b = BUF_INIT;
+	int rc, n = 0;
+
+	*email = NULL;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		const char *e = stmt_text(s, 0);
+		if (n == 0 && (*email = strdup(e)) == NULL)
+			break;
+		if (buf_printf(&b, "%s%s", n ? ", " : "", n < 10 ? e : "...") == -1)
+			break;
+		n++;
+	}
+	stmt_reset(s);
+	if (rc != STMT_DONE) {
+		free(*email);
+		*email = NULL;
+		buf_free(&b);
+		if (rc == STMT_ROW) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return store_fail(st, err, errlen, "listing salespeople");
+	}
+	if (n > 1) {
+		if (n > 10)
+			snprintf(err, errlen, "there are more than 10 salespeople (%s)",
+			    b.data != NULL ? b.data : "");
+		else
+			snprintf(err, errlen, "there are %d salespeople (%s)", n,
+			    b.data != NULL ? b.data : "");
+		free(*email);
+		*email = NULL;
+	}
+	buf_free(&b);
+	return n == 0 ? 1 : n == 1 ? 0 : 2;
 }
 
 int

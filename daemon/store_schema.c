@@ -129,6 +129,7 @@ static const char schema_sqlite[] =
 "CREATE INDEX clients_search_city ON clients(search_city) WHERE search_city IS NOT NULL;"
 "CREATE INDEX clients_search_sector ON clients(search_sector) WHERE search_sector IS NOT NULL;"
 "CREATE INDEX clients_search_missing ON clients(id) WHERE search_name IS NULL;"
+"CREATE INDEX clients_name_key ON clients((replace(search_name, ' ', '')));"
 "CREATE TABLE client_status_log ("
 "  id INTEGER PRIMARY KEY,"
 "  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
@@ -1080,6 +1081,20 @@ search_keys_repair(struct store *st)
 		store_rollback(st);
 }
 
+/*
+ * Version 7: "the same company" (store_client_duplicate) found by index:
+ * a client's search key without its spaces ("talleresperezsl" for
+ * "Talleres Pérez, S.L."), an expression over search_name that the
+ * lookups spell exactly so.  Built-in functions only: the database stays
+ * readable by any SQLite.
+ */
+static int
+migrate_v7(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, "CREATE INDEX clients_name_key ON clients"
+	    "((replace(search_name, ' ', '')));", err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1087,6 +1102,7 @@ static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v4,
 	migrate_v5,
 	migrate_v6,
+	migrate_v7,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

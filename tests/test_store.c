@@ -227,6 +227,78 @@ main(void)
 		memset(&r, 0, sizeof(r));
 	}
 
+	/* One company, one name key: case, accents, punctuation and a legal
+	 * form at the end do not matter; what is left of the name does. */
+	{
+		static const struct { const char *a, *b; int same; } names[] = {
+			{ "Talleres Pérez S.L.", "talleres perez sl", 1 },
+			{ "Talleres Pérez, S. L. U.", "TALLERES PEREZ", 1 },
+			{ "Talleres Pérez SA", "Talleres-Pérez", 1 },
+			{ "Acme Sociedad Limitada", "ACME", 1 },
+			{ "Acme GmbH", "acme", 1 },
+			{ "Talleres Pérez", "Talleres Gómez", 0 },
+			{ "Łódź Trade", "Lodz Trade", 0 },	/* not folded: kept */
+			{ "北京贸易", "上海贸易", 0 },
+			{ "S.L.", "sl", 1 },		/* only a form: kept */
+			{ "S.L.", "Acme S.L.", 0 },
+		};
+		char *ka, *kb;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			ka = record_name_key(names[i].a);
+			kb = record_name_key(names[i].b);
+			CHECK(ka != NULL && kb != NULL);
+			if (ka == NULL || kb == NULL)
+				break;
+			if ((strcmp(ka, kb) == 0) != names[i].same)
+				fprintf(stderr, "name key: \"%s\" -> \"%s\", \"%s\" -> \"%s\"\n",
+				    names[i].a, ka, names[i].b, kb);
+			CHECK((strcmp(ka, kb) == 0) == names[i].same);
+			free(ka);
+			free(kb);
+		}
+		ka = record_name_key("Talleres Pérez, S.L.");
+		CHECK_STR(ka, "talleresperez");
+		free(ka);
+		ka = record_name_key("...");
+		CHECK_STR(ka, "");
+		free(ka);
+	}
+
+	/* Duplicates: the same name key or tax id, except the client itself. */
+	memset(&r, 0, sizeof(r));
+	r.v[RF_NAME] = "talleres perez sl";
+	CHECK(store_client_duplicate(st, &r, 0, &id, err, sizeof(err)) == 0 && id == c1);
+	CHECK(strstr(err, "client 1 \"Talleres Pérez\" has the same name") != NULL);
+	CHECK(store_client_duplicate(st, &r, c1, &id, err, sizeof(err)) == 1);
+	r.v[RF_NAME] = "Otra Empresa";
+	r.v[RF_TAX_ID] = "B12345678";
+	CHECK(store_client_duplicate(st, &r, 0, &id, err, sizeof(err)) == 0 && id == c1);
+	CHECK(strstr(err, "same tax id B12345678") != NULL);
+	r.v[RF_TAX_ID] = "B99999999";
+	CHECK(store_client_duplicate(st, &r, 0, &id, err, sizeof(err)) == 1);
+	memset(&r, 0, sizeof(r));
+
+	/* A new client's owner: the only salesperson, none, or refused. */
+	{
+		struct owner b = { 0 };
+		char *email = NULL;
+
+		CHECK(store_owner_default(st, &email, err, sizeof(err)) == 0);
+		CHECK_STR(email, "ana@example.com");
+		free(email);
+		b.email = "bob@example.com";
+		b.name = "Bob";
+		b.tz = "America/New_York";
+		b.active = 1;
+		CHECK(store_begin(st, err, sizeof(err)) == 0);
+		CHECK(store_owner_add(st, &b, &id, err, sizeof(err)) == 0);
+		CHECK(store_owner_default(st, &email, err, sizeof(err)) == 2);
+		CHECK(email == NULL);
+		CHECK_STR(err, "there are 2 salespeople (ana@example.com, bob@example.com)");
+		store_rollback(st);
+	}
+
 	/* Resolving a reference: id, exact name, unique substring, ambiguity. */
 	CHECK(store_client_resolve(st, "talleres pérez", &id, err, sizeof(err)) == 0 && id == c1);
 	CHECK(store_client_resolve(st, "Talleres", &id, err, sizeof(err)) == 0 && id == c1);
@@ -342,6 +414,35 @@ main(void)
 	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 1000);
 	sqlite3_exec(store_sqlite_handle(st), "DELETE FROM interactions", NULL, NULL, NULL);
 	CHECK_INT(scalar(st, "SELECT last_touch_at IS NULL FROM clients WHERE id = 2"), 1);
+	/* ... and through the store's corrections. */
+	{
+		struct touch t1 = { .client = c2, .kind = "visit", .at = 3000, .note = "old" };
+		struct touch t2 = { .client = c2, .kind = "call", .at = 4000, .outcome = "waiting" };
+		CHECK(store_touch_add(st, &t1, &v1, err, sizeof(err)) == 0);
+		CHECK(store_touch_add(st, &t2, &v2, err, sizeof(err)) == 0);
+	}
+	{
+		struct interaction_edit e = { 0 };
+		e.outcome = "no-answer";
+		e.note = "";
+		CHECK(store_interaction_update(st, v2, &e, err, sizeof(err)) == 0);
+		CHECK_INT(scalar(st, "SELECT last_outcome = 'no-answer' FROM clients WHERE id = 2"), 1);
+		e.outcome = NULL;
+		e.has_at = 1;
+		e.at = 2500;	/* now older than the visit */
+		CHECK(store_interaction_update(st, v2, &e, err, sizeof(err)) == 0);
+		CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 3000);
+		CHECK_INT(scalar(st, "SELECT last_touch_kind = 'visit' FROM clients WHERE id = 2"), 1);
+		CHECK(store_interaction_update(st, 9999, &e, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "no touch with id 9999 in ") != NULL);
+	}
+	CHECK(store_interaction_delete(st, v1, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT last_touch_at FROM clients WHERE id = 2"), 2500);
+	CHECK(store_interaction_delete(st, v1, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "no touch with id") != NULL);
+	CHECK(store_interaction_delete(st, v2, err, sizeof(err)) == 0);
+	CHECK_INT(scalar(st, "SELECT last_touch_at IS NULL AND last_touch_kind IS NULL"
+	    " AND last_outcome IS NULL FROM clients WHERE id = 2"), 1);
 
 	/* Purchase rhythm: distinct days, median gap. Gaps 10, 30, 5 -> 10. */
 	CHECK(store_invoice_add(st, c2, 1000, NULL, "2024-01-01", "2024-02-01", NULL, &inv, err, sizeof(err)) == 0);
@@ -358,6 +459,42 @@ main(void)
 	CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == 20.0);
 	CHECK(store_invoice_paid(st, inv, "2024-01-20", err, sizeof(err)) == 0);
 	CHECK(store_invoice_paid(st, 12345, "2024-01-20", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "no invoice with id 12345 in ") != NULL);
+	/* Corrections: the rhythm follows, dates stay in order. */
+	{
+		struct invoice_edit e = { 0 };
+		e.issued = "2024-01-06";	/* gaps 5, 30 -> 17.5 */
+		e.has_cents = 1;
+		e.cents = 2500;
+		e.number = "F-1";
+		e.paid = "";
+		CHECK(store_invoice_update(st, inv, &e, err, sizeof(err)) == 0);
+		CHECK(scalar_real(st, "SELECT median_interval FROM clients WHERE id = 2") == 17.5);
+		CHECK_INT(scalar(st, "SELECT count(*) FROM invoices WHERE amount_cents = 2500"
+		    " AND number = 'F-1' AND paid_at IS NULL AND due = '2024-02-01'"), 1);
+		memset(&e, 0, sizeof(e));
+		e.due = "2024-01-01";
+		CHECK(store_invoice_update(st, inv, &e, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "the due date 2024-01-01 is before the issue date 2024-01-06") != NULL);
+		e.due = NULL;
+		CHECK(store_invoice_update(st, 4242, &e, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "no invoice with id 4242") != NULL);
+		CHECK(store_invoice_delete(st, inv, err, sizeof(err)) == 0);
+		CHECK_INT(scalar(st, "SELECT purchases FROM clients WHERE id = 2"), 2);
+		CHECK(store_invoice_delete(st, inv, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "no invoice with id") != NULL);
+	}
+	/* NPS answers and costs: listed with their ids, deleted by id. */
+	CHECK(store_nps_add(st, c2, 9, "2024-01-05", err, sizeof(err)) == 0);
+	CHECK(store_cost_add(st, "2024-01", "sales", 5000, 0, NULL, err, sizeof(err)) == 0);
+	id = scalar(st, "SELECT max(id) FROM nps");
+	CHECK(store_nps_delete(st, id, err, sizeof(err)) == 0);
+	CHECK(store_nps_delete(st, id, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "no NPS response with id") != NULL);
+	id = scalar(st, "SELECT max(id) FROM costs");
+	CHECK(store_cost_delete(st, id, err, sizeof(err)) == 0);
+	CHECK(store_cost_delete(st, id, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "no cost with id") != NULL);
 
 	/* Activities: UID stable, SEQUENCE and LAST-MODIFIED move on change. */
 	CHECK(store_activity_add(st, c2, 1, "visit", 1700100000, "Europe/Madrid", 45, "Calle Mayor 1",
@@ -481,6 +618,7 @@ main(void)
 	    " CREATE INDEX clients_owner ON clients(owner_id, status);"
 	    " DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
 	    " ALTER TABLE clients DROP COLUMN followup;"
+	    " DROP INDEX clients_name_key;"
 	    " DROP INDEX clients_search_name; DROP INDEX clients_search_city;"
 	    " DROP INDEX clients_search_sector; DROP INDEX contacts_search_name;"
 	    " DROP INDEX clients_search_missing; DROP INDEX contacts_search_missing;"
@@ -509,6 +647,18 @@ main(void)
 	    " WHERE name = 'direction'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM pragma_table_info('activities')"
 	    " WHERE name = 'day'"), 1);
+	/* Version 7: the same company is found through an index. */
+	{
+		sqlite3_stmt *q;
+		const char *plan = "";
+		CHECK(sqlite3_prepare_v2(store_handle(st), "EXPLAIN QUERY PLAN SELECT id, name"
+		    " FROM clients WHERE replace(search_name, ' ', '') = 'nuevo' AND id <> 0",
+		    -1, &q, NULL) == SQLITE_OK);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			plan = (const char *)sqlite3_column_text(q, 3);
+		CHECK(strstr(plan, "INDEX clients_name_key") != NULL);
+		sqlite3_finalize(q);
+	}
 	/*
 	 * Version 4: no CHECK uses an IN list any more (SQLite built a b-tree
 	 * for each at every insert), every constraint still holds, and the
