@@ -125,12 +125,31 @@ cli_list_mode(struct cli *c)
 	return c->json ? OUTPUT_JSON : OUTPUT_TABLE;
 }
 
+struct output *
+cli_output(struct cli *c, enum output_mode mode)
+{
+	struct output *o = output_new(mode, stdout);
+
+	if (o != NULL)
+		output_set_zone(o, c->cfg.digest.default_timezone, c->tz);
+	return o;
+}
+
+int
+cli_show_zone(struct cli *c, const char *zone)
+{
+	if (cli_check_zone(c, zone) == -1)
+		return -1;
+	c->tz = zone;
+	return 0;
+}
+
 /* Run a listing into the chosen output; returns the exit code. */
 int
 cli_print_rows(struct cli *c, enum output_mode mode,
     int (*list)(struct cli *, struct output *, void *), void *arg)
 {
-	struct output *o = output_new(mode, stdout);
+	struct output *o = cli_output(c, mode);
 	int rc;
 
 	if (o == NULL)
@@ -397,7 +416,8 @@ static const struct command commands[] = {
 	    "        [--location L] [--note T] [--owner EMAIL]",
 	    "Schedule a call or visit; it appears in the owner's calendar feed." },
 	{ "activity list", cli_cmd_activity_list,
-	    "[--owner EMAIL] [--from DATE] [--to DATE] [--client C] [--status S]",
+	    "[--owner EMAIL] [--from DATE] [--to DATE] [--client C] [--status S]\n"
+	    "        [--csv] [--tz ZONE]",
 	    "List scheduled calls and visits." },
 	{ "activity done", cli_cmd_activity_done, "ID", "Mark an activity done." },
 	{ "activity cancel", cli_cmd_activity_cancel, "ID",
@@ -427,7 +447,8 @@ static const struct command commands[] = {
 	    "Print exactly what each salesperson's digest holds (--json: its data).\n"
 	    "--date shows the digest of that day as computed at the digest time;\n"
 	    "--all lifts the digest.max_items limit per section." },
-	{ "outbox", cli_cmd_outbox, "[list [--status S] | retry ID | purge [--older-than DAYS]]",
+	{ "outbox", cli_cmd_outbox,
+	    "[list [--status S] [--tz ZONE] | retry ID | purge [--older-than DAYS]]",
 	    "Show queued, sent and failed messages; queue a failed one again; delete\n"
 	    "old sent and failed ones (default older than 30 days)." },
 	{ "feed", cli_cmd_feed, "OWNER [--output FILE] | --team NAME [--output FILE]",
@@ -447,7 +468,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "Usage: cartera [-d DB] [-c CONFIG] [--json] [--now TIME] COMMAND [ARGS]\n"
+	    "Usage: cartera [-d DB] [-c CONFIG] [--json] [--now TIME] [--tz ZONE] COMMAND [ARGS]\n"
 	    "\n"
 	    "Keep a client portfolio and see who needs attention.\n"
 	    "\n"
@@ -458,6 +479,7 @@ usage(FILE *fp)
 	    "  -j, --json          machine-readable output\n"
 	    "  -q, --quiet         no confirmations\n"
 	    "      --now TIME      pretend it is TIME (\"YYYY-MM-DD HH:MMZ\", UTC)\n"
+	    "      --tz ZONE       show times in ZONE (default: each salesperson's)\n"
 	    "  -h, --help          this help;  -V, --version  the version\n"
 	    "\nCommands:\n", CONFIG_DEFAULT_PATH);
 	for (const struct command *k = commands; k->name != NULL; k++) {
@@ -501,6 +523,7 @@ cli_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "now", required_argument, NULL, 'N' },
+		{ "tz", required_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		END_OPT
@@ -525,6 +548,12 @@ cli_main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			clock_set(now, 0);
+			break;
+		case 'Z':
+			if (cli_show_zone(&c, optarg) == -1) {
+				cli_fail(&c);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("%s\n", PACKAGE_STRING); return 0;

@@ -327,11 +327,14 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "status", required_argument, NULL, 's' },
+		{ "tz", required_argument, NULL, 'Z' },
+		{ "csv", no_argument, NULL, 'C' },
 		HELP_OPT, END_OPT
 	};
 	struct activity_filter f = { 0 };
 	const char *from = NULL, *to = NULL, *client = NULL;
 	const char *zone = c->cfg.digest.default_timezone;
+	enum output_mode mode = cli_list_mode(c);
 	struct owner o = { 0 };
 	long d;
 	int ch, ret, r;
@@ -351,6 +354,11 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 				    "--status must be planned, done or cancelled");
 			f.status = optarg;
 			break;
+		case 'Z':
+			if (cli_show_zone(c, optarg) == -1)
+				return cli_fail(c);
+			break;
+		case 'C': mode = OUTPUT_CSV; break;
 		}
 	}
 	if (optind != argc)
@@ -365,8 +373,10 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 			return cli_fail(c);
 		zone = o.tz;
 	}
+	if (c->tz != NULL)
+		zone = c->tz;
 	ret = 0;
-	/* Dates are local days in the owner's zone; --to is inclusive. */
+	/* Dates are local days in the owner's zone (or --tz); --to is inclusive. */
 	if (from != NULL) {
 		if (clock_date_parse(from, &d) == -1)
 			ret = cli_usage("activity list", "--from wants YYYY-MM-DD");
@@ -382,7 +392,7 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 	if (ret == 0 && client != NULL && cli_resolve_client(c, client, &f.client) == -1)
 		ret = cli_fail(c);
 	if (ret == 0)
-		ret = cli_print_rows(c, cli_list_mode(c), list_activities, &f);
+		ret = cli_print_rows(c, mode, list_activities, &f);
 	store_owner_clear(&o);
 	return ret;
 }

@@ -398,6 +398,7 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "status", required_argument, NULL, 's' },
 		{ "older-than", required_argument, NULL, 'o' },
+		{ "tz", required_argument, NULL, 'Z' },
 		HELP_OPT, END_OPT
 	};
 	const char *status = NULL, *action = "list";
@@ -418,6 +419,10 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 		case 'o':
 			if (cli_parse_long(optarg, 0, 36500, &days) == -1)
 				return cli_usage("outbox", "--older-than wants days");
+			break;
+		case 'Z':
+			if (cli_show_zone(c, optarg) == -1)
+				return cli_fail(c);
 			break;
 		}
 	}

@@ -551,6 +551,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		{ "search", required_argument, NULL, 'q' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "csv", no_argument, NULL, 'C' },
+		{ "tz", required_argument, NULL, 'Z' },
 		HELP_OPT, END_OPT
 	};
 	struct client_filter f = { 0 };
@@ -576,6 +577,10 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		case 'S': f.sector = optarg; break;
 		case 'q': f.search = optarg; break;
 		case 'C': mode = OUTPUT_CSV; break;
+		case 'Z':
+			if (cli_show_zone(c, optarg) == -1)
+				return cli_fail(c);
+			break;
 		case 'n':
 			if (cli_parse_long(optarg, 1, LONG_MAX, &lim) == -1)
 				return cli_usage("client list", "--limit wants a positive number");
@@ -598,7 +603,7 @@ static int
 show_section(struct cli *c, json_object *parent, const char *title,
     int (*list)(struct store *, long long, store_row_fn, void *, char *, size_t), long long id)
 {
-	struct output *o = output_new(c->json ? OUTPUT_JSON : OUTPUT_TABLE, stdout);
+	struct output *o = cli_output(c, c->json ? OUTPUT_JSON : OUTPUT_TABLE);
 	int rc;
 
 	if (o == NULL)
@@ -639,39 +644,51 @@ client_activities(struct store *st, long long id, store_row_fn fn, void *arg,
 	return store_activity_list(st, &f, fn, arg, err, errlen);
 }
 
+struct first_row {
+	struct output	*o;
+	json_object	*j;
+};
+
 static int
 show_first_row(const struct store_row *r, void *arg)
 {
-	json_object **j = arg;
+	struct first_row *f = arg;
 
-	*j = output_row_json(r);
+	f->j = output_row_json(f->o, r);
 	return 1;
 }
 
 int
 cli_cmd_client_show(struct cli *c, int argc, char **argv)
 {
-	const char *ref;
-	long long id;
+	static const struct option opts[] = {
+		{ "tz", required_argument, NULL, 'Z' }, HELP_OPT, END_OPT
+	};
+	struct first_row f = { NULL, NULL };
 	json_object *j = NULL;
-	int rc;
+	long long id;
+	int ch, rc;
 
-	if ((rc = cli_one_operand("client show", argc, argv, &ref)) != -1)
-		return rc;
-	if (cli_open_store(c, 0) == -1 || cli_resolve_client(c, ref, &id) == -1)
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "client show", &rc)) != -1) {
+		if (ch == -2)
+			return rc;
+		if (ch == 'Z' && cli_show_zone(c, optarg) == -1)
+			return cli_fail(c);
+	}
+	if (optind + 1 != argc)
+		return cli_usage("client show", "expected one client (ID or NAME)");
+	if (cli_open_store(c, 0) == -1 || cli_resolve_client(c, argv[optind], &id) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		if (store_client_show(c->st, id, show_first_row, &j, c->err,
-		    sizeof(c->err)) == -1 || j == NULL)
-			return cli_fail(c);
-	} else {
-		struct output *o = output_new(OUTPUT_VERTICAL, stdout);
-		if (o == NULL)
-			return cli_failf("out of memory");
-		rc = store_client_show(c->st, id, output_row, o, c->err, sizeof(c->err));
-		output_free(o);
-		if (rc == -1)
-			return cli_fail(c);
+	if ((f.o = cli_output(c, c->json ? OUTPUT_JSON : OUTPUT_VERTICAL)) == NULL)
+		return cli_failf("out of memory");
+	rc = store_client_show(c->st, id, c->json ? show_first_row : output_row,
+	    c->json ? (void *)&f : (void *)f.o, c->err, sizeof(c->err));
+	output_free(f.o);
+	j = f.j;
+	if (rc == -1 || (c->json && j == NULL)) {
+		json_object_put(j);
+		return cli_fail(c);
 	}
 	if (show_section(c, j, "contacts", store_contact_list, id) == -1 ||
 	    show_section(c, j, "interactions", recent_interactions, id) == -1 ||

@@ -27,6 +27,7 @@ struct cli {
 	struct store	*st;		/* opened on first use, closed by cli_main */
 	int		 json;
 	int		 quiet;
+	const char	*tz;		/* --tz: times shown in this zone, or NULL */
 	char		 err[1024];	/* the message cli_fail() prints */
 };
 
@@ -43,8 +44,13 @@ int	 cli_begin(struct cli *);
 int	 cli_commit(struct cli *);
 int	 cli_abort(struct cli *);
 
-/* Listings: table or JSON (--json); list fills the output, returns 0/-1. */
+/* Listings: table or JSON (--json); list fills the output, returns 0/-1.
+ * Times are shown in the --tz zone, else each row's salesperson's zone,
+ * else digest.default_timezone (cli_output sets that up). */
 enum output_mode cli_list_mode(struct cli *);
+struct output	*cli_output(struct cli *, enum output_mode);
+/* --tz ZONE of a listing: checked, then every time is shown in it. */
+int	 cli_show_zone(struct cli *, const char *zone);
 int	 cli_print_rows(struct cli *, enum output_mode,
 	    int (*list)(struct cli *, struct output *, void *), void *arg);
 /* A listing command with no options and no operands. */

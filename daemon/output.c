@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "output.h"
+#include "tz.h"
 
 #define CELL_MAX	48	/* widest table cell before it is cut with "…" */
 
@@ -25,6 +26,8 @@ struct output {
 	size_t		 cap;
 	json_object	*array;
 	int		 header_done;
+	const char	*fallback;	/* zone of rows without one (borrowed) */
+	const char	*force;		/* zone of every row, or NULL (borrowed) */
 };
 
 struct output *
@@ -54,6 +57,50 @@ output_width(const char *s)
 	return w;
 }
 
+void
+output_set_zone(struct output *o, const char *fallback, const char *force)
+{
+	o->fallback = fallback;
+	o->force = force;
+}
+
+/* The zone row r's instants are shown in (see output.h). */
+static const char *
+row_zone(const struct output *o, const struct store_row *r)
+{
+	if (o != NULL && o->force != NULL)
+		return o->force;
+	for (int i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], "tz") == 0 && r->values[i] != NULL &&
+		    tz_check(r->values[i]) == 0)
+			return r->values[i];
+	return o != NULL && o->fallback != NULL ? o->fallback : "UTC";
+}
+
+/* t as local time in zone: "YYYY-MM-DD HH:MM", or with iso
+ * "YYYY-MM-DDTHH:MM:SS+HH:MM". */
+static char *
+format_local(time_t t, const char *zone, int iso, char *buf, size_t len)
+{
+	long off = 0, a;
+	time_t local;
+	struct tm tm;
+
+	if (tz_offset(zone, t, &off) == -1)
+		off = 0;
+	local = t + (time_t)off;
+	gmtime_r(&local, &tm);
+	if (!iso) {
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+		return buf;
+	}
+	a = off < 0 ? -off : off;
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+	    a / 3600, a % 3600 / 60);
+	return buf;
+}
+
 static int
 is_instant(const struct store_row *r, int i)
 {
@@ -64,24 +111,21 @@ is_instant(const struct store_row *r, int i)
 	    (strcmp(n, "at") == 0 || (len > 3 && strcmp(n + len - 3, "_at") == 0));
 }
 
-/* The text of cell i as shown in mode; buf holds formatted values. */
+/* The text of cell i as shown in mode (instants in zone); buf holds
+ * formatted values. */
 static const char *
-cell_text(const struct store_row *r, int i, enum output_mode mode, char *buf, size_t len)
+cell_text(const struct store_row *r, int i, enum output_mode mode, const char *zone,
+    char *buf, size_t len)
 {
 	const char *v = r->values[i];
 
+	if (strcmp(r->names[i], "tz") == 0)
+		return zone;
 	if (v == NULL)
 		return "";
-	if (is_instant(r, i)) {
-		time_t t = (time_t)strtoll(v, NULL, 10);
-		if (mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL) {
-			struct tm tm;
-			localtime_r(&t, &tm);
-			strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
-		} else
-			clock_format_utc(t, buf, len);
-		return buf;
-	}
+	if (is_instant(r, i))
+		return format_local((time_t)strtoll(v, NULL, 10), zone, mode == OUTPUT_JSON,
+		    buf, len);
 	if ((mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL) && r->types[i] == STORE_INT &&
 	    strcmp(r->names[i], "amount_cents") == 0) {
 		long long c = strtoll(v, NULL, 10);
@@ -97,31 +141,46 @@ cell_text(const struct store_row *r, int i, enum output_mode mode, char *buf, si
 }
 
 json_object *
-output_row_json(const struct store_row *r)
+output_row_json(const struct output *o, const struct store_row *r)
 {
-	json_object *obj = json_object_new_object(), *val;
-	char buf[64];
+	json_object *obj = json_object_new_object(), *val, *utc;
+	const char *zone = row_zone(o, r);
+	char buf[64], key[128];
 
 	if (obj == NULL)
 		return NULL;
 	for (int i = 0; i < r->ncols; i++) {
 		const char *v = r->values[i];
 
-		if (v == NULL)
+		utc = NULL;
+		if (strcmp(r->names[i], "tz") == 0)
+			val = json_object_new_string(zone);
+		else if (v == NULL)
 			val = NULL;
-		else if (is_instant(r, i))
-			val = json_object_new_string(cell_text(r, i, OUTPUT_JSON, buf, sizeof(buf)));
-		else if (r->types[i] == STORE_INT)
+		else if (is_instant(r, i)) {
+			/* Local with its offset, and UTC under NAME_utc. */
+			time_t t = (time_t)strtoll(v, NULL, 10);
+			val = json_object_new_string(format_local(t, zone, 1, buf, sizeof(buf)));
+			if ((utc = json_object_new_string(clock_format_utc(t, buf,
+			    sizeof(buf)))) == NULL) {
+				json_object_put(val);
+				val = NULL;
+			}
+		} else if (r->types[i] == STORE_INT)
 			val = json_object_new_int64(strtoll(v, NULL, 10));
 		else if (r->types[i] == STORE_REAL)
 			val = json_object_new_double(strtod(v, NULL));
 		else
 			val = json_object_new_string(v);
-		if (v != NULL && val == NULL) {
+		if ((v != NULL || strcmp(r->names[i], "tz") == 0) && val == NULL) {
 			json_object_put(obj);
 			return NULL;
 		}
 		json_object_object_add(obj, r->names[i], val);
+		if (utc != NULL) {
+			snprintf(key, sizeof(key), "%s_utc", r->names[i]);
+			json_object_object_add(obj, key, utc);
+		}
 	}
 	return obj;
 }
@@ -170,12 +229,13 @@ int
 output_row(const struct store_row *r, void *arg)
 {
 	struct output *o = arg;
+	const char *zone = row_zone(o, r);
 	char buf[64];
 	json_object *obj;
 
 	switch (o->mode) {
 	case OUTPUT_JSON:
-		if ((obj = output_row_json(r)) == NULL ||
+		if ((obj = output_row_json(o, r)) == NULL ||
 		    json_object_array_add(o->array, obj) != 0)
 			return 1;
 		break;
@@ -190,7 +250,7 @@ output_row(const struct store_row *r, void *arg)
 		}
 		for (int i = 0; i < r->ncols; i++) {
 			if (i) fputc(',', o->fp);
-			output_csv_field(o->fp, cell_text(r, i, OUTPUT_CSV, buf, sizeof(buf)));
+			output_csv_field(o->fp, cell_text(r, i, OUTPUT_CSV, zone, buf, sizeof(buf)));
 		}
 		fputs("\r\n", o->fp);
 		break;
@@ -202,10 +262,10 @@ output_row(const struct store_row *r, void *arg)
 			if (strlen(r->names[i]) > w)
 				w = strlen(r->names[i]);
 		for (int i = 0; i < r->ncols; i++) {
-			if (r->values[i] == NULL)
+			if (r->values[i] == NULL && strcmp(r->names[i], "tz") != 0)
 				continue;
 			fprintf(o->fp, "%-*s  %s\n", (int)w + 1, r->names[i],
-			    cell_text(r, i, OUTPUT_VERTICAL, buf, sizeof(buf)));
+			    cell_text(r, i, OUTPUT_VERTICAL, zone, buf, sizeof(buf)));
 		}
 		break;
 	}
@@ -227,7 +287,7 @@ output_row(const struct store_row *r, void *arg)
 			o->cap = cap;
 		}
 		for (int i = 0; i < o->ncols; i++) {
-			char *c = table_cell(cell_text(r, i, OUTPUT_TABLE, buf, sizeof(buf)));
+			char *c = table_cell(cell_text(r, i, OUTPUT_TABLE, zone, buf, sizeof(buf)));
 			if (c == NULL)
 				return 1;
 			o->cells[o->nrows * (size_t)o->ncols + (size_t)i] = c;

@@ -1,9 +1,15 @@
 /*
  * output.h - print store rows as an aligned table, JSON (json-c) or CSV.
  *
- * Columns named "at" or ending in "_at" holding integers are instants:
- * ISO 8601 UTC in JSON and CSV, local time in tables.  "amount_cents"
- * columns show as money in tables.  No store access, no logic.
+ * Columns named "at" or ending in "_at" holding integers are instants
+ * (UTC epoch seconds), shown as local times in the row's zone: the zone
+ * forced by output_set_zone, else the row's "tz" column (a valid IANA
+ * name), else the fallback zone, else UTC.  The "tz" column always shows
+ * the zone used, so every time printed carries its label.  Tables and CSV
+ * read "YYYY-MM-DD HH:MM"; JSON "YYYY-MM-DDTHH:MM:SS+01:00" with the same
+ * instant in UTC beside it as NAME_utc ("YYYY-MM-DDTHH:MM:SSZ").
+ * "amount_cents" columns show as money in tables.  No store access, no
+ * logic.
  */
 #ifndef CARTERA_OUTPUT_H
 #define CARTERA_OUTPUT_H
@@ -25,6 +31,9 @@ struct output;
 
 /* Rows go to fp (borrowed).  NULL on allocation failure. */
 struct output	*output_new(enum output_mode mode, FILE *fp);
+/* Zones of instants (see above); both borrowed, either may be NULL. */
+void		 output_set_zone(struct output *, const char *fallback,
+		    const char *force);
 /* A store_row_fn: add one row.  Returns 0, or 1 to stop on error. */
 int		 output_row(const struct store_row *, void *out);
 /* Print what is buffered (the table, the JSON array).  Rows added: *n. */
@@ -34,8 +43,9 @@ size_t		 output_count(const struct output *);
 json_object	*output_take_json(struct output *);
 void		 output_free(struct output *);
 
-/* One row as a JSON object (instants as ISO strings).  Caller owns. */
-json_object	*output_row_json(const struct store_row *);
+/* One row as a JSON object, instants as ISO strings in the zones of o
+ * (NULL: UTC).  Caller owns. */
+json_object	*output_row_json(const struct output *o, const struct store_row *);
 /* Print a JSON value, pretty, with a newline.  0 / -1. */
 int		 output_print_json(FILE *fp, json_object *);
 /* Display width of a UTF-8 string (code points, not bytes). */

@@ -186,6 +186,9 @@ int	 store_client_owner(struct store *, long long client, long long *owner,
 	    char *err, size_t errlen);
 int	 store_client_delete(struct store *, long long id, int force,
 	    char *err, size_t errlen);
+/* Listings that hold instants (columns "at", "*_at": UTC epoch seconds)
+ * carry the zone of the client's salesperson as column "tz" (NULL: no
+ * salesperson), for showing them as local times. */
 int	 store_client_list(struct store *, const struct client_filter *,
 	    store_row_fn, void *arg, char *err, size_t errlen);
 /* One row with every field of the client (the record names as columns). */

@@ -805,7 +805,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 #define CLIENT_SELECT \
 	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.sector," \
 	" p.email, p.phone, p.name AS contact, p.role, c.address, c.city," \
-	" c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes," \
+	" c.postal_code, c.country, c.tax_id, o.email AS owner, o.tz, c.notes," \
 	" c.cadence_days AS cadence, c.next_contact, c.do_not_email," \
 	" CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails," \
 	" c.last_touch_at, c.last_touch_kind, c.last_outcome, c.purchases," \
@@ -824,7 +824,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
  */
 #define CLIENT_LIST_SELECT \
 	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.city," \
-	" o.email AS owner, p.email, p.phone, c.last_touch_at" \
+	" o.email AS owner, p.email, p.phone, c.last_touch_at, o.tz" \
 	" FROM clients c LEFT JOIN segments s ON s.id = c.segment_id" \
 	" LEFT JOIN owners o ON o.id = c.owner_id" \
 	" LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"

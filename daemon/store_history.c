@@ -24,8 +24,11 @@ store_interaction_list(struct store *st, long long client, long limit, store_row
     void *arg, char *err, size_t errlen)
 {
 	static const char sql[] =
-	    "SELECT i.id, i.kind, i.at, i.outcome, i.note, o.email AS by_owner, i.direction"
+	    "SELECT i.id, i.kind, i.at, co.tz, i.outcome, i.note, o.email AS by_owner,"
+	    " i.direction"
 	    " FROM interactions i LEFT JOIN owners o ON o.id = i.by_owner_id"
+	    " JOIN clients c ON c.id = i.client_id"
+	    " LEFT JOIN owners co ON co.id = c.owner_id"
 	    " WHERE i.client_id = ? ORDER BY i.at DESC, i.id DESC LIMIT ?";
 	struct stmt *s;
 
@@ -195,9 +198,9 @@ store_activity_list(struct store *st, const struct activity_filter *f, store_row
     void *arg, char *err, size_t errlen)
 {
 	static const char sql[] =
-	    "SELECT a.id, a.kind, a.start_at, a.tz AS timezone, a.duration_min,"
+	    "SELECT a.id, a.kind, a.start_at, o.tz, a.duration_min,"
 	    " c.id AS client_id, c.name AS client, o.email AS owner, a.location,"
-	    " a.note, a.status, a.sequence, a.uid, a.day"
+	    " a.note, a.status, a.sequence, a.uid, a.day, a.tz AS event_tz"
 	    " FROM activities a JOIN clients c ON c.id = a.client_id"
 	    " JOIN owners o ON o.id = a.owner_id"
 	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 = 0 OR a.client_id = ?2)"

@@ -264,8 +264,9 @@ store_outbox_list(struct store *st, const char *status, store_row_fn fn, void *a
 {
 	static const char sql[] =
 	    "SELECT o.id, o.kind, o.status, o.to_addr AS recipient, o.subject, o.attempts,"
-	    " o.created_at, o.next_attempt_at, o.sent_at, o.last_code, o.last_error,"
-	    " o.idem_key FROM outbox o WHERE (?1 IS NULL OR o.status = ?1) ORDER BY o.id";
+	    " o.created_at, o.next_attempt_at, o.sent_at, w.tz, o.last_code, o.last_error,"
+	    " o.idem_key FROM outbox o LEFT JOIN owners w ON w.id = o.owner_id"
+	    " WHERE (?1 IS NULL OR o.status = ?1) ORDER BY o.id";
 	struct stmt *s;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)

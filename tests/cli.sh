@@ -110,21 +110,21 @@ t_assert_file_contains "$T/err" "unknown owner ghost@example.com" "unknown owner
 t_assert_ok "contact add" c contact add Talleres "Marta Ibáñez" --role Compras --email marta@talleres.es --phone 600111222
 t_assert_eq 2 "$(c --json contact list 1 | json 'len(d)')" "contact list"
 t_assert_ok "log" c log Talleres llamada --outcome waiting --note "Presupuesto enviado" --at "2026-11-20 10:30"
-t_assert_eq "2026-11-20T09:30:00Z|call|waiting" "$(c --json client show 1 | json 'd["last_touch_at"]+"|"+d["last_touch_kind"]+"|"+d["last_outcome"]')" "touch in owner's zone, last touch derived"
+t_assert_eq "2026-11-20T09:30:00Z|2026-11-20T10:30:00+01:00|call|waiting" "$(c --json client show 1 | json 'd["last_touch_at_utc"]+"|"+d["last_touch_at"]+"|"+d["last_touch_kind"]+"|"+d["last_outcome"]')" "touch in owner's zone, last touch derived"
 c log Talleres dance >/dev/null 2>&1
 t_assert_eq 2 $? "bad touch kind is a usage error"
 t_assert_ok "plan visit" c plan Talleres visit --at "2026-03-29 10:00" --duration 45
 t_assert_ok "plan call (NY owner)" c plan 2 call --at "2026-11-26 09:00"
 acts=$(c --json activity list)
-t_assert_eq "2026-03-29T08:00:00Z" "$(echo "$acts" | json '[a["start_at"] for a in d if a["kind"]=="visit"][0]')" "visit at Madrid summer time"
-t_assert_eq "2026-11-26T14:00:00Z" "$(echo "$acts" | json '[a["start_at"] for a in d if a["kind"]=="call"][0]')" "call at New York time"
+t_assert_eq "2026-03-29T08:00:00Z" "$(echo "$acts" | json '[a["start_at_utc"] for a in d if a["kind"]=="visit"][0]')" "visit at Madrid summer time"
+t_assert_eq "2026-11-26T14:00:00Z" "$(echo "$acts" | json '[a["start_at_utc"] for a in d if a["kind"]=="call"][0]')" "call at New York time"
 t_assert_eq "Calle de Alcalá 23, 2º B, 28014 Madrid" "$(echo "$acts" | json '[a["location"] for a in d if a["kind"]=="visit"][0]')" "visit location defaults to the address"
 uid=$(echo "$acts" | json '[a["uid"] for a in d if a["kind"]=="visit"][0]')
 vid=$(echo "$acts" | json '[a["id"] for a in d if a["kind"]=="visit"][0]')
 t_assert_ok "activity move" c activity move "$vid" --at "2026-03-30 11:00"
 t_assert_ok "activity cancel" c activity cancel "$vid"
 a=$(c --json activity list --owner ana@example.com)
-t_assert_eq "$uid|2|cancelled|2026-03-30T09:00:00Z" "$(echo "$a" | json 'd[0]["uid"]+"|"+str(d[0]["sequence"])+"|"+d[0]["status"]+"|"+d[0]["start_at"]')" "UID kept, SEQUENCE bumped"
+t_assert_eq "$uid|2|cancelled|2026-03-30T09:00:00Z" "$(echo "$a" | json 'd[0]["uid"]+"|"+str(d[0]["sequence"])+"|"+d[0]["status"]+"|"+d[0]["start_at_utc"]')" "UID kept, SEQUENCE bumped"
 t_assert_eq 0 "$(c --json activity list --owner ana@example.com --from 2026-04-01 | json 'len(d)')" "activity list --from"
 t_assert_eq 1 "$(c --json activity list --to 2026-03-30 | json 'len(d)')" "activity list --to is inclusive"
 t_assert_ok "invoice add (Spanish amount)" c invoice add Talleres 1.234,56 --due 2026-12-31 --issued 2026-11-01 --number F-001

@@ -50,7 +50,7 @@ done
 # keys OWNER DAY: how many outbox rows hold OWNER's digest of DAY.
 keys() { c --json outbox | json "len([m for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'])"; }
 # created OWNER DAY: when it was queued.
-created() { c --json outbox | json "([m['created_at'] for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'] + [''])[0]"; }
+created() { c --json outbox | json "([m['created_at_utc'] for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'] + [''])[0]"; }
 
 # check OWNER DAY INSTANT: not queued one second before INSTANT
 # ("YYYY-MM-DD HH:MM:SS", UTC), queued at INSTANT, once.

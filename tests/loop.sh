@@ -59,7 +59,7 @@ visit=$(c --json activity list --client Talleres | json 'd[0]["id"]')
 t_assert_match "(^| )$talleres( |$)" "$(due_red 2026-12-02)" "before: Talleres is red (email on 10/09)"
 at "2026-12-02 12:00Z" activity done "$visit"
 at "2026-12-02 12:05Z" activity done "$visit"
-t_assert_eq "visit|2026-12-02T09:00:00Z" "$(show Talleres 'd["last_touch_kind"] + "|" + d["last_touch_at"]')" \
+t_assert_eq "visit|2026-12-02T09:00:00Z" "$(show Talleres 'd["last_touch_kind"] + "|" + d["last_touch_at_utc"]')" \
 	"done: the visit is the last touch, at its planned time"
 t_assert_eq 1 "$(show Talleres 'sum(1 for i in d["interactions"] if i["kind"] == "visit")')" \
 	"done twice: one touch"

@@ -258,7 +258,7 @@ ok c "$SETUP_NOW" plan "$yel3" call --at "2026-06-14 20:00" --tz America/New_Yor
 act_at() {
 	c "$SETUP_NOW" --json activity list --owner ana@example.com | "$T_PYTHON" -c '
 import json, sys
-print(" ".join(str(a["id"]) for a in json.load(sys.stdin) if a["start_at"] == sys.argv[1]))' "$1"
+print(" ".join(str(a["id"]) for a in json.load(sys.stdin) if a["start_at_utc"] == sys.argv[1]))' "$1"
 }
 act_visit=$(act_at 2026-06-15T10:00:00Z)
 act_call=$(act_at 2026-06-15T09:00:00Z)
