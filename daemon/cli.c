@@ -383,20 +383,25 @@ static const struct command commands[] = {
 	    "NAME [--kind K] [--status S] [--segment S] [--sector S] [--owner EMAIL]\n"
 	    "        [--email E] [--phone P] [--contact NAME] [--role R] [--address A]\n"
 	    "        [--city C] [--postal-code Z] [--country CC] [--tax-id T]\n"
-	    "        [--cadence DAYS] [--next-contact DATE] [--notes TEXT] [--do-not-email]",
+	    "        [--cadence DAYS] [--next-contact DATE] [--notes TEXT] [--do-not-email]\n"
+	    "        [--allow-duplicate]",
 	    "Add a client.  KIND: company, freelancer, individual (or empresa,\n"
 	    "autónomo, particular); STATUS: active, potential, inactive, lost.\n"
-	    "Without --owner, the only salesperson (if there is just one)." },
+	    "Without --owner, the only salesperson; with several, --owner is required.\n"
+	    "A client with the name (up to case, accents, punctuation and legal form)\n"
+	    "or the tax id of another is refused, unless --allow-duplicate." },
 	{ "client list", cli_cmd_client_list,
 	    "[--status S] [--segment S] [--owner EMAIL] [--city C] [--sector S]\n"
-	    "        [--search TEXT] [--limit N] [--csv]",
+	    "        [--search TEXT] [--limit N] [--csv] [--tz ZONE]",
 	    "List clients.  Names, cities and sectors are compared without case,\n"
 	    "accents or punctuation: --city \"a coruna\" finds A Coruña, and --search\n"
-	    "finds a part of a client's or a contact's name." },
-	{ "client show", cli_cmd_client_show, "ID|NAME",
+	    "finds a part of a client's or a contact's name.  Times are in each\n"
+	    "owner's zone, or in --tz ZONE." },
+	{ "client show", cli_cmd_client_show, "ID|NAME [--tz ZONE]",
 	    "Show a client with contacts, recent interactions, invoices and activities." },
 	{ "client edit", cli_cmd_client_edit, "ID|NAME [client add options] [--allow-email]",
-	    "Change fields of a client; an empty value (--city '') clears a field." },
+	    "Change fields of a client; an empty value (--city '') clears a field.\n"
+	    "A name or tax id of another client needs --allow-duplicate." },
 	{ "client delete", cli_cmd_client_delete, "ID|NAME [--force]",
 	    "Delete a client.  One with history needs --force (consider --status lost)." },
 	{ "contact add", cli_cmd_contact_add,
@@ -438,9 +443,11 @@ static const struct command commands[] = {
 	    "Create a segment or set its contact cadence." },
 	{ "segment list", cli_cmd_segment_list, "", "List segments." },
 	{ "import", cli_cmd_import,
-	    "FILE [--dry-run] [--delimiter C] [--encoding utf-8|cp1252] [--max-errors N]",
+	    "FILE [--dry-run] [--delimiter C] [--encoding utf-8|cp1252] [--max-errors N]\n"
+	    "        [--owner EMAIL]",
 	    "Import clients from CSV (all or nothing).  Columns by header name, English\n"
-	    "or Spanish; rows matching a client (tax id, email, name) update it." },
+	    "or Spanish; rows matching a client (tax id, email, name) update it.\n"
+	    "New clients without an owner get --owner EMAIL (else the only salesperson)." },
 	{ "export", cli_cmd_export, "[FILE]",
 	    "Write every client as UTF-8 CSV with the canonical header (stdout if no FILE)." },
 	{ "due", cli_cmd_due, "[--owner EMAIL] [--date DATE] [--all]",

@@ -155,6 +155,7 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 		{ "max-errors", required_argument, NULL, 'm' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "owner", required_argument, NULL, 'o' },
 		HELP_OPT, END_OPT
 	};
 	struct import_opts io = { 0 };
@@ -170,6 +171,7 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case -2: return ret;
 		case 'n': io.dry_run = 1; break;
+		case 'o': io.default_owner = optarg; break;
 		case 'p': io.progress = 1; break;
 		case 'P': io.progress = 0; break;
 		case 'd':

@@ -318,7 +318,7 @@ cli_cmd_team_rotate_token(struct cli *c, int argc, char **argv)
  */
 #define REC_OPT_BASE	0x200
 #define O_ALLOW_EMAIL	0x300
-#define O_FORCE		0x301
+#define O_ALLOW_DUP	0x301
 
 struct rec_opts {
 	struct record	 r;
@@ -352,10 +352,10 @@ rec_set(struct cli *c, struct rec_opts *ro, int f, const char *value)
 	return 0;
 }
 
-/* Parse record options; extra (may be NULL) gets unknown option codes. */
+/* Parse record options and --allow-duplicate (into *allow_dup). */
 static int
 rec_parse(struct cli *c, const char *cmd, int argc, char **argv, struct rec_opts *ro,
-    int *force, int *ret)
+    int *allow_dup, int *ret)
 {
 	struct option opts[RF_COUNT + 4];
 	int n = 0, ch;
@@ -368,19 +368,17 @@ rec_parse(struct cli *c, const char *cmd, int argc, char **argv, struct rec_opts
 		n++;
 	}
 	opts[n++] = (struct option){ "allow-email", no_argument, NULL, O_ALLOW_EMAIL };
-	opts[n++] = (struct option){ "force", no_argument, NULL, O_FORCE };
+	opts[n++] = (struct option){ "allow-duplicate", no_argument, NULL, O_ALLOW_DUP };
 	opts[n++] = (struct option)HELP_OPT;
 	opts[n] = (struct option)END_OPT;
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, cmd, ret)) != -1) {
 		if (ch == -2)
 			return -1;
-		if (ch == O_FORCE && force != NULL) {
-			*force = 1;
+		if (ch == O_ALLOW_DUP) {
+			*allow_dup = 1;
 			continue;
 		}
-		if (ch == O_FORCE)
-			return *ret = cli_usage(cmd, "unknown option --force"), -1;
 		if (ch == O_ALLOW_EMAIL || ch == REC_OPT_BASE + RF_DO_NOT_EMAIL) {
 			if (rec_set(c, ro, RF_DO_NOT_EMAIL, ch == O_ALLOW_EMAIL ? "no" : "yes") == -1)
 				return *ret = cli_fail(c), -1;
@@ -393,23 +391,70 @@ rec_parse(struct cli *c, const char *cmd, int argc, char **argv, struct rec_opts
 	return 0;
 }
 
-/* With no --owner and exactly one owner in the database, that one. */
+/*
+ * A new client's owner when --owner is not given (store_owner_default):
+ * the only salesperson, or none when there is none; with several, an
+ * error that lists them.
+ */
 static int
 default_owner(struct cli *c, struct rec_opts *ro)
 {
-	struct owner *v;
-	size_t n;
+	char *email = NULL, e[512];
+	int rc;
 
 	if (ro->r.v[RF_OWNER] != NULL)
 		return 0;
-	if (store_owner_load(c->st, 1, &v, &n, c->err, sizeof(c->err)) == -1)
+	switch ((rc = store_owner_default(c->st, &email, e, sizeof(e)))) {
+	case 0:
+		rc = rec_set(c, ro, RF_OWNER, email);
+		free(email);
+		return rc;
+	case 1:
+		return 0;
+	case 2:
+		snprintf(c->err, sizeof(c->err), "client \"%s\" needs an owner: %s; give "
+		    "--owner EMAIL", ro->r.v[RF_NAME], e);
 		return -1;
-	if (n == 1)
-		rec_set(c, ro, RF_OWNER, v[0].email);
-	for (size_t i = 0; i < n; i++)
-		store_owner_clear(&v[i]);
-	free(v);
-	return 0;
+	default:
+		snprintf(c->err, sizeof(c->err), "%s", e);
+		return -1;
+	}
+}
+
+/* Refuse r (for client `except`, 0 when adding) when another client has
+ * its name (record_name_key) or tax id, naming that client. */
+static int
+refuse_duplicate(struct cli *c, const struct record *r, long long except)
+{
+	struct record k = { 0 };
+	char e[768];
+	long long dup;
+	int rc;
+
+	k.v[RF_NAME] = r->v[RF_NAME];
+	k.v[RF_TAX_ID] = r->v[RF_TAX_ID];
+	rc = store_client_duplicate(c->st, &k, except, &dup, e, sizeof(e));
+	if (rc == 0)
+		snprintf(c->err, sizeof(c->err), "%s: it looks like the same client (use "
+		    "client %lld, or give --allow-duplicate if it is another one)", e, dup);
+	else if (rc == -1)
+		snprintf(c->err, sizeof(c->err), "%s", e);
+	return rc == 1 ? 0 : -1;
+}
+
+/* --owner '' takes a client's owner away: not with several salespeople. */
+static int
+keep_owner(struct cli *c, long long id)
+{
+	char *email = NULL, e[512];
+	int rc = store_owner_default(c->st, &email, e, sizeof(e));
+
+	free(email);
+	if (rc == 2)
+		snprintf(c->err, sizeof(c->err), "client %lld needs an owner: %s", id, e);
+	else if (rc == -1)
+		snprintf(c->err, sizeof(c->err), "%s", e);
+	return rc == 2 || rc == -1 ? -1 : 0;
 }
 
 int
@@ -417,9 +462,9 @@ cli_cmd_client_add(struct cli *c, int argc, char **argv)
 {
 	struct rec_opts ro = { 0 };
 	long long id;
-	int ret;
+	int ret, allow_dup = 0;
 
-	if (rec_parse(c, "client add", argc, argv, &ro, NULL, &ret) == -1)
+	if (rec_parse(c, "client add", argc, argv, &ro, &allow_dup, &ret) == -1)
 		goto out;
 	ret = EXIT_USAGE;
 	if (ro.r.v[RF_NAME] != NULL) {
@@ -440,6 +485,7 @@ cli_cmd_client_add(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (default_owner(c, &ro) == -1 ||
+	    (!allow_dup && refuse_duplicate(c, &ro.r, 0) == -1) ||
 	    store_client_put(c->st, 0, &ro.r, &id, c->err, sizeof(c->err)) == -1) {
 		cli_abort(c);
 		goto out;
@@ -466,9 +512,9 @@ cli_cmd_client_edit(struct cli *c, int argc, char **argv)
 {
 	struct rec_opts ro = { 0 };
 	long long id;
-	int ret, given = 0;
+	int ret, given = 0, allow_dup = 0;
 
-	if (rec_parse(c, "client edit", argc, argv, &ro, NULL, &ret) == -1)
+	if (rec_parse(c, "client edit", argc, argv, &ro, &allow_dup, &ret) == -1)
 		goto out;
 	ret = EXIT_USAGE;
 	if (optind + 1 != argc) {
@@ -487,6 +533,9 @@ cli_cmd_client_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (cli_resolve_client(c, argv[optind], &id) == -1 ||
+	    (ro.r.v[RF_OWNER] != NULL && *ro.r.v[RF_OWNER] == '\0' &&
+	    keep_owner(c, id) == -1) ||
+	    (!allow_dup && refuse_duplicate(c, &ro.r, id) == -1) ||
 	    store_client_put(c->st, id, &ro.r, NULL, c->err, sizeof(c->err)) == -1) {
 		cli_abort(c);
 		goto out;

@@ -31,6 +31,8 @@ struct importer {
 	size_t			 vcap[RF_COUNT];
 	char			**owners;	/* known owner emails */
 	size_t			 nowners;
+	char			*owner;		/* of a new client without one, or NULL */
+	char			 no_owner[512];	/* why there is none: several salespeople */
 	char			 fatal[1024];	/* stops the import at once */
 };
 
@@ -173,8 +175,15 @@ data_row(struct importer *im, const struct csvfile_row *row)
 		add_error(im, row->line, NULL, "%s", e);
 		return 0;
 	}
-	if (rc == 1 && r.v[RF_OWNER] == NULL && im->nowners == 1)
-		r.v[RF_OWNER] = im->owners[0];
+	if (rc == 1 && r.v[RF_OWNER] == NULL) {
+		if (im->owner == NULL && im->no_owner[0] != '\0') {
+			add_error(im, row->line, "owner", "none given for new client \"%s\", "
+			    "and %s: give each new client its owner, or all of them one "
+			    "with --owner EMAIL", r.v[RF_NAME], im->no_owner);
+			return 0;
+		}
+		r.v[RF_OWNER] = im->owner;
+	}
 	if (store_client_put(im->st, rc == 0 ? id : 0, &r, NULL, e, sizeof(e)) == -1) {
 		add_error(im, row->line, NULL, "%s", e);
 		return 0;
@@ -231,6 +240,31 @@ load_owners(struct importer *im, char *err, size_t errlen)
 	}
 	im->nowners = n;
 	free(v);
+	/* New clients without an owner: the one given, else the rule of the
+	 * store (the only salesperson; with several, none). */
+	if (im->opts->default_owner != NULL) {
+		if (!owner_known(im, im->opts->default_owner)) {
+			snprintf(err, errlen, "--owner %s: no such salesperson (add it with "
+			    "\"cartera owner add\")", im->opts->default_owner);
+			return -1;
+		}
+		if ((im->owner = strdup(im->opts->default_owner)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	switch (store_owner_default(im->st, &im->owner, im->no_owner,
+	    sizeof(im->no_owner))) {
+	case -1:
+		snprintf(err, errlen, "%s", im->no_owner);
+		return -1;
+	case 2:
+		break;
+	default:
+		im->no_owner[0] = '\0';
+		break;
+	}
 	return 0;
 }
 
@@ -288,6 +322,7 @@ done:
 	for (size_t i = 0; i < im.nowners; i++)
 		free(im.owners[i]);
 	free(im.owners);
+	free(im.owner);
 	return ret;
 }
 

@@ -26,6 +26,9 @@ struct import_opts {
 	enum import_encoding	 encoding;
 	int			 progress;	/* progress line on stderr */
 	size_t			 max_errors;	/* errors listed before "N more" */
+	/* Owner (email) of new clients whose row names none; NULL: the only
+	 * salesperson, and with several such a row is an error. */
+	const char		*default_owner;
 };
 
 struct import_result {

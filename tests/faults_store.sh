@@ -179,7 +179,7 @@ disk_full() {	# disk_full WHAT FILL-CMD ERE UNFILL-CMD
 	t_assert_eq 0 "$(received "$a")" "$what: no digest yet"
 	if [ "$what" = tmpfs ]; then
 		# The CLI, meanwhile, says the same.
-		out=$("$CARTERA" -c "$CONF" --now "2026-03-10 09:00Z" client add "After" 2>&1)
+		out=$("$CARTERA" -c "$CONF" --now "2026-03-10 09:00Z" client add "After" --owner "$a" 2>&1)
 		t_assert_eq 1 $? "$what: the CLI's write fails"
 		t_assert_match 'database or disk is full' "$out" "$what: the CLI says the disk is full"
 	fi

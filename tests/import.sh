@@ -12,6 +12,9 @@ export CARTERA_DB=$T/c.db TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# With two salespeople a new client needs an owner: these files give none,
+# so they all go to Ana.
+I() { c import --owner ana@example.com "$@"; }
 
 c init >/dev/null
 c owner add ana@example.com --name "Ana López" >/dev/null
@@ -48,40 +51,40 @@ t_assert_eq "$(sha256sum <"$T/out1.csv")" "$(sha256sum <"$T/out2.csv")" "round t
 
 # --- re-import updates instead of duplicating (tax id, email, then name)
 printf 'nombre;nif;ciudad\nTalleres Pérez (nuevo nombre);B-12345678;Getafe\n' >"$T/upd.csv"
-t_assert_match "1 rows, 0 inserted, 1 updated" "$(c import "$T/upd.csv")" "match by tax id updates"
+t_assert_match "1 rows, 0 inserted, 1 updated" "$(I "$T/upd.csv")" "match by tax id updates"
 t_assert_eq "Talleres Pérez (nuevo nombre)|Getafe|compras@talleres.es" "$(c --json client show 1 | json 'd["name"]+"|"+d["city"]+"|"+d["email"]')" "only given fields changed"
 printf 'name,email,phone\nWhatever,PAN@nunez.es,955 999 999\n' >"$T/upd2.csv"
-t_assert_match "0 inserted, 1 updated" "$(c import "$T/upd2.csv")" "match by email updates"
+t_assert_match "0 inserted, 1 updated" "$(I "$T/upd2.csv")" "match by email updates"
 
 # --- regression: a row with a new tax id is a new company, even when its
 # name or email is already taken by a client with another tax id
 printf 'name,tax_id,email,city\nHomónimo S.L.,B11111111,h@x.example,Madrid\n' >"$T/homo1.csv"
 printf 'name,tax_id,email,city\nHomónimo S.L.,B22222222,h@x.example,Bilbao\n' >"$T/homo2.csv"
-t_assert_match "1 inserted" "$(c import "$T/homo1.csv")" "first Homónimo"
-t_assert_match "1 inserted, 0 updated" "$(c import "$T/homo2.csv")" "same name and email, other tax id: a new client"
+t_assert_match "1 inserted" "$(I "$T/homo1.csv")" "first Homónimo"
+t_assert_match "1 inserted, 0 updated" "$(I "$T/homo2.csv")" "same name and email, other tax id: a new client"
 t_assert_eq "B11111111|Madrid" "$(sqlite3 "$CARTERA_DB" "SELECT tax_id || '|' || city FROM clients WHERE tax_id = 'B11111111'")" "the first company kept its tax id and city"
 printf 'name,tax_id,city\nSin NIF,,Soria\n' >"$T/untaxed.csv"
-c import "$T/untaxed.csv" >/dev/null
+I "$T/untaxed.csv" >/dev/null
 printf 'name,tax_id,city\nSin NIF,C33333333,Soria\n' >"$T/taxed.csv"
-t_assert_match "0 inserted, 1 updated" "$(c import "$T/taxed.csv")" "a client without a tax id takes the first one given"
+t_assert_match "0 inserted, 1 updated" "$(I "$T/taxed.csv")" "a client without a tax id takes the first one given"
 
 # --- Spanish Excel: cp1252, semicolons, CRLF, quoted newline, no BOM
 printf 'Nombre;Tel\xe9fono;Direcci\xf3n;C\xf3digo Postal;Localidad;Notas;Comercial\r\n' >"$T/excel.csv"
 printf 'Caf\xe9 Ib\xe1\xf1ez;922 111 222;"Avda. Mar\xedtima, 3";35001;Las Palmas;"primera l\xednea\r\nsegunda; con punto y coma";ana@example.com\r\n' >>"$T/excel.csv"
 printf 'Se\xf1or Mu\xf1oz;;;;;Cliente \x80 VIP;\r\n' >>"$T/excel.csv"
-t_assert_match "2 inserted" "$(c import "$T/excel.csv")" "Excel cp1252 file imports"
+t_assert_match "2 inserted" "$(I "$T/excel.csv")" "Excel cp1252 file imports"
 t_assert_eq "Café Ibáñez|Avda. Marítima, 3|Las Palmas" "$(c --json client list --search Ibáñez | json 'd[0]["name"]')|$(c --json client show 'Café Ibáñez' | json 'd["address"]+"|"+d["city"]')" "accents decoded from cp1252"
 t_assert_eq $'primera línea\r\nsegunda; con punto y coma' "$(c --json client show 'Café Ibáñez' | json 'd["notes"]')" "CRLF inside a quoted field kept"
 t_assert_eq "Cliente € VIP" "$(c --json client show 'Señor Muñoz' | json 'd["notes"]')" "cp1252 euro sign"
 
 # --- UTF-8 with BOM, tab-separated
 printf '\xef\xbb\xbfnombre\tpa\xc3\xads\r\nCordeler\xc3\xada Ortu\xc3\xb1o\tPT\r\n' >"$T/bom.tsv"
-t_assert_match "1 inserted" "$(c import "$T/bom.tsv")" "UTF-8 with BOM and tabs"
+t_assert_match "1 inserted" "$(I "$T/bom.tsv")" "UTF-8 with BOM and tabs"
 t_assert_eq "PT" "$(c --json client show 'Cordelería Ortuño' | json 'd["country"]')" "BOM not part of the first column name"
 
 # --- dry run writes nothing
 printf 'name\nSolo Prueba\n' >"$T/dry.csv"
-t_assert_match "1 would be inserted" "$(c import --dry-run "$T/dry.csv")" "dry run reports"
+t_assert_match "1 would be inserted" "$(I --dry-run "$T/dry.csv")" "dry run reports"
 t_assert_eq 0 "$(c --json client list --search 'Solo Prueba' | json 'len(d)')" "dry run wrote nothing"
 
 # --- bad files: every error listed with FILE:LINE: column, nothing written
@@ -91,7 +94,7 @@ snapshot() {
 }
 before=$(snapshot)
 bad() {	# bad NAME EXPECTED-ERE: import $T/NAME must fail naming the problem
-	c import "$T/$1" >"$T/out" 2>"$T/err"
+	I "$T/$1" >"$T/out" 2>"$T/err"
 	t_assert_eq 1 $? "$1 refused"
 	t_assert_file_contains "$T/err" "$2" "$1 error message"
 	t_assert_file_contains "$T/err" "nothing imported, the database is unchanged|$T/$1" "$1 names the file"
@@ -131,21 +134,44 @@ big=$(head -c 1200 /dev/zero | tr '\0' 'x')
 printf 'name\n%s\n' "$big" >"$T/long-name.csv"
 bad long-name.csv "long-name.csv:2: name: too long"
 : >"$T/empty.csv"
-c import "$T/empty.csv" >/dev/null 2>"$T/err"
+I "$T/empty.csv" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "empty file refused"
 t_assert_file_contains "$T/err" "empty" "empty file message"
-c import "$T/nope.csv" >/dev/null 2>"$T/err"
+I "$T/nope.csv" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "missing file refused"
 t_assert_file_contains "$T/err" "nope.csv: No such file" "missing file message"
 printf 'name\nCaf\xe9\n' >"$T/forced.csv"
-c import --encoding utf-8 "$T/forced.csv" >/dev/null 2>"$T/err"
+I --encoding utf-8 "$T/forced.csv" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "forced UTF-8 on cp1252 refused"
 t_assert_file_contains "$T/err" "forced.csv:2: not valid UTF-8" "encoding error names the line"
 t_assert_eq "$before" "$(snapshot)" "database still unchanged"
 
+# --- ownership: with two salespeople, a new client without an owner is
+# an error naming the row, unless --owner gives one to all of them; a row
+# that updates a client keeps its owner
+printf 'name,city\nUpdate Me,Lugo\n' >"$T/owner0.csv"
+t_assert_match "1 inserted" "$(I "$T/owner0.csv")" "--owner gives new clients an owner"
+t_assert_eq "ana@example.com" "$(c --json client show 'Update Me' | json 'd["owner"]')" "owner from --owner"
+printf 'name,city\nUpdate Me,Ourense\nNadie S.A.,Vigo\n' >"$T/owner1.csv"
+before=$(snapshot)
+c import "$T/owner1.csv" >"$T/out" 2>"$T/err"
+t_assert_eq 1 $? "a new client without an owner refused"
+t_assert_file_contains "$T/err" 'owner1.csv:3: owner: none given for new client "Nadie S.A.", and there are 2 salespeople \(ana@example.com, bob@example.com\)' "the row is named"
+t_assert_file_contains "$T/err" "with --owner EMAIL" "the error says how to give one"
+t_assert_eq "$before" "$(snapshot)" "nothing written"
+t_assert_match "1 updated" "$(c import "$T/owner0.csv")" "an update needs no owner"
+c import --owner ghost@example.com "$T/owner0.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "unknown --owner refused"
+t_assert_file_contains "$T/err" "--owner ghost@example.com: no such salesperson" "unknown --owner named"
+t_assert_match "1 inserted" "$(c import --owner bob@example.com "$T/owner1.csv")" "--owner bob"
+t_assert_eq "bob@example.com|ana@example.com" "$(c --json client show 'Nadie' | json 'd["owner"]')|$(c --json client show 'Update Me' | json 'd["owner"]')" "new client to bob, matched one kept ana"
+# Names match up to case, accents, punctuation and legal form.
+printf 'name,city\nNADIE SA,Pontevedra\n' >"$T/owner2.csv"
+t_assert_match "0 inserted, 1 updated" "$(c import "$T/owner2.csv")" "\"NADIE SA\" is \"Nadie S.A.\""
+
 # --- a 1 MB note survives import and export
 { printf 'name,notes\nBig Note,"'; head -c 1000000 /dev/zero | tr '\0' 'n'; printf '"\n'; } >"$T/bignote.csv"
-t_assert_match "1 inserted" "$(c import "$T/bignote.csv")" "1 MB note imports"
+t_assert_match "1 inserted" "$(I "$T/bignote.csv")" "1 MB note imports"
 t_assert_eq 1000000 "$(c --json client show 'Big Note' | json 'len(d["notes"])')" "1 MB note intact"
 
 # --- 5000 rows: progress does not break output; counts right
@@ -156,7 +182,7 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
     for i in range(5000):
         f.write(f"Cliente Ñ {i};Ciudad {i % 50};X{i:07d}\n")
 PY
-t_assert_match "5000 rows, 5000 inserted" "$(c import --progress "$T/many-ok.csv" 2>/dev/null)" "5000-row import"
-t_assert_match "5000 rows, 0 inserted, 5000 updated" "$(c import "$T/many-ok.csv")" "re-import matches by tax id"
+t_assert_match "5000 rows, 5000 inserted" "$(I --progress "$T/many-ok.csv" 2>/dev/null)" "5000-row import"
+t_assert_match "5000 rows, 0 inserted, 5000 updated" "$(I "$T/many-ok.csv")" "re-import matches by tax id"
 t_assert_ok "integrity after imports" c check
 t_done
