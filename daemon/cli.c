@@ -416,6 +416,15 @@ static const struct command commands[] = {
 	    "--in 3d, 2w, 1m after the touch's day) sets the next-contact date; without\n"
 	    "it, a touch on or after the client's next-contact date clears it.\n"
 	    "--received: the client reached us (after a waiting touch: an answer is owed)." },
+	{ "touch list", cli_cmd_touch_list, "CLIENT [--limit N] [--tz ZONE] [--csv]",
+	    "List a client's touches, newest first, with their ids." },
+	{ "touch edit", cli_cmd_touch_edit,
+	    "ID [--kind K] [--at TIME] [--outcome O] [--note TEXT] [--by EMAIL] [--tz ZONE]",
+	    "Correct a touch; the client's last touch follows.\n"
+	    "TIME as for \"log\" (in the salesperson's zone); --note '' clears the note." },
+	{ "touch delete", cli_cmd_touch_delete, "ID",
+	    "Delete a touch logged by mistake.\n"
+	    "The client's last touch becomes the newest one left." },
 	{ "plan", cli_cmd_plan,
 	    "CLIENT call|visit --at \"YYYY-MM-DD HH:MM\" [--tz ZONE] [--duration MIN]\n"
 	    "        [--location L] [--note T] [--owner EMAIL]",
@@ -432,13 +441,26 @@ static const struct command commands[] = {
 	{ "invoice add", cli_cmd_invoice_add,
 	    "CLIENT AMOUNT --due DATE [--issued DATE] [--number N] [--currency EUR]\n"
 	    "        [--paid DATE]", "Record a purchase/invoice; AMOUNT like 1234.56." },
-	{ "invoice paid", cli_cmd_invoice_paid, "ID [--at DATE]", "Mark an invoice paid." },
+	{ "invoice edit", cli_cmd_invoice_edit,
+	    "ID [--client C] [--amount A] [--currency EUR] [--issued DATE] [--due DATE]\n"
+	    "        [--number N] [--paid DATE]",
+	    "Correct an invoice (amount, dates, number, client, payment).\n"
+	    "--number '' clears the number; --paid '' makes it unpaid again." },
+	{ "invoice pay", cli_cmd_invoice_pay, "ID [--at DATE]",
+	    "Mark an invoice paid (today, or on DATE)." },
+	{ "invoice paid", cli_cmd_invoice_pay, "ID [--at DATE]",
+	    "The same as \"invoice pay\"." },
+	{ "invoice delete", cli_cmd_invoice_delete, "ID", "Delete an invoice." },
 	{ "invoice list", cli_cmd_invoice_list, "[CLIENT] [--unpaid]", "List invoices." },
 	{ "nps add", cli_cmd_nps_add, "CLIENT SCORE [--at DATE]",
 	    "Record a Net Promoter Score response (0-10)." },
+	{ "nps list", cli_cmd_nps_list, "[CLIENT]", "List NPS responses with their ids." },
+	{ "nps delete", cli_cmd_nps_delete, "ID", "Delete an NPS response." },
 	{ "cost add", cli_cmd_cost_add,
 	    "AMOUNT --month YYYY-MM [--kind marketing|sales|service] [--client C] [--note T]",
 	    "Record an acquisition or service cost (for CAC, CLV and profitability)." },
+	{ "cost list", cli_cmd_cost_list, "[--month YYYY-MM]", "List costs with their ids." },
+	{ "cost delete", cli_cmd_cost_delete, "ID", "Delete a cost." },
 	{ "segment set", cli_cmd_segment_set, "NAME [--cadence DAYS]",
 	    "Create a segment or set its contact cadence." },
 	{ "segment list", cli_cmd_segment_list, "", "List segments." },
@@ -467,7 +489,8 @@ static const struct command commands[] = {
 	    "        [--format table|csv|json] [--limit N]",
 	    "Portfolio indicators for a period (default: the last full month).  Every\n"
 	    "definition is in the README; n/a where a denominator is zero." },
-	{ "help", cli_cmd_help, "[COMMAND]", "Show help for a command." },
+	{ "help", cli_cmd_help, "[COMMAND | GROUP]",
+	    "Show help for a command, or list a group's subcommands (\"help invoice\")." },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -498,6 +521,86 @@ usage(FILE *fp)
 	    "for details.\n");
 }
 
+/* What each group of commands is for (a group is the first word of
+ * commands of two words; one missing here is listed without it). */
+static const struct {
+	const char	*name;
+	const char	*summary;
+} groups[] = {
+	{ "owner", "Salespeople: each with a time zone, a digest time and a calendar feed." },
+	{ "team", "Teams of salespeople, with a calendar feed of the whole team." },
+	{ "client", "The clients of the portfolio." },
+	{ "contact", "The contact people of a client." },
+	{ "touch", "Touches already logged (calls, visits, emails...): list, correct,\n"
+	    "delete.  A new touch is recorded with \"cartera log\"." },
+	{ "activity", "Planned activities: scheduled calls and visits.  New ones with\n"
+	    "\"cartera plan\"." },
+	{ "invoice", "Invoices (purchases) and their payment." },
+	{ "nps", "Net Promoter Score responses." },
+	{ "cost", "Acquisition and service costs (for CAC, CLV and profitability)." },
+	{ "segment", "Segments and their contact cadence." },
+};
+
+/* Is word the first word of commands of two words? */
+static int
+is_group(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const struct command *k = commands; k->name != NULL; k++)
+		if (strncmp(k->name, word, n) == 0 && k->name[n] == ' ')
+			return 1;
+	return 0;
+}
+
+/* The subcommands of a group, each with the first line of its summary. */
+static void
+group_list(const char *group, FILE *fp)
+{
+	size_t n = strlen(group), w = 0;
+
+	for (const struct command *k = commands; k->name != NULL; k++)
+		if (strncmp(k->name, group, n) == 0 && k->name[n] == ' ' &&
+		    strlen(k->name + n + 1) > w)
+			w = strlen(k->name + n + 1);
+	for (const struct command *k = commands; k->name != NULL; k++) {
+		const char *nl;
+
+		if (strncmp(k->name, group, n) != 0 || k->name[n] != ' ')
+			continue;
+		nl = strchr(k->summary, '\n');
+		fprintf(fp, "  %-*s  %.*s\n", (int)w, k->name + n + 1,
+		    nl ? (int)(nl - k->summary) : (int)strlen(k->summary), k->summary);
+	}
+}
+
+static void
+group_help(const char *group, FILE *fp)
+{
+	fprintf(fp, "Usage: cartera [GLOBAL OPTIONS] %s SUBCOMMAND [ARGS]\n\n", group);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (strcmp(groups[i].name, group) == 0)
+			fprintf(fp, "%s\n\n", groups[i].summary);
+	fprintf(fp, "Subcommands:\n");
+	group_list(group, fp);
+	fprintf(fp, "\n\"cartera help %s SUBCOMMAND\" (or \"cartera %s SUBCOMMAND --help\") "
+	    "for one of them.\n", group, group);
+}
+
+/* "GROUP" alone, or with a word that is not one of its subcommands. */
+static int
+group_misuse(const char *group, const char *word)
+{
+	if (word == NULL)
+		fprintf(stderr, "cartera: \"%s\" needs a subcommand:\n", group);
+	else
+		fprintf(stderr, "cartera: \"%s\" has no subcommand \"%s\"; it has:\n", group,
+		    word);
+	group_list(group, stderr);
+	fprintf(stderr, "Try \"cartera help %s\".\n", group);
+	return EXIT_USAGE;
+}
+
 static int
 cli_cmd_help(struct cli *c, int argc, char **argv)
 {
@@ -511,8 +614,20 @@ cli_cmd_help(struct cli *c, int argc, char **argv)
 	}
 	snprintf(name, sizeof(name), "%s%s%s", argv[1], argc > 2 ? " " : "",
 	    argc > 2 ? argv[2] : "");
-	if ((k = find_command(name)) == NULL && (k = find_command(argv[1])) == NULL) {
-		fprintf(stderr, "cartera: no command \"%s\"\n", name);
+	if ((k = find_command(name)) != NULL) {
+		command_help(k, stdout);
+		return 0;
+	}
+	if (is_group(argv[1])) {
+		if (argc == 2) {
+			group_help(argv[1], stdout);
+			return 0;
+		}
+		return group_misuse(argv[1], argv[2]);
+	}
+	if ((k = find_command(argv[1])) == NULL) {
+		fprintf(stderr, "cartera: no command \"%s\"; \"cartera help\" lists them\n",
+		    name);
 		return EXIT_USAGE;
 	}
 	command_help(k, stdout);
@@ -590,13 +705,14 @@ cli_main(int argc, char **argv)
 			nwords = 2;
 	}
 	if (k == NULL && (k = find_command(argv[0])) == NULL) {
-		for (const struct command *p = commands; p->name != NULL; p++)
-			if (strncmp(p->name, argv[0], strlen(argv[0])) == 0 &&
-			    p->name[strlen(argv[0])] == ' ') {
-				fprintf(stderr, "cartera: \"%s\" needs a subcommand; try "
-				    "\"cartera help %s\"\n", argv[0], argv[0]);
-				return EXIT_USAGE;
+		if (is_group(argv[0])) {
+			if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+			    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+				group_help(argv[0], stdout);
+				return 0;
 			}
+			return group_misuse(argv[0], argc >= 2 ? argv[1] : NULL);
+		}
 		fprintf(stderr, "cartera: unknown command \"%s\"; try \"cartera --help\"\n",
 		    argv[0]);
 		return EXIT_USAGE;

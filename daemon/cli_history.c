@@ -564,44 +564,6 @@ cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-int
-cli_cmd_invoice_paid(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' }, HELP_OPT, END_OPT
-	};
-	const char *at = "today";
-	char day[11], *tz = NULL;
-	long long client;
-	long id;
-	int ch, ret, rc;
-
-	cli_reset_getopt();
-	while ((ch = cli_next_opt(argc, argv, opts, "invoice paid", &ret)) != -1) {
-		if (ch == -2)
-			return ret;
-		if (ch == 'a')
-			at = optarg;
-	}
-	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
-		return cli_usage("invoice paid", "expected an invoice ID");
-	if (cli_begin(c) == -1)
-		return cli_fail(c);
-	if (store_invoice_client(c->st, id, &client, c->err, sizeof(c->err)) == -1 ||
-	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
-	    sizeof(c->err)) == -1)
-		return cli_abort(c);
-	rc = cli_parse_day(c, at, tz, day, sizeof(day));
-	free(tz);
-	if (rc == -1 || store_invoice_paid(c->st, id, day, c->err, sizeof(c->err)) == -1)
-		return cli_abort(c);
-	if (cli_commit(c) == -1)
-		return cli_fail(c);
-	if (!c->quiet)
-		printf("invoice %ld paid on %s\n", id, day);
-	return 0;
-}
-
 struct invoice_q {
 	long long	 client;
 	int		 unpaid;

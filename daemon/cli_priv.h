@@ -3,8 +3,10 @@
  *
  * cli.c holds the command table, main and these helpers; cli_portfolio.c
  * (owners, teams, clients, contacts), cli_history.c (touches, plans,
- * activities, invoices, NPS, costs, segments) and cli_ops.c (init, check,
- * backup, import, export, due, outbox, feed, report) hold the commands.
+ * activities, invoices, NPS, costs, segments), cli_corrections.c (listing,
+ * correcting and deleting recorded touches, invoices, NPS answers and
+ * costs) and cli_ops.c (init, check, backup, import, export, due, outbox,
+ * feed, report) hold the commands.
  * Nothing outside the cli*.c files includes this header.  A command parses
  * its options and calls the modules; the rules live in those modules.
  */
@@ -109,12 +111,22 @@ int	 cli_cmd_activity_done(struct cli *, int, char **);
 int	 cli_cmd_activity_cancel(struct cli *, int, char **);
 int	 cli_cmd_activity_move(struct cli *, int, char **);
 int	 cli_cmd_invoice_add(struct cli *, int, char **);
-int	 cli_cmd_invoice_paid(struct cli *, int, char **);
 int	 cli_cmd_invoice_list(struct cli *, int, char **);
 int	 cli_cmd_nps_add(struct cli *, int, char **);
 int	 cli_cmd_cost_add(struct cli *, int, char **);
 int	 cli_cmd_segment_set(struct cli *, int, char **);
 int	 cli_cmd_segment_list(struct cli *, int, char **);
+/* cli_corrections.c */
+int	 cli_cmd_touch_list(struct cli *, int, char **);
+int	 cli_cmd_touch_edit(struct cli *, int, char **);
+int	 cli_cmd_touch_delete(struct cli *, int, char **);
+int	 cli_cmd_invoice_edit(struct cli *, int, char **);
+int	 cli_cmd_invoice_pay(struct cli *, int, char **);
+int	 cli_cmd_invoice_delete(struct cli *, int, char **);
+int	 cli_cmd_nps_list(struct cli *, int, char **);
+int	 cli_cmd_nps_delete(struct cli *, int, char **);
+int	 cli_cmd_cost_list(struct cli *, int, char **);
+int	 cli_cmd_cost_delete(struct cli *, int, char **);
 /* cli_ops.c */
 int	 cli_cmd_init(struct cli *, int, char **);
 int	 cli_cmd_check(struct cli *, int, char **);

@@ -3,7 +3,7 @@
 # zone (or the --tz one), labelled with that zone in a "tz" column, in
 # tables, CSV and JSON (JSON also carries the instant in UTC as NAME_utc),
 # on both sides of a DST change, whatever the zone of the machine.  Covers
-# activity list, client list, client show and outbox list, for
+# activity list, client list, client show, touch list and outbox list, for
 # a salesperson in Madrid, one in New York and one in Kolkata (+05:30).
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init times
@@ -103,6 +103,12 @@ t_assert_eq "2026-03-01T10:00:00+01:00|2026-03-01T09:00:00Z|2026-03-30T09:15:00+
 	"$(c --json client show Talleres | json 'd["created_at"]+"|"+d["created_at_utc"]+"|"+d["interactions"][0]["at"]+"|"+d["activities"][1]["start_at"]')" \
 	"JSON client show, its touches and activities"
 t_assert_match "created_at +2026-03-01 09:00" "$(c client show Talleres --tz UTC)" "client show --tz"
+
+# --- touch list
+out=$(c touch list Talleres --csv | tr -d '\r' | cut -d, -f2-4)
+t_assert_eq "kind,at,tz
+visit,2026-03-30 09:15,Europe/Madrid
+call,2026-03-27 16:00,Europe/Madrid" "$out" "touch list: both sides of the DST change"
 
 # --- outbox list: a daemon cycle at 12:00Z queues and sends Ana's digest
 # (08:00 CET was 07:00Z) and Bob's (08:00 EDT is 12:00Z).
