@@ -27,6 +27,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "loop.h"
+#include "writeq.h"
 
 static void
 usage(FILE *fp)
@@ -166,6 +167,7 @@ main(int argc, char **argv)
 	};
 	struct daemon_ctx d = { 0 };
 	struct metrics metrics;
+	struct writeq *wq = NULL;
 	sigset_t sigs;
 	const char *now_arg = NULL;
 	char err[1024], *end;
@@ -271,7 +273,9 @@ main(int argc, char **argv)
 		int fd = listen_fd();
 
 		files_for(d.cfg->http.max_connections);
-		if ((d.httpd = httpd_start(d.cfg, &metrics, d.cfg->database, fd, err,
+		if ((wq = writeq_start(d.cfg->database, WRITEQ_CAPACITY, err, sizeof(err))) == NULL)
+			fatalx("%s", err);
+		if ((d.httpd = httpd_start(d.cfg, &metrics, d.cfg->database, wq, fd, err,
 		    sizeof(err))) == NULL)
 			fatalx("%s", err);
 		if (fd >= 0)
@@ -286,6 +290,7 @@ main(int argc, char **argv)
 	status = loop_run(&d);
 
 	httpd_stop(d.httpd);
+	writeq_stop(wq);	/* after the server: no request can queue any more */
 	store_close(d.st);
 	render_free(d.tmpl);
 	config_free(d.cfg);

@@ -28,17 +28,23 @@
 #include "httpd.h"
 #include "log.h"
 #include "store.h"
+#include "writeq.h"
 
 #define TOKEN_LEN	32
 #define BODY_MAX	4096	/* an unsubscribe POST carries a few bytes */
 /*
  * An unsubscribe runs on one of the two threads that serve every feed,
- * so it never waits long: for another unsubscribe, then for the write
- * lock (a long import holds it).  Past that the client is told to come
- * back (503), and the feeds on that thread are not held up.
+ * so it never waits for the write lock: the token is looked up read-only
+ * (WAL readers do not wait for writers; UNSUB_READ_MS only covers a
+ * checkpoint's brief lock), the write is queued (writeq.h) and the answer
+ * comes from the lookup.  An address that posts more than UNSUB_FAIL_MAX
+ * unknown tokens in UNSUB_FAIL_WINDOW seconds is answered 429 until the
+ * window ends, before any lookup.
  */
-#define UNSUB_QUEUE_MS	1000
-#define UNSUB_BUSY_MS	250
+#define UNSUB_READ_MS		100
+#define UNSUB_FAIL_MAX		10
+#define UNSUB_FAIL_WINDOW	60
+#define FAIL_SLOTS		256	/* addresses remembered, oldest replaced */
 #define REQUEST_MEMORY	(32 * 1024)	/* headers beyond this are refused */
 
 struct entry {
@@ -60,8 +66,16 @@ struct httpd {
 	struct MHD_Response	*not_found;
 	struct MHD_Response	*not_allowed;
 	char			*db;
-	struct store		*st;		/* unsubscribe only; under st_lock */
+	struct store		*st;		/* read-only lookups; under st_lock */
 	pthread_mutex_t		 st_lock;
+	struct writeq		*wq;		/* borrowed: the daemon's web writes */
+	pthread_mutex_t		 fail_lock;	/* guards fails */
+	struct fail_slot {
+		unsigned char	 addr[16];
+		int		 family;	/* 0 = free slot */
+		time_t		 since;		/* window start, monotonic seconds */
+		int		 count;
+	}			 fails[FAIL_SLOTS];
 	char			*base_url;
 	int			 port;
 };
@@ -639,6 +653,27 @@ serve_metrics(struct httpd *h, struct MHD_Connection *c)
 	metric(&b, "cartera_http_bad_requests_total", "counter",
 	    "Requests refused as malformed (RFC 9112).", NULL,
 	    (double)METRIC_GET(m, http_bad_requests));
+	metric(&b, "cartera_unsubscribe_requests_total", "counter",
+	    "Unsubscribe POSTs with a known token.", NULL,
+	    (double)METRIC_GET(m, unsubscribe_requests));
+	metric(&b, "cartera_unsubscribe_not_found_total", "counter",
+	    "Unsubscribe POSTs with an unknown token.", NULL,
+	    (double)METRIC_GET(m, unsubscribe_not_found));
+	metric(&b, "cartera_unsubscribe_limited_total", "counter",
+	    "Unsubscribe POSTs answered 429 (too many unknown tokens from the address).",
+	    NULL, (double)METRIC_GET(m, unsubscribe_limited));
+	if (h->wq != NULL) {
+		struct writeq_stats ws;
+
+		writeq_stats(h->wq, &ws);
+		metric(&b, "cartera_web_writes_queued", "gauge",
+		    "Web writes waiting to be applied.", NULL, (double)ws.queued);
+		metric(&b, "cartera_web_writes_applied_total", "counter",
+		    "Web writes applied to the database.", NULL, (double)ws.applied);
+		metric(&b, "cartera_web_writes_refused_total", "counter",
+		    "Web writes refused because the queue was full (503).", NULL,
+		    (double)ws.refused);
+	}
 	metric(&b, "cartera_up", "gauge", "1 when the database answered the last cycle.", NULL,
 	    (double)METRIC_GET(m, store_ok));
 	if (b.failed || (r = MHD_create_response_from_buffer(b.len, b.data,
@@ -661,6 +696,130 @@ static const char unsub_page[] =
     "<title>%s</title></head><body style=\"font-family:sans-serif;max-width:32em;"
     "margin:2em auto\"><p>%s</p>%s</body></html>\n";
 
+static time_t
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The client's address as bytes (family 0 if unknown). */
+static int
+client_addr(struct MHD_Connection *c, unsigned char addr[16])
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	memset(addr, 0, 16);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	else
+		return 0;
+	return sa->sa_family;
+}
+
+/*
+ * Failed unsubscribe lookups per address.  fail_limited: seconds the
+ * address must still wait (0: go ahead).  fail_count: one more failure.
+ */
+static long
+fail_limited(struct httpd *h, int family, const unsigned char addr[16])
+{
+	time_t now = mono_seconds();
+	long wait = 0;
+
+	if (family == 0)
+		return 0;
+	pthread_mutex_lock(&h->fail_lock);
+	for (size_t i = 0; i < FAIL_SLOTS; i++) {
+		struct fail_slot *f = &h->fails[i];
+
+		if (f->family == family && memcmp(f->addr, addr, 16) == 0) {
+			if (now - f->since >= UNSUB_FAIL_WINDOW)
+				f->family = 0;		/* the window is over */
+			else if (f->count >= UNSUB_FAIL_MAX)
+				wait = (long)(f->since + UNSUB_FAIL_WINDOW - now);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->fail_lock);
+	return wait;
+}
+
+static void
+fail_count(struct httpd *h, int family, const unsigned char addr[16])
+{
+	struct fail_slot *slot = NULL, *oldest = NULL;
+	time_t now = mono_seconds();
+
+	if (family == 0)
+		return;
+	pthread_mutex_lock(&h->fail_lock);
+	for (size_t i = 0; i < FAIL_SLOTS; i++) {
+		struct fail_slot *f = &h->fails[i];
+
+		if (f->family == family && memcmp(f->addr, addr, 16) == 0) {
+			slot = f;
+			break;
+		}
+		if (f->family == 0 || now - f->since >= UNSUB_FAIL_WINDOW) {
+			if (oldest == NULL || oldest->family != 0)
+				oldest = f;
+		} else if (oldest == NULL || (oldest->family != 0 && f->since < oldest->since))
+			oldest = f;
+	}
+	if (slot == NULL || now - slot->since >= UNSUB_FAIL_WINDOW) {
+		if (slot == NULL)
+			slot = oldest;
+		slot->family = family;
+		memcpy(slot->addr, addr, 16);
+		slot->since = now;
+		slot->count = 0;
+	}
+	slot->count++;
+	pthread_mutex_unlock(&h->fail_lock);
+}
+
+/*
+ * POST /unsubscribe/TOKEN: 0 queued (or already done), 1 unknown token,
+ * 2 the address is limited (*wait seconds), -1 cannot look it up or
+ * queue it now (err).  Never waits for the write lock.
+ */
+static int
+unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, long *wait,
+    char *err, size_t errlen)
+{
+	unsigned char addr[16];
+	long long id = 0;
+	int family = client_addr(c, addr), done = 0, rc;
+
+	if ((*wait = fail_limited(h, family, addr)) > 0)
+		return 2;
+	pthread_mutex_lock(&h->st_lock);
+	if (h->st == NULL && store_open(h->db, STORE_READONLY, &h->st, err, errlen) == 0)
+		store_set_busy_timeout(h->st, UNSUB_READ_MS);
+	rc = h->st == NULL ? -1 : store_client_unsub_lookup(h->st, tok, &id, &done, err, errlen);
+	pthread_mutex_unlock(&h->st_lock);
+	if (rc == 1) {
+		fail_count(h, family, addr);
+		return 1;
+	}
+	if (rc == -1 || done)
+		return rc;
+	if (h->wq == NULL || writeq_push(h->wq, WRITEQ_UNSUBSCRIBE, id, NULL) == -1) {
+		snprintf(err, errlen, "too many web writes waiting for the database");
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result
 serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, int post)
 {
@@ -668,8 +827,9 @@ serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, in
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	unsigned code = MHD_HTTP_OK;
-	char err[512];
-	int rc = 0;
+	char err[512], retry[24] = "60";
+	long wait = 0;
+	int rc;
 
 	if (!post) {
 		/* A GET only asks: mail scanners follow links without meaning it. */
@@ -677,36 +837,26 @@ serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, in
 		    "¿Dejar de recibir estos correos? / Stop receiving these emails?",
 		    "<form method=\"post\"><button type=\"submit\">Confirmar / Confirm"
 		    "</button></form>");
+	} else if ((rc = unsubscribe(h, c, tok, &wait, err, sizeof(err))) == -1) {
+		log_warnx("unsubscribe not taken: %s", err);
+		code = MHD_HTTP_SERVICE_UNAVAILABLE;
+		buf_printf(&b, unsub_page, "Cartera", "Inténtalo más tarde. / Please try "
+		    "again later.", "");
+	} else if (rc == 2) {
+		code = MHD_HTTP_TOO_MANY_REQUESTS;
+		snprintf(retry, sizeof(retry), "%ld", wait);
+		METRIC_ADD(h->metrics, unsubscribe_limited, 1);
+		buf_printf(&b, unsub_page, "Cartera", "Demasiados enlaces no válidos desde esta "
+		    "dirección; inténtalo más tarde. / Too many unknown links from this address; "
+		    "please try again later.", "");
+	} else if (rc == 1) {
+		code = MHD_HTTP_NOT_FOUND;
+		METRIC_ADD(h->metrics, unsubscribe_not_found, 1);
+		buf_printf(&b, unsub_page, "Cartera", "Enlace no válido. / Unknown link.", "");
 	} else {
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += UNSUB_QUEUE_MS / 1000;
-		if (pthread_mutex_timedlock(&h->st_lock, &until) != 0) {
-			snprintf(err, sizeof(err), "other unsubscribes are waiting for the database");
-			rc = -1;
-		} else {
-			if (h->st == NULL && store_open(h->db, 0, &h->st, err, sizeof(err)) == 0)
-				store_set_busy_timeout(h->st, UNSUB_BUSY_MS);
-			if (h->st == NULL)
-				rc = -1;
-			if (rc == 0)
-				rc = store_client_unsubscribe(h->st, tok, err, sizeof(err));
-			pthread_mutex_unlock(&h->st_lock);
-		}
-		if (rc == -1) {
-			log_warnx("unsubscribe failed: %s", err);
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
-			buf_printf(&b, unsub_page, "Cartera", "Inténtalo más tarde. / Please try "
-			    "again later.", "");
-		} else if (rc == 1) {
-			code = MHD_HTTP_NOT_FOUND;
-			buf_printf(&b, unsub_page, "Cartera", "Enlace no válido. / Unknown link.", "");
-		} else {
-			log_info("a client unsubscribed from client emails");
-			buf_printf(&b, unsub_page, "Cartera", "Hecho: no recibirás más correos. / "
-			    "Done: you will not receive these emails any more.", "");
-		}
+		METRIC_ADD(h->metrics, unsubscribe_requests, 1);
+		buf_printf(&b, unsub_page, "Cartera", "Hecho: no recibirás más correos. / "
+		    "Done: you will not receive these emails any more.", "");
 	}
 	if (b.failed || (r = MHD_create_response_from_buffer(b.len, b.data,
 	    MHD_RESPMEM_MUST_FREE)) == NULL) {
@@ -715,8 +865,8 @@ serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, in
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (code == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "60");
+	if (code == MHD_HTTP_SERVICE_UNAVAILABLE || code == MHD_HTTP_TOO_MANY_REQUESTS)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
@@ -848,8 +998,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 struct httpd *
-httpd_start(const struct config *cfg, struct metrics *m, const char *db, int listen_fd,
-    char *err, size_t errlen)
+httpd_start(const struct config *cfg, struct metrics *m, const char *db,
+    struct writeq *wq, int listen_fd, char *err, size_t errlen)
 {
 	struct httpd *h;
 	struct sockaddr_storage ss;
@@ -865,6 +1015,8 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db, int lis
 	h->metrics = m;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->st_lock, NULL);
+	pthread_mutex_init(&h->fail_lock, NULL);
+	h->wq = wq;
 	h->not_found = text_response("not found\n", "text/plain; charset=utf-8");
 	h->not_allowed = text_response("method not allowed\n", "text/plain; charset=utf-8");
 	if (h->not_found == NULL || h->not_allowed == NULL) {
@@ -947,6 +1099,7 @@ httpd_stop(struct httpd *h)
 	store_close(h->st);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->st_lock);
+	pthread_mutex_destroy(&h->fail_lock);
 	free(h->db);
 	free(h);
 }

@@ -9,8 +9,9 @@
  *
  * Feeds are served from responses built once per publication: a request
  * never queries the store.  Tokens are compared in constant time; an
- * unknown token gets the same 404 as any unknown path.  Only the
- * unsubscribe POST writes, through its own store connection.
+ * unknown token gets the same 404 as any unknown path.  A request never
+ * waits for the write lock: the unsubscribe POST looks its token up
+ * read-only and queues the write for the daemon (writeq.h).
  */
 #ifndef CARTERA_HTTPD_H
 #define CARTERA_HTTPD_H
@@ -24,10 +25,15 @@
 
 struct httpd;
 
-/* Start listening on cfg->http (or on listen_fd >= 0 from systemd).
- * db is opened by the HTTP threads for unsubscribe requests. */
+/*
+ * Start listening on cfg->http (or on listen_fd >= 0 from systemd).  db
+ * is opened read-only by the HTTP threads to look up unsubscribe tokens;
+ * the writes they ask for go to wq (borrowed; it must outlive the
+ * server), which the daemon applies.
+ */
+struct writeq;
 struct httpd	*httpd_start(const struct config *cfg, struct metrics *m, const char *db,
-		    int listen_fd, char *err, size_t errlen);
+		    struct writeq *wq, int listen_fd, char *err, size_t errlen);
 /*
  * Replace the served feeds with fs (its bodies are taken; fs is emptied).
  * A feed whose bytes did not change keeps its ETag and Last-Modified.

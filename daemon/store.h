@@ -200,9 +200,12 @@ int	 store_client_export(struct store *, store_row_fn, void *arg,
 /* The unsubscribe token of a client, made on first use. Caller frees. */
 int	 store_client_unsub_token(struct store *, long long id, char **token,
 	    char *err, size_t errlen);
-/* Mark do-not-email for the client holding token. 0 done, 1 unknown token. */
-int	 store_client_unsubscribe(struct store *, const char *token,
-	    char *err, size_t errlen);
+/* The client holding an unsubscribe token (read only): 0 found (*id, and
+ * *done when it is already do-not-email), 1 unknown token. */
+int	 store_client_unsub_lookup(struct store *, const char *token, long long *id,
+	    int *done, char *err, size_t errlen);
+/* Mark client id do-not-email.  0 done, 1 no such client (deleted). */
+int	 store_client_unsubscribe_id(struct store *, long long id, char *err, size_t errlen);
 
 /* Contacts. */
 int	 store_contact_add(struct store *, long long client, const char *name,

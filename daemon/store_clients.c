@@ -946,16 +946,41 @@ store_client_unsub_token(struct store *st, long long id, char **token,
 }
 
 int
-store_client_unsubscribe(struct store *st, const char *token, char *err, size_t errlen)
+store_client_unsub_lookup(struct store *st, const char *token, long long *id, int *done,
+    char *err, size_t errlen)
 {
 	static const char sql[] =
-	    "UPDATE clients SET do_not_email = 1, updated_at = ? WHERE unsub_token = ?";
+	    "SELECT id, do_not_email FROM clients WHERE unsub_token = ?";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, token);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW) {
+		*id = stmt_int(s, 0);
+		*done = stmt_int(s, 1) != 0;
+	}
+	stmt_reset(s);
+	if (rc == STMT_DONE)
+		return 1;
+	if (rc != STMT_ROW)
+		return store_fail(st, err, errlen, "looking up an unsubscribe link");
+	return 0;
+}
+
+int
+store_client_unsubscribe_id(struct store *st, long long id, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE clients SET do_not_email = 1, updated_at = ? WHERE id = ?";
 	struct stmt *s;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_int(s, 1, clock_now());
-	stmt_bind_text(s, 2, token);
+	stmt_bind_int(s, 2, id);
 	if (stmt_done(st, s, err, errlen, "unsubscribing") == -1)
 		return -1;
 	return stmt_changes(st) > 0 ? 0 : 1;

@@ -512,8 +512,18 @@ main(void)
 	old = tok;
 	CHECK(store_client_unsub_token(st, c2, &tok, err, sizeof(err)) == 0);
 	CHECK(tok != NULL && old != NULL && strcmp(tok, old) == 0);
-	CHECK(store_client_unsubscribe(st, tok, err, sizeof(err)) == 0);
-	CHECK(store_client_unsubscribe(st, "nope", err, sizeof(err)) == 1);
+	{
+		long long who = 0;
+		int done = -1;
+
+		CHECK(store_client_unsub_lookup(st, tok, &who, &done, err, sizeof(err)) == 0);
+		CHECK(who == c2 && done == 0);
+		CHECK(store_client_unsub_lookup(st, "nope", &who, &done, err, sizeof(err)) == 1);
+		CHECK(store_client_unsubscribe_id(st, who, err, sizeof(err)) == 0);
+		CHECK(store_client_unsub_lookup(st, tok, &who, &done, err, sizeof(err)) == 0);
+		CHECK(done == 1);
+		CHECK(store_client_unsubscribe_id(st, 9999, err, sizeof(err)) == 1);
+	}
 	CHECK_INT(scalar(st, "SELECT do_not_email FROM clients WHERE id = 2"), 1);
 	free(tok);
 	free(old);
