@@ -169,7 +169,7 @@ cli_today(struct cli *c, const char *zone)
 
 	if (tz_local_day(zone ? zone : c->cfg.digest.default_timezone, clock_now(),
 	    &day, NULL) == -1)
-		day = (long)(clock_now() / 86400);
+		day = clock_day_of(clock_now());
 	return day;
 }
 

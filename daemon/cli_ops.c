@@ -455,7 +455,7 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 			return cli_usage("outbox", "unexpected argument %s", argv[optind]);
 		if (cli_begin(c) == -1)
 			return cli_fail(c);
-		if (outbox_purge(c->st, clock_now() - (time_t)days * 86400, &n, c->err,
+		if (outbox_purge(c->st, clock_now() - (time_t)days * CLOCK_DAY, &n, c->err,
 		    sizeof(c->err)) == -1)
 			return cli_abort(c);
 		if (cli_commit(c) == -1)

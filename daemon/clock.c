@@ -32,6 +32,18 @@ clock_now(void)
 	    (ts.tv_nsec - clock_base.tv_nsec) / 1e9) * clock_speed);
 }
 
+long
+clock_day_of(long long t)
+{
+	return (long)(t >= 0 ? t / CLOCK_DAY : -((-t + CLOCK_DAY - 1) / CLOCK_DAY));
+}
+
+long
+clock_second_of_day(long long t)
+{
+	return (long)(t - (long long)clock_day_of(t) * CLOCK_DAY);
+}
+
 void
 clock_set_speed(double speed)
 {
@@ -203,6 +215,56 @@ clock_date_after(long day, const char *span, long *out)
 	}
 }
 
+static const char clock_months[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+static const char clock_weekdays[7][4] = {
+	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
+};
+
+const char *
+clock_month_abbr(int month)
+{
+	return month >= 1 && month <= 12 ? clock_months[month - 1] : "???";
+}
+
+const char *
+clock_weekday_abbr(int weekday)
+{
+	return weekday >= 0 && weekday <= 6 ? clock_weekdays[weekday] : "???";
+}
+
+int
+clock_month_from_abbr(const char *s)
+{
+	for (int i = 0; i < 12; i++)
+		if (strncmp(s, clock_months[i], 3) == 0)
+			return i + 1;
+	return 0;
+}
+
+int
+clock_format_rfc5322(time_t t, const char *zone, char *out, size_t len)
+{
+	long day = clock_day_of(t), sec = clock_second_of_day(t);
+	int y, m, d, w;
+
+	if (out == NULL || len == 0)
+		return -1;
+	out[0] = '\0';
+	clock_days_to_date(day, &y, &m, &d);
+	if (y < 1900 || y > 9999)
+		return -1;
+	w = snprintf(out, len, "%s, %02d %s %04d %02ld:%02ld:%02ld %s",
+	    clock_weekday_abbr(clock_weekday(day)), d, clock_month_abbr(m), y, sec / 3600,
+	    sec / 60 % 60, sec % 60, zone);
+	if (w < 0 || (size_t)w >= len) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 int
 clock_hhmm_parse(const char *s, int *minutes)
 {
@@ -235,15 +297,14 @@ clock_parse_utc(const char *s, time_t *out)
 		return -1;
 	if (h > 23 || mi > 59 || sec > 60)
 		return -1;
-	*out = (time_t)clock_date_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	*out = clock_day_start(clock_date_to_days(y, mo, d)) + h * 3600 + mi * 60 + sec;
 	return 0;
 }
 
 char *
 clock_format_utc(time_t t, char *buf, size_t len)
 {
-	long days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-	long secs = (long)(t - (time_t)days * 86400);
+	long days = clock_day_of(t), secs = clock_second_of_day(t);
 	int y, m, d;
 
 	clock_days_to_date(days, &y, &m, &d);

@@ -30,6 +30,15 @@ int	 clock_parse_utc(const char *s, time_t *out);
 /* Format an instant as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
 char	*clock_format_utc(time_t t, char *buf, size_t len);
 
+/* Seconds in a day of the UTC time scale (no leap seconds). */
+#define CLOCK_DAY	86400
+/* The day number of a UTC (or zone-shifted local) instant, rounding down
+ * before 1970 too, and the seconds since that day's midnight. */
+long	 clock_day_of(long long t);
+long	 clock_second_of_day(long long t);
+/* The instant a day number starts (its midnight, UTC). */
+#define clock_day_start(day)	((time_t)(day) * CLOCK_DAY)
+
 /* Civil date <-> day number (proleptic Gregorian, days since 1970-01-01). */
 long	 clock_date_to_days(int y, int m, int d);
 void	 clock_days_to_date(long days, int *y, int *m, int *d);
@@ -42,6 +51,16 @@ char	*clock_date_format(long days, char *buf, size_t len);
 int	 clock_date_after(long day, const char *span, long *out);
 /* 0 = Monday ... 6 = Sunday */
 int	 clock_weekday(long days);
+/* English abbreviations as mail and HTTP dates write them: month 1-12
+ * ("Jan"), weekday 0 = Monday ("Mon"); "???" out of range.  A month from
+ * its abbreviation (the first three bytes of s), 0 if none. */
+const char *clock_month_abbr(int month);
+const char *clock_weekday_abbr(int weekday);
+int	 clock_month_from_abbr(const char *s);
+/* The RFC 5322 date of t, "Fri, 06 Mar 2026 08:00:00 ZONE": zone "+0000"
+ * for mail, "GMT" for HTTP's IMF-fixdate (RFC 9110).  -1 (and out "") if it
+ * does not fit in len or the year is outside 1900-9999. */
+int	 clock_format_rfc5322(time_t t, const char *zone, char *out, size_t len);
 /* Strict "HH:MM" 00:00-23:59 -> minutes after midnight.  0 / -1. */
 int	 clock_hhmm_parse(const char *s, int *minutes);
 

@@ -221,8 +221,8 @@ utc_offset(icaltimezone *z, time_t t)
 static int
 local_time_repeats(icaltimezone *z, time_t t)
 {
-	long off = utc_offset(z, t), before = utc_offset(z, t - 86400),
-	    after = utc_offset(z, t + 86400);
+	long off = utc_offset(z, t), before = utc_offset(z, t - CLOCK_DAY),
+	    after = utc_offset(z, t + CLOCK_DAY);
 
 	if (before != off && utc_offset(z, t + off - before) == before)
 		return 1;
@@ -346,7 +346,7 @@ static void
 event_time(struct buf *b, const char *name, time_t t, struct zone_seen *zs)
 {
 	long long local;
-	long day, off;
+	long off;
 
 	if (zs->z == icaltimezone_get_utc_timezone()) {
 		ical_utc(b, name, t);
@@ -358,11 +358,11 @@ event_time(struct buf *b, const char *name, time_t t, struct zone_seen *zs)
 	if (zs->hi > zs->lo && t >= zs->lo + 4 * 3600 && t <= zs->hi - 4 * 3600)
 		off = zs->off;
 	else {
-		long a = utc_offset(zs->z, t - 86400), c = utc_offset(zs->z, t + 86400);
+		long a = utc_offset(zs->z, t - CLOCK_DAY), c = utc_offset(zs->z, t + CLOCK_DAY);
 
 		if (a == c) {
-			zs->lo = t - 86400;
-			zs->hi = t + 86400;
+			zs->lo = t - CLOCK_DAY;
+			zs->hi = t + CLOCK_DAY;
 			zs->off = off = a;
 		} else {
 			/* A change within a day of t: the careful way. */
@@ -375,8 +375,7 @@ event_time(struct buf *b, const char *name, time_t t, struct zone_seen *zs)
 		}
 	}
 	local = (long long)t + off;
-	day = (long)(local >= 0 ? local / 86400 : (local - 86399) / 86400);
-	ical_local(b, name, zs->name, day, (long)(local - (long long)day * 86400));
+	ical_local(b, name, zs->name, clock_day_of(local), clock_second_of_day(local));
 	zs->tzid = 1;
 }
 

@@ -47,7 +47,7 @@ refusal(const struct config *cfg, const struct store_mailable *c, time_t now)
 	if (c->followup == 0 || (c->followup == -1 && !segment_listed(cfg, c->segment)))
 		return "not opted in";
 	if (c->last_followup != 0 &&
-	    now - c->last_followup < (time_t)cfg->client_emails.min_interval_days * 86400)
+	    now - c->last_followup < (time_t)cfg->client_emails.min_interval_days * CLOCK_DAY)
 		return "mailed recently";
 	return NULL;
 }

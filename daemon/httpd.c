@@ -255,18 +255,6 @@ httpd_etag_match(const char *inm, const char *etag)
 	return 0;
 }
 
-static int
-month_index(const char *m)
-{
-	static const char *const names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-	for (int i = 0; i < 12; i++)
-		if (strncmp(m, names[i], 3) == 0)
-			return i + 1;
-	return 0;
-}
-
 int
 httpd_parse_date(const char *s, time_t *out)
 {
@@ -291,30 +279,15 @@ httpd_parse_date(const char *s, time_t *out)
 	else
 		return -1;
 	/* %d takes a sign: refuse "-1:-1:-1" and 31 Feb as well as 25:00. */
-	if ((m = month_index(mon)) == 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	if ((m = clock_month_from_abbr(mon)) == 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
 	    mi > 59 || sec < 0 || sec > 60 || y < 1970 || y > 9999)
 		return -1;
 	days = clock_date_to_days(y, m, d);
 	clock_days_to_date(days, &cy, &cm, &cd);
 	if (cy != y || cm != m || cd != d)
 		return -1;
-	*out = (time_t)days * 86400 + h * 3600 + mi * 60 + sec;
+	*out = clock_day_start(days) + h * 3600 + mi * 60 + sec;
 	return 0;
-}
-
-static void
-http_date(time_t t, char *out, size_t len)
-{
-	static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-	static const char *const mn[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
-	long days = (long)(t / 86400);
-	int y, m, d;
-	long s = (long)(t % 86400);
-
-	clock_days_to_date(days, &y, &m, &d);
-	snprintf(out, len, "%s, %02d %s %04d %02ld:%02ld:%02ld GMT", wd[clock_weekday(days)],
-	    d, mn[m - 1], y, s / 3600, s / 60 % 60, s % 60);
 }
 
 /* ---- responses ------------------------------------------------------ */
@@ -351,7 +324,7 @@ feed_headers(struct MHD_Response *r, const struct entry *e, const char *filename
 {
 	char lm[64], cd[160];
 
-	http_date(e->last_modified, lm, sizeof(lm));
+	clock_format_rfc5322(e->last_modified, "GMT", lm, sizeof(lm));
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
 	/* Store, but revalidate every time: a 304 costs nothing here. */

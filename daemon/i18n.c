@@ -129,12 +129,10 @@ i18n_month_short(const char *lang, int month)
 {
 	static const char *const es[] = { "ene", "feb", "mar", "abr", "may", "jun", "jul",
 		"ago", "sep", "oct", "nov", "dic" };
-	static const char *const en[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
 
 	if (month < 1 || month > 12)
 		month = 1;
-	return i18n_is_en(lang) ? en[month - 1] : es[month - 1];
+	return i18n_is_en(lang) ? clock_month_abbr(month) : es[month - 1];
 }
 
 const char *

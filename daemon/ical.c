@@ -228,10 +228,9 @@ stamp(char *o, long day, long secs)
 void
 ical_utc(struct buf *b, const char *name, time_t t)
 {
-	long days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 	char v[32], *o;
 
-	o = stamp(v, days, (long)(t - (time_t)days * 86400));
+	o = stamp(v, clock_day_of(t), clock_second_of_day(t));
 	*o++ = 'Z';
 	*o = '\0';
 	ical_raw(b, name, v);

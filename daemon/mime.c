@@ -21,13 +21,14 @@
 #include <strings.h>
 #include <time.h>
 #ifdef HAVE_GETRANDOM
-#include <sys/random.h>
 #endif
 
 #include <curl/curl.h>
 
 #include "address.h"
 #include "buf.h"
+#include "clock.h"
+#include "entropy.h"
 #include "mime.h"
 #include "utf8.h"
 
@@ -599,32 +600,6 @@ nomem:
 	return -1;
 }
 
-/* Fill p with n bytes from the kernel's random source.  0 / -1. */
-static int
-fill_random(unsigned char *p, size_t n)
-{
-#ifdef HAVE_GETRANDOM
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = getrandom(p + got, n - got, 0);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	return 0;
-#else
-	(void)p;
-	(void)n;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 int
 mime_message_id(const char *domain, char *out, size_t len)
 {
@@ -638,7 +613,7 @@ mime_message_id(const char *domain, char *out, size_t len)
 	out[0] = '\0';
 	if (domain == NULL || bytes_problem(domain, strlen(domain)) != NULL ||
 	    address_domain_problem(domain, strlen(domain), &badc) != NULL ||
-	    fill_random(r, sizeof(r)) == -1)
+	    entropy_fill(r, sizeof(r)) == -1)
 		return -1;
 	for (i = 0; i < sizeof(r); i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
@@ -653,31 +628,7 @@ mime_message_id(const char *domain, char *out, size_t len)
 int
 mime_date(time_t t, char *out, size_t len)
 {
-	static const char days[7][4] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char months[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm tm;
-	int w;
-
-	if (out == NULL || len == 0)
-		return -1;
-	out[0] = '\0';
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 0 ||
-	    tm.tm_year > 9999 - 1900 || tm.tm_wday < 0 || tm.tm_wday > 6 ||
-	    tm.tm_mon < 0 || tm.tm_mon > 11)
-		return -1;
-	w = snprintf(out, len, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (w < 0 || (size_t)w >= len) {
-		out[0] = '\0';
-		return -1;
-	}
-	return 0;
+	return clock_format_rfc5322(t, "+0000", out, len);
 }
 
 /*

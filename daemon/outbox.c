@@ -10,8 +10,8 @@
 #include "build.h"
 
 #include <stdio.h>
-#include <sys/random.h>
 
+#include "entropy.h"
 #include "outbox.h"
 
 void
@@ -72,7 +72,7 @@ outbox_backoff(const struct config *cfg, int attempt)
 	if (d > cfg->smtp.retry_max)
 		d = cfg->smtp.retry_max;
 	/* Jitter spreads retries of many messages after an outage. */
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+	if (entropy_fill(&r, sizeof(r)) == -1)
 		r = (unsigned int)attempt * 2654435761u;
 	d *= 0.8 + 0.4 * (r / (double)0xFFFFFFFFu);
 	return d < 1 ? 1 : (time_t)d;

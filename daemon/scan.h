@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "store.h"
 
@@ -104,7 +105,7 @@ int	 scan_cache_load(struct store *, long before_day, struct scan_cache **,
 	    char *err, size_t errlen);
 void	 scan_cache_free(struct scan_cache *);
 /* A before_day for scans at instants up to t, in any zone (UTC+14). */
-#define scan_cache_day(t)	((long)((t) / 86400) + 2)
+#define scan_cache_day(t)	(clock_day_of(t) + 2)
 
 /*
  * Scan owner's portfolio as of now, with "today" the owner's local date

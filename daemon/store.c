@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "entropy.h"
 #include "record.h"
 #include "store_engine.h"
 
@@ -419,20 +419,9 @@ store_token(char *out, size_t len)
 	static const char alphabet[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned char raw[24];
-	size_t got = 0;
-	ssize_t r;
 
-	if (len < 33)
+	if (len < 33 || entropy_fill(raw, sizeof(raw)) == -1)
 		return -1;
-	while (got < sizeof(raw)) {
-		r = getrandom(raw + got, sizeof(raw) - got, 0);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)r;
-	}
 	/* 24 bytes = 192 bits = 32 base64url characters. */
 	for (size_t i = 0, o = 0; i < sizeof(raw); i += 3) {
 		unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | raw[i + 2];

@@ -84,11 +84,11 @@ offset_of(icaltimezone *z, time_t t)
 
 	if (z == icaltimezone_get_utc_timezone())
 		return 0;
-	day = (long)(t >= 0 ? t / 86400 : -((-(long long)t + 86399) / 86400));
+	day = clock_day_of(t);
 	m = &memo[(unsigned long)day % MEMO_DAYS];
 	if (m->z != z || m->day != day) {
-		long a = offset_libical(z, (time_t)day * 86400);
-		long b = offset_libical(z, (time_t)day * 86400 + 86399);
+		long a = offset_libical(z, clock_day_start(day));
+		long b = offset_libical(z, clock_day_start(day) + CLOCK_DAY - 1);
 
 		m->z = z;
 		m->day = day;
@@ -108,20 +108,14 @@ tz_offset(const char *zone, time_t t, long *off)
 	return 0;
 }
 
-static long
-floor_div(long long a, long b)
-{
-	return (long)(a >= 0 ? a / b : -((-a + b - 1) / b));
-}
-
 void
 tz_local_day_z(icaltimezone *z, time_t t, long *day, int *min)
 {
 	long long local = (long long)t + offset_of(z, t);
 
-	*day = floor_div(local, 86400);
+	*day = clock_day_of(local);
 	if (min != NULL)
-		*min = (int)((local - (long long)*day * 86400) / 60);
+		*min = (int)(clock_second_of_day(local) / 60);
 }
 
 int
@@ -145,10 +139,10 @@ tz_to_utc(const char *zone, long day, int minutes, time_t *out)
 
 	if ((z = tz_ical(zone)) == NULL)
 		return -1;
-	naive = (time_t)day * 86400 + (time_t)minutes * 60;
+	naive = clock_day_start(day) + (time_t)minutes * 60;
 	/* At most one transition lies within a day of any instant. */
-	ob = offset_of(z, naive - 86400);
-	oa = offset_of(z, naive + 86400);
+	ob = offset_of(z, naive - CLOCK_DAY);
+	oa = offset_of(z, naive + CLOCK_DAY);
 	tb = naive - ob;
 	ta = naive - oa;
 	vb = tb + offset_of(z, tb) == naive;
