@@ -44,6 +44,22 @@ clock_second_of_day(long long t)
 	return (long)(t - (long long)clock_day_of(t) * CLOCK_DAY);
 }
 
+long
+clock_env_duration(const char *name, long def, long max)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > max)
+		return def;
+	return v;
+}
+
 void
 clock_set_speed(double speed)
 {

@@ -25,6 +25,13 @@ void	 clock_set_speed(double speed);
  * poll timeouts), at least 0. */
 long long clock_real_ms(long long seconds);
 
+/*
+ * A duration the environment may override: the value of the variable name
+ * when it is an integer in [0, max], else def.  Only for waits that tests
+ * shorten (see carterad(8), ENVIRONMENT); never for what a user configures.
+ */
+long	 clock_env_duration(const char *name, long def, long max);
+
 /* "YYYY-MM-DD HH:MM[:SS]Z" or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC) -> instant. */
 int	 clock_parse_utc(const char *s, time_t *out);
 /* Format an instant as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */

@@ -27,7 +27,8 @@
 #include "sched.h"
 #include "tz.h"
 
-/* The first retry after the store refused a write, and the longest gap. */
+/* The first retry after the store refused a write, and the longest gap,
+ * in seconds ($CARTERA_STORE_RETRY_MIN and _MAX override them: tests). */
 #define STORE_RETRY_MIN	5
 #define STORE_RETRY_MAX	60
 
@@ -533,12 +534,15 @@ sched_cycle(struct sched *s, time_t now, time_t *next, char *err, size_t errlen)
 	if (trouble || s->unrecorded) {
 		/* Neither at the next slot (the day's digest would wait for
 		 * it) nor at once (a full disk fails at once, every time). */
-		long delay = STORE_RETRY_MIN;
+		long max = clock_env_duration("CARTERA_STORE_RETRY_MAX", STORE_RETRY_MAX, CLOCK_DAY);
+		long delay = clock_env_duration("CARTERA_STORE_RETRY_MIN", STORE_RETRY_MIN, max);
 
-		for (int i = 0; i < s->store_failures && delay < STORE_RETRY_MAX; i++)
+		for (int i = 0; i < s->store_failures && delay < max; i++)
 			delay *= 2;
-		if (delay > STORE_RETRY_MAX)
-			delay = STORE_RETRY_MAX;
+		if (delay > max)
+			delay = max;
+		if (delay < 1)
+			delay = 1;
 		s->store_failures++;
 		*next = now + delay;
 		snprintf(err, errlen, "the database refused a write; trying again in %ld s",

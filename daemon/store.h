@@ -36,7 +36,9 @@ struct store;
 int	 store_open(const char *path, int flags, struct store **out,
 	    char *err, size_t errlen);
 void	 store_close(struct store *);
-/* How long a statement waits for another writer's lock (10 s at open). */
+/* How long a statement waits for another writer's lock: set at open to
+ * STORE_BUSY_TIMEOUT_MS, or to $CARTERA_BUSY_TIMEOUT_MS (tests). */
+#define STORE_BUSY_TIMEOUT_MS	10000
 void	 store_set_busy_timeout(struct store *, int ms);
 const char *store_path(const struct store *);
 

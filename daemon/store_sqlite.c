@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "store_engine.h"
 #include "store_sqlite.h"
 
@@ -116,7 +117,8 @@ sqlite_open(const char *path, int flags, struct engine **out, char *err, size_t 
 		return -1;
 	}
 	sqlite3_extended_result_codes(e->db, 1);
-	sqlite3_busy_timeout(e->db, 10000);
+	sqlite3_busy_timeout(e->db, (int)clock_env_duration("CARTERA_BUSY_TIMEOUT_MS",
+	    STORE_BUSY_TIMEOUT_MS, 600000));
 	if (sqlite_exec(e, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
 	    err, errlen) == -1)
 		goto fail;

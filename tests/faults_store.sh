@@ -1,7 +1,8 @@
 #!/bin/bash
 # faults_store.sh - carterad when its database is in trouble, with the real
 # daemon, the CLI, sqlite3 and tests/smtpd.py on loopback:
-#  - locked by another process's long write (past the 10 s busy timeout):
+#  - locked by another process's long write (past the busy timeout, 2 s
+#    here through CARTERA_BUSY_TIMEOUT_MS instead of the 10 s default):
 #    the daemon says so, serves feeds all along (from the first second),
 #    an unsubscribe POST answers 503 at once instead of stalling the feed
 #    threads, the message the server accepted meanwhile is not sent twice,
@@ -24,6 +25,9 @@ CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export TZ=UTC
 unset CARTERA_DB
+# The store's waits, shortened (carterad(8), ENVIRONMENT): a 2 s busy
+# timeout instead of 10 s, a refused write retried after 1 s, then 2 s.
+export CARTERA_BUSY_TIMEOUT_MS=2000 CARTERA_STORE_RETRY_MIN=1 CARTERA_STORE_RETRY_MAX=2
 json() { "$T_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # shellcheck disable=SC2119 # no arguments: a plain server
@@ -100,10 +104,10 @@ owner a@example.com UTC "2026-03-10 00:00Z"	# created that day: nothing missed
 # b's digest of the 10th is queued at 07:00 while the server is down: pending.
 once "2026-03-10 07:00:00Z" "$DOWN"
 t_assert_eq "pending" "$(cq --json outbox | json 'd[0]["status"]')" "lock: b's digest pending"
-# Another process holds the write lock for 13 s; carterad starts meanwhile,
+# Another process holds the write lock for 5 s; carterad starts meanwhile,
 # 2 s before a's digest time.  It delivers b's digest at once but cannot
-# record it for 10 s (its busy timeout), then queues a's when the lock goes.
-t_start_bg -v LPID "$T_PYTHON" "$T/lock.py" "$DB" 13 commit "$T/locked"
+# record it for 2 s (its busy timeout), then queues a's when the lock goes.
+t_start_bg -v LPID "$T_PYTHON" "$T/lock.py" "$DB" 5 commit "$T/locked"
 t_wait_for "[ -e '$T/locked' ]" 10 || t_fatal "lock.py did not lock"
 t_start_bg -v DPID -l "$T/lock.log" "$CARTERAD" -c "$CONF" -f -v --now "2026-03-10 07:59:58Z"
 TOK_A=$(token a@example.com)
