@@ -21,7 +21,9 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "nls.h"
 #include "output.h"
+#include "record.h"
 #include "store.h"
 #include "tz.h"
 
@@ -173,20 +175,49 @@ cli_today(struct cli *c, const char *zone)
 	return day;
 }
 
-/* A date option ("YYYY-MM-DD", "today") into canonical text. */
+/* A date typed by the user (record_parse_date); c->err says what is accepted. */
+int
+cli_date(struct cli *c, const char *s, long *d)
+{
+	int r = record_parse_date(s, d);
+
+	if (r == -2)
+		snprintf(c->err, sizeof(c->err), _("\"%s\" has a two-digit year: write the "
+		    "year in full (%s), or give --date-format DD/MM/YY"), s, record_date_formats());
+	else if (r == -1)
+		snprintf(c->err, sizeof(c->err), _("\"%s\" is not a date (%s)"), s,
+		    record_date_formats());
+	return r == 0 ? 0 : -1;
+}
+
+/* A date option (a date, "today") into canonical text. */
 int
 cli_parse_day(struct cli *c, const char *s, const char *zone, char *out, size_t len)
 {
 	long d;
 
-	if (strcmp(s, "today") == 0)
+	if (strcmp(s, "today") == 0 || strcmp(s, _("today")) == 0)
 		d = cli_today(c, zone);
-	else if (clock_date_parse(s, &d) == -1) {
-		snprintf(c->err, sizeof(c->err), "\"%s\" is not a date (YYYY-MM-DD)", s);
+	else if (cli_date(c, s, &d) == -1)
 		return -1;
-	}
 	clock_date_format(d, out, len);
 	return 0;
+}
+
+int
+cli_amount(struct cli *c, const char *s, long long *cents)
+{
+	int es = strcmp(nls_lang(), "es") == 0;
+	int r = record_parse_amount_in(s, es ? ',' : '.', cents);
+
+	if (r == -2)
+		snprintf(c->err, sizeof(c->err), _("amount \"%s\" is ambiguous: write 1234, "
+		    "1234.00 or 1.234,00"), s);
+	else if (r == -1)
+		snprintf(c->err, sizeof(c->err), es ? _("\"%s\" is not an amount (such as "
+		    "1.234,56 or 1234,56)") : _("\"%s\" is not an amount (such as 1,234.56 or "
+		    "1234.56)"), s);
+	return r == 0 ? 0 : -1;
 }
 
 /*
@@ -197,26 +228,32 @@ cli_parse_day(struct cli *c, const char *s, const char *zone, char *out, size_t 
 int
 cli_parse_time(struct cli *c, const char *s, const char *zone, int date_only_min, time_t *out)
 {
-	char day[11];
+	char day[16];
+	const char *sp;
 	long d;
 	int min;
 
-	if (strcmp(s, "now") == 0) {
+	if (strcmp(s, "now") == 0 || strcmp(s, _("now")) == 0) {
 		*out = clock_now();
 		return 0;
 	}
 	if (clock_parse_utc(s, out) == 0)
 		return 0;
-	if (strlen(s) == 10 && date_only_min >= 0 && clock_date_parse(s, &d) == 0)
+	sp = s + strcspn(s, " T");
+	if (*sp == '\0' && date_only_min >= 0 && record_parse_date(s, &d) == 0)
 		return tz_to_utc(zone, d, date_only_min, out);
-	if (strlen(s) == 16 && (s[10] == ' ' || s[10] == 'T')) {
-		memcpy(day, s, 10);
-		day[10] = '\0';
-		if (clock_date_parse(day, &d) == 0 && clock_hhmm_parse(s + 11, &min) == 0)
+	if (*sp != '\0' && (size_t)(sp - s) < sizeof(day)) {
+		memcpy(day, s, (size_t)(sp - s));
+		day[sp - s] = '\0';
+		if (record_parse_date(day, &d) == 0 && clock_hhmm_parse(sp + 1, &min) == 0)
 			return tz_to_utc(zone, d, min, out);
 	}
-	snprintf(c->err, sizeof(c->err), "\"%s\" is not a time (\"YYYY-MM-DD HH:MM\")%s", s,
-	    date_only_min >= 0 ? " or a date" : "");
+	if (date_only_min >= 0)
+		snprintf(c->err, sizeof(c->err), _("\"%s\" is not a time (a date, %s, with or "
+		    "without HH:MM after it)"), s, record_date_formats());
+	else
+		snprintf(c->err, sizeof(c->err), _("\"%s\" is not a time (a date, %s, and "
+		    "HH:MM)"), s, record_date_formats());
 	return -1;
 }
 
@@ -497,7 +534,7 @@ static const struct command commands[] = {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
+	fprintf(fp, _(
 	    "Usage: cartera [-d DB] [-c CONFIG] [--json] [--now TIME] [--tz ZONE] COMMAND [ARGS]\n"
 	    "\n"
 	    "Keep a client portfolio and see who needs attention.\n"
@@ -511,7 +548,7 @@ usage(FILE *fp)
 	    "      --now TIME      pretend it is TIME (\"YYYY-MM-DD HH:MMZ\", UTC)\n"
 	    "      --tz ZONE       show times in ZONE (default: each salesperson's)\n"
 	    "  -h, --help          this help;  -V, --version  the version\n"
-	    "\nCommands:\n", CONFIG_DEFAULT_PATH);
+	    "\nCommands:\n"), CONFIG_DEFAULT_PATH);
 	for (const struct command *k = commands; k->name != NULL; k++) {
 		const char *nl = strchr(k->summary, '\n');
 		fprintf(fp, "  %-20s %.*s\n", k->name,
@@ -646,6 +683,7 @@ cli_main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "tz", required_argument, NULL, 'Z' },
+		{ "date-format", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		END_OPT
@@ -657,6 +695,7 @@ cli_main(int argc, char **argv)
 	time_t now;
 
 	log_init(argv[0], 0);
+	nls_init();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+d:c:jqhV", opts, NULL)) != -1) {
 		switch (ch) {
@@ -674,6 +713,12 @@ cli_main(int argc, char **argv)
 		case 'Z':
 			if (cli_show_zone(&c, optarg) == -1) {
 				cli_fail(&c);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'D':
+			if (record_date_format(optarg, c.err, sizeof(c.err)) == -1) {
+				fprintf(stderr, "cartera: %s\n", c.err);
 				return EXIT_USAGE;
 			}
 			break;

@@ -378,14 +378,14 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 	ret = 0;
 	/* Dates are local days in the owner's zone (or --tz); --to is inclusive. */
 	if (from != NULL) {
-		if (clock_date_parse(from, &d) == -1)
-			ret = cli_usage("activity list", "--from wants YYYY-MM-DD");
+		if (cli_date(c, from, &d) == -1)
+			ret = cli_usage("activity list", "--from: %s", c->err);
 		else
 			tz_day_start(zone, d, &f.from);
 	}
 	if (to != NULL && ret == 0) {
-		if (clock_date_parse(to, &d) == -1)
-			ret = cli_usage("activity list", "--to wants YYYY-MM-DD");
+		if (cli_date(c, to, &d) == -1)
+			ret = cli_usage("activity list", "--to: %s", c->err);
 		else
 			tz_day_start(zone, d + 1, &f.to);
 	}
@@ -479,18 +479,6 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 
 /* ---- invoices, NPS, costs -------------------------------------------- */
 
-static int
-amount_arg(struct cli *c, const char *s, long long *cents)
-{
-	int r = record_parse_amount(s, cents);
-
-	if (r == -2)
-		snprintf(c->err, sizeof(c->err), "amount \"%s\" is ambiguous: write 1234 or "
-		    "1234.00 or 1.234,00", s);
-	else if (r == -1)
-		snprintf(c->err, sizeof(c->err), "\"%s\" is not an amount (e.g. 1234.56)", s);
-	return r == 0 ? 0 : -1;
-}
 
 int
 cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
@@ -530,7 +518,7 @@ cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 		return cli_usage("invoice add", "expected CLIENT AMOUNT");
 	if (due == NULL)
 		return cli_usage("invoice add", "--due DATE is required");
-	if (amount_arg(c, argv[optind + 1], &cents) == -1)
+	if (cli_amount(c, argv[optind + 1], &cents) == -1)
 		return cli_fail(c);
 	for (const char *p = number ? number : ""; *p; p++)
 		if ((unsigned char)*p < ' ')
@@ -685,7 +673,7 @@ cli_cmd_cost_add(struct cli *c, int argc, char **argv)
 	snprintf(day, sizeof(day), "%.7s-01", month);
 	if (strlen(month) != 7 || clock_date_parse(day, &d) == -1)
 		return cli_usage("cost add", "--month wants YYYY-MM, not \"%s\"", month);
-	if (amount_arg(c, argv[optind], &cents) == -1)
+	if (cli_amount(c, argv[optind], &cents) == -1)
 		return cli_fail(c);
 	if (cli_begin(c) == -1)
 		return cli_fail(c);

@@ -325,8 +325,8 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("due", "unexpected argument %s", argv[optind]);
-	if (date != NULL && clock_date_parse(date, &d) == -1)
-		return cli_usage("due", "--date wants YYYY-MM-DD");
+	if (date != NULL && cli_date(c, date, &d) == -1)
+		return cli_usage("due", "--date: %s", c->err);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (!c->json && render_load(c->cfg.templates, render_shipped_dir(), &t, c->err,
@@ -603,8 +603,8 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		if (report_month(month, &ro.from, &ro.to) == -1)
 			ret = cli_usage("report", "--month wants YYYY-MM");
 	} else if (from != NULL) {
-		if (clock_date_parse(from, &ro.from) == -1 || clock_date_parse(to, &ro.to) == -1)
-			ret = cli_usage("report", "--from and --to want YYYY-MM-DD");
+		if (cli_date(c, from, &ro.from) == -1 || cli_date(c, to, &ro.to) == -1)
+			ret = cli_usage("report", "--from/--to: %s", c->err);
 		else if (ro.from > ro.to)
 			ret = cli_usage("report", "--from is after --to");
 	} else

@@ -61,8 +61,11 @@ int	 cli_simple_list(struct cli *, const char *cmd, int argc, char **argv,
 
 /* Values from the command line; -1 with c->err set (cli_parse_long: no message). */
 long	 cli_today(struct cli *, const char *zone);
+int	 cli_date(struct cli *, const char *s, long *day);
 int	 cli_parse_day(struct cli *, const char *s, const char *zone, char *out,
 	    size_t len);
+/* An amount typed by the user, with the decimal mark of their language. */
+int	 cli_amount(struct cli *, const char *s, long long *cents);
 int	 cli_parse_time(struct cli *, const char *s, const char *zone, int date_only_min,
 	    time_t *out);
 int	 cli_check_zone(struct cli *, const char *zone);

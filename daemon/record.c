@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "escape.h"
+#include "nls.h"
 #include "record.h"
 #include "utf8.h"
 
@@ -425,17 +426,129 @@ fail(char *err, size_t errlen, const char *msg, const char *value)
 	return -1;
 }
 
-/* Spanish dates from spreadsheets: D/M/YYYY or D-M-YYYY. */
-static int
-parse_dmy(const char *s, long *days)
-{
-	int d, m, y, n = 0;
-	char sep, sep2;
+/*
+ * The date format read besides ISO: day, month and year in this order
+ * (0 day, 1 month, 2 year), and whether the year has two digits.  One
+ * setting for the process (the --date-format option); DD/MM/YYYY, as
+ * Spain and spreadsheets write dates, unless told otherwise.
+ */
+static struct {
+	int	 order[3];
+	int	 short_year;
+	int	 iso_only;
+	char	 shown[16];
+} datefmt = { { 0, 1, 2 }, 0, 0, "DD/MM/YYYY" };
 
-	if (sscanf(s, "%2d%c%2d%c%4d%n", &d, &sep, &m, &sep2, &y, &n) != 5 ||
-	    (size_t)n != strlen(s) || sep != sep2 || (sep != '/' && sep != '-'))
+int
+record_date_format(const char *fmt, char *err, size_t errlen)
+{
+	static const struct { const char *name; int order[3]; int short_year, iso; } known[] = {
+		{ "DD/MM/YYYY", { 0, 1, 2 }, 0, 0 }, { "DD/MM/YY", { 0, 1, 2 }, 1, 0 },
+		{ "MM/DD/YYYY", { 1, 0, 2 }, 0, 0 }, { "MM/DD/YY", { 1, 0, 2 }, 1, 0 },
+		{ "YYYY-MM-DD", { 2, 1, 0 }, 0, 1 },
+	};
+	char key[16];
+	size_t n = 0;
+
+	/* "dd-mm-aaaa", "DD.MM.YY" and "DD/MM/YYYY" are the same format. */
+	for (const char *p = fmt; *p != '\0' && n + 1 < sizeof(key); p++)
+		key[n++] = *p == '-' || *p == '.' ? '/' : (char)toupper((unsigned char)*p) ==
+		    'A' ? 'Y' : (char)toupper((unsigned char)*p);
+	key[n] = '\0';
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		char k[16];
+		size_t j;
+		for (j = 0; known[i].name[j] != '\0'; j++)
+			k[j] = known[i].name[j] == '-' ? '/' : known[i].name[j];
+		k[j] = '\0';
+		if (strcmp(k, key) != 0)
+			continue;
+		memcpy(datefmt.order, known[i].order, sizeof(datefmt.order));
+		datefmt.short_year = known[i].short_year;
+		datefmt.iso_only = known[i].iso;
+		snprintf(datefmt.shown, sizeof(datefmt.shown), "%s", known[i].name);
+		return 0;
+	}
+	snprintf(err, errlen, _("unknown date format \"%s\" (DD/MM/YYYY, DD/MM/YY, "
+	    "MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD)"), fmt);
+	return -1;
+}
+
+/* "YYYY-MM-DD" in the user's language: "AAAA-MM-DD" in Spanish. */
+static void
+shown_format(const char *f, char *out, size_t outlen)
+{
+	/* TRANSLATORS: the letter a date format uses for the year
+	 * ("YYYY-MM-DD"); Spanish writes AAAA-MM-DD. */
+	const char *y = _("Y");
+	size_t n = 0;
+
+	for (; *f != '\0' && n + strlen(y) < outlen; f++) {
+		if (*f == 'Y') {
+			memcpy(out + n, y, strlen(y));
+			n += strlen(y);
+		} else
+			out[n++] = *f;
+	}
+	out[n] = '\0';
+}
+
+const char *
+record_date_formats(void)
+{
+	static char buf[96];
+	char iso[24], other[24];
+
+	shown_format("YYYY-MM-DD", iso, sizeof(iso));
+	shown_format(datefmt.shown, other, sizeof(other));
+	if (datefmt.iso_only)
+		snprintf(buf, sizeof(buf), "%s", iso);
+	else
+		/* TRANSLATORS: the two date formats accepted, "YYYY-MM-DD or DD/MM/YYYY". */
+		snprintf(buf, sizeof(buf), _("%s or %s"), iso, other);
+	return buf;
+}
+
+int
+record_parse_date(const char *s, long *days)
+{
+	int v[3], n = 0, digits[3];
+	char sep = 0, iso[16];
+	const char *p = s;
+
+	if (clock_date_parse(s, days) == 0)
+		return 0;
+	if (datefmt.iso_only)
 		return -1;
-	char iso[16];
+	for (int i = 0; i < 3; i++) {
+		if (i > 0) {
+			if (*p != '/' && *p != '-' && *p != '.')
+				return -1;
+			if (i == 1)
+				sep = *p;
+			else if (*p != sep)
+				return -1;
+			p++;
+		}
+		for (v[i] = 0, digits[i] = 0; *p >= '0' && *p <= '9' && digits[i] < 5; p++)
+			v[i] = v[i] * 10 + (*p - '0'), digits[i]++;
+		if (digits[i] == 0)
+			return -1;
+		n++;
+	}
+	if (*p != '\0' || n != 3)
+		return -1;
+	int d = v[datefmt.order[0] == 0 ? 0 : datefmt.order[1] == 0 ? 1 : 2];
+	int m = v[datefmt.order[0] == 1 ? 0 : datefmt.order[1] == 1 ? 1 : 2];
+	int yi = datefmt.order[0] == 2 ? 0 : datefmt.order[1] == 2 ? 1 : 2;
+	int y = v[yi];
+	if (digits[0] > 2 && yi != 0)
+		return -1;
+	/* A two-digit year only when the format says so (20YY). */
+	if (digits[yi] == 2 && datefmt.short_year)
+		y += 2000;
+	else if (digits[yi] != 4)
+		return digits[yi] <= 2 ? -2 : -1;
 	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, d);
 	return clock_date_parse(iso, days);
 }
@@ -540,9 +653,20 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 		snprintf(out, outlen, "%ld", v);
 		break;
 	}
-	case V_DATE:
-		if (clock_date_parse(out, &days) == -1 && parse_dmy(out, &days) == -1)
-			return fail(err, errlen, "is not a date (YYYY-MM-DD):", out);
+	case V_DATE: {
+		int r = record_parse_date(out, &days);
+		char what[160];
+		if (r == -2) {
+			snprintf(what, sizeof(what), _("has a two-digit year; write the year "
+			    "in full (%s) or give --date-format DD/MM/YY:"), record_date_formats());
+			return fail(err, errlen, what, out);
+		}
+		if (r == -1) {
+			snprintf(what, sizeof(what), _("is not a date (%s):"),
+			    record_date_formats());
+			return fail(err, errlen, what, out);
+		}
+	}
 		clock_date_format(days, out, outlen);
 		break;
 	case V_BOOL:
@@ -556,6 +680,12 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 
 int
 record_parse_amount(const char *s, long long *cents)
+{
+	return record_parse_amount_in(s, 0, cents);
+}
+
+int
+record_parse_amount_in(const char *s, char decimal, long long *cents)
 {
 	const char *dec = NULL, *p;
 	long long whole = 0, frac = 0;
@@ -574,8 +704,12 @@ record_parse_amount(const char *s, long long *cents)
 	if (dec != NULL) {
 		size_t after = strlen(dec + 1);
 		if (after == 3 && seps == 1) {
-			/* "1.234": thousands or decimals?  Refuse to guess. */
-			return -2;
+			/* "1.234": thousands or decimals?  Where the user's
+			 * language says which mark is decimal, the other one
+			 * groups thousands; elsewhere refuse to guess. */
+			if (decimal == 0 || *dec == decimal)
+				return -2;
+			dec = NULL;
 		}
 		if (after > 2)
 			dec = NULL;	/* only grouping marks */

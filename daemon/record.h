@@ -71,12 +71,29 @@ const char *record_touch_kind(const char *);
 const char *record_outcome(const char *);
 
 /*
+ * Dates as a user types them: ISO "YYYY-MM-DD" always, and the date
+ * format of the process: "DD/MM/YYYY" (also with '-' or '.') unless
+ * record_date_format() set "DD/MM/YY", "MM/DD/YYYY", "MM/DD/YY" or
+ * "YYYY-MM-DD" (ISO only).  record_parse_date: 0 and *days, -1 not a
+ * date, -2 a two-digit year the format does not allow.
+ * record_date_formats: "YYYY-MM-DD or DD/MM/YYYY" in the user's language,
+ * for messages (a static buffer).
+ */
+int	 record_date_format(const char *fmt, char *err, size_t errlen);
+int	 record_parse_date(const char *s, long *days);
+const char *record_date_formats(void);
+
+/*
  * An amount of money as typed by a user into cents: "1234.56", "1234,56",
  * "1.234,56", "1,234.56", "-12".  The last '.' or ',' followed by one or
  * two digits is the decimal mark.  0, -1 not an amount, -2 ambiguous
  * ("1.234": thousands or decimals?).
  */
 int	 record_parse_amount(const char *s, long long *cents);
+/* The same where the user's decimal mark is known (',' in Spanish, '.' in
+ * English): then "1.234" is 1234,00 in Spanish and "1,234" 1234.00 in
+ * English; decimal 0 is record_parse_amount. */
+int	 record_parse_amount_in(const char *s, char decimal, long long *cents);
 
 /*
  * Fold s for comparisons (libunistring): Unicode case folding, NFKD, and
