@@ -503,10 +503,15 @@ static const struct command commands[] = {
 	{ "segment list", cli_cmd_segment_list, "", "List segments." },
 	{ "import", cli_cmd_import,
 	    "FILE [--dry-run] [--delimiter C] [--encoding utf-8|cp1252] [--max-errors N]\n"
-	    "        [--owner EMAIL]",
-	    "Import clients from CSV (all or nothing).  Columns by header name, English\n"
-	    "or Spanish; rows matching a client (tax id, email, name) update it.\n"
-	    "New clients without an owner get --owner EMAIL (else the only salesperson)." },
+	    "        [--owner EMAIL] [--map \"Header=COLUMN\"]... [--map \"Header=-\"]...\n"
+	    "        [--map-file F] [--date-format DD/MM/YY|MM/DD/YYYY|...]",
+	    "Import clients from CSV, all or nothing.\n"
+	    "Columns are found by their header, in English or Spanish.  --map gives a\n"
+	    "header another column's meaning (\"Tipo de cliente=kind\") or ignores it\n"
+	    "(\"Provincia=-\"); --map-file reads such lines from a file.  A row that\n"
+	    "matches a client (by tax id, email or name) updates it, and a row that\n"
+	    "changes nothing is counted as unchanged.  New clients without an owner\n"
+	    "get --owner EMAIL (else the only salesperson)." },
 	{ "export", cli_cmd_export, "[FILE]",
 	    "Write every client as UTF-8 CSV with the canonical header (stdout if no FILE)." },
 	{ "due", cli_cmd_due, "[--owner EMAIL] [--date DATE] [--all]",

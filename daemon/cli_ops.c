@@ -24,8 +24,10 @@
 #include "feed.h"
 #include "file.h"
 #include "import.h"
+#include "nls.h"
 #include "outbox.h"
 #include "output.h"
+#include "record.h"
 #include "render.h"
 #include "report.h"
 #include "scan.h"
@@ -156,10 +158,14 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "owner", required_argument, NULL, 'o' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "map-file", required_argument, NULL, 'F' },
+		{ "date-format", required_argument, NULL, 'D' },
 		HELP_OPT, END_OPT
 	};
 	struct import_opts io = { 0 };
 	struct import_result res = { 0 };
+	struct import_map map = { 0 };
 	long maxerr;
 	int ch, ret;
 
@@ -198,14 +204,44 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 				return cli_usage("import", "--max-errors wants a number");
 			io.max_errors = (size_t)maxerr;
 			break;
+		case 'M':
+			if (strchr(optarg, '=') == NULL) {
+				import_map_free(&map);
+				return cli_usage("import", _("--map wants \"Header=column\" or "
+				    "\"Header=-\", not \"%s\""), optarg);
+			}
+			if (import_map_add(&map, optarg) == -1) {
+				import_map_free(&map);
+				return cli_failf("out of memory");
+			}
+			break;
+		case 'F':
+			if (import_map_read(&map, optarg, c->err, sizeof(c->err)) == -1) {
+				import_map_free(&map);
+				return cli_fail(c);
+			}
+			break;
+		case 'D':
+			if (record_date_format(optarg, c->err, sizeof(c->err)) == -1) {
+				import_map_free(&map);
+				return cli_usage("import", "%s", c->err);
+			}
+			break;
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 != argc) {
+		import_map_free(&map);
 		return cli_usage("import", "expected FILE");
+	}
 	io.path = argv[optind];
-	if (cli_open_store(c, 0) == -1)
+	io.map = (const char *const *)map.v;
+	io.nmap = map.n;
+	if (cli_open_store(c, 0) == -1) {
+		import_map_free(&map);
 		return cli_fail(c);
+	}
 	ret = import_csv(c->st, &io, &res, c->err, sizeof(c->err));
+	import_map_free(&map);
 	for (size_t i = 0; i < res.nerrors; i++)
 		fprintf(stderr, "%s\n", res.errors[i]);
 	if (res.more_errors)
@@ -224,14 +260,16 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 		json_object_object_add(j, "rows", json_object_new_int64((int64_t)res.rows));
 		json_object_object_add(j, "inserted", json_object_new_int64((int64_t)res.inserted));
 		json_object_object_add(j, "updated", json_object_new_int64((int64_t)res.updated));
+		json_object_object_add(j, "unchanged",
+		    json_object_new_int64((int64_t)res.unchanged));
 		json_object_object_add(j, "dry_run", json_object_new_boolean(io.dry_run));
 		output_print_json(stdout, j);
 		json_object_put(j);
 	} else if (!c->quiet)
-		printf("%s: %zu rows, %zu %s, %zu %s%s\n", io.path, res.rows,
-		    res.inserted, io.dry_run ? "would be inserted" : "inserted",
-		    res.updated, io.dry_run ? "would be updated" : "updated",
-		    io.dry_run ? " (dry run, nothing written)" : "");
+		printf(io.dry_run ? _("%s: %zu rows, %zu would be inserted, %zu would be "
+		    "updated, %zu unchanged (dry run, nothing written)\n") :
+		    _("%s: %zu rows, %zu inserted, %zu updated, %zu unchanged\n"), io.path,
+		    res.rows, res.inserted, res.updated, res.unchanged);
 	import_result_free(&res);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "csvfile.h"
 #include "file.h"
 #include "import.h"
+#include "nls.h"
 #include "output.h"
 #include "record.h"
 
@@ -25,7 +26,7 @@ struct importer {
 	const struct import_opts *opts;
 	struct import_result	*res;
 	int			 header_done;
-	int			*col_field;	/* field of each column, -1 = ignored */
+	int			*col_field;	/* field of each column, COL_* */
 	size_t			 ncols;
 	char			*vals[RF_COUNT];	/* normalised values of the row */
 	size_t			 vcap[RF_COUNT];
@@ -36,6 +37,11 @@ struct importer {
 	char			 fatal[1024];	/* stops the import at once */
 };
 
+/* col_field values besides a field: no name (must stay empty), and
+ * ignored by --map "Header=-" (any value). */
+#define COL_UNNAMED	-1
+#define COL_IGNORED	-2
+
 static void
 add_error(struct importer *im, size_t line, const char *col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -44,7 +50,7 @@ static void
 add_error(struct importer *im, size_t line, const char *col, const char *fmt, ...)
 {
 	struct import_result *res = im->res;
-	char msg[768], *e;
+	char msg[2048], *e;
 	char **ne;
 	va_list ap;
 
@@ -64,11 +70,47 @@ add_error(struct importer *im, size_t line, const char *col, const char *fmt, ..
 	res->errors[res->nerrors++] = e;
 }
 
+/*
+ * What --map says of header h: 0 nothing, 1 a field (*f), 2 ignore it.
+ * Headers are compared by search key ("Tipo de cliente" = "tipo de CLIENTE").
+ */
+static int
+mapped(const struct import_opts *o, const char *h, int *f)
+{
+	char *hk = record_search_key(h), *mk;
+	int found = 0;
+
+	for (size_t i = 0; hk != NULL && !found && i < o->nmap; i++) {
+		const char *eq = strrchr(o->map[i], '=');
+		char *left;
+
+		if (eq == NULL || (left = strndup(o->map[i], (size_t)(eq - o->map[i]))) == NULL)
+			continue;
+		mk = record_search_key(left);
+		free(left);
+		if (mk != NULL && strcmp(mk, hk) == 0) {
+			const char *to = eq + 1;
+			while (*to == ' ')
+				to++;
+			if (strcmp(to, "-") == 0 || *to == '\0')
+				found = 2;
+			else {
+				*f = record_lookup(to);
+				found = 1;
+			}
+		}
+		free(mk);
+	}
+	free(hk);
+	return found;
+}
+
 static int
 header(struct importer *im, const struct csvfile_row *row)
 {
 	int seen[RF_COUNT] = { 0 };
-	int f;
+	int f, m;
+	char *known = NULL;
 
 	if ((im->col_field = calloc(row->nfields, sizeof(int))) == NULL) {
 		snprintf(im->fatal, sizeof(im->fatal), "out of memory");
@@ -78,25 +120,40 @@ header(struct importer *im, const struct csvfile_row *row)
 	for (size_t i = 0; i < row->nfields; i++) {
 		const char *h = row->fields[i];
 
-		im->col_field[i] = -1;
+		im->col_field[i] = COL_UNNAMED;
 		if (*h == '\0')
 			continue;	/* an unnamed column must stay empty */
-		if ((f = record_lookup(h)) == -1) {
-			add_error(im, row->line, h, "unknown column (known: name, kind, "
-			    "status, segment, sector, email, phone, contact, role, address, "
-			    "city, postal_code, country, tax_id, owner, notes, cadence, "
-			    "next_contact, do_not_email, or their Spanish names)");
+		f = -1;
+		if ((m = mapped(im->opts, h, &f)) == 2) {
+			im->col_field[i] = COL_IGNORED;
+			continue;
+		}
+		if (m == 0)
+			f = record_lookup(h);
+		if (f == -1) {
+			if (known == NULL && (known = record_known_headers()) == NULL) {
+				snprintf(im->fatal, sizeof(im->fatal), "out of memory");
+				return -1;
+			}
+			if (m == 1)
+				add_error(im, row->line, h, _("--map names no column Cartera "
+				    "knows; the columns are %s"), known);
+			else
+				add_error(im, row->line, h, _("unknown column; the columns Cartera "
+				    "knows are %s (any case and accents).  Map it to one with "
+				    "--map \"%s=COLUMN\" or ignore it with --map \"%s=-\""), known, h, h);
 			continue;
 		}
 		if (seen[f]++) {
-			add_error(im, row->line, h, "column given twice (as \"%s\")",
+			add_error(im, row->line, h, _("column given twice (as \"%s\")"),
 			    record_name((enum record_field)f));
 			continue;
 		}
 		im->col_field[i] = f;
 	}
+	free(known);
 	if (!seen[RF_NAME])
-		add_error(im, row->line, NULL, "no \"name\" (or \"nombre\") column");
+		add_error(im, row->line, NULL, _("no \"name\" (or \"nombre\") column"));
 	return im->res->nerrors > 0 ? -1 : 0;
 }
 
@@ -120,11 +177,13 @@ data_row(struct importer *im, const struct csvfile_row *row)
 	memset(&r, 0, sizeof(r));
 	im->res->rows++;
 	for (size_t i = 0; i < row->nfields; i++) {
-		int f = i < im->ncols ? im->col_field[i] : -1;
+		int f = i < im->ncols ? im->col_field[i] : COL_UNNAMED;
 		const char *v = row->fields[i];
 		size_t need;
 
-		if (f == -1) {
+		if (f == COL_IGNORED)
+			continue;
+		if (f == COL_UNNAMED) {
 			if (row->lens[i] > 0 && (i >= im->ncols || *v != '\0')) {
 				add_error(im, row->line, NULL, "field %zu has a value but "
 				    "its column has no name%s", i + 1,
@@ -183,6 +242,17 @@ data_row(struct importer *im, const struct csvfile_row *row)
 			return 0;
 		}
 		r.v[RF_OWNER] = im->owner;
+	}
+	if (rc == 0) {
+		int differs;
+		if (store_client_differs(im->st, id, &r, &differs, e, sizeof(e)) == -1) {
+			add_error(im, row->line, NULL, "%s", e);
+			return 0;
+		}
+		if (!differs) {
+			im->res->unchanged++;
+			return 0;
+		}
 	}
 	if (store_client_put(im->st, rc == 0 ? id : 0, &r, NULL, e, sizeof(e)) == -1) {
 		add_error(im, row->line, NULL, "%s", e);
@@ -324,6 +394,76 @@ done:
 	free(im.owners);
 	free(im.owner);
 	return ret;
+}
+
+int
+import_map_add(struct import_map *m, const char *entry)
+{
+	char **nv, *e;
+
+	if ((e = strdup(entry)) == NULL)
+		return -1;
+	if ((nv = reallocarray(m->v, m->n + 1, sizeof(*nv))) == NULL) {
+		free(e);
+		return -1;
+	}
+	m->v = nv;
+	m->v[m->n++] = e;
+	return 0;
+}
+
+int
+import_map_read(struct import_map *m, const char *path, char *err, size_t errlen)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int ret = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (ret == 0 && (n = getline(&line, &cap, fp)) != -1) {
+		char *p = line;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		/* A UTF-8 byte order mark on the first line, as editors write it. */
+		if (lineno == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+			p += 3;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (strchr(p, '=') == NULL) {
+			snprintf(err, errlen, _("%s:%zu: a mapping is \"Header=column\" or "
+			    "\"Header=-\""), path, lineno);
+			ret = -1;
+		} else if (import_map_add(m, p) == -1) {
+			snprintf(err, errlen, "out of memory");
+			ret = -1;
+		}
+	}
+	if (ret == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+void
+import_map_free(struct import_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i]);
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
 }
 
 void

@@ -29,16 +29,35 @@ struct import_opts {
 	/* Owner (email) of new clients whose row names none; NULL: the only
 	 * salesperson, and with several such a row is an error. */
 	const char		*default_owner;
+	/* "Header=column" maps a header to a column Cartera knows (by its
+	 * name in either language), "Header=-" ignores that column. */
+	const char *const	*map;
+	size_t			 nmap;
 };
 
 struct import_result {
 	size_t	 rows;
 	size_t	 inserted;
 	size_t	 updated;
+	size_t	 unchanged;	/* matched a client that already had every value */
 	char	**errors;	/* owned, "FILE:LINE: column: ..." */
 	size_t	 nerrors;
 	size_t	 more_errors;	/* errors past max_errors, not listed */
 };
+
+/* Column mappings collected from --map and --map-file: owned strings. */
+struct import_map {
+	char	**v;
+	size_t	 n;
+};
+int	 import_map_add(struct import_map *, const char *entry);
+/*
+ * Lines "Header=column" or "Header=-" of a file; blank lines and lines
+ * starting with '#' are skipped.  A line without '=' is an error naming
+ * the file and line.
+ */
+int	 import_map_read(struct import_map *, const char *path, char *err, size_t errlen);
+void	 import_map_free(struct import_map *);
 
 /* 0 imported (or validated), -1 nothing written: see res->errors, or err
  * for a problem with the file as a whole. */

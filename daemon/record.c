@@ -44,6 +44,7 @@ enum value_rule {
 struct field_def {
 	const char	*name;
 	const char	*flag;
+	const char	*es;		/* the Spanish header (an alias folded) */
 	enum value_rule	 rule;
 	size_t		 max;
 	/* Folded aliases (lowercase ASCII letters and digits only). */
@@ -51,40 +52,40 @@ struct field_def {
 };
 
 static const struct field_def fields[RF_COUNT] = {
-	[RF_NAME] = { "name", "--name", V_TEXT, RECORD_FIELD_MAX,
+	[RF_NAME] = { "name", "--name", "Nombre", V_TEXT, RECORD_FIELD_MAX,
 	    { "nombre", "razonsocial", "cliente", "client", "company", "nombrecliente" } },
-	[RF_KIND] = { "kind", "--kind", V_KIND, 32, { "tipo", "type", "tipocliente" } },
-	[RF_STATUS] = { "status", "--status", V_STATUS, 32, { "estado", "situacion" } },
-	[RF_SEGMENT] = { "segment", "--segment", V_TEXT, 200, { "segmento" } },
-	[RF_SECTOR] = { "sector", "--sector", V_TEXT, 200,
+	[RF_KIND] = { "kind", "--kind", "Tipo", V_KIND, 32, { "tipo", "type", "tipocliente" } },
+	[RF_STATUS] = { "status", "--status", "Estado", V_STATUS, 32, { "estado", "situacion" } },
+	[RF_SEGMENT] = { "segment", "--segment", "Segmento", V_TEXT, 200, { "segmento" } },
+	[RF_SECTOR] = { "sector", "--sector", "Sector", V_TEXT, 200,
 	    { "actividad", "industria", "industry" } },
-	[RF_EMAIL] = { "email", "--email", V_EMAIL, 254,
+	[RF_EMAIL] = { "email", "--email", "Correo", V_EMAIL, 254,
 	    { "correo", "mail", "correoelectronico", "emailcontacto" } },
-	[RF_PHONE] = { "phone", "--phone", V_PHONE, 40,
+	[RF_PHONE] = { "phone", "--phone", "Teléfono", V_PHONE, 40,
 	    { "telefono", "tel", "movil", "telephone", "mobile" } },
-	[RF_CONTACT] = { "contact", "--contact", V_TEXT, 200,
+	[RF_CONTACT] = { "contact", "--contact", "Contacto", V_TEXT, 200,
 	    { "contacto", "personadecontacto", "personacontacto", "contactname" } },
-	[RF_ROLE] = { "role", "--role", V_TEXT, 200, { "cargo", "puesto" } },
-	[RF_ADDRESS] = { "address", "--address", V_MULTILINE, RECORD_FIELD_MAX,
+	[RF_ROLE] = { "role", "--role", "Cargo", V_TEXT, 200, { "cargo", "puesto" } },
+	[RF_ADDRESS] = { "address", "--address", "Dirección", V_MULTILINE, RECORD_FIELD_MAX,
 	    { "direccion", "domicilio", "calle" } },
-	[RF_CITY] = { "city", "--city", V_TEXT, 200,
+	[RF_CITY] = { "city", "--city", "Localidad", V_TEXT, 200,
 	    { "ciudad", "localidad", "poblacion", "municipio", "town" } },
-	[RF_POSTAL_CODE] = { "postal_code", "--postal-code", V_POSTAL, 12,
+	[RF_POSTAL_CODE] = { "postal_code", "--postal-code", "Código postal", V_POSTAL, 12,
 	    { "codigopostal", "cp", "zip", "postcode", "zipcode" } },
-	[RF_COUNTRY] = { "country", "--country", V_COUNTRY, 64, { "pais" } },
-	[RF_TAX_ID] = { "tax_id", "--tax-id", V_TAX_ID, 32,
+	[RF_COUNTRY] = { "country", "--country", "País", V_COUNTRY, 64, { "pais" } },
+	[RF_TAX_ID] = { "tax_id", "--tax-id", "NIF/CIF", V_TAX_ID, 32,
 	    { "nif", "cif", "nifcif", "vat", "nie", "dni" } },
-	[RF_OWNER] = { "owner", "--owner", V_EMAIL, 254,
+	[RF_OWNER] = { "owner", "--owner", "Comercial", V_EMAIL, 254,
 	    { "comercial", "vendedor", "responsable", "salesperson" } },
-	[RF_NOTES] = { "notes", "--notes", V_MULTILINE, RECORD_NOTES_MAX,
+	[RF_NOTES] = { "notes", "--notes", "Notas", V_MULTILINE, RECORD_NOTES_MAX,
 	    { "notas", "observaciones", "comentarios", "note" } },
-	[RF_CADENCE] = { "cadence", "--cadence", V_DAYS, 16,
+	[RF_CADENCE] = { "cadence", "--cadence", "Cadencia", V_DAYS, 16,
 	    { "cadencia", "cadencedays", "frecuencia" } },
-	[RF_NEXT_CONTACT] = { "next_contact", "--next-contact", V_DATE, 16,
+	[RF_NEXT_CONTACT] = { "next_contact", "--next-contact", "Próximo contacto", V_DATE, 16,
 	    { "proximocontacto", "siguientecontacto" } },
-	[RF_DO_NOT_EMAIL] = { "do_not_email", "--do-not-email", V_BOOL, 16,
+	[RF_DO_NOT_EMAIL] = { "do_not_email", "--do-not-email", "No enviar correo", V_BOOL, 16,
 	    { "noenviaremail", "noemail", "noenviarcorreo", "sincorreo" } },
-	[RF_FOLLOWUP] = { "followup_emails", "--followup-emails", V_BOOL, 16,
+	[RF_FOLLOWUP] = { "followup_emails", "--followup-emails", "Correos de seguimiento", V_BOOL, 16,
 	    { "correosdeseguimiento", "seguimientoautomatico", "followup" } },
 };
 
@@ -98,6 +99,29 @@ const char *
 record_flag(enum record_field f)
 {
 	return f < RF_COUNT ? fields[f].flag : "?";
+}
+
+const char *
+record_header_es(enum record_field f)
+{
+	return f < RF_COUNT ? fields[f].es : "?";
+}
+
+char *
+record_known_headers(void)
+{
+	size_t len = 1;
+	char *out;
+
+	for (int f = 0; f < RF_COUNT; f++)
+		len += strlen(fields[f].name) + strlen(fields[f].es) + 8;
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (int f = 0; f < RF_COUNT; f++)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s (%s)", f ? ", " : "",
+		    fields[f].name, fields[f].es);
+	return out;
 }
 
 /*

@@ -49,6 +49,11 @@ struct record {
 const char *record_name(enum record_field);
 /* The command-line flag ("--postal-code") of a field. */
 const char *record_flag(enum record_field);
+/* The Spanish header of a field ("Código postal"), for Excel exports. */
+const char *record_header_es(enum record_field);
+/* "name (Nombre), kind (Tipo), ...": every field in both languages, for
+ * messages.  Malloc'd; NULL out of memory. */
+char	*record_known_headers(void);
 /* Field for a CSV header or flag name: canonical or alias, case- and
  * accent-insensitive, spaces/dashes/underscores alike.  -1 if unknown. */
 int	 record_lookup(const char *name);

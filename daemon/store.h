@@ -183,6 +183,11 @@ int	 store_client_duplicate(struct store *, const struct record *r, long long ex
  * it, else a contact's name.  Ambiguity lists the candidates. */
 int	 store_client_resolve(struct store *, const char *ref, long long *id,
 	    char *err, size_t errlen);
+/* Would writing r to client id change anything?  *differs 0 when every
+ * field r gives (normalised, NULL = not given, "" = clear) is already the
+ * client's: an unchanged row of a re-imported export. */
+int	 store_client_differs(struct store *, long long id, const struct record *r,
+	    int *differs, char *err, size_t errlen);
 /* Owner id of a client: 0 found, 1 the client has none, -1 error. */
 int	 store_client_owner(struct store *, long long client, long long *owner,
 	    char *err, size_t errlen);

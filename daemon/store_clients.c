@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -752,6 +753,57 @@ out:
 	free(key);
 	free(hi);
 	return ret;
+}
+
+int
+store_client_differs(struct store *st, long long id, const struct record *r,
+    int *differs, char *err, size_t errlen)
+{
+	/* Every record field in RF_ order, as record_normalize writes it. */
+	static const char sql[] =
+	    "SELECT c.name, c.kind, c.status, s.name, c.sector, p.email, p.phone, p.name,"
+	    " p.role, c.address, c.city, c.postal_code, c.country, c.tax_id, o.email,"
+	    " c.notes, c.cadence_days, c.next_contact, c.do_not_email, c.followup"
+	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " LEFT JOIN owners o ON o.id = c.owner_id"
+	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
+	    " WHERE c.id = ?";
+	struct stmt *s;
+	char num[32];
+	int rc;
+
+	*differs = 0;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	for (int f = 0; rc == STMT_ROW && f < RF_COUNT && !*differs; f++) {
+		const char *have = NULL, *want = r->v[f];
+
+		if (want == NULL)
+			continue;
+		if (!stmt_is_null(s, f)) {
+			if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL || f == RF_FOLLOWUP) {
+				snprintf(num, sizeof(num), "%lld", stmt_int(s, f));
+				have = num;
+			} else
+				have = stmt_text(s, f);
+		}
+		if (*want == '\0' || have == NULL)
+			*differs = (*want == '\0') != (have == NULL);
+		else if (f == RF_EMAIL || f == RF_OWNER || f == RF_SEGMENT)
+			*differs = strcasecmp(have, want) != 0;
+		else
+			*differs = strcmp(have, want) != 0;
+	}
+	stmt_reset(s);
+	if (rc == STMT_DONE) {
+		snprintf(err, errlen, "no client with id %lld", id);
+		return -1;
+	}
+	if (rc != STMT_ROW)
+		return store_fail(st, err, errlen, "reading client");
+	return 0;
 }
 
 int

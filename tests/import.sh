@@ -48,6 +48,35 @@ CARTERA_DB=$T/copy.db c import "$T/out1.csv" >/dev/null
 t_assert_eq 0 $? "exported file imports"
 CARTERA_DB=$T/copy.db c export >"$T/out2.csv"
 t_assert_eq "$(sha256sum <"$T/out1.csv")" "$(sha256sum <"$T/out2.csv")" "round trip gives the same bytes"
+# Regression (issue 14): re-importing an unchanged export said "3 updated".
+t_assert_match "3 rows, 0 inserted, 0 updated, 3 unchanged" "$(c import "$T/out1.csv")" \
+	"re-import of an unchanged export changes nothing"
+t_assert_match "0 would be updated, 3 unchanged" "$(c import --dry-run "$T/out1.csv")" \
+	"a dry run counts the same"
+
+# --- columns Cartera does not know: mapped, ignored, or a clear error
+printf 'Nombre;Tipo de cliente;Provincia;Facturaci\xc3\xb3n 2025;Pr\xc3\xb3ximo contacto\nMapeada S.L.;empresa;Madrid;12.000;31/01/2027\n' >"$T/extra.csv"
+c import "$T/extra.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "unknown columns refuse the file"
+t_assert_file_contains "$T/err" 'extra.csv:1: Tipo de cliente: unknown column; the columns Cartera knows are name \(Nombre\), kind \(Tipo\), .*postal_code \(Código postal\).*Map it to one with --map "Tipo de cliente=COLUMN" or ignore it with --map "Tipo de cliente=-"' \
+	"the error lists the known headers in both languages and the way out"
+t_assert_file_contains "$T/err" 'extra.csv:1: Provincia: unknown column' "every unknown column named"
+out=$(I --map "Provincia=-" --map "tipo de CLIENTE=kind" --map "Facturación 2025=-" "$T/extra.csv")
+t_assert_eq 0 $? "--map maps and ignores columns"
+t_assert_match "1 inserted" "$out" "mapped row inserted"
+t_assert_eq "company|2027-01-31" "$(c --json client show 'mapeada' | json 'd["kind"]+"|"+d["next_contact"]')" \
+	"mapped column read; DD/MM/YYYY date read"
+printf '# columns of our ERP\n\nProvincia=-\nTipo de cliente = tipo\nFacturación 2025=-\n' >"$T/map.txt"
+t_assert_match "1 unchanged" "$(I --map-file "$T/map.txt" "$T/extra.csv")" "--map-file"
+c import --map "Provincia=colour" "$T/extra.csv" >/dev/null 2>"$T/err"
+t_assert_file_contains "$T/err" "Provincia: --map names no column Cartera knows" "a mapping to nothing is an error"
+printf 'nombre;pr\xc3\xb3ximo contacto\nFecha Corta;3/12/26\n' >"$T/short.csv"
+c import "$T/short.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "a two-digit year is refused"
+t_assert_file_contains "$T/err" 'short.csv:2: next_contact: has a two-digit year; write the year in full \(YYYY-MM-DD or DD/MM/YYYY\) or give --date-format DD/MM/YY' \
+	"the date error lists the accepted formats"
+t_assert_match "1 inserted" "$(I --date-format DD/MM/YY "$T/short.csv")" "--date-format DD/MM/YY"
+t_assert_eq "2026-12-03" "$(c --json client show 'fecha corta' | json 'd["next_contact"]')" "3/12/26 read as 2026-12-03"
 
 # --- re-import updates instead of duplicating (tax id, email, then name)
 printf 'nombre;nif;ciudad\nTalleres Pérez (nuevo nombre);B-12345678;Getafe\n' >"$T/upd.csv"
@@ -183,6 +212,6 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
         f.write(f"Cliente Ñ {i};Ciudad {i % 50};X{i:07d}\n")
 PY
 t_assert_match "5000 rows, 5000 inserted" "$(I --progress "$T/many-ok.csv" 2>/dev/null)" "5000-row import"
-t_assert_match "5000 rows, 0 inserted, 5000 updated" "$(I "$T/many-ok.csv")" "re-import matches by tax id"
+t_assert_match "5000 rows, 0 inserted, 0 updated, 5000 unchanged" "$(I "$T/many-ok.csv")" "re-import matches by tax id"
 t_assert_ok "integrity after imports" c check
 t_done
