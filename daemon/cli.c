@@ -512,8 +512,14 @@ static const struct command commands[] = {
 	    "matches a client (by tax id, email or name) updates it, and a row that\n"
 	    "changes nothing is counted as unchanged.  New clients without an owner\n"
 	    "get --owner EMAIL (else the only salesperson)." },
-	{ "export", cli_cmd_export, "[FILE]",
-	    "Write every client as UTF-8 CSV with the canonical header (stdout if no FILE)." },
+	{ "export", cli_cmd_export,
+	    "[FILE] [--excel] [--delimiter C] [--encoding utf-8|utf-8-bom|cp1252] [--invoices]",
+	    "Write every client as CSV (to standard output when no FILE is given).\n"
+	    "By default the file is UTF-8 with the canonical header, which import\n"
+	    "reads back to the same data.  --excel writes it for a Spanish spreadsheet:\n"
+	    "';' between fields, UTF-8 with a byte order mark (or --encoding cp1252),\n"
+	    "CRLF line ends, Spanish headers and values, dates as DD/MM/YYYY and amounts\n"
+	    "with a decimal comma.  --invoices writes the invoices instead of the clients." },
 	{ "due", cli_cmd_due, "[--owner EMAIL] [--date DATE] [--all]",
 	    "Print exactly what each salesperson's digest holds (--json: its data).\n"
 	    "--date shows the digest of that day as computed at the digest time;\n"

@@ -277,21 +277,57 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 int
 cli_cmd_export(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = { HELP_OPT, END_OPT };
-	const char *path = NULL;
-	int ch, ret;
+	static const struct option opts[] = {
+		{ "excel", no_argument, NULL, 'x' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "invoices", no_argument, NULL, 'i' },
+		HELP_OPT, END_OPT
+	};
+	struct export_opts eo = { NULL, 0, EXPORT_UTF8, 0, 0 };
+	int ch, ret, enc = -1;
 
 	cli_reset_getopt();
-	while ((ch = cli_next_opt(argc, argv, opts, "export", &ret)) != -1)
-		if (ch == -2)
-			return ret;
+	while ((ch = cli_next_opt(argc, argv, opts, "export", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'x': eo.excel = 1; break;
+		case 'i': eo.invoices = 1; break;
+		case 'd':
+			if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
+				eo.delimiter = '\t';
+			else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]) != NULL)
+				eo.delimiter = optarg[0];
+			else
+				return cli_usage("export", _("--delimiter must be , ; | or tab"));
+			break;
+		case 'e':
+			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
+				enc = EXPORT_UTF8;
+			else if (strcasecmp(optarg, "utf-8-bom") == 0 ||
+			    strcasecmp(optarg, "utf8-bom") == 0)
+				enc = EXPORT_UTF8_BOM;
+			else if (strcasecmp(optarg, "cp1252") == 0 ||
+			    strcasecmp(optarg, "windows-1252") == 0)
+				enc = EXPORT_CP1252;
+			else
+				return cli_usage("export", _("--encoding must be utf-8, utf-8-bom "
+				    "or cp1252"));
+			break;
+		}
+	}
 	if (optind + 1 < argc)
 		return cli_usage("export", "expected at most one FILE");
 	if (optind < argc && strcmp(argv[optind], "-") != 0)
-		path = argv[optind];
+		eo.path = argv[optind];
+	/* --excel: ';', a BOM unless another encoding is asked for. */
+	if (eo.delimiter == 0)
+		eo.delimiter = eo.excel ? ';' : ',';
+	eo.encoding = enc >= 0 ? (enum export_encoding)enc :
+	    eo.excel ? EXPORT_UTF8_BOM : EXPORT_UTF8;
 	if (cli_open_store(c, STORE_READONLY) == -1 && cli_open_store(c, 0) == -1)
 		return cli_fail(c);
-	if (import_export_csv(c->st, path, c->err, sizeof(c->err)) == -1)
+	if (import_export(c->st, &eo, c->err, sizeof(c->err)) == -1)
 		return cli_fail(c);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -15,7 +16,9 @@
 #include <unistd.h>
 
 #include "csvfile.h"
+#include "clock.h"
 #include "file.h"
+#include "i18n.h"
 #include "import.h"
 #include "nls.h"
 #include "output.h"
@@ -200,6 +203,10 @@ data_row(struct importer *im, const struct csvfile_row *row)
 		}
 		if (*v == '\0')
 			continue;	/* empty cell: keep what the client has */
+		/* '=... is how Cartera's CSV (and OWASP) keeps a spreadsheet
+		 * from running a cell as a formula: the ' is not data. */
+		if (*v == '\'' && output_csv_formula_like(v + 1))
+			v++;
 		need = row->lens[i] + 64;
 		if (need > im->vcap[f]) {
 			char *nv = realloc(im->vals[f], need);
@@ -475,27 +482,153 @@ import_result_free(struct import_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-int
-import_export_csv(struct store *st, const char *path, char *err, size_t errlen)
+/* ---- export ------------------------------------------------------------ */
+
+struct exporter {
+	const struct export_opts *o;
+	FILE		*fp;
+	int		 header_done;
+};
+
+/* Spanish headers of the invoice columns (store_invoice_list's order). */
+static const char *const invoice_headers_es[] = {
+	"Id", "Cliente", "Número", "Importe", "Moneda", "Emitida", "Vencimiento", "Pagada"
+};
+
+/* One cell as the export writes it; buf holds what is made here. */
+static const char *
+export_value(const struct exporter *x, const char *name, const char *v, char *buf,
+    size_t len)
 {
-	struct file_replace f = { stdout, NULL, NULL };
-	struct output *o;
+	long day;
+
+	if (v == NULL)
+		return "";
+	if (strcmp(name, "amount_cents") == 0) {
+		long long c = strtoll(v, NULL, 10);
+		/* No thousands mark: a spreadsheet reads "1234,56" as a number. */
+		snprintf(buf, len, "%s%lld%c%02lld", c < 0 ? "-" : "", llabs(c) / 100,
+		    x->o->excel ? ',' : '.', llabs(c) % 100);
+		return buf;
+	}
+	if (!x->o->excel)
+		return v;
+	if ((strcmp(name, "next_contact") == 0 || strcmp(name, "issued") == 0 ||
+	    strcmp(name, "due") == 0 || strcmp(name, "paid_at") == 0) &&
+	    clock_date_parse(v, &day) == 0)
+		return i18n_date("es", day, buf, len);
+	if (strcmp(name, "kind") == 0 || strcmp(name, "status") == 0)
+		return i18n_status("es", v);
+	if (strcmp(name, "do_not_email") == 0 || strcmp(name, "followup_emails") == 0)
+		return strcmp(v, "yes") == 0 ? "sí" : strcmp(v, "no") == 0 ? "no" : v;
+	return v;
+}
+
+static int
+export_row(const struct store_row *r, void *arg)
+{
+	struct exporter *x = arg;
+	char buf[64];
+
+	if (!x->header_done) {
+		for (int i = 0; i < r->ncols; i++) {
+			const char *h = r->names[i];
+			if (x->o->excel && x->o->invoices && i < 8)
+				h = invoice_headers_es[i];
+			else if (x->o->excel && !x->o->invoices && i < RF_COUNT)
+				h = record_header_es((enum record_field)i);
+			else if (strcmp(h, "amount_cents") == 0)
+				h = "amount";
+			if (i)
+				fputc(x->o->delimiter, x->fp);
+			output_csv_cell(x->fp, h, x->o->delimiter);
+		}
+		fputs("\r\n", x->fp);
+		x->header_done = 1;
+	}
+	for (int i = 0; i < r->ncols; i++) {
+		if (i)
+			fputc(x->o->delimiter, x->fp);
+		output_csv_cell(x->fp, export_value(x, r->names[i], r->values[i], buf,
+		    sizeof(buf)), x->o->delimiter);
+	}
+	fputs("\r\n", x->fp);
+	return ferror(x->fp) ? 1 : 0;
+}
+
+/*
+ * UTF-8 to Windows-1252 through iconv, strictly: a character cp1252 lacks
+ * is an error naming the line, not a silent '?'.
+ */
+static int
+to_cp1252(const char *in, size_t len, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	iconv_t cd = iconv_open("CP1252", "UTF-8");
+	char *ip = (char *)(uintptr_t)in, *op, *buf;
+	size_t il = len, ol = len + 1;
+
+	if (cd == (iconv_t)-1) {
+		snprintf(err, errlen, "iconv: %s", strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(len + 1)) == NULL) {
+		iconv_close(cd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	op = buf;
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+		size_t line = 1;
+		for (const char *p = in; p < ip; p++)
+			line += *p == '\n';
+		snprintf(err, errlen, _("line %zu has a character Windows-1252 cannot hold; "
+		    "export as UTF-8 (the default) instead"), line);
+		free(buf);
+		iconv_close(cd);
+		return -1;
+	}
+	iconv_close(cd);
+	*out = buf;
+	*outlen = (size_t)(op - buf);
+	return 0;
+}
+
+int
+import_export(struct store *st, const struct export_opts *o, char *err, size_t errlen)
+{
+	struct exporter x = { o, NULL, 0 };
+	char *data = NULL, *conv = NULL;
+	size_t len = 0, clen;
 	int rc;
 
-	if (path != NULL && file_replace_open(&f, path, err, errlen) == -1)
+	if ((x.fp = open_memstream(&data, &len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	if ((o = output_new(OUTPUT_CSV, f.fp)) == NULL) {
+	}
+	/* Excel takes a file for UTF-8 only when it starts with a BOM. */
+	if (o->encoding == EXPORT_UTF8_BOM)
+		fputs("\xef\xbb\xbf", x.fp);
+	rc = o->invoices ? store_invoice_list(st, 0, 0, export_row, &x, err, errlen) :
+	    store_client_export(st, export_row, &x, err, errlen);
+	if (fclose(x.fp) != 0 && rc == 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
-	} else
-		rc = store_client_export(st, output_row, o, err, errlen);
-	output_free(o);
-	if (path != NULL)
-		return file_replace_close(&f, rc == 0, err, errlen) == 0 && rc == 0 ? 0 : -1;
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (rc == 0)
-			snprintf(err, errlen, "stdout: %s", strerror(errno));
+	}
+	if (rc == 0 && o->encoding == EXPORT_CP1252) {
+		if (to_cp1252(data, len, &conv, &clen, err, errlen) == -1)
+			rc = -1;
+		else {
+			free(data);
+			data = conv;
+			len = clen;
+		}
+	}
+	if (rc == 0 && o->path != NULL)
+		rc = file_replace_write(o->path, data, len, err, errlen);
+	else if (rc == 0 && (fwrite(data, 1, len, stdout) != len || fflush(stdout) == EOF)) {
+		snprintf(err, errlen, "stdout: %s", strerror(errno));
 		rc = -1;
 	}
+	free(data);
 	return rc;
 }

@@ -65,8 +65,26 @@ int	 import_csv(struct store *, const struct import_opts *, struct import_result
 	    char *err, size_t errlen);
 void	 import_result_free(struct import_result *);
 
-/* Every client as CSV to path (written to a temporary file and renamed
- * into place), or to stdout when path is NULL. */
-int	 import_export_csv(struct store *, const char *path, char *err, size_t errlen);
+enum export_encoding {
+	EXPORT_UTF8,
+	EXPORT_UTF8_BOM,	/* what Excel needs to take a CSV file as UTF-8 */
+	EXPORT_CP1252		/* Windows-1252 through iconv; refused for text it lacks */
+};
+
+struct export_opts {
+	const char		*path;		/* NULL: stdout */
+	char			 delimiter;	/* ',' or ';' or '\t' or '|' */
+	enum export_encoding	 encoding;
+	/* For a Spanish spreadsheet: Spanish headers and words (empresa,
+	 * activo, sí), dates DD/MM/YYYY, amounts with a decimal comma. */
+	int			 excel;
+	int			 invoices;	/* the invoices instead of the clients */
+};
+
+/* Every client (import reads it back to the same data), or every invoice,
+ * as CSV with CRLF line ends, to o->path (written to a temporary file and
+ * renamed into place) or stdout. */
+int	 import_export(struct store *, const struct export_opts *, char *err,
+	    size_t errlen);
 
 #endif

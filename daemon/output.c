@@ -188,13 +188,51 @@ output_row_json(const struct output *o, const struct store_row *r)
 void
 output_csv_field(FILE *fp, const char *s)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL && *s != ' ' && *s != '\0') {
+	output_csv_cell(fp, s, ',');
+}
+
+/* A plain number ("-12", "1234,56"): no spreadsheet reads it as a formula. */
+static int
+is_number(const char *s)
+{
+	int digits = 0, marks = 0;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if ((*s == '.' || *s == ',') && marks++ == 0)
+			continue;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
+int
+output_csv_formula_like(const char *s)
+{
+	return *s != '\0' && strchr("=+-@\t\r", *s) != NULL && !is_number(s);
+}
+
+void
+output_csv_cell(FILE *fp, const char *s, char delimiter)
+{
+	char special[] = { delimiter, '"', '\r', '\n', '\0' };
+	int formula = output_csv_formula_like(s);
+
+	if (strpbrk(s, special) == NULL && *s != ' ' && *s != '\0' && !formula) {
 		fputs(s, fp);
 		return;
 	}
 	if (*s == '\0')
 		return;
 	fputc('"', fp);
+	/* A cell a spreadsheet would run as a formula (OWASP "CSV
+	 * injection"): a leading ' makes it text; import takes it off. */
+	if (formula)
+		fputc('\'', fp);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', fp);

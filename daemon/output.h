@@ -50,8 +50,17 @@ json_object	*output_row_json(const struct output *o, const struct store_row *);
 int		 output_print_json(FILE *fp, json_object *);
 /* Display width of a UTF-8 string (code points, not bytes). */
 size_t		 output_width(const char *);
-/* One CSV field (RFC 4180): quoted when it holds , " CR LF or starts with
- * a space. */
+/*
+ * One CSV field (RFC 4180): quoted when it holds , " CR LF or starts with
+ * a space.  Every CSV Cartera writes goes through here: a cell a
+ * spreadsheet would take for a formula (starting with = + - @ tab or CR,
+ * and not a plain number such as -12,50) is written as '=... (OWASP), which
+ * spreadsheets show as text and import reads back without the '.
+ */
 void		 output_csv_field(FILE *fp, const char *);
+/* The same with another delimiter (';' for a Spanish spreadsheet). */
+void		 output_csv_cell(FILE *fp, const char *, char delimiter);
+/* Would a spreadsheet take s for a formula (see above)? */
+int		 output_csv_formula_like(const char *s);
 
 #endif
