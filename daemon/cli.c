@@ -400,12 +400,15 @@ static const struct command commands[] = {
 	    "remove the database's -wal and -shm files, copy FILE over the database,\n"
 	    "start carterad." },
 	{ "owner add", cli_cmd_owner_add,
-	    "EMAIL --name NAME [--tz ZONE] [--digest-at HH:MM] [--lang es|en] [--team T]",
+	    "EMAIL --name NAME [--tz ZONE] [--digest-at HH:MM] [--lang es|en] [--team T]\n"
+	    "        [--phone P] [--signature TEXT]",
 	    "Add a salesperson.  Zone, digest time and language default to the\n"
-	    "digest settings of the configuration." },
+	    "digest settings of the configuration.  The phone and the signature (lines\n"
+	    "of text) end the emails sent to clients on the salesperson's behalf." },
 	{ "owner edit", cli_cmd_owner_edit,
 	    "EMAIL [--name N] [--email NEW] [--tz ZONE] [--digest-at HH:MM] [--lang L]\n"
-	    "        [--team T] [--active yes|no]", "Change a salesperson." },
+	    "        [--team T] [--active yes|no] [--phone P] [--signature TEXT]",
+	    "Change a salesperson; --phone '' and --signature '' remove them." },
 	{ "owner list", cli_cmd_owner_list, "", "List salespeople." },
 	{ "owner feed-url", cli_cmd_owner_feed_url, "EMAIL",
 	    "Print the secret calendar feed URL of a salesperson." },

@@ -19,6 +19,7 @@
 #include "cli_priv.h"
 #include "clock.h"
 #include "config.h"
+#include "nls.h"
 #include "output.h"
 #include "record.h"
 #include "store.h"
@@ -26,7 +27,8 @@
 
 /* ---- owners ---------------------------------------------------------- */
 
-enum { O_NAME = 1, O_TZ, O_DIGEST_AT, O_LANG, O_TEAM, O_EMAIL, O_ACTIVE };
+enum { O_NAME = 1, O_TZ, O_DIGEST_AT, O_LANG, O_TEAM, O_EMAIL, O_ACTIVE, O_PHONE,
+	O_SIGNATURE };
 
 /* 1 with the reason in err when addr is not an address (address.h). */
 static int
@@ -52,10 +54,12 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 		{ "team", required_argument, NULL, O_TEAM },
 		{ "email", required_argument, NULL, O_EMAIL },
 		{ "active", required_argument, NULL, O_ACTIVE },
+		{ "phone", required_argument, NULL, O_PHONE },
+		{ "signature", required_argument, NULL, O_SIGNATURE },
 		HELP_OPT, END_OPT
 	};
 	int ch, min;
-	char v[8], e[512];
+	char v[64], e[512];
 
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, cmd, ret)) != -1) {
@@ -90,6 +94,24 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 			    sizeof(e)) == -1 || *v == '\0')
 				return *ret = cli_usage(cmd, "--active must be yes or no"), -1;
 			o->active = v[0] == '1';
+			break;
+		case O_PHONE:
+			/* "" clears it. */
+			if (*optarg != '\0' && record_normalize(RF_PHONE, optarg, v, sizeof(v), e,
+			    sizeof(e)) == -1)
+				return *ret = cli_usage(cmd, "--phone %s", e), -1;
+			o->phone = optarg;
+			break;
+		case O_SIGNATURE:
+			/* Lines of text ("" clears it): no other control characters. */
+			for (const unsigned char *p = (const unsigned char *)optarg; *p; p++)
+				if ((*p < ' ' && *p != '\n') || *p == 0x7f)
+					return *ret = cli_usage(cmd, _("--signature holds a control "
+					    "character")), -1;
+			if (strlen(optarg) > 2000)
+				return *ret = cli_usage(cmd, _("--signature is too long (at most "
+				    "2000 bytes)")), -1;
+			o->signature = optarg;
 			break;
 		}
 	}

@@ -93,6 +93,7 @@ static int	check_mailbox(const char *, char *, size_t);
 static int	check_hhmm(const char *, char *, size_t);
 static int	check_zone(const char *, char *, size_t);
 static int	check_language(const char *, char *, size_t);
+static int	check_register(const char *, char *, size_t);
 static int	check_address(const char *, char *, size_t);
 static int	check_base_url(const char *, char *, size_t);
 static int	check_color(const char *, char *, size_t);
@@ -187,6 +188,7 @@ static const struct config_item config_items[] = {
 	INT("client_emails.min_interval_days",
 	    client_emails.min_interval_days, 30, 1, CONFIG_MAX_DAYS),
 	INT("client_emails.max_per_day", client_emails.max_per_day, 20, 1, 10000),
+	STR("client_emails.register", client_emails.form, "usted", 0, check_register),
 
 	GROUP("http"),
 	STR("http.listen", http.listen, "127.0.0.1", 0, check_address),
@@ -555,6 +557,16 @@ check_zone(const char *v, char *why, size_t whylen)
 {
 	if (tz_check(v) == -1) {
 		snprintf(why, whylen, "unknown time zone \"%s\"", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_register(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "usted") != 0 && strcmp(v, "tú") != 0 && strcmp(v, "tu") != 0) {
+		snprintf(why, whylen, "must be \"usted\" or \"tú\" (got \"%s\")", v);
 		return -1;
 	}
 	return 0;

@@ -75,6 +75,9 @@ struct config {
 		int	 after_days;		/* days overdue before mailing */
 		int	 min_interval_days;	/* never mail a client more often */
 		int	 max_per_day;		/* per salesperson and local day */
+		/* client_emails.register: how Spanish emails address the client,
+		 * "usted" or "tú" (English has one register). */
+		char	*form;
 	} client_emails;
 
 	struct {

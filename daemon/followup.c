@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "outbox.h"
+#include "record.h"
 #include "tz.h"
 
 static int
@@ -58,12 +59,136 @@ put(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v != NULL && *v != '\0' ? json_object_new_string(v) : NULL);
 }
 
-static char *
-first_word(const char *s)
-{
-	size_t n = s != NULL ? strcspn(s, " ") : 0;
+/* Titles written before a name, folded without their dot, as they are
+ * written in an email; female ones make "Estimada". */
+static const struct {
+	const char	*key;
+	const char	*shown;
+	int		 female;
+} titles[] = {
+	{ "dr", "Dr.", 0 }, { "dra", "Dra.", 1 }, { "sr", "Sr.", 0 }, { "sra", "Sra.", 1 },
+	{ "srta", "Srta.", 1 }, { "don", "Sr.", 0 }, { "d", "Sr.", 0 }, { "dona", "Sra.", 1 },
+	{ "dna", "Sra.", 1 }, { "prof", "Prof.", 0 }, { "profa", "Profa.", 1 },
+	{ "mr", "Mr", 0 }, { "mrs", "Mrs", 1 }, { "ms", "Ms", 1 }, { "miss", "Miss", 1 },
+};
 
-	return s != NULL ? strndup(s, n) : NULL;
+/* The i-th word of s (words split by spaces), malloc'd; NULL if none. */
+static char *
+word(const char *s, int i)
+{
+	const char *p = s;
+	size_t n;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 0)
+			return NULL;
+		if (i-- == 0)
+			return strndup(p, n);
+		p += n;
+	}
+}
+
+void
+followup_greeting(const char *lang, int usted, const char *person, struct followup_greeting *g)
+{
+	char *w0 = NULL, *w1 = NULL, *w2 = NULL, key[16];
+	int t = -1, en = i18n_is_en(lang);
+	const char *given = NULL, *surname = NULL;
+
+	memset(g, 0, sizeof(*g));
+	if (person != NULL && (w0 = word(person, 0)) != NULL) {
+		size_t n;
+		record_fold(w0, key, sizeof(key));
+		n = strlen(key);
+		if (n > 0 && key[n - 1] == '.')
+			key[n - 1] = '\0';
+		for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+			if (strcmp(key, titles[i].key) == 0)
+				t = (int)i;
+		w1 = word(person, 1);
+		w2 = word(person, 2);
+		if (t >= 0) {
+			/* "Dr. Andrés Gil Pérez": the first surname; "Dr. Gil": it. */
+			surname = w2 != NULL ? w2 : w1;
+			if (surname == NULL)
+				t = -1;
+		} else
+			given = w0;
+	}
+	if (t >= 0) {
+		snprintf(g->vocative, sizeof(g->vocative), "%s %s", titles[t].shown, surname);
+		if (en)
+			snprintf(g->line, sizeof(g->line), "Dear %s,", g->vocative);
+		else if (usted)
+			snprintf(g->line, sizeof(g->line), "%s %s:",
+			    titles[t].female ? "Estimada" : "Estimado", g->vocative);
+		else
+			snprintf(g->line, sizeof(g->line), "Hola, %s:", g->vocative);
+	} else if (given != NULL) {
+		snprintf(g->vocative, sizeof(g->vocative), "%s", given);
+		if (en)
+			snprintf(g->line, sizeof(g->line), "Hello %s,", given);
+		else
+			snprintf(g->line, sizeof(g->line), "%s, %s:", usted ? "Buenos días" : "Hola",
+			    given);
+	} else
+		snprintf(g->line, sizeof(g->line), "%s", en ? "Hello," : usted ? "Buenos días:" :
+		    "Hola:");
+	free(w0);
+	free(w1);
+	free(w2);
+}
+
+json_object *
+followup_data(const struct owner *o, const char *form, const char *kind,
+    const char *client_name, const char *contact, const char *unsubscribe_url)
+{
+	json_object *data = json_object_new_object(), *cj, *oj, *lines;
+	struct followup_greeting g;
+	int company = kind == NULL || strcmp(kind, "individual") != 0;
+	int usted = form == NULL || strcmp(form, "usted") == 0;
+	/* A private client is the person: without a contact, greet them. */
+	const char *person = contact != NULL && *contact != '\0' ? contact :
+	    company ? NULL : client_name;
+
+	if (data == NULL)
+		return NULL;
+	followup_greeting(o->lang, usted, person, &g);
+	put(data, "greeting", g.line);
+	put(data, "vocative", g.vocative);
+	json_object_object_add(data, "company", json_object_new_boolean(company));
+	json_object_object_add(data, "usted", json_object_new_boolean(usted));
+	cj = json_object_new_object();
+	put(cj, "name", client_name);
+	put(cj, "contact", contact);
+	json_object_object_add(data, "client", cj);
+	oj = json_object_new_object();
+	put(oj, "name", o->name);
+	put(oj, "email", o->email);
+	put(oj, "phone", o->phone);
+	digest_put_links(oj, o->email, o->phone);
+	if (o->signature != NULL && *o->signature != '\0') {
+		/* One line each, so that the HTML version breaks them too. */
+		const char *p = o->signature;
+		lines = json_object_new_array();
+		while (*p != '\0') {
+			size_t n = strcspn(p, "\r\n");
+			char *l = strndup(p, n);
+			if (l != NULL)
+				json_object_array_add(lines, json_object_new_string(l));
+			free(l);
+			p += n;
+			p += strspn(p, "\r\n");
+		}
+		json_object_object_add(oj, "signature_lines", lines);
+	}
+	json_object_object_add(data, "owner", oj);
+	put(data, "unsubscribe_url", unsubscribe_url);
+	put(data, "lang", o->lang);
+	return data;
 }
 
 /* Render, then queue with the token and the touch, in one transaction. */
@@ -73,32 +198,22 @@ queue_one(struct store *st, const struct config *cfg, const struct render_set *t
     const char *base, char *err, size_t errlen)
 {
 	struct outbox_msg m;
-	json_object *data = json_object_new_object(), *cj, *oj;
-	char *token = NULL, *first = NULL, url[700], key[96], day[16];
+	json_object *data = NULL;
+	char *token = NULL, url[700], key[96], day[16];
 	struct touch tc = { 0 };
 	int created = 0, rc = -1;
 
 	memset(&m, 0, sizeof(m));
-	if (store_begin(st, err, errlen) == -1) {
-		json_object_put(data);
+	if (store_begin(st, err, errlen) == -1)
 		return -1;
-	}
 	if (store_client_unsub_token(st, cid, &token, err, errlen) == -1)
 		goto out;
 	snprintf(url, sizeof(url), "%s/unsubscribe/%s", base, token);
-	cj = json_object_new_object();
-	put(cj, "name", c->name);
-	put(cj, "contact", c->contact);
-	first = first_word(c->contact);
-	put(cj, "first_contact", first);
-	json_object_object_add(data, "client", cj);
-	oj = json_object_new_object();
-	put(oj, "name", o->name);
-	put(oj, "email", o->email);
-	digest_put_links(oj, o->email, NULL);
-	json_object_object_add(data, "owner", oj);
-	put(data, "unsubscribe_url", url);
-	put(data, "lang", o->lang);
+	if ((data = followup_data(o, cfg->client_emails.form, c->kind, c->name, c->contact,
+	    url)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (render_message(t, "followup", o->lang, data, &m.subject, &m.body_text,
 	    &m.body_html, err, errlen) == -1)
 		goto out;
@@ -143,7 +258,6 @@ out:
 		store_rollback(st);
 	json_object_put(data);
 	free(token);
-	free(first);
 	outbox_msg_clear(&m);
 	return rc;
 }

@@ -15,10 +15,37 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
 #include "render.h"
 #include "scan.h"
 #include "store.h"
+
+/*
+ * How an email greets its reader, in lang ("es", "en") and, in Spanish,
+ * the register (usted 1, tú 0), from a person's name as typed (NULL: no
+ * person).  A title is kept with the first surname ("Dr. Andrés Gil" ->
+ * "Estimado Dr. Gil:", "Hola, Dr. Gil:", "Dear Dr. Gil,"); otherwise the
+ * given name ("Buenos días, Andrés:", "Hola, Andrés:", "Hello Andrés,");
+ * with nobody, a neutral "Buenos días:", "Hola:", "Hello,".  vocative is
+ * what the subject calls them ("Dr. Gil", "Andrés", "" for nobody).
+ */
+struct followup_greeting {
+	char	line[256];
+	char	vocative[224];
+};
+void	 followup_greeting(const char *lang, int usted, const char *person,
+	    struct followup_greeting *);
+/*
+ * The data the followup templates read: greeting, vocative, company (not
+ * a private person), usted (form is client_emails.register), client
+ * (name, contact), owner (name, email, phone, signature_lines),
+ * unsubscribe_url, lang.  A private client without a contact is greeted
+ * by its own name.  Caller owns; NULL out of memory.
+ */
+json_object *followup_data(const struct owner *o, const char *form, const char *kind,
+	    const char *client_name, const char *contact, const char *unsubscribe_url);
 
 /* Queue the follow-ups due for owner o; *queued gets how many. */
 int	 followup_queue(struct store *, const struct config *, const struct render_set *,

@@ -26,7 +26,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	7
+#define STORE_SCHEMA_VERSION	8
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -106,12 +106,15 @@ struct owner {
 	int		 active;
 	char		*last_digest_day;	/* "YYYY-MM-DD" or NULL */
 	time_t		 created_at;
+	char		*phone;		/* NULL = none; for emails to clients */
+	char		*signature;	/* NULL = none; lines ending an email to a client */
 };
 void	 store_owner_clear(struct owner *);
 /* in->feed_token is ignored: a new random token is made. */
 int	 store_owner_add(struct store *, const struct owner *in, long long *id,
 	    char *err, size_t errlen);
-/* Fields left NULL (and active < 0) are unchanged. */
+/* Fields left NULL (and active < 0) are unchanged; phone and signature
+ * "" clear them. */
 int	 store_owner_update(struct store *, const char *email, const struct owner *in,
 	    char *err, size_t errlen);
 /* 0 found, 1 not found, -1 error.  *out is filled and owned by the caller. */
@@ -446,6 +449,7 @@ int	 store_outbox_count_since(struct store *, long long owner, const char *kind,
 /* What decides whether a client may get a follow-up email. */
 struct store_mailable {
 	char	*status, *segment, *name, *contact, *email;	/* contact: primary */
+	char	*kind;		/* company, freelancer, individual */
 	int	 do_not_email;
 	int	 followup;	/* 1 yes, 0 no, -1 follow the segment rule */
 	time_t	 last_followup;	/* 0 if never */

@@ -368,6 +368,7 @@ store_mailable_clear(struct store_mailable *c)
 	free(c->name);
 	free(c->contact);
 	free(c->email);
+	free(c->kind);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -377,8 +378,8 @@ store_client_mailable(struct store *st, long long id, struct store_mailable *c,
 {
 	static const char sql[] =
 	    "SELECT c.status, s.name, c.name, p.name, p.email, c.do_not_email, c.followup,"
-	    " (SELECT max(created_at) FROM outbox WHERE client_id = c.id AND kind = 'followup')"
-	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
+	    " (SELECT max(created_at) FROM outbox WHERE client_id = c.id AND kind = 'followup'),"
+	    " c.kind FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
 	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
 	    " WHERE c.id = ?";
 	struct stmt *s;
@@ -395,7 +396,7 @@ store_client_mailable(struct store *st, long long id, struct store_mailable *c,
 		c->last_followup = stmt_int(s, 7);
 		if (stmt_dup(s, 0, &c->status) == -1 || stmt_dup(s, 1, &c->segment) == -1 ||
 		    stmt_dup(s, 2, &c->name) == -1 || stmt_dup(s, 3, &c->contact) == -1 ||
-		    stmt_dup(s, 4, &c->email) == -1)
+		    stmt_dup(s, 4, &c->email) == -1 || stmt_dup(s, 8, &c->kind) == -1)
 			rc = STMT_ERROR;
 	}
 	stmt_reset(s);

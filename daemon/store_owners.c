@@ -30,12 +30,14 @@ store_owner_clear(struct owner *o)
 	free(o->feed_token);
 	free(o->team);
 	free(o->last_digest_day);
+	free(o->phone);
+	free(o->signature);
 	memset(o, 0, sizeof(*o));
 }
 
 #define OWNER_COLS \
 	"o.id, o.email, o.name, o.tz, o.digest_at, o.lang, o.feed_token, " \
-	"t.name, o.active, o.last_digest_day, o.created_at"
+	"t.name, o.active, o.last_digest_day, o.created_at, o.phone, o.signature"
 
 static int
 owner_from_row(struct stmt *s, struct owner *o)
@@ -48,7 +50,8 @@ owner_from_row(struct stmt *s, struct owner *o)
 	    stmt_dup(s, 3, &o->tz) == -1 || stmt_dup(s, 4, &o->digest_at) == -1 ||
 	    stmt_dup(s, 5, &o->lang) == -1 || stmt_dup(s, 6, &o->feed_token) == -1 ||
 	    stmt_dup(s, 7, &o->team) == -1 ||
-	    stmt_dup(s, 9, &o->last_digest_day) == -1) {
+	    stmt_dup(s, 9, &o->last_digest_day) == -1 ||
+	    stmt_dup(s, 11, &o->phone) == -1 || stmt_dup(s, 12, &o->signature) == -1) {
 		store_owner_clear(o);
 		return -1;
 	}
@@ -85,8 +88,8 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 {
 	static const char sql[] =
 	    "INSERT INTO owners (email, name, tz, digest_at, lang, feed_token, team_id,"
-	    " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	    " RETURNING id";
+	    " active, created_at, updated_at, phone, signature)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	struct stmt *s;
 	char token[40];
 	long long tid = 0;
@@ -113,6 +116,8 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 	stmt_bind_int(s, 8, in->active < 0 ? 1 : in->active);
 	stmt_bind_int(s, 9, now);
 	stmt_bind_int(s, 10, now);
+	stmt_bind_opt(s, 11, in->phone);
+	stmt_bind_opt(s, 12, in->signature);
 	rc = stmt_step(s);
 	if (rc == STMT_ROW && id != NULL)
 		*id = stmt_int(s, 0);
@@ -134,7 +139,9 @@ store_owner_update(struct store *st, const char *email, const struct owner *in,
 	    "UPDATE owners SET name = coalesce(?1, name), tz = coalesce(?2, tz),"
 	    " digest_at = coalesce(?3, digest_at), lang = coalesce(?4, lang),"
 	    " active = coalesce(?5, active), email = coalesce(?6, email),"
-	    " team_id = CASE WHEN ?7 THEN ?8 ELSE team_id END, updated_at = ?9"
+	    " team_id = CASE WHEN ?7 THEN ?8 ELSE team_id END, updated_at = ?9,"
+	    " phone = CASE WHEN ?11 IS NULL THEN phone ELSE nullif(?11, '') END,"
+	    " signature = CASE WHEN ?12 IS NULL THEN signature ELSE nullif(?12, '') END"
 	    " WHERE email = ?10";
 	struct stmt *s;
 	long long tid = 0;
@@ -157,6 +164,10 @@ store_owner_update(struct store *st, const char *email, const struct owner *in,
 		stmt_bind_int(s, 8, tid);
 	stmt_bind_int(s, 9, clock_now());
 	stmt_bind_text(s, 10, email);
+	if (in->phone != NULL)
+		stmt_bind_text(s, 11, in->phone);
+	if (in->signature != NULL)
+		stmt_bind_text(s, 12, in->signature);
 	rc = stmt_step(s);
 	stmt_reset(s);
 	if (rc == STMT_UNIQUE) {

@@ -75,7 +75,9 @@ static const char schema_sqlite[] =
 "  created_at INTEGER NOT NULL,"
 "  updated_at INTEGER NOT NULL,"
 "  days TEXT,"
-"  holidays TEXT);"
+"  holidays TEXT,"
+"  phone TEXT,"
+"  signature TEXT);"
 "CREATE TABLE segments ("
 "  id INTEGER PRIMARY KEY,"
 "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -1095,6 +1097,20 @@ migrate_v7(struct store *st, char *err, size_t errlen)
 	    "((replace(search_name, ' ', '')));", err, errlen);
 }
 
+/*
+ * Version 8: a salesperson's phone and signature, for the emails sent to
+ * clients on their behalf (NULL: none; the templates then leave them out).
+ */
+static const char schema_v8[] =
+"ALTER TABLE owners ADD COLUMN phone TEXT;"
+"ALTER TABLE owners ADD COLUMN signature TEXT;";
+
+static int
+migrate_v8(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, schema_v8, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1103,6 +1119,7 @@ static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v5,
 	migrate_v6,
 	migrate_v7,
+	migrate_v8,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

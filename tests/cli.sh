@@ -36,7 +36,7 @@ t_assert_file_contains "$T/err" "cartera init" "missing database says how to cre
 
 t_assert_ok "init" c init
 t_assert_ok "init again is harmless" c init
-t_assert_eq 7 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
+t_assert_eq 8 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
 # Every client and every feed token are in it: not readable by others,
 # even under umask 022.
 (umask 022 && "$CARTERA" -d "$T/mode.db" -q init) || t_fail "init under umask 022"
@@ -63,6 +63,15 @@ t_assert_eq "$url2" "$(c owner feed-url ana@example.com)" "feed-url shows the ne
 t_assert_ok "owner edit" c owner edit bob@example.com --digest-at 09:15
 t_assert_eq "09:15" "$(c --json owner list | json '[o["digest_at"] for o in d if o["email"]=="bob@example.com"][0]')" "owner edit applied"
 t_assert_ok "team add" c team add Norte
+t_assert_ok "owner edit --phone --signature" c owner edit bob@example.com --phone "+34 600 111 222" \
+	--signature $'Bob\nVentas zona norte'
+t_assert_eq $'+34 600 111 222|Bob\nVentas zona norte' \
+	"$(sqlite3 "$CARTERA_DB" "SELECT phone || '|' || signature FROM owners WHERE email = 'bob@example.com'")" \
+	"phone and signature stored"
+c owner edit bob@example.com --phone "llámame" >/dev/null 2>"$T/err"
+t_assert_eq 2 $? "a phone that is not one is refused"
+t_assert_ok "owner edit --phone '' clears it" c owner edit bob@example.com --phone ''
+t_assert_eq "" "$(sqlite3 "$CARTERA_DB" "SELECT phone FROM owners WHERE email = 'bob@example.com'")" "phone cleared"
 t_assert_ok "owner joins team" c owner edit bob@example.com --team Norte
 t_assert_match '/team/[A-Za-z0-9_-]{32}\.ics$' "$(c team feed-url Norte)" "team feed URL"
 

@@ -635,7 +635,9 @@ main(void)
 	    " ALTER TABLE clients DROP COLUMN search_name;"
 	    " ALTER TABLE clients DROP COLUMN search_city;"
 	    " ALTER TABLE clients DROP COLUMN search_sector;"
-	    " ALTER TABLE contacts DROP COLUMN search_name; PRAGMA user_version = 1",
+	    " ALTER TABLE contacts DROP COLUMN search_name;"
+	    " ALTER TABLE owners DROP COLUMN phone; ALTER TABLE owners DROP COLUMN signature;"
+	    " PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = NULL;
