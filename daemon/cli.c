@@ -387,6 +387,7 @@ cli_one_operand(const char *cmd, int argc, char **argv, const char **operand)
 /* ---- the table of commands ------------------------------------------ */
 
 static int cli_cmd_help(struct cli *, int, char **);
+static int cli_cmd_complete(struct cli *, int, char **);
 
 static const struct command commands[] = {
 	{ "init", cli_cmd_init, "", "Create the database (or migrate it to this version)." },
@@ -542,8 +543,64 @@ static const struct command commands[] = {
 	    "definition is in the README; n/a where a denominator is zero." },
 	{ "help", cli_cmd_help, "[COMMAND | GROUP]",
 	    "Show help for a command, or list a group's subcommands (\"help invoice\")." },
+	{ "complete", cli_cmd_complete, "commands | options COMMAND | clients [TEXT] | owners",
+	    "Print words for the shell's completion, one a line.\n"
+	    "The bash completion (contrib/cartera.bash-completion) calls it: the commands,\n"
+	    "the options of a command, the names of the clients that contain TEXT (by\n"
+	    "search key), and the salespeople's emails." },
 	{ NULL, NULL, NULL, NULL }
 };
+
+/*
+ * "  name   First sentence of the summary." -- the whole sentence, never
+ * cut: lines are broken between words at 79 columns and go on under the
+ * description's column.
+ */
+static void
+print_brief(FILE *fp, const char *name, const char *summary)
+{
+	const char *p = summary, *end;
+	size_t col, len = 0;
+
+	/* The first sentence: up to a '.' (or ':') that ends a line or is
+	 * followed by a space, else everything. */
+	for (end = summary; *end != '\0'; end++)
+		if ((*end == '.') && (end[1] == '\0' || end[1] == ' ' || end[1] == '\n')) {
+			end++;
+			break;
+		}
+	fprintf(fp, "  %-20s", name);
+	col = 22;
+	if (strlen(name) > 20) {
+		fprintf(fp, "\n%22s", "");
+	}
+	while (p < end) {
+		const char *w;
+		size_t n;
+
+		while (p < end && (*p == ' ' || *p == '\n'))
+			p++;
+		for (w = p; w < end && *w != ' ' && *w != '\n'; w++)
+			;
+		n = (size_t)(w - p);
+		if (n == 0)
+			break;
+		if (len > 0 && col + 1 + output_width_n(p, n) > 79) {
+			fprintf(fp, "\n%22s", "");
+			col = 22;
+			len = 0;
+		}
+		if (len > 0) {
+			fputc(' ', fp);
+			col++;
+		}
+		fwrite(p, 1, n, fp);
+		col += output_width_n(p, n);
+		len++;
+		p = w;
+	}
+	fputc('\n', fp);
+}
 
 static void
 usage(FILE *fp)
@@ -563,11 +620,8 @@ usage(FILE *fp)
 	    "      --tz ZONE       show times in ZONE (default: each salesperson's)\n"
 	    "  -h, --help          this help;  -V, --version  the version\n"
 	    "\nCommands:\n"), CONFIG_DEFAULT_PATH);
-	for (const struct command *k = commands; k->name != NULL; k++) {
-		const char *nl = strchr(k->summary, '\n');
-		fprintf(fp, "  %-20s %.*s\n", k->name,
-		    nl ? (int)(nl - k->summary) : (int)strlen(k->summary), k->summary);
-	}
+	for (const struct command *k = commands; k->name != NULL; k++)
+		print_brief(fp, k->name, _(k->summary));
 	fprintf(fp, "\nExit status: 0 ok, 1 error, 2 usage.  \"cartera help COMMAND\" "
 	    "for details.\n");
 }
@@ -683,6 +737,70 @@ cli_cmd_help(struct cli *c, int argc, char **argv)
 	}
 	command_help(k, stdout);
 	return 0;
+}
+
+/* One column of every row (the first is 1), for "complete". */
+static int
+print_column(const struct store_row *r, void *arg)
+{
+	int col = *(int *)arg;
+
+	if (col < r->ncols && r->values[col] != NULL)
+		printf("%s\n", r->values[col]);
+	return 0;
+}
+
+static int
+cli_cmd_complete(struct cli *c, int argc, char **argv)
+{
+	const struct command *k;
+	char name[64];
+	int col;
+
+	if (argc < 2)
+		return cli_usage("complete", "expected commands, options, clients or owners");
+	if (strcmp(argv[1], "commands") == 0) {
+		for (k = commands; k->name != NULL; k++)
+			if (strcmp(k->name, "complete") != 0)
+				printf("%s\n", k->name);
+		return 0;
+	}
+	if (strcmp(argv[1], "options") == 0) {
+		snprintf(name, sizeof(name), "%s%s%s", argc > 2 ? argv[2] : "",
+		    argc > 3 ? " " : "", argc > 3 ? argv[3] : "");
+		if ((k = find_command(name)) == NULL && (argc < 3 ||
+		    (k = find_command(argv[2])) == NULL))
+			return 1;
+		/* Every "--word" of the usage line, once. */
+		for (const char *p = k->args; (p = strstr(p, "--")) != NULL;) {
+			size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+			char opt[48];
+			if (n > 0 && n < sizeof(opt) - 2) {
+				snprintf(opt, sizeof(opt), "--%.*s", (int)n, p + 2);
+				if (strstr(k->args, opt) == p)
+					printf("%s\n", opt);
+			}
+			p += 2 + n;
+		}
+		printf("--help\n");
+		return 0;
+	}
+	if (cli_open_store(c, STORE_READONLY) == -1)
+		return 1;	/* no database: nothing to offer, and no message */
+	if (strcmp(argv[1], "clients") == 0) {
+		struct client_filter f = { 0 };
+		f.search = argc > 2 && *argv[2] != '\0' ? argv[2] : NULL;
+		f.limit = 200;
+		col = 1;
+		return store_client_list(c->st, &f, print_column, &col, c->err,
+		    sizeof(c->err)) == 0 ? 0 : 1;
+	}
+	if (strcmp(argv[1], "owners") == 0) {
+		col = 1;
+		return store_owner_list(c->st, print_column, &col, c->err, sizeof(c->err)) == 0 ?
+		    0 : 1;
+	}
+	return cli_usage("complete", "expected commands, options, clients or owners");
 }
 
 /* ---- main ------------------------------------------------------------ */

@@ -263,6 +263,25 @@ table_cell(const char *s)
 	return c;
 }
 
+size_t
+output_width_n(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return w;
+}
+
+const char *
+output_label(const char *name)
+{
+	/* Money, shown as money ("1.234,56 €"), not as the cents JSON keeps. */
+	if (strcmp(name, "amount_cents") == 0)
+		return "amount";
+	return name;
+}
+
 int
 output_row(const struct store_row *r, void *arg)
 {
@@ -297,13 +316,17 @@ output_row(const struct store_row *r, void *arg)
 		if (o->nrows > 0)
 			fputc('\n', o->fp);
 		for (int i = 0; i < r->ncols; i++)
-			if (strlen(r->names[i]) > w)
-				w = strlen(r->names[i]);
+			if (output_width(output_label(r->names[i])) > w)
+				w = output_width(output_label(r->names[i]));
 		for (int i = 0; i < r->ncols; i++) {
+			const char *l = output_label(r->names[i]);
 			if (r->values[i] == NULL && strcmp(r->names[i], "tz") != 0)
 				continue;
-			fprintf(o->fp, "%-*s  %s\n", (int)w + 1, r->names[i],
-			    cell_text(r, i, OUTPUT_VERTICAL, zone, buf, sizeof(buf)));
+			fputs(l, o->fp);
+			for (size_t k = output_width(l); k < w + 3; k++)
+				fputc(' ', o->fp);
+			fprintf(o->fp, "%s\n", cell_text(r, i, OUTPUT_VERTICAL, zone, buf,
+			    sizeof(buf)));
 		}
 		break;
 	}
@@ -313,7 +336,7 @@ output_row(const struct store_row *r, void *arg)
 			if ((o->names = calloc((size_t)r->ncols, sizeof(char *))) == NULL)
 				return 1;
 			for (int i = 0; i < r->ncols; i++)
-				if ((o->names[i] = strdup(r->names[i])) == NULL)
+				if ((o->names[i] = strdup(output_label(r->names[i]))) == NULL)
 					return 1;
 		}
 		if ((o->nrows + 1) * (size_t)o->ncols > o->cap) {

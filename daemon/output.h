@@ -48,8 +48,13 @@ void		 output_free(struct output *);
 json_object	*output_row_json(const struct output *o, const struct store_row *);
 /* Print a JSON value, pretty, with a newline.  0 / -1. */
 int		 output_print_json(FILE *fp, json_object *);
+/* The header a table shows for a column name ("amount" for the money in
+ * "amount_cents"); JSON and CSV keep the names. */
+const char	*output_label(const char *name);
 /* Display width of a UTF-8 string (code points, not bytes). */
 size_t		 output_width(const char *);
+/* The same for the first n bytes of s. */
+size_t		 output_width_n(const char *s, size_t n);
 /*
  * One CSV field (RFC 4180): quoted when it holds , " CR LF or starts with
  * a space.  Every CSV Cartera writes goes through here: a cell a
