@@ -43,18 +43,18 @@ cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "cartera %s: ", cmd);
+	fprintf(stderr, _("cartera %s: "), cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry \"cartera %s --help\".\n", cmd);
+	fprintf(stderr, _("\nTry \"cartera %s --help\".\n"), cmd);
 	return EXIT_USAGE;
 }
 
 int
 cli_fail(struct cli *c)
 {
-	fprintf(stderr, "cartera: %s\n", c->err);
+	fprintf(stderr, _("cartera: %s\n"), c->err);
 	return 1;
 }
 
@@ -83,8 +83,8 @@ find_command(const char *name)
 static void
 command_help(const struct command *k, FILE *fp)
 {
-	fprintf(fp, "Usage: cartera [GLOBAL OPTIONS] %s %s\n\n%s\n", k->name, k->args,
-	    k->summary);
+	fprintf(fp, _("Usage: cartera [GLOBAL OPTIONS] %s %s\n\n%s\n"), k->name, k->args,
+	    _(k->summary));
 }
 
 /* Open the database (creating it only for "init"). */
@@ -155,7 +155,7 @@ cli_print_rows(struct cli *c, enum output_mode mode,
 	int rc;
 
 	if (o == NULL)
-		return cli_failf("out of memory");
+		return cli_failf(_("out of memory"));
 	rc = list(c, o, arg);
 	if (rc == 0)
 		output_flush(o);
@@ -262,8 +262,8 @@ cli_check_zone(struct cli *c, const char *zone)
 {
 	if (tz_check(zone) == 0)
 		return 0;
-	snprintf(c->err, sizeof(c->err), "unknown time zone \"%s\" (use an IANA name "
-	    "such as Europe/Madrid)", zone);
+	snprintf(c->err, sizeof(c->err), _("unknown time zone \"%s\" (use an IANA name "
+	    "such as Europe/Madrid)"), zone);
 	return -1;
 }
 
@@ -296,8 +296,8 @@ cli_print_feed_url(struct cli *c, const char *kind, const char *token)
 
 	config_base_url(&c->cfg, base, sizeof(base));
 	if (base[0] == '\0')
-		fprintf(stderr, "cartera: the feed server is off (http.port = 0) and "
-		    "http.base_url is not set: this path needs a host in front of it\n");
+		fprintf(stderr, _("cartera: the feed server is off (http.port = 0) and "
+		    "http.base_url is not set: this path needs a host in front of it\n"));
 	if (c->json) {
 		char url[700];
 		j = json_object_new_object();
@@ -312,7 +312,7 @@ cli_print_feed_url(struct cli *c, const char *kind, const char *token)
 		json_object_put(j);
 		return;
 	}
-	printf("%s/%s/%s.ics\n", base, kind, token);
+	printf(_("%s/%s/%s.ics\n"), base, kind, token);
 }
 
 /*
@@ -331,11 +331,11 @@ cli_next_opt(int argc, char **argv, const struct option *opts, const char *cmd, 
 		return -2;
 	}
 	if (ch == '?') {
-		*ret = cli_usage(cmd, "unknown option %s", argv[optind - 1]);
+		*ret = cli_usage(cmd, _("unknown option %s"), argv[optind - 1]);
 		return -2;
 	}
 	if (ch == ':') {
-		*ret = cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
+		*ret = cli_usage(cmd, _("option %s needs a value"), argv[optind - 1]);
 		return -2;
 	}
 	return ch;
@@ -361,7 +361,7 @@ cli_simple_list(struct cli *c, const char *cmd, int argc, char **argv,
 		if (ch == -2)
 			return ret;
 	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument %s", argv[optind]);
+		return cli_usage(cmd, _("unexpected argument %s"), argv[optind]);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	return cli_print_rows(c, cli_list_mode(c), list, NULL);
@@ -379,7 +379,7 @@ cli_one_operand(const char *cmd, int argc, char **argv, const char **operand)
 		if (ch == -2)
 			return ret;
 	if (optind + 1 != argc)
-		return cli_usage(cmd, "expected one argument");
+		return cli_usage(cmd, _("expected one argument"));
 	*operand = argv[optind];
 	return -1;
 }
@@ -390,164 +390,164 @@ static int cli_cmd_help(struct cli *, int, char **);
 static int cli_cmd_complete(struct cli *, int, char **);
 
 static const struct command commands[] = {
-	{ "init", cli_cmd_init, "", "Create the database (or migrate it to this version)." },
-	{ "check", cli_cmd_check, "", "Check the database's integrity." },
+	{ "init", cli_cmd_init, "", N_("Create the database (or migrate it to this version).") },
+	{ "check", cli_cmd_check, "", N_("Check the database's integrity.") },
 	{ "backup", cli_cmd_backup, "FILE",
-	    "Copy the database to FILE, safely while carterad runs.\n"
+	    N_("Copy the database to FILE, safely while carterad runs.\n"
 	    "One consistent snapshot through SQLite's online backup (carterad and other\n"
 	    "cartera commands go on writing), checked (integrity_check), written to a\n"
 	    "temporary file next to FILE and renamed over it: FILE is never half-written.\n"
 	    "The copy is a single file (no -wal), mode 0600.  To restore: stop carterad,\n"
 	    "remove the database's -wal and -shm files, copy FILE over the database,\n"
-	    "start carterad." },
+	    "start carterad.") },
 	{ "owner add", cli_cmd_owner_add,
 	    "EMAIL --name NAME [--tz ZONE] [--digest-at HH:MM] [--lang es|en] [--team T]\n"
 	    "        [--phone P] [--signature TEXT]",
-	    "Add a salesperson.  Zone, digest time and language default to the\n"
+	    N_("Add a salesperson.  Zone, digest time and language default to the\n"
 	    "digest settings of the configuration.  The phone and the signature (lines\n"
-	    "of text) end the emails sent to clients on the salesperson's behalf." },
+	    "of text) end the emails sent to clients on the salesperson's behalf.") },
 	{ "owner edit", cli_cmd_owner_edit,
 	    "EMAIL [--name N] [--email NEW] [--tz ZONE] [--digest-at HH:MM] [--lang L]\n"
 	    "        [--team T] [--active yes|no] [--phone P] [--signature TEXT]",
-	    "Change a salesperson; --phone '' and --signature '' remove them." },
-	{ "owner list", cli_cmd_owner_list, "", "List salespeople." },
+	    N_("Change a salesperson; --phone '' and --signature '' remove them.") },
+	{ "owner list", cli_cmd_owner_list, "", N_("List salespeople.") },
 	{ "owner feed-url", cli_cmd_owner_feed_url, "EMAIL",
-	    "Print the secret calendar feed URL of a salesperson." },
+	    N_("Print the secret calendar feed URL of a salesperson.") },
 	{ "owner rotate-token", cli_cmd_owner_rotate_token, "EMAIL",
-	    "Make a new feed URL; the old one stops working at once." },
+	    N_("Make a new feed URL; the old one stops working at once.") },
 	{ "team add", cli_cmd_team_add, "NAME [--all]",
-	    "Add a team (owners join with \"owner edit --team\"; --all: everybody)." },
-	{ "team list", cli_cmd_team_list, "", "List teams and their feed tokens." },
-	{ "team feed-url", cli_cmd_team_feed_url, "NAME", "Print a team's calendar feed URL." },
-	{ "team rotate-token", cli_cmd_team_rotate_token, "NAME", "Make a new team feed URL." },
+	    N_("Add a team (owners join with \"owner edit --team\"; --all: everybody).") },
+	{ "team list", cli_cmd_team_list, "", N_("List teams and their feed tokens.") },
+	{ "team feed-url", cli_cmd_team_feed_url, "NAME", N_("Print a team's calendar feed URL.") },
+	{ "team rotate-token", cli_cmd_team_rotate_token, "NAME", N_("Make a new team feed URL.") },
 	{ "client add", cli_cmd_client_add,
 	    "NAME [--kind K] [--status S] [--segment S] [--sector S] [--owner EMAIL]\n"
 	    "        [--email E] [--phone P] [--contact NAME] [--role R] [--address A]\n"
 	    "        [--city C] [--postal-code Z] [--country CC] [--tax-id T]\n"
 	    "        [--cadence DAYS] [--next-contact DATE] [--notes TEXT] [--do-not-email]\n"
 	    "        [--allow-duplicate]",
-	    "Add a client.  KIND: company, freelancer, individual (or empresa,\n"
+	    N_("Add a client.  KIND: company, freelancer, individual (or empresa,\n"
 	    "autónomo, particular); STATUS: active, potential, inactive, lost.\n"
 	    "Without --owner, the only salesperson; with several, --owner is required.\n"
 	    "A client with the name (up to case, accents, punctuation and legal form)\n"
-	    "or the tax id of another is refused, unless --allow-duplicate." },
+	    "or the tax id of another is refused, unless --allow-duplicate.") },
 	{ "client list", cli_cmd_client_list,
 	    "[--status S] [--segment S] [--owner EMAIL] [--city C] [--sector S]\n"
 	    "        [--search TEXT] [--limit N] [--csv] [--tz ZONE]",
-	    "List clients.  Names, cities and sectors are compared without case,\n"
+	    N_("List clients.  Names, cities and sectors are compared without case,\n"
 	    "accents or punctuation: --city \"a coruna\" finds A Coruña, and --search\n"
 	    "finds a part of a client's or a contact's name.  Times are in each\n"
-	    "owner's zone, or in --tz ZONE." },
+	    "owner's zone, or in --tz ZONE.") },
 	{ "client show", cli_cmd_client_show, "ID|NAME [--tz ZONE]",
-	    "Show a client with contacts, recent interactions, invoices and activities." },
+	    N_("Show a client with contacts, recent interactions, invoices and activities.") },
 	{ "client edit", cli_cmd_client_edit, "ID|NAME [client add options] [--allow-email]",
-	    "Change fields of a client; an empty value (--city '') clears a field.\n"
-	    "A name or tax id of another client needs --allow-duplicate." },
+	    N_("Change fields of a client; an empty value (--city '') clears a field.\n"
+	    "A name or tax id of another client needs --allow-duplicate.") },
 	{ "client delete", cli_cmd_client_delete, "ID|NAME [--force]",
-	    "Delete a client.  One with history needs --force (consider --status lost)." },
+	    N_("Delete a client.  One with history needs --force (consider --status lost).") },
 	{ "contact add", cli_cmd_contact_add,
 	    "CLIENT NAME [--role R] [--email E] [--phone P] [--primary]",
-	    "Add a contact person to a client." },
-	{ "contact list", cli_cmd_contact_list, "CLIENT", "List a client's contacts." },
+	    N_("Add a contact person to a client.") },
+	{ "contact list", cli_cmd_contact_list, "CLIENT", N_("List a client's contacts.") },
 	{ "log", cli_cmd_log,
 	    "CLIENT KIND [--at TIME] [--outcome done|waiting|no-answer] [--note TEXT]\n"
 	    "        [--next DATE | --in N[dwm]] [--received] [--by EMAIL] [--tz ZONE]",
-	    "Record a touch: KIND is call, visit, email, meeting, note, sample or survey.\n"
+	    N_("Record a touch: KIND is call, visit, email, meeting, note, sample or survey.\n"
 	    "TIME is \"YYYY-MM-DD HH:MM\" in the owner's zone (default now).  --next (or\n"
 	    "--in 3d, 2w, 1m after the touch's day) sets the next-contact date; without\n"
 	    "it, a touch on or after the client's next-contact date clears it.\n"
-	    "--received: the client reached us (after a waiting touch: an answer is owed)." },
+	    "--received: the client reached us (after a waiting touch: an answer is owed).") },
 	{ "touch list", cli_cmd_touch_list, "CLIENT [--limit N] [--tz ZONE] [--csv]",
-	    "List a client's touches, newest first, with their ids." },
+	    N_("List a client's touches, newest first, with their ids.") },
 	{ "touch edit", cli_cmd_touch_edit,
 	    "ID [--kind K] [--at TIME] [--outcome O] [--note TEXT] [--by EMAIL] [--tz ZONE]",
-	    "Correct a touch; the client's last touch follows.\n"
-	    "TIME as for \"log\" (in the salesperson's zone); --note '' clears the note." },
+	    N_("Correct a touch; the client's last touch follows.\n"
+	    "TIME as for \"log\" (in the salesperson's zone); --note '' clears the note.") },
 	{ "touch delete", cli_cmd_touch_delete, "ID",
-	    "Delete a touch logged by mistake.\n"
-	    "The client's last touch becomes the newest one left." },
+	    N_("Delete a touch logged by mistake.\n"
+	    "The client's last touch becomes the newest one left.") },
 	{ "plan", cli_cmd_plan,
 	    "CLIENT call|visit --at \"YYYY-MM-DD HH:MM\" [--tz ZONE] [--duration MIN]\n"
 	    "        [--location L] [--note T] [--owner EMAIL]",
-	    "Schedule a call or visit; it appears in the owner's calendar feed." },
+	    N_("Schedule a call or visit; it appears in the owner's calendar feed.") },
 	{ "activity list", cli_cmd_activity_list,
 	    "[--owner EMAIL] [--from DATE] [--to DATE] [--client C] [--status S]\n"
 	    "        [--csv] [--tz ZONE]",
-	    "List scheduled calls and visits." },
-	{ "activity done", cli_cmd_activity_done, "ID", "Mark an activity done." },
+	    N_("List scheduled calls and visits.") },
+	{ "activity done", cli_cmd_activity_done, "ID", N_("Mark an activity done.") },
 	{ "activity cancel", cli_cmd_activity_cancel, "ID",
-	    "Cancel an activity (it stays in the feed as cancelled for a while)." },
+	    N_("Cancel an activity (it stays in the feed as cancelled for a while).") },
 	{ "activity move", cli_cmd_activity_move, "ID --at \"YYYY-MM-DD HH:MM\" [--tz ZONE]",
-	    "Move an activity to another time." },
+	    N_("Move an activity to another time.") },
 	{ "invoice add", cli_cmd_invoice_add,
 	    "CLIENT AMOUNT --due DATE [--issued DATE] [--number N] [--currency EUR]\n"
-	    "        [--paid DATE]", "Record a purchase/invoice; AMOUNT like 1234.56." },
+	    "        [--paid DATE]", N_("Record a purchase/invoice; AMOUNT like 1234.56.") },
 	{ "invoice edit", cli_cmd_invoice_edit,
 	    "ID [--client C] [--amount A] [--currency EUR] [--issued DATE] [--due DATE]\n"
 	    "        [--number N] [--paid DATE]",
-	    "Correct an invoice (amount, dates, number, client, payment).\n"
-	    "--number '' clears the number; --paid '' makes it unpaid again." },
+	    N_("Correct an invoice (amount, dates, number, client, payment).\n"
+	    "--number '' clears the number; --paid '' makes it unpaid again.") },
 	{ "invoice pay", cli_cmd_invoice_pay, "ID [--at DATE]",
-	    "Mark an invoice paid (today, or on DATE)." },
+	    N_("Mark an invoice paid (today, or on DATE).") },
 	{ "invoice paid", cli_cmd_invoice_pay, "ID [--at DATE]",
-	    "The same as \"invoice pay\"." },
-	{ "invoice delete", cli_cmd_invoice_delete, "ID", "Delete an invoice." },
-	{ "invoice list", cli_cmd_invoice_list, "[CLIENT] [--unpaid]", "List invoices." },
+	    N_("The same as \"invoice pay\".") },
+	{ "invoice delete", cli_cmd_invoice_delete, "ID", N_("Delete an invoice.") },
+	{ "invoice list", cli_cmd_invoice_list, "[CLIENT] [--unpaid]", N_("List invoices.") },
 	{ "nps add", cli_cmd_nps_add, "CLIENT SCORE [--at DATE]",
-	    "Record a Net Promoter Score response (0-10)." },
-	{ "nps list", cli_cmd_nps_list, "[CLIENT]", "List NPS responses with their ids." },
-	{ "nps delete", cli_cmd_nps_delete, "ID", "Delete an NPS response." },
+	    N_("Record a Net Promoter Score response (0-10).") },
+	{ "nps list", cli_cmd_nps_list, "[CLIENT]", N_("List NPS responses with their ids.") },
+	{ "nps delete", cli_cmd_nps_delete, "ID", N_("Delete an NPS response.") },
 	{ "cost add", cli_cmd_cost_add,
 	    "AMOUNT --month YYYY-MM [--kind marketing|sales|service] [--client C] [--note T]",
-	    "Record an acquisition or service cost (for CAC, CLV and profitability)." },
-	{ "cost list", cli_cmd_cost_list, "[--month YYYY-MM]", "List costs with their ids." },
-	{ "cost delete", cli_cmd_cost_delete, "ID", "Delete a cost." },
+	    N_("Record an acquisition or service cost (for CAC, CLV and profitability).") },
+	{ "cost list", cli_cmd_cost_list, "[--month YYYY-MM]", N_("List costs with their ids.") },
+	{ "cost delete", cli_cmd_cost_delete, "ID", N_("Delete a cost.") },
 	{ "segment set", cli_cmd_segment_set, "NAME [--cadence DAYS]",
-	    "Create a segment or set its contact cadence." },
-	{ "segment list", cli_cmd_segment_list, "", "List segments." },
+	    N_("Create a segment or set its contact cadence.") },
+	{ "segment list", cli_cmd_segment_list, "", N_("List segments.") },
 	{ "import", cli_cmd_import,
 	    "FILE [--dry-run] [--delimiter C] [--encoding utf-8|cp1252] [--max-errors N]\n"
 	    "        [--owner EMAIL] [--map \"Header=COLUMN\"]... [--map \"Header=-\"]...\n"
 	    "        [--map-file F] [--date-format DD/MM/YY|MM/DD/YYYY|...]",
-	    "Import clients from CSV, all or nothing.\n"
+	    N_("Import clients from CSV, all or nothing.\n"
 	    "Columns are found by their header, in English or Spanish.  --map gives a\n"
 	    "header another column's meaning (\"Tipo de cliente=kind\") or ignores it\n"
 	    "(\"Provincia=-\"); --map-file reads such lines from a file.  A row that\n"
 	    "matches a client (by tax id, email or name) updates it, and a row that\n"
 	    "changes nothing is counted as unchanged.  New clients without an owner\n"
-	    "get --owner EMAIL (else the only salesperson)." },
+	    "get --owner EMAIL (else the only salesperson).") },
 	{ "export", cli_cmd_export,
 	    "[FILE] [--excel] [--delimiter C] [--encoding utf-8|utf-8-bom|cp1252] [--invoices]",
-	    "Write every client as CSV (to standard output when no FILE is given).\n"
+	    N_("Write every client as CSV (to standard output when no FILE is given).\n"
 	    "By default the file is UTF-8 with the canonical header, which import\n"
 	    "reads back to the same data.  --excel writes it for a Spanish spreadsheet:\n"
 	    "';' between fields, UTF-8 with a byte order mark (or --encoding cp1252),\n"
 	    "CRLF line ends, Spanish headers and values, dates as DD/MM/YYYY and amounts\n"
-	    "with a decimal comma.  --invoices writes the invoices instead of the clients." },
+	    "with a decimal comma.  --invoices writes the invoices instead of the clients.") },
 	{ "due", cli_cmd_due, "[--owner EMAIL] [--date DATE] [--all]",
-	    "Print exactly what each salesperson's digest holds (--json: its data).\n"
+	    N_("Print exactly what each salesperson's digest holds (--json: its data).\n"
 	    "--date shows the digest of that day as computed at the digest time;\n"
-	    "--all lifts the digest.max_items limit per section." },
+	    "--all lifts the digest.max_items limit per section.") },
 	{ "outbox", cli_cmd_outbox,
 	    "[list [--status S] [--tz ZONE] | retry ID | purge [--older-than DAYS]]",
-	    "Show queued, sent and failed messages; queue a failed one again; delete\n"
-	    "old sent and failed ones (default older than 30 days)." },
+	    N_("Show queued, sent and failed messages; queue a failed one again; delete\n"
+	    "old sent and failed ones (default older than 30 days).") },
 	{ "feed", cli_cmd_feed, "OWNER [--output FILE] | --team NAME [--output FILE]",
-	    "Write a salesperson's (or team's) calendar feed, the same bytes carterad\n"
-	    "serves, to FILE (written atomically) or stdout: for static hosting." },
+	    N_("Write a salesperson's (or team's) calendar feed, the same bytes carterad\n"
+	    "serves, to FILE (written atomically) or stdout: for static hosting.") },
 	{ "report", cli_cmd_report,
 	    "[summary|pareto|churn|clv|nps|receivables|activity] [--month YYYY-MM |\n"
 	    "        --from DATE --to DATE] [--owner E] [--segment S] [--sector S] [--city C]\n"
 	    "        [--format table|csv|json] [--limit N]",
-	    "Portfolio indicators for a period (default: the last full month).  Every\n"
-	    "definition is in the README; n/a where a denominator is zero." },
+	    N_("Portfolio indicators for a period (default: the last full month).  Every\n"
+	    "definition is in the README; n/a where a denominator is zero.") },
 	{ "help", cli_cmd_help, "[COMMAND | GROUP]",
-	    "Show help for a command, or list a group's subcommands (\"help invoice\")." },
+	    N_("Show help for a command, or list a group's subcommands (\"help invoice\").") },
 	{ "complete", cli_cmd_complete, "commands | options COMMAND | clients [TEXT] | owners",
-	    "Print words for the shell's completion, one a line.\n"
+	    N_("Print words for the shell's completion, one a line.\n"
 	    "The bash completion (contrib/cartera.bash-completion) calls it: the commands,\n"
 	    "the options of a command, the names of the clients that contain TEXT (by\n"
-	    "search key), and the salespeople's emails." },
+	    "search key), and the salespeople's emails.") },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -622,8 +622,8 @@ usage(FILE *fp)
 	    "\nCommands:\n"), CONFIG_DEFAULT_PATH);
 	for (const struct command *k = commands; k->name != NULL; k++)
 		print_brief(fp, k->name, _(k->summary));
-	fprintf(fp, "\nExit status: 0 ok, 1 error, 2 usage.  \"cartera help COMMAND\" "
-	    "for details.\n");
+	fprintf(fp, _("\nExit status: 0 ok, 1 error, 2 usage.  \"cartera help COMMAND\" "
+	    "for details.\n"));
 }
 
 /* What each group of commands is for (a group is the first word of
@@ -632,18 +632,18 @@ static const struct {
 	const char	*name;
 	const char	*summary;
 } groups[] = {
-	{ "owner", "Salespeople: each with a time zone, a digest time and a calendar feed." },
-	{ "team", "Teams of salespeople, with a calendar feed of the whole team." },
-	{ "client", "The clients of the portfolio." },
-	{ "contact", "The contact people of a client." },
-	{ "touch", "Touches already logged (calls, visits, emails...): list, correct,\n"
-	    "delete.  A new touch is recorded with \"cartera log\"." },
-	{ "activity", "Planned activities: scheduled calls and visits.  New ones with\n"
-	    "\"cartera plan\"." },
-	{ "invoice", "Invoices (purchases) and their payment." },
-	{ "nps", "Net Promoter Score responses." },
-	{ "cost", "Acquisition and service costs (for CAC, CLV and profitability)." },
-	{ "segment", "Segments and their contact cadence." },
+	{ "owner", N_("Salespeople: each with a time zone, a digest time and a calendar feed.") },
+	{ "team", N_("Teams of salespeople, with a calendar feed of the whole team.") },
+	{ "client", N_("The clients of the portfolio.") },
+	{ "contact", N_("The contact people of a client.") },
+	{ "touch", N_("Touches already logged (calls, visits, emails...): list, correct,\n"
+	    "delete.  A new touch is recorded with \"cartera log\".") },
+	{ "activity", N_("Planned activities: scheduled calls and visits.  New ones with\n"
+	    "\"cartera plan\".") },
+	{ "invoice", N_("Invoices (purchases) and their payment.") },
+	{ "nps", N_("Net Promoter Score responses.") },
+	{ "cost", N_("Acquisition and service costs (for CAC, CLV and profitability).") },
+	{ "segment", N_("Segments and their contact cadence.") },
 };
 
 /* Is word the first word of commands of two words? */
@@ -662,34 +662,24 @@ is_group(const char *word)
 static void
 group_list(const char *group, FILE *fp)
 {
-	size_t n = strlen(group), w = 0;
+	size_t n = strlen(group);
 
 	for (const struct command *k = commands; k->name != NULL; k++)
-		if (strncmp(k->name, group, n) == 0 && k->name[n] == ' ' &&
-		    strlen(k->name + n + 1) > w)
-			w = strlen(k->name + n + 1);
-	for (const struct command *k = commands; k->name != NULL; k++) {
-		const char *nl;
-
-		if (strncmp(k->name, group, n) != 0 || k->name[n] != ' ')
-			continue;
-		nl = strchr(k->summary, '\n');
-		fprintf(fp, "  %-*s  %.*s\n", (int)w, k->name + n + 1,
-		    nl ? (int)(nl - k->summary) : (int)strlen(k->summary), k->summary);
-	}
+		if (strncmp(k->name, group, n) == 0 && k->name[n] == ' ')
+			print_brief(fp, k->name + n + 1, _(k->summary));
 }
 
 static void
 group_help(const char *group, FILE *fp)
 {
-	fprintf(fp, "Usage: cartera [GLOBAL OPTIONS] %s SUBCOMMAND [ARGS]\n\n", group);
+	fprintf(fp, _("Usage: cartera [GLOBAL OPTIONS] %s SUBCOMMAND [ARGS]\n\n"), group);
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (strcmp(groups[i].name, group) == 0)
-			fprintf(fp, "%s\n\n", groups[i].summary);
-	fprintf(fp, "Subcommands:\n");
+			fprintf(fp, "%s\n\n", _(groups[i].summary));
+	fprintf(fp, _("Subcommands:\n"));
 	group_list(group, fp);
-	fprintf(fp, "\n\"cartera help %s SUBCOMMAND\" (or \"cartera %s SUBCOMMAND --help\") "
-	    "for one of them.\n", group, group);
+	fprintf(fp, _("\n\"cartera help %s SUBCOMMAND\" (or \"cartera %s SUBCOMMAND --help\") "
+	    "for one of them.\n"), group, group);
 }
 
 /* "GROUP" alone, or with a word that is not one of its subcommands. */
@@ -697,12 +687,12 @@ static int
 group_misuse(const char *group, const char *word)
 {
 	if (word == NULL)
-		fprintf(stderr, "cartera: \"%s\" needs a subcommand:\n", group);
+		fprintf(stderr, _("cartera: \"%s\" needs a subcommand:\n"), group);
 	else
-		fprintf(stderr, "cartera: \"%s\" has no subcommand \"%s\"; it has:\n", group,
+		fprintf(stderr, _("cartera: \"%s\" has no subcommand \"%s\"; it has:\n"), group,
 		    word);
 	group_list(group, stderr);
-	fprintf(stderr, "Try \"cartera help %s\".\n", group);
+	fprintf(stderr, _("Try \"cartera help %s\".\n"), group);
 	return EXIT_USAGE;
 }
 
@@ -731,7 +721,7 @@ cli_cmd_help(struct cli *c, int argc, char **argv)
 		return group_misuse(argv[1], argv[2]);
 	}
 	if ((k = find_command(argv[1])) == NULL) {
-		fprintf(stderr, "cartera: no command \"%s\"; \"cartera help\" lists them\n",
+		fprintf(stderr, _("cartera: no command \"%s\"; \"cartera help\" lists them\n"),
 		    name);
 		return EXIT_USAGE;
 	}
@@ -758,7 +748,7 @@ cli_cmd_complete(struct cli *c, int argc, char **argv)
 	int col;
 
 	if (argc < 2)
-		return cli_usage("complete", "expected commands, options, clients or owners");
+		return cli_usage("complete", _("expected commands, options, clients or owners"));
 	if (strcmp(argv[1], "commands") == 0) {
 		for (k = commands; k->name != NULL; k++)
 			if (strcmp(k->name, "complete") != 0)
@@ -782,7 +772,7 @@ cli_cmd_complete(struct cli *c, int argc, char **argv)
 			}
 			p += 2 + n;
 		}
-		printf("--help\n");
+		printf(_("--help\n"));
 		return 0;
 	}
 	if (cli_open_store(c, STORE_READONLY) == -1)
@@ -800,7 +790,7 @@ cli_cmd_complete(struct cli *c, int argc, char **argv)
 		return store_owner_list(c->st, print_column, &col, c->err, sizeof(c->err)) == 0 ?
 		    0 : 1;
 	}
-	return cli_usage("complete", "expected commands, options, clients or owners");
+	return cli_usage("complete", _("expected commands, options, clients or owners"));
 }
 
 /* ---- main ------------------------------------------------------------ */
@@ -837,7 +827,7 @@ cli_main(int argc, char **argv)
 		case 'q': c.quiet = 1; break;
 		case 'N':
 			if (clock_parse_utc(optarg, &now) == -1) {
-				fprintf(stderr, "cartera: --now wants \"YYYY-MM-DD HH:MM[:SS]Z\"\n");
+				fprintf(stderr, _("cartera: --now wants \"YYYY-MM-DD HH:MM[:SS]Z\"\n"));
 				return EXIT_USAGE;
 			}
 			clock_set(now, 0);
@@ -850,14 +840,14 @@ cli_main(int argc, char **argv)
 			break;
 		case 'D':
 			if (record_date_format(optarg, c.err, sizeof(c.err)) == -1) {
-				fprintf(stderr, "cartera: %s\n", c.err);
+				fprintf(stderr, _("cartera: %s\n"), c.err);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("%s\n", PACKAGE_STRING); return 0;
 		default:
-			fprintf(stderr, "cartera: unknown option %s\n", argv[optind - 1]);
+			fprintf(stderr, _("cartera: unknown option %s\n"), argv[optind - 1]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -890,13 +880,13 @@ cli_main(int argc, char **argv)
 			}
 			return group_misuse(argv[0], argc >= 2 ? argv[1] : NULL);
 		}
-		fprintf(stderr, "cartera: unknown command \"%s\"; try \"cartera --help\"\n",
+		fprintf(stderr, _("cartera: unknown command \"%s\"; try \"cartera --help\"\n"),
 		    argv[0]);
 		return EXIT_USAGE;
 	}
 
 	if (config_defaults(&c.cfg) == -1)
-		return cli_failf("out of memory");
+		return cli_failf(_("out of memory"));
 	if (config_load(&c.cfg, c.config_path ? c.config_path : CONFIG_DEFAULT_PATH,
 	    c.config_path == NULL, c.err, sizeof(c.err)) == -1) {
 		config_free(&c.cfg);

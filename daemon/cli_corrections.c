@@ -19,6 +19,7 @@
 #include "cli_priv.h"
 #include "clock.h"
 #include "config.h"
+#include "nls.h"
 #include "output.h"
 #include "record.h"
 #include "store.h"
@@ -31,7 +32,7 @@ id_operand(const char *cmd, int argc, char **argv, const char *what, const char 
 	long v;
 
 	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &v) == -1) {
-		cli_usage(cmd, "expected the ID of a%s %s (\"cartera %s\" shows them)",
+		cli_usage(cmd, _("expected the ID of a%s %s (\"cartera %s\" shows them)"),
 		    strchr("aeiou", what[0]) != NULL ? "n" : "", what, lister);
 		return -1;
 	}
@@ -46,7 +47,7 @@ abort_change(struct cli *c, const char *lister)
 {
 	if (strncmp(c->err, "no ", 3) == 0 && strstr(c->err, " with id ") != NULL) {
 		size_t n = strlen(c->err);
-		snprintf(c->err + n, sizeof(c->err) - n, " (\"cartera %s\" shows them)", lister);
+		snprintf(c->err + n, sizeof(c->err) - n, _(" (\"cartera %s\" shows them)"), lister);
 	}
 	return cli_abort(c);
 }
@@ -73,7 +74,7 @@ delete_one(struct cli *c, int argc, char **argv, const char *what, const char *l
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s %lld deleted\n", what, id);
+		printf(_("%s %lld deleted\n"), what, id);
 	return 0;
 }
 
@@ -117,12 +118,12 @@ cli_cmd_touch_list(struct cli *c, int argc, char **argv)
 			break;
 		case 'n':
 			if (cli_parse_long(optarg, 1, LONG_MAX, &q.limit) == -1)
-				return cli_usage("touch list", "--limit wants a positive number");
+				return cli_usage("touch list", _("--limit wants a positive number"));
 			break;
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("touch list", "expected one CLIENT");
+		return cli_usage("touch list", _("expected one CLIENT"));
 	if (cli_open_store(c, 0) == -1 || cli_resolve_client(c, argv[optind], &q.client) == -1)
 		return cli_fail(c);
 	return cli_print_rows(c, mode, list_touches, &q);
@@ -157,23 +158,23 @@ cli_cmd_touch_edit(struct cli *c, int argc, char **argv)
 		case 'z': zone = optarg; break;
 		case 'k':
 			if ((e.kind = record_touch_kind(optarg)) == NULL)
-				return cli_usage("touch edit", "--kind must be call, visit, email, "
-				    "meeting, note, sample or survey, not \"%s\"", optarg);
+				return cli_usage("touch edit", _("--kind must be call, visit, email, "
+				    "meeting, note, sample or survey, not \"%s\""), optarg);
 			break;
 		case 'o':
 			if ((e.outcome = record_outcome(optarg)) == NULL)
-				return cli_usage("touch edit", "--outcome must be done, waiting or "
-				    "no-answer, not \"%s\"", optarg);
+				return cli_usage("touch edit", _("--outcome must be done, waiting or "
+				    "no-answer, not \"%s\""), optarg);
 			break;
 		}
 	}
 	if (id_operand("touch edit", argc, argv, "touch", "touch list CLIENT", &id) == -1)
 		return EXIT_USAGE;
 	if (e.kind == NULL && at == NULL && e.outcome == NULL && e.note == NULL && by == NULL)
-		return cli_usage("touch edit", "nothing to change (--kind, --at, --outcome, "
-		    "--note, --by)");
+		return cli_usage("touch edit", _("nothing to change (--kind, --at, --outcome, "
+		    "--note, --by)"));
 	if (e.note != NULL && strlen(e.note) > RECORD_NOTES_MAX)
-		return cli_failf("--note is too long (at most %d bytes)", RECORD_NOTES_MAX);
+		return cli_failf(_("--note is too long (at most %d bytes)"), RECORD_NOTES_MAX);
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	if (cli_begin(c) == -1)
@@ -183,7 +184,7 @@ cli_cmd_touch_edit(struct cli *c, int argc, char **argv)
 	if (by != NULL) {
 		r = store_owner_get(c->st, by, &o, c->err, sizeof(c->err));
 		if (r == 1)
-			snprintf(c->err, sizeof(c->err), "no owner with email %s", by);
+			snprintf(c->err, sizeof(c->err), _("no owner with email %s"), by);
 		if (r != 0)
 			return cli_abort(c);
 		e.by = o.id;
@@ -199,8 +200,8 @@ cli_cmd_touch_edit(struct cli *c, int argc, char **argv)
 		if (r == -1)
 			return cli_abort(c);
 		if (e.at > clock_now() + 300) {
-			snprintf(c->err, sizeof(c->err), "--at %s is in the future; a touch "
-			    "records what happened", at);
+			snprintf(c->err, sizeof(c->err), _("--at %s is in the future; a touch "
+			    "records what happened"), at);
 			return cli_abort(c);
 		}
 		e.has_at = 1;
@@ -210,7 +211,7 @@ cli_cmd_touch_edit(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("touch %lld of client %lld changed\n", id, client);
+		printf(_("touch %lld of client %lld changed\n"), id, client);
 	return 0;
 }
 
@@ -262,7 +263,7 @@ cli_cmd_invoice_edit(struct cli *c, int argc, char **argv)
 		case 'C':
 			if (!currency_ok(optarg))
 				return cli_usage("invoice edit",
-				    "--currency wants an ISO 4217 code such as EUR");
+				    _("--currency wants an ISO 4217 code such as EUR"));
 			e.currency = optarg;
 			break;
 		}
@@ -271,18 +272,18 @@ cli_cmd_invoice_edit(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (client == NULL && amount == NULL && issued == NULL && due == NULL &&
 	    e.number == NULL && paid == NULL && e.currency == NULL)
-		return cli_usage("invoice edit", "nothing to change (--client, --amount, "
-		    "--currency, --issued, --due, --number, --paid)");
+		return cli_usage("invoice edit", _("nothing to change (--client, --amount, "
+		    "--currency, --issued, --due, --number, --paid)"));
 	for (const char *p = e.number ? e.number : ""; *p; p++)
 		if ((unsigned char)*p < ' ')
-			return cli_failf("--number contains a control character");
+			return cli_failf(_("--number contains a control character"));
 	if (amount != NULL) {
 		r = record_parse_amount(amount, &e.cents);
 		if (r == -2)
-			return cli_failf("amount \"%s\" is ambiguous: write 1234 or 1234.00 or "
-			    "1.234,00", amount);
+			return cli_failf(_("amount \"%s\" is ambiguous: write 1234 or 1234.00 or "
+			    "1.234,00"), amount);
 		if (r == -1)
-			return cli_failf("\"%s\" is not an amount (e.g. 1234.56)", amount);
+			return cli_failf(_("\"%s\" is not an amount (e.g. 1234.56)"), amount);
 		e.has_cents = 1;
 	}
 	if (cli_begin(c) == -1)
@@ -310,7 +311,7 @@ cli_cmd_invoice_edit(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("invoice %lld changed\n", id);
+		printf(_("invoice %lld changed\n"), id);
 	return 0;
 }
 
@@ -349,7 +350,7 @@ cli_cmd_invoice_pay(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("invoice %lld paid on %s\n", id, day);
+		printf(_("invoice %lld paid on %s\n"), id, day);
 	return 0;
 }
 
@@ -380,7 +381,7 @@ cli_cmd_nps_list(struct cli *c, int argc, char **argv)
 		if (ch == -2)
 			return ret;
 	if (optind + 1 < argc)
-		return cli_usage("nps list", "expected at most one CLIENT");
+		return cli_usage("nps list", _("expected at most one CLIENT"));
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (optind < argc && cli_resolve_client(c, argv[optind], &client) == -1)
@@ -420,11 +421,11 @@ cli_cmd_cost_list(struct cli *c, int argc, char **argv)
 			month = optarg;
 	}
 	if (optind != argc)
-		return cli_usage("cost list", "unexpected argument %s", argv[optind]);
+		return cli_usage("cost list", _("unexpected argument %s"), argv[optind]);
 	if (month != NULL) {
 		snprintf(day, sizeof(day), "%.7s-01", month);
 		if (strlen(month) != 7 || clock_date_parse(day, &d) == -1)
-			return cli_usage("cost list", "--month wants YYYY-MM, not \"%s\"", month);
+			return cli_usage("cost list", _("--month wants YYYY-MM, not \"%s\""), month);
 	}
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);

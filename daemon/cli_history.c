@@ -21,6 +21,7 @@
 #include "cli_priv.h"
 #include "clock.h"
 #include "config.h"
+#include "nls.h"
 #include "output.h"
 #include "record.h"
 #include "store.h"
@@ -40,13 +41,13 @@ next_step(struct cli *c, const char *cmd, const char *next, const char *in, time
 	long day, d;
 
 	if (tz_local_day(zone, at, &day, NULL) == -1) {
-		snprintf(c->err, sizeof(c->err), "unknown time zone \"%s\"", zone);
+		snprintf(c->err, sizeof(c->err), _("unknown time zone \"%s\""), zone);
 		return -1;
 	}
 	if (in != NULL) {
 		if (clock_date_after(day, in, &d) == -1) {
-			snprintf(c->err, sizeof(c->err), "%s: --in wants a number of days, weeks "
-			    "or months (3d, 2w, 1m), not \"%s\"", cmd, in);
+			snprintf(c->err, sizeof(c->err), _("%s: --in wants a number of days, weeks "
+			    "or months (3d, 2w, 1m), not \"%s\""), cmd, in);
 			return -1;
 		}
 		clock_date_format(d, out, len);
@@ -58,8 +59,8 @@ next_step(struct cli *c, const char *cmd, const char *next, const char *in, time
 	if (d <= day) {
 		char tday[16];
 
-		snprintf(c->err, sizeof(c->err), "%s: --next %s is not after the touch's day "
-		    "(%s); the next step comes later", cmd, out, clock_date_format(day,
+		snprintf(c->err, sizeof(c->err), _("%s: --next %s is not after the touch's day "
+		    "(%s); the next step comes later"), cmd, out, clock_date_format(day,
 		    tday, sizeof(tday)));
 		return -1;
 	}
@@ -102,20 +103,20 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 		case 'i': in = optarg; break;
 		case 'o':
 			if ((outcome = record_outcome(optarg)) == NULL)
-				return cli_usage("log", "--outcome must be done, waiting or "
-				    "no-answer, not \"%s\"", optarg);
+				return cli_usage("log", _("--outcome must be done, waiting or "
+				    "no-answer, not \"%s\""), optarg);
 			break;
 		}
 	}
 	if (optind + 2 != argc)
-		return cli_usage("log", "expected CLIENT KIND");
+		return cli_usage("log", _("expected CLIENT KIND"));
 	if (next != NULL && in != NULL)
-		return cli_usage("log", "give --next DATE or --in N[dwm], not both");
+		return cli_usage("log", _("give --next DATE or --in N[dwm], not both"));
 	if ((kind = record_touch_kind(argv[optind + 1])) == NULL)
-		return cli_usage("log", "KIND must be call, visit, email, meeting, note, "
-		    "sample or survey, not \"%s\"", argv[optind + 1]);
+		return cli_usage("log", _("KIND must be call, visit, email, meeting, note, "
+		    "sample or survey, not \"%s\""), argv[optind + 1]);
 	if (note != NULL && strlen(note) > RECORD_NOTES_MAX)
-		return cli_failf("--note is too long (at most %d bytes)", RECORD_NOTES_MAX);
+		return cli_failf(_("--note is too long (at most %d bytes)"), RECORD_NOTES_MAX);
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	if (cli_begin(c) == -1)
@@ -125,7 +126,7 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 	if (by != NULL) {
 		int r = store_owner_get(c->st, by, &o, c->err, sizeof(c->err));
 		if (r == 1)
-			snprintf(c->err, sizeof(c->err), "no owner with email %s", by);
+			snprintf(c->err, sizeof(c->err), _("no owner with email %s"), by);
 		if (r != 0)
 			return cli_abort(c);
 		by_id = o.id;
@@ -152,8 +153,8 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 	/* A touch is something that happened; the future is for "plan". */
 	if (when > clock_now() + 300) {
 		free(tz);
-		snprintf(c->err, sizeof(c->err), "--at %s is in the future; a touch records "
-		    "what happened (schedule a call or visit with \"cartera plan\")", at);
+		snprintf(c->err, sizeof(c->err), _("--at %s is in the future; a touch records "
+		    "what happened (schedule a call or visit with \"cartera plan\")"), at);
 		return cli_abort(c);
 	}
 	if ((next != NULL || in != NULL) &&
@@ -175,8 +176,10 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s %s client %lld (%s)%s%s\n", kind, received ? "from" : "logged for",
-		    client, outcome, t.next ? "; next contact " : "", t.next ? t.next : "");
+		printf(received ? _("%s from client %lld (%s)%s%s\n") :
+		    _("%s logged for client %lld (%s)%s%s\n"), output_word(kind), client,
+		    output_word(outcome), t.next ? _("; next contact ") : "",
+		    t.next ? t.next : "");
 	return 0;
 }
 
@@ -250,23 +253,23 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 		case 'o': owner = optarg; break;
 		case 'd':
 			if (cli_parse_long(optarg, 1, 24 * 60 * 14, &duration) == -1)
-				return cli_usage("plan", "--duration wants minutes (1-20160)");
+				return cli_usage("plan", _("--duration wants minutes (1-20160)"));
 			break;
 		}
 	}
 	if (optind + 2 != argc)
-		return cli_usage("plan", "expected CLIENT call|visit");
+		return cli_usage("plan", _("expected CLIENT call|visit"));
 	kind = record_touch_kind(argv[optind + 1]);
 	if (kind == NULL || (strcmp(kind, "call") != 0 && strcmp(kind, "visit") != 0))
-		return cli_usage("plan", "KIND must be call or visit, not \"%s\"",
+		return cli_usage("plan", _("KIND must be call or visit, not \"%s\""),
 		    argv[optind + 1]);
 	if (at == NULL)
-		return cli_usage("plan", "--at \"YYYY-MM-DD HH:MM\" is required");
+		return cli_usage("plan", _("--at \"YYYY-MM-DD HH:MM\" is required"));
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	for (const char *p = location ? location : ""; *p; p++)
 		if (*p == '\r' || *p == '\n')
-			return cli_failf("--location contains a line break");
+			return cli_failf(_("--location contains a line break"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (cli_resolve_client(c, argv[optind], &client) == -1)
@@ -308,7 +311,7 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s %lld planned for client %lld\n", kind, id, client);
+		printf(_("%s %lld planned for client %lld\n"), output_word(kind), id, client);
 	return 0;
 }
 
@@ -348,11 +351,9 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'c': client = optarg; break;
 		case 's':
-			if (strcmp(optarg, "planned") && strcmp(optarg, "done") &&
-			    strcmp(optarg, "cancelled"))
+			if ((f.status = record_word(RW_ACTIVITY_STATUS, optarg)) == NULL)
 				return cli_usage("activity list",
-				    "--status must be planned, done or cancelled");
-			f.status = optarg;
+				    _("--status must be planned, done or cancelled"));
 			break;
 		case 'Z':
 			if (cli_show_zone(c, optarg) == -1)
@@ -362,13 +363,13 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cli_usage("activity list", "unexpected argument %s", argv[optind]);
+		return cli_usage("activity list", _("unexpected argument %s"), argv[optind]);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (f.owner != NULL) {
 		r = store_owner_get(c->st, f.owner, &o, c->err, sizeof(c->err));
 		if (r == 1)
-			return cli_failf("no owner with email %s", f.owner);
+			return cli_failf(_("no owner with email %s"), f.owner);
 		if (r == -1)
 			return cli_fail(c);
 		zone = o.tz;
@@ -379,13 +380,13 @@ cli_cmd_activity_list(struct cli *c, int argc, char **argv)
 	/* Dates are local days in the owner's zone (or --tz); --to is inclusive. */
 	if (from != NULL) {
 		if (cli_date(c, from, &d) == -1)
-			ret = cli_usage("activity list", "--from: %s", c->err);
+			ret = cli_usage("activity list", _("--from: %s"), c->err);
 		else
 			tz_day_start(zone, d, &f.from);
 	}
 	if (to != NULL && ret == 0) {
 		if (cli_date(c, to, &d) == -1)
-			ret = cli_usage("activity list", "--to: %s", c->err);
+			ret = cli_usage("activity list", _("--to: %s"), c->err);
 		else
 			tz_day_start(zone, d + 1, &f.to);
 	}
@@ -407,7 +408,7 @@ activity_status(struct cli *c, int argc, char **argv, const char *cmd, const cha
 	if ((rc = cli_one_operand(cmd, argc, argv, &ref)) != -1)
 		return rc;
 	if (cli_parse_long(ref, 1, LONG_MAX, &id) == -1)
-		return cli_usage(cmd, "ID must be an activity id");
+		return cli_usage(cmd, _("ID must be an activity id"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (store_activity_set_status(c->st, id, status, c->err, sizeof(c->err)) == -1)
@@ -415,7 +416,7 @@ activity_status(struct cli *c, int argc, char **argv, const char *cmd, const cha
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("activity %ld %s\n", id, status);
+		printf(_("activity %ld %s\n"), id, output_word(status));
 	return 0;
 }
 
@@ -454,9 +455,9 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
-		return cli_usage("activity move", "expected an activity ID");
+		return cli_usage("activity move", _("expected an activity ID"));
 	if (at == NULL)
-		return cli_usage("activity move", "--at \"YYYY-MM-DD HH:MM\" is required");
+		return cli_usage("activity move", _("--at \"YYYY-MM-DD HH:MM\" is required"));
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	if (cli_begin(c) == -1)
@@ -473,7 +474,7 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("activity %ld moved\n", id);
+		printf(_("activity %ld moved\n"), id);
 	return 0;
 }
 
@@ -509,20 +510,20 @@ cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 			if (strlen(optarg) != 3 || !isupper((unsigned char)optarg[0]) ||
 			    !isupper((unsigned char)optarg[1]) || !isupper((unsigned char)optarg[2]))
 				return cli_usage("invoice add",
-				    "--currency wants an ISO 4217 code such as EUR");
+				    _("--currency wants an ISO 4217 code such as EUR"));
 			currency = optarg;
 			break;
 		}
 	}
 	if (optind + 2 != argc)
-		return cli_usage("invoice add", "expected CLIENT AMOUNT");
+		return cli_usage("invoice add", _("expected CLIENT AMOUNT"));
 	if (due == NULL)
-		return cli_usage("invoice add", "--due DATE is required");
+		return cli_usage("invoice add", _("--due DATE is required"));
 	if (cli_amount(c, argv[optind + 1], &cents) == -1)
 		return cli_fail(c);
 	for (const char *p = number ? number : ""; *p; p++)
 		if ((unsigned char)*p < ' ')
-			return cli_failf("--number contains a control character");
+			return cli_failf(_("--number contains a control character"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (cli_resolve_client(c, argv[optind], &client) == -1 ||
@@ -537,7 +538,7 @@ cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 	if (rc)
 		return cli_abort(c);
 	if (strcmp(dday, iday) < 0) {
-		snprintf(c->err, sizeof(c->err), "the due date %s is before the issue date %s",
+		snprintf(c->err, sizeof(c->err), _("the due date %s is before the issue date %s"),
 		    dday, iday);
 		return cli_abort(c);
 	}
@@ -548,7 +549,7 @@ cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("invoice %lld added to client %lld\n", id, client);
+		printf(_("invoice %lld added to client %lld\n"), id, client);
 	return 0;
 }
 
@@ -583,7 +584,7 @@ cli_cmd_invoice_list(struct cli *c, int argc, char **argv)
 			q.unpaid = 1;
 	}
 	if (optind + 1 < argc)
-		return cli_usage("invoice list", "expected at most one CLIENT");
+		return cli_usage("invoice list", _("expected at most one CLIENT"));
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (optind < argc && cli_resolve_client(c, argv[optind], &q.client) == -1)
@@ -611,9 +612,9 @@ cli_cmd_nps_add(struct cli *c, int argc, char **argv)
 			at = optarg;
 	}
 	if (optind + 2 != argc)
-		return cli_usage("nps add", "expected CLIENT SCORE");
+		return cli_usage("nps add", _("expected CLIENT SCORE"));
 	if (cli_parse_long(argv[optind + 1], 0, 10, &score) == -1)
-		return cli_failf("SCORE must be a whole number from 0 to 10, not \"%s\"",
+		return cli_failf(_("SCORE must be a whole number from 0 to 10, not \"%s\""),
 		    argv[optind + 1]);
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
@@ -630,7 +631,7 @@ cli_cmd_nps_add(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("NPS %ld recorded for client %lld\n", score, client);
+		printf(_("NPS %ld recorded for client %lld\n"), score, client);
 	return 0;
 }
 
@@ -658,21 +659,19 @@ cli_cmd_cost_add(struct cli *c, int argc, char **argv)
 		case 'c': client = optarg; break;
 		case 'n': note = optarg; break;
 		case 'k':
-			if (strcmp(optarg, "marketing") && strcmp(optarg, "sales") &&
-			    strcmp(optarg, "service"))
+			if ((kind = record_word(RW_COST_KIND, optarg)) == NULL)
 				return cli_usage("cost add",
-				    "--kind must be marketing, sales or service");
-			kind = optarg;
+				    _("--kind must be marketing, sales or service"));
 			break;
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("cost add", "expected AMOUNT");
+		return cli_usage("cost add", _("expected AMOUNT"));
 	if (month == NULL)
-		return cli_usage("cost add", "--month YYYY-MM is required");
+		return cli_usage("cost add", _("--month YYYY-MM is required"));
 	snprintf(day, sizeof(day), "%.7s-01", month);
 	if (strlen(month) != 7 || clock_date_parse(day, &d) == -1)
-		return cli_usage("cost add", "--month wants YYYY-MM, not \"%s\"", month);
+		return cli_usage("cost add", _("--month wants YYYY-MM, not \"%s\""), month);
 	if (cli_amount(c, argv[optind], &cents) == -1)
 		return cli_fail(c);
 	if (cli_begin(c) == -1)
@@ -683,7 +682,7 @@ cli_cmd_cost_add(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s cost recorded for %s\n", kind, month);
+		printf(_("%s cost recorded for %s\n"), output_word(kind), month);
 	return 0;
 }
 
@@ -703,10 +702,10 @@ cli_cmd_segment_set(struct cli *c, int argc, char **argv)
 		if (ch == -2)
 			return ret;
 		if (ch == 'c' && cli_parse_long(optarg, 1, 3650, &days) == -1)
-			return cli_usage("segment set", "--cadence wants days (1-3650)");
+			return cli_usage("segment set", _("--cadence wants days (1-3650)"));
 	}
 	if (optind + 1 != argc)
-		return cli_usage("segment set", "expected NAME");
+		return cli_usage("segment set", _("expected NAME"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (store_segment_set(c->st, argv[optind], (int)days, c->err, sizeof(c->err)) == -1)

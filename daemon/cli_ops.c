@@ -47,19 +47,19 @@ cli_cmd_init(struct cli *c, int argc, char **argv)
 		if (ch == -2)
 			return ret;
 	if (optind != argc)
-		return cli_usage("init", "unexpected argument %s", argv[optind]);
+		return cli_usage("init", _("unexpected argument %s"), argv[optind]);
 	if (access(c->db_path, F_OK) == 0) {
 		if (cli_open_store(c, 0) == -1)
 			return cli_fail(c);
 		if (!c->quiet)
-			printf("%s: already initialised (schema version %d)\n", c->db_path,
+			printf(_("%s: already initialised (schema version %d)\n"), c->db_path,
 			    STORE_SCHEMA_VERSION);
 		return 0;
 	}
 	if (cli_open_store(c, STORE_CREATE) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s: created (schema version %d)\n", c->db_path, STORE_SCHEMA_VERSION);
+		printf(_("%s: created (schema version %d)\n"), c->db_path, STORE_SCHEMA_VERSION);
 	return 0;
 }
 
@@ -76,7 +76,7 @@ cli_cmd_check(struct cli *c, int argc, char **argv)
 	if (cli_open_store(c, 0) == -1 || store_check(c->st, c->err, sizeof(c->err)) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("%s: ok\n", c->db_path);
+		printf(_("%s: ok\n"), c->db_path);
 	return 0;
 }
 
@@ -93,7 +93,8 @@ backup_progress(int remaining, int total, void *arg)
 {
 	struct backup_progress *p = arg;
 
-	fprintf(stderr, "\rbackup of %s: %3d%%", p->db,
+	fputc('\r', stderr);
+	fprintf(stderr, _("backup of %s: %3d%%"), p->db,
 	    total > 0 ? (int)((long long)(total - remaining) * 100 / total) : 100);
 	p->open = remaining > 0;
 	if (!p->open)
@@ -114,13 +115,13 @@ cli_cmd_backup(struct cli *c, int argc, char **argv)
 		if (ch == -2)
 			return ret;
 	if (optind + 1 != argc)
-		return cli_usage("backup", "expected FILE");
+		return cli_usage("backup", _("expected FILE"));
 	path = argv[optind];
 	if (strcmp(path, "-") == 0)
-		return cli_usage("backup", "a backup cannot go to standard output "
-		    "(\"-\"); give a FILE");
+		return cli_usage("backup", _("a backup cannot go to standard output "
+		    "(\"-\"); give a FILE"));
 	if (*path == '\0')
-		return cli_usage("backup", "FILE is empty");
+		return cli_usage("backup", _("FILE is empty"));
 	/* Reading is enough; a database that needs migrating is opened
 	 * read-write, as by any other command. */
 	if (cli_open_store(c, STORE_READONLY) == -1 && cli_open_store(c, 0) == -1)
@@ -141,7 +142,7 @@ cli_cmd_backup(struct cli *c, int argc, char **argv)
 		output_print_json(stdout, j);
 		json_object_put(j);
 	} else if (!c->quiet)
-		printf("backup of %s to %s: %lld pages, %lld bytes\n", c->db_path, path, pages,
+		printf(_("backup of %s to %s: %lld pages, %lld bytes\n"), c->db_path, path, pages,
 		    bytes);
 	return 0;
 }
@@ -186,7 +187,7 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 			else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]) != NULL)
 				io.delimiter = optarg[0];
 			else
-				return cli_usage("import", "--delimiter must be , ; | or tab");
+				return cli_usage("import", _("--delimiter must be , ; | or tab"));
 			break;
 		case 'e':
 			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
@@ -197,11 +198,11 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 			    strcasecmp(optarg, "iso-8859-1") == 0)
 				io.encoding = IMPORT_ENC_CP1252;
 			else
-				return cli_usage("import", "--encoding must be utf-8 or cp1252");
+				return cli_usage("import", _("--encoding must be utf-8 or cp1252"));
 			break;
 		case 'm':
 			if (cli_parse_long(optarg, 1, 100000, &maxerr) == -1)
-				return cli_usage("import", "--max-errors wants a number");
+				return cli_usage("import", _("--max-errors wants a number"));
 			io.max_errors = (size_t)maxerr;
 			break;
 		case 'M':
@@ -212,7 +213,7 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 			}
 			if (import_map_add(&map, optarg) == -1) {
 				import_map_free(&map);
-				return cli_failf("out of memory");
+				return cli_failf(_("out of memory"));
 			}
 			break;
 		case 'F':
@@ -231,7 +232,7 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		import_map_free(&map);
-		return cli_usage("import", "expected FILE");
+		return cli_usage("import", _("expected FILE"));
 	}
 	io.path = argv[optind];
 	io.map = (const char *const *)map.v;
@@ -245,11 +246,11 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < res.nerrors; i++)
 		fprintf(stderr, "%s\n", res.errors[i]);
 	if (res.more_errors)
-		fprintf(stderr, "%s: ... and %zu more errors\n", io.path, res.more_errors);
+		fprintf(stderr, _("%s: ... and %zu more errors\n"), io.path, res.more_errors);
 	if (ret == -1) {
 		if (res.nerrors > 0)
-			fprintf(stderr, "cartera: %s: nothing imported, the database is "
-			    "unchanged\n", io.path);
+			fprintf(stderr, _("cartera: %s: nothing imported, the database is "
+			    "unchanged\n"), io.path);
 		else
 			cli_fail(c);
 		import_result_free(&res);
@@ -317,7 +318,7 @@ cli_cmd_export(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind + 1 < argc)
-		return cli_usage("export", "expected at most one FILE");
+		return cli_usage("export", _("expected at most one FILE"));
 	if (optind < argc && strcmp(argv[optind], "-") != 0)
 		eo.path = argv[optind];
 	/* --excel: ';', a BOM unless another encoding is asked for. */
@@ -363,7 +364,7 @@ due_print(struct cli *c, const struct owner *o, const struct render_set *t, json
 	if (render_message(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
 	    sizeof(c->err)) == -1)
 		return -1;
-	printf("To: %s <%s>\nSubject: %s\n\n%s\n", o->name, o->email, subject, text);
+	printf(_("To: %s <%s>\nSubject: %s\n\n%s\n"), o->name, o->email, subject, text);
 	free(subject);
 	free(text);
 	return 0;
@@ -398,9 +399,9 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cli_usage("due", "unexpected argument %s", argv[optind]);
+		return cli_usage("due", _("unexpected argument %s"), argv[optind]);
 	if (date != NULL && cli_date(c, date, &d) == -1)
-		return cli_usage("due", "--date: %s", c->err);
+		return cli_usage("due", _("--date: %s"), c->err);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (!c->json && render_load(c->cfg.templates, render_shipped_dir(), &t, c->err,
@@ -408,11 +409,11 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	if (owner != NULL) {
 		if ((v = calloc(1, sizeof(*v))) == NULL)
-			return cli_failf("out of memory");
+			return cli_failf(_("out of memory"));
 		n = 1;
 		rc = store_owner_get(c->st, owner, v, c->err, sizeof(c->err));
 		if (rc == 1)
-			snprintf(c->err, sizeof(c->err), "no owner with email %s", owner);
+			snprintf(c->err, sizeof(c->err), _("no owner with email %s"), owner);
 		if (rc != 0) {
 			free(v);
 			render_free(t);
@@ -427,7 +428,7 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	    &k, c->err, sizeof(c->err)) == -1)
 		rc = -1;
 	if (rc == 0 && (data = calloc(n ? n : 1, sizeof(*data))) == NULL) {
-		snprintf(c->err, sizeof(c->err), "out of memory");
+		snprintf(c->err, sizeof(c->err), _("out of memory"));
 		rc = -1;
 	}
 	if (rc == 0) {
@@ -487,14 +488,12 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case -2: return ret;
 		case 's':
-			if (strcmp(optarg, "pending") && strcmp(optarg, "sent") &&
-			    strcmp(optarg, "failed"))
-				return cli_usage("outbox", "--status must be pending, sent or failed");
-			status = optarg;
+			if ((status = record_word(RW_OUTBOX_STATUS, optarg)) == NULL)
+				return cli_usage("outbox", _("--status must be pending, sent or failed"));
 			break;
 		case 'o':
 			if (cli_parse_long(optarg, 0, 36500, &days) == -1)
-				return cli_usage("outbox", "--older-than wants days");
+				return cli_usage("outbox", _("--older-than wants days"));
 			break;
 		case 'Z':
 			if (cli_show_zone(c, optarg) == -1)
@@ -506,14 +505,14 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 		action = argv[optind++];
 	if (strcmp(action, "list") == 0) {
 		if (optind != argc)
-			return cli_usage("outbox", "unexpected argument %s", argv[optind]);
+			return cli_usage("outbox", _("unexpected argument %s"), argv[optind]);
 		if (cli_open_store(c, 0) == -1)
 			return cli_fail(c);
 		return cli_print_rows(c, cli_list_mode(c), list_outbox, (void *)(uintptr_t)status);
 	}
 	if (strcmp(action, "retry") == 0) {
 		if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
-			return cli_usage("outbox", "retry wants a message ID");
+			return cli_usage("outbox", _("retry wants a message ID"));
 		if (cli_begin(c) == -1)
 			return cli_fail(c);
 		if (outbox_retry(c->st, id, clock_now(), c->err, sizeof(c->err)) == -1)
@@ -521,12 +520,12 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 		if (cli_commit(c) == -1)
 			return cli_fail(c);
 		if (!c->quiet)
-			printf("message %ld queued again; carterad sends it at its next wake-up\n", id);
+			printf(_("message %ld queued again; carterad sends it at its next wake-up\n"), id);
 		return 0;
 	}
 	if (strcmp(action, "purge") == 0) {
 		if (optind != argc)
-			return cli_usage("outbox", "unexpected argument %s", argv[optind]);
+			return cli_usage("outbox", _("unexpected argument %s"), argv[optind]);
 		if (cli_begin(c) == -1)
 			return cli_fail(c);
 		if (outbox_purge(c->st, clock_now() - (time_t)days * CLOCK_DAY, &n, c->err,
@@ -535,10 +534,10 @@ cli_cmd_outbox(struct cli *c, int argc, char **argv)
 		if (cli_commit(c) == -1)
 			return cli_fail(c);
 		if (!c->quiet)
-			printf("%lld sent or failed messages older than %ld days deleted\n", n, days);
+			printf(_("%lld sent or failed messages older than %ld days deleted\n"), n, days);
 		return 0;
 	}
-	return cli_usage("outbox", "unknown action \"%s\" (list, retry, purge)", action);
+	return cli_usage("outbox", _("unknown action \"%s\" (list, retry, purge)"), action);
 }
 
 /* ---- feed ------------------------------------------------------------ */
@@ -565,7 +564,7 @@ cli_cmd_feed(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("feed", "expected an owner EMAIL (or a team NAME with --team)");
+		return cli_usage("feed", _("expected an owner EMAIL (or a team NAME with --team)"));
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (team)
@@ -578,12 +577,12 @@ cli_cmd_feed(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	if (output == NULL || strcmp(output, "-") == 0) {
 		ret = fwrite(body, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 :
-		    cli_failf("stdout: %s", strerror(errno));
+		    cli_failf(_("stdout: %s"), strerror(errno));
 	} else {
 		ret = file_replace_write(output, body, len, c->err, sizeof(c->err)) == 0 ? 0 :
 		    cli_fail(c);
 		if (ret == 0 && !c->quiet)
-			fprintf(stderr, "cartera: %s: %d events, %zu bytes\n", output, events, len);
+			fprintf(stderr, _("cartera: %s: %d events, %zu bytes\n"), output, events, len);
 	}
 	free(body);
 	return ret;
@@ -628,7 +627,7 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		case 'c': ro.city = optarg; break;
 		case 'n':
 			if (cli_parse_long(optarg, 0, LONG_MAX, &lim) == -1)
-				return cli_usage("report", "--limit wants a number (0 = all)");
+				return cli_usage("report", _("--limit wants a number (0 = all)"));
 			ro.limit = lim;
 			break;
 		case 'F':
@@ -639,23 +638,23 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				fmt = REPORT_JSON;
 			else
-				return cli_usage("report", "--format must be table, csv or json");
+				return cli_usage("report", _("--format must be table, csv or json"));
 			break;
 		}
 	}
-	if (optind < argc)
-		kind = argv[optind++];
+	if (optind < argc && (kind = record_word(RW_REPORT, argv[optind++])) == NULL)
+		kind = argv[optind - 1];
 	if (optind != argc)
-		return cli_usage("report", "unexpected argument %s", argv[optind]);
+		return cli_usage("report", _("unexpected argument %s"), argv[optind]);
 	for (int i = 0; report_kinds[i] != NULL; i++)
 		known |= strcmp(report_kinds[i], kind) == 0;
 	if (!known)
-		return cli_usage("report", "no report \"%s\" (summary, pareto, churn, clv, nps, "
-		    "receivables, activity)", kind);
+		return cli_usage("report", _("no report \"%s\" (summary, pareto, churn, clv, nps, "
+		    "receivables, activity)"), kind);
 	if (month != NULL && (from != NULL || to != NULL))
-		return cli_usage("report", "give --month or --from/--to, not both");
+		return cli_usage("report", _("give --month or --from/--to, not both"));
 	if ((from == NULL) != (to == NULL))
-		return cli_usage("report", "--from and --to go together");
+		return cli_usage("report", _("--from and --to go together"));
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	ro.tz = c->cfg.digest.default_timezone;
@@ -663,7 +662,7 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 	if (ro.owner != NULL) {
 		int rc = store_owner_get(c->st, ro.owner, &o, c->err, sizeof(c->err));
 		if (rc == 1)
-			return cli_failf("no owner with email %s", ro.owner);
+			return cli_failf(_("no owner with email %s"), ro.owner);
 		if (rc == -1)
 			return cli_fail(c);
 		ro.tz = o.tz;
@@ -675,19 +674,19 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 	ret = 0;
 	if (month != NULL) {
 		if (report_month(month, &ro.from, &ro.to) == -1)
-			ret = cli_usage("report", "--month wants YYYY-MM");
+			ret = cli_usage("report", _("--month wants YYYY-MM"));
 	} else if (from != NULL) {
 		if (cli_date(c, from, &ro.from) == -1 || cli_date(c, to, &ro.to) == -1)
-			ret = cli_usage("report", "--from/--to: %s", c->err);
+			ret = cli_usage("report", _("--from/--to: %s"), c->err);
 		else if (ro.from > ro.to)
-			ret = cli_usage("report", "--from is after --to");
+			ret = cli_usage("report", _("--from is after --to"));
 	} else
 		report_last_month(today, &ro.from, &ro.to);
 	if (ret == 0) {
 		if (report_build(c->st, &c->cfg, kind, &ro, &r, c->err, sizeof(c->err)) == -1)
 			ret = cli_fail(c);
 		else if (report_print(stdout, kind, r, fmt, ro.lang) == -1)
-			ret = cli_failf("stdout: %s", strerror(errno));
+			ret = cli_failf(_("stdout: %s"), strerror(errno));
 	}
 	json_object_put(r);
 	store_owner_clear(&o);

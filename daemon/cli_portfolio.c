@@ -74,13 +74,13 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 			break;
 		case O_DIGEST_AT:
 			if (clock_hhmm_parse(optarg, &min) == -1)
-				return *ret = cli_usage(cmd, "--digest-at wants HH:MM, not \"%s\"",
+				return *ret = cli_usage(cmd, _("--digest-at wants HH:MM, not \"%s\""),
 				    optarg), -1;
 			o->digest_at = optarg;
 			break;
 		case O_LANG:
 			if (strcmp(optarg, "es") != 0 && strcmp(optarg, "en") != 0)
-				return *ret = cli_usage(cmd, "--lang must be es or en"), -1;
+				return *ret = cli_usage(cmd, _("--lang must be es or en")), -1;
 			o->lang = optarg;
 			break;
 		case O_TEAM: o->team = optarg; break;
@@ -92,14 +92,14 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 		case O_ACTIVE:
 			if (record_normalize(RF_DO_NOT_EMAIL, optarg, v, sizeof(v), e,
 			    sizeof(e)) == -1 || *v == '\0')
-				return *ret = cli_usage(cmd, "--active must be yes or no"), -1;
+				return *ret = cli_usage(cmd, _("--active must be yes or no")), -1;
 			o->active = v[0] == '1';
 			break;
 		case O_PHONE:
 			/* "" clears it. */
 			if (*optarg != '\0' && record_normalize(RF_PHONE, optarg, v, sizeof(v), e,
 			    sizeof(e)) == -1)
-				return *ret = cli_usage(cmd, "--phone %s", e), -1;
+				return *ret = cli_usage(cmd, _("--phone %s"), e), -1;
 			o->phone = optarg;
 			break;
 		case O_SIGNATURE:
@@ -129,17 +129,17 @@ cli_cmd_owner_add(struct cli *c, int argc, char **argv)
 	if (owner_opts(c, "owner add", argc, argv, &o, &ret) == -1)
 		return ret;
 	if (o.email != NULL)
-		return cli_usage("owner add", "give the email as the first argument");
+		return cli_usage("owner add", _("give the email as the first argument"));
 	if (optind + 1 != argc)
-		return cli_usage("owner add", "expected EMAIL");
+		return cli_usage("owner add", _("expected EMAIL"));
 	o.email = argv[optind];
 	if (owner_address_problem(o.email, e, sizeof(e)))
 		return cli_failf("%s", e);
 	if (o.name == NULL || *o.name == '\0')
-		return cli_usage("owner add", "--name is required");
+		return cli_usage("owner add", _("--name is required"));
 	for (const char *p = o.name; *p; p++)
 		if ((unsigned char)*p < ' ')
-			return cli_failf("the owner name contains a control character or line break");
+			return cli_failf(_("the owner name contains a control character or line break"));
 	if (o.tz == NULL)
 		o.tz = c->cfg.digest.default_timezone;
 	if (o.digest_at == NULL)
@@ -153,7 +153,7 @@ cli_cmd_owner_add(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("owner %s added (id %lld, %s, digest at %s)\n", o.email, id, o.tz,
+		printf(_("owner %s added (id %lld, %s, digest at %s)\n"), o.email, id, o.tz,
 		    o.digest_at);
 	return 0;
 }
@@ -167,7 +167,7 @@ cli_cmd_owner_edit(struct cli *c, int argc, char **argv)
 	if (owner_opts(c, "owner edit", argc, argv, &o, &ret) == -1)
 		return ret;
 	if (optind + 1 != argc)
-		return cli_usage("owner edit", "expected EMAIL");
+		return cli_usage("owner edit", _("expected EMAIL"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (store_owner_update(c->st, argv[optind], &o, c->err, sizeof(c->err)) == -1)
@@ -175,7 +175,7 @@ cli_cmd_owner_edit(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("owner %s updated\n", o.email ? o.email : argv[optind]);
+		printf(_("owner %s updated\n"), o.email ? o.email : argv[optind]);
 	return 0;
 }
 
@@ -205,7 +205,7 @@ cli_cmd_owner_feed_url(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	rc = store_owner_get(c->st, email, &o, c->err, sizeof(c->err));
 	if (rc == 1)
-		return cli_failf("no owner with email %s", email);
+		return cli_failf(_("no owner with email %s"), email);
 	if (rc == -1)
 		return cli_fail(c);
 	cli_print_feed_url(c, "feed", o.feed_token);
@@ -233,8 +233,8 @@ rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *
 		return cli_fail(c);
 	}
 	if (!c->quiet && !c->json)
-		fprintf(stderr, "cartera: the old feed URL of %s no longer works; "
-		    "the new one is:\n", key);
+		fprintf(stderr, _("cartera: the old feed URL of %s no longer works; "
+		    "the new one is:\n"), key);
 	cli_print_feed_url(c, kind, token);
 	free(token);
 	return 0;
@@ -265,7 +265,7 @@ cli_cmd_team_add(struct cli *c, int argc, char **argv)
 			all = 1;
 	}
 	if (optind + 1 != argc)
-		return cli_usage("team add", "expected NAME");
+		return cli_usage("team add", _("expected NAME"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (store_team_add(c->st, argv[optind], all, c->err, sizeof(c->err)) == -1)
@@ -273,7 +273,7 @@ cli_cmd_team_add(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("team %s added%s\n", argv[optind], all ? " (all owners)" : "");
+		printf(_("team %s added%s\n"), argv[optind], all ? " (all owners)" : "");
 	return 0;
 }
 
@@ -319,7 +319,7 @@ cli_cmd_team_feed_url(struct cli *c, int argc, char **argv)
 	    store_team_list(c->st, team_token_row, &f, c->err, sizeof(c->err)) == -1)
 		return cli_fail(c);
 	if (f.token == NULL)
-		return cli_failf("no team named \"%s\"", f.name);
+		return cli_failf(_("no team named \"%s\""), f.name);
 	cli_print_feed_url(c, "team", f.token);
 	free(f.token);
 	return 0;
@@ -362,7 +362,7 @@ rec_set(struct cli *c, struct rec_opts *ro, int f, const char *value)
 
 	free(ro->vals[f]);
 	if ((ro->vals[f] = malloc(len)) == NULL) {
-		snprintf(c->err, sizeof(c->err), "out of memory");
+		snprintf(c->err, sizeof(c->err), _("out of memory"));
 		return -1;
 	}
 	if (record_normalize((enum record_field)f, value, ro->vals[f], len, e,
@@ -434,8 +434,8 @@ default_owner(struct cli *c, struct rec_opts *ro)
 	case 1:
 		return 0;
 	case 2:
-		snprintf(c->err, sizeof(c->err), "client \"%s\" needs an owner: %s; give "
-		    "--owner EMAIL", ro->r.v[RF_NAME], e);
+		snprintf(c->err, sizeof(c->err), _("client \"%s\" needs an owner: %s; give "
+		    "--owner EMAIL"), ro->r.v[RF_NAME], e);
 		return -1;
 	default:
 		snprintf(c->err, sizeof(c->err), "%s", e);
@@ -457,8 +457,8 @@ refuse_duplicate(struct cli *c, const struct record *r, long long except)
 	k.v[RF_TAX_ID] = r->v[RF_TAX_ID];
 	rc = store_client_duplicate(c->st, &k, except, &dup, e, sizeof(e));
 	if (rc == 0)
-		snprintf(c->err, sizeof(c->err), "%s: it looks like the same client (use "
-		    "client %lld, or give --allow-duplicate if it is another one)", e, dup);
+		snprintf(c->err, sizeof(c->err), _("%s: it looks like the same client (use "
+		    "client %lld, or give --allow-duplicate if it is another one)"), e, dup);
 	else if (rc == -1)
 		snprintf(c->err, sizeof(c->err), "%s", e);
 	return rc == 1 ? 0 : -1;
@@ -473,7 +473,7 @@ keep_owner(struct cli *c, long long id)
 
 	free(email);
 	if (rc == 2)
-		snprintf(c->err, sizeof(c->err), "client %lld needs an owner: %s", id, e);
+		snprintf(c->err, sizeof(c->err), _("client %lld needs an owner: %s"), id, e);
 	else if (rc == -1)
 		snprintf(c->err, sizeof(c->err), "%s", e);
 	return rc == 2 || rc == -1 ? -1 : 0;
@@ -490,11 +490,11 @@ cli_cmd_client_add(struct cli *c, int argc, char **argv)
 		goto out;
 	ret = EXIT_USAGE;
 	if (ro.r.v[RF_NAME] != NULL) {
-		cli_usage("client add", "give the name as the argument, not --name");
+		cli_usage("client add", _("give the name as the argument, not --name"));
 		goto out;
 	}
 	if (optind + 1 != argc) {
-		cli_usage("client add", "expected NAME");
+		cli_usage("client add", _("expected NAME"));
 		goto out;
 	}
 	ret = 1;
@@ -522,7 +522,7 @@ cli_cmd_client_add(struct cli *c, int argc, char **argv)
 		output_print_json(stdout, j);
 		json_object_put(j);
 	} else if (!c->quiet)
-		printf("client %lld added: %s\n", id, ro.r.v[RF_NAME]);
+		printf(_("client %lld added: %s\n"), id, ro.r.v[RF_NAME]);
 	ret = 0;
 out:
 	rec_opts_free(&ro);
@@ -540,13 +540,13 @@ cli_cmd_client_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	ret = EXIT_USAGE;
 	if (optind + 1 != argc) {
-		cli_usage("client edit", "expected ID or NAME");
+		cli_usage("client edit", _("expected ID or NAME"));
 		goto out;
 	}
 	for (int f = 0; f < RF_COUNT; f++)
 		given |= ro.r.v[f] != NULL;
 	if (!given) {
-		cli_usage("client edit", "nothing to change");
+		cli_usage("client edit", _("nothing to change"));
 		goto out;
 	}
 	ret = 1;
@@ -567,7 +567,7 @@ cli_cmd_client_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!c->quiet)
-		printf("client %lld updated\n", id);
+		printf(_("client %lld updated\n"), id);
 	ret = 0;
 out:
 	rec_opts_free(&ro);
@@ -591,7 +591,7 @@ cli_cmd_client_delete(struct cli *c, int argc, char **argv)
 			force = 1;
 	}
 	if (optind + 1 != argc)
-		return cli_usage("client delete", "expected ID");
+		return cli_usage("client delete", _("expected ID"));
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
 	if (cli_resolve_client(c, argv[optind], &id) == -1 ||
@@ -600,7 +600,7 @@ cli_cmd_client_delete(struct cli *c, int argc, char **argv)
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)
-		printf("client %lld deleted\n", id);
+		printf(_("client %lld deleted\n"), id);
 	return 0;
 }
 
@@ -639,7 +639,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		case 's':
 			if (record_normalize(RF_STATUS, optarg, status, sizeof(status), e,
 			    sizeof(e)) == -1)
-				return cli_usage("client list", "--status %s", e);
+				return cli_usage("client list", _("--status %s"), e);
 			f.status = status;
 			break;
 		case 'g': f.segment = optarg; break;
@@ -654,13 +654,13 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 			break;
 		case 'n':
 			if (cli_parse_long(optarg, 1, LONG_MAX, &lim) == -1)
-				return cli_usage("client list", "--limit wants a positive number");
+				return cli_usage("client list", _("--limit wants a positive number"));
 			f.limit = lim;
 			break;
 		}
 	}
 	if (optind != argc)
-		return cli_usage("client list", "unexpected argument %s", argv[optind]);
+		return cli_usage("client list", _("unexpected argument %s"), argv[optind]);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	return cli_print_rows(c, mode, list_clients, &f);
@@ -684,7 +684,7 @@ show_section(struct cli *c, json_object *parent, const char *title,
 		if (c->json)
 			json_object_object_add(parent, title, output_take_json(o));
 		else if (output_count(o) > 0) {
-			printf("\n%s:\n", title);
+			printf("\n%s:\n", output_label(title));
 			output_flush(o);
 		}
 	}
@@ -748,11 +748,11 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 			return cli_fail(c);
 	}
 	if (optind + 1 != argc)
-		return cli_usage("client show", "expected one client (ID or NAME)");
+		return cli_usage("client show", _("expected one client (ID or NAME)"));
 	if (cli_open_store(c, 0) == -1 || cli_resolve_client(c, argv[optind], &id) == -1)
 		return cli_fail(c);
 	if ((f.o = cli_output(c, c->json ? OUTPUT_JSON : OUTPUT_VERTICAL)) == NULL)
-		return cli_failf("out of memory");
+		return cli_failf(_("out of memory"));
 	rc = store_client_show(c->st, id, c->json ? show_first_row : output_row,
 	    c->json ? (void *)&f : (void *)f.o, c->err, sizeof(c->err));
 	output_free(f.o);
@@ -804,13 +804,13 @@ cli_cmd_contact_add(struct cli *c, int argc, char **argv)
 	}
 	ret = EXIT_USAGE;
 	if (optind + 2 != argc) {
-		cli_usage("contact add", "expected CLIENT NAME");
+		cli_usage("contact add", _("expected CLIENT NAME"));
 		goto out;
 	}
 	ret = 1;
 	if (rec_set(c, &ro, RF_CONTACT, argv[optind + 1]) == -1 || *ro.r.v[RF_CONTACT] == '\0') {
 		if (ro.r.v[RF_CONTACT] != NULL)
-			snprintf(c->err, sizeof(c->err), "the contact needs a name");
+			snprintf(c->err, sizeof(c->err), _("the contact needs a name"));
 		cli_fail(c);
 		goto out;
 	}
@@ -829,7 +829,7 @@ cli_cmd_contact_add(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!c->quiet)
-		printf("contact %lld added to client %lld\n", id, client);
+		printf(_("contact %lld added to client %lld\n"), id, client);
 	ret = 0;
 out:
 	rec_opts_free(&ro);

@@ -17,6 +17,7 @@
 #include <csv.h>	/* libcsv */
 
 #include "csvfile.h"
+#include "nls.h"
 #include "utf8.h"
 
 /* cp1252 0x80-0x9F; 0 = undefined byte (mapped to U+FFFD). */
@@ -235,7 +236,7 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 		data = owned;
 	}
 	if (size == 0) {
-		snprintf(err, errlen, "%s: the file is empty", path);
+		snprintf(err, errlen, _("%s: the file is empty"), path);
 		goto out;
 	}
 	/* Encoding: a BOM says UTF-8; else valid UTF-8 is UTF-8; else cp1252. */
@@ -254,7 +255,7 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 		if (bad < size) {
 			for (size_t i = off; i < bad; i++)
 				line += data[i] == '\n';
-			snprintf(err, errlen, "%s:%zu: not valid UTF-8 (try --encoding cp1252)",
+			snprintf(err, errlen, _("%s:%zu: not valid UTF-8 (try --encoding cp1252)"),
 			    path, line);
 			goto out;
 		}
@@ -278,7 +279,7 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 		if (used != n) {
 			/* libcsv stops at the byte it cannot accept. */
 			size_t line = r.line + r.nl_in_row;
-			snprintf(err, errlen, "%s:%zu: malformed quoting (%s)", path, line,
+			snprintf(err, errlen, _("%s:%zu: malformed quoting (%s)"), path, line,
 			    csv_strerror(csv_error(&p)));
 			csv_free(&p);
 			clear_row(&r);
@@ -291,8 +292,8 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 		}
 	}
 	if (!r.stopped && !r.oom && csv_fini(&p, on_field, on_row, &r) != 0) {
-		snprintf(err, errlen, "%s:%zu: malformed quoting (a quoted field is not "
-		    "closed before the end of the file)", path, r.line);
+		snprintf(err, errlen, _("%s:%zu: malformed quoting (a quoted field is not "
+		    "closed before the end of the file)"), path, r.line);
 		csv_free(&p);
 		clear_row(&r);
 		goto out;
@@ -304,7 +305,7 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 	ret = r.stopped ? 1 : 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "%s: out of memory", path);
+	snprintf(err, errlen, _("%s: out of memory"), path);
 out:
 	free(r.fields);
 	free(r.lens);

@@ -142,7 +142,7 @@ i18n_kind(const char *lang, const char *kind)
 		{ "call", "llamada", "call" }, { "visit", "visita", "visit" },
 		{ "email", "correo", "email" }, { "meeting", "reunión", "meeting" },
 		{ "note", "nota", "note" }, { "sample", "muestra", "sample" },
-		{ "survey", "encuesta", "survey" },
+		{ "survey", "encuesta", "survey" }, { "task", "tarea", "task" },
 	};
 
 	if (kind == NULL)

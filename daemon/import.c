@@ -188,8 +188,8 @@ data_row(struct importer *im, const struct csvfile_row *row)
 			continue;
 		if (f == COL_UNNAMED) {
 			if (row->lens[i] > 0 && (i >= im->ncols || *v != '\0')) {
-				add_error(im, row->line, NULL, "field %zu has a value but "
-				    "its column has no name%s", i + 1,
+				add_error(im, row->line, NULL, _("field %zu has a value but "
+				    "its column has no name%s"), i + 1,
 				    i >= im->ncols ? " (more fields than the header)" : "");
 				bad = 1;
 			}
@@ -197,7 +197,7 @@ data_row(struct importer *im, const struct csvfile_row *row)
 		}
 		if (strlen(v) != row->lens[i]) {
 			add_error(im, row->line, record_name((enum record_field)f),
-			    "contains a NUL byte");
+			    _("contains a NUL byte"));
 			bad = 1;
 			continue;
 		}
@@ -226,12 +226,12 @@ data_row(struct importer *im, const struct csvfile_row *row)
 		r.v[f] = *im->vals[f] != '\0' ? im->vals[f] : NULL;
 	}
 	if (r.v[RF_NAME] == NULL && !bad) {
-		add_error(im, row->line, "name", "is empty");
+		add_error(im, row->line, "name", _("is empty"));
 		bad = 1;
 	}
 	if (r.v[RF_OWNER] != NULL && !owner_known(im, r.v[RF_OWNER])) {
-		add_error(im, row->line, "owner", "unknown owner %s (add it with \"cartera "
-		    "owner add\")", r.v[RF_OWNER]);
+		add_error(im, row->line, "owner", _("unknown owner %s (add it with \"cartera "
+		    "owner add\")"), r.v[RF_OWNER]);
 		bad = 1;
 	}
 	if (bad || im->res->nerrors > 0)
@@ -243,9 +243,9 @@ data_row(struct importer *im, const struct csvfile_row *row)
 	}
 	if (rc == 1 && r.v[RF_OWNER] == NULL) {
 		if (im->owner == NULL && im->no_owner[0] != '\0') {
-			add_error(im, row->line, "owner", "none given for new client \"%s\", "
+			add_error(im, row->line, "owner", _("none given for new client \"%s\", "
 			    "and %s: give each new client its owner, or all of them one "
-			    "with --owner EMAIL", r.v[RF_NAME], im->no_owner);
+			    "with --owner EMAIL"), r.v[RF_NAME], im->no_owner);
 			return 0;
 		}
 		r.v[RF_OWNER] = im->owner;
@@ -307,7 +307,7 @@ load_owners(struct importer *im, char *err, size_t errlen)
 		for (size_t i = 0; i < n; i++)
 			store_owner_clear(&v[i]);
 		free(v);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -321,12 +321,12 @@ load_owners(struct importer *im, char *err, size_t errlen)
 	 * store (the only salesperson; with several, none). */
 	if (im->opts->default_owner != NULL) {
 		if (!owner_known(im, im->opts->default_owner)) {
-			snprintf(err, errlen, "--owner %s: no such salesperson (add it with "
-			    "\"cartera owner add\")", im->opts->default_owner);
+			snprintf(err, errlen, _("--owner %s: no such salesperson (add it with "
+			    "\"cartera owner add\")"), im->opts->default_owner);
 			return -1;
 		}
 		if ((im->owner = strdup(im->opts->default_owner)) == NULL) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
 		return 0;
@@ -376,7 +376,7 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 		goto out;
 	}
 	if (!im.header_done) {
-		snprintf(err, errlen, "%s: no header row", opts->path);
+		snprintf(err, errlen, _("%s: no header row"), opts->path);
 		goto out;
 	}
 	if (res->nerrors > 0 || res->more_errors > 0)
@@ -450,7 +450,7 @@ import_map_read(struct import_map *m, const char *path, char *err, size_t errlen
 			    "\"Header=-\""), path, lineno);
 			ret = -1;
 		} else if (import_map_add(m, p) == -1) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			ret = -1;
 		}
 	}
@@ -568,12 +568,12 @@ to_cp1252(const char *in, size_t len, char **out, size_t *outlen, char *err, siz
 	size_t il = len, ol = len + 1;
 
 	if (cd == (iconv_t)-1) {
-		snprintf(err, errlen, "iconv: %s", strerror(errno));
+		snprintf(err, errlen, _("iconv: %s"), strerror(errno));
 		return -1;
 	}
 	if ((buf = malloc(len + 1)) == NULL) {
 		iconv_close(cd);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	op = buf;
@@ -602,7 +602,7 @@ import_export(struct store *st, const struct export_opts *o, char *err, size_t e
 	int rc;
 
 	if ((x.fp = open_memstream(&data, &len)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	/* Excel takes a file for UTF-8 only when it starts with a BOM. */
@@ -611,7 +611,7 @@ import_export(struct store *st, const struct export_opts *o, char *err, size_t e
 	rc = o->invoices ? store_invoice_list(st, 0, 0, export_row, &x, err, errlen) :
 	    store_client_export(st, export_row, &x, err, errlen);
 	if (fclose(x.fp) != 0 && rc == 0) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		rc = -1;
 	}
 	if (rc == 0 && o->encoding == EXPORT_CP1252) {
@@ -626,7 +626,7 @@ import_export(struct store *st, const struct export_opts *o, char *err, size_t e
 	if (rc == 0 && o->path != NULL)
 		rc = file_replace_write(o->path, data, len, err, errlen);
 	else if (rc == 0 && (fwrite(data, 1, len, stdout) != len || fflush(stdout) == EOF)) {
-		snprintf(err, errlen, "stdout: %s", strerror(errno));
+		snprintf(err, errlen, _("stdout: %s"), strerror(errno));
 		rc = -1;
 	}
 	free(data);

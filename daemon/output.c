@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "clock.h"
+#include "i18n.h"
+#include "nls.h"
 #include "output.h"
 #include "tz.h"
 
@@ -111,6 +113,39 @@ is_instant(const struct store_row *r, int i)
 	    (strcmp(n, "at") == 0 || (len > 3 && strcmp(n + len - 3, "_at") == 0));
 }
 
+/*
+ * Words a table shows in the user's language (JSON and CSV keep the
+ * codes): the columns holding them, and every code, for xgettext.
+ */
+static const char *const word_columns[] = {
+	"kind", "status", "last_touch_kind", "last_outcome", "outcome", "direction",
+	"next_contact_by", "followup_emails", NULL
+};
+static const char *const words[] __attribute__((unused)) = {
+	NC_("value", "company"), NC_("value", "freelancer"), NC_("value", "individual"),
+	NC_("value", "active"), NC_("value", "potential"), NC_("value", "inactive"),
+	NC_("value", "lost"), NC_("value", "call"), NC_("value", "visit"),
+	NC_("value", "email"), NC_("value", "meeting"), NC_("value", "note"),
+	NC_("value", "sample"), NC_("value", "survey"), NC_("value", "task"),
+	NC_("value", "done"), NC_("value", "waiting"), NC_("value", "no-answer"),
+	NC_("value", "planned"), NC_("value", "cancelled"), NC_("value", "pending"),
+	NC_("value", "sent"), NC_("value", "failed"), NC_("value", "in"),
+	NC_("value", "out"), NC_("value", "yes"), NC_("value", "no"),
+	NC_("value", "touch"), NC_("value", "snooze"), NC_("value", "digest"),
+	NC_("value", "followup"), NC_("value", "monthly"), NC_("value", "marketing"),
+	NC_("value", "sales"), NC_("value", "service"),
+};
+
+const char *
+output_word(const char *v)
+{
+	char key[96];
+
+	if (snprintf(key, sizeof(key), "value\004%s", v) >= (int)sizeof(key))
+		return v;
+	return nls_pgettext(key, v);
+}
+
 /* The text of cell i as shown in mode (instants in zone); buf holds
  * formatted values. */
 static const char *
@@ -118,23 +153,61 @@ cell_text(const struct store_row *r, int i, enum output_mode mode, const char *z
     char *buf, size_t len)
 {
 	const char *v = r->values[i];
+	int human = mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL;
+	int es = human && strcmp(nls_lang(), "es") == 0;
+	long day;
 
 	if (strcmp(r->names[i], "tz") == 0)
 		return zone;
 	if (v == NULL)
 		return "";
-	if (is_instant(r, i))
-		return format_local((time_t)strtoll(v, NULL, 10), zone, mode == OUTPUT_JSON,
-		    buf, len);
-	if ((mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL) && r->types[i] == STORE_INT &&
-	    strcmp(r->names[i], "amount_cents") == 0) {
-		long long c = strtoll(v, NULL, 10);
-		snprintf(buf, len, "%s%lld.%02lld", c < 0 ? "-" : "",
-		    llabs(c) / 100, llabs(c) % 100);
+	if (is_instant(r, i)) {
+		format_local((time_t)strtoll(v, NULL, 10), zone, mode == OUTPUT_JSON, buf, len);
+		/* 31/12/2026 10:00 for a Spanish reader of a table. */
+		if (es && strlen(buf) == 16) {
+			char d[11], hm[6];
+			memcpy(d, buf, 10);
+			d[10] = '\0';
+			memcpy(hm, buf + 11, 5);
+			hm[5] = '\0';
+			if (clock_date_parse(d, &day) == 0) {
+				i18n_date("es", day, buf, len);
+				snprintf(buf + strlen(buf), len - strlen(buf), " %s", hm);
+			}
+		}
 		return buf;
 	}
-	if (r->types[i] == STORE_REAL && (mode == OUTPUT_TABLE || mode == OUTPUT_VERTICAL)) {
+	if (human && r->types[i] == STORE_INT && strcmp(r->names[i], "amount_cents") == 0) {
+		long long c = strtoll(v, NULL, 10);
+		char whole[48];
+		if (es) {
+			/* 1.234,56 as Spanish writes money. */
+			i18n_int("es", llabs(c) / 100, whole, sizeof(whole));
+			snprintf(buf, len, "%s%s,%02lld", c < 0 ? "-" : "", whole, llabs(c) % 100);
+		} else
+			snprintf(buf, len, "%s%lld.%02lld", c < 0 ? "-" : "",
+			    llabs(c) / 100, llabs(c) % 100);
+		return buf;
+	}
+	/* Yes-or-no columns: "sí" and "no" for a Spanish reader. */
+	if (es && r->types[i] == STORE_INT && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0) &&
+	    (strcmp(r->names[i], "do_not_email") == 0 || strcmp(r->names[i], "active") == 0 ||
+	    strcmp(r->names[i], "primary") == 0 || strcmp(r->names[i], "all_owners") == 0))
+		return output_word(v[0] == '1' ? "yes" : "no");
+	if (human && r->types[i] == STORE_TEXT) {
+		for (int k = 0; word_columns[k] != NULL; k++)
+			if (strcmp(r->names[i], word_columns[k]) == 0)
+				return output_word(v);
+		/* A local day: 31/12/2026 in Spanish. */
+		if (es && strlen(v) == 10 && v[4] == '-' && clock_date_parse(v, &day) == 0)
+			return i18n_date("es", day, buf, len);
+	}
+	if (r->types[i] == STORE_REAL && human) {
 		snprintf(buf, len, "%.1f", strtod(v, NULL));
+		if (es)
+			for (char *p = buf; *p != '\0'; p++)
+				if (*p == '.')
+					*p = ',';
 		return buf;
 	}
 	return v;
@@ -273,13 +346,50 @@ output_width_n(const char *s, size_t n)
 	return w;
 }
 
+/* The columns of the command's tables, for xgettext (see output_label). */
+static const char *const columns[] __attribute__((unused)) = {
+	NC_("column", "id"), NC_("column", "name"), NC_("column", "kind"),
+	NC_("column", "status"), NC_("column", "segment"), NC_("column", "sector"),
+	NC_("column", "city"), NC_("column", "owner"), NC_("column", "email"),
+	NC_("column", "phone"), NC_("column", "contact"), NC_("column", "role"),
+	NC_("column", "address"), NC_("column", "postal_code"), NC_("column", "country"),
+	NC_("column", "tax_id"), NC_("column", "notes"), NC_("column", "cadence"),
+	NC_("column", "next_contact"), NC_("column", "next_contact_by"),
+	NC_("column", "do_not_email"), NC_("column", "followup_emails"),
+	NC_("column", "last_touch_at"), NC_("column", "last_touch_kind"),
+	NC_("column", "last_outcome"), NC_("column", "replied_at"),
+	NC_("column", "purchases"), NC_("column", "first_purchase"),
+	NC_("column", "last_purchase"), NC_("column", "median_interval"),
+	NC_("column", "created_at"), NC_("column", "updated_at"), NC_("column", "timezone"),
+	NC_("column", "digest_at"), NC_("column", "lang"), NC_("column", "team"),
+	NC_("column", "active"), NC_("column", "clients"), NC_("column", "all_owners"),
+	NC_("column", "feed_token"), NC_("column", "owners"), NC_("column", "cadence_days"),
+	NC_("column", "primary"), NC_("column", "at"), NC_("column", "outcome"),
+	NC_("column", "note"), NC_("column", "by_owner"), NC_("column", "direction"),
+	NC_("column", "start_at"), NC_("column", "day"), NC_("column", "duration_min"),
+	NC_("column", "client_id"), NC_("column", "client"), NC_("column", "location"),
+	NC_("column", "sequence"), NC_("column", "uid"), NC_("column", "number"),
+	NC_("column", "amount"), NC_("column", "currency"), NC_("column", "issued"),
+	NC_("column", "due"), NC_("column", "paid_at"), NC_("column", "kind_of_message"),
+	NC_("column", "to_addr"), NC_("column", "subject"), NC_("column", "attempts"),
+	NC_("column", "created"), NC_("column", "next_attempt_at"), NC_("column", "sent_at"),
+	NC_("column", "last_code"), NC_("column", "last_error"), NC_("column", "score"),
+	NC_("column", "month"), NC_("column", "amount_cents"), NC_("column", "recipient"),
+	NC_("column", "idem_key"), NC_("column", "contacts"), NC_("column", "interactions"),
+	NC_("column", "invoices"), NC_("column", "activities"), NC_("column", "tz"),
+};
+
 const char *
 output_label(const char *name)
 {
-	/* Money, shown as money ("1.234,56 €"), not as the cents JSON keeps. */
+	char key[96];
+
+	/* Money, shown as money ("1.234,56"), not as the cents JSON keeps. */
 	if (strcmp(name, "amount_cents") == 0)
-		return "amount";
-	return name;
+		name = "amount";
+	if (snprintf(key, sizeof(key), "column\004%s", name) >= (int)sizeof(key))
+		return name;
+	return nls_pgettext(key, name);
 }
 
 int

@@ -51,6 +51,9 @@ int		 output_print_json(FILE *fp, json_object *);
 /* The header a table shows for a column name ("amount" for the money in
  * "amount_cents"); JSON and CSV keep the names. */
 const char	*output_label(const char *name);
+/* A code in the user's language ("company" -> "empresa", "call" ->
+ * "llamada"), as tables show it; v itself when it has no translation. */
+const char	*output_word(const char *v);
 /* Display width of a UTF-8 string (code points, not bytes). */
 size_t		 output_width(const char *);
 /* The same for the first n bytes of s. */

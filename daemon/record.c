@@ -401,6 +401,43 @@ static const struct word countries[] = {
 };
 
 const char *record_touch_kind(const char *s) { return lookup_word(touches, s); }
+
+static const struct word activity_statuses[] = {
+	{ "planned", "planned" }, { "planificada", "planned" }, { "planificado", "planned" },
+	{ "prevista", "planned" }, { "done", "done" }, { "hecha", "done" },
+	{ "hecho", "done" }, { "realizada", "done" }, { "cancelled", "cancelled" },
+	{ "canceled", "cancelled" }, { "cancelada", "cancelled" }, { "anulada", "cancelled" },
+	{ NULL, NULL }
+};
+static const struct word outbox_statuses[] = {
+	{ "pending", "pending" }, { "pendiente", "pending" }, { "sent", "sent" },
+	{ "enviado", "sent" }, { "enviada", "sent" }, { "failed", "failed" },
+	{ "fallido", "failed" }, { "fallida", "failed" }, { NULL, NULL }
+};
+static const struct word cost_kinds[] = {
+	{ "marketing", "marketing" }, { "sales", "sales" }, { "ventas", "sales" },
+	{ "venta", "sales" }, { "service", "service" }, { "servicio", "service" },
+	{ NULL, NULL }
+};
+static const struct word report_names[] = {
+	{ "summary", "summary" }, { "resumen", "summary" }, { "pareto", "pareto" },
+	{ "churn", "churn" }, { "abandono", "churn" }, { "bajas", "churn" },
+	{ "clv", "clv" }, { "nps", "nps" }, { "receivables", "receivables" },
+	{ "cobros", "receivables" }, { "activity", "activity" }, { "actividad", "activity" },
+	{ NULL, NULL }
+};
+
+const char *
+record_word(enum record_words set, const char *s)
+{
+	switch (set) {
+	case RW_ACTIVITY_STATUS: return lookup_word(activity_statuses, s);
+	case RW_OUTBOX_STATUS: return lookup_word(outbox_statuses, s);
+	case RW_COST_KIND: return lookup_word(cost_kinds, s);
+	case RW_REPORT: return lookup_word(report_names, s);
+	}
+	return NULL;
+}
 const char *record_outcome(const char *s) { return lookup_word(outcomes, s); }
 
 static int
@@ -587,25 +624,25 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 	long days;
 
 	if (f >= RF_COUNT)
-		return fail(err, errlen, "unknown field", "");
+		return fail(err, errlen, _("unknown field"), "");
 	d = &fields[f];
 	if (strlen(value) > d->max)
-		return snprintf(err, errlen, "too long (%zu bytes, at most %zu)",
+		return snprintf(err, errlen, _("too long (%zu bytes, at most %zu)"),
 		    strlen(value), d->max), -1;
 	if (trim_copy(value, out, outlen) == -1)
-		return snprintf(err, errlen, "too long"), -1;
+		return snprintf(err, errlen, _("too long")), -1;
 	if (utf8_scan(out, strlen(out)) != strlen(out))
-		return fail(err, errlen, "is not valid UTF-8:", out);
+		return fail(err, errlen, _("is not valid UTF-8:"), out);
 	for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
 		if (*p == '\n' || *p == '\r') {
 			if (d->rule != V_MULTILINE)
-				return fail(err, errlen, "contains a line break:", out);
+				return fail(err, errlen, _("contains a line break:"), out);
 		} else if ((*p < ' ' && *p != '\t') || *p == 0x7f)
-			return fail(err, errlen, "contains a control character:", out);
+			return fail(err, errlen, _("contains a control character:"), out);
 	}
 	if (out[0] == '\0') {
 		if (f == RF_NAME)
-			return snprintf(err, errlen, "must not be empty"), -1;
+			return snprintf(err, errlen, _("must not be empty")), -1;
 		return 0;
 	}
 	n = strlen(out);
@@ -616,13 +653,13 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 	case V_KIND:
 		if ((w = lookup_word(kinds, out)) == NULL)
 			return fail(err, errlen,
-			    "must be company, freelancer or individual, not", out);
+			    _("must be company, freelancer or individual, not"), out);
 		snprintf(out, outlen, "%s", w);
 		break;
 	case V_STATUS:
 		if ((w = lookup_word(statuses, out)) == NULL)
 			return fail(err, errlen,
-			    "must be active, potential, inactive or lost, not", out);
+			    _("must be active, potential, inactive or lost, not"), out);
 		snprintf(out, outlen, "%s", w);
 		break;
 	case V_EMAIL: {
@@ -639,12 +676,12 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 	case V_PHONE:
 		for (size_t i = 0; i < n; i++)
 			if (!isdigit((unsigned char)out[i]) && strchr(" +-().,/", out[i]) == NULL)
-				return fail(err, errlen, "is not a phone number:", out);
+				return fail(err, errlen, _("is not a phone number:"), out);
 		break;
 	case V_POSTAL:
 		for (size_t i = 0; i < n; i++)
 			if (!isalnum((unsigned char)out[i]) && out[i] != ' ' && out[i] != '-')
-				return fail(err, errlen, "is not a postal code:", out);
+				return fail(err, errlen, _("is not a postal code:"), out);
 		break;
 	case V_COUNTRY:
 		if (n == 2 && isalpha((unsigned char)out[0]) && isalpha((unsigned char)out[1])) {
@@ -654,7 +691,7 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 			snprintf(out, outlen, "%s", w);
 		else
 			return fail(err, errlen,
-			    "must be a two-letter ISO 3166 country code, not", out);
+			    _("must be a two-letter ISO 3166 country code, not"), out);
 		break;
 	case V_TAX_ID: {
 		size_t j = 0;
@@ -662,18 +699,18 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 			if (isalnum((unsigned char)out[i]))
 				out[j++] = (char)toupper((unsigned char)out[i]);
 			else if (strchr(" -./", out[i]) == NULL)
-				return fail(err, errlen, "is not a tax id:", out);
+				return fail(err, errlen, _("is not a tax id:"), out);
 		}
 		out[j] = '\0';
 		if (j == 0)
-			return fail(err, errlen, "is not a tax id:", value);
+			return fail(err, errlen, _("is not a tax id:"), value);
 		break;
 	}
 	case V_DAYS: {
 		char *end;
 		long v = strtol(out, &end, 10);
 		if (*end != '\0' || v < 1 || v > 3650)
-			return fail(err, errlen, "must be a number of days from 1 to 3650, not", out);
+			return fail(err, errlen, _("must be a number of days from 1 to 3650, not"), out);
 		snprintf(out, outlen, "%ld", v);
 		break;
 	}
@@ -695,7 +732,7 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 		break;
 	case V_BOOL:
 		if ((w = lookup_word(bools, out)) == NULL)
-			return fail(err, errlen, "must be yes or no, not", out);
+			return fail(err, errlen, _("must be yes or no, not"), out);
 		snprintf(out, outlen, "%s", w);
 		break;
 	}

@@ -73,6 +73,10 @@ int	 record_is_touch(const char *);		/* call visit email meeting note sample sur
 int	 record_is_outcome(const char *);	/* done waiting no-answer */
 /* Spanish or English touch kind / outcome to canonical, NULL if unknown. */
 const char *record_touch_kind(const char *);
+/* Other words a user types, in English or Spanish, to their code
+ * ("hecha" -> "done", "ventas" -> "sales", "resumen" -> "summary"). */
+enum record_words { RW_ACTIVITY_STATUS, RW_OUTBOX_STATUS, RW_COST_KIND, RW_REPORT };
+const char *record_word(enum record_words, const char *s);
 const char *record_outcome(const char *);
 
 /*

@@ -1348,6 +1348,31 @@ static const struct { const char *key, *es, *en; } labels[] = {
 	{ "profitability", "Rentabilidad por cliente", "Profitability per client" },
 	{ "lost", "Perdidos", "Lost" },
 	{ "new", "Nuevos", "New" },
+	{ "id", "Id", "Id" },
+	{ "call", "Llamadas", "Calls" },
+	{ "visit", "Visitas", "Visits" },
+	{ "email", "Correos", "Emails" },
+	{ "meeting", "Reuniones", "Meetings" },
+	{ "note", "Notas", "Notes" },
+	{ "sample", "Muestras", "Samples" },
+	{ "survey", "Encuestas", "Surveys" },
+	{ "task", "Tareas", "Tasks" },
+	{ "period", "Periodo", "Period" },
+	{ "from", "Desde", "From" },
+	{ "to", "Hasta", "To" },
+	{ "currency", "Moneda", "Currency" },
+	{ "filters", "Filtros", "Filters" },
+	{ "segment", "Segmento", "Segment" },
+	{ "sector", "Sector", "Sector" },
+	{ "city", "Localidad", "City" },
+};
+
+/* The name of a report in a heading. */
+static const struct { const char *key, *es, *en; } report_names[] = {
+	{ "summary", "resumen", "summary" }, { "pareto", "Pareto", "Pareto" },
+	{ "churn", "abandono", "churn" }, { "clv", "valor del cliente (CLV)", "CLV" },
+	{ "nps", "NPS", "NPS" }, { "receivables", "cobros", "receivables" },
+	{ "activity", "actividad", "activity" },
 };
 
 static const char *
@@ -1375,7 +1400,8 @@ report_human(const char *key, json_object *v, const char *lang, const char *cur,
 	int en = i18n_is_en(lang);
 
 	if (v == NULL) {
-		snprintf(out, len, "n/a");
+		/* Not defined (a division by zero): "no disponible" in Spanish. */
+		snprintf(out, len, "%s", en ? "n/a" : "n/d");
 		return;
 	}
 	switch (json_object_get_type(v)) {
@@ -1596,8 +1622,14 @@ report_print(FILE *fp, const char *kind, json_object *r, enum report_format fmt,
 		json_object_object_get_ex(p, "to", &to);
 		if (clock_date_parse(json_object_get_string(from), &a) == 0 &&
 		    clock_date_parse(json_object_get_string(to), &b) == 0)
+		{
+			const char *name = kind;
+			for (size_t i = 0; i < sizeof(report_names) / sizeof(report_names[0]); i++)
+				if (strcmp(report_names[i].key, kind) == 0)
+					name = i18n_is_en(lang) ? report_names[i].en : report_names[i].es;
 			fprintf(fp, "%s: %s, %s – %s\n", i18n_is_en(lang) ? "Report" : "Informe",
-			    kind, i18n_date(lang, a, da, sizeof(da)), i18n_date(lang, b, db, sizeof(db)));
+			    name, i18n_date(lang, a, da, sizeof(da)), i18n_date(lang, b, db, sizeof(db)));
+		}
 	}
 	print_object(fp, r, lang, cur ? json_object_get_string(cur) : "EUR", 0);
 	return ferror(fp) ? -1 : 0;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "entropy.h"
+#include "nls.h"
 #include "record.h"
 #include "store_engine.h"
 
@@ -46,7 +47,7 @@ static const struct engine_ops *
 engine_for(const char *path, char *err, size_t errlen)
 {
 	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0) {
-		snprintf(err, errlen, "%s: this Cartera was built without PostgreSQL", path);
+		snprintf(err, errlen, _("%s: this Cartera was built without PostgreSQL"), path);
 		return NULL;
 	}
 	return &store_sqlite_ops;
@@ -59,15 +60,15 @@ store_new(const char *path, int flags, char *err, size_t errlen)
 	struct store *st;
 
 	if (path == NULL || *path == '\0') {
-		snprintf(err, errlen, "no database given (use -d, $CARTERA_DB or "
-		    "the database setting)");
+		snprintf(err, errlen, _("no database given (use -d, $CARTERA_DB or "
+		    "the database setting)"));
 		return NULL;
 	}
 	if ((ops = engine_for(path, err, errlen)) == NULL)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
 		free(st);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return NULL;
 	}
 	st->ops = ops;
@@ -203,8 +204,8 @@ store_backup(struct store *st, const char *path, store_progress_fn progress, voi
     long long *pages, long long *bytes, char *err, size_t errlen)
 {
 	if (st->ops->backup == NULL) {
-		snprintf(err, errlen, "backup to %s failed: the %s engine makes its own "
-		    "backups", path != NULL ? path : "?", st->ops->name);
+		snprintf(err, errlen, _("backup to %s failed: the %s engine makes its own "
+		    "backups"), path != NULL ? path : "?", st->ops->name);
 		return -1;
 	}
 	return st->ops->backup(st->eng, st->path, path, progress, arg, pages, bytes,
@@ -320,7 +321,7 @@ stmt_bind_key(struct stmt *s, int idx, const char *v)
 int
 store_no_such(struct store *st, char *err, size_t errlen, const char *what, long long id)
 {
-	snprintf(err, errlen, "no %s with id %lld in %s", what, id, st->path);
+	snprintf(err, errlen, _("no %s with id %lld in %s"), what, id, st->path);
 	return -1;
 }
 
@@ -384,7 +385,7 @@ stmt_rows(struct store *st, struct stmt *s, store_row_fn fn, void *arg,
 	if ((names = calloc((size_t)n + 1, sizeof(*names))) == NULL ||
 	    (values = calloc((size_t)n + 1, sizeof(*values))) == NULL ||
 	    (types = calloc((size_t)n + 1, sizeof(*types))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		ret = -1;
 		goto out;
 	}

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "nls.h"
 #include "record.h"
 #include "store_engine.h"
 
@@ -96,7 +97,7 @@ owner_id_by_email(struct store *st, const char *email, long long *id, char *err,
 	if (rc == STMT_ROW)
 		return 0;
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "unknown owner %s (add it with \"cartera owner add\")",
+		snprintf(err, errlen, _("unknown owner %s (add it with \"cartera owner add\")"),
 		    email);
 		return -1;
 	}
@@ -152,7 +153,7 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 		if (phone) stmt_bind_text(s, 4, phone);
 		stmt_bind_int(s, 5, client);
 		if (stmt_bind_key(s, 6, name) == -1) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
 		if (stmt_done(st, s, err, errlen, "updating contact") == -1)
@@ -171,7 +172,7 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 	stmt_bind_text(s, 4, email ? email : "");
 	stmt_bind_text(s, 5, phone ? phone : "");
 	if (stmt_bind_key(s, 6, name) == -1) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	return stmt_done(st, s, err, errlen, "adding contact");
@@ -262,7 +263,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	time_t now = clock_now();
 
 	if (inserting && (r->v[RF_NAME] == NULL || *r->v[RF_NAME] == '\0')) {
-		snprintf(err, errlen, "a client needs a name");
+		snprintf(err, errlen, _("a client needs a name"));
 		return -1;
 	}
 	if (r->v[RF_OWNER] != NULL && *r->v[RF_OWNER] != '\0' &&
@@ -358,7 +359,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 			continue;
 		if (stmt_bind_key(s, idx++, r->v[f]) == -1) {
 			free(old_status);
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
 	}
@@ -414,7 +415,7 @@ match_one(struct store *st, const char *sql, const char *key, long long *id,
 		if (count == 0)
 			*id = stmt_int(s, 0);
 		else if (count == 1)
-			snprintf(err, errlen, "%s \"%s\" matches clients %lld, %lld",
+			snprintf(err, errlen, _("%s \"%s\" matches clients %lld, %lld"),
 			    what, key, *id, (long long)stmt_int(s, 0));
 		else if (count < 10) {
 			size_t n = strlen(err);
@@ -472,7 +473,7 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 			continue;
 		if (keys[i].f == RF_NAME) {
 			if ((key = record_search_key(v)) == NULL) {
-				snprintf(err, errlen, "out of memory");
+				snprintf(err, errlen, _("out of memory"));
 				return -1;
 			}
 			v = key;
@@ -544,7 +545,7 @@ duplicate_name(struct store *st, const char *k, long long except, long long *id,
 		if (buf_puts(&b, k) == -1 ||
 		    (i >= 0 && buf_puts(&b, record_legal_forms[i]) == -1)) {
 			buf_free(&b);
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
 		if ((s = stmt_get(st, sql, err, errlen)) == NULL) {
@@ -561,7 +562,7 @@ duplicate_name(struct store *st, const char *k, long long except, long long *id,
 			if (stmt_dup(s, 1, name) == -1) {
 				stmt_reset(s);
 				buf_free(&b);
-				snprintf(err, errlen, "out of memory");
+				snprintf(err, errlen, _("out of memory"));
 				return -1;
 			}
 			found = 1;
@@ -628,7 +629,7 @@ store_client_duplicate(struct store *st, const struct record *r, long long excep
 		rc = stmt_step(s);
 		if (rc == STMT_ROW) {
 			*id = stmt_int(s, 0);
-			snprintf(err, errlen, "client %lld \"%s\" has the same tax id %s", *id,
+			snprintf(err, errlen, _("client %lld \"%s\" has the same tax id %s"), *id,
 			    stmt_text(s, 1), tax);
 			ret = 0;
 		} else if (rc != STMT_DONE)
@@ -662,11 +663,11 @@ store_client_duplicate(struct store *st, const struct record *r, long long excep
 		stmt_reset(s);
 	}
 	if (ret == 0)
-		snprintf(err, errlen, "client %lld \"%s\" has the same name", *id,
+		snprintf(err, errlen, _("client %lld \"%s\" has the same name"), *id,
 		    found ? found : "");
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	snprintf(err, errlen, _("out of memory"));
 	ret = -1;
 out:
 	free(key);
@@ -688,7 +689,7 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 	int rc, ret = -1;
 
 	if (ref == NULL || *ref == '\0') {
-		snprintf(err, errlen, "no client given");
+		snprintf(err, errlen, _("no client given"));
 		return -1;
 	}
 	v = strtoll(ref, &end, 10);
@@ -707,7 +708,7 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 		/* A numeric name is still a name: fall through. */
 	}
 	if ((key = record_search_key(ref)) == NULL || (hi = prefix_end(key)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		goto out;
 	}
 	for (size_t q = 0; *key != '\0' && q < sizeof(resolve_sql) / sizeof(resolve_sql[0]);
@@ -720,7 +721,7 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 		stmt_bind_text(s, 1, key);
 		if (strstr(resolve_sql[q], "?2") != NULL)
 			stmt_bind_text(s, 2, hi);
-		n = (size_t)snprintf(err, errlen, "client \"%s\" is ambiguous:", ref);
+		n = (size_t)snprintf(err, errlen, _("client \"%s\" is ambiguous:"), ref);
 		while ((rc = stmt_step(s)) == STMT_ROW) {
 			if (count == 0)
 				*id = stmt_int(s, 0);
@@ -748,7 +749,7 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 			goto out;
 		}
 	}
-	snprintf(err, errlen, "no client matches \"%s\"", ref);
+	snprintf(err, errlen, _("no client matches \"%s\""), ref);
 out:
 	free(key);
 	free(hi);
@@ -798,7 +799,7 @@ store_client_differs(struct store *st, long long id, const struct record *r,
 	}
 	stmt_reset(s);
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "no client with id %lld", id);
+		snprintf(err, errlen, _("no client with id %lld"), id);
 		return -1;
 	}
 	if (rc != STMT_ROW)
@@ -835,9 +836,9 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 		}
 		stmt_reset(s);
 		if (ni > 0 || nv > 0) {
-			snprintf(err, errlen, "client %lld has %lld interactions and %lld "
+			snprintf(err, errlen, _("client %lld has %lld interactions and %lld "
 			    "invoices; mark it lost (--status lost) to keep its history, "
-			    "or delete with --force", id, ni, nv);
+			    "or delete with --force"), id, ni, nv);
 			return -1;
 		}
 	}
@@ -912,7 +913,7 @@ store_client_list(struct store *st, const struct client_filter *f, store_row_fn 
 	stmt_bind_opt(s, 3, f->owner);
 	if (stmt_bind_key(s, 4, f->city) == -1 || stmt_bind_key(s, 5, f->search) == -1 ||
 	    stmt_bind_key(s, 7, f->sector) == -1) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	stmt_bind_int(s, 6, f->limit > 0 ? f->limit : -1);
@@ -983,7 +984,7 @@ store_client_unsub_token(struct store *st, long long id, char **token,
 		if (*token != NULL)
 			return 0;
 		if (store_token(tok, sizeof(tok)) == -1) {
-			snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+			snprintf(err, errlen, _("cannot get random bytes: %s"), strerror(errno));
 			return -1;
 		}
 		if ((s = stmt_get(st, upd, err, errlen)) == NULL)
@@ -993,7 +994,7 @@ store_client_unsub_token(struct store *st, long long id, char **token,
 		if (stmt_done(st, s, err, errlen, "storing unsubscribe token") == -1)
 			return -1;
 	}
-	snprintf(err, errlen, "could not make an unsubscribe token for client %lld", id);
+	snprintf(err, errlen, _("could not make an unsubscribe token for client %lld"), id);
 	return -1;
 }
 
@@ -1048,7 +1049,7 @@ store_client_tz(struct store *st, long long client, const char *fallback, char *
 	if (text_by_id(st, sql, client, tz, "client", err, errlen) == -1)
 		return -1;
 	if (*tz == NULL && (*tz = strdup(fallback)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	return 0;
@@ -1094,7 +1095,7 @@ store_contact_add(struct store *st, long long client, const char *name, const ch
 	stmt_bind_opt(s, 5, phone);
 	stmt_bind_int(s, 6, primary != 0);
 	if (stmt_bind_key(s, 7, name) == -1) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	if (stmt_insert(st, s, id, err, errlen, "adding contact") == -1)

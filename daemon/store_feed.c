@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
 #include "store_engine.h"
 
 int
@@ -128,7 +129,7 @@ store_team_names(struct store *st, char ***names, size_t *n, char *err, size_t e
 	stmt_reset(s);
 	if (rc != STMT_DONE) {
 		if (rc == STMT_ROW)
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 		else
 			store_fail(st, err, errlen, "reading teams");
 		for (size_t i = 0; i < cnt; i++)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "nls.h"
 #include "store_engine.h"
 #include "tz.h"
 
@@ -97,7 +98,7 @@ check_day(const char *what, const char *day, char *err, size_t errlen)
 	long d;
 
 	if (day != NULL && clock_date_parse(day, &d) == -1) {
-		snprintf(err, errlen, "%s \"%s\" is not a date (YYYY-MM-DD)", what, day);
+		snprintf(err, errlen, _("%s \"%s\" is not a date (YYYY-MM-DD)"), what, day);
 		return -1;
 	}
 	return 0;
@@ -118,7 +119,7 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 	int rc;
 
 	if (strcmp(dir, "out") != 0 && strcmp(dir, "in") != 0) {
-		snprintf(err, errlen, "direction must be out or in, not \"%s\"", dir);
+		snprintf(err, errlen, _("direction must be out or in, not \"%s\""), dir);
 		return -1;
 	}
 	if (check_day("next-contact date", t->next, err, errlen) == -1)
@@ -161,8 +162,8 @@ store_client_next_contact(struct store *st, long long client, const char *day,
 	if (check_day("next-contact date", day, err, errlen) == -1)
 		return -1;
 	if (how != NULL && strcmp(how, "snooze") != 0 && strcmp(how, "touch") != 0) {
-		snprintf(err, errlen, "a next-contact date is set by hand, a touch or a "
-		    "snooze, not \"%s\"", how);
+		snprintf(err, errlen, _("a next-contact date is set by hand, a touch or a "
+		    "snooze, not \"%s\""), how);
 		return -1;
 	}
 	return set_next(st, client, day, how, err, errlen);
@@ -183,11 +184,11 @@ store_activity_add_day(struct store *st, long long client, long long owner,
 	long d;
 
 	if (day == NULL || clock_date_parse(day, &d) == -1) {
-		snprintf(err, errlen, "\"%s\" is not a date (YYYY-MM-DD)", day ? day : "");
+		snprintf(err, errlen, _("\"%s\" is not a date (YYYY-MM-DD)"), day ? day : "");
 		return -1;
 	}
 	if (tz_day_start(tz, d, &start) == -1) {
-		snprintf(err, errlen, "unknown time zone \"%s\"", tz);
+		snprintf(err, errlen, _("unknown time zone \"%s\""), tz);
 		return -1;
 	}
 	if (store_activity_add(st, client, owner, kind, start, tz, 1440, location, note,
@@ -219,13 +220,13 @@ store_activity_move_day(struct store *st, long long id, const char *day, char *e
 	long d;
 
 	if (day == NULL || clock_date_parse(day, &d) == -1) {
-		snprintf(err, errlen, "\"%s\" is not a date (YYYY-MM-DD)", day ? day : "");
+		snprintf(err, errlen, _("\"%s\" is not a date (YYYY-MM-DD)"), day ? day : "");
 		return -1;
 	}
 	if (store_activity_tz(st, id, &tz, err, errlen) == -1)
 		return -1;
 	if (tz_day_start(tz, d, &start) == -1) {
-		snprintf(err, errlen, "activity %lld: unknown time zone \"%s\"", id, tz);
+		snprintf(err, errlen, _("activity %lld: unknown time zone \"%s\""), id, tz);
 		free(tz);
 		return -1;
 	}
@@ -301,7 +302,7 @@ store_activity_done(struct store *st, long long id, const struct touch *how,
 
 		if (clock_date_parse(day, &d) == -1 || tz_local_day(tz, now, &today, NULL) == -1 ||
 		    (d < today && tz_to_utc(tz, d, 12 * 60, &t.at) == -1)) {
-			snprintf(err, errlen, "activity %lld: bad day or zone", id);
+			snprintf(err, errlen, _("activity %lld: bad day or zone"), id);
 			goto out;
 		}
 		if (d >= today)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "nls.h"
 #include "record.h"
 #include "store_engine.h"
 
@@ -104,7 +105,7 @@ store_activity_add(struct store *st, long long client, long long owner, const ch
 	time_t now = clock_now();
 
 	if (store_token(tok, sizeof(tok)) == -1) {
-		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		snprintf(err, errlen, _("cannot get random bytes: %s"), strerror(errno));
 		return -1;
 	}
 	/* Stable for the life of the activity; never derived from mutable data. */
@@ -316,8 +317,8 @@ store_invoice_update(struct store *st, long long id, const struct invoice_edit *
 	stmt_bind_int(s, 1, id);
 	rc = stmt_step(s);
 	if (rc == STMT_ROW && strcmp(stmt_text(s, 1), stmt_text(s, 0)) < 0) {
-		snprintf(err, errlen, "invoice %lld: the due date %s is before the issue "
-		    "date %s", id, stmt_text(s, 1), stmt_text(s, 0));
+		snprintf(err, errlen, _("invoice %lld: the due date %s is before the issue "
+		    "date %s"), id, stmt_text(s, 1), stmt_text(s, 0));
 		stmt_reset(s);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
 #include "store_engine.h"
 
 void
@@ -161,7 +162,7 @@ oom:
 	for (size_t i = 0; i < cnt && v != NULL; i++)
 		store_outbox_msg_clear(&v[i]);
 	free(v);
-	snprintf(err, errlen, "out of memory");
+	snprintf(err, errlen, _("out of memory"));
 	return -1;
 }
 

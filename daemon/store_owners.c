@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "nls.h"
 #include "record.h"
 #include "store_engine.h"
 
@@ -75,8 +76,8 @@ team_id(struct store *st, const char *name, long long *id, char *err, size_t err
 	if (rc == STMT_ROW)
 		return 0;
 	if (rc == STMT_DONE) {
-		snprintf(err, errlen, "no team named \"%s\" (add it with "
-		    "\"cartera team add\")", name);
+		snprintf(err, errlen, _("no team named \"%s\" (add it with "
+		    "\"cartera team add\")"), name);
 		return -1;
 	}
 	return store_fail(st, err, errlen, "looking up team");
@@ -100,7 +101,7 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 	    team_id(st, in->team, &tid, err, errlen) == -1)
 		return -1;
 	if (store_token(token, sizeof(token)) == -1) {
-		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		snprintf(err, errlen, _("cannot get random bytes: %s"), strerror(errno));
 		return -1;
 	}
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
@@ -123,7 +124,7 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 		*id = stmt_int(s, 0);
 	stmt_reset(s);
 	if (rc == STMT_UNIQUE) {
-		snprintf(err, errlen, "an owner with email %s already exists", in->email);
+		snprintf(err, errlen, _("an owner with email %s already exists"), in->email);
 		return -1;
 	}
 	if (rc != STMT_ROW)
@@ -171,13 +172,13 @@ store_owner_update(struct store *st, const char *email, const struct owner *in,
 	rc = stmt_step(s);
 	stmt_reset(s);
 	if (rc == STMT_UNIQUE) {
-		snprintf(err, errlen, "an owner with email %s already exists", in->email);
+		snprintf(err, errlen, _("an owner with email %s already exists"), in->email);
 		return -1;
 	}
 	if (rc != STMT_DONE)
 		return store_fail(st, err, errlen, "updating owner");
 	if (stmt_changes(st) == 0) {
-		snprintf(err, errlen, "no owner with email %s", email);
+		snprintf(err, errlen, _("no owner with email %s"), email);
 		return -1;
 	}
 	return 0;
@@ -192,7 +193,7 @@ owner_get(struct store *st, struct stmt *s, struct owner *out, char *err, size_t
 		rc = owner_from_row(s, out);
 		stmt_reset(s);
 		if (rc == -1)
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 		return rc;
 	}
 	stmt_reset(s);
@@ -267,7 +268,7 @@ store_owner_load(struct store *st, int active_only, struct owner **out, size_t *
 	return 0;
 oom:
 	stmt_reset(s);
-	snprintf(err, errlen, "out of memory");
+	snprintf(err, errlen, _("out of memory"));
 fail:
 	for (size_t i = 0; i < cnt; i++)
 		store_owner_clear(&v[i]);
@@ -301,17 +302,17 @@ store_owner_default(struct store *st, char **email, char *err, size_t errlen)
 		*email = NULL;
 		buf_free(&b);
 		if (rc == STMT_ROW) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
 		return store_fail(st, err, errlen, "listing salespeople");
 	}
 	if (n > 1) {
 		if (n > 10)
-			snprintf(err, errlen, "there are more than 10 salespeople (%s)",
+			snprintf(err, errlen, _("there are more than 10 salespeople (%s)"),
 			    b.data != NULL ? b.data : "");
 		else
-			snprintf(err, errlen, "there are %d salespeople (%s)", n,
+			snprintf(err, errlen, _("there are %d salespeople (%s)"), n,
 			    b.data != NULL ? b.data : "");
 		free(*email);
 		*email = NULL;
@@ -343,7 +344,7 @@ rotate(struct store *st, const char *sql, const char *key, const char *what,
 	char tok[40];
 
 	if (store_token(tok, sizeof(tok)) == -1) {
-		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		snprintf(err, errlen, _("cannot get random bytes: %s"), strerror(errno));
 		return -1;
 	}
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
@@ -353,11 +354,11 @@ rotate(struct store *st, const char *sql, const char *key, const char *what,
 	if (stmt_done(st, s, err, errlen, "rotating token") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		snprintf(err, errlen, "no %s %s", what, key);
+		snprintf(err, errlen, _("no %s %s"), what, key);
 		return -1;
 	}
 	if (token != NULL && (*token = strdup(tok)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	return 0;
@@ -398,7 +399,7 @@ store_team_add(struct store *st, const char *name, int all_owners, char *err, si
 	int rc;
 
 	if (store_token(tok, sizeof(tok)) == -1) {
-		snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+		snprintf(err, errlen, _("cannot get random bytes: %s"), strerror(errno));
 		return -1;
 	}
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
@@ -409,7 +410,7 @@ store_team_add(struct store *st, const char *name, int all_owners, char *err, si
 	rc = stmt_step(s);
 	stmt_reset(s);
 	if (rc == STMT_UNIQUE) {
-		snprintf(err, errlen, "a team named \"%s\" already exists", name);
+		snprintf(err, errlen, _("a team named \"%s\" already exists"), name);
 		return -1;
 	}
 	if (rc != STMT_DONE)

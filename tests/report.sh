@@ -798,7 +798,7 @@ print("\n".join(bad))' "$1"
 }
 # Ana: Spanish, money as 1.234,56 €.
 c "$NOW" report summary --month 2026-05 --owner $A >"$T/es.txt"
-t_assert_file_contains "$T/es.txt" '^Informe: summary, 01/05/2026 – 31/05/2026$' "es: heading"
+t_assert_file_contains "$T/es.txt" '^Informe: resumen, 01/05/2026 – 31/05/2026$' "es: heading"
 t_assert_file_contains "$T/es.txt" '^  Facturación +5\.050,00 €$' "es: revenue 5.050,00 €"
 t_assert_file_contains "$T/es.txt" '^  Pedido medio +1\.010,00 €$' "es: average order"
 t_assert_file_contains "$T/es.txt" '^  Crecimiento vs año pasado +288,5 %$' "es: percentage 288,5 %"
@@ -808,7 +808,7 @@ t_assert_file_contains "$T/es.txt" '^    90\+ +0,00 €$' "es: empty bucket"
 t_assert_file_contains "$T/es.txt" '^  Periodo medio de cobro \(días\) +25,5$' "es: DSO"
 t_assert_eq "" "$(aligned "$T/es.txt")" "es: values aligned"
 c "$NOW" report activity --month 2026-05 --owner $A >"$T/es-act.txt"
-t_assert_file_contains "$T/es-act.txt" '^ 7  Gráficas Luna +0,00 € +30,00 € +-30,00 € +n/a$' "es: n/a margin"
+t_assert_file_contains "$T/es-act.txt" '^ 7  Gráficas Luna +0,00 € +30,00 € +-30,00 € +n/d$' "es: n/d margin (no disponible)"
 t_assert_file_contains "$T/es-act.txt" '^ 1  Acme Industrial +3\.500,00 € +200,00 € +3\.300,00 € +94,3 %$' "es: profitability row"
 t_assert_eq "" "$(aligned "$T/es-act.txt")" "es: activity tables aligned"
 # Bob: English, money as €1,234.56.

@@ -1,0 +1,115 @@
+#!/bin/bash
+# spanish.sh - the cartera command in Spanish and in English (issue 14):
+# LANG=es_ES.UTF-8 and LANG=C for a few commands; enumeration values
+# typed in either language and shown in the user's language in tables
+# (JSON keeps the English codes); and the Spanish outputs of "due",
+# "client show" and "report summary" scanned against the English
+# message catalogue (po/en.po): no English word may be left in them.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+t_init spanish
+
+CARTERA=${top_builddir:-.}/cartera
+: "${CARTERA_LOCALEDIR:=${top_builddir:-.}/locale}"
+export CARTERA_LOCALEDIR CARTERA_DB=$T/c.db TZ=UTC
+unset LC_ALL LC_MESSAGES LANGUAGE
+cat >"$T/c.conf" <<CONF
+database = "$T/c.db";
+templates = "$T_SRCDIR/etc/templates";
+http: { port = 0; };
+digest: { default_timezone = "Europe/Madrid"; language = "es"; };
+CONF
+NOW="2026-12-03 09:00Z"
+en() { LANG=C "$CARTERA" -c "$T/c.conf" --now "$NOW" "$@"; }
+es() { LANG=es_ES.UTF-8 "$CARTERA" -c "$T/c.conf" --now "$NOW" "$@"; }
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+es -q init
+es -q owner add ana@example.com --name "Ana López" --tz Europe/Madrid --lang es
+# Enumeration values in Spanish, everywhere a command takes one.
+t_assert_ok "client add --kind empresa --status potencial" es -q client add "Clínica Dental Sonrisa" \
+	--kind empresa --status activo --city "A Coruña" --sector Salud --contact "Dr. Andrés Gil" \
+	--email gil@clinica.example --phone "+34 981 000 111"
+es -q client add "Ferretería Núñez" --kind autónomo --status potencial --city Cádiz
+es -q client add "María Sánchez" --kind particular --status inactivo
+t_assert_ok "log llamada --outcome esperando" es -q log clinica llamada --outcome esperando \
+	--at "20/11/2026 10:00" --note "Presupuesto enviado"
+es -q log ferreteria visita --at "02/10/2026 12:00"
+es -q log maria reunión --outcome "sin respuesta" --at "01/12/2026 17:00"
+es -q invoice add clinica 1.234,56 --issued 01/10/2026 --due 31/10/2026 --number F-1
+es -q invoice add clinica 800 --issued 05/11/2026 --due 05/12/2026 --number F-2
+t_assert_ok "plan visita" es -q plan clinica visita --at "04/12/2026 10:00"
+t_assert_ok "activity list --status planificada" es -q activity list --status planificada
+t_assert_ok "cost add --kind ventas" es -q cost add 150 --month 2026-11 --kind ventas
+t_assert_eq "company|active|call|waiting" \
+	"$(en --json client show clinica | json 'd["kind"]+"|"+d["status"]+"|"+d["last_touch_kind"]+"|"+d["last_outcome"]')" \
+	"JSON keeps the English codes"
+t_assert_eq "potential" "$(en --json client list --status potencial | json 'd[0]["status"]')" \
+	"a Spanish status filters in English too"
+
+# Tables: the user's language.
+es client list >"$T/es-list.txt"
+en client list >"$T/en-list.txt"
+t_assert_file_contains "$T/es-list.txt" '^id +nombre +tipo +estado +segmento +localidad +comercial' "Spanish headers"
+t_assert_file_contains "$T/es-list.txt" 'Ferretería Núñez +autónomo +potencial' "Spanish values"
+t_assert_file_contains "$T/en-list.txt" '^id +name +kind +status +segment +city +owner' "English headers with LANG=C"
+t_assert_file_contains "$T/en-list.txt" 'Ferretería Núñez +freelancer +potential' "English values with LANG=C"
+es invoice list >"$T/es-inv.txt"
+t_assert_file_contains "$T/es-inv.txt" '^id +cliente +número +importe +moneda +emitida +vencimiento' \
+	"invoice list: the amount is labelled as money"
+t_assert_file_contains "$T/es-inv.txt" 'F-1 +1234,56 +EUR +01/10/2026 +31/10/2026' "Spanish money and dates"
+en invoice list >"$T/en-inv.txt"
+t_assert_file_contains "$T/en-inv.txt" '^id +client +number +amount +currency' "English: amount, not amount_cents"
+es client show nadie >/dev/null 2>"$T/err"
+t_assert_file_contains "$T/err" 'ningún cliente coincide con «nadie»' "Spanish error"
+en client show nadie >/dev/null 2>"$T/err"
+t_assert_file_contains "$T/err" 'no client matches "nadie"' "English error with LANG=C"
+t_assert_match '^Uso: cartera \[OPCIONES GENERALES\] client show' "$(es client show --help)" "Spanish command help"
+t_assert_match 'Lista los clientes\.' "$(es --help)" "Spanish command list"
+
+# The three outputs a Spanish user reads every day, scanned for English.
+es due >"$T/due.txt" || t_fail "due"
+es client show clinica >"$T/show.txt" || t_fail "client show"
+es report summary --owner ana@example.com --month 2026-11 >"$T/report.txt" || t_fail "report summary"
+t_assert_file_contains "$T/report.txt" '^Informe: resumen, 01/11/2026 – 30/11/2026$' "report heading in Spanish"
+t_assert_file_contains "$T/report.txt" 'n/d' "n/d, not n/a"
+t_assert_file_contains "$T/due.txt" '^Asunto: ' "due: Spanish headers"
+/usr/bin/python3 - "$T_SRCDIR/po/en.po" "$T_SRCDIR/po/es.po" "$T/due.txt" "$T/show.txt" \
+	"$T/report.txt" >"$T/scan.txt" <<'PY'
+import re, sys
+def strings(path, key):
+    """The msgid (or msgstr) texts of a .po file, joined."""
+    out, cur, on = [], [], False
+    for line in open(path, encoding="utf-8"):
+        if line.startswith(key + " "):
+            on = True; cur = [line[len(key) + 1:]]
+        elif line.startswith('"') and on:
+            cur.append(line)
+        else:
+            if on: out.append("".join(cur))
+            on = False
+    return out
+def words(text):
+    text = re.sub(r"%[-0-9.]*[a-z]+", " ", text)          # printf formats
+    text = re.sub(r"--[a-z-]+|\$[A-Z_]+|\\[nt]", " ", text) # options, variables
+    return {w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", text) if not w.isupper()}
+english = set().union(*(words(s) for s in strings(sys.argv[1], "msgid")))
+spanish = set().union(*(words(s) for s in strings(sys.argv[2], "msgstr")))
+# Words both languages write alike (the Spanish catalogue uses them too),
+# names of things, and the data this test typed.
+english -= spanish
+english -= {"cartera", "carterad", "nps", "clv", "cac", "csv", "json", "utf", "iso", "iana",
+            "url", "sqlite", "ical", "bom", "crlf", "http", "https", "html", "excel"}
+data = ("Clínica Dental Sonrisa Ferretería Núñez María Sánchez Ana López Andrés Gil Coruña "
+        "Cádiz Salud Presupuesto enviado example clinica gil ana")
+left = {}
+for path in sys.argv[3:]:
+    text = open(path, encoding="utf-8").read()
+    text = re.sub(r"\S+@\S+|https?://\S+", " ", text)       # addresses and links
+    for w in words(text) - words(data):
+        if w in english:
+            left.setdefault(w, set()).add(path.rsplit("/", 1)[1])
+for w in sorted(left):
+    print(w, " ".join(sorted(left[w])))
+PY
+t_assert_eq "" "$(cat "$T/scan.txt")" "no English word in the Spanish due, client show and report summary"
+t_done
