@@ -16,9 +16,9 @@ c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 c -q init
 c -q owner add ana@example.com --name "Ana López"
 c -q owner add bob@example.com --name "Bob"
-c -q client add "Clínica Dental Sonrisa"
-c -q client add "Ferretería Núñez"
-c -q client add "Panadería Ramírez"
+c -q client add "Clínica Dental Sonrisa" --owner ana@example.com
+c -q client add "Ferretería Núñez" --owner ana@example.com
+c -q client add "Panadería Ramírez" --owner bob@example.com
 
 # shellcheck source=/dev/null
 . "${srcdir:-.}/contrib/cartera.bash-completion"
