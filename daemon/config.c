@@ -198,6 +198,7 @@ static const struct config_item config_items[] = {
 	INT("http.per_ip_connections", http.per_ip_connections, 32, 1,
 	    100000),
 	INT("http.timeout", http.timeout, 30, 1, 3600),
+	INT("http.request_timeout", http.request_timeout, 10, 1, 3600),
 
 	GROUP("feed"),
 	INT("feed.past_days", feed.past_days, 30, 0, CONFIG_MAX_DAYS),

@@ -86,7 +86,8 @@ struct config {
 		char	*base_url;	/* owned, public URL prefix */
 		int	 max_connections;
 		int	 per_ip_connections;
-		int	 timeout;	/* seconds */
+		int	 timeout;	/* seconds a connection may be silent */
+		int	 request_timeout;	/* seconds to receive a whole request */
 	} http;
 
 	struct {

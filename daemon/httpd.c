@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -46,6 +47,16 @@
 #define UNSUB_FAIL_WINDOW	60
 #define FAIL_SLOTS		256	/* addresses remembered, oldest replaced */
 #define REQUEST_MEMORY	(32 * 1024)	/* headers beyond this are refused */
+/*
+ * Connections.  libmicrohttpd accepts up to max_connections + SPARE, so
+ * that a connection beyond max_connections can still make room or be
+ * told 503; it stops accepting only past that.  A connection beyond
+ * max_connections that cannot make room has OVER_GRACE_MS to send its
+ * headers and get its 503.  The reaper looks at deadlines every REAP_MS.
+ */
+#define SPARE(max)	((max) / 8 + 8)
+#define OVER_GRACE_MS	1000
+#define REAP_MS		250
 
 struct entry {
 	char			 token[TOKEN_LEN + 1];
@@ -55,6 +66,22 @@ struct entry {
 	uint64_t		 hash;
 	struct MHD_Response	*ok;		/* 200, full body */
 	struct MHD_Response	*not_modified;	/* 304 */
+};
+
+/*
+ * One open connection, tracked for the request deadline and to make room
+ * (all fields under httpd.conn_lock).  "Waiting" means its next request's
+ * headers have not all arrived: a new connection, a slow client, or an
+ * idle keep-alive connection between requests.
+ */
+struct conn {
+	struct conn		*prev, *next;	/* httpd.conns, oldest first */
+	int			 fd;
+	long long		 since_ms;	/* connected, or the last response ended */
+	int			 headers;	/* its request's headers have arrived */
+	int			 answered;	/* a response is queued */
+	int			 over;		/* beyond max_connections: gets 503 */
+	int			 closing;	/* shut down by us; not counted */
 };
 
 struct httpd {
@@ -78,6 +105,14 @@ struct httpd {
 	}			 fails[FAIL_SLOTS];
 	char			*base_url;
 	int			 port;
+	pthread_mutex_t		 conn_lock;	/* guards the conn list */
+	struct conn		*conns, *conns_tail;
+	size_t			 nactive;	/* tracked, not closing */
+	size_t			 max_conns;	/* http.max_connections */
+	long long		 deadline_ms;	/* http.request_timeout */
+	pthread_t		 reaper;
+	pthread_cond_t		 reaper_cv;
+	int			 reaper_started, reaper_stop;
 };
 
 /* ---- pure helpers --------------------------------------------------- */
@@ -420,6 +455,139 @@ httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
 	return 0;
 }
 
+/* ---- connections: deadline, room, 503 ---------------------------------- */
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Close c from our side; libmicrohttpd sees the end and cleans up.  The
+ * fd is still c's: it is closed only after the CLOSED notification,
+ * which takes conn_lock.  Caller holds conn_lock. */
+static void
+conn_shut(struct httpd *h, struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (h->nactive > 0)
+		h->nactive--;
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+static struct conn *
+conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/*
+ * A connection opens or closes.  Past max_connections, the connection
+ * that has waited longest for its request's headers (idle keep-alive, a
+ * slow client) is closed to make room; when every other connection has
+ * a request in progress, the new one is marked to get 503.
+ */
+static void
+notify_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct httpd *h = cls;
+	struct conn *c, *v;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if ((c = *socket_context) == NULL)
+			return;
+		pthread_mutex_lock(&h->conn_lock);
+		if (!c->closing && h->nactive > 0)
+			h->nactive--;
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			h->conns = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		else
+			h->conns_tail = c->prev;
+		pthread_mutex_unlock(&h->conn_lock);
+		free(c);
+		*socket_context = NULL;
+		return;
+	}
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	{
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (ci == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+			return;		/* untracked: only the idle timeout applies */
+		c->fd = ci->connect_fd;
+	}
+	c->since_ms = mono_ms();
+	pthread_mutex_lock(&h->conn_lock);
+	c->prev = h->conns_tail;
+	if (h->conns_tail != NULL)
+		h->conns_tail->next = c;
+	else
+		h->conns = c;
+	h->conns_tail = c;
+	h->nactive++;
+	if (h->nactive > h->max_conns) {
+		for (v = h->conns; v != NULL; v = v->next)
+			if (v != c && !v->closing && !v->headers && !v->over)
+				break;
+		if (v != NULL) {
+			conn_shut(h, v);
+			METRIC_ADD(h->metrics, http_closed_room, 1);
+		} else
+			c->over = 1;
+	}
+	pthread_mutex_unlock(&h->conn_lock);
+	*socket_context = c;
+}
+
+/* The deadline: a request not received whole within request_timeout
+ * (counted from the connection, or from the end of the previous
+ * response) is cut off, whatever it trickles. */
+static void *
+reaper(void *arg)
+{
+	struct httpd *h = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&h->conn_lock);
+	while (!h->reaper_stop) {
+		long long now = mono_ms();
+
+		for (struct conn *c = h->conns; c != NULL; c = c->next) {
+			if (c->closing || c->answered)
+				continue;
+			if (now - c->since_ms > h->deadline_ms ||
+			    (c->over && now - c->since_ms > OVER_GRACE_MS)) {
+				conn_shut(h, c);
+				METRIC_ADD(h->metrics, http_closed_deadline, 1);
+			}
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += REAP_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->reaper_cv, &h->conn_lock, &until);
+	}
+	pthread_mutex_unlock(&h->conn_lock);
+	return NULL;
+}
+
 /* ---- request handling ----------------------------------------------- */
 
 struct req {
@@ -486,6 +654,38 @@ request_problem(struct MHD_Connection *c, const struct req *rq, const char *url,
 	return NULL;
 }
 
+/* The request is whole and gets its response: no deadline for it now. */
+static void
+answered(struct httpd *h, struct MHD_Connection *c)
+{
+	struct conn *cn = conn_of(c);
+
+	if (cn == NULL)
+		return;
+	pthread_mutex_lock(&h->conn_lock);
+	cn->answered = 1;
+	pthread_mutex_unlock(&h->conn_lock);
+}
+
+/* Every slot has a request in progress: come back later, and close. */
+static enum MHD_Result
+server_busy(struct httpd *h, struct MHD_Connection *c)
+{
+	struct MHD_Response *r = text_response("server busy, try again shortly\n",
+	    "text/plain; charset=utf-8");
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	answered(h, c);
+	METRIC_ADD(h->metrics, http_busy, 1);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* 400 and close: nothing after a malformed request is read as a request. */
 static enum MHD_Result
 bad_request(struct httpd *h, struct MHD_Connection *c, const char *why)
@@ -495,6 +695,7 @@ bad_request(struct httpd *h, struct MHD_Connection *c, const char *why)
 
 	if (r == NULL)
 		return MHD_NO;
+	answered(h, c);
 	METRIC_ADD(h->metrics, http_bad_requests, 1);
 	log_debug("http: 400 for %s", why);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -623,6 +824,15 @@ serve_metrics(struct httpd *h, struct MHD_Connection *c)
 	    (double)METRIC_GET(m, scan_ok_at));
 	metric(&b, "cartera_http_requests_total", "counter", "HTTP requests received.", NULL,
 	    (double)METRIC_GET(m, http_requests));
+	buf_printf(&b, "# HELP cartera_http_closed_total Connections carterad closed: a request "
+	    "not received within http.request_timeout, or closed to make room.\n"
+	    "# TYPE cartera_http_closed_total counter\n"
+	    "cartera_http_closed_total{reason=\"deadline\"} %lld\n"
+	    "cartera_http_closed_total{reason=\"room\"} %lld\n",
+	    METRIC_GET(m, http_closed_deadline), METRIC_GET(m, http_closed_room));
+	metric(&b, "cartera_http_busy_total", "counter",
+	    "Requests answered 503: every connection had a request in progress.", NULL,
+	    (double)METRIC_GET(m, http_busy));
 	metric(&b, "cartera_http_bad_requests_total", "counter",
 	    "Requests refused as malformed (RFC 9112).", NULL,
 	    (double)METRIC_GET(m, http_bad_requests));
@@ -860,10 +1070,20 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	if (rq == NULL)
 		return MHD_NO;		/* uri_log could not allocate it */
 	if (!rq->started) {
+		struct conn *cn = conn_of(c);
 		const char *why;
+		int over = 0;
 
 		rq->started = 1;
 		METRIC_ADD(h->metrics, http_requests, 1);
+		if (cn != NULL) {
+			pthread_mutex_lock(&h->conn_lock);
+			cn->headers = 1;
+			over = cn->over;
+			pthread_mutex_unlock(&h->conn_lock);
+		}
+		if (over)
+			return server_busy(h, c);
 		if ((why = request_problem(c, rq, url, version)) != NULL)
 			return bad_request(h, c, why);
 		return MHD_YES;
@@ -876,6 +1096,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return MHD_YES;
 	}
 	(void)upload;
+	answered(h, c);
 	if (rq->too_big)
 		return queue_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
 		    "text/plain; charset=utf-8");
@@ -932,11 +1153,19 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
+	struct httpd *h = cls;
+	struct conn *cn = conn_of(c);
+
 	(void)toe;
 	free(*con_cls);
 	*con_cls = NULL;
+	/* The next request on this connection has its own deadline. */
+	if (cn != NULL) {
+		pthread_mutex_lock(&h->conn_lock);
+		cn->headers = cn->answered = 0;
+		cn->since_ms = mono_ms();
+		pthread_mutex_unlock(&h->conn_lock);
+	}
 }
 
 /*
@@ -989,6 +1218,10 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db,
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->st_lock, NULL);
 	pthread_mutex_init(&h->fail_lock, NULL);
+	pthread_mutex_init(&h->conn_lock, NULL);
+	pthread_cond_init(&h->reaper_cv, NULL);
+	h->max_conns = (size_t)cfg->http.max_connections;
+	h->deadline_ms = (long long)cfg->http.request_timeout * 1000;
 	h->wq = wq;
 	h->not_found = text_response("not found\n", "text/plain; charset=utf-8");
 	h->not_allowed = text_response("method not allowed\n", "text/plain; charset=utf-8");
@@ -1024,7 +1257,9 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log, h,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http.max_connections,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, h,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(cfg->http.max_connections + SPARE(cfg->http.max_connections)),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http.per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http.timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY,
@@ -1043,6 +1278,12 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db,
 		    MHD_DAEMON_INFO_BIND_PORT);
 		h->port = di != NULL ? di->port : cfg->http.port;
 	}
+	if ((errno = pthread_create(&h->reaper, NULL, reaper, h)) != 0) {
+		snprintf(err, errlen, "http: cannot start the request deadline thread: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	h->reaper_started = 1;
 	return h;
 fail:
 	httpd_stop(h);
@@ -1060,6 +1301,13 @@ httpd_stop(struct httpd *h)
 {
 	if (h == NULL)
 		return;
+	if (h->reaper_started) {
+		pthread_mutex_lock(&h->conn_lock);
+		h->reaper_stop = 1;
+		pthread_cond_signal(&h->reaper_cv);
+		pthread_mutex_unlock(&h->conn_lock);
+		pthread_join(h->reaper, NULL);
+	}
 	if (h->mhd != NULL)
 		MHD_stop_daemon(h->mhd);
 	for (size_t i = 0; i < h->nentries; i++)
@@ -1073,6 +1321,8 @@ httpd_stop(struct httpd *h)
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->st_lock);
 	pthread_mutex_destroy(&h->fail_lock);
+	pthread_mutex_destroy(&h->conn_lock);
+	pthread_cond_destroy(&h->reaper_cv);
 	free(h->db);
 	free(h);
 }

@@ -32,6 +32,9 @@ struct metrics {
 	atomic_llong	 feed_build_usec_last;
 	atomic_llong	 http_requests;
 	atomic_llong	 http_bad_requests;	/* answered 400 by Cartera's own checks */
+	atomic_llong	 http_closed_deadline;	/* request not received in time */
+	atomic_llong	 http_closed_room;	/* closed to make room */
+	atomic_llong	 http_busy;		/* answered 503: no room */
 	atomic_llong	 unsubscribe_requests;	/* POSTs with a known token */
 	atomic_llong	 unsubscribe_not_found;	/* POSTs with an unknown token */
 	atomic_llong	 unsubscribe_limited;	/* POSTs answered 429 */
