@@ -337,19 +337,42 @@ cli_cmd_export(struct cli *c, int argc, char **argv)
 
 /* One owner's digest as data: what "due" prints and the email carries. */
 struct due_ctx {
-	const struct config	*cfg;
+	struct cli		*c;
+	const struct render_set	*t;		/* NULL with --json */
+	int			 one;		/* --owner: an object, not an array */
 	size_t			 max;		/* digest entries per section, 0 = all */
 	json_object		**data;		/* [n] */
+	size_t			 n;
 };
 
+/* Every owner is scanned; room for its data (before any scan runs). */
+static int
+due_pick(size_t i, const struct owner *o, time_t *at, void *arg)
+{
+	struct due_ctx *d = arg;
+	json_object **nv;
+
+	(void)o;
+	(void)at;
+	if ((nv = reallocarray(d->data, i + 1, sizeof(*nv))) == NULL)
+		return -1;
+	d->data = nv;
+	d->data[i] = NULL;
+	d->n = i + 1;
+	return 1;
+}
+
+/* On the scan threads: each owner writes its own slot only. */
 static int
 due_data(size_t i, const struct owner *o, const struct scan_result *r, void *arg,
     char *err, size_t errlen)
 {
 	struct due_ctx *d = arg;
 
-	if ((d->data[i] = digest_data(r, o, d->cfg, d->max)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (r == NULL)
+		return -1;
+	if ((d->data[i] = digest_data(r, o, &d->c->cfg, d->max)) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	return 0;
@@ -370,6 +393,40 @@ due_print(struct cli *c, const struct owner *o, const struct render_set *t, json
 	return 0;
 }
 
+/* Every owner scanned: print in owner order. */
+static int
+due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg, char *err,
+    size_t errlen)
+{
+	struct due_ctx *d = arg;
+	json_object *arr;
+
+	(void)k;
+	(void)err;
+	(void)errlen;
+	if (d->c->json && d->one) {
+		output_print_json(stdout, d->data[0]);
+		return 0;
+	}
+	if (d->c->json) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++) {
+			json_object_array_add(arr, d->data[i]);
+			d->data[i] = NULL;
+		}
+		output_print_json(stdout, arr);
+		json_object_put(arr);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			printf("\n");
+		if (due_print(d->c, &v[i], d->t, d->data[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 cli_cmd_due(struct cli *c, int argc, char **argv)
 {
@@ -380,14 +437,11 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 		HELP_OPT, END_OPT
 	};
 	const char *owner = NULL, *date = NULL;
-	struct owner *v = NULL;
 	struct render_set *t = NULL;
-	struct scan_cache *k = NULL;
+	struct scan_each e;
 	struct due_ctx dc;
-	json_object *arr = NULL, **data = NULL;
-	size_t n = 0;
 	long d;
-	int ch, ret, all = 0, rc = 0;
+	int ch, ret, all = 0, rc;
 
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, "due", &ret)) != -1) {
@@ -407,58 +461,16 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	if (!c->json && render_load(c->cfg.templates, render_shipped_dir(), &t, c->err,
 	    sizeof(c->err)) == -1)
 		return cli_fail(c);
-	if (owner != NULL) {
-		if ((v = calloc(1, sizeof(*v))) == NULL)
-			return cli_failf(_("out of memory"));
-		n = 1;
-		rc = store_owner_get(c->st, owner, v, c->err, sizeof(c->err));
-		if (rc == 1)
-			snprintf(c->err, sizeof(c->err), _("no owner with email %s"), owner);
-		if (rc != 0) {
-			free(v);
-			render_free(t);
-			return cli_fail(c);
-		}
-	} else if (store_owner_load(c->st, 1, &v, &n, c->err, sizeof(c->err)) == -1) {
-		render_free(t);
-		return cli_fail(c);
-	}
-	/* Every owner: everyone's overdue invoices in one pass. */
-	if (n > 1 && scan_cache_load(c->st, date != NULL ? d + 2 : scan_cache_day(clock_now()),
-	    &k, c->err, sizeof(c->err)) == -1)
-		rc = -1;
-	if (rc == 0 && (data = calloc(n ? n : 1, sizeof(*data))) == NULL) {
-		snprintf(c->err, sizeof(c->err), _("out of memory"));
-		rc = -1;
-	}
-	if (rc == 0) {
-		dc = (struct due_ctx){ &c->cfg, all ? 0 : (size_t)c->cfg.digest.max_items, data };
-		rc = scan_pool_run(c->st, &c->cfg, v, n, date != NULL ? &d : NULL, dc.max, k,
-		    due_data, &dc, c->err, sizeof(c->err));
-	}
-	if (rc == 0 && c->json && owner == NULL) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++) {
-			json_object_array_add(arr, data[i]);
-			data[i] = NULL;
-		}
-	} else if (rc == 0 && c->json)
-		output_print_json(stdout, data[0]);
-	for (size_t i = 0; rc == 0 && !c->json && i < n; i++) {
-		if (i > 0)
-			printf("\n");
-		rc = due_print(c, &v[i], t, data[i]);
-	}
-	for (size_t i = 0; data != NULL && i < n; i++)
-		json_object_put(data[i]);
-	free(data);
-	if (rc == 0 && arr != NULL)
-		output_print_json(stdout, arr);
-	json_object_put(arr);
-	scan_cache_free(k);
-	for (size_t i = 0; i < n; i++)
-		store_owner_clear(&v[i]);
-	free(v);
+	dc = (struct due_ctx){ .c = c, .t = t, .one = owner != NULL,
+	    .max = all ? 0 : (size_t)c->cfg.digest.max_items };
+	/* Every owner's scan on the machine's cores. */
+	e = (struct scan_each){ .owner = owner, .now = clock_now(),
+	    .day = date != NULL ? &d : NULL, .detail = dc.max, .threads = 1,
+	    .pick = due_pick, .fn = due_data, .done = due_done, .arg = &dc };
+	rc = scan_each_owner(c->st, &c->cfg, &e, c->err, sizeof(c->err));
+	for (size_t i = 0; i < dc.n; i++)
+		json_object_put(dc.data[i]);
+	free(dc.data);
 	render_free(t);
 	return rc == 0 ? 0 : cli_fail(c);
 }

@@ -151,6 +151,23 @@ alert_of(const struct alerts *al, long long id)
 	return SCAN_NONE;
 }
 
+/* The alert state of the clients of r, an owner's scan. */
+static int
+alerts_from(struct alerts *al, const struct scan_result *r, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = alerts_add_list(al, &r->red, SCAN_RED) | alerts_add_list(al, &r->yellow, SCAN_YELLOW) |
+	    alerts_add_list(al, &r->green, SCAN_GREEN);
+	if (rc != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (al->n > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(al->v, al->n, sizeof(*al->v), cmp_alert);
+	return 0;
+}
+
 static int
 alerts_for_owner(struct store *st, const struct config *cfg, const struct owner *o,
     time_t now, const struct scan_cache *k, struct alerts *al, char *err, size_t errlen)
@@ -160,16 +177,9 @@ alerts_for_owner(struct store *st, const struct config *cfg, const struct owner 
 
 	if (scan_run(st, cfg, o, now, 1, k, &r, err, errlen) == -1)
 		return -1;
-	rc = alerts_add_list(al, &r.red, SCAN_RED) | alerts_add_list(al, &r.yellow, SCAN_YELLOW) |
-	    alerts_add_list(al, &r.green, SCAN_GREEN);
+	rc = alerts_from(al, &r, err, errlen);
 	scan_free(&r);
-	if (rc != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (al->n > 1)		/* qsort(NULL, 0, ...) is undefined */
-		qsort(al->v, al->n, sizeof(*al->v), cmp_alert);
-	return 0;
+	return rc;
 }
 
 /* VTIMEZONE of zone with TZID the plain IANA name (libical adds a prefix). */
@@ -289,6 +299,7 @@ struct feed_ctx {
 	const char		*visit_color;
 	struct alerts		 alerts;
 	const struct scan_cache	*cache;		/* everyone's overdue invoices, or NULL */
+	const struct scan_result *scanned;	/* the owner's scan if the caller has it */
 	struct zone_seen	*zones;		/* owned */
 	size_t			 nzones;
 	struct buf		 evtext;	/* the VEVENTs, written by event_text */
@@ -512,7 +523,8 @@ owner_events(struct store *st, struct feed_ctx *fx, const struct owner *o, time_
 	long today;
 	int rc;
 
-	if (alerts_for_owner(st, cfg, o, now, fx->cache, &fx->alerts, err, errlen) == -1)
+	if ((fx->scanned != NULL ? alerts_from(&fx->alerts, fx->scanned, err, errlen) :
+	    alerts_for_owner(st, cfg, o, now, fx->cache, &fx->alerts, err, errlen)) == -1)
 		return -1;
 	/*
 	 * The window and the end of a cancelled event's stay are local days,
@@ -638,8 +650,8 @@ finish(struct feed_ctx *fx, icalcomponent *cal, char **body, size_t *len, char *
 static int
 build_for(struct store *st, const struct config *cfg, const struct owner *owners, size_t n,
     const char *title, const char *zone, const char *lang, int team, time_t now,
-    const struct scan_cache *k, char **body, size_t *len, int *events, char *err,
-    size_t errlen)
+    const struct scan_cache *k, const struct scan_result *scanned, char **body, size_t *len,
+    int *events, char *err, size_t errlen)
 {
 	struct feed_ctx fx;
 	icalcomponent *cal;
@@ -648,6 +660,7 @@ build_for(struct store *st, const struct config *cfg, const struct owner *owners
 	memset(&fx, 0, sizeof(fx));
 	fx.cfg = cfg;
 	fx.cache = k;
+	fx.scanned = n == 1 ? scanned : NULL;
 	fx.lang = lang;
 	fx.team = team;
 	fx.call_color = feed_css_color(cfg->feed.call_color);
@@ -670,10 +683,10 @@ out:
 	return rc;
 }
 
-/* One owner's feed (o as loaded from the store). */
+/* One owner's feed (o as loaded from the store; r its scan, or NULL). */
 static int
 build_owner(struct store *st, const struct config *cfg, const struct owner *o, time_t now,
-    const struct scan_cache *k, char **body, size_t *len, int *events, char *err,
+    const struct scan_result *r, char **body, size_t *len, int *events, char *err,
     size_t errlen)
 {
 	char title[512];
@@ -683,8 +696,8 @@ build_owner(struct store *st, const struct config *cfg, const struct owner *o, t
 		return -1;
 	}
 	snprintf(title, sizeof(title), "Cartera — %s", o->name);
-	return build_for(st, cfg, o, 1, title, o->tz, o->lang, 0, now, k, body, len, events,
-	    err, errlen);
+	return build_for(st, cfg, o, 1, title, o->tz, o->lang, 0, now, NULL, r, body, len,
+	    events, err, errlen);
 }
 
 int
@@ -752,7 +765,7 @@ build_team(struct store *st, const struct config *cfg, const char *team, time_t 
 		return -1;
 	snprintf(title, sizeof(title), "Cartera — %s", team);
 	rc = build_for(st, cfg, v, n, title, cfg->digest.default_timezone, cfg->digest.language,
-	    1, now, k, body, len, events, err, errlen);
+	    1, now, k, NULL, body, len, events, err, errlen);
 	for (size_t i = 0; i < n; i++)
 		store_owner_clear(&v[i]);
 	free(v);
@@ -815,79 +828,94 @@ set_add(struct feed_set *fs, const char *token, const char *kind, const char *wh
 	return 0;
 }
 
+/* feed_build_all's state across scan_each_owner's calls. */
+struct build_all {
+	struct store		*st;
+	const struct config	*cfg;
+	time_t			 now;
+	struct feed_set		*out;
+};
+
+/* Owner o's feed from its scan. */
+static int
+build_one(size_t i, const struct owner *o, const struct scan_result *r, void *arg,
+    char *err, size_t errlen)
+{
+	struct build_all *b = arg;
+	char *body, e[1024];
+	size_t len;
+	int events;
+	long today;
+	time_t midnight;
+
+	(void)i;
+	if (tz_local_day(o->tz, b->now, &today, NULL) == 0 &&
+	    tz_day_start(o->tz, today + 1, &midnight) == 0 &&
+	    (b->out->valid_until == 0 || midnight < b->out->valid_until))
+		b->out->valid_until = midnight;
+	if (r == NULL) {
+		log_warnx("feed of %s not built: %s", o->email, err);
+		return 0;
+	}
+	if (build_owner(b->st, b->cfg, o, b->now, r, &body, &len, &events, e, sizeof(e)) == -1) {
+		log_warnx("feed of %s not built: %s", o->email, e);
+		return 0;
+	}
+	if (set_add(b->out, o->feed_token, "feed", o->email, body, len, events) == -1) {
+		free(body);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Then the team feeds, with everyone's overdue invoices still at hand. */
+static int
+build_teams(const struct owner *v, size_t n, const struct scan_cache *cache, void *arg,
+    char *err, size_t errlen)
+{
+	struct build_all *b = arg;
+	char **names = NULL, e[1024];
+	size_t nn = 0;
+
+	(void)v;
+	(void)n;
+	if (!b->cfg->feed.team)
+		return 0;
+	if (store_team_names(b->st, &names, &nn, err, errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < nn; i++) {
+		char *token, *body = NULL;
+		size_t len;
+		int events;
+
+		if (build_team(b->st, b->cfg, names[i], b->now, cache, &token, &body, &len,
+		    &events, e, sizeof(e)) == -1)
+			log_warnx("team feed %s not built: %s", names[i], e);
+		else if (set_add(b->out, token, "team", names[i], body, len, events) == -1)
+			free(body);
+		free(token);
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	return 0;
+}
+
 int
 feed_build_all(struct store *st, const struct config *cfg, time_t now, struct feed_set *out,
     char *err, size_t errlen)
 {
-	struct scan_cache *cache = NULL;
-	struct owner *v;
-	size_t n;
-	char e[1024];
+	struct build_all b = { st, cfg, now, out };
+	struct scan_each e = { .now = now, .detail = 1, .fn = build_one, .done = build_teams,
+	    .arg = &b };
 
 	memset(out, 0, sizeof(*out));
-	if (store_owner_load(st, 1, &v, &n, err, errlen) == -1)
+	if (scan_each_owner(st, cfg, &e, err, errlen) == -1) {
+		feed_set_free(out);
 		return -1;
-	/* Everyone's overdue invoices in one pass, not one per owner; without
-	 * them (out of memory) each owner's are read on their own. */
-	if (n > 1 && scan_cache_load(st, scan_cache_day(now), &cache, e, sizeof(e)) == -1)
-		log_warnx("feeds: %s; reading overdue invoices owner by owner", e);
-	for (size_t i = 0; i < n; i++) {
-		char *body;
-		size_t len;
-		int events;
-		long today;
-		time_t midnight;
-
-		if (tz_local_day(v[i].tz, now, &today, NULL) == 0 &&
-		    tz_day_start(v[i].tz, today + 1, &midnight) == 0 &&
-		    (out->valid_until == 0 || midnight < out->valid_until))
-			out->valid_until = midnight;
-		if (build_owner(st, cfg, &v[i], now, cache, &body, &len, &events, e,
-		    sizeof(e)) == -1) {
-			log_warnx("feed of %s not built: %s", v[i].email, e);
-			continue;
-		}
-		if (set_add(out, v[i].feed_token, "feed", v[i].email, body, len, events) == -1) {
-			free(body);
-			goto oom;
-		}
 	}
-	if (cfg->feed.team) {
-		char **names = NULL;
-		size_t nn = 0;
-
-		if (store_team_names(st, &names, &nn, err, errlen) == -1)
-			goto fail;
-		for (size_t i = 0; i < nn; i++) {
-			char *token, *body = NULL;
-			size_t len;
-			int events;
-
-			if (build_team(st, cfg, names[i], now, cache, &token, &body, &len, &events, e,
-			    sizeof(e)) == -1)
-				log_warnx("team feed %s not built: %s", names[i], e);
-			else if (set_add(out, token, "team", names[i], body, len, events) == -1)
-				free(body);
-			free(token);
-		}
-		for (size_t i = 0; i < nn; i++)
-			free(names[i]);
-		free(names);
-	}
-	for (size_t i = 0; i < n; i++)
-		store_owner_clear(&v[i]);
-	free(v);
-	scan_cache_free(cache);
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
-	for (size_t i = 0; i < n; i++)
-		store_owner_clear(&v[i]);
-	free(v);
-	scan_cache_free(cache);
-	feed_set_free(out);
-	return -1;
 }
 
 void

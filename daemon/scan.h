@@ -134,6 +134,40 @@ int	 scan_pool_run(struct store *, const struct config *, const struct owner *v,
 	    size_t n, const long *day, size_t detail, const struct scan_cache *cache,
 	    scan_pool_fn fn, void *arg, char *err, size_t errlen);
 
+/*
+ * The scan of every owner, the one loop its callers share: load the
+ * active owners (or only the one whose email is `owner`, active or not),
+ * ask pick (may be NULL: all) whom to scan and at which instant (*at is
+ * preset to now; pick returns 1 scan, 0 skip, -1 out of memory), read everyone's overdue invoices once when more than
+ * one is scanned, scan each and hand the result to fn, then call done
+ * (may be NULL) with every loaded owner and the invoice cache while they
+ * still exist.  i is an owner's index in the loaded array, in order.
+ *
+ * Serially (threads 0), owners are scanned in order in this thread; a
+ * scan that failed reaches fn with r NULL and the reason in err; usec
+ * holds the duration of the scan fn is given; fn returns 0 to go on, 1 to
+ * stop, -1 to stop with a failure in err.  With threads, scan_pool_run
+ * scans (each at clock_now(), or with day at its digest instant of that
+ * local day; at is not used) and fn runs on its threads, as there.
+ * 0, or -1 with the reason in err.
+ */
+struct scan_each {
+	const char	*owner;		/* NULL: every active owner */
+	time_t		 now;
+	const long	*day;		/* threads only */
+	size_t		 detail;	/* as scan_run */
+	int		 threads;
+	int		(*pick)(size_t i, const struct owner *, time_t *at, void *arg);
+	int		(*fn)(size_t i, const struct owner *, const struct scan_result *r,
+			    void *arg, char *err, size_t errlen);
+	int		(*done)(const struct owner *v, size_t n, const struct scan_cache *,
+			    void *arg, char *err, size_t errlen);
+	void		*arg;
+	long long	 usec;		/* out: see above */
+};
+int	 scan_each_owner(struct store *, const struct config *, struct scan_each *,
+	    char *err, size_t errlen);
+
 /* Cadence in days of a client (README "Who needs attention"): its own,
  * else potential_days for a potential client, else its segment's (already
  * resolved: configuration, then the segments table; 0 if none), else

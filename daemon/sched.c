@@ -96,39 +96,29 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
 }
 
 /*
- * Scan as of as_of, render and queue one owner's digest for day.  On
- * failure *trouble is set when it was the store that refused the write
- * (worth retrying soon), left alone when the data or templates are at
- * fault.
+ * Render and queue one owner's digest for day from r, its scan as of
+ * as_of (which took usec).  On failure *trouble is set when it was the
+ * store that refused the write (worth retrying soon), left alone when the
+ * data or templates are at fault.
  */
 static int
-queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, time_t now,
-    const struct scan_cache *k, int *trouble, char *err, size_t errlen)
+queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
+    const struct scan_result *r, long long usec, time_t now, int *trouble, char *err,
+    size_t errlen)
 {
-	struct scan_result r;
 	struct outbox_msg m;
 	struct owner fresh = { 0 };
-	struct timeval t0, t1;
 	char dtext[16];
 	long last = -1;
 	int created = 0, rc, nothing;
 
-	gettimeofday(&t0, NULL);
-	if (scan_run(s->st, s->cfg, o, as_of, (size_t)s->cfg->digest.max_items, k, &r, err,
-	    errlen) == -1) {
-		METRIC_ADD(s->metrics, scan_errors, 1);
-		return -1;
-	}
-	gettimeofday(&t1, NULL);
 	METRIC_ADD(s->metrics, scans, 1);
-	METRIC_SET(s->metrics, scan_usec_last, (t1.tv_sec - t0.tv_sec) * 1000000LL +
-	    (t1.tv_usec - t0.tv_usec));
-	nothing = r.red.n == 0 && r.yellow.n == 0 && r.green.n == 0 && r.inactive.n == 0 &&
-	    r.ninvoices == 0 && r.nactivities == 0;
+	METRIC_SET(s->metrics, scan_usec_last, usec);
+	nothing = r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 && r->inactive.n == 0 &&
+	    r->ninvoices == 0 && r->nactivities == 0;
 	memset(&m, 0, sizeof(m));
 	if ((!nothing || s->cfg->digest.send_empty) &&
-	    digest_compose(s->tmpl, s->cfg, o, &r, day, &m, err, errlen) == -1) {
-		scan_free(&r);
+	    digest_compose(s->tmpl, s->cfg, o, r, day, &m, err, errlen) == -1) {
 		return -1;
 	}
 	clock_date_format(day, dtext, sizeof(dtext));
@@ -150,7 +140,6 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 	store_owner_clear(&fresh);
 	if (day <= last) {
 		store_rollback(s->st);
-		scan_free(&r);
 		outbox_msg_clear(&m);
 		return 0;
 	}
@@ -164,29 +153,27 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of, tim
 		goto rollback;
 	}
 	if (m.idem_key == NULL)
-		log_digest(o, day, &r, "skipped (nothing due, digest.send_empty is off)");
+		log_digest(o, day, r, "skipped (nothing due, digest.send_empty is off)");
 	else if (created) {
 		METRIC_ADD(s->metrics, digests_queued, 1);
-		log_digest(o, day, &r, "queued");
+		log_digest(o, day, r, "queued");
 	} else
-		log_digest(o, day, &r, "was already queued");
+		log_digest(o, day, r, "was already queued");
 	/* Client follow-ups (opt-in) ride on the same scan, once a day. */
 	if (s->cfg->client_emails.enabled) {
 		char e[1024];
 		int queued;
-		if (followup_queue(s->st, s->cfg, s->tmpl, o, &r, as_of, &queued, e,
+		if (followup_queue(s->st, s->cfg, s->tmpl, o, r, as_of, &queued, e,
 		    sizeof(e)) == -1)
 			log_warnx("follow-ups for %s's clients not queued: %s", o->email, e);
 		else if (queued > 0)
 			log_info("%d follow-up emails queued for %s's clients", queued, o->email);
 	}
-	scan_free(&r);
 	outbox_msg_clear(&m);
 	return 0;
 rollback:
 	store_rollback(s->st);
 fail:
-	scan_free(&r);
 	outbox_msg_clear(&m);
 	return -1;
 }
@@ -228,6 +215,98 @@ queue_monthly(struct sched *s, const struct owner *o, long day, const char *lang
 	return 0;
 }
 
+/* plan_digests' state across scan_each_owner's calls. */
+struct plan {
+	struct sched	*s;
+	struct scan_each *e;
+	time_t		 now, *next;
+	int		*trouble;
+	long		*day;		/* [i]: the local day of owner i's digest */
+	time_t		*as_of;		/* [i]: and the instant it is made at */
+	size_t		 n;
+};
+
+/* Whether owner i's digest is due (then scanned at its instant). */
+static int
+plan_pick(size_t i, const struct owner *o, time_t *at, void *arg)
+{
+	struct plan *p = arg;
+	time_t slot, *nt;
+	long *nv;
+	char e[1024];
+	int due;
+
+	if ((nv = reallocarray(p->day, i + 1, sizeof(*nv))) == NULL)
+		return -1;
+	p->day = nv;
+	if ((nt = reallocarray(p->as_of, i + 1, sizeof(*nt))) == NULL)
+		return -1;
+	p->as_of = nt;
+	p->n = i + 1;
+	/* One owner's bad data is logged and skipped; the others go on. */
+	due = sched_digest_due(p->s->cfg, o, p->now, &p->day[i], at, &slot, e, sizeof(e));
+	p->as_of[i] = *at;
+	if (due == -1) {
+		log_warnx("%s; skipped", e);
+		p->day[i] = -1;		/* no monthly summary either */
+		return 0;
+	}
+	if (*p->next == 0 || slot < *p->next)
+		*p->next = slot;
+	return due;
+}
+
+/* Owner i's scan: queue its digest.  Stops when the store refused. */
+static int
+plan_queue(size_t i, const struct owner *o, const struct scan_result *r, void *arg,
+    char *err, size_t errlen)
+{
+	struct plan *p = arg;
+	struct sched *s = p->s;
+
+	if (r == NULL) {
+		METRIC_ADD(s->metrics, scan_errors, 1);
+		log_warnx("digest for %s not queued: %s; will try again", o->email, err);
+	} else if (queue_digest(s, o, p->day[i], p->as_of[i], r, p->e->usec,
+	    p->now, p->trouble, err, errlen) == -1)
+		log_warnx("digest for %s not queued: %s; will try again", o->email, err);
+	return *p->trouble || stop_pending(s->stop) ? 1 : 0;
+}
+
+/* After the digests: each owner's monthly summary, then the team's. */
+static int
+plan_monthly(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
+    char *err, size_t errlen)
+{
+	struct plan *p = arg;
+	struct sched *s = p->s;
+	char e[1024];
+
+	(void)k;
+	(void)err;
+	(void)errlen;
+	if (!s->cfg->report.monthly)
+		return 0;
+	for (size_t i = 0; i < n && i < p->n && !*p->trouble && !stop_pending(s->stop); i++)
+		if (p->day[i] >= 0 && queue_monthly(s, &v[i], p->day[i], v[i].lang, v[i].tz, v[i].email, p->now,
+		    p->trouble, e, sizeof(e)) == -1)
+			log_warnx("monthly summary for %s not queued: %s; will try again",
+			    v[i].email, e);
+	if (!*p->trouble && s->cfg->report.manager != NULL) {
+		/* The team summary: the default zone and digest time. */
+		const char *tz = s->cfg->digest.default_timezone;
+		long day;
+		int min, at;
+
+		if (tz_local_day(tz, p->now, &day, &min) == 0 &&
+		    clock_hhmm_parse(s->cfg->digest.default_time, &at) == 0 &&
+		    queue_monthly(s, NULL, min >= at ? day : day - 1, s->cfg->digest.language, tz,
+		    s->cfg->report.manager, p->now, p->trouble, e, sizeof(e)) == -1)
+			log_warnx("team monthly summary not queued: %s; will try again", e);
+	}
+	return 0;
+}
+
 /*
  * Queue what is due for every owner.  *trouble is set when the store
  * refused a write; the owners after that one wait for the retry (each
@@ -237,68 +316,16 @@ static int
 plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
     size_t errlen)
 {
-	struct owner *owners;
-	struct scan_cache *cache = NULL;
-	struct when { time_t slot, as_of; long day; int due; } *w;
-	size_t n, ndue = 0;
-	char e[1024];
+	struct scan_each e;
+	struct plan p = { .s = s, .e = &e, .now = now, .next = next, .trouble = trouble };
+	int rc;
 
-	if (store_owner_load(s->st, 1, &owners, &n, err, errlen) == -1)
-		return -1;
-	if ((w = calloc(n ? n : 1, sizeof(*w))) == NULL) {
-		for (size_t i = 0; i < n; i++)
-			store_owner_clear(&owners[i]);
-		free(owners);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		/* One owner's bad data is logged and skipped; the others go on. */
-		w[i].due = sched_digest_due(s->cfg, &owners[i], now, &w[i].day, &w[i].as_of,
-		    &w[i].slot, e, sizeof(e));
-		if (w[i].due == -1)
-			log_warnx("%s; skipped", e);
-		else if (w[i].due)
-			ndue++;
-	}
-	/* Many digests at once (a team at 08:00): everyone's overdue
-	 * invoices in one pass; each scan reads its own otherwise. */
-	if (ndue > 1 && scan_cache_load(s->st, scan_cache_day(now), &cache, e, sizeof(e)) == -1)
-		log_warnx("%s; reading overdue invoices owner by owner", e);
-	for (size_t i = 0; i < n && !*trouble && !stop_pending(s->stop); i++) {
-		long day = w[i].day;
-
-		if (w[i].due == -1)
-			continue;
-		if (*next == 0 || w[i].slot < *next)
-			*next = w[i].slot;
-		if (w[i].due && queue_digest(s, &owners[i], day, w[i].as_of, now, cache, trouble,
-		    e, sizeof(e)) == -1)
-			log_warnx("digest for %s not queued: %s; will try again", owners[i].email, e);
-		if (!*trouble && s->cfg->report.monthly && queue_monthly(s, &owners[i], day,
-		    owners[i].lang, owners[i].tz, owners[i].email, now, trouble, e,
-		    sizeof(e)) == -1)
-			log_warnx("monthly summary for %s not queued: %s; will try again",
-			    owners[i].email, e);
-	}
-	if (!*trouble && s->cfg->report.monthly && s->cfg->report.manager != NULL) {
-		/* The team summary: the default zone and digest time. */
-		const char *tz = s->cfg->digest.default_timezone;
-		long day;
-		int min, at;
-
-		if (tz_local_day(tz, now, &day, &min) == 0 &&
-		    clock_hhmm_parse(s->cfg->digest.default_time, &at) == 0 &&
-		    queue_monthly(s, NULL, min >= at ? day : day - 1, s->cfg->digest.language, tz,
-		    s->cfg->report.manager, now, trouble, e, sizeof(e)) == -1)
-			log_warnx("team monthly summary not queued: %s; will try again", e);
-	}
-	scan_cache_free(cache);
-	free(w);
-	for (size_t i = 0; i < n; i++)
-		store_owner_clear(&owners[i]);
-	free(owners);
-	return 0;
+	e = (struct scan_each){ .now = now, .detail = (size_t)s->cfg->digest.max_items,
+	    .pick = plan_pick, .fn = plan_queue, .done = plan_monthly, .arg = &p };
+	rc = scan_each_owner(s->st, s->cfg, &e, err, errlen);
+	free(p.day);
+	free(p.as_of);
+	return rc;
 }
 
 /* Record a delivery result in its own transaction. */
