@@ -474,7 +474,14 @@ static const struct command commands[] = {
 	    "[--owner EMAIL] [--from DATE] [--to DATE] [--client C] [--status S]\n"
 	    "        [--csv] [--tz ZONE]",
 	    N_("List scheduled calls and visits.") },
-	{ "activity done", cli_cmd_activity_done, "ID", N_("Mark an activity done.") },
+	{ "activity done", cli_cmd_activity_done,
+	    "ID [--outcome done|waiting|no-answer] [--note TEXT] [--next DATE | --in N[dwm]]",
+	    N_("Mark an activity done: it records one touch of its kind at its time (now if\n"
+	    "that is still to come), which resets the client's cadence and clears the\n"
+	    "next-contact date it satisfies; --next/--in set the next one.") },
+	{ "snooze", cli_cmd_snooze, "CLIENT --until DATE | --days N",
+	    N_("Set the client's next-contact date explicitly: nothing is due before it\n"
+	    "(no reminder either); on that day the digest says \"Snoozed until ...\".") },
 	{ "activity cancel", cli_cmd_activity_cancel, "ID",
 	    N_("Cancel an activity (it stays in the feed as cancelled for a while).") },
 	{ "activity move", cli_cmd_activity_move, "ID --at \"YYYY-MM-DD HH:MM\" [--tz ZONE]",

@@ -29,44 +29,6 @@
 
 /* ---- interactions ---------------------------------------------------- */
 
-/*
- * The next step given with a touch: --next DATE, or --in N[dwm] counted
- * from the touch's local day; it must come after that day.  out gets
- * "YYYY-MM-DD"; 0, or -1 with c->err set.
- */
-static int
-next_step(struct cli *c, const char *cmd, const char *next, const char *in, time_t at,
-    const char *zone, char *out, size_t len)
-{
-	long day, d;
-
-	if (tz_local_day(zone, at, &day, NULL) == -1) {
-		snprintf(c->err, sizeof(c->err), _("unknown time zone \"%s\""), zone);
-		return -1;
-	}
-	if (in != NULL) {
-		if (clock_date_after(day, in, &d) == -1) {
-			snprintf(c->err, sizeof(c->err), _("%s: --in wants a number of days, weeks "
-			    "or months (3d, 2w, 1m), not \"%s\""), cmd, in);
-			return -1;
-		}
-		clock_date_format(d, out, len);
-		return 0;
-	}
-	if (cli_parse_day(c, next, zone, out, len) == -1)
-		return -1;
-	clock_date_parse(out, &d);
-	if (d <= day) {
-		char tday[16];
-
-		snprintf(c->err, sizeof(c->err), _("%s: --next %s is not after the touch's day "
-		    "(%s); the next step comes later"), cmd, out, clock_date_format(day,
-		    tday, sizeof(tday)));
-		return -1;
-	}
-	return 0;
-}
-
 int
 cli_cmd_log(struct cli *c, int argc, char **argv)
 {
@@ -157,8 +119,8 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 		    "what happened (schedule a call or visit with \"cartera plan\")"), at);
 		return cli_abort(c);
 	}
-	if ((next != NULL || in != NULL) &&
-	    next_step(c, "log", next, in, when, zone, nday, sizeof(nday)) == -1) {
+	/* "today" in the touch's zone; the store checks it comes after the touch. */
+	if (next != NULL && cli_parse_day(c, next, zone, nday, sizeof(nday)) == -1) {
 		free(tz);
 		return cli_abort(c);
 	}
@@ -170,7 +132,8 @@ cli_cmd_log(struct cli *c, int argc, char **argv)
 	t.note = note;
 	t.by_owner = by_id;
 	t.direction = received ? "in" : "out";
-	t.next = next != NULL || in != NULL ? nday : NULL;
+	t.next = next != NULL ? nday : NULL;
+	t.next_in = in;
 	if (store_touch_add(c->st, &t, &id, c->err, sizeof(c->err)) == -1)
 		return cli_abort(c);
 	if (cli_commit(c) == -1)
@@ -423,7 +386,122 @@ activity_status(struct cli *c, int argc, char **argv, const char *cmd, const cha
 int
 cli_cmd_activity_done(struct cli *c, int argc, char **argv)
 {
-	return activity_status(c, argc, argv, "activity done", "done");
+	static const struct option opts[] = {
+		{ "outcome", required_argument, NULL, 'o' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "next", required_argument, NULL, 'x' },
+		{ "in", required_argument, NULL, 'i' },
+		HELP_OPT, END_OPT
+	};
+	struct touch how = { 0 };
+	const char *next = NULL;
+	char *tz = NULL, nday[16];
+	long long touch = 0;
+	long id;
+	int ch, ret, r;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "activity done", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'n': how.note = optarg; break;
+		case 'x': next = optarg; break;
+		case 'i': how.next_in = optarg; break;
+		case 'o':
+			if ((how.outcome = record_outcome(optarg)) == NULL)
+				return cli_usage("activity done", _("--outcome must be done, waiting or "
+				    "no-answer, not \"%s\""), optarg);
+			break;
+		}
+	}
+	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
+		return cli_usage("activity done", _("expected an activity ID"));
+	if (next != NULL && how.next_in != NULL)
+		return cli_usage("activity done", _("give --next DATE or --in N[dwm], not both"));
+	if (how.note != NULL && strlen(how.note) > RECORD_NOTES_MAX)
+		return cli_failf(_("--note is too long (at most %d bytes)"), RECORD_NOTES_MAX);
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (next != NULL) {
+		if (store_activity_tz(c->st, id, &tz, c->err, sizeof(c->err)) == -1)
+			return cli_abort(c);
+		r = cli_parse_day(c, next, tz, nday, sizeof(nday));
+		free(tz);
+		if (r == -1)
+			return cli_abort(c);
+		how.next = nday;
+	}
+	/* One touch of the activity's kind, at its time: done is a contact. */
+	if ((r = store_activity_done(c->st, id, &how, &touch, c->err, sizeof(c->err))) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet) {
+		if (r == 1)
+			printf(_("activity %ld was already done (touch %lld)\n"), id, touch);
+		else
+			printf(_("activity %ld done: touch %lld recorded\n"), id, touch);
+	}
+	return 0;
+}
+
+int
+cli_cmd_snooze(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "until", required_argument, NULL, 'u' },
+		{ "days", required_argument, NULL, 'd' },
+		HELP_OPT, END_OPT
+	};
+	const char *until = NULL, *days = NULL;
+	char *tz = NULL, day[16];
+	long long client;
+	long n, d;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "snooze", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'u': until = optarg; break;
+		case 'd': days = optarg; break;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("snooze", _("expected CLIENT"));
+	if ((until == NULL) == (days == NULL))
+		return cli_usage("snooze", _("give --until DATE or --days N"));
+	if (days != NULL && cli_parse_long(days, 1, 3650, &n) == -1)
+		return cli_usage("snooze", _("--days wants a number of days (1-3650)"));
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (cli_resolve_client(c, argv[optind], &client) == -1 ||
+	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
+	    sizeof(c->err)) == -1)
+		return cli_abort(c);
+	/* Days count from today in the salesperson's zone. */
+	if (days != NULL)
+		clock_date_format(cli_today(c, tz) + n, day, sizeof(day));
+	else if (cli_parse_day(c, until, tz, day, sizeof(day)) == -1) {
+		free(tz);
+		return cli_abort(c);
+	}
+	clock_date_parse(day, &d);
+	if (d <= cli_today(c, tz)) {
+		snprintf(c->err, sizeof(c->err), _("snooze: %s is not after today; snooze until "
+		    "a later day"), day);
+		free(tz);
+		return cli_abort(c);
+	}
+	free(tz);
+	if (store_client_next_contact(c->st, client, day, "snooze", c->err,
+	    sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf(_("client %lld snoozed until %s\n"), client, day);
+	return 0;
 }
 
 int

@@ -111,6 +111,7 @@ int	 cli_cmd_log(struct cli *, int, char **);
 int	 cli_cmd_plan(struct cli *, int, char **);
 int	 cli_cmd_activity_list(struct cli *, int, char **);
 int	 cli_cmd_activity_done(struct cli *, int, char **);
+int	 cli_cmd_snooze(struct cli *, int, char **);
 int	 cli_cmd_activity_cancel(struct cli *, int, char **);
 int	 cli_cmd_activity_move(struct cli *, int, char **);
 int	 cli_cmd_invoice_add(struct cli *, int, char **);

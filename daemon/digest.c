@@ -20,19 +20,39 @@
 static void
 put_str(json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, v != NULL && *v != '\0' ? json_object_new_string(v) : NULL);
+	if (o != NULL)
+		json_object_object_add(o, k, v != NULL && *v != '\0' ?
+		    json_object_new_string(v) : NULL);
 }
 
 static void
 put_int(json_object *o, const char *k, long long v)
 {
-	json_object_object_add(o, k, json_object_new_int64(v));
+	if (o != NULL)
+		json_object_object_add(o, k, json_object_new_int64(v));
 }
 
 static void
 put_bool(json_object *o, const char *k, int v)
 {
-	json_object_object_add(o, k, json_object_new_boolean(v != 0));
+	if (o != NULL)
+		json_object_object_add(o, k, json_object_new_boolean(v != 0));
+}
+
+static void
+put_null(json_object *o, const char *k)
+{
+	if (o != NULL)
+		json_object_object_add(o, k, NULL);
+}
+
+static void
+put_obj(json_object *o, const char *k, json_object *v)
+{
+	if (o != NULL)
+		json_object_object_add(o, k, v);
+	else
+		json_object_put(v);
 }
 
 void
@@ -65,102 +85,316 @@ days_text(const char *lang, long n, char *buf, size_t len)
 	return buf;
 }
 
+/* How far a day is from today: "hoy", "hace 1 día", "mañana", "dentro de 3 días". */
 static const char *
-reason_text(const char *lang, const struct scan_client *c, const struct config *cfg,
-    char *buf, size_t len)
+relative(const char *lang, long day, long today, char *buf, size_t len)
 {
+	long n = today - day;
+	int en = i18n_is_en(lang);
+	char d[32];
+
+	if (n == 0)
+		snprintf(buf, len, en ? "today" : "hoy");
+	else if (n == -1)
+		snprintf(buf, len, en ? "tomorrow" : "mañana");
+	else if (n > 0)
+		snprintf(buf, len, en ? "%s ago" : "hace %s", days_text(lang, n, d, sizeof(d)));
+	else
+		snprintf(buf, len, en ? "in %s" : "dentro de %s", days_text(lang, -n, d, sizeof(d)));
+	return buf;
+}
+
+/* "Llamada" from "llamada": the kinds start with an ASCII letter. */
+static const char *
+kind_cap(const char *lang, const char *kind, char *buf, size_t len)
+{
+	const char *k = i18n_kind(lang, kind);
+
+	snprintf(buf, len, "%s", k != NULL ? k : "?");
+	if (buf[0] >= 'a' && buf[0] <= 'z')
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+	return buf;
+}
+
+static const struct scan_invoice *
+find_invoice(const struct scan_result *r, long long id)
+{
+	for (size_t i = 0; i < r->ninvoices; i++)
+		if (r->invoices[i].id == id)
+			return &r->invoices[i];
+	return NULL;
+}
+
+static const struct scan_activity *
+find_missed(const struct scan_result *r, long long id)
+{
+	for (size_t i = 0; i < r->nmissed; i++)
+		if (r->missed[i].id == id)
+			return &r->missed[i];
+	return NULL;
+}
+
+/* "HH:MM" of t on the owner's clock. */
+static const char *
+hhmm(const char *zone, time_t t, char *buf, size_t len)
+{
+	long day;
+	int min = 0;
+
+	tz_local_day(zone, t, &day, &min);
+	snprintf(buf, len, "%02d:%02d", min / 60, min % 60);
+	return buf;
+}
+
+/*
+ * An invoice's line: "Factura F-2026-058, 1.400,00 €, vencida hace 45 días
+ * (el 19/10/2026)", "Invoice F-2026-058, €1,400.00, 45 days overdue (due
+ * 19 Oct 2026)".
+ */
+static const char *
+invoice_line(const char *lang, const struct scan_invoice *iv, char *buf, size_t len)
+{
+	char amount[64], n[32], due[32];
 	int en = i18n_is_en(lang);
 
+	i18n_money(lang, iv->cents, iv->currency, amount, sizeof(amount));
+	days_text(lang, iv->days_overdue, n, sizeof(n));
+	i18n_date(lang, iv->due_day, due, sizeof(due));
+	if (iv->number != NULL)
+		snprintf(buf, len, en ? "Invoice %s, %s, %s overdue (due %s)" :
+		    "Factura %s, %s, vencida hace %s (el %s)", iv->number, amount, n, due);
+	else
+		snprintf(buf, len, en ? "Invoice for %s, %s overdue (due %s)" :
+		    "Factura de %s, vencida hace %s (el %s)", amount, n, due);
+	return buf;
+}
+
+/* "llamada del 01/12/2026 a las 10:00", "call on 1 Dec 2026 at 10:00". */
+static const char *
+activity_when(const char *lang, const char *zone, const struct scan_activity *a, int cap,
+    char *buf, size_t len)
+{
+	char k[32], d[32], t[16];
+	int en = i18n_is_en(lang);
+
+	if (cap)
+		kind_cap(lang, a->kind, k, sizeof(k));
+	else
+		snprintf(k, sizeof(k), "%s", i18n_kind(lang, a->kind));
+	i18n_date(lang, a->day, d, sizeof(d));
+	if (a->all_day)
+		snprintf(buf, len, en ? "%s on %s" : "%s del %s", k, d);
+	else
+		snprintf(buf, len, en ? "%s on %s at %s" : "%s del %s a las %s", k, d,
+		    hhmm(zone, a->start, t, sizeof(t)));
+	return buf;
+}
+
+/*
+ * The line that says what is owed to a listed client and why, with the
+ * dates it refers to (README "The digest").
+ */
+static const char *
+client_line(const struct scan_result *r, const struct owner *o, const struct scan_client *c,
+    char *buf, size_t len)
+{
+	const char *lang = o->lang;
+	int en = i18n_is_en(lang);
+	long today = r->today;
+	char d1[64], d2[64], rel[64], every[48], last[160], more[160];
+
+	buf[0] = '\0';
 	switch (c->reason) {
-	case SCAN_CADENCE:
-		snprintf(buf, len, en ? "contact every %d days" : "contacto cada %d días",
-		    c->cadence);
+	case SCAN_MISSED: {
+		const struct scan_activity *a = find_missed(r, c->activity_id);
+
+		if (a == NULL)
+			snprintf(buf, len, en ? "A planned activity was not closed" :
+			    "Una actividad planificada sin cerrar");
+		else
+			snprintf(buf, len, en ? "Not closed: %s (%s)" : "Sin cerrar: %s (%s)",
+			    activity_when(lang, o->tz, a, 0, d1, sizeof(d1)),
+			    relative(lang, a->day, today, rel, sizeof(rel)));
 		break;
+	}
+	case SCAN_REPLIED: {
+		long day;
+
+		tz_local_day(o->tz, c->replied_at, &day, NULL);
+		i18n_date(lang, day, d1, sizeof(d1));
+		if (c->reply_note != NULL)
+			snprintf(buf, len, en ? "Replied on %s: %s" : "Respondió el %s: %s", d1,
+			    c->reply_note);
+		else
+			snprintf(buf, len, en ? "Replied on %s; your turn to answer" :
+			    "Respondió el %s; te toca contestar", d1);
+		break;
+	}
+	case SCAN_INVOICE: {
+		const struct scan_invoice *iv = find_invoice(r, c->invoice_id);
+
+		if (iv != NULL)
+			invoice_line(lang, iv, buf, len);
+		else
+			snprintf(buf, len, en ? "An invoice is overdue" : "Una factura vencida");
+		break;
+	}
 	case SCAN_NEXT_CONTACT:
-		snprintf(buf, len, en ? "next contact date" : "fecha de próximo contacto");
+		snprintf(buf, len, en ? "Contact date set: %s (%s)" :
+		    "Fecha de contacto fijada: %s (%s)", i18n_date(lang, c->due_day, d1,
+		    sizeof(d1)), relative(lang, c->due_day, today, rel, sizeof(rel)));
 		break;
-	case SCAN_INVOICE:
-		snprintf(buf, len, en ? "invoice overdue more than %d days" :
-		    "factura vencida hace más de %d días", cfg->alerts.overdue_invoice_days);
+	case SCAN_SNOOZE:
+		snprintf(buf, len, en ? "Snoozed until %s (%s)" : "Pospuesto hasta el %s (%s)",
+		    i18n_date(lang, c->due_day, d1, sizeof(d1)),
+		    relative(lang, c->due_day, today, rel, sizeof(rel)));
+		break;
+	case SCAN_CADENCE:
+		if (c->cadence == 1)
+			snprintf(every, sizeof(every), en ? "every day" : "cada día");
+		else
+			snprintf(every, sizeof(every), en ? "every %d days" : "cada %d días",
+			    c->cadence);
+		if (c->touch_day >= 0)
+			snprintf(last, sizeof(last), en ? "last contact %s (%s, %s)" :
+			    "último contacto %s (%s, %s)",
+			    relative(lang, c->touch_day, today, rel, sizeof(rel)),
+			    c->last_touch_kind ? i18n_kind(lang, c->last_touch_kind) : "?",
+			    i18n_date(lang, c->touch_day, d1, sizeof(d1)));
+		else
+			snprintf(last, sizeof(last), en ? "no contact since it was added %s (%s)" :
+			    "sin contacto desde que se añadió, %s (%s)",
+			    relative(lang, c->created_day, today, rel, sizeof(rel)),
+			    i18n_date(lang, c->created_day, d1, sizeof(d1)));
+		if (c->due_day <= today)
+			snprintf(buf, len, en ? "Time to call: %s; %s" : "Toca llamar: %s; %s",
+			    every, last);
+		else
+			snprintf(buf, len, en ? "Call due on %s (%s): %s; %s" :
+			    "Toca llamar el %s (%s): %s; %s", i18n_date(lang, c->due_day, d2,
+			    sizeof(d2)), relative(lang, c->due_day, today, rel, sizeof(rel)),
+			    every, last);
 		break;
 	case SCAN_WAITING:
-		snprintf(buf, len, en ? "waiting for their answer" : "esperando su respuesta");
+		if (c->next_day >= 0)
+			snprintf(more, sizeof(more), en ? "next step: %s" : "próximo paso: %s",
+			    i18n_date(lang, c->next_day, d2, sizeof(d2)));
+		else if (c->planned_day >= 0)
+			snprintf(more, sizeof(more), en ? "next step planned on %s" :
+			    "próximo paso planificado el %s",
+			    i18n_date(lang, c->planned_day, d2, sizeof(d2)));
+		else
+			snprintf(more, sizeof(more), en ? "no next step set" :
+			    "sin próximo paso fijado");
+		snprintf(buf, len, en ? "Waiting for their answer since %s (%s, %s); %s" :
+		    "Esperando su respuesta desde el %s (%s, %s); %s",
+		    i18n_date(lang, c->due_day, d1, sizeof(d1)),
+		    c->last_touch_kind ? i18n_kind(lang, c->last_touch_kind) : "?",
+		    relative(lang, c->due_day, today, rel, sizeof(rel)), more);
 		break;
 	case SCAN_RHYTHM:
-		snprintf(buf, len, en ? "no purchase for %ld days (usually every %.0f)" :
-		    "sin comprar desde hace %ld días (suele comprar cada %.0f)",
-		    c->days_since, c->median_interval);
+		snprintf(buf, len, en ? "No purchase for %s (last on %s; usually every %.0f days)" :
+		    "Sin comprar desde hace %s (última compra el %s; suele comprar cada %.0f días)",
+		    days_text(lang, c->days_since, d2, sizeof(d2)),
+		    i18n_date(lang, c->last_purchase_day, d1, sizeof(d1)), c->median_interval);
 		break;
 	case SCAN_SINGLE:
-		snprintf(buf, len, en ? "one purchase, %ld days ago" :
-		    "una sola compra, hace %ld días", c->days_since);
+		snprintf(buf, len, en ? "One purchase only, %s ago (%s)" :
+		    "Una sola compra, hace %s (el %s)",
+		    days_text(lang, c->days_since, d2, sizeof(d2)),
+		    i18n_date(lang, c->last_purchase_day, d1, sizeof(d1)));
 		break;
 	case SCAN_NO_CONTACT:
-		snprintf(buf, len, en ? "no contact for %ld days" : "sin contacto desde hace %ld días",
-		    c->days_since);
+		if (c->touch_day >= 0)
+			snprintf(buf, len, en ? "No contact for %s (last on %s)" :
+			    "Sin contacto desde hace %s (el último, el %s)",
+			    days_text(lang, c->days_since, d2, sizeof(d2)),
+			    i18n_date(lang, c->touch_day, d1, sizeof(d1)));
+		else
+			snprintf(buf, len, en ? "No contact since it was added, %s ago (%s)" :
+			    "Sin contacto desde que se añadió, hace %s (el %s)",
+			    days_text(lang, c->days_since, d2, sizeof(d2)),
+			    i18n_date(lang, c->created_day, d1, sizeof(d1)));
 		break;
 	}
 	return buf;
 }
 
-static json_object *
-client_json(const struct scan_client *c, const char *lang, const struct config *cfg,
-    long today)
-{
-	json_object *o = json_object_new_object();
-	char b[160];
+static const char *const reason_codes[] = {
+	[SCAN_CADENCE] = "cadence", [SCAN_NEXT_CONTACT] = "next_contact",
+	[SCAN_SNOOZE] = "snooze", [SCAN_INVOICE] = "invoice", [SCAN_MISSED] = "missed",
+	[SCAN_REPLIED] = "replied", [SCAN_WAITING] = "waiting", [SCAN_RHYTHM] = "rhythm",
+	[SCAN_SINGLE] = "single", [SCAN_NO_CONTACT] = "no_contact",
+};
 
-	put_int(o, "id", c->id);
-	put_str(o, "name", c->name);
-	put_str(o, "contact", c->contact);
-	put_str(o, "phone", c->phone);
-	put_str(o, "email", c->email);
-	digest_put_links(o, c->email, c->phone);
-	put_str(o, "segment", c->segment);
-	put_str(o, "city", c->city);
-	put_str(o, "status", i18n_status(lang, c->status));
+static json_object *
+client_json(const struct scan_result *r, const struct owner *o, const struct scan_client *c)
+{
+	const char *lang = o->lang;
+	long today = r->today;
+	json_object *j = json_object_new_object();
+	char b[160], line[1024];
+
+	put_int(j, "id", c->id);
+	put_str(j, "name", c->name);
+	put_str(j, "contact", c->contact);
+	put_str(j, "phone", c->phone);
+	put_str(j, "email", c->email);
+	digest_put_links(j, c->email, c->phone);
+	put_str(j, "segment", c->segment);
+	put_str(j, "city", c->city);
+	put_str(j, "status", i18n_status(lang, c->status));
+	put_str(j, "line", client_line(r, o, c, line, sizeof(line)));
+	put_str(j, "reason_code", reason_codes[c->reason]);
 	if (c->touch_day >= 0) {
-		put_str(o, "last_touch", i18n_date(lang, c->touch_day, b, sizeof(b)));
-		put_str(o, "last_touch_date", clock_date_format(c->touch_day, b, sizeof(b)));
-		put_str(o, "last_touch_kind", i18n_kind(lang, c->last_touch_kind));
-		put_int(o, "days_since_touch", today - c->touch_day);
+		put_str(j, "last_touch", i18n_date(lang, c->touch_day, b, sizeof(b)));
+		put_str(j, "last_touch_date", clock_date_format(c->touch_day, b, sizeof(b)));
+		put_str(j, "last_touch_kind", i18n_kind(lang, c->last_touch_kind));
+		put_int(j, "days_since_touch", today - c->touch_day);
 	} else {
-		put_str(o, "last_touch", NULL);
-		put_str(o, "last_touch_date", NULL);
-		put_str(o, "last_touch_kind", NULL);
-		json_object_object_add(o, "days_since_touch", NULL);
+		put_null(j, "last_touch");
+		put_null(j, "last_touch_date");
+		put_null(j, "last_touch_kind");
+		put_null(j, "days_since_touch");
 	}
-	put_bool(o, "never_touched", c->touch_day < 0);
-	put_str(o, "due", i18n_date(lang, c->due_day, b, sizeof(b)));
-	put_str(o, "due_date", clock_date_format(c->due_day, b, sizeof(b)));
-	put_int(o, "days_overdue", today - c->due_day > 0 ? today - c->due_day : 0);
-	put_str(o, "days_overdue_text", days_text(lang, today - c->due_day, b, sizeof(b)));
-	put_int(o, "days_left", c->due_day - today > 0 ? c->due_day - today : 0);
-	put_bool(o, "overdue", c->due_day < today);
-	put_bool(o, "upcoming", c->due_day > today);
-	put_int(o, "cadence_days", c->cadence);
-	put_str(o, "reason", reason_text(lang, c, cfg, b, sizeof(b)));
-	put_int(o, "purchases", c->purchases);
-	if (c->days_since >= 0 && (c->reason == SCAN_RHYTHM || c->reason == SCAN_SINGLE ||
-	    c->reason == SCAN_NO_CONTACT))
-		put_int(o, "days_since", c->days_since);
+	put_bool(j, "never_touched", c->touch_day < 0);
+	if (c->due_day >= 0) {
+		put_str(j, "due", i18n_date(lang, c->due_day, b, sizeof(b)));
+		put_str(j, "due_date", clock_date_format(c->due_day, b, sizeof(b)));
+	} else {
+		put_null(j, "due");
+		put_null(j, "due_date");
+	}
+	put_int(j, "days_overdue", c->due_day >= 0 && today > c->due_day ? today - c->due_day : 0);
+	put_int(j, "days_left", c->due_day > today ? c->due_day - today : 0);
+	put_bool(j, "overdue", c->due_day >= 0 && c->due_day < today);
+	put_bool(j, "upcoming", c->due_day > today);
+	put_int(j, "cadence_days", c->cadence);
+	if (c->next_day >= 0)
+		put_str(j, "next_contact_date", clock_date_format(c->next_day, b, sizeof(b)));
 	else
-		json_object_object_add(o, "days_since", NULL);
+		put_null(j, "next_contact_date");
+	put_bool(j, "no_next_step", c->no_next_step);
+	put_int(j, "purchases", c->purchases);
+	if (c->days_since >= 0)
+		put_int(j, "days_since", c->days_since);
+	else
+		put_null(j, "days_since");
 	if (c->median_interval > 0)
-		put_int(o, "median_interval_days", (long long)(c->median_interval + 0.5));
+		put_int(j, "median_interval_days", (long long)(c->median_interval + 0.5));
 	else
-		json_object_object_add(o, "median_interval_days", NULL);
-	return o;
+		put_null(j, "median_interval_days");
+	return j;
 }
 
-/* {"count": N, "items": [...], "has_more": bool, "more": M} */
+/* {"count": N, "items": [...], "any": bool, "has_more": bool, "more": M} */
 static json_object *
 section(json_object *items, size_t total, size_t shown)
 {
 	json_object *s = json_object_new_object();
 
 	put_int(s, "count", (long long)total);
-	json_object_object_add(s, "items", items);
+	put_obj(s, "items", items);
 	put_bool(s, "any", total > 0);
 	put_bool(s, "has_more", total > shown);
 	put_int(s, "more", (long long)(total - shown));
@@ -168,14 +402,14 @@ section(json_object *items, size_t total, size_t shown)
 }
 
 static json_object *
-clients_section(const struct scan_list *l, const char *lang, const struct config *cfg,
-    long today, size_t max)
+clients_section(const struct scan_result *r, const struct owner *o, const struct scan_list *l,
+    size_t max)
 {
 	json_object *items = json_object_new_array();
 	size_t n = max == 0 || max > l->n ? l->n : max;
 
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(items, client_json(&l->v[i], lang, cfg, today));
+	for (size_t i = 0; items != NULL && i < n; i++)
+		json_object_array_add(items, client_json(r, o, &l->v[i]));
 	return section(items, l->n, n);
 }
 
@@ -188,16 +422,89 @@ first_word(const char *s, char *out, size_t len)
 	return out;
 }
 
+/* One planned activity: in the agenda (when) or left unclosed (line, actions). */
+static json_object *
+activity_json(const struct scan_result *r, const struct owner *o, const struct scan_activity *a,
+    int missed)
+{
+	const char *lang = o->lang;
+	int en = i18n_is_en(lang);
+	json_object *j = json_object_new_object();
+	char b[256], t1[16], t2[16], d[96], w[40];
+
+	put_int(j, "id", a->id);
+	put_int(j, "client_id", a->client_id);
+	put_str(j, "kind", i18n_kind(lang, a->kind));
+	put_str(j, "kind_cap", kind_cap(lang, a->kind, b, sizeof(b)));
+	put_str(j, "kind_code", a->kind);
+	put_bool(j, "is_visit", strcmp(a->kind, "visit") == 0);
+	put_bool(j, "all_day", a->all_day);
+	put_str(j, "day", clock_date_format(a->day, b, sizeof(b)));
+	put_str(j, "date", i18n_date(lang, a->day, b, sizeof(b)));
+	/* The owner's clock, whatever zone it was planned in. */
+	if (a->all_day) {
+		put_null(j, "time");
+		put_null(j, "end_time");
+	} else {
+		put_str(j, "time", hhmm(o->tz, a->start, t1, sizeof(t1)));
+		put_str(j, "end_time", hhmm(o->tz, a->start + (time_t)a->duration * 60, t2,
+		    sizeof(t2)));
+	}
+	if (a->all_day)
+		snprintf(w, sizeof(w), en ? "all day" : "todo el día");
+	else
+		snprintf(w, sizeof(w), "%s-%s", t1, t2);
+	if (a->day != r->today) {
+		/* A day off after today: its activities come in today's digest. */
+		i18n_date_long(lang, a->day, d, sizeof(d));
+		snprintf(d + strlen(d), sizeof(d) - strlen(d), ", %s", w);
+		put_str(j, "when", d);
+	} else
+		put_str(j, "when", w);
+	put_str(j, "start", clock_format_utc(a->start, b, sizeof(b)));
+	put_str(j, "timezone", o->tz);
+	put_int(j, "duration_min", a->duration);
+	put_str(j, "client", a->client_name);
+	put_str(j, "contact", a->contact);
+	put_str(j, "phone", a->phone);
+	digest_put_links(j, NULL, a->phone);
+	put_str(j, "location", a->location);
+	put_str(j, "note", a->note);
+	if (missed) {
+		char when[128], rel[48];
+
+		activity_when(lang, o->tz, a, 1, when, sizeof(when));
+		snprintf(b, sizeof(b), en ? "%s with %s (%s)" : "%s con %s (%s)", when,
+		    a->client_name ? a->client_name : "?",
+		    relative(lang, a->day, r->today, rel, sizeof(rel)));
+		put_str(j, "line", b);
+		put_int(j, "days_ago", r->today - a->day);
+		snprintf(b, sizeof(b), "cartera activity done %lld", a->id);
+		put_str(j, "done_cmd", b);
+		snprintf(b, sizeof(b), "cartera activity cancel %lld", a->id);
+		put_str(j, "cancel_cmd", b);
+		if (a->all_day)
+			snprintf(b, sizeof(b), "cartera activity move %lld --on %s", a->id,
+			    en ? "YYYY-MM-DD" : "AAAA-MM-DD");
+		else
+			snprintf(b, sizeof(b), "cartera activity move %lld --at \"%s\"", a->id,
+			    en ? "YYYY-MM-DD HH:MM" : "AAAA-MM-DD HH:MM");
+		put_str(j, "move_cmd", b);
+	}
+	return j;
+}
+
 json_object *
 digest_data(const struct scan_result *r, const struct owner *o, const struct config *cfg,
     size_t max)
 {
 	const char *lang = o->lang;
-	json_object *d = json_object_new_object(), *ow, *items, *s;
+	json_object *d = json_object_new_object(), *ow, *items, *s, *tot;
+	struct buf all = BUF_INIT;
 	char b[160];
 	size_t n;
-	long long total = 0;
 
+	(void)cfg;
 	put_str(d, "lang", lang);
 	ow = json_object_new_object();
 	put_str(ow, "name", o->name);
@@ -205,25 +512,29 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 	put_str(ow, "email", o->email);
 	digest_put_links(ow, o->email, NULL);
 	put_str(ow, "timezone", o->tz);
-	json_object_object_add(d, "owner", ow);
+	put_obj(d, "owner", ow);
 	put_str(d, "date", clock_date_format(r->today, b, sizeof(b)));
 	put_str(d, "date_long", i18n_date_long(lang, r->today, b, sizeof(b)));
 	put_str(d, "date_short", i18n_date(lang, r->today, b, sizeof(b)));
 
-	json_object_object_add(d, "red", clients_section(&r->red, lang, cfg, r->today, max));
-	json_object_object_add(d, "yellow", clients_section(&r->yellow, lang, cfg, r->today, max));
-	json_object_object_add(d, "green", clients_section(&r->green, lang, cfg, r->today, max));
-	json_object_object_add(d, "inactive",
-	    clients_section(&r->inactive, lang, cfg, r->today, max));
+	/* Left unclosed: at the top, oldest first. */
+	items = json_object_new_array();
+	n = max == 0 || max > r->nmissed ? r->nmissed : max;
+	for (size_t i = 0; items != NULL && i < n; i++)
+		json_object_array_add(items, activity_json(r, o, &r->missed[i], 1));
+	put_obj(d, "missed", section(items, r->nmissed, n));
+
+	put_obj(d, "red", clients_section(r, o, &r->red, max));
+	put_obj(d, "yellow", clients_section(r, o, &r->yellow, max));
+	put_obj(d, "green", clients_section(r, o, &r->green, max));
+	put_obj(d, "inactive", clients_section(r, o, &r->inactive, max));
 
 	items = json_object_new_array();
 	n = max == 0 || max > r->ninvoices ? r->ninvoices : max;
-	for (size_t i = 0; i < r->ninvoices; i++)
-		if (strcmp(r->invoices[i].currency, "EUR") == 0)
-			total += r->invoices[i].cents;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; items != NULL && i < n; i++) {
 		const struct scan_invoice *iv = &r->invoices[i];
 		json_object *j = json_object_new_object();
+		char line[512];
 
 		put_int(j, "id", iv->id);
 		put_int(j, "client_id", iv->client_id);
@@ -240,49 +551,37 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		put_str(j, "due_date", clock_date_format(iv->due_day, b, sizeof(b)));
 		put_int(j, "days_overdue", iv->days_overdue);
 		put_str(j, "days_overdue_text", days_text(lang, iv->days_overdue, b, sizeof(b)));
+		put_str(j, "line", invoice_line(lang, iv, line, sizeof(line)));
 		json_object_array_add(items, j);
 	}
 	s = section(items, r->ninvoices, n);
-	put_str(s, "total", i18n_money(lang, total, "EUR", b, sizeof(b)));
-	put_int(s, "total_cents", total);
-	json_object_object_add(d, "invoices", s);
+	/* Totals per currency, never one sum of different currencies. */
+	tot = json_object_new_array();
+	for (size_t i = 0; tot != NULL && i < r->ntotals; i++) {
+		json_object *j = json_object_new_object();
+
+		put_str(j, "currency", r->totals[i].currency);
+		put_int(j, "cents", r->totals[i].cents);
+		put_int(j, "count", (long long)r->totals[i].count);
+		put_str(j, "amount", i18n_money(lang, r->totals[i].cents, r->totals[i].currency,
+		    b, sizeof(b)));
+		if (i > 0)
+			buf_puts(&all, "; ");
+		buf_puts(&all, b);
+		json_object_array_add(tot, j);
+	}
+	put_obj(s, "totals", tot);
+	put_str(s, "total", all.data);
+	buf_free(&all);
+	put_obj(d, "invoices", s);
 
 	items = json_object_new_array();
-	for (size_t i = 0; i < r->nactivities; i++) {
-		const struct scan_activity *a = &r->activities[i];
-		json_object *j = json_object_new_object();
-		long day;
-		int min;
-		/* The owner's clock, whatever zone it was planned in: the
-		 * agenda is the owner's local day, in start order. */
-		const char *zone = o->tz;
-
-		put_int(j, "id", a->id);
-		put_int(j, "client_id", a->client_id);
-		put_str(j, "kind", i18n_kind(lang, a->kind));
-		put_str(j, "kind_code", a->kind);
-		put_bool(j, "is_visit", strcmp(a->kind, "visit") == 0);
-		tz_local_day(zone, a->start, &day, &min);
-		snprintf(b, sizeof(b), "%02d:%02d", min / 60, min % 60);
-		put_str(j, "time", b);
-		tz_local_day(zone, a->start + (time_t)a->duration * 60, &day, &min);
-		snprintf(b, sizeof(b), "%02d:%02d", min / 60, min % 60);
-		put_str(j, "end_time", b);
-		put_str(j, "start", clock_format_utc(a->start, b, sizeof(b)));
-		put_str(j, "timezone", zone);
-		put_int(j, "duration_min", a->duration);
-		put_str(j, "client", a->client_name);
-		put_str(j, "contact", a->contact);
-		put_str(j, "phone", a->phone);
-		digest_put_links(j, NULL, a->phone);
-		put_str(j, "location", a->location);
-		put_str(j, "note", a->note);
-		json_object_array_add(items, j);
-	}
-	json_object_object_add(d, "activities", section(items, r->nactivities, r->nactivities));
+	for (size_t i = 0; items != NULL && i < r->nactivities; i++)
+		json_object_array_add(items, activity_json(r, o, &r->activities[i], 0));
+	put_obj(d, "activities", section(items, r->nactivities, r->nactivities));
 
 	put_bool(d, "nothing_due", r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 &&
-	    r->inactive.n == 0 && r->ninvoices == 0 && r->nactivities == 0);
+	    r->inactive.n == 0 && r->ninvoices == 0 && r->nactivities == 0 && r->nmissed == 0);
 	put_int(d, "clients", (long long)r->clients);
 	return d;
 }

@@ -94,7 +94,20 @@ i18n_date(const char *lang, long day, char *out, size_t len)
 	clock_days_to_date(day, &y, &m, &d);
 	if (i18n_is_en(lang))
 		snprintf(out, len, "%d %.3s %d", d, months_en[m - 1], y);
-	else
+	else if (len >= 11 && y >= 1000 && y <= 9999) {
+		/* dd/mm/yyyy by hand: a digest writes thousands of them. */
+		out[0] = (char)('0' + d / 10);
+		out[1] = (char)('0' + d % 10);
+		out[2] = '/';
+		out[3] = (char)('0' + m / 10);
+		out[4] = (char)('0' + m % 10);
+		out[5] = '/';
+		out[6] = (char)('0' + y / 1000);
+		out[7] = (char)('0' + y / 100 % 10);
+		out[8] = (char)('0' + y / 10 % 10);
+		out[9] = (char)('0' + y % 10);
+		out[10] = '\0';
+	} else
 		snprintf(out, len, "%02d/%02d/%d", d, m, y);
 	return out;
 }

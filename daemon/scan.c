@@ -1,11 +1,12 @@
 /*
- * scan.c - decide who needs attention: due, red/yellow/green, going
- * inactive, overdue invoices, today's plans.
+ * scan.c - decide who needs attention: the rules (scan_classify, pure),
+ * and scan_run, which feeds them one salesperson's portfolio.
  *
- * One range scan of the owner's clients (the derived columns kept by the
- * store's triggers make that enough), one of unpaid invoices (or a cache
- * of everyone's, when every owner is scanned) and one of the day's
- * activities; the rules run in C over each row.  Reads only.
+ * scan_run reads through the store, set-based: the owner's clients in one
+ * range of an index, their unpaid invoices (or a cache of everyone's, when
+ * every owner is scanned), their planned activities and the segments; then
+ * the details of the few clients a digest shows.  Each client's facts are
+ * put in local day numbers and classified.  No SQL here; reads only.
  */
 #include "build.h"
 
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <libical/ical.h>
@@ -34,59 +34,166 @@ scan_cadence(const struct config *cfg, int client_days, int segment_days, int po
 	return cfg->cadence.default_days;
 }
 
+/* ---- the rules --------------------------------------------------------- */
+
+void
+scan_rules_init(struct scan_rules *ru, const struct config *cfg, const struct workdays *w)
+{
+	memset(ru, 0, sizeof(*ru));
+	ru->yellow_days = cfg->alerts.yellow_days;
+	ru->waiting_days = cfg->alerts.waiting_days;
+	ru->overdue_invoice_days = cfg->alerts.overdue_invoice_days;
+	ru->inactive_factor = cfg->inactive.factor;
+	ru->inactive_min_days = cfg->inactive.min_days;
+	ru->single_purchase_days = cfg->inactive.single_purchase_days;
+	ru->no_contact_days = cfg->inactive.no_contact_days;
+	ru->days = w;
+	ru->soon_of = -1;
+}
+
+void
+scan_rules_today(struct scan_rules *ru, long today)
+{
+	ru->soon = workdays_add(ru->days, today, ru->yellow_days);
+	ru->soon_of = today;
+}
+
+static void
+verdict(struct scan_verdict *v, enum scan_alert a, enum scan_reason why, long day)
+{
+	v->alert = a;
+	v->reason = why;
+	v->due_day = day;
+}
+
+void
+scan_classify(const struct scan_rules *ru, const struct scan_facts *f, long today,
+    struct scan_verdict *v)
+{
+	/* The last day a date may fall on to be "soon": yellow_days working
+	 * days ahead (on a Friday, 1 reaches Monday). */
+	long soon = ru->soon_of == today ? ru->soon :
+	    workdays_add(ru->days, today, ru->yellow_days);
+	/* The next step set by hand, a touch or a snooze, unless a planned
+	 * activity comes first (or the same day: it is what will happen). */
+	int by_date = f->next_day >= 0 && (f->planned_day < 0 || f->next_day < f->planned_day);
+	enum scan_reason date_reason = f->snoozed ? SCAN_SNOOZE : SCAN_NEXT_CONTACT;
+	long due;
+
+	memset(v, 0, sizeof(*v));
+	v->alert = SCAN_NONE;
+	v->due_day = -1;
+	v->inactive_days = -1;
+	if (f->lost)
+		return;
+
+	/* Red: something is owed now, whatever else is going on. */
+	if (f->missed_day >= 0)
+		verdict(v, SCAN_RED, SCAN_MISSED, f->missed_day);
+	else if (f->replied_day >= 0)
+		verdict(v, SCAN_RED, SCAN_REPLIED, f->replied_day);
+	else if (by_date && f->next_day <= today)
+		verdict(v, SCAN_RED, date_reason, f->next_day);
+	/* Green: the ball is in the client's court. */
+	else if (f->waiting && f->touched && today - f->base_day < ru->waiting_days) {
+		verdict(v, SCAN_GREEN, SCAN_WAITING, f->base_day);
+		v->no_next_step = f->next_day < 0 && f->planned_day < 0;
+	}
+	/* A planned activity is the next step: the agenda carries it. */
+	else if (f->planned_day >= 0 && !by_date)
+		v->due_day = f->planned_day;
+	/* An explicit date to come replaces the cadence. */
+	else if (by_date) {
+		v->due_day = f->next_day;
+		if (!f->snoozed && f->next_day <= soon)
+			verdict(v, SCAN_YELLOW, date_reason, f->next_day);
+	} else {
+		due = f->base_day + f->cadence;
+		v->due_day = due;
+		if (due <= today)
+			verdict(v, SCAN_RED, SCAN_CADENCE, due);
+		else if (due <= soon)
+			verdict(v, SCAN_YELLOW, SCAN_CADENCE, due);
+	}
+	/* An invoice overdue past the threshold makes it red, even while
+	 * waiting, due since the day it passed that; a contact owed says
+	 * more (the invoice has its own section). */
+	if (v->alert != SCAN_RED && f->unpaid_due_day >= 0 &&
+	    today - f->unpaid_due_day > ru->overdue_invoice_days) {
+		verdict(v, SCAN_RED, SCAN_INVOICE, f->unpaid_due_day + ru->overdue_invoice_days + 1);
+		v->no_next_step = 0;
+	}
+
+	/* Going inactive, measured against the client's own rhythm. */
+	if (f->potential)
+		return;
+	if (f->purchases >= 2 && f->median_interval > 0 && f->last_purchase_day >= 0) {
+		long ds = today - f->last_purchase_day;
+
+		if (ds > ru->inactive_factor * f->median_interval && ds > ru->inactive_min_days) {
+			v->inactive = 1;
+			v->inactive_reason = SCAN_RHYTHM;
+			v->inactive_days = ds;
+		}
+	} else if (f->purchases == 1 && f->last_purchase_day >= 0) {
+		long ds = today - f->last_purchase_day;
+
+		if (ds > ru->single_purchase_days) {
+			v->inactive = 1;
+			v->inactive_reason = SCAN_SINGLE;
+			v->inactive_days = ds;
+		}
+	}
+	if (!v->inactive && today - f->base_day > ru->no_contact_days) {
+		v->inactive = 1;
+		v->inactive_reason = SCAN_NO_CONTACT;
+		v->inactive_days = today - f->base_day;
+	}
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
 /* Segment id -> its cadence (config override, else the table, else 0). */
 struct segcad {
 	long long	 id;
 	int		 days;
 };
 
+struct segs {
+	const struct config *cfg;
+	struct segcad	*v;
+	size_t		 n;
+	int		 oom;
+};
+
 static int
-load_segments(struct store *st, const struct config *cfg, struct segcad **out,
-    size_t *n, char *err, size_t errlen)
+seg_add(long long id, const char *name, int days, void *arg)
 {
-	static const char sql[] = "SELECT id, name, cadence_days FROM segments ORDER BY id";
-	sqlite3_stmt *s;
-	struct segcad *v = NULL, *nv;
-	size_t cnt = 0;
-	int rc;
+	struct segs *sg = arg;
+	struct segcad *nv;
+	int d = config_segment_days(sg->cfg, name);
 
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	if ((nv = reallocarray(sg->v, sg->n + 1, sizeof(*nv))) == NULL) {
+		sg->oom = 1;
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 1);
-		int d = config_segment_days(cfg, name);
-
-		if ((nv = reallocarray(v, cnt + 1, sizeof(*v))) == NULL) {
-			sqlite3_reset(s);
-			free(v);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		v = nv;
-		v[cnt].id = sqlite3_column_int64(s, 0);
-		v[cnt].days = d > 0 ? d : sqlite3_column_int(s, 2);
-		cnt++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_fail(st, err, errlen, "reading segments");
-	}
-	*out = v;
-	*n = cnt;
+	sg->v = nv;
+	sg->v[sg->n].id = id;
+	sg->v[sg->n].days = d > 0 ? d : days;
+	sg->n++;
 	return 0;
 }
 
 static int
-segment_days(const struct segcad *v, size_t n, long long id)
+segment_days(const struct segs *sg, long long id)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = 0, hi = sg->n;
 
 	while (lo < hi) {	/* ids are sorted */
 		size_t mid = (lo + hi) / 2;
-		if (v[mid].id == id)
-			return v[mid].days;
-		if (v[mid].id < id)
+		if (sg->v[mid].id == id)
+			return sg->v[mid].days;
+		if (sg->v[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -109,11 +216,10 @@ list_add(struct scan_list *l, const struct scan_client *c)
 	return 0;
 }
 
-/* "YYYY-MM-DD" column to a day number, -1 if NULL or malformed. */
+/* "YYYY-MM-DD" to a day number, -1 if NULL or malformed. */
 static long
-col_day(sqlite3_stmt *s, int col)
+text_day(const char *t)
 {
-	const char *t = (const char *)sqlite3_column_text(s, col);
 	long d;
 
 	if (t == NULL || clock_date_parse(t, &d) == -1)
@@ -128,16 +234,6 @@ cmp_due(const void *a, const void *b)
 
 	if (x->due_day != y->due_day)
 		return x->due_day < y->due_day ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int
-cmp_waiting(const void *a, const void *b)
-{
-	const struct scan_client *x = a, *y = b;
-
-	if (x->touch_day != y->touch_day)
-		return x->touch_day < y->touch_day ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -203,18 +299,14 @@ sort_top(struct scan_list *l, size_t k, int (*cmp)(const void *, const void *))
 	qsort(v, k, sizeof(*v), cmp);
 }
 
-static int
-dup_col(sqlite3_stmt *s, int col, char **out)
-{
-	return store_dup_col(s, col, out);
-}
+/* ---- overdue invoices --------------------------------------------------- */
 
 /*
  * Unpaid invoices due before a day, sorted by client (the index's order):
- * scan_clients() looks each client's up as it reads the client.  Loaded
- * for one owner by scan_run(), or for everyone at once by
- * scan_cache_load() when every owner is scanned (one pass over the
- * unpaid-invoice index instead of a seek per client per owner).
+ * the scan looks each client's up as it reads the client.  Loaded for one
+ * owner by scan_run(), or for everyone at once by scan_cache_load() when
+ * every owner is scanned (one pass over the unpaid-invoice index instead
+ * of a seek per client per owner).
  */
 struct scan_due_inv {
 	long long	 id, client_id, cents;
@@ -226,17 +318,16 @@ struct scan_due_inv {
 struct scan_cache {
 	struct scan_due_inv *v;
 	size_t		 n, cap;
+	/*
+	 * Bit id set: client id has an invoice in v.  Most clients have
+	 * none, and a binary search of v (megabytes at a million clients)
+	 * misses the CPU caches at every step; the bits (one per client id)
+	 * mostly do not.  NULL when the ids are too sparse for it.
+	 */
+	unsigned char	*has;
+	long long	 max_id;
+	int		 oom;
 };
-
-static const char inv_all_sql[] =
-    "SELECT client_id, id, amount_cents, currency, due, number"
-    " FROM invoices INDEXED BY invoices_unpaid_client"
-    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id";
-static const char inv_owner_sql[] =
-    "SELECT i.client_id, i.id, i.amount_cents, i.currency, i.due, i.number"
-    " FROM invoices i JOIN clients c ON c.id = i.client_id"
-    " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2"
-    " ORDER BY i.client_id";
 
 static void
 cache_clear(struct scan_cache *k)
@@ -244,57 +335,76 @@ cache_clear(struct scan_cache *k)
 	for (size_t i = 0; i < k->n; i++)
 		free(k->v[i].number);
 	free(k->v);
+	free(k->has);
 	memset(k, 0, sizeof(*k));
 }
 
-/* Run sql (owner bound when > 0) into k; rows arrive sorted by client. */
-static int
-cache_fill(struct store *st, const char *sql, long before_day, long long owner,
-    struct scan_cache *k, char *err, size_t errlen)
+/* The bits of k->has; without them every lookup searches v. */
+static void
+cache_bits(struct scan_cache *k)
 {
-	sqlite3_stmt *s;
-	char before[11];
-	int rc;
+	long long max = 0;
 
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, clock_date_format(before_day, before, sizeof(before)), -1,
-	    SQLITE_TRANSIENT);
-	if (owner > 0)
-		sqlite3_bind_int64(s, 2, owner);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct scan_due_inv *iv;
-		const char *cur = (const char *)sqlite3_column_text(s, 3);
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].client_id > max)
+			max = k->v[i].client_id;
+	if (k->n == 0 || max > 64LL * 1024 * 1024)
+		return;
+	if ((k->has = calloc((size_t)max / 8 + 1, 1)) == NULL)
+		return;
+	k->max_id = max;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].client_id >= 0)
+			k->has[k->v[i].client_id / 8] |= (unsigned char)(1u << (k->v[i].client_id % 8));
+}
 
-		if (k->n == k->cap) {
-			size_t ncap = k->cap ? k->cap * 2 : 64;
-			struct scan_due_inv *nv = reallocarray(k->v, ncap, sizeof(*nv));
-			if (nv == NULL)
-				goto oom;
-			k->v = nv;
-			k->cap = ncap;
+static int
+cache_add(const struct store_unpaid *u, void *arg)
+{
+	struct scan_cache *k = arg;
+	struct scan_due_inv *iv;
+
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 64;
+		struct scan_due_inv *nv = reallocarray(k->v, ncap, sizeof(*nv));
+		if (nv == NULL) {
+			k->oom = 1;
+			return -1;
 		}
-		iv = &k->v[k->n];
-		iv->client_id = sqlite3_column_int64(s, 0);
-		iv->id = sqlite3_column_int64(s, 1);
-		iv->cents = sqlite3_column_int64(s, 2);
-		snprintf(iv->currency, sizeof(iv->currency), "%s", cur ? cur : "EUR");
-		iv->due_day = col_day(s, 4);
-		if (dup_col(s, 5, &iv->number) == -1)
-			goto oom;
-		k->n++;
+		k->v = nv;
+		k->cap = ncap;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		cache_clear(k);
-		return store_fail(st, err, errlen, "reading overdue invoices");
+	iv = &k->v[k->n];
+	iv->client_id = u->client_id;
+	iv->id = u->id;
+	iv->cents = u->cents;
+	snprintf(iv->currency, sizeof(iv->currency), "%s", u->currency ? u->currency : "EUR");
+	iv->due_day = text_day(u->due);
+	iv->number = NULL;
+	if (u->number != NULL && (iv->number = strdup(u->number)) == NULL) {
+		k->oom = 1;
+		return -1;
 	}
+	k->n++;
 	return 0;
-oom:
-	sqlite3_reset(s);
-	cache_clear(k);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+}
+
+/* Fill k with owner's (0: everyone's) invoices due before before_day. */
+static int
+cache_fill(struct store *st, long before_day, long long owner, struct scan_cache *k,
+    char *err, size_t errlen)
+{
+	char before[16];
+
+	if (store_unpaid_each(st, owner, clock_date_format(before_day, before, sizeof(before)),
+	    cache_add, k, err, errlen) == -1) {
+		if (k->oom)
+			snprintf(err, errlen, "out of memory");
+		cache_clear(k);
+		return -1;
+	}
+	cache_bits(k);
+	return 0;
 }
 
 int
@@ -307,7 +417,7 @@ scan_cache_load(struct store *st, long before_day, struct scan_cache **out, char
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (cache_fill(st, inv_all_sql, before_day, 0, k, err, errlen) == -1) {
+	if (cache_fill(st, before_day, 0, k, err, errlen) == -1) {
 		free(k);
 		return -1;
 	}
@@ -330,6 +440,9 @@ cache_find(const struct scan_cache *k, long long id)
 {
 	size_t lo = 0, hi = k->n;
 
+	if (k->has != NULL && (id < 0 || id > k->max_id ||
+	    !(k->has[id / 8] & (1u << (id % 8)))))
+		return k->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (k->v[mid].client_id < id)
@@ -350,17 +463,47 @@ cmp_invoice(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/*
- * Add client id's invoices overdue as of r->today to r->invoices.  1 and
- * *red_day when one is overdue by more than alerts.overdue_invoice_days
- * (the day the oldest such passed that threshold), 0 if none, -1 out of
- * memory.
- */
 static int
-client_invoices(const struct scan_cache *k, const struct config *cfg, long long id,
-    struct scan_result *r, size_t *cap, long *red_day)
+add_total(struct scan_result *r, const char *currency, long long cents)
 {
-	int red = 0;
+	struct scan_total *nv;
+
+	for (size_t i = 0; i < r->ntotals; i++)
+		if (strcmp(r->totals[i].currency, currency) == 0) {
+			r->totals[i].cents += cents;
+			r->totals[i].count++;
+			return 0;
+		}
+	if ((nv = reallocarray(r->totals, r->ntotals + 1, sizeof(*nv))) == NULL)
+		return -1;
+	r->totals = nv;
+	snprintf(nv[r->ntotals].currency, sizeof(nv->currency), "%s", currency);
+	nv[r->ntotals].cents = cents;
+	nv[r->ntotals].count = 1;
+	r->ntotals++;
+	return 0;
+}
+
+static int
+cmp_total(const void *a, const void *b)
+{
+	const struct scan_total *x = a, *y = b;
+
+	if (x->cents != y->cents)
+		return x->cents > y->cents ? -1 : 1;
+	return strcmp(x->currency, y->currency);
+}
+
+/*
+ * Add client id's invoices overdue as of r->today to r->invoices (when
+ * add is set: not for a lost client... they still show) and return the
+ * oldest one's due day (-1 none) and id.  -1 out of memory via *oom.
+ */
+static long
+client_invoices(const struct scan_cache *k, long long id, struct scan_result *r, size_t *cap,
+    long long *oldest, int *oom)
+{
+	long first = -1;
 
 	for (size_t i = cache_find(k, id); i < k->n && k->v[i].client_id == id; i++) {
 		const struct scan_due_inv *d = &k->v[i];
@@ -371,8 +514,10 @@ client_invoices(const struct scan_cache *k, const struct config *cfg, long long 
 		if (r->ninvoices == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 32;
 			struct scan_invoice *nv = reallocarray(r->invoices, ncap, sizeof(*nv));
-			if (nv == NULL)
+			if (nv == NULL) {
+				*oom = 1;
 				return -1;
+			}
 			r->invoices = nv;
 			*cap = ncap;
 		}
@@ -384,282 +529,475 @@ client_invoices(const struct scan_cache *k, const struct config *cfg, long long 
 		memcpy(iv->currency, d->currency, sizeof(iv->currency));
 		iv->due_day = d->due_day;
 		iv->days_overdue = r->today - d->due_day;
-		if (d->number != NULL && (iv->number = strdup(d->number)) == NULL)
+		if (d->number != NULL && (iv->number = strdup(d->number)) == NULL) {
+			*oom = 1;
 			return -1;
+		}
 		r->ninvoices++;
-		if (strcmp(iv->currency, "EUR") == 0)
-			r->overdue_cents += iv->cents;
-		if (iv->days_overdue > cfg->alerts.overdue_invoice_days) {
-			long day = d->due_day + cfg->alerts.overdue_invoice_days + 1;
-			if (!red || day < *red_day)
-				*red_day = day;
-			red = 1;
+		if (add_total(r, iv->currency, iv->cents) == -1) {
+			*oom = 1;
+			return -1;
+		}
+		if (first < 0 || d->due_day < first || (d->due_day == first && d->id < *oldest)) {
+			first = d->due_day;
+			*oldest = d->id;
 		}
 	}
-	return red;
+	return first;
+}
+
+/* ---- planned activities ------------------------------------------------- */
+
+/* Every planned activity of the owner, and an index of them by client. */
+struct plan_key {
+	long long	 client_id;
+	long		 day;
+	size_t		 i;		/* into plans.v */
+};
+
+struct plans {
+	struct scan_activity *v;	/* by start */
+	size_t		 n, cap;
+	struct plan_key	*by_client;	/* by client, then day */
+	icaltimezone	*z;		/* the owner's zone */
+	int		 oom;
+};
+
+static void
+activity_clear(struct scan_activity *a)
+{
+	free(a->tz);
+	free(a->client_name);
+	free(a->location);
+	free(a->note);
+	free(a->contact);
+	free(a->phone);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+plan_add(const struct store_planned *p, void *arg)
+{
+	struct plans *pl = arg;
+	struct scan_activity *a;
+
+	if (pl->n == pl->cap) {
+		size_t ncap = pl->cap ? pl->cap * 2 : 32;
+		struct scan_activity *nv = reallocarray(pl->v, ncap, sizeof(*nv));
+		if (nv == NULL) {
+			pl->oom = 1;
+			return -1;
+		}
+		pl->v = nv;
+		pl->cap = ncap;
+	}
+	a = &pl->v[pl->n];
+	memset(a, 0, sizeof(*a));
+	a->id = p->id;
+	a->client_id = p->client_id;
+	snprintf(a->kind, sizeof(a->kind), "%s", p->kind ? p->kind : "call");
+	a->start = p->start;
+	a->duration = p->duration;
+	if (p->day != NULL && (a->day = text_day(p->day)) >= 0)
+		a->all_day = 1;
+	else
+		tz_local_day_z(pl->z, p->start, &a->day, NULL);
+	pl->n++;
+	return 0;
+}
+
+static int
+cmp_plan_key(const void *a, const void *b)
+{
+	const struct plan_key *x = a, *y = b;
+
+	if (x->client_id != y->client_id)
+		return x->client_id < y->client_id ? -1 : 1;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static void
+plans_free(struct plans *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		activity_clear(&pl->v[i]);
+	free(pl->v);
+	free(pl->by_client);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static int
+plans_index(struct plans *pl)
+{
+	if (pl->n == 0)
+		return 0;
+	if ((pl->by_client = calloc(pl->n, sizeof(*pl->by_client))) == NULL)
+		return -1;
+	for (size_t i = 0; i < pl->n; i++) {
+		pl->by_client[i].client_id = pl->v[i].client_id;
+		pl->by_client[i].day = pl->v[i].day;
+		pl->by_client[i].i = i;
+	}
+	qsort(pl->by_client, pl->n, sizeof(*pl->by_client), cmp_plan_key);
+	return 0;
+}
+
+/* Client id's oldest plan before today and first on or after it (-1 none). */
+static void
+plans_of(const struct plans *pl, long long id, long today, long *missed, long long *missed_id,
+    long *planned)
+{
+	size_t lo = 0, hi = pl->n;
+
+	*missed = *planned = -1;
+	*missed_id = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pl->by_client[mid].client_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < pl->n && pl->by_client[lo].client_id == id; lo++) {
+		const struct plan_key *k = &pl->by_client[lo];
+
+		if (k->day < today) {
+			if (*missed < 0) {
+				*missed = k->day;
+				*missed_id = pl->v[k->i].id;
+			}
+		} else {
+			*planned = k->day;
+			return;
+		}
+	}
+}
+
+/* Move the plans of [from, to] to the agenda, and those before from to the missed list. */
+static int
+plans_split(struct plans *pl, struct scan_result *r)
+{
+	size_t na = 0, nm = 0;
+
+	for (size_t i = 0; i < pl->n; i++) {
+		if (pl->v[i].day < r->today)
+			nm++;
+		else if (pl->v[i].day <= r->agenda_end)
+			na++;
+	}
+	if ((nm > 0 && (r->missed = calloc(nm, sizeof(*r->missed))) == NULL) ||
+	    (na > 0 && (r->activities = calloc(na, sizeof(*r->activities))) == NULL))
+		return -1;
+	for (size_t i = 0; i < pl->n; i++) {
+		struct scan_activity *a = &pl->v[i];
+
+		if (a->day < r->today)
+			r->missed[r->nmissed++] = *a;
+		else if (a->day <= r->agenda_end)
+			r->activities[r->nactivities++] = *a;
+		else
+			continue;
+		memset(a, 0, sizeof(*a));	/* moved */
+	}
+	return 0;
+}
+
+/* ---- the clients -------------------------------------------------------- */
+
+/* The owner's few snoozed clients and those owed an answer, by id. */
+struct mark {
+	long long	 id;
+	time_t		 replied_at;	/* 0: none */
+	int		 snoozed;
+};
+
+struct marks {
+	struct mark	*v;
+	size_t		 n, cap;
+	int		 oom;
+};
+
+static int
+mark_add(long long id, int snoozed, time_t replied_at, void *arg)
+{
+	struct marks *m = arg;
+
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 16;
+		struct mark *nv = reallocarray(m->v, ncap, sizeof(*nv));
+		if (nv == NULL) {
+			m->oom = 1;
+			return -1;
+		}
+		m->v = nv;
+		m->cap = ncap;
+	}
+	m->v[m->n].id = id;
+	m->v[m->n].snoozed = snoozed;
+	m->v[m->n].replied_at = replied_at;
+	m->n++;
+	return 0;
+}
+
+static int
+cmp_mark(const void *a, const void *b)
+{
+	const struct mark *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Sort by id and fold the two entries a client may have into one. */
+static void
+marks_index(struct marks *m)
+{
+	size_t k = 0;
+
+	if (m->n < 2)
+		return;
+	qsort(m->v, m->n, sizeof(*m->v), cmp_mark);
+	for (size_t i = 0; i < m->n; i++) {
+		if (k > 0 && m->v[k - 1].id == m->v[i].id) {
+			m->v[k - 1].snoozed |= m->v[i].snoozed;
+			if (m->v[i].replied_at != 0)
+				m->v[k - 1].replied_at = m->v[i].replied_at;
+		} else
+			m->v[k++] = m->v[i];
+	}
+	m->n = k;
+}
+
+static const struct mark *
+marks_find(const struct marks *m, long long id)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].id == id)
+			return &m->v[mid];
+		if (m->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /*
- * The owner's clients, one range of the clients_scan index; the rules run
- * on each row, and its overdue invoices are taken from k.  Lost clients
- * are read for their invoices only.
+ * The details of the first n entries of a list (all when n is 0), read in
+ * one statement per list: ids gathers them, b receives them.
  */
+struct briefs {
+	long long			*ids;
+	struct store_client_brief	*b;
+	struct store_activity_brief	*a;
+	size_t				 cap;
+};
+
+
+struct scan_ctx {
+	const struct config	*cfg;
+	struct scan_rules	 rules;
+	icaltimezone		*z;
+	struct scan_result	*r;
+	const struct scan_cache	*k;
+	struct segs		 segs;
+	struct plans		 plans;
+	struct marks		 marks;
+	size_t			 icap;
+	struct briefs		 briefs;
+	char			*err;
+	size_t			 errlen;
+};
+
 static int
-scan_clients(struct store *st, const struct config *cfg, icaltimezone *z,
-    struct scan_result *r, const struct scan_cache *k, size_t detail, char *err,
+scan_one(const struct store_scan_client *row, void *arg)
+{
+	struct scan_ctx *x = arg;
+	struct scan_result *r = x->r;
+	struct scan_facts f;
+	struct scan_verdict v;
+	struct scan_client c;
+	const struct mark *mk = x->marks.n > 0 ? marks_find(&x->marks, row->id) : NULL;
+	time_t replied_at = mk != NULL ? mk->replied_at : 0;
+	long long inv_id = 0, act_id = 0;
+	int oom = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.unpaid_due_day = client_invoices(x->k, row->id, r, &x->icap, &inv_id, &oom);
+	if (oom)
+		goto oom;
+	f.lost = row->status != NULL && strcmp(row->status, "lost") == 0;
+	if (f.lost)
+		return 0;
+	r->clients++;
+	f.potential = row->status != NULL && strcmp(row->status, "potential") == 0;
+	f.cadence = scan_cadence(x->cfg, row->cadence_days, row->segment_id > 0 ?
+	    segment_days(&x->segs, row->segment_id) : 0, f.potential);
+	f.touched = row->last_touch_at != 0;
+	tz_local_day_z(x->z, f.touched ? row->last_touch_at : row->created_at, &f.base_day,
+	    NULL);
+	f.waiting = row->last_outcome != NULL && strcmp(row->last_outcome, "waiting") == 0;
+	f.replied_day = -1;
+	if (replied_at != 0)
+		tz_local_day_z(x->z, replied_at, &f.replied_day, NULL);
+	f.next_day = text_day(row->next_contact);
+	f.snoozed = mk != NULL && mk->snoozed;
+	plans_of(&x->plans, row->id, r->today, &f.missed_day, &act_id, &f.planned_day);
+	f.purchases = row->purchases;
+	f.last_purchase_day = text_day(row->last_purchase);
+	f.median_interval = row->median_interval;
+
+	scan_classify(&x->rules, &f, r->today, &v);
+	if (v.alert == SCAN_NONE && !v.inactive)
+		return 0;	/* most clients: nothing to list */
+
+	memset(&c, 0, sizeof(c));
+	c.id = row->id;
+	c.alert = v.alert;
+	c.reason = v.reason;
+	c.due_day = v.due_day;
+	c.touch_day = f.touched ? f.base_day : -1;
+	c.created_day = f.touched ? -1 : f.base_day;	/* only worded when never touched */
+	c.last_touch_at = row->last_touch_at;
+	c.cadence = f.cadence;
+	c.next_day = f.next_day;
+	c.planned_day = f.planned_day;
+	c.replied_at = v.reason == SCAN_REPLIED ? replied_at : 0;
+	c.invoice_id = v.reason == SCAN_INVOICE ? inv_id : 0;
+	c.activity_id = v.reason == SCAN_MISSED ? act_id : 0;
+	c.no_next_step = v.no_next_step;
+	c.purchases = f.purchases;
+	c.last_purchase_day = f.last_purchase_day;
+	c.median_interval = f.median_interval;
+	c.days_since = -1;
+	if (v.alert != SCAN_NONE && list_add(v.alert == SCAN_RED ? &r->red :
+	    v.alert == SCAN_YELLOW ? &r->yellow : &r->green, &c) == -1)
+		goto oom;
+	if (v.inactive) {
+		c.alert = SCAN_NONE;
+		c.reason = v.inactive_reason;
+		c.days_since = v.inactive_days;
+		c.replied_at = 0;
+		c.invoice_id = c.activity_id = 0;
+		if (list_add(&r->inactive, &c) == -1)
+			goto oom;
+	}
+	return 0;
+oom:
+	snprintf(x->err, x->errlen, "out of memory");
+	return -1;
+}
+
+static int
+briefs_room(struct briefs *k, size_t n)
+{
+	long long *ni;
+	struct store_client_brief *nb;
+	struct store_activity_brief *na;
+
+	if (n <= k->cap)
+		return 0;
+	if ((ni = reallocarray(k->ids, n, sizeof(*ni))) == NULL)
+		return -1;
+	k->ids = ni;
+	if ((nb = reallocarray(k->b, n, sizeof(*nb))) == NULL)
+		return -1;
+	k->b = nb;
+	if ((na = reallocarray(k->a, n, sizeof(*na))) == NULL)
+		return -1;
+	k->a = na;
+	k->cap = n;
+	return 0;
+}
+
+static int
+client_details(struct store *st, struct briefs *k, struct scan_list *l, size_t n, char *err,
     size_t errlen)
 {
-	static const char sql[] =
-	    "SELECT id, status, segment_id, cadence_days, next_contact, last_touch_at,"
-	    " last_outcome, purchases, last_purchase, median_interval, created_at"
-	    " FROM clients WHERE owner_id = ?";
-	struct segcad *segs = NULL;
-	size_t nsegs = 0, icap = 0;
-	sqlite3_stmt *s;
-	long today = r->today;
-	int rc;
-
-	if (load_segments(st, cfg, &segs, &nsegs, err, errlen) == -1)
-		return -1;
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL) {
-		free(segs);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, r->owner_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct scan_client c;
-		const char *status = (const char *)sqlite3_column_text(s, 1);
-		const char *outcome = (const char *)sqlite3_column_text(s, 6);
-		int potential = status != NULL && status[0] == 'p';
-		long base_day, nc_day, due_day, red_day = 0;
-		time_t base;
-		int waiting, inv_red;
-
-		memset(&c, 0, sizeof(c));
-		c.id = sqlite3_column_int64(s, 0);
-		if ((inv_red = client_invoices(k, cfg, c.id, r, &icap, &red_day)) == -1)
-			goto oom;
-		if (status != NULL && strcmp(status, "lost") == 0)
-			continue;
-		r->clients++;
-		c.cadence = scan_cadence(cfg, sqlite3_column_int(s, 3),
-		    sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
-		    segment_days(segs, nsegs, sqlite3_column_int64(s, 2)), potential);
-		c.last_touch_at = sqlite3_column_int64(s, 5);
-		base = c.last_touch_at ? c.last_touch_at : (time_t)sqlite3_column_int64(s, 10);
-		tz_local_day_z(z, base, &base_day, NULL);
-		c.touch_day = c.last_touch_at ? base_day : -1;
-		due_day = base_day + c.cadence;
-		nc_day = col_day(s, 4);
-		c.purchases = sqlite3_column_int(s, 7);
-		c.last_purchase_day = col_day(s, 8);
-		c.median_interval = sqlite3_column_double(s, 9);
-
-		/* Alert: red beats green beats yellow; see scan.h. */
-		waiting = outcome != NULL && strcmp(outcome, "waiting") == 0 &&
-		    c.touch_day >= 0 && today - c.touch_day < cfg->alerts.waiting_days;
-		c.due_day = nc_day >= 0 && nc_day < due_day ? nc_day : due_day;
-		if (inv_red) {
-			/* Due since its invoice passed the threshold, not on a
-			 * cadence date that may lie ahead. */
-			c.alert = SCAN_RED;
-			c.reason = SCAN_INVOICE;
-			c.due_day = red_day;
-		} else if (nc_day >= 0 && nc_day <= today) {
-			c.alert = SCAN_RED;
-			c.reason = SCAN_NEXT_CONTACT;
-			c.due_day = nc_day;
-		} else if (waiting) {
-			c.alert = SCAN_GREEN;
-			c.reason = SCAN_WAITING;
-		} else if (c.due_day <= today) {
-			c.alert = SCAN_RED;
-			c.reason = c.due_day == nc_day ? SCAN_NEXT_CONTACT : SCAN_CADENCE;
-		} else if (c.due_day <= today + cfg->alerts.yellow_days) {
-			c.alert = SCAN_YELLOW;
-			c.reason = c.due_day == nc_day ? SCAN_NEXT_CONTACT : SCAN_CADENCE;
-		}
-		if (c.alert != SCAN_NONE) {
-			struct scan_list *l = c.alert == SCAN_RED ? &r->red :
-			    c.alert == SCAN_YELLOW ? &r->yellow : &r->green;
-			if (list_add(l, &c) == -1)
-				goto oom;
-		}
-
-		/* Going inactive: measured against the client's own rhythm. */
-		if (!potential) {
-			struct scan_client in = c;
-			long ds;
-
-			in.alert = SCAN_NONE;
-			in.days_since = -1;
-			if (c.purchases >= 2 && c.median_interval > 0 && c.last_purchase_day >= 0) {
-				ds = today - c.last_purchase_day;
-				if (ds > cfg->inactive.factor * c.median_interval &&
-				    ds > cfg->inactive.min_days) {
-					in.reason = SCAN_RHYTHM;
-					in.days_since = ds;
-				}
-			} else if (c.purchases == 1 && c.last_purchase_day >= 0) {
-				ds = today - c.last_purchase_day;
-				if (ds > cfg->inactive.single_purchase_days) {
-					in.reason = SCAN_SINGLE;
-					in.days_since = ds;
-				}
-			}
-			if (in.days_since < 0 && today - base_day > cfg->inactive.no_contact_days) {
-				in.reason = SCAN_NO_CONTACT;
-				in.days_since = today - base_day;
-			}
-			if (in.days_since >= 0 && list_add(&r->inactive, &in) == -1)
-				goto oom;
-		}
-	}
-	sqlite3_reset(s);
-	free(segs);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, err, errlen, "reading clients");
-	/* qsort on an empty list may be handed NULL: undefined, so skip it. */
-	if (r->ninvoices > 1)
-		qsort(r->invoices, r->ninvoices, sizeof(*r->invoices), cmp_invoice);
-	sort_top(&r->red, detail, cmp_due);
-	sort_top(&r->yellow, detail, cmp_due);
-	sort_top(&r->green, detail, cmp_waiting);
-	sort_top(&r->inactive, detail, cmp_inactive);
-	return 0;
-oom:
-	sqlite3_reset(s);
-	free(segs);
-	snprintf(err, errlen, "out of memory");
-	return -1;
-}
-
-/* Names and primary contact of the first n clients of a list. */
-static int
-client_details(struct store *st, struct scan_list *l, size_t n, char *err, size_t errlen)
-{
-	static const char sql[] =
-	    "SELECT c.name, c.status, s.name, p.name, p.phone, p.email,"
-	    " c.last_touch_kind, c.last_outcome, c.city"
-	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
-	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
-	    " WHERE c.id = ?";
-	sqlite3_stmt *s;
-
 	if (n == 0 || n > l->n)
 		n = l->n;
+	if (briefs_room(k, n) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		k->ids[i] = l->v[i].id;
+	if (store_client_briefs(st, k->ids, n, k->b, err, errlen) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct scan_client *c = &l->v[i];
-		int rc;
+		struct store_client_brief *b = &k->b[i];
 
-		if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, c->id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW && (dup_col(s, 0, &c->name) == -1 ||
-		    dup_col(s, 1, &c->status) == -1 || dup_col(s, 2, &c->segment) == -1 ||
-		    dup_col(s, 3, &c->contact) == -1 || dup_col(s, 4, &c->phone) == -1 ||
-		    dup_col(s, 5, &c->email) == -1 || dup_col(s, 6, &c->last_touch_kind) == -1 ||
-		    dup_col(s, 7, &c->last_outcome) == -1 || dup_col(s, 8, &c->city) == -1))
-			rc = SQLITE_NOMEM;
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW)
-			return store_fail(st, err, errlen, "reading client details");
+		c->name = b->name;
+		c->status = b->status;
+		c->segment = b->segment;
+		c->contact = b->contact;
+		c->phone = b->phone;
+		c->email = b->email;
+		c->last_touch_kind = b->last_touch_kind;
+		c->last_outcome = b->last_outcome;
+		c->city = b->city;
+		c->reply_note = b->reply_note;
 	}
 	return 0;
 }
 
 static int
-invoice_details(struct store *st, struct scan_result *r, size_t n, char *err, size_t errlen)
+activity_details(struct store *st, struct briefs *k, struct scan_activity *v, size_t count,
+    size_t n, char *err, size_t errlen)
 {
-	static const char sql[] =
-	    "SELECT c.name, p.name, p.phone, p.email FROM clients c"
-	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1 WHERE c.id = ?";
-	sqlite3_stmt *s;
-
-	if (n == 0 || n > r->ninvoices)
-		n = r->ninvoices;
+	if (n == 0 || n > count)
+		n = count;
+	if (briefs_room(k, n) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		k->ids[i] = v[i].id;
+	if (store_activity_briefs(st, k->ids, n, k->a, err, errlen) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct scan_invoice *iv = &r->invoices[i];
-		int rc;
-
-		if ((s = store_stmt(st, sql, err, errlen)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, iv->client_id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW && (dup_col(s, 0, &iv->client_name) == -1 ||
-		    dup_col(s, 1, &iv->contact) == -1 || dup_col(s, 2, &iv->phone) == -1 ||
-		    dup_col(s, 3, &iv->email) == -1))
-			rc = SQLITE_NOMEM;
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW)
-			return store_fail(st, err, errlen, "reading invoice details");
+		v[i].tz = k->a[i].tz;
+		v[i].location = k->a[i].location;
+		v[i].note = k->a[i].note;
+		v[i].client_name = k->a[i].client_name;
+		v[i].contact = k->a[i].contact;
+		v[i].phone = k->a[i].phone;
 	}
 	return 0;
 }
 
 static int
-scan_activities(struct store *st, icaltimezone *z, struct scan_result *r,
+invoice_details(struct store *st, struct briefs *k, struct scan_result *r, size_t n,
     char *err, size_t errlen)
 {
-	static const char sql[] =
-	    "SELECT a.id, a.client_id, a.kind, a.start_at, a.duration_min, a.tz, c.name,"
-	    " a.location, a.note, p.name, p.phone"
-	    " FROM activities a JOIN clients c ON c.id = a.client_id"
-	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
-	    " WHERE a.owner_id = ?1 AND a.start_at >= ?2 AND a.start_at < ?3"
-	    " AND a.status = 'planned' ORDER BY a.start_at, a.id";
-	sqlite3_stmt *s;
-	time_t from, to;
-	size_t cap = 0;
-	int rc;
-
-	from = 0;
-	to = 0;
-	if (tz_day_start(icaltimezone_get_location(z) ? icaltimezone_get_location(z) : "UTC",
-	    r->today, &from) == -1 ||
-	    tz_day_start(icaltimezone_get_location(z) ? icaltimezone_get_location(z) : "UTC",
-	    r->today + 1, &to) == -1) {
-		snprintf(err, errlen, "time zone conversion failed");
+	if (n == 0 || n > r->ninvoices)
+		n = r->ninvoices;
+	if (briefs_room(k, n) == -1) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((s = store_stmt(st, sql, err, errlen)) == NULL)
+	for (size_t i = 0; i < n; i++)
+		k->ids[i] = r->invoices[i].client_id;
+	if (store_client_briefs(st, k->ids, n, k->b, err, errlen) == -1)
 		return -1;
-	sqlite3_bind_int64(s, 1, r->owner_id);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct scan_activity *a;
-		const char *kind = (const char *)sqlite3_column_text(s, 2);
+	for (size_t i = 0; i < n; i++) {
+		struct scan_invoice *iv = &r->invoices[i];
+		struct store_client_brief *b = &k->b[i];
 
-		if (r->nactivities == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct scan_activity *nv = reallocarray(r->activities, ncap, sizeof(*nv));
-			if (nv == NULL)
-				goto oom;
-			r->activities = nv;
-			cap = ncap;
-		}
-		a = &r->activities[r->nactivities++];
-		memset(a, 0, sizeof(*a));
-		a->id = sqlite3_column_int64(s, 0);
-		a->client_id = sqlite3_column_int64(s, 1);
-		snprintf(a->kind, sizeof(a->kind), "%s", kind ? kind : "call");
-		a->start = sqlite3_column_int64(s, 3);
-		a->duration = sqlite3_column_int(s, 4);
-		if (dup_col(s, 5, &a->tz) == -1 || dup_col(s, 6, &a->client_name) == -1 ||
-		    dup_col(s, 7, &a->location) == -1 || dup_col(s, 8, &a->note) == -1 ||
-		    dup_col(s, 9, &a->contact) == -1 || dup_col(s, 10, &a->phone) == -1)
-			goto oom;
+		iv->client_name = b->name;
+		iv->contact = b->contact;
+		iv->phone = b->phone;
+		iv->email = b->email;
+		b->name = b->contact = b->phone = b->email = NULL;
+		store_client_brief_clear(b);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, err, errlen, "reading activities");
 	return 0;
-oom:
-	sqlite3_reset(s);
-	snprintf(err, errlen, "out of memory");
-	return -1;
 }
 
 int
@@ -667,30 +1005,85 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
     size_t detail, const struct scan_cache *shared, struct scan_result *r, char *err,
     size_t errlen)
 {
-	struct scan_cache own = { NULL, 0, 0 };
-	icaltimezone *z;
+	struct scan_cache own = { 0 };
+	struct scan_ctx x;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
+	memset(&x, 0, sizeof(x));
 	r->owner_id = o->id;
 	r->now = now;
-	if ((z = tz_ical(o->tz)) == NULL) {
+	if ((x.z = tz_ical(o->tz)) == NULL) {
 		snprintf(err, errlen, "owner %s: unknown time zone \"%s\"", o->email, o->tz);
 		return -1;
 	}
-	tz_local_day_z(z, now, &r->today, NULL);
-	if ((shared != NULL || cache_fill(st, inv_owner_sql, r->today, o->id, &own, err,
-	    errlen) == 0) &&
-	    scan_clients(st, cfg, z, r, shared != NULL ? shared : &own, detail, err,
-	    errlen) == 0 &&
-	    client_details(st, &r->red, detail, err, errlen) == 0 &&
-	    client_details(st, &r->yellow, detail, err, errlen) == 0 &&
-	    client_details(st, &r->green, detail, err, errlen) == 0 &&
-	    client_details(st, &r->inactive, detail, err, errlen) == 0 &&
-	    invoice_details(st, r, detail, err, errlen) == 0 &&
-	    scan_activities(st, z, r, err, errlen) == 0)
+	tz_local_day_z(x.z, now, &r->today, NULL);
+	/* The agenda: today and the days off that follow it, which have no
+	 * digest of their own. */
+	r->agenda_end = r->today;
+	x.cfg = cfg;
+	x.r = r;
+	x.err = err;
+	x.errlen = errlen;
+	x.plans.z = x.z;
+	x.segs.cfg = cfg;
+	scan_rules_init(&x.rules, cfg, NULL);
+	scan_rules_today(&x.rules, r->today);
+	if (shared == NULL && cache_fill(st, r->today, o->id, &own, err, errlen) == -1)
+		goto out;
+	x.k = shared != NULL ? shared : &own;
+	if (store_segment_each(st, seg_add, &x.segs, err, errlen) == -1) {
+		if (x.segs.oom)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (store_planned_each(st, o->id, plan_add, &x.plans, err, errlen) == -1) {
+		if (x.plans.oom)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (plans_index(&x.plans) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (store_scan_marks(st, o->id, mark_add, &x.marks, err, errlen) == -1) {
+		if (x.marks.oom)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	marks_index(&x.marks);
+	if (store_scan_clients(st, o->id, scan_one, &x, err, errlen) == -1)
+		goto out;
+	if (plans_split(&x.plans, r) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* qsort on an empty list may be handed NULL: undefined, so skip it. */
+	if (r->ninvoices > 1)
+		qsort(r->invoices, r->ninvoices, sizeof(*r->invoices), cmp_invoice);
+	if (r->ntotals > 1)
+		qsort(r->totals, r->ntotals, sizeof(*r->totals), cmp_total);
+	sort_top(&r->red, detail, cmp_due);
+	sort_top(&r->yellow, detail, cmp_due);
+	sort_top(&r->green, detail, cmp_due);
+	sort_top(&r->inactive, detail, cmp_inactive);
+	if (client_details(st, &x.briefs, &r->red, detail, err, errlen) == 0 &&
+	    client_details(st, &x.briefs, &r->yellow, detail, err, errlen) == 0 &&
+	    client_details(st, &x.briefs, &r->green, detail, err, errlen) == 0 &&
+	    client_details(st, &x.briefs, &r->inactive, detail, err, errlen) == 0 &&
+	    invoice_details(st, &x.briefs, r, detail, err, errlen) == 0 &&
+	    activity_details(st, &x.briefs, r->missed, r->nmissed, detail, err, errlen) == 0 &&
+	    activity_details(st, &x.briefs, r->activities, r->nactivities, 0, err,
+	    errlen) == 0)
 		rc = 0;
+out:
+	free(x.briefs.ids);
+	free(x.briefs.b);
+	free(x.briefs.a);
 	cache_clear(&own);
+	plans_free(&x.plans);
+	free(x.marks.v);
+	free(x.segs.v);
 	if (rc == -1)
 		scan_free(r);
 	return rc;
@@ -710,6 +1103,7 @@ list_free(struct scan_list *l)
 		free(c->last_touch_kind);
 		free(c->last_outcome);
 		free(c->city);
+		free(c->reply_note);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
@@ -730,16 +1124,13 @@ scan_free(struct scan_result *r)
 		free(r->invoices[i].email);
 	}
 	free(r->invoices);
-	for (size_t i = 0; i < r->nactivities; i++) {
-		struct scan_activity *a = &r->activities[i];
-		free(a->tz);
-		free(a->client_name);
-		free(a->location);
-		free(a->note);
-		free(a->contact);
-		free(a->phone);
-	}
+	free(r->totals);
+	for (size_t i = 0; i < r->nactivities; i++)
+		activity_clear(&r->activities[i]);
 	free(r->activities);
+	for (size_t i = 0; i < r->nmissed; i++)
+		activity_clear(&r->missed[i]);
+	free(r->missed);
 	memset(r, 0, sizeof(*r));
 }
 

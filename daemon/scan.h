@@ -1,21 +1,13 @@
 /*
  * scan.h - who needs attention today: the rules of Cartera.
  *
- * For one salesperson and one instant, scan_run() reads the store (a few
- * set-based queries, no query per client) and decides:
- *   - red:     contact due today or overdue (last touch + cadence, or the
- *              next-contact date, has come), or an invoice overdue by more
- *              than alerts.overdue_invoice_days;
- *   - green:   the last touch was "waiting" for the client and fewer than
- *              alerts.waiting_days have passed: the ball is in their court
- *              (a cadence due date is held back meanwhile; an explicit
- *              next-contact date or an overdue invoice still make it red);
- *   - yellow:  contact due within alerts.yellow_days;
- *   - inactive: purchases stopped against the client's own rhythm, a
- *              single purchase long ago, or no touch for too long;
- *   - overdue invoices, and the day's planned calls and visits.
- * Clients with status "lost" are never due (their unpaid invoices still
- * show).  It decides; it never sends, and it writes nothing.
+ * scan_classify() is the rules: a pure function of one client's facts on
+ * one local day (README "Who needs attention" says the same in words).
+ * scan_run() loads one salesperson's portfolio through the store (a few
+ * set-based reads, no query per client), classifies every client and
+ * gathers what the digest shows: red, yellow and green clients, accounts
+ * going inactive, overdue invoices, planned activities left unclosed, and
+ * the agenda.  It decides; it never sends, and it writes nothing.
  */
 #ifndef CARTERA_SCAN_H
 #define CARTERA_SCAN_H
@@ -26,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "store.h"
+#include "workdays.h"
 
 enum scan_alert { SCAN_NONE, SCAN_RED, SCAN_YELLOW, SCAN_GREEN };
 
@@ -33,12 +26,86 @@ enum scan_alert { SCAN_NONE, SCAN_RED, SCAN_YELLOW, SCAN_GREEN };
 enum scan_reason {
 	SCAN_CADENCE,		/* last touch (or creation) + cadence */
 	SCAN_NEXT_CONTACT,	/* the next-contact date set on the client */
+	SCAN_SNOOZE,		/* the same, set by a snooze */
 	SCAN_INVOICE,		/* an invoice overdue past the threshold */
+	SCAN_MISSED,		/* a planned activity whose day passed unclosed */
+	SCAN_REPLIED,		/* the client answered a touch that waited for them */
 	SCAN_WAITING,		/* waiting for the client (green) */
 	SCAN_RHYTHM,		/* inactive: beyond factor x median interval */
 	SCAN_SINGLE,		/* inactive: one purchase, long ago */
 	SCAN_NO_CONTACT		/* inactive: no touch for no_contact_days */
 };
+
+/*
+ * What the rules know of one client on one day: local day numbers (the
+ * owner's zone), -1 for "none".
+ */
+struct scan_facts {
+	int	 lost, potential;
+	int	 cadence;		/* days (scan_cadence) */
+	long	 base_day;		/* the last touch's day, else the client's creation */
+	int	 touched;		/* base_day is a touch's */
+	int	 waiting;		/* the last touch waited for the client */
+	long	 replied_day;		/* the client answered that touch then */
+	long	 next_day;		/* explicit next-contact date */
+	int	 snoozed;		/* ... set by a snooze */
+	long	 planned_day;		/* first planned activity on or after today */
+	long	 missed_day;		/* oldest planned activity before today */
+	long	 unpaid_due_day;	/* oldest unpaid invoice due before today */
+	int	 purchases;		/* distinct purchase days */
+	long	 last_purchase_day;
+	double	 median_interval;	/* days between purchase days, 0 if < 2 */
+};
+
+/* The settings the rules read (from the configuration). */
+struct scan_rules {
+	int			 yellow_days;	/* working days ahead */
+	int			 waiting_days;
+	int			 overdue_invoice_days;
+	double			 inactive_factor;
+	int			 inactive_min_days;
+	int			 single_purchase_days;
+	int			 no_contact_days;
+	const struct workdays	*days;		/* NULL: every day works */
+	long			 soon, soon_of;	/* scan_rules_today()'s */
+};
+
+struct scan_verdict {
+	enum scan_alert	 alert;
+	enum scan_reason reason;	/* of the alert */
+	long		 due_day;	/* since when it is due (red), when it will
+					 * be (yellow), since when waiting (green) */
+	int		 no_next_step;	/* green with no next-contact date or plan */
+	int		 inactive;	/* going inactive... */
+	enum scan_reason inactive_reason;	/* ...because of this */
+	long		 inactive_days;	/* days since the purchase or touch */
+};
+
+void	 scan_rules_init(struct scan_rules *, const struct config *,
+	    const struct workdays *);
+/* Work out once what scan_classify() needs for every client of one day. */
+void	 scan_rules_today(struct scan_rules *, long today);
+/*
+ * The rules, in order (README "Who needs attention"):
+ *   lost: nothing.
+ *   red:    a planned activity left unclosed (missed_day); else the
+ *           client answered a waiting touch (replied_day); else the next
+ *           step is the explicit date and it has come (today or earlier)
+ *           -- a date before any planned activity, or with none.
+ *   green:  the last touch waited for the client less than waiting_days
+ *           ago (due_day: its day).
+ *   the next step is a planned activity (on or before the explicit date,
+ *           or without one): nothing (the agenda carries it).
+ *   an explicit date to come: yellow within yellow_days working days
+ *           (not a snooze: that is the point of snoozing); else nothing.
+ *   cadence: base_day + cadence; red when it has come, yellow within
+ *           yellow_days working days.
+ *   and, unless already red: red when an invoice is unpaid more than
+ *           overdue_invoice_days after its due date (even while waiting).
+ * Going inactive (not lost, not potential) is decided apart.
+ */
+void	 scan_classify(const struct scan_rules *, const struct scan_facts *, long today,
+	    struct scan_verdict *);
 
 struct scan_client {
 	long long	 id;
@@ -46,17 +113,26 @@ struct scan_client {
 	enum scan_reason reason;
 	long		 due_day;	/* local day number it is/was due; for
 					 * SCAN_INVOICE the day its oldest unpaid
-					 * invoice passed the threshold */
+					 * invoice passed the threshold; for
+					 * SCAN_WAITING the waiting touch's day */
 	long		 touch_day;	/* local day of last touch, or -1 */
+	long		 created_day;	/* local day it was added, if never touched
+					 * (else -1) */
 	time_t		 last_touch_at;	/* 0 = never */
 	int		 cadence;	/* days */
+	long		 next_day;	/* next-contact date, -1 */
+	long		 planned_day;	/* next planned activity, -1 */
+	time_t		 replied_at;	/* SCAN_REPLIED: the answer, else 0 */
+	long long	 invoice_id;	/* SCAN_INVOICE: the oldest one overdue */
+	long long	 activity_id;	/* SCAN_MISSED: the oldest one unclosed */
+	int		 no_next_step;
 	int		 purchases;
 	long		 last_purchase_day;	/* -1 if none */
 	double		 median_interval;	/* days, 0 if < 2 purchases */
 	long		 days_since;	/* inactive: days since purchase/touch */
 	/* Filled for listed clients only (scan_details); owned. */
 	char		*name, *status, *segment, *contact, *phone, *email;
-	char		*last_touch_kind, *last_outcome, *city;
+	char		*last_touch_kind, *last_outcome, *city, *reply_note;
 };
 
 struct scan_invoice {
@@ -68,11 +144,14 @@ struct scan_invoice {
 	char		*number, *client_name, *contact, *phone, *email;	/* owned */
 };
 
+/* A planned activity: in the agenda, or left unclosed. */
 struct scan_activity {
 	long long	 id, client_id;
-	char		 kind[8];
+	char		 kind[8];	/* call visit email sample survey meeting task */
 	time_t		 start;
-	int		 duration;
+	int		 duration;	/* minutes */
+	long		 day;		/* local day (owner's zone) */
+	int		 all_day;	/* for that day, at no time */
 	char		*tz, *client_name, *location, *note, *contact, *phone;	/* owned */
 };
 
@@ -81,16 +160,28 @@ struct scan_list {
 	size_t		 n, cap;
 };
 
+/* Overdue invoices of one currency. */
+struct scan_total {
+	char		 currency[4];
+	long long	 cents;
+	size_t		 count;
+};
+
 struct scan_result {
 	long long	 owner_id;
 	long		 today;		/* local day number */
+	long		 agenda_end;	/* the agenda covers [today, agenda_end]: today
+					 * and the days off after it */
 	time_t		 now;
 	struct scan_list red, yellow, green, inactive;
 	struct scan_invoice *invoices;
 	size_t		 ninvoices;
-	long long	 overdue_cents;	/* sum over overdue invoices (mixed currencies: EUR only) */
-	struct scan_activity *activities;
+	struct scan_total *totals;	/* per currency, most owed first */
+	size_t		 ntotals;
+	struct scan_activity *activities;	/* the agenda, by start */
 	size_t		 nactivities;
+	struct scan_activity *missed;	/* left unclosed, oldest first */
+	size_t		 nmissed;
 	size_t		 clients;	/* clients looked at */
 };
 

@@ -89,10 +89,10 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
 {
 	char d[16];
 
-	log_info("digest for %s of %s %s: %zu red, %zu yellow, %zu green, %zu inactive, "
-	    "%zu overdue invoices, %zu planned", o->email, clock_date_format(day, d, sizeof(d)),
-	    what, r->red.n, r->yellow.n, r->green.n, r->inactive.n, r->ninvoices,
-	    r->nactivities);
+	log_info("digest for %s of %s %s: %zu not closed, %zu red, %zu yellow, %zu green, "
+	    "%zu inactive, %zu overdue invoices, %zu planned", o->email,
+	    clock_date_format(day, d, sizeof(d)), what, r->nmissed, r->red.n, r->yellow.n,
+	    r->green.n, r->inactive.n, r->ninvoices, r->nactivities);
 }
 
 /*
@@ -115,7 +115,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 	METRIC_ADD(s->metrics, scans, 1);
 	METRIC_SET(s->metrics, scan_usec_last, usec);
 	nothing = r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 && r->inactive.n == 0 &&
-	    r->ninvoices == 0 && r->nactivities == 0;
+	    r->ninvoices == 0 && r->nactivities == 0 && r->nmissed == 0;
 	memset(&m, 0, sizeof(m));
 	if ((!nothing || s->cfg->digest.send_empty) &&
 	    digest_compose(s->tmpl, s->cfg, o, r, day, &m, err, errlen) == -1) {

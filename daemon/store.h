@@ -26,7 +26,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	8
+#define STORE_SCHEMA_VERSION	9
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -244,11 +244,13 @@ struct touch {
 	const char	*direction;
 	/*
 	 * "YYYY-MM-DD": the next-contact date this touch sets (the next
-	 * step).  NULL: none; then a touch "out" on or after the client's
-	 * next-contact date (local day of `at` in the owner's zone)
-	 * satisfies it and clears it.  A touch "in" never clears it.
+	 * step), after the touch's local day (the owner's zone); or next_in,
+	 * "N[dwm]" counted from that day.  Both NULL: none; then a touch
+	 * "out" on or after the client's next-contact date satisfies it and
+	 * clears it.  A touch "in" never clears it.
 	 */
 	const char	*next;
+	const char	*next_in;
 };
 /* Record t (and set or clear the next-contact date) in the caller's
  * transaction.  *id (may be NULL) gets the touch's id. */
@@ -377,6 +379,81 @@ int	 store_cost_delete(struct store *, long long id, char *err, size_t errlen);
 int	 store_segment_set(struct store *, const char *name, int cadence_days,
 	    char *err, size_t errlen);
 int	 store_segment_list(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+
+/*
+ * The scan's reads (store_scan.c): set-based, rows handed to fn as typed
+ * structs valid during the call only; fn returns 0 to go on, non-zero to
+ * stop (then the function returns -1, with fn's message in err if it
+ * wrote one).
+ */
+typedef int (*store_segment_fn)(long long id, const char *name, int cadence_days,
+	    void *arg);
+int	 store_segment_each(struct store *, store_segment_fn, void *arg, char *err,
+	    size_t errlen);
+
+struct store_scan_client {
+	long long	 id;
+	const char	*status;
+	long long	 segment_id;		/* 0: none */
+	int		 cadence_days;		/* 0: none of its own */
+	const char	*next_contact;		/* "YYYY-MM-DD" or NULL */
+	time_t		 last_touch_at;		/* 0: never touched */
+	const char	*last_outcome;
+	int		 purchases;
+	const char	*last_purchase;		/* "YYYY-MM-DD" or NULL */
+	double		 median_interval;
+	time_t		 created_at;
+};
+typedef int (*store_scan_client_fn)(const struct store_scan_client *, void *arg);
+/* Every client of owner (lost ones too), in no particular order. */
+int	 store_scan_clients(struct store *, long long owner, store_scan_client_fn,
+	    void *arg, char *err, size_t errlen);
+/* The few clients of owner marked apart: snoozed (replied_at 0), or owed
+ * an answer since replied_at (snoozed 0); a client may come twice. */
+typedef int (*store_scan_mark_fn)(long long id, int snoozed, time_t replied_at, void *arg);
+int	 store_scan_marks(struct store *, long long owner, store_scan_mark_fn, void *arg,
+	    char *err, size_t errlen);
+
+struct store_unpaid {
+	long long	 client_id, id, cents;
+	const char	*currency, *due, *number;
+};
+typedef int (*store_unpaid_fn)(const struct store_unpaid *, void *arg);
+/* Unpaid invoices due before `before` ("YYYY-MM-DD") of owner's clients
+ * (owner 0: everyone's), by client id. */
+int	 store_unpaid_each(struct store *, long long owner, const char *before,
+	    store_unpaid_fn, void *arg, char *err, size_t errlen);
+
+struct store_planned {
+	long long	 id, client_id;
+	const char	*kind;
+	time_t		 start;
+	int		 duration;
+	const char	*day;		/* all-day: "YYYY-MM-DD"; NULL: timed */
+};
+typedef int (*store_planned_fn)(const struct store_planned *, void *arg);
+/* Owner's activities still planned, whenever they are, by start. */
+int	 store_planned_each(struct store *, long long owner, store_planned_fn,
+	    void *arg, char *err, size_t errlen);
+/* What a digest shows of a planned activity.  Strings owned. */
+struct store_activity_brief {
+	char	*tz, *location, *note, *client_name, *contact, *phone;
+};
+/* out[i] for ids[i], in one statement (an unknown id leaves out[i] empty). */
+int	 store_activity_briefs(struct store *, const long long *ids, size_t n,
+	    struct store_activity_brief *out, char *err, size_t errlen);
+void	 store_activity_brief_clear(struct store_activity_brief *);
+
+/* What a digest shows of a client.  Strings owned (store_client_brief_clear). */
+struct store_client_brief {
+	char	*name, *status, *segment, *contact, *phone, *email;
+	char	*last_touch_kind, *last_outcome, *city;
+	char	*reply_note;	/* the note of the answer owed, if any */
+};
+/* out[i] for ids[i], in one statement (an unknown id leaves out[i] empty). */
+int	 store_client_briefs(struct store *, const long long *ids, size_t n,
+	    struct store_client_brief *out, char *err, size_t errlen);
+void	 store_client_brief_clear(struct store_client_brief *);
 
 /* Client owner time zone for parsing local times given for a client
  * (falls back to fallback_tz).  Caller frees. */

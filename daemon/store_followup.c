@@ -113,7 +113,7 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 	    " direction) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	const char *dir = t->direction != NULL ? t->direction : "out";
 	struct stmt *s;
-	char *next = NULL, *tz = NULL;
+	char *next = NULL, *tz = NULL, set[16], day[16];
 	long long tid;
 	long nday, tday;
 	int rc;
@@ -124,6 +124,37 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 	}
 	if (check_day("next-contact date", t->next, err, errlen) == -1)
 		return -1;
+	set[0] = '\0';
+	if (t->next != NULL || t->next_in != NULL) {
+		/* The next step comes after the touch's local day. */
+		if (client_next(st, t->client, &next, &tz, err, errlen) == -1)
+			return -1;
+		rc = tz_local_day(tz, t->at, &tday, NULL);
+		free(next);
+		free(tz);
+		next = tz = NULL;
+		if (rc == -1) {
+			snprintf(err, errlen, _("client %lld: its owner's time zone is unknown"),
+			    t->client);
+			return -1;
+		}
+		if (t->next_in != NULL) {
+			if (clock_date_after(tday, t->next_in, &nday) == -1) {
+				snprintf(err, errlen, _("\"%s\" is not a number of days, weeks or "
+				    "months (3d, 2w, 1m)"), t->next_in);
+				return -1;
+			}
+		} else
+			clock_date_parse(t->next, &nday);
+		if (nday <= tday) {
+			snprintf(err, errlen, _("the next-contact date %s is not after the "
+			    "touch's day (%s); the next step comes later"),
+			    clock_date_format(nday, set, sizeof(set)),
+			    clock_date_format(tday, day, sizeof(day)));
+			return -1;
+		}
+		clock_date_format(nday, set, sizeof(set));
+	}
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_int(s, 1, t->client);
@@ -138,8 +169,8 @@ store_touch_add(struct store *st, const struct touch *t, long long *id, char *er
 		return -1;
 
 	/* The next step: set by this touch, or satisfied by it. */
-	if (t->next != NULL)
-		rc = set_next(st, t->client, t->next, "touch", err, errlen);
+	if (set[0] != '\0')
+		rc = set_next(st, t->client, set, "touch", err, errlen);
 	else if (strcmp(dir, "out") != 0)
 		rc = 0;
 	else if ((rc = client_next(st, t->client, &next, &tz, err, errlen)) == 0 &&

@@ -69,7 +69,7 @@ cq() { "$CARTERA" -c "$CONF" -q "$@"; }
 owner() {
 	c "$3" owner add "$1" --name "Owner ${1%%@*}" --tz "$2" --digest-at "${4:-08:00}" --lang en
 	c "$3" client add "Client ${1%%@*}" --owner "$1" --phone "600 000 000"
-	c "$3" plan "Client ${1%%@*}" visit --at "2026-03-12 10:00" --tz UTC
+	c "$3" plan "Client ${1%%@*}" visit --at "2026-03-11 10:00" --tz UTC
 }
 once() {
 	"$CARTERAD" -c "${2:-$CONF}" --once --now "$1" >>"$T/once.log" 2>&1
@@ -260,7 +260,7 @@ t_assert_match '12 March 2026' "$subject_of_12th" "clock: the missed digest name
 # ===================================================== hostile records
 fresh hostile
 for o in good badtz nul big badtime badact; do
-	owner "$o@example.com" UTC "2026-01-01 00:00Z"	# its client is red by March
+	owner "$o@example.com" UTC "2026-01-01 00:00Z"	# its client's visit is on the 11th
 done
 out=$("$CARTERA" -c "$CONF" --now "2026-03-09 00:00Z" owner edit badtz@example.com --tz Mars/Olympus 2>&1)
 t_assert_eq 1 $? "hostile: the CLI refuses an unknown time zone"
@@ -291,7 +291,7 @@ for o in good nul big badact; do
 	t_mailcheck "$SMTP_DIR/$f" >/dev/null
 	t_assert_eq 0 $? "hostile: $o's digest parses strictly"
 done
-t_assert_match 'Client' "$(t_mailcheck --field text "$SMTP_DIR/$(t_smtp_events message | grep -F 'nul@example.com' | tail -n 1 | sed 's/.*"file":"\([^"]*\)".*/\1/')")" "hostile: the client with a NUL is listed"
+t_assert_match "Visit: Client" "$(t_mailcheck --field text "$SMTP_DIR/$(t_smtp_events message | grep -F 'nul@example.com' | tail -n 1 | sed 's/.*"file":"\([^"]*\)".*/\1/')")" "hostile: the client with a NUL is listed (its visit on the agenda)"
 # Feeds: the others are served, the broken owner's is not (and is logged).
 t_start_bg -v DPID -l "$T/hostile.log" "$CARTERAD" -c "$CONF" -f --now "2026-03-11 09:00:00Z"
 t_wait_for '[ "$(code /feed/$(token good@example.com).ics 1)" = 200 ]' 10

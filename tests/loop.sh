@@ -54,9 +54,9 @@ bodegas=$(show Bodegas 'd["id"]')
 
 # --- "activity done" on a planned visit is the contact (it stayed red,
 # "Último contacto: correo, 10/09/2026", until the visit was logged again).
+t_assert_match "(^| )$talleres( |$)" "$(due_red 2026-11-24)" "before: Talleres is red (email on 10/09)"
 at "2026-11-25 10:00Z" plan Talleres visit --at "2026-12-02 10:00" --duration 60
 visit=$(c --json activity list --client Talleres | json 'd[0]["id"]')
-t_assert_match "(^| )$talleres( |$)" "$(due_red 2026-12-02)" "before: Talleres is red (email on 10/09)"
 at "2026-12-02 12:00Z" activity done "$visit"
 at "2026-12-02 12:05Z" activity done "$visit"
 t_assert_eq "visit|2026-12-02T09:00:00Z" "$(show Talleres 'd["last_touch_kind"] + "|" + d["last_touch_at_utc"]')" \
@@ -65,6 +65,20 @@ t_assert_eq 1 "$(show Talleres 'sum(1 for i in d["interactions"] if i["kind"] ==
 	"done twice: one touch"
 t_assert_eq "" "$(due_red 2026-12-03 | tr ' ' '\n' | grep -x "$talleres")" \
 	"after: Talleres is not red"
+# Done with what came of it: the outcome, a note and the next step.
+at "2026-11-25 10:05Z" plan Talleres call --at "2026-12-04 09:00"
+call=$(c --json activity list --client Talleres --status planned | json 'd[0]["id"]')
+at "2026-12-04 10:00Z" activity done "$call" --outcome waiting --note "Envío presupuesto" --in 1w
+t_assert_eq "call|waiting|Envío presupuesto|2026-12-11" \
+	"$(show Talleres 'd["last_touch_kind"] + "|" + d["last_outcome"] + "|" + d["interactions"][0]["note"] + "|" + d["next_contact"]')" \
+	"activity done --outcome --note --in: one touch with them, and the next step a week after it"
+at "2026-11-25 10:05Z" plan Talleres visit --at "2026-12-05 09:00"
+call=$(c --json activity list --client Talleres --status planned | json 'd[0]["id"]')
+t_assert_fails "activity done: --next before the touch's day is refused" \
+	c --now "2026-12-05 10:00Z" activity done "$call" --next 2026-12-01
+t_assert_eq planned "$(c --json activity list --client Talleres | json '[a["status"] for a in d if a["id"] == '"$call"'][0]')" \
+	"refused: the activity stays planned"
+at "2026-12-05 10:00Z" activity cancel "$call"
 
 # --- what the daemon mails on 03/12 (08:00 in Madrid).
 run "2026-12-03 07:00:00Z"
@@ -102,4 +116,68 @@ t_assert_eq "in|Aceptan el presupuesto" \
 	"$(show Cafés 'd["interactions"][0]["direction"] + "|" + d["interactions"][0]["note"]')" \
 	"log --received records a touch in"
 
+
+# ---------------------------------------------------------------- wording
+# Thursday 10/12/2026: each digest line says what is owed and why, with the
+# dates; the text and HTML parts say the same; totals per currency.
+lines() { /usr/bin/python3 "$T_TESTS_DIR/digestlines.py" "$@"; }
+D1="2026-09-01 09:00Z"
+at "$D1" owner add bea@example.com --name "Bea Ruiz" --tz Europe/Madrid --digest-at 08:00 --lang es
+at "$D1" owner add bob@example.com --name "Bob Smith" --tz Europe/London --digest-at 08:00 --lang en
+for n in "Talleres Sur" "Ferretería Sol" "Import USA" "Bodegas Norte" "Cafés Hoy" "Frutas Este" \
+	"Panadería Oeste" "Limpiezas Luz" "Hostelería Mar"; do
+	at "$D1" client add "$n" --owner bea@example.com --phone "600 000 000"
+done
+at "$D1" client add "Acme Corp" --owner bob@example.com
+at "2026-10-31 10:00Z" log "Talleres Sur" visit
+at "2026-10-31 10:00Z" log "Acme" visit
+for n in "Ferretería Sol" "Import USA" "Bodegas Norte" "Cafés Hoy" "Frutas Este"; do
+	at "2026-12-01 10:00Z" log "$n" call
+done
+at "2026-12-01 10:00Z" invoice add "Ferretería Sol" 1.400,00 --issued 2026-09-26 --due 2026-10-26 --number F-2026-058
+at "2026-12-01 10:00Z" invoice add "Import USA" 500 --currency USD --issued 2026-10-20 --due 2026-11-20 --number US-1
+at "2026-12-01 10:00Z" invoice add "Acme" 500 --currency USD --issued 2026-09-26 --due 2026-10-26 --number INV-7
+at "2026-12-01 10:00Z" client edit "Bodegas Norte" --next-contact 2026-12-08
+at "2026-12-01 10:00Z" client edit "Cafés Hoy" --next-contact 2026-12-10
+at "2026-12-01 10:00Z" plan "Frutas Este" call --at "2026-12-04 10:00"
+frutas=$(c --json activity list --client "Frutas Este" | json 'd[0]["id"]')
+at "2026-12-07 10:00Z" log "Panadería Oeste" email --outcome waiting
+at "2026-12-09 10:00Z" log "Panadería Oeste" email --received --note "Aceptan el presupuesto"
+at "2026-12-08 10:00Z" log "Limpiezas Luz" call --outcome waiting
+# Snoozed on 01/12 until the 10th: overdue by cadence, but nothing (not
+# even a reminder) before its day.
+at "2026-10-01 10:00Z" log "Hostelería Mar" email
+at "2026-12-01 10:00Z" snooze "Hostelería Mar" --until 2026-12-10
+hosteleria=$(show "Hostelería Mar" 'd["id"]')
+t_assert_eq "" "$(c --json due --owner bea@example.com --date 2026-12-08 --all | json '" ".join(str(i["id"]) for s in ("red", "yellow", "green") for i in d[s]["items"] if i["id"] == '"$hosteleria"')')" \
+	"snoozed: neither red nor yellow before its day"
+t_assert_fails "snooze: a day that is not after today is refused" \
+	c --now "2026-12-01 10:00Z" snooze "Hostelería Mar" --until 2026-12-01
+t_assert_fails "snooze: --until or --days" c --now "2026-12-01 10:00Z" snooze "Hostelería Mar"
+run "2026-12-10 08:00:00Z"	# 09:00 in Madrid, 08:00 in London
+bea=$(grep -l '^To: .*bea@example.com' "$SMTP_DIR"/*.eml | tail -n 1)
+bob=$(grep -l '^To: .*bob@example.com' "$SMTP_DIR"/*.eml | tail -n 1)
+[ -n "$bea" ] && [ -n "$bob" ] || t_fatal "the digests of 10/12 did not arrive"
+t_assert_eq "missed|Llamada del 04/12/2026 a las 10:00 con Frutas Este (hace 6 días)|Hecha: cartera activity done $frutas · Cancelar: cartera activity cancel $frutas · Otra fecha: cartera activity move $frutas --at \"AAAA-MM-DD HH:MM\"
+red|Ferretería Sol|Factura F-2026-058, 1.400,00 €, vencida hace 45 días (el 26/10/2026)
+red|Talleres Sur|Toca llamar: cada 30 días; último contacto hace 40 días (visita, 31/10/2026)
+red|Frutas Este|Sin cerrar: llamada del 04/12/2026 a las 10:00 (hace 6 días)
+red|Bodegas Norte|Fecha de contacto fijada: 08/12/2026 (hace 2 días)
+red|Panadería Oeste|Respondió el 09/12/2026: Aceptan el presupuesto
+red|Cafés Hoy|Fecha de contacto fijada: 10/12/2026 (hoy)
+red|Hostelería Mar|Pospuesto hasta el 10/12/2026 (hoy)
+green|Limpiezas Luz|Esperando su respuesta desde el 08/12/2026 (llamada, hace 2 días); sin próximo paso fijado
+invoices|Ferretería Sol|Factura F-2026-058, 1.400,00 €, vencida hace 45 días (el 26/10/2026)
+invoices|Import USA|Factura US-1, 500,00 \$, vencida hace 20 días (el 20/11/2026)" \
+	"$(lines "$bea" | grep -v '^inactive|')" \
+	"Bea's digest: every line says what is owed, why and when"
+t_assert_match $'\nFACTURAS VENCIDAS \\(2: 1\\.400,00 €; 500,00 \\$\\)\n' "$(t_mailcheck --field text "$bea")" \
+	"overdue totals per currency, never one sum"
+t_assert_match 'Cartera, jueves, 10 de diciembre de 2026: 1 sin cerrar, 7 en rojo, 0 en amarillo, 1 en verde' \
+	"$(t_mailcheck --field subject "$bea")" "the subject counts what is not closed"
+t_assert_ok "Bea's HTML part says the same as the text part" lines --html "$bea"
+t_assert_eq "red|Acme Corp|Time to call: every 30 days; last contact 40 days ago (visit, 31 Oct 2026)
+invoices|Acme Corp|Invoice INV-7, \$500.00, 45 days overdue (due 26 Oct 2026)" \
+	"$(lines "$bob" | grep -v '^inactive|')" "Bob's digest in English"
+t_assert_ok "Bob's HTML part says the same as the text part" lines --html "$bob"
 t_done

@@ -101,12 +101,12 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 for k in ("date", "lang", "clients"):
 	print("%s\t%s" % (k, d[k]))
-for s in ("red", "yellow", "green", "inactive", "invoices", "activities"):
+for s in ("missed", "red", "yellow", "green", "inactive", "invoices", "activities"):
 	x = d[s]
 	print("%s.sec\t%d|%d|%s|%d" % (s, x["count"], len(x["items"]), x["has_more"], x["more"]))
 	print("%s.ids\t%s" % (s, " ".join(str(i["id"]) for i in x["items"])))
-	if "total_cents" in x:
-		print("%s.total_cents\t%s" % (s, x["total_cents"]))
+	if "total" in x:
+		print("%s.total\t%s" % (s, x["total"]))
 	for n, i in enumerate(x["items"]):
 		for k, v in i.items():
 			print("%s.%d.%s\t%s" % (s, n, k, v))
@@ -241,19 +241,31 @@ add old --created "2026-03-01 12:00Z" "Never Touched Old" "${A[@]}"	# 106 days; 
 # 06-16 (yellow); the UTC date would make it due 06-15 (red).
 add mad "Madrid Early Bird" "${A[@]}";	touch_ "$mad" call "2026-05-17 00:30"
 
+# A planned activity is the next step: a client overdue by cadence with a
+# call planned later in the week is not red; a next-contact date before the
+# plan still is.
+add pln "Quinto Planned" "${A[@]}";		touch_ "$pln" call "2026-05-01 10:00"	# due 05-31
+ok c "$SETUP_NOW" plan "$pln" call --at "2026-06-18 10:00"
+add plnd "Sexto Date First" "${A[@]}" --next-contact 2026-06-12;	touch_ "$plnd" call "2026-06-01 10:00"
+ok c "$SETUP_NOW" plan "$plnd" visit --at "2026-06-19 10:00"
 # Today's plans (Madrid): only planned ones, only on the local 06-15,
-# sorted by time whatever the order they were added in.
+# sorted by time whatever the order they were added in; clients of their
+# own, touched on 06-10 (nothing due), but for the plan left unclosed.
+for v in ag1 ag2 ag3 ag4 ag5 ag6; do
+	add "$v" "Agenda ${v#ag}" "${A[@]}"
+	touch_ "${!v}" call "2026-06-10 10:00"
+done
 ok c "$SETUP_NOW" plan "$far4" call --at "2026-06-15 16:00"
-ok c "$SETUP_NOW" plan "$ovd10" visit --at "2026-06-15 09:30" --duration 45
-ok c "$SETUP_NOW" plan "$vip" call --at "2026-06-15 00:30"	# 06-14 22:30Z: still today
-ok c "$SETUP_NOW" plan "$pyme" call --at "2026-06-15 23:45"
-ok c "$SETUP_NOW" plan "$due0" call --at "2026-06-16 00:15"	# 06-15 22:15Z: tomorrow here
-ok c "$SETUP_NOW" plan "$due0" call --at "2026-06-14 23:50"	# yesterday
+ok c "$SETUP_NOW" plan "$ag1" visit --at "2026-06-15 09:30" --duration 45
+ok c "$SETUP_NOW" plan "$ag2" call --at "2026-06-15 00:30"	# 06-14 22:30Z: still today
+ok c "$SETUP_NOW" plan "$ag3" call --at "2026-06-15 23:45"
+ok c "$SETUP_NOW" plan "$ag4" call --at "2026-06-16 00:15"	# 06-15 22:15Z: tomorrow here
+ok c "$SETUP_NOW" plan "$ag5" call --at "2026-06-14 23:50"	# yesterday: left unclosed
 ok c "$SETUP_NOW" plan "$nc" visit --at "2026-06-15 12:00"
 ok c "$SETUP_NOW" plan "$late" call --at "2026-06-15 11:00"	# done below: a touch, nothing due
 # Planned in another zone: listed by Ana's day and shown on Ana's clock.
 ok c "$SETUP_NOW" plan "$far4" call --at "2026-06-15 09:00" --tz America/New_York	# 15:00 in Madrid
-ok c "$SETUP_NOW" plan "$yel3" call --at "2026-06-14 20:00" --tz America/New_York	# 02:00 on 06-15 in Madrid
+ok c "$SETUP_NOW" plan "$ag6" call --at "2026-06-14 20:00" --tz America/New_York	# 02:00 on 06-15 in Madrid
 # act_at UTC-START: id of Ana's activity starting then.
 act_at() {
 	c "$SETUP_NOW" --json activity list --owner ana@example.com | "$T_PYTHON" -c '
@@ -272,49 +284,55 @@ B=(--owner bob@example.com)
 # 22:30 on 05-16 in New York is 02:30Z on 05-17: due 06-15 (red), not 06-16.
 add nyl "NY Late Call" "${B[@]}";		touch_ "$nyl" call "2026-05-16 22:30"
 add nym "NY Morning" "${B[@]}";		touch_ "$nym" call "2026-05-17 08:00"	# due 06-16: yellow
-ok c "$SETUP_NOW" plan "$nyl" call --at "2026-06-15 21:00"	# 06-16 01:00Z: today in New York
-ok c "$SETUP_NOW" plan "$nym" call --at "2026-06-14 21:00"	# 06-15 01:00Z: yesterday there
-ok c "$SETUP_NOW" plan "$nym" visit --at "2026-06-15 07:00"
+add bag1 "NY Agenda" "${B[@]}";		touch_ "$bag1" call "2026-06-10 10:00"
+add bag2 "NY Unclosed" "${B[@]}";		touch_ "$bag2" call "2026-06-10 10:00"
+ok c "$SETUP_NOW" plan "$bag1" call --at "2026-06-15 21:00"	# 06-16 01:00Z: today in New York
+ok c "$SETUP_NOW" plan "$bag2" call --at "2026-06-14 21:00"	# 06-15 01:00Z: yesterday there
+ok c "$SETUP_NOW" plan "$bag1" visit --at "2026-06-15 07:00"
 
 # ---------------------------------------------------------------- Ana's digest
 D=$T/ana.json
 c "$SETUP_NOW" --json due --owner ana@example.com --date 2026-06-15 --all >"$D" ||
 	t_fatal "cartera due --json failed"
 load "$D"
-t_assert_eq "2026-06-15|en|31" "${J[date]}|${J[lang]}|${J[clients]}" \
+t_assert_eq "2026-06-15|en|39" "${J[date]}|${J[lang]}|${J[clients]}" \
 	"Ana: day, language, clients looked at (the lost one not counted)"
 
 # red: due day ascending (most overdue first), then id.
-t_assert_eq "$old $sil91 $sil90 $ovd10 $debt $waitx $newc $nc $due0 $vip $pyme $pot $ncw $debt31" \
+t_assert_eq "$old $sil91 $sil90 $ovd10 $debt $plnd $waitx $newc $nc $ag5 $due0 $vip $pyme $pot $ncw $debt31" \
 	"${J[red.ids]}" "red list"
 t_assert_eq "2026-03-31|76|True|30" "$(f red "$old" due_date days_overdue never_touched cadence_days)" \
 	"never touched: due from creation"
 t_assert_eq "2026-04-15|61|2026-03-16|91" "$(f red "$sil91" due_date days_overdue last_touch_date days_since_touch)" \
 	"red: long overdue"
-t_assert_eq "2026-06-05|10|True|False|contact every 30 days" \
-	"$(f red "$ovd10" due_date days_overdue overdue upcoming reason)" "red: 10 days overdue"
-t_assert_eq "2026-06-15|0|False|False|contact every 30 days|call" \
-	"$(f red "$due0" due_date days_overdue overdue upcoming reason last_touch_kind)" "red: due exactly today"
+t_assert_eq "2026-06-05|10|True|False|cadence|Time to call: every 30 days; last contact 40 days ago (visit, 6 May 2026)" \
+	"$(f red "$ovd10" due_date days_overdue overdue upcoming reason_code line)" "red: 10 days overdue"
+t_assert_eq "2026-06-15|0|False|False|Time to call: every 30 days; last contact 30 days ago (call, 16 May 2026)|call" \
+	"$(f red "$due0" due_date days_overdue overdue upcoming line last_touch_kind)" "red: due exactly today"
 t_assert_eq "2026-06-14|1|True|None" "$(f red "$newc" due_date days_overdue never_touched last_touch_date)" \
 	"never touched: creation read as the owner's local day"
-t_assert_eq "7|contact every 7 days|2026-06-15|vip" "$(f red "$vip" cadence_days reason due_date segment)" \
+t_assert_eq "7|Time to call: every 7 days; last contact 7 days ago (call, 8 Jun 2026)|2026-06-15|vip" "$(f red "$vip" cadence_days line due_date segment)" \
 	"segment cadence from the config, over the segment's own"
-t_assert_eq "21|contact every 21 days|2026-06-15" "$(f red "$pyme" cadence_days reason due_date)" \
+t_assert_eq "21|cadence|2026-06-15" "$(f red "$pyme" cadence_days reason_code due_date)" \
 	"segment cadence from segment set"
 t_assert_eq "14|2026-06-15|potential" "$(f red "$pot" cadence_days due_date status)" \
 	"potential client: potential_days, even in a segment"
-t_assert_eq "next contact date|2026-06-14|1" "$(f red "$nc" reason due_date days_overdue)" \
+t_assert_eq "Contact date set: 14 Jun 2026 (1 day ago)|2026-06-14|1" "$(f red "$nc" line due_date days_overdue)" \
 	"next-contact date reached: red before the cadence"
-t_assert_eq "next contact date|2026-06-15|0" "$(f red "$ncw" reason due_date days_overdue)" \
+t_assert_eq "Contact date set: 15 Jun 2026 (today)|2026-06-15|0" "$(f red "$ncw" line due_date days_overdue)" \
 	"next-contact date reached: red even while waiting"
-t_assert_eq "contact every 5 days|2026-06-13|2" "$(f red "$waitx" reason due_date days_overdue)" \
-	"waiting ran out after 7 days: normal rules"
-t_assert_eq "invoice overdue more than 30 days|2026-06-10|5|False" \
-	"$(f red "$debt" reason due_date days_overdue upcoming)" \
+t_assert_eq "next_contact|2026-06-12" "$(f red "$plnd" reason_code due_date)" \
+	"a next-contact date before the planned visit: red"
+t_assert_eq "Time to call: every 5 days; last contact 7 days ago (call, 8 Jun 2026)|2026-06-13|2" \
+	"$(f red "$waitx" line due_date days_overdue)" "waiting ran out after 7 days: normal rules"
+t_assert_eq "Invoice T-1, €250.50, 36 days overdue (due 10 May 2026)|2026-06-10|5|False" \
+	"$(f red "$debt" line due_date days_overdue upcoming)" \
 	"red from an invoice 36 days overdue (since day 31), even while waiting"
-t_assert_eq "invoice overdue more than 30 days|2026-06-15|0|False" \
-	"$(f red "$debt31" reason due_date days_overdue upcoming)" \
+t_assert_eq "Invoice T-2, €60.00, 31 days overdue (due 15 May 2026)|2026-06-15|0|False" \
+	"$(f red "$debt31" line due_date days_overdue upcoming)" \
 	"red from an invoice 31 days overdue: due today"
+t_assert_eq "missed|Not closed: call on 14 Jun 2026 at 23:50 (1 day ago)" "$(f red "$ag5" reason_code line)" \
+	"a call planned yesterday and not closed: red"
 
 # yellow: due day ascending, then id.
 t_assert_eq "$yel1 $ovs $mad $ncy $yel3" "${J[yellow.ids]}" "yellow list"
@@ -325,43 +343,51 @@ t_assert_eq "2026-06-18|3" "$(f yellow "$yel3" due_date days_left)" "yellow: due
 t_assert_eq "10|2026-06-16" "$(f yellow "$ovs" cadence_days due_date)" "per-client cadence beats the segment"
 t_assert_eq "2026-05-17|2026-06-16|1" "$(f yellow "$mad" last_touch_date due_date days_left)" \
 	"Madrid: a touch at 00:30 local counts on the local day"
-t_assert_eq "next contact date|2026-06-17|2" "$(f yellow "$ncy" reason due_date days_left)" \
+t_assert_eq "Contact date set: 17 Jun 2026 (in 2 days)|2026-06-17|2" "$(f yellow "$ncy" line due_date days_left)" \
 	"next-contact date within yellow_days: yellow"
 
 # green: oldest waiting first.
 t_assert_eq "$wait6 $waith" "${J[green.ids]}" "green list"
-t_assert_eq "waiting for their answer|2026-06-09|6" "$(f green "$wait6" reason last_touch_date days_since_touch)" \
-	"green: waiting 6 of 7 days"
-t_assert_eq "waiting for their answer|email|3" "$(f green "$waith" reason last_touch_kind cadence_days)" \
+t_assert_eq "Waiting for their answer since 9 Jun 2026 (call, 6 days ago); no next step set|2026-06-09|6|True" \
+	"$(f green "$wait6" line last_touch_date days_since_touch no_next_step)" "green: waiting 6 of 7 days"
+t_assert_eq "waiting|email|3" "$(f green "$waith" reason_code last_touch_kind cadence_days)" \
 	"green holds back a cadence that is due"
 
 # Not due: cadence beyond the window, a longer per-client cadence, lost,
 # answered after waiting, invoices overdue 30 days at most, not inactive.
-t_assert_eq "" "$(listed "$far4" "$ovl" "$lost" "$answ" "$late" "$rhy60" "$min30" "$one180")" \
-	"no alert for clients not due"
+t_assert_eq "" "$(listed "$far4" "$ovl" "$lost" "$answ" "$late" "$rhy60" "$min30" "$one180" "$pln" \
+	"$ag1" "$ag2" "$ag3" "$ag4" "$ag6")" "no alert for clients not due (or whose next step is planned)"
 
 # inactive: most days since first, then id.
 t_assert_eq "$one181 $old $sil91 $rhy61 $min31" "${J[inactive.ids]}" "inactive list"
-t_assert_eq "181|1|one purchase, 181 days ago|None" \
-	"$(f inactive "$one181" days_since purchases reason median_interval_days)" "single purchase over 180 days"
-t_assert_eq "61|4|40|no purchase for 61 days (usually every 40)" \
-	"$(f inactive "$rhy61" days_since purchases median_interval_days reason)" \
+t_assert_eq "181|1|One purchase only, 181 days ago (16 Dec 2025)|None" \
+	"$(f inactive "$one181" days_since purchases line median_interval_days)" "single purchase over 180 days"
+t_assert_eq "61|4|40|No purchase for 61 days (last on 15 Apr 2026; usually every 40 days)" \
+	"$(f inactive "$rhy61" days_since purchases median_interval_days line)" \
 	"rhythm: median of distinct purchase days"
 t_assert_eq "31|3|10" "$(f inactive "$min31" days_since purchases median_interval_days)" \
 	"rhythm: beyond min_days when that is longer"
-t_assert_eq "91|no contact for 91 days" "$(f inactive "$sil91" days_since reason)" "no touch for 91 days"
-t_assert_eq "106|no contact for 106 days|True" "$(f inactive "$old" days_since reason never_touched)" \
+t_assert_eq "91|No contact for 91 days (last on 16 Mar 2026)" "$(f inactive "$sil91" days_since line)" "no touch for 91 days"
+t_assert_eq "106|No contact since it was added, 106 days ago (1 Mar 2026)|True" "$(f inactive "$old" days_since line never_touched)" \
 	"never touched since creation 106 days ago"
 
 # invoices: most overdue first; lost clients' too; paid, due today, future not.
 t_assert_eq "$lost/75/L-1 $debt/36/T-1 $debt31/31/T-2 $late/30/U-1 $late/1/U-2" \
 	"$(each invoices client_id days_overdue number)" "overdue invoices"
-t_assert_eq "5|51049|2026-04-01|Lima Lost" \
-	"${J[invoices.sec]%%|*}|${J[invoices.total_cents]}|${J[invoices.0.due_date]}|${J[invoices.0.client]}" \
+t_assert_eq "5|€510.49|2026-04-01|Lima Lost" \
+	"${J[invoices.sec]%%|*}|${J[invoices.total]}|${J[invoices.0.due_date]}|${J[invoices.0.client]}" \
 	"overdue invoices: count and total"
+t_assert_eq "Invoice L-1, €100.00, 75 days overdue (due 1 Apr 2026)" "${J[invoices.0.line]}" \
+	"an overdue invoice says how long and since when"
+
+# left unclosed: at the top, with what to do about it
+t_assert_eq "$ag5|Call on 14 Jun 2026 at 23:50 with Agenda 5 (1 day ago)|1" \
+	"${J[missed.0.client_id]}|${J[missed.0.line]}|${J[missed.sec]%%|*}" "the unclosed call is listed"
+t_assert_eq "cartera activity done ${J[missed.0.id]}|cartera activity move ${J[missed.0.id]} --at \"YYYY-MM-DD HH:MM\"" \
+	"${J[missed.0.done_cmd]}|${J[missed.0.move_cmd]}" "with the commands that close it"
 
 # today's plans, on Ana's clock
-t_assert_eq "00:30/$vip/call 02:00/$yel3/call 09:30/$ovd10/visit 15:00/$far4/call 16:00/$far4/call 23:45/$pyme/call" \
+t_assert_eq "00:30/$ag2/call 02:00/$ag6/call 09:30/$ag1/visit 15:00/$far4/call 16:00/$far4/call 23:45/$ag3/call" \
 	"$(each activities time client_id kind_code)" "today's planned calls and visits, by time, in Madrid"
 t_assert_eq "10:15|Europe/Madrid" "${J[activities.2.end_time]}|${J[activities.2.timezone]}" "activity end time"
 t_assert_eq "15:00-15:30|Europe/Madrid" \
@@ -370,17 +396,17 @@ t_assert_eq "15:00-15:30|Europe/Madrid" \
 
 # The text digest says the same counts in its Subject line.
 txt=$(c "$SETUP_NOW" due --owner ana@example.com --date 2026-06-15 --all)
-t_assert_match $'(^|\n)Subject: Cartera, Monday, 15 June 2026: 14 red, 5 yellow, 2 green, 6 on the agenda\n' "$txt" \
+t_assert_match $'(^|\n)Subject: Cartera, Monday, 15 June 2026: 1 not closed, 16 red, 5 yellow, 2 green, 6 on the agenda\n' "$txt" \
 	"text digest: subject counts"
-t_assert_match $'\n\\[RED\\] CONTACT TODAY \\(14\\)\n' "$txt" "text digest: red heading"
-t_assert_match 'OVERDUE INVOICES \(5, €510\.49\)' "$txt" "text digest: invoices heading"
+t_assert_match $'\n\\[RED\\] CONTACT TODAY \\(16\\)\n' "$txt" "text digest: red heading"
+t_assert_match 'OVERDUE INVOICES \(5: €510\.49\)' "$txt" "text digest: invoices heading"
 
 # ---------------------------------------------------------------- max_items
 S=$T/small.json
 "$CARTERA" -c "$T/small.conf" --now "$SETUP_NOW" --json due --owner ana@example.com --date 2026-06-15 >"$S" ||
 	t_fatal "cartera due (max_items 2) failed"
 load "$S"
-t_assert_eq "14|2|True|12 5|2|True|3 2|2|False|0 5|2|True|3 5|2|True|3" \
+t_assert_eq "16|2|True|14 5|2|True|3 2|2|False|0 5|2|True|3 5|2|True|3" \
 	"${J[red.sec]} ${J[yellow.sec]} ${J[green.sec]} ${J[inactive.sec]} ${J[invoices.sec]}" \
 	"max_items 2: count, shown, has_more, more"
 t_assert_eq "$old $sil91|$yel1 $ovs|$one181 $old|$lost $debt" \
@@ -388,32 +414,33 @@ t_assert_eq "$old $sil91|$yel1 $ovs|$one181 $old|$lost $debt" \
 	"max_items 2: the most urgent are kept"
 t_assert_eq "Never Touched Old|Silent 91" "${J[red.0.name]}|${J[red.1.name]}" \
 	"max_items 2: kept entries have their details"
-t_assert_eq "51049" "${J[invoices.total_cents]}" "max_items 2: total over every overdue invoice"
+t_assert_eq "€510.49" "${J[invoices.total]}" "max_items 2: total over every overdue invoice"
 "$CARTERA" -c "$T/small.conf" --now "$SETUP_NOW" --json due --owner ana@example.com --date 2026-06-15 --all >"$S" ||
 	t_fatal "cartera due --all failed"
 load "$S"
-t_assert_eq "14|14|False|0" "${J[red.sec]}" "--all lifts max_items"
+t_assert_eq "16|16|False|0" "${J[red.sec]}" "--all lifts max_items"
 txt=$("$CARTERA" -c "$T/small.conf" --now "$SETUP_NOW" due --owner ana@example.com --date 2026-06-15)
-t_assert_match 'Subject: Cartera, Monday, 15 June 2026: 14 red, 5 yellow, 2 green, 6 on the agenda' "$txt" \
+t_assert_match 'Subject: Cartera, Monday, 15 June 2026: 1 not closed, 16 red, 5 yellow, 2 green, 6 on the agenda' "$txt" \
 	"max_items 2: the subject still counts everything"
-t_assert_match $'\n  \\.\\.\\. and 12 more\\.\n' "$txt" "max_items 2: the text says how many more"
+t_assert_match $'\n  \\.\\.\\. and 14 more\\.\n' "$txt" "max_items 2: the text says how many more"
 
 # ---------------------------------------------------------------- Bob (New York)
 D=$T/bob.json
 c "$SETUP_NOW" --json due --owner bob@example.com --date 2026-06-15 --all >"$D" ||
 	t_fatal "cartera due (Bob) failed"
 load "$D"
-t_assert_eq "$nyl|$nym|||" "${J[red.ids]}|${J[yellow.ids]}|${J[green.ids]}|${J[inactive.ids]}|${J[invoices.ids]}" \
+t_assert_eq "$bag2 $nyl|$nym|||" "${J[red.ids]}|${J[yellow.ids]}|${J[green.ids]}|${J[inactive.ids]}|${J[invoices.ids]}" \
 	"Bob: only his clients"
 t_assert_eq "2026-05-16|2026-06-15|0" "$(f red "$nyl" last_touch_date due_date days_overdue)" \
 	"New York: a touch at 22:30 local counts on the local day"
-t_assert_eq "07:00/$nym/visit 21:00/$nyl/call" "$(each activities time client_id kind_code)" \
+t_assert_eq "07:00/$bag1/visit 21:00/$bag1/call" "$(each activities time client_id kind_code)" \
 	"Bob's agenda: New York's day"
+t_assert_eq "$bag2" "$(each missed client_id)" "Bob's call of yesterday, New York's day, left unclosed"
 
 # Without --date, "today" is the owner's local date of --now.  03:00Z on
 # 06-16 is still 06-15 (23:00) in New York, already 06-16 (05:00) in Madrid.
 c "2026-06-16 03:00Z" --json due --owner bob@example.com >"$D" && load "$D"
-t_assert_eq "2026-06-15|$nyl|0|$nym" "${J[date]}|${J[red.ids]}|$(f red "$nyl" days_overdue)|${J[yellow.ids]}" \
+t_assert_eq "2026-06-15|$bag2 $nyl|0|$nym" "${J[date]}|${J[red.ids]}|$(f red "$nyl" days_overdue)|${J[yellow.ids]}" \
 	"New York at 23:00 local: still the 15th"
 c "2026-06-15 03:00Z" --json due --owner bob@example.com >"$D" && load "$D"
 t_assert_eq "2026-06-14||$nyl $nym|1 2" \

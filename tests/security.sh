@@ -145,8 +145,6 @@ at "$D0" owner add mallory@example.com --name "Mallory" --tz UTC --digest-at 08:
 at "$D0" client add "<script>alert(1)</script>" --owner ana@example.com --phone "600 111 222"
 at "$D0" client add "Tampered Client" --owner mallory@example.com --contact "Eve" \
 	--email eve@client.example --followup-emails yes
-at "$D0" plan "<script>" visit --at "2026-02-20 10:00" --duration 45
-at "$D0" plan "Tampered Client" call --at "2026-02-20 11:00"
 at "$D0" team add Todos --all
 # The CLI refuses line breaks in every name.
 for args in "owner add x@example.com --name Mallory$'\r\n'Bcc:_v@example.org" \
@@ -225,6 +223,13 @@ t_assert_match '^"Mallory +Bcc: victim@example\.org +X-Injected: 1" <cartera@exa
 	"$(field from "$fu")" "follow-up From: the display name is one quoted phrase"
 
 # ---- the HTTP server -------------------------------------------------------
+
+# Planned after the digests (a plan is the next step: it would have taken
+# the clients out of the red list those checks read).
+at "$D0" plan "$(sqlite3 "$DB" "SELECT id FROM clients WHERE name LIKE '<script>alert%'")" \
+	visit --at "2026-02-20 10:00" --duration 45
+at "$D0" plan "$(sqlite3 "$DB" "SELECT id FROM clients WHERE name LIKE 'Evil%'")" \
+	call --at "2026-02-20 11:00"
 
 HLOG=$T/httpd.log
 t_start_bg -v DPID -l "$HLOG" "$CARTERAD" -c "$T/good.conf" -f -v --now "2026-02-16 09:00:30Z"

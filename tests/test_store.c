@@ -619,7 +619,8 @@ main(void)
 	    " last_touch_at = 1699918200 WHERE name = 'Fecha Pendiente'",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	CHECK(sqlite3_exec(store_sqlite_handle(st),
-	    "DROP TRIGGER interactions_reply_ai; DROP TRIGGER interactions_reply_au;"
+	    "DROP INDEX clients_snoozed; DROP INDEX clients_replied;"
+	    " DROP TRIGGER interactions_reply_ai; DROP TRIGGER interactions_reply_au;"
 	    " DROP TRIGGER interactions_reply_ad; ALTER TABLE interactions DROP COLUMN direction;"
 	    " DROP INDEX clients_scan; ALTER TABLE clients DROP COLUMN replied_at;"
 	    " ALTER TABLE clients DROP COLUMN next_contact_by; ALTER TABLE owners DROP COLUMN days;"
