@@ -805,6 +805,19 @@ cross_check(const struct config *cfg, const char **blame, const char **other,
 		    cfg->http.max_connections);
 		return -1;
 	}
+	/* The unsubscribe link must reach carterad from a client's mailbox,
+	 * which the default (http://LISTEN:PORT, loopback) never does. */
+	if (cfg->client_emails.enabled &&
+	    (cfg->http.base_url == NULL || cfg->http.base_url[0] == '\0')) {
+		*blame = "client_emails.enabled";
+		*other = NULL;
+		snprintf(why, whylen, "needs http.base_url: every client email carries an "
+		    "unsubscribe link, and without it the link would be http://%s:%d/..., "
+		    "which clients cannot reach; set http.base_url to the public address "
+		    "of carterad (e.g. \"https://cartera.example.com\", the reverse proxy)",
+		    cfg->http.listen != NULL ? cfg->http.listen : "127.0.0.1", cfg->http.port);
+		return -1;
+	}
 	if (cfg->smtp.user != NULL && cfg->smtp.password == NULL) {
 		*blame = "smtp.user";
 		*other = NULL;

@@ -154,4 +154,22 @@ t_assert_eq 0 "$T_STOP_STATUS" "SIGTERM: exit 0"
 t_assert_file_contains "$T/d.log" "stopped" "SIGTERM: says it stopped"
 t_assert_eq 3 "$(t_mail_count)" "one digest per owner, nothing else"
 
+# ---- client emails need a public base URL for their unsubscribe link
+cat >"$T/nobase.conf" <<EOF
+user = "root";
+database = "$T/c.db";
+templates = "$TEMPLATES";
+http: { port = 8025; };
+client_emails: { enabled = true; };
+EOF
+out=$("$CARTERAD" --check-config -c "$T/nobase.conf" 2>&1)
+t_assert_eq 1 $? "client_emails.enabled without http.base_url: --check-config refuses it"
+t_assert_match 'nobase\.conf:5: client_emails\.enabled: needs http\.base_url.*http://127\.0\.0\.1:8025/.*set http\.base_url' \
+	"$out" "and says what to set, naming FILE:LINE"
+"$CARTERAD" -c "$T/nobase.conf" -f --once --now "2026-03-10 09:00:00Z" >"$T/nobase.out" 2>&1
+t_assert_eq 1 $? "carterad does not start with it"
+t_assert_file_contains "$T/nobase.out" 'needs http\.base_url' "the start error says why"
+sed -i 's|http: { port = 8025; };|http: { port = 8025; base_url = "https://cartera.example.com"; };|' "$T/nobase.conf"
+t_assert_ok "with http.base_url set: accepted" "$CARTERAD" --check-config -c "$T/nobase.conf"
+
 t_done

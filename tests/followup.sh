@@ -21,7 +21,7 @@ conf() {	# conf FILE MAX_PER_DAY
 user = "root";
 database = "$T/c.db";
 templates = "$T_SRCDIR/etc/templates";
-http: { listen = "127.0.0.1"; port = $http_port; };
+http: { listen = "127.0.0.1"; port = $http_port; base_url = "http://127.0.0.1:$http_port"; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
 	from = "Cartera <cartera@example.com>"; timeout = 10; };
 cadence: { default_days = 30; };

@@ -57,7 +57,7 @@ smtp: {
 	user = "cartera";
 $2
 };
-http: { listen = "127.0.0.1"; port = $PORT; timeout = 5;
+http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; base_url = "http://127.0.0.1:$PORT";
 	max_connections = 8; per_ip_connections = 4; };
 feed: { team = true; };
 client_emails: { enabled = true; after_days = 3; };
