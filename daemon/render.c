@@ -315,7 +315,8 @@ render_load(const char *override, const char *shipped, struct render_set **out,
 			return -1;
 		}
 	}
-	/* Every template must exist, parse, and render on empty data. */
+	/* Every template must exist, parse, and render on empty data and on
+	 * every branch. */
 	empty = json_object_new_object();
 	for (int li = 0; li < 2; li++) {
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -335,6 +336,13 @@ render_load(const char *override, const char *shipped, struct render_set **out,
 					goto fail;
 				}
 				if (render_one(&t->lang[li], f, empty, 0, &o, err, errlen) == -1)
+					goto fail;
+				free(o);
+				/* And with every section taken, so that an error on a
+				 * branch only data opens (a partial that includes itself
+				 * inside a list) is found now, not at send time. */
+				if (render_one(&t->lang[li], f, empty, TEMPLATE_EVERY_SECTION, &o,
+				    err, errlen) == -1)
 					goto fail;
 				free(o);
 			}

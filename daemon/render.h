@@ -6,8 +6,12 @@
  * KIND.html, plus any partials they include, in LANG/ under the override
  * directory (config "templates") or the shipped one.  A file in the
  * override directory replaces the shipped file of the same name.
- * Everything is read and checked at load, so a missing or broken
- * template is an error at start or reload, never a blank email.
+ * Everything is read and checked at load (start, --check-config,
+ * SIGHUP): each template is rendered on empty data and once more with
+ * every section and inverted section taken, so a missing or broken
+ * template -- a partial that includes itself inside a list included --
+ * is an error naming the file at start or reload, never a blank or
+ * failed email.
  */
 #ifndef CARTERA_RENDER_H
 #define CARTERA_RENDER_H

@@ -890,7 +890,12 @@ render_range(struct render *r, struct tmpl *t, size_t from, size_t to,
 			break;
 		case TOK_SECTION:
 			v = lookup(r, t, k);
-			if (json_object_is_type(v, json_type_array)) {
+			if (r->flags & TEMPLATE_EVERY_SECTION) {
+				/* Once, whatever the data says: every branch is walked. */
+				if (section_body(r, t, i, r->ctx[r->nctx - 1], indent,
+				    indentlen) == -1)
+					return -1;
+			} else if (json_object_is_type(v, json_type_array)) {
 				n = json_object_array_length(v);
 				for (j = 0; j < n; j++)
 					if (section_body(r, t, i,
@@ -903,7 +908,7 @@ render_range(struct render *r, struct tmpl *t, size_t from, size_t to,
 			i = k->end;
 			break;
 		case TOK_INVERTED:
-			if (falsy(lookup(r, t, k))) {
+			if ((r->flags & TEMPLATE_EVERY_SECTION) || falsy(lookup(r, t, k))) {
 				if (enter(r, t, k) == -1)
 					return -1;
 				if (render_range(r, t, i + 1, k->end + 1, indent,

@@ -19,6 +19,14 @@
 
 /* Plain-text output: {{x}} is not HTML-escaped. */
 #define TEMPLATE_NOESCAPE	0x01
+/*
+ * A check, not a message: every section and inverted section is rendered
+ * once, whatever the data, so every branch and every partial is walked
+ * (as with data where every list has one item and every condition is
+ * both true and false).  A partial that includes itself, a missing one,
+ * or any limit reached on some branch is then an error at load time.
+ */
+#define TEMPLATE_EVERY_SECTION	0x02
 
 /* Sections and partials nested deeper than this are an error (this also
  * stops a partial that includes itself). */
@@ -48,7 +56,7 @@ int	 template_check(const char *src, char *err, size_t errlen);
  *
  * src and data are borrowed; data may be NULL (every name is then missing).
  * partial may be NULL (every partial is then empty).  flags is 0 or
- * TEMPLATE_NOESCAPE.  Values are looked up per the Mustache spec: a name
+ * TEMPLATE_NOESCAPE, optionally with TEMPLATE_EVERY_SECTION.  Values are looked up per the Mustache spec: a name
  * missing from the current section's value is looked up in the enclosing
  * ones, so list items should carry every key the template asks for (an
  * item without "kids" inside {{#kids}} sees its parent's).  Null,

@@ -172,4 +172,37 @@ t_assert_file_contains "$T/nobase.out" 'needs http\.base_url' "the start error s
 sed -i 's|http: { port = 8025; };|http: { port = 8025; base_url = "https://cartera.example.com"; };|' "$T/nobase.conf"
 t_assert_ok "with http.base_url set: accepted" "$CARTERAD" --check-config -c "$T/nobase.conf"
 
+# ---- a template error on a branch only data opens is found at load
+# A partial that includes itself inside a list renders fine on empty data;
+# it used to fail only at digest time ("nested deeper than 100 levels").
+selfinc() {	# a copy of the shipped templates whose _client.html includes itself
+	rm -rf "$T/tmpl" && cp -r "$TEMPLATES" "$T/tmpl" &&
+		printf '{{#red.items}}{{> _client.html}}{{/red.items}}\n' >>"$T/tmpl/es/_client.html"
+}
+selfinc
+cat >"$T/selfinc.conf" <<EOF
+user = "root";
+database = "$T/c.db";
+templates = "$T/tmpl";
+http: { port = 0; };
+EOF
+out=$("$CARTERAD" --check-config -c "$T/selfinc.conf" 2>&1)
+t_assert_eq 1 $? "a self-including partial: --check-config refuses it"
+t_assert_match 'es/digest\.html: partial "_client\.html", line [0-9]+: .*nested deeper than 100 levels \(does a partial include itself\?\)' \
+	"$out" "naming the template file and the partial"
+"$CARTERAD" -c "$T/selfinc.conf" -f --once --now "2026-03-10 09:00:00Z" >"$T/selfinc.out" 2>&1
+t_assert_eq 1 $? "carterad does not start with it"
+t_assert_file_contains "$T/selfinc.out" 'partial "_client\.html".*include itself' "the start error names it"
+# SIGHUP: the running daemon keeps its good templates.
+rm -rf "$T/tmpl" && cp -r "$TEMPLATES" "$T/tmpl"
+t_start_bg -v DPID -l "$T/hup.log" "$CARTERAD" -c "$T/selfinc.conf" -f --now "2026-03-10 09:00:00Z"
+t_wait_for "grep -q 'started' '$T/hup.log'" 10
+selfinc
+kill -HUP "$DPID"
+t_wait_for "grep -q 'reload refused' '$T/hup.log'" 10
+t_assert_file_contains "$T/hup.log" 'reload refused, keeping the running templates.*_client\.html.*include itself' \
+	"SIGHUP with it: refused, the running templates kept"
+t_assert_ok "daemon alive after the refused reload" t_alive "$DPID"
+t_stop "$DPID" TERM
+
 t_done

@@ -298,6 +298,18 @@ run_own(void)
 	    "{\"s\": \"\", \"z\": 0, \"o\": {}}", NULL, 0, "szo", NULL);
 	expect("NULL data", "[{{a}}{{#a}}x{{/a}}{{^a}}y{{/a}}{{.}}]", NULL,
 	    NULL, 0, "[y]", NULL);
+	/* The load-time check: every branch walked once, whatever the data. */
+	expect("TEMPLATE_EVERY_SECTION takes every section once",
+	    "[{{#a}}x{{/a}}{{^a}}y{{/a}}{{#l}}z{{/l}}]", "{\"a\": true, \"l\": [1, 2, 3]}",
+	    NULL, TEMPLATE_EVERY_SECTION, "[xyz]", NULL);
+	{
+		const char *selfl[] = { "c", "<{{name}}{{#items}}{{>c}}{{/items}}>", NULL };
+
+		expect("a partial including itself inside a list: fine on data "
+		    "without the list", "{{>c}}", "{\"name\": \"n\"}", selfl, 0, "<n>", NULL);
+		expect("... an error with TEMPLATE_EVERY_SECTION", "{{>c}}", NULL, selfl,
+		    TEMPLATE_EVERY_SECTION, NULL, "does a partial include itself?");
+	}
 	expect("no partial callback", "[{{>p}}]", "{}", NULL, 0, "[]", NULL);
 	expect("recursive partial over data", "{{>node}}",
 	    "{\"name\": \"a\", \"kids\": [{\"name\": \"b\", \"kids\":"
