@@ -425,21 +425,30 @@ static const struct command commands[] = {
 	    "        [--email E] [--phone P] [--contact NAME] [--role R] [--address A]\n"
 	    "        [--city C] [--postal-code Z] [--country CC] [--tax-id T]\n"
 	    "        [--cadence DAYS] [--next-contact DATE] [--notes TEXT] [--do-not-email]\n"
+	    "        [--payment-method M] [--payment-days N] [--orders self|visit]\n"
 	    "        [--allow-duplicate]",
 	    N_("Add a client.  KIND: company, freelancer, individual (or empresa,\n"
 	    "autónomo, particular); STATUS: active, potential, inactive, lost.\n"
 	    "Without --owner, the only salesperson; with several, --owner is required.\n"
 	    "A client with the name (up to case, accents, punctuation and legal form)\n"
-	    "or the tax id of another is refused, unless --allow-duplicate.") },
+	    "or the tax id of another is refused, unless --allow-duplicate.\n"
+	    "--payment-method: transfer, direct_debit, card, cash, promissory_note,\n"
+	    "cheque, confirming (or transferencia, domiciliación, tarjeta, efectivo,\n"
+	    "pagaré, talón); --payment-days: its terms, which set the due date of its\n"
+	    "new invoices; --orders: self (orders on its own) or visit (needs one).") },
 	{ "client list", cli_cmd_client_list,
-	    "[--status S] [--segment S] [--owner EMAIL] [--city C] [--sector S]\n"
-	    "        [--search TEXT] [--limit N] [--csv] [--tz ZONE]",
-	    N_("List clients.  Names, cities and sectors are compared without case,\n"
-	    "accents or punctuation: --city \"a coruna\" finds A Coruña, and --search\n"
-	    "finds a part of a client's or a contact's name.  Times are in each\n"
-	    "owner's zone, or in --tz ZONE.") },
+	    "[--status S] [--stage S] [--segment S] [--owner EMAIL] [--city C]\n"
+	    "        [--sector S] [--search TEXT] [--limit N] [--csv] [--tz ZONE]",
+	    N_("List clients.  Each shows its lifecycle stage today; --stage lists those\n"
+	    "in one (lead, prospect, new, recurring, at_risk, dormant, lost, recovered).\n"
+	    "Names, cities and sectors are compared without case, accents or punctuation:\n"
+	    "--city \"a coruna\" finds A Coruña, and --search finds a part of a client's\n"
+	    "or a contact's name.  Times are in each owner's zone, or in --tz ZONE.") },
 	{ "client show", cli_cmd_client_show, "ID|NAME [--tz ZONE]",
-	    N_("Show a client with contacts, recent interactions, invoices and activities.") },
+	    N_("Show a client: its fields; its money (revenue this year, last year and\n"
+	    "ever, average ticket, purchases per year, owed, overdue, last purchase),\n"
+	    "lifecycle stage and churn risk with its reasons; contacts, recent\n"
+	    "interactions, invoices and their lines, and activities.") },
 	{ "client edit", cli_cmd_client_edit, "ID|NAME [client add options] [--allow-email]",
 	    N_("Change fields of a client; an empty value (--city '') clears a field.\n"
 	    "A name or tax id of another client needs --allow-duplicate.") },
@@ -487,8 +496,19 @@ static const struct command commands[] = {
 	{ "activity move", cli_cmd_activity_move, "ID --at \"YYYY-MM-DD HH:MM\" [--tz ZONE]",
 	    N_("Move an activity to another time.") },
 	{ "invoice add", cli_cmd_invoice_add,
-	    "CLIENT AMOUNT --due DATE [--issued DATE] [--number N] [--currency EUR]\n"
-	    "        [--paid DATE]", N_("Record a purchase/invoice; AMOUNT like 1234.56.") },
+	    "CLIENT [AMOUNT] [--due DATE] [--issued DATE] [--number N] [--currency EUR]\n"
+	    "        [--paid DATE] [--line PRODUCT[:QTY[:AMOUNT]]]...",
+	    N_("Record a purchase/invoice; AMOUNT like 1234.56.  Without --due, the\n"
+	    "client's payment terms (--payment-days) set it.  Each --line adds a line\n"
+	    "(a new product is added to the list; without AMOUNT, QTY x its unit\n"
+	    "price); the invoice's amount is their sum.") },
+	{ "invoice import", cli_cmd_invoice_import,
+	    "FILE [--dry-run] [--delimiter C] [--encoding utf-8|cp1252] [--max-errors N]",
+	    N_("Import invoices with their lines from CSV (all or nothing): one row per\n"
+	    "line, columns invoice, number, client, tax_id, issued, due, paid, currency,\n"
+	    "product, quantity, amount (or their Spanish names).  Clients must exist.") },
+	{ "invoice export", cli_cmd_invoice_export, "[FILE]",
+	    N_("Write every invoice line as the CSV \"invoice import\" reads back.") },
 	{ "invoice edit", cli_cmd_invoice_edit,
 	    "ID [--client C] [--amount A] [--currency EUR] [--issued DATE] [--due DATE]\n"
 	    "        [--number N] [--paid DATE]",
@@ -509,6 +529,19 @@ static const struct command commands[] = {
 	    N_("Record an acquisition or service cost (for CAC, CLV and profitability).") },
 	{ "cost list", cli_cmd_cost_list, "[--month YYYY-MM]", N_("List costs with their ids.") },
 	{ "cost delete", cli_cmd_cost_delete, "ID", N_("Delete a cost.") },
+	{ "goal set", cli_cmd_goal_set,
+	    "EMAIL|TEAM YYYY-MM [--revenue AMOUNT] [--new-clients N] [--visits N]\n"
+	    "        [--calls N]",
+	    N_("Set a salesperson's (or a team's) goals for a month; a target not given\n"
+	    "stays as it was.  AMOUNT like 10.000 or 10000,00 (a separator followed\n"
+	    "by three digits groups thousands).") },
+	{ "goal list", cli_cmd_goal_list, "[YYYY-MM]", N_("List goals (of one month).") },
+	{ "goal delete", cli_cmd_goal_delete, "EMAIL|TEAM YYYY-MM",
+	    N_("Delete a month's goals.") },
+	{ "product add", cli_cmd_product_add, "NAME [--kind product|service] [--price AMOUNT]",
+	    N_("Add a product or service (--price: its unit price, used for invoice lines\n"
+	    "given without an amount).") },
+	{ "product list", cli_cmd_product_list, "", N_("List products and services.") },
 	{ "segment set", cli_cmd_segment_set, "NAME [--cadence DAYS]",
 	    N_("Create a segment or set its contact cadence.") },
 	{ "segment list", cli_cmd_segment_list, "", N_("List segments.") },
@@ -543,11 +576,13 @@ static const struct command commands[] = {
 	    N_("Write a salesperson's (or team's) calendar feed, the same bytes carterad\n"
 	    "serves, to FILE (written atomically) or stdout: for static hosting.") },
 	{ "report", cli_cmd_report,
-	    "[summary|pareto|churn|clv|nps|receivables|activity] [--month YYYY-MM |\n"
-	    "        --from DATE --to DATE] [--owner E] [--segment S] [--sector S] [--city C]\n"
+	    "[summary|pareto|churn|clv|nps|receivables|activity|lifecycle|risk|goals|\n"
+	    "        products] [--month YYYY-MM | --from DATE --to DATE | --date DATE]\n"
+	    "        [--owner E] [--segment S] [--sector S] [--city C]\n"
 	    "        [--format table|csv|json] [--limit N]",
-	    N_("Portfolio indicators for a period (default: the last full month).  Every\n"
-	    "definition is in the README; n/a where a denominator is zero.") },
+	    N_("Portfolio indicators for a period (default: the last full month; goals:\n"
+	    "this month; risk: as of today, or --date).  Every definition is in the\n"
+	    "README; n/a where a denominator is zero.") },
 	{ "help", cli_cmd_help, "[COMMAND | GROUP]",
 	    N_("Show help for a command, or list a group's subcommands (\"help invoice\").") },
 	{ "complete", cli_cmd_complete, "commands | options COMMAND | clients [TEXT] | owners",
@@ -651,6 +686,9 @@ static const struct {
 	{ "nps", N_("Net Promoter Score responses.") },
 	{ "cost", N_("Acquisition and service costs (for CAC, CLV and profitability).") },
 	{ "segment", N_("Segments and their contact cadence.") },
+	{ "goal", N_("Monthly goals of a salesperson or a team: revenue, new clients,\n"
+	    "visits, calls (progress in \"cartera report goals\").") },
+	{ "product", N_("Products and services, the lines invoices are made of.") },
 };
 
 /* Is word the first word of commands of two words? */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "clock.h"
 #include "config.h"
 #include "nls.h"
+#include "i18n.h"
 #include "output.h"
 #include "record.h"
 #include "store.h"
@@ -559,6 +561,77 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 /* ---- invoices, NPS, costs -------------------------------------------- */
 
 
+/* A quantity: digits with a decimal point or comma, above 0. */
+static int
+parse_quantity(const char *s, double *q)
+{
+	char buf[64], *end;
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(buf) || !isdigit((unsigned char)s[0]))
+		return -1;
+	memcpy(buf, s, n + 1);
+	for (char *p = buf; *p; p++)
+		if (*p == ',')
+			*p = '.';
+	*q = strtod(buf, &end);
+	return *end == '\0' && *q > 0 && *q < 1e12 ? 0 : -1;
+}
+
+struct line_arg {
+	char		*product;	/* owned */
+	long long	 product_id;
+	double		 quantity;
+	long long	 cents;		/* -1: quantity x the product's unit price */
+};
+
+/*
+ * --line PRODUCT[:QTY[:AMOUNT]]: the last one or two fields are taken as
+ * quantity and line amount when they read as such, so a product name may
+ * hold a colon.
+ */
+static int
+parse_line(struct cli *c, const char *s, struct line_arg *l)
+{
+	const char *c1 = strrchr(s, ':'), *c2 = NULL;
+	size_t plen = strlen(s);
+	long long cents;
+	char dec = strcmp(nls_lang(), "es") == 0 ? ',' : '.';
+	double q;
+
+	l->quantity = 1;
+	l->cents = -1;
+	if (c1 != NULL) {
+		for (const char *p = s; p < c1; p++)
+			if (*p == ':')
+				c2 = p;
+		if (c2 != NULL && record_parse_amount_in(c1 + 1, dec, &cents) == 0) {
+			char qty[64];
+			snprintf(qty, sizeof(qty), "%.*s", (int)(c1 - c2 - 1), c2 + 1);
+			if (parse_quantity(qty, &q) == 0) {
+				l->quantity = q;
+				l->cents = cents;
+				plen = (size_t)(c2 - s);
+			}
+		}
+		if (l->cents < 0 && parse_quantity(c1 + 1, &q) == 0) {
+			l->quantity = q;
+			plen = (size_t)(c1 - s);
+		}
+	}
+	while (plen > 0 && s[plen - 1] == ' ')
+		plen--;
+	if (plen == 0) {
+		snprintf(c->err, sizeof(c->err), _("--line \"%s\": no product (PRODUCT[:QTY[:AMOUNT]])"), s);
+		return -1;
+	}
+	if ((l->product = strndup(s, plen)) == NULL) {
+		snprintf(c->err, sizeof(c->err), _("out of memory"));
+		return -1;
+	}
+	return 0;
+}
+
 int
 cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 {
@@ -568,67 +641,149 @@ cli_cmd_invoice_add(struct cli *c, int argc, char **argv)
 		{ "number", required_argument, NULL, 'n' },
 		{ "currency", required_argument, NULL, 'c' },
 		{ "paid", required_argument, NULL, 'p' },
+		{ "line", required_argument, NULL, 'l' },
 		HELP_OPT, END_OPT
 	};
 	const char *due = NULL, *issued = "today", *number = NULL, *currency = NULL;
 	const char *paid = NULL;
 	char dday[11], iday[11], pday[11], *tz = NULL;
-	long long client, cents, id;
+	long long client, cents = -1, id, sum = 0;
+	struct line_arg *lines = NULL;
+	size_t nlines = 0;
+	long terms;
 	int ch, ret, rc;
 
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, "invoice add", &ret)) != -1) {
 		switch (ch) {
-		case -2: return ret;
+		case -2: goto out;
 		case 'd': due = optarg; break;
 		case 'i': issued = optarg; break;
 		case 'n': number = optarg; break;
 		case 'p': paid = optarg; break;
 		case 'c':
 			if (strlen(optarg) != 3 || !isupper((unsigned char)optarg[0]) ||
-			    !isupper((unsigned char)optarg[1]) || !isupper((unsigned char)optarg[2]))
-				return cli_usage("invoice add",
+			    !isupper((unsigned char)optarg[1]) || !isupper((unsigned char)optarg[2])) {
+				ret = cli_usage("invoice add",
 				    _("--currency wants an ISO 4217 code such as EUR"));
+				goto out;
+			}
 			currency = optarg;
 			break;
+		case 'l': {
+			struct line_arg *nl = reallocarray(lines, nlines + 1, sizeof(*lines));
+			if (nl == NULL) {
+				ret = cli_failf(_("out of memory"));
+				goto out;
+			}
+			lines = nl;
+			if (parse_line(c, optarg, &lines[nlines]) == -1) {
+				ret = cli_fail(c);
+				goto out;
+			}
+			nlines++;
+			break;
+		}
 		}
 	}
-	if (optind + 2 != argc)
-		return cli_usage("invoice add", _("expected CLIENT AMOUNT"));
-	if (due == NULL)
-		return cli_usage("invoice add", _("--due DATE is required"));
-	if (cli_amount(c, argv[optind + 1], &cents) == -1)
-		return cli_fail(c);
+	ret = 1;
+	if (optind + 2 != argc && !(nlines > 0 && optind + 1 == argc)) {
+		ret = cli_usage("invoice add", _("expected CLIENT AMOUNT (AMOUNT may be left "
+		    "out with --line)"));
+		goto out;
+	}
+	if (optind + 2 == argc && cli_amount(c, argv[optind + 1], &cents) == -1) {
+		cli_fail(c);
+		goto out;
+	}
 	for (const char *p = number ? number : ""; *p; p++)
-		if ((unsigned char)*p < ' ')
-			return cli_failf(_("--number contains a control character"));
-	if (cli_begin(c) == -1)
-		return cli_fail(c);
+		if ((unsigned char)*p < ' ') {
+			cli_failf(_("--number contains a control character"));
+			goto out;
+		}
+	if (cli_begin(c) == -1) {
+		cli_fail(c);
+		goto out;
+	}
 	if (cli_resolve_client(c, argv[optind], &client) == -1 ||
 	    store_client_tz(c->st, client, c->cfg.digest.default_timezone, &tz, c->err,
-	    sizeof(c->err)) == -1)
-		return cli_abort(c);
+	    sizeof(c->err)) == -1 ||
+	    store_client_terms(c->st, client, &terms, c->err, sizeof(c->err)) == -1)
+		goto abort;
 	/* "today" is the client's salesperson's day. */
-	rc = cli_parse_day(c, due, tz, dday, sizeof(dday)) == -1 ||
-	    cli_parse_day(c, issued, tz, iday, sizeof(iday)) == -1 ||
+	rc = cli_parse_day(c, issued, tz, iday, sizeof(iday)) == -1 ||
+	    (due != NULL && cli_parse_day(c, due, tz, dday, sizeof(dday)) == -1) ||
 	    (paid != NULL && cli_parse_day(c, paid, tz, pday, sizeof(pday)) == -1);
-	free(tz);
 	if (rc)
-		return cli_abort(c);
+		goto abort;
+	/* Without --due, the client's payment terms set the due date. */
+	if (due == NULL) {
+		long d;
+		if (terms < 0) {
+			snprintf(c->err, sizeof(c->err), _("give --due DATE, or set the client's "
+			    "payment terms (cartera client edit CLIENT --payment-days N)"));
+			goto abort;
+		}
+		clock_date_parse(iday, &d);
+		clock_date_format(d + terms, dday, sizeof(dday));
+	}
 	if (strcmp(dday, iday) < 0) {
 		snprintf(c->err, sizeof(c->err), _("the due date %s is before the issue date %s"),
 		    dday, iday);
-		return cli_abort(c);
+		goto abort;
 	}
+	/* Lines: the products (added to the list when new) and their amounts;
+	 * the invoice's amount is their sum. */
+	for (size_t i = 0; i < nlines; i++) {
+		long long price;
+		if (store_product_get_or_add(c->st, lines[i].product, &lines[i].product_id,
+		    &price, c->err, sizeof(c->err)) == -1)
+			goto abort;
+		if (lines[i].cents < 0) {
+			if (price < 0) {
+				snprintf(c->err, sizeof(c->err), _("--line %s: give its amount "
+				    "(PRODUCT:QTY:AMOUNT); the product has no unit price"),
+				    lines[i].product);
+				goto abort;
+			}
+			lines[i].cents = llround((double)price * lines[i].quantity);
+		}
+		sum += lines[i].cents;
+	}
+	if (nlines > 0 && cents >= 0 && cents != sum) {
+		char a[64], b[64];
+		snprintf(c->err, sizeof(c->err), _("the lines add up to %s, not %s"),
+		    i18n_money(nls_lang(), sum, currency, a, sizeof(a)),
+		    i18n_money(nls_lang(), cents, currency, b, sizeof(b)));
+		goto abort;
+	}
+	if (nlines > 0)
+		cents = sum;
 	if (store_invoice_add(c->st, client, cents, currency, iday, dday, number, &id,
 	    c->err, sizeof(c->err)) == -1 ||
 	    (paid != NULL && store_invoice_paid(c->st, id, pday, c->err, sizeof(c->err)) == -1))
-		return cli_abort(c);
-	if (cli_commit(c) == -1)
-		return cli_fail(c);
+		goto abort;
+	for (size_t i = 0; i < nlines; i++)
+		if (store_invoice_line_add(c->st, id, lines[i].product_id, lines[i].quantity,
+		    lines[i].cents, c->err, sizeof(c->err)) == -1)
+			goto abort;
+	if (cli_commit(c) == -1) {
+		ret = cli_fail(c);
+		goto out;
+	}
 	if (!c->quiet)
-		printf(_("invoice %lld added to client %lld\n"), id, client);
-	return 0;
+		printf(_("invoice %lld added to client %lld, due %s\n"), id, client, dday);
+	ret = 0;
+	goto out;
+abort:
+	cli_abort(c);
+	ret = 1;
+out:
+	free(tz);
+	for (size_t i = 0; i < nlines; i++)
+		free(lines[i].product);
+	free(lines);
+	return ret;
 }
 
 struct invoice_q {

@@ -333,6 +333,114 @@ cli_cmd_export(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Invoices with their lines (import_invoices.c): a file in, all or
+ * nothing; every line out as the same CSV.
+ */
+int
+cli_cmd_invoice_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "max-errors", required_argument, NULL, 'm' },
+		HELP_OPT, END_OPT
+	};
+	struct import_opts io = { 0 };
+	struct import_result res = { 0 };
+	long maxerr;
+	int ch, ret;
+
+	io.max_errors = 50;
+	io.encoding = IMPORT_ENC_AUTO;
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "invoice import", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'n': io.dry_run = 1; break;
+		case 'd':
+			if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
+				io.delimiter = '\t';
+			else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]) != NULL)
+				io.delimiter = optarg[0];
+			else
+				return cli_usage("invoice import",
+				    _("--delimiter must be , ; | or tab"));
+			break;
+		case 'e':
+			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
+				io.encoding = IMPORT_ENC_UTF8;
+			else if (strcasecmp(optarg, "cp1252") == 0 ||
+			    strcasecmp(optarg, "windows-1252") == 0)
+				io.encoding = IMPORT_ENC_CP1252;
+			else
+				return cli_usage("invoice import",
+				    _("--encoding must be utf-8 or cp1252"));
+			break;
+		case 'm':
+			if (cli_parse_long(optarg, 1, 100000, &maxerr) == -1)
+				return cli_usage("invoice import", _("--max-errors wants a number"));
+			io.max_errors = (size_t)maxerr;
+			break;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("invoice import", _("expected FILE"));
+	io.path = argv[optind];
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	ret = import_invoices_csv(c->st, &io, &res, c->err, sizeof(c->err));
+	for (size_t i = 0; i < res.nerrors; i++)
+		fprintf(stderr, "%s\n", res.errors[i]);
+	if (res.more_errors)
+		fprintf(stderr, _("%s: ... and %zu more errors\n"), io.path, res.more_errors);
+	if (ret == -1) {
+		if (res.nerrors > 0)
+			fprintf(stderr, _("cartera: %s: nothing imported, the database is "
+			    "unchanged\n"), io.path);
+		else
+			cli_fail(c);
+		import_result_free(&res);
+		return 1;
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "rows", json_object_new_int64((int64_t)res.rows));
+		json_object_object_add(j, "inserted", json_object_new_int64((int64_t)res.inserted));
+		json_object_object_add(j, "dry_run", json_object_new_boolean(io.dry_run));
+		output_print_json(stdout, j);
+		json_object_put(j);
+	} else if (!c->quiet)
+		printf(io.dry_run ? _("%s: %zu rows, %zu invoices would be inserted (dry run, "
+		    "nothing written)\n") : _("%s: %zu rows, %zu invoices inserted\n"), io.path,
+		    res.rows, res.inserted);
+	import_result_free(&res);
+	return 0;
+}
+
+int
+cli_cmd_invoice_export(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { HELP_OPT, END_OPT };
+	const char *path = NULL;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "invoice export", &ret)) != -1)
+		if (ch == -2)
+			return ret;
+	if (optind + 1 < argc)
+		return cli_usage("invoice export", _("expected at most one FILE"));
+	if (optind < argc && strcmp(argv[optind], "-") != 0)
+		path = argv[optind];
+	if (cli_open_store(c, STORE_READONLY) == -1 && cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (import_export_invoices(c->st, path, c->err, sizeof(c->err)) == -1)
+		return cli_fail(c);
+	return 0;
+}
+
 /* ---- due, outbox ----------------------------------------------------- */
 
 /* One owner's digest as data: what "due" prints and the email carries. */
@@ -615,11 +723,12 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		{ "city", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "date", required_argument, NULL, 'D' },
 		HELP_OPT, END_OPT
 	};
 	struct report_opts ro = { 0 };
 	enum report_format fmt = c->json ? REPORT_JSON : REPORT_TABLE;
-	const char *from = NULL, *to = NULL, *month = NULL, *kind = "summary";
+	const char *from = NULL, *to = NULL, *month = NULL, *date = NULL, *kind = "summary";
 	struct owner o = { 0 };
 	json_object *r = NULL;
 	long today, lim;
@@ -633,6 +742,7 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'm': month = optarg; break;
+		case 'D': date = optarg; break;
 		case 'o': ro.owner = optarg; break;
 		case 'g': ro.segment = optarg; break;
 		case 's': ro.sector = optarg; break;
@@ -662,9 +772,11 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		known |= strcmp(report_kinds[i], kind) == 0;
 	if (!known)
 		return cli_usage("report", _("no report \"%s\" (summary, pareto, churn, clv, nps, "
-		    "receivables, activity)"), kind);
+		    "receivables, activity, lifecycle, risk, goals, products)"), kind);
 	if (month != NULL && (from != NULL || to != NULL))
 		return cli_usage("report", _("give --month or --from/--to, not both"));
+	if (date != NULL && (strcmp(kind, "risk") != 0 || month != NULL || from != NULL))
+		return cli_usage("report", _("--date is for the risk report, alone"));
 	if ((from == NULL) != (to == NULL))
 		return cli_usage("report", _("--from and --to go together"));
 	if (cli_open_store(c, 0) == -1)
@@ -692,6 +804,18 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 			ret = cli_usage("report", _("--from/--to: %s"), c->err);
 		else if (ro.from > ro.to)
 			ret = cli_usage("report", _("--from is after --to"));
+	} else if (date != NULL) {
+		if (cli_date(c, date, &ro.from) == -1)
+			ret = cli_usage("report", _("--date: %s"), c->err);
+		ro.to = ro.from;
+	} else if (strcmp(kind, "risk") == 0) {
+		ro.from = ro.to = today;		/* risk: as of today */
+	} else if (strcmp(kind, "goals") == 0) {
+		int y, m, d;				/* goals: this month */
+		clock_days_to_date(today, &y, &m, &d);
+		ro.from = clock_date_to_days(y, m, 1);
+		ro.to = (m == 12 ? clock_date_to_days(y + 1, 1, 1) :
+		    clock_date_to_days(y, m + 1, 1)) - 1;
 	} else
 		report_last_month(today, &ro.from, &ro.to);
 	if (ret == 0) {

@@ -20,8 +20,10 @@
 #include "clock.h"
 #include "config.h"
 #include "nls.h"
+#include "lifecycle.h"
 #include "output.h"
 #include "record.h"
+#include "report.h"
 #include "store.h"
 #include "tz.h"
 
@@ -604,10 +606,65 @@ cli_cmd_client_delete(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The client list with each client's lifecycle stage today (a column
+ * after the others), and only the clients in one stage with --stage. */
+struct client_q {
+	struct client_filter	 f;
+	int			 stage;		/* -1 = any */
+	long			 limit;
+	long			 shown;
+	const unsigned char	*stages;
+	long long		 maxid;
+	struct output		*o;
+};
+
+static int
+stage_row(const struct store_row *r, void *arg)
+{
+	struct client_q *q = arg;
+	const char *names[64], *values[64];
+	enum store_type types[64];
+	struct store_row x;
+	long long id = r->values[0] != NULL ? strtoll(r->values[0], NULL, 10) : 0;
+	int st = id > 0 && id <= q->maxid ? q->stages[id] : LC_NONE;
+
+	if (q->stage >= 0 && st != q->stage)
+		return 0;
+	if (q->limit > 0 && q->shown >= q->limit)
+		return 1;
+	if (r->ncols + 1 > 64)
+		return output_row(r, q->o);
+	for (int i = 0; i < r->ncols; i++) {
+		names[i] = r->names[i];
+		values[i] = r->values[i];
+		types[i] = r->types[i];
+	}
+	names[r->ncols] = "stage";
+	values[r->ncols] = lifecycle_name((enum lifecycle_stage)st);
+	types[r->ncols] = STORE_TEXT;
+	x.ncols = r->ncols + 1;
+	x.names = names;
+	x.values = values;
+	x.types = types;
+	q->shown++;
+	return output_row(&x, q->o);
+}
+
 static int
 list_clients(struct cli *c, struct output *o, void *arg)
 {
-	return store_client_list(c->st, arg, output_row, o, c->err, sizeof(c->err));
+	struct client_q *q = arg;
+	unsigned char *stages;
+	int rc;
+
+	if (report_stages(c->st, &c->cfg, c->cfg.digest.default_timezone, clock_now(), &stages,
+	    &q->maxid, c->err, sizeof(c->err)) == -1)
+		return -1;
+	q->stages = stages;
+	q->o = o;
+	rc = store_client_list(c->st, &q->f, stage_row, q, c->err, sizeof(c->err));
+	free(stages);
+	return rc;
 }
 
 int
@@ -623,9 +680,11 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "tz", required_argument, NULL, 'Z' },
+		{ "stage", required_argument, NULL, 'T' },
 		HELP_OPT, END_OPT
 	};
-	struct client_filter f = { 0 };
+	struct client_q q = { .stage = -1 };
+	struct client_filter *f = &q.f;
 	char status[32], e[256];
 	enum output_mode mode = cli_list_mode(c);
 	long lim;
@@ -640,22 +699,28 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 			if (record_normalize(RF_STATUS, optarg, status, sizeof(status), e,
 			    sizeof(e)) == -1)
 				return cli_usage("client list", _("--status %s"), e);
-			f.status = status;
+			f->status = status;
 			break;
-		case 'g': f.segment = optarg; break;
-		case 'o': f.owner = optarg; break;
-		case 'c': f.city = optarg; break;
-		case 'S': f.sector = optarg; break;
-		case 'q': f.search = optarg; break;
+		case 'g': f->segment = optarg; break;
+		case 'o': f->owner = optarg; break;
+		case 'c': f->city = optarg; break;
+		case 'S': f->sector = optarg; break;
+		case 'q': f->search = optarg; break;
 		case 'C': mode = OUTPUT_CSV; break;
 		case 'Z':
 			if (cli_show_zone(c, optarg) == -1)
 				return cli_fail(c);
 			break;
+		case 'T':
+			if ((q.stage = lifecycle_parse(optarg)) < 0)
+				return cli_usage("client list", _("--stage is lead, prospect, new, "
+				    "recurring, at_risk, dormant, lost or recovered (or nuevo, "
+				    "recurrente, en riesgo, dormido, perdido, recuperado)"));
+			break;
 		case 'n':
 			if (cli_parse_long(optarg, 1, LONG_MAX, &lim) == -1)
 				return cli_usage("client list", _("--limit wants a positive number"));
-			f.limit = lim;
+			q.limit = lim;
 			break;
 		}
 	}
@@ -663,7 +728,7 @@ cli_cmd_client_list(struct cli *c, int argc, char **argv)
 		return cli_usage("client list", _("unexpected argument %s"), argv[optind]);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
-	return cli_print_rows(c, mode, list_clients, &f);
+	return cli_print_rows(c, mode, list_clients, &q);
 }
 
 struct show_ctx {
@@ -704,6 +769,13 @@ client_invoices(struct store *st, long long id, store_row_fn fn, void *arg,
     char *err, size_t errlen)
 {
 	return store_invoice_list(st, id, 0, fn, arg, err, errlen);
+}
+
+static int
+client_lines(struct store *st, long long id, store_row_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	return store_invoice_lines(st, 0, id, fn, arg, err, errlen);
 }
 
 static int
@@ -761,9 +833,31 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 		json_object_put(j);
 		return cli_fail(c);
 	}
+	/* Money, stage and churn risk, as the reports count them. */
+	{
+		char *tz = NULL;
+		json_object *card = NULL;
+
+		rc = store_client_tz(c->st, id, c->cfg.digest.default_timezone, &tz, c->err,
+		    sizeof(c->err)) == -1 || report_client_card(c->st, &c->cfg, id, tz,
+		    c->cfg.digest.language, clock_now(), &card, c->err, sizeof(c->err)) == -1;
+		free(tz);
+		if (rc) {
+			json_object_put(j);
+			return cli_fail(c);
+		}
+		if (c->json) {
+			json_object_object_foreach(card, k, v)
+				json_object_object_add(j, k, json_object_get(v));
+		} else
+			report_print_card(stdout, card, c->cfg.digest.language,
+			    c->cfg.report.currency);
+		json_object_put(card);
+	}
 	if (show_section(c, j, "contacts", store_contact_list, id) == -1 ||
 	    show_section(c, j, "interactions", recent_interactions, id) == -1 ||
 	    show_section(c, j, "invoices", client_invoices, id) == -1 ||
+	    show_section(c, j, "invoice_lines", client_lines, id) == -1 ||
 	    show_section(c, j, "activities", client_activities, id) == -1) {
 		json_object_put(j);
 		return cli_fail(c);

@@ -5,8 +5,8 @@
  * (owners, teams, clients, contacts), cli_history.c (touches, plans,
  * activities, invoices, NPS, costs, segments), cli_corrections.c (listing,
  * correcting and deleting recorded touches, invoices, NPS answers and
- * costs) and cli_ops.c (init, check, backup, import, export, due, outbox,
- * feed, report) hold the commands.
+ * costs), cli_sales.c (goals, products) and cli_ops.c (init, check,
+ * backup, import, export, due, outbox, feed, report) hold the commands.
  * Nothing outside the cli*.c files includes this header.  A command parses
  * its options and calls the modules; the rules live in those modules.
  */
@@ -131,6 +131,12 @@ int	 cli_cmd_nps_list(struct cli *, int, char **);
 int	 cli_cmd_nps_delete(struct cli *, int, char **);
 int	 cli_cmd_cost_list(struct cli *, int, char **);
 int	 cli_cmd_cost_delete(struct cli *, int, char **);
+/* cli_sales.c */
+int	 cli_cmd_goal_set(struct cli *, int, char **);
+int	 cli_cmd_goal_list(struct cli *, int, char **);
+int	 cli_cmd_goal_delete(struct cli *, int, char **);
+int	 cli_cmd_product_add(struct cli *, int, char **);
+int	 cli_cmd_product_list(struct cli *, int, char **);
 /* cli_ops.c */
 int	 cli_cmd_init(struct cli *, int, char **);
 int	 cli_cmd_check(struct cli *, int, char **);
@@ -141,5 +147,7 @@ int	 cli_cmd_due(struct cli *, int, char **);
 int	 cli_cmd_outbox(struct cli *, int, char **);
 int	 cli_cmd_feed(struct cli *, int, char **);
 int	 cli_cmd_report(struct cli *, int, char **);
+int	 cli_cmd_invoice_import(struct cli *, int, char **);
+int	 cli_cmd_invoice_export(struct cli *, int, char **);
 
 #endif

@@ -173,6 +173,9 @@ static const struct config_item config_items[] = {
 	INT("inactive.no_contact_days", inactive.no_contact_days, 90, 1,
 	    CONFIG_MAX_DAYS),
 
+	GROUP("lifecycle"),
+	INT("lifecycle.new_days", lifecycle.new_days, 90, 1, CONFIG_MAX_DAYS),
+
 	GROUP("alerts"),
 	INT("alerts.yellow_days", alerts.yellow_days, 3, 0, CONFIG_MAX_DAYS),
 	INT("alerts.waiting_days", alerts.waiting_days, 7, 0,

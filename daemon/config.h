@@ -64,6 +64,10 @@ struct config {
 	} inactive;
 
 	struct {
+		int	 new_days;	/* a client is "new" this long after its first purchase */
+	} lifecycle;
+
+	struct {
 		int	 yellow_days;
 		int	 waiting_days;
 		int	 overdue_invoice_days;

@@ -138,6 +138,14 @@ i18n_month(const char *lang, int year, int month, char *out, size_t len)
 }
 
 const char *
+i18n_month_name(const char *lang, int month)
+{
+	if (month < 1 || month > 12)
+		month = 1;
+	return i18n_is_en(lang) ? months_en[month - 1] : months_es[month - 1];
+}
+
+const char *
 i18n_month_short(const char *lang, int month)
 {
 	static const char *const es[] = { "ene", "feb", "mar", "abr", "may", "jun", "jul",

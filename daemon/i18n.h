@@ -23,6 +23,8 @@ char	*i18n_date(const char *lang, long day, char *out, size_t len);
 char	*i18n_date_long(const char *lang, long day, char *out, size_t len);
 /* es: "noviembre de 2026"   en: "November 2026"; month 1-12 */
 char	*i18n_month(const char *lang, int year, int month, char *out, size_t len);
+/* es: "noviembre", en: "November"; month 1-12 */
+const char *i18n_month_name(const char *lang, int month);
 /* es: "nov", en: "Nov"; month 1-12 */
 const char *i18n_month_short(const char *lang, int month);
 /* Touch and activity kinds: es "llamada", en "call". */

@@ -521,6 +521,17 @@ export_value(const struct exporter *x, const char *name, const char *v, char *bu
 		return i18n_status("es", v);
 	if (strcmp(name, "do_not_email") == 0 || strcmp(name, "followup_emails") == 0)
 		return strcmp(v, "yes") == 0 ? "sí" : strcmp(v, "no") == 0 ? "no" : v;
+	if (strcmp(name, "payment_method") == 0 || strcmp(name, "orders") == 0) {
+		static const char *const es[][2] = {
+			{ "transfer", "transferencia" }, { "direct_debit", "domiciliación" },
+			{ "card", "tarjeta" }, { "cash", "efectivo" },
+			{ "promissory_note", "pagaré" }, { "cheque", "talón" },
+			{ "self", "solo" }, { "visit", "visita" },
+		};
+		for (size_t i = 0; i < sizeof(es) / sizeof(es[0]); i++)
+			if (strcmp(v, es[i][0]) == 0)
+				return es[i][1];
+	}
 	return v;
 }
 

@@ -1,5 +1,6 @@
 /*
- * import.h - CSV import and export of clients.
+ * import.h - CSV import and export of clients (import.c) and of invoices
+ * with their lines (import_invoices.c).
  *
  * Import is all or nothing: the whole file is one transaction; any bad
  * row aborts it with every problem listed as "FILE:LINE: column: what is
@@ -86,5 +87,20 @@ struct export_opts {
  * renamed into place) or stdout. */
 int	 import_export(struct store *, const struct export_opts *, char *err,
 	    size_t errlen);
+
+/*
+ * Invoices from CSV, one row per line (columns invoice, number, client,
+ * tax_id, issued, due, paid, currency, product, quantity, amount, or
+ * their Spanish names): the rows of an invoice follow each other with the
+ * same "invoice" cell (without that column: the same number); one row
+ * without a product is an invoice without lines.  Clients must exist
+ * (matched by tax id, else name); new products are added; an invoice
+ * number the client already has is an error.  All or nothing, like
+ * import_csv(); res->inserted counts invoices.
+ */
+int	 import_invoices_csv(struct store *, const struct import_opts *,
+	    struct import_result *res, char *err, size_t errlen);
+/* Every invoice line as that CSV (what import_invoices_csv reads back). */
+int	 import_export_invoices(struct store *, const char *path, char *err, size_t errlen);
 
 #endif

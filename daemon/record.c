@@ -38,7 +38,10 @@ enum value_rule {
 	V_TAX_ID,
 	V_DAYS,
 	V_DATE,
-	V_BOOL
+	V_BOOL,
+	V_PAYMENT,
+	V_TERMS,
+	V_ORDERS
 };
 
 struct field_def {
@@ -87,6 +90,12 @@ static const struct field_def fields[RF_COUNT] = {
 	    { "noenviaremail", "noemail", "noenviarcorreo", "sincorreo" } },
 	[RF_FOLLOWUP] = { "followup_emails", "--followup-emails", "Correos de seguimiento", V_BOOL, 16,
 	    { "correosdeseguimiento", "seguimientoautomatico", "followup" } },
+	[RF_PAYMENT_METHOD] = { "payment_method", "--payment-method", "Forma de pago", V_PAYMENT, 64,
+	    { "formadepago", "mediodepago", "metododepago", "pago" } },
+	[RF_PAYMENT_DAYS] = { "payment_days", "--payment-days", "Días de pago", V_TERMS, 16,
+	    { "diasdepago", "plazodepago", "plazo", "vencimiento", "terms" } },
+	[RF_ORDERS] = { "orders", "--orders", "Pedidos", V_ORDERS, 64,
+	    { "pedidos", "comopide", "pide" } },
 };
 
 const char *
@@ -388,6 +397,26 @@ static const struct word bools[] = {
 	{ "1", "1" }, { "yes", "1" }, { "y", "1" }, { "si", "1" }, { "s", "1" },
 	{ "true", "1" }, { "x", "1" }, { "0", "0" }, { "no", "0" }, { "n", "0" },
 	{ "false", "0" }, { NULL, NULL }
+};
+
+static const struct word payments[] = {
+	{ "transfer", "transfer" }, { "transferencia", "transfer" },
+	{ "transferenciabancaria", "transfer" }, { "banktransfer", "transfer" },
+	{ "directdebit", "direct_debit" }, { "domiciliacion", "direct_debit" },
+	{ "domiciliacionbancaria", "direct_debit" }, { "recibo", "direct_debit" },
+	{ "recibodomiciliado", "direct_debit" }, { "adeudo", "direct_debit" },
+	{ "card", "card" }, { "tarjeta", "card" }, { "cash", "cash" },
+	{ "efectivo", "cash" }, { "contado", "cash" }, { "metalico", "cash" },
+	{ "promissorynote", "promissory_note" }, { "pagare", "promissory_note" },
+	{ "cheque", "cheque" }, { "talon", "cheque" }, { "confirming", "confirming" },
+	{ NULL, NULL }
+};
+
+static const struct word orders[] = {
+	{ "self", "self" }, { "alone", "self" }, { "solo", "self" },
+	{ "porsucuenta", "self" }, { "pidesolo", "self" }, { "online", "self" },
+	{ "visit", "visit" }, { "visita", "visit" }, { "necesitavisita", "visit" },
+	{ "convisita", "visit" }, { NULL, NULL }
 };
 
 static const struct word countries[] = {
@@ -733,6 +762,28 @@ record_normalize(enum record_field f, const char *value, char *out, size_t outle
 	case V_BOOL:
 		if ((w = lookup_word(bools, out)) == NULL)
 			return fail(err, errlen, _("must be yes or no, not"), out);
+		snprintf(out, outlen, "%s", w);
+		break;
+	case V_PAYMENT:
+		if ((w = lookup_word(payments, out)) == NULL)
+			return fail(err, errlen, _("must be transfer, direct_debit, card, cash, "
+			    "promissory_note, cheque or confirming (or transferencia, "
+			    "domiciliación, tarjeta, efectivo, pagaré, talón), not"), out);
+		snprintf(out, outlen, "%s", w);
+		break;
+	case V_TERMS: {
+		char *end;
+		long v = strtol(out, &end, 10);
+		if (*end != '\0' || v < 0 || v > 3650)
+			return fail(err, errlen, _("must be a number of days from 0 to 3650, not"),
+			    out);
+		snprintf(out, outlen, "%ld", v);
+		break;
+	}
+	case V_ORDERS:
+		if ((w = lookup_word(orders, out)) == NULL)
+			return fail(err, errlen, _("must be self (orders on its own) or visit "
+			    "(needs a visit), not"), out);
 		snprintf(out, outlen, "%s", w);
 		break;
 	}

@@ -33,6 +33,9 @@ enum record_field {
 	RF_NEXT_CONTACT,
 	RF_DO_NOT_EMAIL,
 	RF_FOLLOWUP,		/* follow-up emails: yes, no, or "" = the segment rule */
+	RF_PAYMENT_METHOD,	/* transfer, direct_debit, card, cash, ... */
+	RF_PAYMENT_DAYS,	/* terms: days from issue to due date, 0-3650 */
+	RF_ORDERS,		/* self: orders on its own; visit: needs a visit */
 	RF_COUNT
 };
 
@@ -71,6 +74,8 @@ int	 record_is_kind(const char *);		/* company freelancer individual */
 int	 record_is_status(const char *);	/* active potential inactive lost */
 int	 record_is_touch(const char *);		/* call visit email meeting note sample survey */
 int	 record_is_outcome(const char *);	/* done waiting no-answer */
+/* Payment methods: transfer direct_debit card cash promissory_note cheque
+ * confirming; orders: self visit. */
 /* Spanish or English touch kind / outcome to canonical, NULL if unknown. */
 const char *record_touch_kind(const char *);
 /* Other words a user types, in English or Spanish, to their code

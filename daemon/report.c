@@ -1,6 +1,9 @@
 /*
  * report.c - compute portfolio indicators with a few set-based queries
- * and bitmaps of client ids, then print them.
+ * and bitmaps of client ids, then print them.  Status over time, churn,
+ * conversion and lifecycle stages are in report_portfolio.c, churn risk in
+ * report_risk.c, goals and products in report_sales.c, the client card in
+ * report_card.c.
  *
  * Definitions (also in README.md, "Reports"):
  *   period                   local days [from, to] in the zone of --owner
@@ -11,12 +14,17 @@
  *                            ignoring case) select clients; every count
  *                            and sum below is over those clients except
  *                            CAC;
- *   status on day D          the newest status-history entry before the
- *                            end of D (same second: the one written last);
- *                            none: the client did not exist yet;
- *   client active on day D   status on D is not "lost", and it bought in
- *                            the inactive.single_purchase_days days up to
- *                            D (D - days < issued <= D);
+ *   status on day D          from the data (lifecycle_status_on()): the
+ *                            newest explicit status change by the end of
+ *                            D; before the first, from the day it was
+ *                            added or its first purchase, whichever is
+ *                            earlier: potential until it buys, lost from
+ *                            the day after its last purchase when added
+ *                            lost later, else the status it was added with;
+ *   client active on day D   in the portfolio, status on D is not "lost",
+ *                            and it bought in the
+ *                            inactive.single_purchase_days days up to D
+ *                            (D - days < issued <= D);
  *   clients at start / end   active on the day before the period / its last day;
  *   new clients              first purchase ever inside the period;
  *   lost clients             clients at start whose status on the last day
@@ -38,9 +46,11 @@
  *                            the top is the fewest of them whose revenue
  *                            reaches 80 % of theirs; its share of them and
  *                            of their revenue; cumulative % down the list;
- *   conversion rate          clients whose status went from potential to
- *                            active in the period / clients potential at
- *                            its start or created potential in it x 100;
+ *   conversion rate          clients potential the day before the period
+ *                            or that became potential in it, and whose
+ *                            status went from potential to active in it or
+ *                            that made their first purchase in it / those
+ *                            potential clients x 100;
  *   CLV of a client          average purchase x purchases per year x
  *                            expected years - CAC, for every client with a
  *                            purchase (as of now, not only the period's):
@@ -61,7 +71,8 @@
  *                            per salesperson: no filter applies); n/a, and
  *                            nothing subtracted from CLV, when either is 0;
  *   NPS                      % promoters (9-10) - % detractors (0-6) of the
- *                            responses dated in the period;
+ *                            responses dated in the period, a whole number
+ *                            (tables sign it: +25);
  *   receivables              invoices (report.currency) issued by the last
  *                            day and unpaid at its end; overdue = due
  *                            before the last day, aged in days past due on
@@ -72,7 +83,8 @@
  *                            salesperson who logged them ("-": nobody) and
  *                            kind; red / yellow / green as of now (scan.h),
  *                            each / clients passing the filters (any
- *                            status) x 100; due, not contacted = red;
+ *                            status) x 100, due, not contacted = red: only
+ *                            for a period that has not ended;
  *                            revenue per client = revenue / those clients;
  *                            revenue per touch = revenue / touches;
  *   profitability            clients with costs tied to them (any kind) in
@@ -80,7 +92,8 @@
  *                            those costs; margin = profit / revenue x 100.
  * Where a denominator is zero the indicator is null (JSON null, an empty
  * CSV cell, "n/a" in a table), never a division by zero.  Percentages and
- * other fractional values are rounded to two decimals.
+ * other fractional values are rounded half away from zero, once, from the
+ * exact value: two decimals in JSON and CSV, one in tables.
  * Only reads the store.
  */
 #include "build.h"
@@ -93,26 +106,18 @@
 #include "buf.h"
 #include "clock.h"
 #include "i18n.h"
+#include "lifecycle.h"
 #include "output.h"
 #include "report.h"
+#include "report_priv.h"
 #include "scan.h"
 #include "tz.h"
 
 const char *const report_kinds[] = {
-	"summary", "pareto", "churn", "clv", "nps", "receivables", "activity", NULL
+	"summary", "pareto", "churn", "clv", "nps", "receivables", "activity", "lifecycle",
+	"risk", "goals", "products", NULL
 };
 
-struct rctx {
-	struct store		*st;
-	const struct config	*cfg;
-	const struct report_opts *o;
-	long long		 maxid;
-	unsigned char		*in;		/* in[id]: the client passes the filters */
-	time_t			 from_at, to_at;	/* [from 00:00, to+1 00:00) local */
-	char			 from_s[11], to_s[11];
-	char			*err;
-	size_t			 errlen;
-};
 
 void
 report_last_month(long day, long *from, long *to)
@@ -141,46 +146,62 @@ report_month(const char *month, long *from, long *to)
 	return 0;
 }
 
-/* A fractional value rounded to two decimals, written as such ("21.26",
- * not "21.260000000000002"); NULL (n/a) if not finite. */
-static json_object *
-jnum(double v)
+double
+report_round(double v, int decimals)
+{
+	double p = pow(10, decimals), x = fabs(v) * p, r;
+
+	if (!isfinite(v))
+		return v;
+	/* A value a few units in the last place below a tie (82.35 stored as
+	 * 82.34999...) is the tie, as on paper. */
+	r = floor(x + 0.5 + x * 1e-12 + 1e-12) / p;
+	return r == 0 ? 0.0 : copysign(r, v);
+}
+
+/*
+ * A fractional value: the exact number, written with two decimals rounded
+ * half away from zero ("82.35", not "82.35294117647059"), so that a table
+ * rounds the exact value once more to one decimal, not the rounded one;
+ * NULL (n/a) if not finite.
+ */
+json_object *
+report_jnum(double v)
 {
 	char s[64];
 
 	if (!isfinite(v))
 		return NULL;
-	v = round(v * 100) / 100 + 0.0;	/* + 0.0: no "-0.00" */
-	snprintf(s, sizeof(s), "%.2f", v);
-	return json_object_new_double_s(v, s);
+	snprintf(s, sizeof(s), "%.2f", report_round(v, 2));
+	return json_object_new_double_s(v + 0.0, s);
 }
 
-static json_object *
-jpct(double num, double den)
+json_object *
+report_jpct(double num, double den)
 {
-	return den != 0 ? jnum(num / den * 100) : NULL;
+	return den != 0 ? report_jnum(num / den * 100) : NULL;
 }
 
-static void
-put(json_object *o, const char *k, json_object *v)
+void
+report_put(json_object *o, const char *k, json_object *v)
 {
 	json_object_object_add(o, k, v);
 }
 
-static void
-put_i(json_object *o, const char *k, long long v)
+void
+report_put_i(json_object *o, const char *k, long long v)
 {
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
-static void
-put_s(json_object *o, const char *k, const char *v)
+void
+report_put_s(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
-static unsigned char *
-bitmap(struct rctx *c)
+unsigned char *
+report_bitmap(struct rctx *c)
 {
 	unsigned char *b = calloc((size_t)c->maxid + 1, 1);
 
@@ -189,8 +210,8 @@ bitmap(struct rctx *c)
 	return b;
 }
 
-static int
-fail_st(struct rctx *c, const char *what)
+int
+report_fail(struct rctx *c, const char *what)
 {
 	return store_fail(c->st, c->err, c->errlen, what);
 }
@@ -215,8 +236,8 @@ load_filter(struct rctx *c)
 	c->maxid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
-		return fail_st(c, "counting clients");
-	if ((c->in = bitmap(c)) == NULL)
+		return report_fail(c, "counting clients");
+	if ((c->in = report_bitmap(c)) == NULL)
 		return -1;
 	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
 		return -1;
@@ -239,18 +260,18 @@ load_filter(struct rctx *c)
 			c->in[id] = 1;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading clients");
+	return rc == SQLITE_DONE ? 0 : report_fail(c, "reading clients");
 }
 
-static int
-in(const struct rctx *c, long long id)
+int
+report_in(const struct rctx *c, long long id)
 {
 	return id > 0 && id <= c->maxid && c->in[id];
 }
 
 /* Revenue and invoice count, issued in [from, to] (text days). */
-static int
-revenue(struct rctx *c, const char *from, const char *to, long long *cents, long long *count)
+int
+report_revenue(struct rctx *c, const char *from, const char *to, long long *cents, long long *count)
 {
 	static const char sql[] =
 	    "SELECT client_id, amount_cents FROM invoices"
@@ -265,18 +286,28 @@ revenue(struct rctx *c, const char *from, const char *to, long long *cents, long
 	sqlite3_bind_text(s, 2, to, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (in(c, sqlite3_column_int64(s, 0))) {
+		if (report_in(c, sqlite3_column_int64(s, 0))) {
 			*cents += sqlite3_column_int64(s, 1);
 			(*count)++;
 		}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading invoices");
+	return rc == SQLITE_DONE ? 0 : report_fail(c, "reading invoices");
 }
 
-static void
-day_text(long day, char *out)
+void
+report_day_text(long day, char *out)
 {
 	clock_date_format(day, out, 11);
+}
+
+int
+report_day_start(struct rctx *c, long day, time_t *out)
+{
+	if (tz_day_start(c->o->tz, day, out) == -1) {
+		snprintf(c->err, c->errlen, "unknown time zone \"%s\"", c->o->tz);
+		return -1;
+	}
+	return 0;
 }
 
 /* Shift a day by whole years (29 February becomes 28). */
@@ -340,125 +371,46 @@ revenue_json(struct rctx *c, json_object *r)
 	char pf[11], pt[11], yf[11], yt[11];
 
 	earlier_periods(c->o, &pfd, &ptd, &yfd, &ytd);
-	day_text(pfd, pf);
-	day_text(ptd, pt);
-	day_text(yfd, yf);
-	day_text(ytd, yt);
-	if (revenue(c, c->from_s, c->to_s, &cents, &n) == -1 ||
-	    revenue(c, pf, pt, &pc, &pn) == -1 || revenue(c, yf, yt, &yc, &yn) == -1)
+	report_day_text(pfd, pf);
+	report_day_text(ptd, pt);
+	report_day_text(yfd, yf);
+	report_day_text(ytd, yt);
+	if (report_revenue(c, c->from_s, c->to_s, &cents, &n) == -1 ||
+	    report_revenue(c, pf, pt, &pc, &pn) == -1 || report_revenue(c, yf, yt, &yc, &yn) == -1)
 		return -1;
-	put_i(r, "revenue_cents", cents);
-	put_i(r, "invoices", n);
-	put(r, "average_order_cents", n ? jnum((double)cents / (double)n) : NULL);
-	put_i(r, "previous_period_cents", pc);
-	put(r, "growth_vs_previous_pct", pc ? jnum((double)(cents - pc) / (double)pc * 100) : NULL);
-	put_i(r, "last_year_cents", yc);
-	put(r, "growth_vs_last_year_pct", yc ? jnum((double)(cents - yc) / (double)yc * 100) : NULL);
+	report_put_i(r, "revenue_cents", cents);
+	report_put_i(r, "invoices", n);
+	report_put(r, "average_order_cents", n ? report_jnum((double)cents / (double)n) : NULL);
+	report_put_i(r, "previous_period_cents", pc);
+	report_put(r, "growth_vs_previous_pct", pc ? report_jnum((double)(cents - pc) / (double)pc * 100) : NULL);
+	report_put_i(r, "last_year_cents", yc);
+	report_put(r, "growth_vs_last_year_pct", yc ? report_jnum((double)(cents - yc) / (double)yc * 100) : NULL);
 	return 0;
-}
-
-/* Status of each client at instant t: its newest status-history entry
- * before t (ties in the same second: the one written last, i.e. the
- * highest id).  exists[id] is set for clients with an entry. */
-static int
-status_at(struct rctx *c, time_t t, unsigned char *lost, unsigned char *potential,
-    unsigned char *exists)
-{
-	/* The index (client_id, at) ends with the rowid: no sort. */
-	static const char sql[] =
-	    "SELECT client_id, new_status FROM client_status_log"
-	    " WHERE at < ? ORDER BY client_id, at, id";
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, t);
-	/* Rows come oldest first per client: the last one written wins. */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		const char *st = (const char *)sqlite3_column_text(s, 1);
-		if (!in(c, id))
-			continue;
-		if (exists != NULL)
-			exists[id] = 1;
-		if (lost != NULL)
-			lost[id] = st != NULL && strcmp(st, "lost") == 0;
-		if (potential != NULL)
-			potential[id] = st != NULL && strcmp(st, "potential") == 0;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading status history");
-}
-
-/* Clients active on local day `day` (see the definitions above) into act;
- * lost_out (may be NULL; maxid + 1 bytes) gets whose status on it is lost. */
-static int
-active_on(struct rctx *c, long day, unsigned char *act, long long *count,
-    unsigned char *lost_out)
-{
-	static const char sql[] =
-	    "SELECT DISTINCT client_id FROM invoices WHERE issued > ?1 AND issued <= ?2";
-	unsigned char *lost = lost_out, *exists = NULL;
-	sqlite3_stmt *s;
-	char a[11], b[11];
-	time_t end;
-	int rc = -1;
-
-	*count = 0;
-	if ((lost == NULL && (lost = bitmap(c)) == NULL) || (exists = bitmap(c)) == NULL)
-		goto out;
-	if (tz_day_start(c->o->tz, day + 1, &end) == -1) {
-		snprintf(c->err, c->errlen, "unknown time zone \"%s\"", c->o->tz);
-		goto out;
-	}
-	if (status_at(c, end, lost, NULL, exists) == -1)
-		goto out;
-	day_text(day - c->cfg->inactive.single_purchase_days, a);
-	day_text(day, b);
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		if (in(c, id) && exists[id] && !lost[id] && !act[id]) {
-			act[id] = 1;
-			(*count)++;
-		}
-	}
-	sqlite3_reset(s);
-	rc = rc == SQLITE_DONE ? 0 : fail_st(c, "reading invoices");
-out:
-	if (lost != lost_out)
-		free(lost);
-	free(exists);
-	return rc;
 }
 
 /*
  * Put a client's "id" and "name" into j (the name null if the client is
  * gone); -1 if the statement could not be prepared (c->err says why).
  */
-static int
-put_client(struct rctx *c, json_object *j, long long id)
+int
+report_put_client(struct rctx *c, json_object *j, long long id)
 {
 	static const char sql[] = "SELECT name FROM clients WHERE id = ?";
 	sqlite3_stmt *s;
 
-	put_i(j, "id", id);
+	report_put_i(j, "id", id);
 	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	put_s(j, "name", sqlite3_step(s) == SQLITE_ROW ?
+	report_put_s(j, "name", sqlite3_step(s) == SQLITE_ROW ?
 	    (const char *)sqlite3_column_text(s, 0) : NULL);
 	sqlite3_reset(s);
 	return 0;
 }
 
 /* A short list of client names for ids flagged in set (up to limit). */
-static json_object *
-client_list(struct rctx *c, const unsigned char *set, long limit)
+json_object *
+report_client_list(struct rctx *c, const unsigned char *set, long limit)
 {
 	json_object *a = json_object_new_array();
 	long n = 0;
@@ -469,7 +421,7 @@ client_list(struct rctx *c, const unsigned char *set, long limit)
 		if (!set[id])
 			continue;
 		j = json_object_new_object();
-		if (put_client(c, j, id) == -1) {
+		if (report_put_client(c, j, id) == -1) {
 			json_object_put(j);
 			break;
 		}
@@ -477,112 +429,6 @@ client_list(struct rctx *c, const unsigned char *set, long limit)
 		n++;
 	}
 	return a;
-}
-
-static int
-churn_json(struct rctx *c, json_object *r, int lists)
-{
-	static const char new_sql[] =
-	    "SELECT id FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
-	unsigned char *start = NULL, *end = NULL, *new = NULL, *lost = NULL, *lost_end = NULL;
-	long long ns, ne, nn = 0, nl = 0;
-	sqlite3_stmt *s;
-	int rc = -1, st;
-
-	if ((start = bitmap(c)) == NULL || (end = bitmap(c)) == NULL ||
-	    (new = bitmap(c)) == NULL || (lost = bitmap(c)) == NULL ||
-	    (lost_end = bitmap(c)) == NULL)
-		goto out;
-	if (active_on(c, c->o->from - 1, start, &ns, NULL) == -1 ||
-	    active_on(c, c->o->to, end, &ne, lost_end) == -1)
-		goto out;
-	if ((s = store_stmt(c->st, new_sql, c->err, c->errlen)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
-	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		if (in(c, id)) {
-			new[id] = 1;
-			nn++;
-		}
-	}
-	sqlite3_reset(s);
-	if (st != SQLITE_DONE) {
-		fail_st(c, "reading clients");
-		goto out;
-	}
-	/* Lost: a client at the start whose status is "lost" at the end. */
-	for (long long id = 1; id <= c->maxid; id++)
-		if (start[id] && lost_end[id]) {
-			lost[id] = 1;
-			nl++;
-		}
-	put_i(r, "clients_at_start", ns);
-	put_i(r, "clients_at_end", ne);
-	put_i(r, "new_clients", nn);
-	put_i(r, "lost_clients", nl);
-	put(r, "churn_pct", jpct((double)nl, (double)ns));
-	put(r, "retention_pct", jpct((double)(ne - nn), (double)ns));
-	if (lists) {
-		put(r, "lost", client_list(c, lost, c->o->limit));
-		put(r, "new", client_list(c, new, c->o->limit));
-	}
-	rc = 0;
-out:
-	free(start);
-	free(end);
-	free(new);
-	free(lost);
-	free(lost_end);
-	return rc;
-}
-
-static int
-conversion_json(struct rctx *c, json_object *r)
-{
-	static const char created[] =
-	    "SELECT client_id FROM client_status_log WHERE old_status IS NULL"
-	    " AND new_status = 'potential' AND at >= ?1 AND at < ?2";
-	static const char conv[] =
-	    "SELECT DISTINCT client_id FROM client_status_log WHERE old_status = 'potential'"
-	    " AND new_status = 'active' AND at >= ?1 AND at < ?2";
-	unsigned char *pot = NULL;
-	long long np = 0, nc = 0;
-	sqlite3_stmt *s;
-	int rc = -1;
-
-	if ((pot = bitmap(c)) == NULL || status_at(c, c->from_at, NULL, pot, NULL) == -1)
-		goto out;
-	if ((s = store_stmt(c->st, created, c->err, c->errlen)) == NULL)
-		goto out;
-	sqlite3_bind_int64(s, 1, c->from_at);
-	sqlite3_bind_int64(s, 2, c->to_at);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		if (in(c, id))
-			pot[id] = 1;
-	}
-	sqlite3_reset(s);
-	for (long long id = 1; id <= c->maxid; id++)
-		np += pot[id];
-	if ((s = store_stmt(c->st, conv, c->err, c->errlen)) == NULL)
-		goto out;
-	sqlite3_bind_int64(s, 1, c->from_at);
-	sqlite3_bind_int64(s, 2, c->to_at);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		if (in(c, id) && pot[id])
-			nc++;
-	}
-	sqlite3_reset(s);
-	put_i(r, "potential_clients", np);
-	put_i(r, "converted", nc);
-	put(r, "conversion_pct", jpct((double)nc, (double)np));
-	rc = 0;
-out:
-	free(pot);
-	return rc;
 }
 
 static int
@@ -599,7 +445,7 @@ nps_json(struct rctx *c, json_object *r)
 	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int sc = sqlite3_column_int(s, 1);
-		if (!in(c, sqlite3_column_int64(s, 0)))
+		if (!report_in(c, sqlite3_column_int64(s, 0)))
 			continue;
 		if (sc >= 9)
 			prom++;
@@ -610,13 +456,15 @@ nps_json(struct rctx *c, json_object *r)
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return fail_st(c, "reading NPS responses");
+		return report_fail(c, "reading NPS responses");
 	n = prom + pas + det;
-	put_i(r, "responses", n);
-	put_i(r, "promoters", prom);
-	put_i(r, "passives", pas);
-	put_i(r, "detractors", det);
-	put(r, "nps", n ? jnum((double)(prom - det) / (double)n * 100) : NULL);
+	report_put_i(r, "responses", n);
+	report_put_i(r, "promoters", prom);
+	report_put_i(r, "passives", pas);
+	report_put_i(r, "detractors", det);
+	/* A score from -100 to +100, rounded to a whole number. */
+	report_put(r, "nps", n ? json_object_new_int64((long long)report_round(
+	    (double)(prom - det) * 100 / (double)n, 0)) : NULL);
 	return 0;
 }
 
@@ -640,7 +488,7 @@ acquisition_cost(struct rctx *c, long long *cents)
 	rc = sqlite3_step(s);
 	*cents = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : fail_st(c, "reading costs");
+	return rc == SQLITE_ROW ? 0 : report_fail(c, "reading costs");
 }
 
 struct clv_row {
@@ -689,7 +537,7 @@ clv_json(struct rctx *c, json_object *r, int list)
 		double years;
 		int active;
 
-		if (!in(c, id))
+		if (!report_in(c, id))
 			continue;
 		if (clock_date_parse((const char *)sqlite3_column_text(s, 3), &first) == -1 ||
 		    clock_date_parse((const char *)sqlite3_column_text(s, 4), &last) == -1)
@@ -723,7 +571,7 @@ clv_json(struct rctx *c, json_object *r, int list)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(v);
-		return fail_st(c, "reading purchases");
+		return report_fail(c, "reading purchases");
 	}
 	expected = n ? life_sum / (double)n : 0;
 	if (expected > cap_years)
@@ -744,7 +592,7 @@ clv_json(struct rctx *c, json_object *r, int list)
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW) {
 		free(v);
-		return fail_st(c, "counting new clients");
+		return report_fail(c, "counting new clients");
 	}
 	if (cost > 0 && newc > 0)
 		cac = llround((double)cost / (double)newc);
@@ -752,12 +600,12 @@ clv_json(struct rctx *c, json_object *r, int list)
 		v[i].clv = llround(v[i].avg * v[i].per_year * expected) - (cac > 0 ? cac : 0);
 		sum += v[i].clv;
 	}
-	put(r, "expected_years", jnum(expected));
-	put_i(r, "acquisition_cost_cents", cost);
-	put_i(r, "new_clients", newc);
-	put(r, "cac_cents", cac >= 0 ? json_object_new_int64(cac) : NULL);
-	put(r, "average_clv_cents", n ? json_object_new_int64(llround((double)sum / (double)n)) : NULL);
-	put_i(r, "clients", (long long)n);
+	report_put(r, "expected_years", report_jnum(expected));
+	report_put_i(r, "acquisition_cost_cents", cost);
+	report_put_i(r, "new_clients", newc);
+	report_put(r, "cac_cents", cac >= 0 ? json_object_new_int64(cac) : NULL);
+	report_put(r, "average_clv_cents", n ? json_object_new_int64(llround((double)sum / (double)n)) : NULL);
+	report_put_i(r, "clients", (long long)n);
 	if (list) {
 		json_object *a = json_object_new_array();
 		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
@@ -765,15 +613,15 @@ clv_json(struct rctx *c, json_object *r, int list)
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
 			json_object *j = json_object_new_object();
 
-			put_client(c, j, v[i].id);
-			put_i(j, "purchases", v[i].purchases);
-			put_i(j, "revenue_cents", v[i].revenue);
-			put(j, "average_purchase_cents", jnum(v[i].avg));
-			put(j, "purchases_per_year", jnum(v[i].per_year));
-			put_i(j, "clv_cents", v[i].clv);
+			report_put_client(c, j, v[i].id);
+			report_put_i(j, "purchases", v[i].purchases);
+			report_put_i(j, "revenue_cents", v[i].revenue);
+			report_put(j, "average_purchase_cents", report_jnum(v[i].avg));
+			report_put(j, "purchases_per_year", report_jnum(v[i].per_year));
+			report_put_i(j, "clv_cents", v[i].clv);
 			json_object_array_add(a, j);
 		}
-		put(r, "clients_by_clv", a);
+		report_put(r, "clients_by_clv", a);
 	}
 	free(v);
 	return 0;
@@ -812,7 +660,7 @@ pareto_json(struct rctx *c, json_object *r, int list)
 	sqlite3_bind_text(s, 3, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
-		if (!in(c, id) || cents <= 0)
+		if (!report_in(c, id) || cents <= 0)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
@@ -834,18 +682,18 @@ pareto_json(struct rctx *c, json_object *r, int list)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(v);
-		return fail_st(c, "reading invoices");
+		return report_fail(c, "reading invoices");
 	}
 	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(v, n, sizeof(*v), cmp_rev);
 	/* The fewest clients whose revenue reaches 80 %: cum * 5 >= total * 4. */
 	for (top = 0; top < n && cum * 5 < total * 4; top++)
 		cum += v[top].cents;
-	put_i(r, "revenue_cents", total);
-	put_i(r, "buying_clients", (long long)n);
-	put_i(r, "top_clients", (long long)top);
-	put(r, "top_share_of_clients_pct", jpct((double)top, (double)n));
-	put(r, "top_share_of_revenue_pct", jpct((double)cum, (double)total));
+	report_put_i(r, "revenue_cents", total);
+	report_put_i(r, "buying_clients", (long long)n);
+	report_put_i(r, "top_clients", (long long)top);
+	report_put(r, "top_share_of_clients_pct", report_jpct((double)top, (double)n));
+	report_put(r, "top_share_of_revenue_pct", report_jpct((double)cum, (double)total));
 	if (list) {
 		json_object *a = json_object_new_array();
 		cum = 0;
@@ -853,15 +701,15 @@ pareto_json(struct rctx *c, json_object *r, int list)
 			json_object *j = json_object_new_object();
 
 			cum += v[i].cents;
-			put_i(j, "rank", (long long)i + 1);
-			put_client(c, j, v[i].id);
-			put_i(j, "revenue_cents", v[i].cents);
-			put(j, "share_pct", jpct((double)v[i].cents, (double)total));
-			put(j, "cumulative_pct", jpct((double)cum, (double)total));
+			report_put_i(j, "rank", (long long)i + 1);
+			report_put_client(c, j, v[i].id);
+			report_put_i(j, "revenue_cents", v[i].cents);
+			report_put(j, "share_pct", report_jpct((double)v[i].cents, (double)total));
+			report_put(j, "cumulative_pct", report_jpct((double)cum, (double)total));
 			json_object_object_add(j, "in_top", json_object_new_boolean(i < top));
 			json_object_array_add(a, j);
 		}
-		put(r, "clients", a);
+		report_put(r, "clients", a);
 	}
 	free(v);
 	return 0;
@@ -905,7 +753,7 @@ receivables_json(struct rctx *c, json_object *r, int list)
 		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
 		long due, days;
 
-		if (!in(c, id) || clock_date_parse((const char *)sqlite3_column_text(s, 2), &due) == -1)
+		if (!report_in(c, id) || clock_date_parse((const char *)sqlite3_column_text(s, 2), &due) == -1)
 			continue;
 		if (n == 0 || v[n - 1].id != id) {
 			if (n == cap) {
@@ -937,21 +785,21 @@ receivables_json(struct rctx *c, json_object *r, int list)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(v);
-		return fail_st(c, "reading invoices");
+		return report_fail(c, "reading invoices");
 	}
-	if (revenue(c, c->from_s, c->to_s, &rev, &cnt) == -1) {
+	if (report_revenue(c, c->from_s, c->to_s, &rev, &cnt) == -1) {
 		free(v);
 		return -1;
 	}
-	put_i(r, "owed_cents", owed);
-	put_i(r, "overdue_cents", overdue);
+	report_put_i(r, "owed_cents", owed);
+	report_put_i(r, "overdue_cents", overdue);
 	bk = json_object_new_object();
-	put_i(bk, "0-30", b[0]);
-	put_i(bk, "31-60", b[1]);
-	put_i(bk, "61-90", b[2]);
-	put_i(bk, "90+", b[3]);
-	put(r, "overdue_by_age_cents", bk);
-	put(r, "dso_days", rev ? jnum((double)owed / (double)rev * (double)len) : NULL);
+	report_put_i(bk, "0-30", b[0]);
+	report_put_i(bk, "31-60", b[1]);
+	report_put_i(bk, "61-90", b[2]);
+	report_put_i(bk, "90+", b[3]);
+	report_put(r, "overdue_by_age_cents", bk);
+	report_put(r, "dso_days", rev ? report_jnum((double)owed / (double)rev * (double)len) : NULL);
 	if (list) {
 		json_object *a = json_object_new_array();
 		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
@@ -959,13 +807,13 @@ receivables_json(struct rctx *c, json_object *r, int list)
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
 			json_object *j = json_object_new_object();
 
-			put_client(c, j, v[i].id);
-			put_i(j, "owed_cents", v[i].owed);
-			put_i(j, "overdue_cents", v[i].overdue);
-			put_i(j, "oldest_overdue_days", v[i].oldest);
+			report_put_client(c, j, v[i].id);
+			report_put_i(j, "owed_cents", v[i].owed);
+			report_put_i(j, "overdue_cents", v[i].overdue);
+			report_put_i(j, "oldest_overdue_days", v[i].oldest);
 			json_object_array_add(a, j);
 		}
-		put(r, "top_debtors", a);
+		report_put(r, "top_debtors", a);
 	}
 	free(v);
 	return 0;
@@ -1010,7 +858,7 @@ activity_json(struct rctx *c, json_object *r, int full)
 		const char *em = (const char *)sqlite3_column_text(s, 2);
 		size_t i;
 
-		if (!in(c, sqlite3_column_int64(s, 0)))
+		if (!report_in(c, sqlite3_column_int64(s, 0)))
 			continue;
 		touches++;
 		if (em == NULL)
@@ -1038,13 +886,18 @@ activity_json(struct rctx *c, json_object *r, int full)
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		rc = fail_st(c, "reading interactions");
+		rc = report_fail(c, "reading interactions");
 		goto out;
 	}
 	if (nby > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(by, nby, sizeof(*by), cmp_by_owner);
-	/* Red/yellow/green as of now (the alerts are about today). */
-	if (store_owner_load(c->st, 1, &ow, &now_n, c->err, c->errlen) == -1 ||
+	/*
+	 * Red/yellow/green are about today: shown for a period that has not
+	 * ended, left out of a past one (nothing records who was red then).
+	 */
+	if (c->o->to < c->today)
+		now_n = 0;
+	else if (store_owner_load(c->st, 1, &ow, &now_n, c->err, c->errlen) == -1 ||
 	    (c->o->owner == NULL && now_n > 1 && scan_cache_load(c->st,
 	    scan_cache_day(c->o->now), &cache, c->err, c->errlen) == -1)) {
 		rc = -1;
@@ -1060,36 +913,39 @@ activity_json(struct rctx *c, json_object *r, int full)
 			goto out;
 		}
 		for (size_t k = 0; k < sr.red.n; k++)
-			red += in(c, sr.red.v[k].id);
+			red += report_in(c, sr.red.v[k].id);
 		for (size_t k = 0; k < sr.yellow.n; k++)
-			yellow += in(c, sr.yellow.v[k].id);
+			yellow += report_in(c, sr.yellow.v[k].id);
 		for (size_t k = 0; k < sr.green.n; k++)
-			green += in(c, sr.green.v[k].id);
+			green += report_in(c, sr.green.v[k].id);
 		scan_free(&sr);
 	}
 	for (long long id = 1; id <= c->maxid; id++)
 		clients += c->in[id];
-	if ((rc = revenue(c, c->from_s, c->to_s, &rev, &cnt)) == -1)
+	if ((rc = report_revenue(c, c->from_s, c->to_s, &rev, &cnt)) == -1)
 		goto out;
-	put_i(r, "touches", touches);
-	put_i(r, "due_not_contacted", red);
-	put_i(r, "portfolio_clients", clients);
-	put(r, "red_pct", jpct((double)red, (double)clients));
-	put(r, "yellow_pct", jpct((double)yellow, (double)clients));
-	put(r, "green_pct", jpct((double)green, (double)clients));
-	put(r, "revenue_per_client_cents", clients ? jnum((double)rev / (double)clients) : NULL);
-	put(r, "revenue_per_touch_cents", touches ? jnum((double)rev / (double)touches) : NULL);
+	report_put_i(r, "touches", touches);
+	if (c->o->to >= c->today)
+		report_put_i(r, "due_not_contacted", red);
+	report_put_i(r, "portfolio_clients", clients);
+	if (c->o->to >= c->today) {
+		report_put(r, "red_pct", report_jpct((double)red, (double)clients));
+		report_put(r, "yellow_pct", report_jpct((double)yellow, (double)clients));
+		report_put(r, "green_pct", report_jpct((double)green, (double)clients));
+	}
+	report_put(r, "revenue_per_client_cents", clients ? report_jnum((double)rev / (double)clients) : NULL);
+	report_put(r, "revenue_per_touch_cents", touches ? report_jnum((double)rev / (double)touches) : NULL);
 	if (full) {
 		a = json_object_new_array();
 		for (size_t i = 0; i < nby; i++) {
 			json_object *j = json_object_new_object();
-			put_s(j, "owner", by[i].owner);
+			report_put_s(j, "owner", by[i].owner);
 			for (int k = 0; k < 7; k++)
-				put_i(j, kinds[k], by[i].k[k]);
-			put_i(j, "total", by[i].total);
+				report_put_i(j, kinds[k], by[i].k[k]);
+			report_put_i(j, "total", by[i].total);
 			json_object_array_add(a, j);
 		}
-		put(r, "touches_by_owner", a);
+		report_put(r, "touches_by_owner", a);
 	}
 	rc = 0;
 out:
@@ -1135,89 +991,130 @@ profit_json(struct rctx *c, json_object *r)
 		long long id = sqlite3_column_int64(s, 0), cost = sqlite3_column_int64(s, 2);
 		long long rev = sqlite3_column_int64(s, 3);
 
-		if (!in(c, id))
+		if (!report_in(c, id))
 			continue;
 		j = json_object_new_object();
-		put_i(j, "id", id);
-		put_s(j, "name", (const char *)sqlite3_column_text(s, 1));
-		put_i(j, "revenue_cents", rev);
-		put_i(j, "cost_cents", cost);
-		put_i(j, "profit_cents", rev - cost);
-		put(j, "margin_pct", jpct((double)(rev - cost), (double)rev));
+		report_put_i(j, "id", id);
+		report_put_s(j, "name", (const char *)sqlite3_column_text(s, 1));
+		report_put_i(j, "revenue_cents", rev);
+		report_put_i(j, "cost_cents", cost);
+		report_put_i(j, "profit_cents", rev - cost);
+		report_put(j, "margin_pct", report_jpct((double)(rev - cost), (double)rev));
 		json_object_array_add(a, j);
 	}
 	sqlite3_reset(s);
-	put(r, "profitability", a);
-	return rc == SQLITE_DONE ? 0 : fail_st(c, "reading costs");
+	report_put(r, "profitability", a);
+	return rc == SQLITE_DONE ? 0 : report_fail(c, "reading costs");
+}
+
+int
+report_ctx_open(struct rctx *c, struct store *st, const struct config *cfg,
+    const struct report_opts *o, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->st = st;
+	c->cfg = cfg;
+	c->o = o;
+	c->err = err;
+	c->errlen = errlen;
+	if (o->from > o->to) {
+		snprintf(err, errlen, "the period starts after it ends");
+		return -1;
+	}
+	report_day_text(o->from, c->from_s);
+	report_day_text(o->to, c->to_s);
+	if (tz_day_start(o->tz, o->from, &c->from_at) == -1 ||
+	    tz_day_start(o->tz, o->to + 1, &c->to_at) == -1 ||
+	    tz_local_day(o->tz, o->now, &c->today, NULL) == -1) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", o->tz);
+		return -1;
+	}
+	c->zone = tz_ical(o->tz);
+	/* Read everything from one snapshot. */
+	if (store_read_begin(st, err, errlen) == -1)
+		return -1;
+	c->open = 1;
+	if (load_filter(c) == -1) {
+		report_ctx_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+report_ctx_close(struct rctx *c)
+{
+	if (c->open)
+		store_read_end(c->st);
+	c->open = 0;
+	report_pass_free(c->pass);
+	c->pass = NULL;
+	free(c->in);
+	c->in = NULL;
 }
 
 int
 report_build(struct store *st, const struct config *cfg, const char *kind,
     const struct report_opts *o, json_object **out, char *err, size_t errlen)
 {
-	struct rctx c = { 0 };
+	struct rctx c;
 	json_object *r, *p, *f;
 	int rc = -1, all;
 
 	*out = NULL;
-	c.st = st;
-	c.cfg = cfg;
-	c.o = o;
-	c.err = err;
-	c.errlen = errlen;
-	if (o->from > o->to) {
-		snprintf(err, errlen, "the period starts after it ends");
+	if (report_ctx_open(&c, st, cfg, o, err, errlen) == -1)
 		return -1;
-	}
-	day_text(o->from, c.from_s);
-	day_text(o->to, c.to_s);
-	if (tz_day_start(o->tz, o->from, &c.from_at) == -1 ||
-	    tz_day_start(o->tz, o->to + 1, &c.to_at) == -1) {
-		snprintf(err, errlen, "unknown time zone \"%s\"", o->tz);
-		return -1;
-	}
-	/* Read everything from one snapshot. */
-	if (sqlite3_exec(store_handle(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(st, err, errlen, "starting a read");
-	if (load_filter(&c) == -1)
-		goto out;
 	r = json_object_new_object();
-	put_s(r, "report", kind);
+	report_put_s(r, "report", kind);
 	p = json_object_new_object();
-	put_s(p, "from", c.from_s);
-	put_s(p, "to", c.to_s);
-	put_i(p, "days", o->to - o->from + 1);
-	put(r, "period", p);
+	report_put_s(p, "from", c.from_s);
+	report_put_s(p, "to", c.to_s);
+	report_put_i(p, "days", o->to - o->from + 1);
+	report_put(r, "period", p);
 	f = json_object_new_object();
-	put_s(f, "owner", o->owner);
-	put_s(f, "segment", o->segment);
-	put_s(f, "sector", o->sector);
-	put_s(f, "city", o->city);
-	put(r, "filters", f);
-	put_s(r, "currency", cfg->report.currency);
+	report_put_s(f, "owner", o->owner);
+	report_put_s(f, "segment", o->segment);
+	report_put_s(f, "sector", o->sector);
+	report_put_s(f, "city", o->city);
+	report_put(r, "filters", f);
+	report_put_s(r, "currency", cfg->report.currency);
 	all = strcmp(kind, "summary") == 0;
 	if (all) {
 		json_object *x;
 		if (revenue_json(&c, x = json_object_new_object()) == -1) goto fail;
-		put(r, "revenue", x);
+		report_put(r, "revenue", x);
 		if (pareto_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		put(r, "pareto", x);
-		if (churn_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		put(r, "churn", x);
-		if (conversion_json(&c, x = json_object_new_object()) == -1) goto fail;
-		put(r, "conversion", x);
+		report_put(r, "pareto", x);
+		if (report_churn_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		report_put(r, "churn", x);
+		if (report_conversion_json(&c, x = json_object_new_object()) == -1) goto fail;
+		report_put(r, "conversion", x);
+		if (report_lifecycle_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
+		report_put(r, "lifecycle", x);
 		if (clv_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		put(r, "clv", x);
+		report_put(r, "clv", x);
 		if (nps_json(&c, x = json_object_new_object()) == -1) goto fail;
-		put(r, "nps", x);
+		report_put(r, "nps", x);
 		if (receivables_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		put(r, "receivables", x);
+		report_put(r, "receivables", x);
 		if (activity_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		put(r, "activity", x);
+		report_put(r, "activity", x);
 	} else if (strcmp(kind, "pareto") == 0) {
 		if (pareto_json(&c, r, 1) == -1) goto fail;
 	} else if (strcmp(kind, "churn") == 0) {
-		if (churn_json(&c, r, 1) == -1 || conversion_json(&c, r) == -1) goto fail;
+		json_object *x;
+		if (report_churn_json(&c, r, 1) == -1) goto fail;
+		/* Under its own heading: it is not about the same clients. */
+		if (report_conversion_json(&c, x = json_object_new_object()) == -1) goto fail;
+		report_put(r, "conversion", x);
+	} else if (strcmp(kind, "lifecycle") == 0) {
+		if (report_lifecycle_json(&c, r, 1) == -1) goto fail;
+	} else if (strcmp(kind, "risk") == 0) {
+		if (report_risk_json(&c, r) == -1) goto fail;
+	} else if (strcmp(kind, "goals") == 0) {
+		if (report_goals_json(&c, r) == -1) goto fail;
+	} else if (strcmp(kind, "products") == 0) {
+		if (report_products_json(&c, r, 1) == -1) goto fail;
 	} else if (strcmp(kind, "clv") == 0) {
 		if (clv_json(&c, r, 1) == -1) goto fail;
 	} else if (strcmp(kind, "nps") == 0) {
@@ -1236,8 +1133,7 @@ report_build(struct store *st, const struct config *cfg, const char *kind,
 fail:
 	json_object_put(r);
 out:
-	sqlite3_exec(store_handle(st), "COMMIT", NULL, NULL, NULL);
-	free(c.in);
+	report_ctx_close(&c);
 	return rc;
 }
 
@@ -1267,9 +1163,9 @@ report_monthly_revenue(struct store *st, const struct config *cfg, const struct 
 			k += 12;
 			yy--;
 		}
-		day_text(clock_date_to_days(yy, k, 1), a);
-		day_text((k == 12 ? clock_date_to_days(yy + 1, 1, 1) : clock_date_to_days(yy, k + 1, 1)) - 1, b);
-		rc = revenue(&c, a, b, &cents[i], &cnt);
+		report_day_text(clock_date_to_days(yy, k, 1), a);
+		report_day_text((k == 12 ? clock_date_to_days(yy + 1, 1, 1) : clock_date_to_days(yy, k + 1, 1)) - 1, b);
+		rc = report_revenue(&c, a, b, &cents[i], &cnt);
 	}
 	free(c.in);
 	return rc;
@@ -1365,6 +1261,56 @@ static const struct { const char *key, *es, *en; } labels[] = {
 	{ "segment", "Segmento", "Segment" },
 	{ "sector", "Sector", "Sector" },
 	{ "city", "Localidad", "City" },
+	{ "lifecycle", "Ciclo de vida", "Lifecycle" },
+	{ "lead", "Leads", "Leads" },
+	{ "prospect", "Prospectos", "Prospects" },
+	{ "recurring", "Recurrentes", "Recurring" },
+	{ "at_risk", "En riesgo", "At risk" },
+	{ "dormant", "Dormidos", "Dormant" },
+	{ "recovered", "Recuperados", "Recovered" },
+	{ "stages", "Etapas del ciclo de vida", "Lifecycle stages" },
+	{ "stage", "Etapa", "Stage" },
+	{ "at_start", "Al inicio", "At start" },
+	{ "at_end", "Al final", "At end" },
+	{ "flows", "Paso de una etapa a otra", "From one stage to another" },
+	{ "from_stage", "De", "From" },
+	{ "to_stage", "A", "To" },
+	{ "as_of", "A fecha de", "As of" },
+	{ "active_clients", "Clientes activos", "Active clients" },
+	{ "typical_gap_days", "Días típicos entre compras", "Typical days between purchases" },
+	{ "score", "Riesgo", "Risk" },
+	{ "reasons", "Motivos", "Reasons" },
+	{ "month", "Mes", "Month" },
+	{ "working_days", "Días laborables", "Working days" },
+	{ "elapsed_working_days", "Días laborables pasados", "Working days gone" },
+	{ "remaining_working_days", "Días laborables que quedan", "Working days left" },
+	{ "goals", "Objetivos", "Goals" },
+	{ "target_cents", "Objetivo", "Target" },
+	{ "target", "Objetivo", "Target" },
+	{ "actual_cents", "Conseguido", "Done" },
+	{ "actual", "Conseguido", "Done" },
+	{ "progress_pct", "Avance", "Progress" },
+	{ "projected_cents", "Previsión al ritmo actual", "Projected at this pace" },
+	{ "projected", "Previsión al ritmo actual", "Projected at this pace" },
+	{ "pace_pct", "Avance al ritmo actual", "Progress at this pace" },
+	{ "visits", "Visitas", "Visits" },
+	{ "calls", "Llamadas", "Calls" },
+	{ "sold_products", "Productos vendidos", "Products sold" },
+	{ "top_products", "Productos que hacen el 80 %", "Products making 80 %" },
+	{ "top_share_of_products_pct", "Porcentaje de productos", "Share of products" },
+	{ "products", "Ventas por producto", "Sales by product" },
+	{ "product", "Producto", "Product" },
+	{ "kind", "Tipo", "Kind" },
+	{ "quantity", "Cantidad", "Quantity" },
+	{ "money", "Dinero", "Money" },
+	{ "revenue_this_year_cents", "Facturación este año", "Revenue this year" },
+	{ "revenue_last_year_cents", "Facturación el año pasado", "Revenue last year" },
+	{ "revenue_ever_cents", "Facturación total", "Revenue ever" },
+	{ "average_ticket_cents", "Ticket medio", "Average ticket" },
+	{ "overdue_invoices", "Facturas vencidas", "Overdue invoices" },
+	{ "last_purchase", "Última compra", "Last purchase" },
+	{ "last_purchase_cents", "Importe de la última compra", "Last purchase amount" },
+	{ "churn_risk", "Riesgo de abandono", "Churn risk" },
 };
 
 /* The name of a report in a heading. */
@@ -1373,6 +1319,8 @@ static const struct { const char *key, *es, *en; } report_names[] = {
 	{ "churn", "abandono", "churn" }, { "clv", "valor del cliente (CLV)", "CLV" },
 	{ "nps", "NPS", "NPS" }, { "receivables", "cobros", "receivables" },
 	{ "activity", "actividad", "activity" },
+	{ "lifecycle", "ciclo de vida", "lifecycle" }, { "risk", "riesgo de abandono", "churn risk" },
+	{ "goals", "objetivos", "goals" }, { "products", "ventas por producto", "sales by product" },
 };
 
 static const char *
@@ -1409,7 +1357,26 @@ report_human(const char *key, json_object *v, const char *lang, const char *cur,
 		snprintf(out, len, "%s", json_object_get_boolean(v) ? "*" : "");
 		return;
 	case json_type_string:
-		snprintf(out, len, "%s", json_object_get_string(v));
+		/* Codes a person reads in words: stages, product kinds. */
+		if (strcmp(key, "stage") == 0 || strcmp(key, "from_stage") == 0 ||
+		    strcmp(key, "to_stage") == 0) {
+			int st = lifecycle_parse(json_object_get_string(v));
+			snprintf(out, len, "%s", lifecycle_label(st < 0 ? LC_NONE :
+			    (enum lifecycle_stage)st, lang));
+		} else if (strcmp(key, "last_purchase") == 0 || strcmp(key, "as_of") == 0) {
+			long d;
+			if (clock_date_parse(json_object_get_string(v), &d) == 0)
+				i18n_date(lang, d, out, len);
+			else
+				snprintf(out, len, "%s", json_object_get_string(v));
+		} else if (strcmp(key, "kind") == 0 &&
+		    strcmp(json_object_get_string(v), "service") == 0)
+			snprintf(out, len, "%s", en ? "service" : "servicio");
+		else if (strcmp(key, "kind") == 0 &&
+		    strcmp(json_object_get_string(v), "product") == 0)
+			snprintf(out, len, "%s", en ? "product" : "producto");
+		else
+			snprintf(out, len, "%s", json_object_get_string(v));
 		return;
 	case json_type_int:
 	case json_type_double:
@@ -1420,19 +1387,30 @@ report_human(const char *key, json_object *v, const char *lang, const char *cur,
 	}
 	if (ends_with(key, "_cents") || strcmp(key, "0-30") == 0 || strcmp(key, "31-60") == 0 ||
 	    strcmp(key, "61-90") == 0 || strcmp(key, "90+") == 0) {
-		i18n_money(lang, llround(json_object_get_double(v)), cur, out, len);
+		i18n_money(lang, (long long)report_round(json_object_get_double(v), 0), cur,
+		    out, len);
+		return;
+	}
+	/* NPS is a score from -100 to +100, signed like growth. */
+	if (strcmp(key, "nps") == 0) {
+		long long score = (long long)report_round(json_object_get_double(v), 0);
+		snprintf(out, len, score > 0 ? "+%lld" : "%lld", score);
 		return;
 	}
 	if (json_object_get_type(v) == json_type_int) {
 		i18n_int(lang, json_object_get_int64(v), out, len);
 		return;
 	}
-	snprintf(out, len, "%.1f", json_object_get_double(v));
+	/* Rounded once, from the exact value (jnum keeps it). */
+	{
+		double r = report_round(json_object_get_double(v), 1);
+		snprintf(out, len, strncmp(key, "growth_", 7) == 0 && r > 0 ? "+%.1f" : "%.1f", r);
+	}
 	if (!en)
 		for (char *p = out; *p; p++)
 			if (*p == '.')
 				*p = ',';
-	if (ends_with(key, "_pct") || strcmp(key, "nps") == 0)
+	if (ends_with(key, "_pct"))
 		strncat(out, en ? "%" : " %", len - strlen(out) - 1);
 }
 
@@ -1522,13 +1500,20 @@ print_object(FILE *fp, json_object *o, const char *lang, const char *cur, int in
 	}
 }
 
+void
+report_print_card(FILE *fp, json_object *card, const char *lang, const char *currency)
+{
+	print_object(fp, card, lang, currency, 0);
+}
+
 static void
 csv_value(FILE *fp, json_object *v)
 {
 	if (v == NULL)
 		return;		/* empty cell: n/a */
+	/* Numbers as the JSON has them (two decimals, rounded once). */
 	if (json_object_get_type(v) == json_type_double) {
-		fprintf(fp, "%.2f", json_object_get_double(v));
+		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), fp);
 		return;
 	}
 	output_csv_field(fp, json_object_get_string(v));
@@ -1569,6 +1554,10 @@ static const struct {
 	    "oldest_overdue_days", NULL } },
 	{ "activity", "touches_by_owner", { "owner", "call", "visit", "email", "meeting",
 	    "note", "sample", "survey", "total", NULL } },
+	{ "lifecycle", "flows", { "from_stage", "to_stage", "clients", NULL } },
+	{ "risk", "clients", { "rank", "id", "name", "score", "reasons", NULL } },
+	{ "products", "products", { "rank", "product", "kind", "quantity", "clients",
+	    "revenue_cents", "share_pct", "cumulative_pct", "in_top", NULL } },
 };
 
 int

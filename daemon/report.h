@@ -1,17 +1,20 @@
 /*
  * report.h - portfolio indicators for a period: revenue and growth,
  * Pareto 20/80, churn and retention, CLV and CAC, conversion, NPS,
- * receivables, activity.  Every definition is written in the README and
- * cartera(1) exactly as computed here; an indicator whose denominator is
- * zero is null ("n/a"), never a division by zero.
+ * receivables, activity, lifecycle stages and their flows, churn risk,
+ * monthly goals, sales by product; and, one client at a time, the client
+ * card, every client's stage, a salesperson's clients most at risk.
+ * Every definition is written in the README and cartera(1) exactly as
+ * computed here; an indicator whose denominator is zero is null ("n/a"),
+ * never a division by zero.
  *
  * report_build() returns the numbers as JSON (amounts in integer cents,
  * percentages and other fractions as plain numbers with two decimals);
  * report_print() renders them as a table (money in the language's format),
- * CSV or JSON.  The CSV of pareto, clv, receivables and activity is their
- * list (fixed header, even when empty); that of summary, churn and nps is
- * "metric,value" rows (nested keys joined with dots).  Null is an empty
- * cell.  Reads the store only.
+ * CSV or JSON.  The CSV of pareto, clv, receivables, activity, lifecycle,
+ * risk and products is their list (fixed header, even when empty); that
+ * of summary, churn, nps and goals is "metric,value" rows (nested keys
+ * joined with dots).  Null is an empty cell.  Reads the store only.
  */
 #ifndef CARTERA_REPORT_H
 #define CARTERA_REPORT_H
@@ -50,10 +53,40 @@ int	 report_build(struct store *, const struct config *, const char *kind,
 int	 report_print(FILE *fp, const char *kind, json_object *r, enum report_format,
 	    const char *lang);
 
+/* v rounded to `decimals` places half away from zero, as on paper: a
+ * value within float error of a tie is the tie (82.35 -> 82.4, -2.5 -> -3). */
+double	 report_round(double v, int decimals);
+
 /* One value of a report as a person reads it in lang: money for *_cents,
- * percentages for *_pct, "n/a" for null. */
+ * percentages for *_pct with one decimal (rounded once, from the exact
+ * value: 2800 / 3400 = 82.35294 % -> "82,4 %"), a sign on growth_* and
+ * on the NPS score ("+25"), "n/a" for null. */
 void	 report_human(const char *key, json_object *v, const char *lang, const char *currency,
 	    char *out, size_t len);
+
+/*
+ * A client's card as of now in zone tz: its money ("money": revenue this
+ * year, last year and ever, invoices, average ticket, purchases per year,
+ * owed, overdue, last purchase), its lifecycle "stage" and, for an active
+ * client, its "churn_risk" (score and reasons in lang).  Caller owns *out.
+ */
+int	 report_client_card(struct store *, const struct config *, long long client,
+	    const char *tz, const char *lang, time_t now, json_object **out,
+	    char *err, size_t errlen);
+/* The card as a person reads it (labels and money in lang). */
+void	 report_print_card(FILE *, json_object *card, const char *lang, const char *currency);
+
+/* Every client's lifecycle stage today in zone tz: (*stages)[id] is an
+ * enum lifecycle_stage (LC_NONE for ids with no client), *maxid + 1
+ * entries, malloc'd (caller frees). */
+int	 report_stages(struct store *, const struct config *, const char *tz, time_t now,
+	    unsigned char **stages, long long *maxid, char *err, size_t errlen);
+
+/* The n active clients of owner_id most at risk today (score above 0,
+ * highest first): a JSON array of {id, name, score, reasons}. */
+int	 report_risk_top(struct store *, const struct config *, long long owner_id,
+	    const char *tz, const char *lang, time_t now, long n, json_object **out,
+	    char *err, size_t errlen);
 
 /* Revenue of each of the n months ending with the one holding day (oldest
  * first), for the monthly chart.  cents[] has n entries. */

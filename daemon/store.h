@@ -26,7 +26,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	9
+#define STORE_SCHEMA_VERSION	10
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -566,6 +566,181 @@ int	 store_team_get(struct store *, const char *name, char **token, int *all_own
 	    char *err, size_t errlen);
 /* Every team's name, by name.  Caller frees each and the array. */
 int	 store_team_names(struct store *, char ***names, size_t *n, char *err, size_t errlen);
+
+/* ---- reports, goals, products (store_report.c) ------------------------ */
+
+/*
+ * One client's history as of a local day, read for every client with a
+ * few ordered queries merged by client (never a query per client): the
+ * facts status over time, lifecycle stages and churn risk are derived
+ * from.  Everything is valid only during the callback.
+ */
+struct store_status_change {
+	time_t		 at;
+	const char	*old_status, *new_status;
+};
+
+struct store_history {
+	long long	 id, owner_id;		/* owner 0 = none */
+	time_t		 created_at;
+	const char	*status;		/* today's */
+	const char	*initial;		/* the status it was added with */
+	long		 first_day, last_day;	/* first and last purchase of all
+						 * its history, -1 = none */
+	/* STORE_H_PURCHASES: distinct purchase days up to the day (any
+	 * currency), oldest first, with that day's revenue in the currency. */
+	const long	*days;
+	const long long	*cents;
+	size_t		 ndays;
+	/* STORE_H_TOUCHES: before the instant; 0 = none. */
+	time_t		 first_touch, last_touch;
+	int		 no_answer;		/* "no-answer" touches in [since, until) */
+	/* STORE_H_CHANGES: explicit status changes (edits, not the status it
+	 * was added with) before the instant, oldest first. */
+	const struct store_status_change *changes;
+	size_t		 nchanges;
+	/* STORE_H_NPS: the latest answer dated by the day; -1 = none. */
+	int		 nps;
+	long		 nps_day;
+	/* STORE_H_OVERDUE: invoices in the currency issued by the day, unpaid
+	 * at its end and due before it. */
+	int		 overdue;
+	long long	 overdue_cents;
+	long		 oldest_due;		/* -1 = none */
+	/* STORE_H_MISSED: activities still planned for before the day (timed
+	 * ones that began before day_start, all-day ones of an earlier day;
+	 * their state now: one done later counts as done). */
+	int		 missed;
+};
+
+#define STORE_H_PURCHASES	0x01
+#define STORE_H_TOUCHES		0x02
+#define STORE_H_NO_ANSWER	0x04	/* with STORE_H_TOUCHES */
+#define STORE_H_CHANGES		0x08
+#define STORE_H_NPS		0x10
+#define STORE_H_OVERDUE		0x20
+#define STORE_H_MISSED		0x40
+
+struct store_history_query {
+	long		 day;		/* purchases, NPS, receivables up to it */
+	time_t		 until;		/* touches, changes, activities before it */
+	time_t		 no_answer_since;
+	time_t		 day_start;	/* the first instant of the day */
+	const char	*currency;
+	long long	 client;	/* 0 = every client, by id */
+	long long	 owner;		/* with client 0: only this owner's; 0 = all */
+	unsigned	 want;		/* STORE_H_* */
+};
+
+/* Return non-zero to stop. */
+typedef int (*store_history_fn)(const struct store_history *, void *arg);
+int	 store_history(struct store *, const struct store_history_query *,
+	    store_history_fn, void *arg, char *err, size_t errlen);
+
+/* The purchase rhythms (median days between purchase days) of the clients
+ * not lost that bought on two or more days, the last one after day
+ * `since`, in ascending order.  *out is malloc'd (caller frees). */
+int	 store_rhythms(struct store *, long since, double **out, size_t *n,
+	    char *err, size_t errlen);
+
+/* A client's money for its card (amounts in cents of one currency). */
+struct store_money {
+	long long	 this_year, last_year, ever;	/* revenue of invoices issued
+							 * in the calendar year of the
+							 * day (up to it), the year
+							 * before, and all */
+	long long	 invoices;		/* invoices ever, in the currency */
+	long long	 purchase_days;		/* distinct, any currency */
+	long		 first_day, last_day;	/* -1 = none */
+	long long	 last_cents;		/* revenue of the last purchase day */
+	long long	 owed, overdue;		/* unpaid; unpaid and due before the day */
+	long long	 overdue_invoices;
+	long		 oldest_due;		/* -1 = none */
+};
+int	 store_client_money(struct store *, long long client, long day, const char *currency,
+	    struct store_money *, char *err, size_t errlen);
+
+/* Payment terms of a client: *days -1 when it has none. */
+int	 store_client_terms(struct store *, long long client, long *days,
+	    char *err, size_t errlen);
+
+/* Goals: NULL-able targets for one owner or one team and month "YYYY-MM". */
+struct store_goal {
+	long long	 revenue_cents, new_clients, visits, calls;	/* -1 = none */
+};
+/* Set the given targets (-1 leaves one as it was) of owner (email) or
+ * team (name), exactly one of them. */
+int	 store_goal_set(struct store *, const char *owner, const char *team, const char *month,
+	    const struct store_goal *, char *err, size_t errlen);
+/* 0 found, 1 no goal, -1 error.  owner_id or team_id (the other 0). */
+int	 store_goal_get(struct store *, long long owner_id, long long team_id, const char *month,
+	    struct store_goal *, char *err, size_t errlen);
+/* Delete a month's goal of owner or team: 0 done, 1 there was none. */
+int	 store_goal_delete(struct store *, const char *owner, const char *team, const char *month,
+	    char *err, size_t errlen);
+/* Rows: month, owner, team, revenue_cents, new_clients, visits, calls
+ * (month NULL = every month), by month, team/owner. */
+int	 store_goal_list(struct store *, const char *month, store_row_fn, void *arg,
+	    char *err, size_t errlen);
+
+/*
+ * What a goal measures, over local days [from, to] ([from_at, to_at) as
+ * instants) for the clients of one owner (owner_id), of a team's members
+ * (team_id; every owner for a team of everyone), or of every owner (both
+ * 0): revenue of invoices issued in the currency; new clients (first
+ * purchase ever in the days); visits and calls logged, by who logged them
+ * (or, when nobody is recorded, by the client's owner).
+ */
+struct store_goal_actuals {
+	long long	 revenue_cents, new_clients, visits, calls;
+};
+int	 store_goal_actuals(struct store *, long long owner_id, long long team_id,
+	    const char *from, const char *to, time_t from_at, time_t to_at,
+	    const char *currency, struct store_goal_actuals *, char *err, size_t errlen);
+/* Team by name: id and whether it is everyone.  0 / 1 unknown / -1. */
+int	 store_team_id(struct store *, const char *name, long long *id, int *all_owners,
+	    char *err, size_t errlen);
+
+/* Products.  unit_price_cents -1 = none; kind "product" or "service". */
+int	 store_product_add(struct store *, const char *name, const char *kind,
+	    long long unit_price_cents, long long *id, char *err, size_t errlen);
+/* The product of that name (any case), added as a product if new.
+ * *unit_price_cents -1 when it has none (may be NULL). */
+int	 store_product_get_or_add(struct store *, const char *name, long long *id,
+	    long long *unit_price_cents, char *err, size_t errlen);
+/* Rows: id, name, kind, unit_price_cents, lines. */
+int	 store_product_list(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+
+/* A line of an invoice (product_id 0 = none). */
+int	 store_invoice_line_add(struct store *, long long invoice, long long product_id,
+	    double quantity, long long cents, char *err, size_t errlen);
+/* Rows: invoice, product, quantity, amount_cents of one invoice, or of
+ * every invoice of a client (invoice 0). */
+int	 store_invoice_lines(struct store *, long long invoice, long long client,
+	    store_row_fn, void *arg, char *err, size_t errlen);
+/* The invoice numbered number of client: 0 found (*id), 1 none. */
+int	 store_invoice_find(struct store *, long long client, const char *number,
+	    long long *id, char *err, size_t errlen);
+/* Every invoice line for export, one row per line (an invoice without
+ * lines: one row with empty product and quantity): invoice (its id),
+ * number, client, tax_id, issued, due, paid, currency, product, quantity,
+ * amount_cents; by invoice, then line. */
+int	 store_invoice_export(struct store *, store_row_fn, void *arg, char *err, size_t errlen);
+
+/*
+ * Sales by product over days [from, to] in currency, one row per line
+ * (client_id, product_id, product, kind, quantity, amount_cents); an
+ * invoice without lines is one row with product_id 0 and its amount.
+ */
+struct store_sale {
+	long long	 client_id, product_id;
+	const char	*product, *kind;
+	double		 quantity;
+	long long	 cents;
+};
+typedef int (*store_sale_fn)(const struct store_sale *, void *arg);
+int	 store_sales_by_product(struct store *, const char *from, const char *to,
+	    const char *currency, store_sale_fn, void *arg, char *err, size_t errlen);
 
 /* TRANSITIONAL (issue #16): raw statements for modules not yet moved. */
 #include "store_legacy.h"

@@ -185,7 +185,8 @@ static const char *const client_columns[RF_COUNT] = {
 	[RF_POSTAL_CODE] = "postal_code", [RF_COUNTRY] = "country",
 	[RF_TAX_ID] = "tax_id", [RF_NOTES] = "notes", [RF_CADENCE] = "cadence_days",
 	[RF_NEXT_CONTACT] = "next_contact", [RF_DO_NOT_EMAIL] = "do_not_email",
-	[RF_FOLLOWUP] = "followup",
+	[RF_FOLLOWUP] = "followup", [RF_PAYMENT_METHOD] = "payment_method",
+	[RF_PAYMENT_DAYS] = "payment_days", [RF_ORDERS] = "orders",
 };
 
 /* Search key columns kept beside a record column (record_search_key). */
@@ -245,7 +246,7 @@ bind_field(struct stmt *s, int idx, enum record_field f, const char *v)
 {
 	if (*v == '\0')
 		return stmt_bind_null(s, idx);
-	if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL || f == RF_FOLLOWUP)
+	if (f == RF_CADENCE || f == RF_DO_NOT_EMAIL || f == RF_FOLLOWUP || f == RF_PAYMENT_DAYS)
 		return stmt_bind_int(s, idx, strtoll(v, NULL, 10));
 	return stmt_bind_text(s, idx, v);
 }
@@ -861,6 +862,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 	" c.postal_code, c.country, c.tax_id, o.email AS owner, o.tz, c.notes," \
 	" c.cadence_days AS cadence, c.next_contact, c.do_not_email," \
 	" CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails," \
+	" c.payment_method, c.payment_days, c.orders," \
 	" c.last_touch_at, c.last_touch_kind, c.last_outcome, c.purchases," \
 	" c.first_purchase, c.last_purchase, c.median_interval," \
 	" c.created_at, c.updated_at" \
@@ -943,7 +945,8 @@ store_client_export(struct store *st, store_row_fn fn, void *arg, char *err, siz
 	    " c.postal_code, c.country, c.tax_id, o.email AS owner, c.notes,"
 	    " c.cadence_days AS cadence, c.next_contact,"
 	    " CASE c.do_not_email WHEN 1 THEN 'yes' ELSE 'no' END AS do_not_email,"
-	    " CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails"
+	    " CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails,"
+	    " c.payment_method, c.payment_days, c.orders"
 	    " FROM clients c LEFT JOIN segments s ON s.id = c.segment_id"
 	    " LEFT JOIN owners o ON o.id = c.owner_id"
 	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"

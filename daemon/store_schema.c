@@ -51,6 +51,40 @@
 "  AND (i.at > w.at OR (i.at = w.at AND i.id > w.id)))"
 
 /*
+ * What a client buys and how it pays, and monthly goals (version 10):
+ * products and services, an invoice's lines (its amount is their sum),
+ * and a month's targets (NULL = none) for one salesperson or one team.
+ */
+#define PRODUCTS_AND_GOALS \
+"CREATE TABLE products ("						\
+"  id INTEGER PRIMARY KEY,"						\
+"  name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0),"	\
+"  kind TEXT NOT NULL DEFAULT 'product' CHECK (kind = 'product' OR kind = 'service'),"	\
+"  unit_price_cents INTEGER CHECK (unit_price_cents IS NULL OR unit_price_cents >= 0),"	\
+"  created_at INTEGER NOT NULL);"					\
+"CREATE TABLE invoice_lines ("						\
+"  id INTEGER PRIMARY KEY,"						\
+"  invoice_id INTEGER NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,"	\
+"  product_id INTEGER REFERENCES products(id) ON DELETE SET NULL,"	\
+"  quantity REAL NOT NULL DEFAULT 1,"					\
+"  amount_cents INTEGER NOT NULL);"					\
+"CREATE INDEX invoice_lines_invoice ON invoice_lines(invoice_id);"	\
+"CREATE INDEX invoice_lines_product ON invoice_lines(product_id);"	\
+"CREATE TABLE goals ("							\
+"  id INTEGER PRIMARY KEY,"						\
+"  owner_id INTEGER REFERENCES owners(id) ON DELETE CASCADE,"		\
+"  team_id INTEGER REFERENCES teams(id) ON DELETE CASCADE,"		\
+"  month TEXT NOT NULL,"						\
+"  revenue_cents INTEGER CHECK (revenue_cents IS NULL OR revenue_cents >= 0),"	\
+"  new_clients INTEGER CHECK (new_clients IS NULL OR new_clients >= 0),"	\
+"  visits INTEGER CHECK (visits IS NULL OR visits >= 0),"		\
+"  calls INTEGER CHECK (calls IS NULL OR calls >= 0),"			\
+"  updated_at INTEGER NOT NULL,"					\
+"  CHECK ((owner_id IS NULL) <> (team_id IS NULL)));"			\
+"CREATE UNIQUE INDEX goals_owner ON goals(owner_id, month) WHERE owner_id IS NOT NULL;"	\
+"CREATE UNIQUE INDEX goals_team ON goals(team_id, month) WHERE team_id IS NOT NULL;"
+
+/*
  * The current schema (version STORE_SCHEMA_VERSION) on SQLite.  Derived
  * client columns (last touch, purchase rhythm) are kept by triggers, so
  * they stay right whoever writes the tables.
@@ -119,7 +153,18 @@ static const char schema_sqlite[] =
  * computed yet (a row written by another program; filled at open). */
 "  search_name TEXT,"
 "  search_city TEXT,"
-"  search_sector TEXT);"
+"  search_sector TEXT,"
+/* How it pays (its terms set the due date of its new invoices) and
+ * whether it orders on its own ('self') or needs a visit. */
+"  payment_method TEXT CHECK (payment_method IS NULL"
+"  OR payment_method = 'transfer' OR payment_method = 'direct_debit'"
+"  OR payment_method = 'card' OR payment_method = 'cash'"
+"  OR payment_method = 'promissory_note' OR payment_method = 'cheque'"
+"  OR payment_method = 'confirming'),"
+"  payment_days INTEGER"
+"  CHECK (payment_days IS NULL OR payment_days >= 0),"
+"  orders TEXT"
+"  CHECK (orders IS NULL OR orders = 'self' OR orders = 'visit'));"
 /* The scanner's covering index: each owner's scan is one contiguous range;
  * the few snoozed and answered clients come from partial indexes. */
 "CREATE INDEX clients_scan ON clients(owner_id, status, segment_id, cadence_days,"
@@ -218,6 +263,7 @@ static const char schema_sqlite[] =
 "  at TEXT NOT NULL);"
 "CREATE INDEX nps_at ON nps(at);"
 "CREATE INDEX nps_client ON nps(client_id);"
+PRODUCTS_AND_GOALS
 "CREATE TABLE costs ("
 "  id INTEGER PRIMARY KEY,"
 "  month TEXT NOT NULL,"
@@ -1137,6 +1183,30 @@ migrate_v9(struct store *st, char *err, size_t errlen)
 	return store_exec(st, schema_v9, err, errlen);
 }
 
+/*
+ * Version 10: what a client buys and how it pays, and monthly goals
+ * (PRODUCTS_AND_GOALS); clients.payment_method, clients.payment_days (its
+ * terms: the default due date of its new invoices) and clients.orders
+ * ('self': orders on its own, 'visit': needs a visit).
+ */
+static const char schema_v10[] =
+PRODUCTS_AND_GOALS
+"ALTER TABLE clients ADD COLUMN payment_method TEXT CHECK (payment_method IS NULL"
+"  OR payment_method = 'transfer' OR payment_method = 'direct_debit'"
+"  OR payment_method = 'card' OR payment_method = 'cash'"
+"  OR payment_method = 'promissory_note' OR payment_method = 'cheque'"
+"  OR payment_method = 'confirming');"
+"ALTER TABLE clients ADD COLUMN payment_days INTEGER"
+"  CHECK (payment_days IS NULL OR payment_days >= 0);"
+"ALTER TABLE clients ADD COLUMN orders TEXT"
+"  CHECK (orders IS NULL OR orders = 'self' OR orders = 'visit');";
+
+static int
+migrate_v10(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, schema_v10, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1147,6 +1217,7 @@ static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v7,
 	migrate_v8,
 	migrate_v9,
+	migrate_v10,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -52,7 +52,7 @@ c -q invoice add --due 2026-11-30 --issued 2026-11-30 --number A-1 panaderia -- 
 # --- what --excel writes
 c export --excel "$T/clientes.csv"
 t_assert_eq "efbbbf" "$(head -c 3 "$T/clientes.csv" | od -An -tx1 | tr -d ' \n')" "UTF-8 with a BOM"
-t_assert_match $'^\xef\xbb\xbfNombre;Tipo;Estado;Segmento;Sector;Correo;Teléfono;Contacto;Cargo;Dirección;Localidad;Código postal;País;NIF/CIF;Comercial;Notas;Cadencia;Próximo contacto;No enviar correo;Correos de seguimiento\r$' \
+t_assert_match $'^\xef\xbb\xbfNombre;Tipo;Estado;Segmento;Sector;Correo;Teléfono;Contacto;Cargo;Dirección;Localidad;Código postal;País;NIF/CIF;Comercial;Notas;Cadencia;Próximo contacto;No enviar correo;Correos de seguimiento;Forma de pago;Días de pago;Pedidos\r$' \
 	"$(head -1 "$T/clientes.csv")" "Spanish headers, ';', CRLF"
 t_assert_file_contains "$T/clientes.csv" '^Clínica Dental Sonrisa;empresa;activo;.*;31/01/2027;no;' \
 	"Spanish values and DD/MM/YYYY dates"

@@ -40,7 +40,7 @@ t_assert_eq "freelancer|potential|ES" "$(c --json client show 2 | json 'd["kind"
 c export "$T/out1.csv"
 t_assert_eq 0 $? "export to a file"
 head -1 "$T/out1.csv" | tr -d '\r' >"$T/hdr"
-t_assert_eq "name,kind,status,segment,sector,email,phone,contact,role,address,city,postal_code,country,tax_id,owner,notes,cadence,next_contact,do_not_email,followup_emails" "$(cat "$T/hdr")" "canonical header"
+t_assert_eq "name,kind,status,segment,sector,email,phone,contact,role,address,city,postal_code,country,tax_id,owner,notes,cadence,next_contact,do_not_email,followup_emails,payment_method,payment_days,orders" "$(cat "$T/hdr")" "canonical header"
 CARTERA_DB=$T/copy.db c init >/dev/null
 CARTERA_DB=$T/copy.db c owner add ana@example.com --name A >/dev/null
 CARTERA_DB=$T/copy.db c owner add bob@example.com --name B >/dev/null

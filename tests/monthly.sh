@@ -91,7 +91,7 @@ t_assert_file_contains "$T/ana.txt" '^parts=multipart/alternative,text/plain,mul
 t_assert_file_contains "$T/ana.txt" '^png=True$' "the chart is a PNG"
 t_assert_file_contains "$T/ana.txt" '^cid_in_html=True$' "the HTML shows it by Content-ID"
 t_assert_file_contains "$T/ana.txt" 'Facturación: +2\.000,00 € \(2 facturas\)' "revenue and invoices"
-t_assert_file_contains "$T/ana.txt" 'vs mes anterior: +100,0 %' "growth vs October"
+t_assert_file_contains "$T/ana.txt" 'vs mes anterior: +\+100,0 %' "growth vs October, with its sign"
 t_assert_file_contains "$T/ana.txt" 'nov 26 +2\.000,00 €' "this month in the twelve-month table"
 t_assert_file_contains "$T/ana.txt" 'oct 26 +1\.000,00 €' "October in the table"
 check_mail ben@example.com >"$T/ben.txt"

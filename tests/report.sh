@@ -312,7 +312,7 @@ PERIOD_KEYS="report period filters currency"
 #   each CLV: sum 1986774 - 10 x 20000 = 1786774, average 178677.4 -> 178677.
 # NPS in May: Acme 10, Bodegas 9, Jade 10 promoters, Harbor 8 passive, Iris
 #   3 detractor (Acme's 0 on 04-30 and Bodegas' 10 on 06-01 are outside):
-#   (3 - 1) / 5 = 40.
+#   (3 - 1) / 5 x 100 = +40, a score (a whole number, signed in tables).
 # Receivables on 05-31 (EUR, issued by then, unpaid at its end):
 #   Acme 150000 (due 06-19); Bodegas 40000 (due 04-09: 52 days) + 60000 (paid
 #   06-05, after the period) + 5000 (due 05-31: 0 days, not overdue);
@@ -340,7 +340,7 @@ PERIOD_KEYS="report period filters currency"
 #   10000 = 413456 (97.64 %).  Bodegas' cost is April's.
 
 load summary --month 2026-05
-expect "summary" ".#=$PERIOD_KEYS revenue pareto churn conversion clv nps receivables activity" \
+expect "summary" ".#=$PERIOD_KEYS revenue pareto churn conversion lifecycle clv nps receivables activity" \
 	report=summary period.from=2026-05-01 period.to=2026-05-31 period.days=31 \
 	filters.owner=null filters.segment=null filters.sector=null filters.city=null currency=EUR
 expect "summary revenue" \
@@ -363,7 +363,7 @@ expect "summary clv" \
 	clv.expected_years=1.18 clv.acquisition_cost_cents=40000 clv.new_clients=2 clv.cac_cents=20000 \
 	clv.average_clv_cents=178677 clv.clients=10
 expect "summary nps" "nps.#=responses promoters passives detractors nps" \
-	nps.responses=5 nps.promoters=3 nps.passives=1 nps.detractors=1 nps.nps=40.00
+	nps.responses=5 nps.promoters=3 nps.passives=1 nps.detractors=1 nps.nps=40
 expect "summary receivables" "receivables.#=owed_cents overdue_cents overdue_by_age_cents dso_days" \
 	receivables.owed_cents=601456 receivables.overdue_cents=263000 \
 	"receivables.overdue_by_age_cents.#=0-30 31-60 61-90 90+" \
@@ -371,9 +371,8 @@ expect "summary receivables" "receivables.#=owed_cents overdue_cents overdue_by_
 	receivables.overdue_by_age_cents.61-90=85000 receivables.overdue_by_age_cents.90+=40000 \
 	receivables.dso_days=18.86
 expect "summary activity" \
-	"activity.#=touches due_not_contacted portfolio_clients red_pct yellow_pct green_pct revenue_per_client_cents revenue_per_touch_cents" \
-	activity.touches=13 activity.due_not_contacted=6 activity.portfolio_clients=12 \
-	activity.red_pct=50.00 activity.yellow_pct=8.33 activity.green_pct=8.33 \
+	"activity.#=touches portfolio_clients revenue_per_client_cents revenue_per_touch_cents" \
+	activity.touches=13 activity.portfolio_clients=12 \
 	activity.revenue_per_client_cents=82371.33 activity.revenue_per_touch_cents=76035.08
 
 # The default period is the last full month before --now's day.
@@ -383,7 +382,7 @@ expect "default period" period.from=2026-05-01 period.to=2026-05-31 revenue.reve
 # still May in New York (Bob's): last full month May / April.
 RUN_NOW="2026-05-31T22:30Z"
 load nps
-expect "default period, Madrid day 06-01" period.from=2026-05-01 period.to=2026-05-31 nps=40.00
+expect "default period, Madrid day 06-01" period.from=2026-05-01 period.to=2026-05-31 nps=40
 # Bob's clients answered nothing in April: no responses, NPS n/a.
 load nps --owner $B
 expect "default period, New York day 05-31" period.from=2026-04-01 period.to=2026-04-30 \
@@ -407,11 +406,40 @@ rows "pareto" clients "rank id name revenue_cents share_pct cumulative_pct in_to
 	"6|9|Iris Consulting|10000|1.01|100.00|false"
 
 load churn --month 2026-05
-expect "churn" ".#=$PERIOD_KEYS clients_at_start clients_at_end new_clients lost_clients churn_pct retention_pct lost new potential_clients converted conversion_pct" \
+expect "churn" ".#=$PERIOD_KEYS clients_at_start clients_at_end new_clients lost_clients churn_pct retention_pct lost new conversion" \
 	report=churn clients_at_start=6 clients_at_end=7 new_clients=2 lost_clients=1 \
-	churn_pct=16.67 retention_pct=83.33 potential_clients=4 converted=2 conversion_pct=50.00
+	churn_pct=16.67 retention_pct=83.33 "conversion.#=potential_clients converted conversion_pct" \
+	conversion.potential_clients=4 conversion.converted=2 conversion.conversion_pct=50.00
 rows "churn" lost "id name" "3|Cerámicas Sur"
 rows "churn" new "id name" "5|Estudio Fénix" "10|Jade Logistics"
+
+# Lifecycle stages (new_days 90; the active window is 90 days; at risk
+# beyond 1.5 x the median gap and 30 days) on 04-30 and on 05-31:
+#   Acme      04-10 last, gaps 281 54: recurring -> 05-20, median (25 +
+#             54) / 2 = 39.5, 11 days: recurring
+#   Bodegas   03-10 after 294 days without (dormant gap): recovered ->
+#             05-31 after 19 days: recurring
+#   Cerámicas first purchase 04-20: new -> lost on 05-15: lost
+#   Distrib.  02-01 after 282 days without, 88 days ago: recovered -> 119
+#             days ago: dormant
+#   Estudio   potential, no touch yet: lead -> bought 05-09: new
+#   Ferretería added 05-10: not there -> no touch: lead
+#   Gráficas  no touch yet: lead -> note 05-29: prospect
+#   Harbor    04-05 last, 25 days: recurring -> 05-25: recurring
+#   Iris      01-10, 110 days ago: dormant -> 05-28 after 138 days: recovered
+#   Jade      potential, no touch yet: lead -> bought 05-22: new
+#   Kilo      03-20 after seven years: recovered -> still (72 < 90 days)
+#   Lima      lost on 04-15 -> lost
+load lifecycle --month 2026-05
+rows "lifecycle" stages "stage at_start at_end" "lead|3|1" "prospect|0|1" "new|1|2" \
+	"recurring|2|3" "at_risk|0|0" "recovered|3|2" "dormant|1|1" "lost|1|2"
+rows "lifecycle" flows "from_stage to_stage clients" "lead|new|2" "recurring|recurring|2" \
+	"none|lead|1" "lead|prospect|1" "new|lost|1" "recovered|recurring|1" \
+	"recovered|recovered|1" "recovered|dormant|1" "dormant|recovered|1" "lost|lost|1"
+load summary --month 2026-05
+expect "summary lifecycle" lifecycle.lead=1 lifecycle.prospect=1 lifecycle.new=2 \
+	lifecycle.recurring=3 lifecycle.at_risk=0 lifecycle.recovered=2 lifecycle.dormant=1 \
+	lifecycle.lost=2
 
 load clv --month 2026-05
 expect "clv" ".#=$PERIOD_KEYS expected_years acquisition_cost_cents new_clients cac_cents average_clv_cents clients clients_by_clv" \
@@ -436,7 +464,7 @@ rows "clv" clients_by_clv "id name purchases revenue_cents average_purchase_cent
 
 load nps --month 2026-05
 expect "nps" ".#=$PERIOD_KEYS responses promoters passives detractors nps" \
-	report=nps responses=5 promoters=3 passives=1 detractors=1 nps=40.00
+	report=nps responses=5 promoters=3 passives=1 detractors=1 nps=40
 
 load receivables --month 2026-05
 expect "receivables" ".#=$PERIOD_KEYS owed_cents overdue_cents overdue_by_age_cents dso_days top_debtors" \
@@ -455,9 +483,8 @@ load receivables --month 2026-05 --limit 2
 expect "receivables --limit 2" top_debtors.#=2 top_debtors.1.id=8 owed_cents=601456
 
 load activity --month 2026-05
-expect "activity" ".#=$PERIOD_KEYS touches due_not_contacted portfolio_clients red_pct yellow_pct green_pct revenue_per_client_cents revenue_per_touch_cents touches_by_owner profitability" \
-	report=activity touches=13 due_not_contacted=6 portfolio_clients=12 red_pct=50.00 \
-	yellow_pct=8.33 green_pct=8.33 revenue_per_client_cents=82371.33 \
+expect "activity" ".#=$PERIOD_KEYS touches portfolio_clients revenue_per_client_cents revenue_per_touch_cents touches_by_owner profitability" \
+	report=activity touches=13 portfolio_clients=12 revenue_per_client_cents=82371.33 \
 	revenue_per_touch_cents=76035.08
 rows "activity" touches_by_owner "owner call visit email meeting note sample survey total" \
 	"ana@example.com|3|1|1|1|1|0|0|7" \
@@ -466,6 +493,14 @@ rows "activity" profitability "id name revenue_cents cost_cents profit_cents mar
 	"1|Acme Industrial|350000|20000|330000|94.29" \
 	"7|Gráficas Luna|0|3000|-3000|null" \
 	"8|Harbor Foods|423456|10000|413456|97.64"
+# Red, yellow and green are about today: a past month leaves them out
+# (above); the month holding today (06-10) shows them, as worked out above.
+load activity --month 2026-06
+expect "activity this month" due_not_contacted=6 portfolio_clients=12 red_pct=50.00 \
+	yellow_pct=8.33 green_pct=8.33
+load activity --month 2026-06 --owner $A
+expect "activity this month, Ana" due_not_contacted=3 portfolio_clients=7 red_pct=42.86 \
+	yellow_pct=14.29 green_pct=14.29
 
 # ---------------------------------------------------------------- filters
 # Ana (Madrid, es): clients 1-7.
@@ -505,13 +540,12 @@ expect "owner ana" filters.owner=$A revenue.revenue_cents=505000 revenue.invoice
 	conversion.potential_clients=3 conversion.converted=1 conversion.conversion_pct=33.33 \
 	clv.expected_years=1.00 clv.acquisition_cost_cents=40000 clv.new_clients=2 \
 	clv.cac_cents=20000 clv.average_clv_cents=151541 clv.clients=5 \
-	nps.responses=2 nps.promoters=2 nps.passives=0 nps.detractors=0 nps.nps=100.00 \
+	nps.responses=2 nps.promoters=2 nps.passives=0 nps.detractors=0 nps.nps=100 \
 	receivables.owed_cents=415000 receivables.overdue_cents=200000 \
 	receivables.overdue_by_age_cents.0-30=90000 receivables.overdue_by_age_cents.31-60=40000 \
 	receivables.overdue_by_age_cents.61-90=70000 receivables.overdue_by_age_cents.90+=0 \
 	receivables.dso_days=25.48 \
-	activity.touches=6 activity.due_not_contacted=3 activity.portfolio_clients=7 \
-	activity.red_pct=42.86 activity.yellow_pct=14.29 activity.green_pct=14.29 \
+	activity.touches=6 activity.portfolio_clients=7 \
 	activity.revenue_per_client_cents=72142.86 activity.revenue_per_touch_cents=84166.67
 load activity --month 2026-05 --owner $A
 rows "owner ana activity" touches_by_owner "owner call visit email meeting note sample survey total" \
@@ -555,13 +589,12 @@ expect "owner bob" filters.owner=$B revenue.revenue_cents=483456 revenue.invoice
 	conversion.potential_clients=1 conversion.converted=1 conversion.conversion_pct=100.00 \
 	clv.expected_years=1.76 clv.acquisition_cost_cents=40000 clv.new_clients=2 \
 	clv.cac_cents=20000 clv.average_clv_cents=270633 clv.clients=5 \
-	nps.responses=3 nps.promoters=1 nps.passives=1 nps.detractors=1 nps.nps=0.00 \
+	nps.responses=3 nps.promoters=1 nps.passives=1 nps.detractors=1 nps.nps=0 \
 	receivables.owed_cents=186456 receivables.overdue_cents=63000 \
 	receivables.overdue_by_age_cents.0-30=8000 receivables.overdue_by_age_cents.31-60=0 \
 	receivables.overdue_by_age_cents.61-90=15000 receivables.overdue_by_age_cents.90+=40000 \
 	receivables.dso_days=11.96 \
-	activity.touches=7 activity.due_not_contacted=3 activity.portfolio_clients=5 \
-	activity.red_pct=60.00 activity.yellow_pct=0.00 activity.green_pct=0.00 \
+	activity.touches=7 activity.portfolio_clients=5 \
 	activity.revenue_per_client_cents=96691.20 activity.revenue_per_touch_cents=69065.14
 load activity --month 2026-05 --owner $B
 rows "owner bob activity" touches_by_owner "owner call visit email meeting note sample survey total" \
@@ -578,8 +611,8 @@ rows "owner bob clv" clients_by_clv "id clv_cents" "8|1183254" "9|68049" "10|680
 # Potential: Estudio, Ferretería; Estudio converted: 50 %.
 load churn --month 2026-05 --segment Pyme
 expect "segment Pyme" filters.segment=Pyme clients_at_start=4 clients_at_end=4 new_clients=1 \
-	lost_clients=1 churn_pct=25.00 retention_pct=75.00 potential_clients=2 converted=1 \
-	conversion_pct=50.00
+	lost_clients=1 churn_pct=25.00 retention_pct=75.00 conversion.potential_clients=2 \
+	conversion.converted=1 conversion.conversion_pct=50.00
 
 # Segment VIP: Jade alone, a client since May.  Nobody at the start: churn
 # and retention n/a; nothing bought before: growth n/a.  Revenue 50000 in 1;
@@ -597,17 +630,16 @@ expect "segment VIP" filters.segment=VIP revenue.revenue_cents=50000 revenue.inv
 	churn.churn_pct=null churn.retention_pct=null \
 	conversion.potential_clients=1 conversion.converted=1 conversion.conversion_pct=100.00 \
 	clv.expected_years=1.00 clv.cac_cents=20000 clv.average_clv_cents=30000 clv.clients=1 \
-	nps.responses=1 nps.nps=100.00 \
+	nps.responses=1 nps.nps=100 \
 	receivables.owed_cents=0 receivables.overdue_cents=0 receivables.dso_days=0.00 \
-	activity.touches=2 activity.due_not_contacted=0 activity.portfolio_clients=1 \
-	activity.red_pct=0.00 activity.yellow_pct=0.00 activity.green_pct=0.00 \
+	activity.touches=2 activity.portfolio_clients=1 \
 	activity.revenue_per_client_cents=50000.00 activity.revenue_per_touch_cents=25000.00
 
 # Sector (any case): Bodegas, Harbor, Lima: revenue 65000 + 423456 = 488456
 # in 4; NPS Bodegas 9, Harbor 8: (1 - 0) / 2 = 50.
 load summary --month 2026-05 --sector hostelería
 expect "sector" filters.sector=hostelería revenue.revenue_cents=488456 revenue.invoices=4 \
-	nps.responses=2 nps.promoters=1 nps.passives=1 nps.nps=50.00
+	nps.responses=2 nps.promoters=1 nps.passives=1 nps.nps=50
 # City (any case): Acme, Distribuciones, Estudio, Iris: revenue 350000 +
 # 90000 + 10000 = 450000 in 4; owed 150000 + 70000 + 90000 + 40000 =
 # 350000, overdue 200000 (0-30 90000, 61-90 70000, 90+ 40000); DSO 350000 /
@@ -736,7 +768,7 @@ for r in rows:
 }
 csv summary --month 2026-05 --segment VIP
 t_assert_eq "metric|value" "${CSV_ROWS[0]}" "summary CSV header"
-t_assert_eq 57 "${#CSV_ROWS[@]}" "summary CSV: header + 56 metrics, no list"
+t_assert_eq 61 "${#CSV_ROWS[@]}" "summary CSV: header + 60 metrics, no list"
 for kv in report=summary period.from=2026-05-01 filters.owner= filters.segment=VIP \
 	revenue.revenue_cents=50000 revenue.average_order_cents=50000.00 \
 	revenue.growth_vs_previous_pct= churn.clients_at_start=0 churn.churn_pct= \
@@ -748,12 +780,12 @@ done
 csv summary --month 2026-05
 for kv in revenue.revenue_cents=988456 revenue.average_order_cents=109828.44 \
 	revenue.growth_vs_previous_pct=364.06 pareto.top_share_of_revenue_pct=87.35 \
-	churn.churn_pct=16.67 clv.average_clv_cents=178677 nps.nps=40.00 \
-	receivables.owed_cents=601456 activity.red_pct=50.00; do
+	churn.churn_pct=16.67 clv.average_clv_cents=178677 nps.nps=40 \
+	receivables.owed_cents=601456 lifecycle.recurring=3; do
 	t_assert_eq "${kv#*=}" "${M[${kv%%=*}]-(missing)}" "May CSV: ${kv%%=*}"
 done
 csv churn --month 2026-05
-t_assert_eq "16.67|83.33|50.00" "${M[churn_pct]-}|${M[retention_pct]-}|${M[conversion_pct]-}" \
+t_assert_eq "16.67|83.33|50.00" "${M[churn_pct]-}|${M[retention_pct]-}|${M[conversion.conversion_pct]-}" \
 	"churn CSV holds the rates"
 csv nps --owner $B --month 2026-04
 t_assert_eq "0|" "${M[responses]-}|${M[nps]-(missing)}" "nps CSV: no responses, empty NPS"
@@ -801,7 +833,7 @@ c "$NOW" report summary --month 2026-05 --owner $A >"$T/es.txt"
 t_assert_file_contains "$T/es.txt" '^Informe: resumen, 01/05/2026 – 31/05/2026$' "es: heading"
 t_assert_file_contains "$T/es.txt" '^  Facturación +5\.050,00 €$' "es: revenue 5.050,00 €"
 t_assert_file_contains "$T/es.txt" '^  Pedido medio +1\.010,00 €$' "es: average order"
-t_assert_file_contains "$T/es.txt" '^  Crecimiento vs año pasado +288,5 %$' "es: percentage 288,5 %"
+t_assert_file_contains "$T/es.txt" '^  Crecimiento vs año pasado +\+288,5 %$' "es: growth +288,5 %, with its sign"
 t_assert_file_contains "$T/es.txt" '^  Tasa de abandono +25,0 %$' "es: churn"
 t_assert_file_contains "$T/es.txt" '^  CLV medio +1\.515,41 €$' "es: average CLV"
 t_assert_file_contains "$T/es.txt" '^    90\+ +0,00 €$' "es: empty bucket"
@@ -852,8 +884,8 @@ inv "$mis" 100 2026-05-05 2026-05-05 2026-05-05
 inv "$pro" 100 2026-05-12 2026-05-12 2026-05-12
 load churn --month 2026-05
 expect "same-second status changes" clients_at_start=0 clients_at_end=1 new_clients=1 \
-	lost_clients=0 churn_pct=null retention_pct=null potential_clients=1 converted=1 \
-	conversion_pct=100.00
+	lost_clients=0 churn_pct=null retention_pct=null conversion.potential_clients=1 \
+	conversion.converted=1 conversion.conversion_pct=100.00
 for n in 1 2 3 4 5 6 7 8 9 10 11; do
 	add d "$CREATED" "Deudor $n" --owner $A
 	case $n in

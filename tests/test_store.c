@@ -638,7 +638,11 @@ main(void)
 	    " ALTER TABLE clients DROP COLUMN search_sector;"
 	    " ALTER TABLE contacts DROP COLUMN search_name;"
 	    " ALTER TABLE owners DROP COLUMN phone; ALTER TABLE owners DROP COLUMN signature;"
-	    " PRAGMA user_version = 1",
+	    ""
+	    " DROP TABLE goals; DROP TABLE invoice_lines; DROP TABLE products;"
+	    " ALTER TABLE clients DROP COLUMN payment_method;"
+	    " ALTER TABLE clients DROP COLUMN payment_days;"
+	    " ALTER TABLE clients DROP COLUMN orders; PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = NULL;

@@ -1,0 +1,369 @@
+/*
+ * report_card.c - what the CLI and the digest show about clients one by
+ * one: a client's card (money, lifecycle stage, churn risk), every
+ * client's stage today (client list), and a salesperson's clients most
+ * at risk (the weekly part of the digest).  Same rules and figures as the
+ * reports, as of today; no SQL here.
+ */
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "i18n.h"
+#include "lifecycle.h"
+#include "report_priv.h"
+#include "risk.h"
+#include "tz.h"
+
+/* A context for "today" in zone tz, over every client (no filter). */
+static int
+today_ctx(struct rctx *c, struct report_opts *o, struct store *st, const struct config *cfg,
+    const char *owner, const char *tz, const char *lang, time_t now, char *err, size_t errlen)
+{
+	long today;
+
+	memset(o, 0, sizeof(*o));
+	if (tz_local_day(tz, now, &today, NULL) == -1) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", tz);
+		return -1;
+	}
+	o->from = o->to = today;
+	o->owner = owner;
+	o->tz = tz;
+	o->lang = lang;
+	o->now = now;
+	return report_ctx_open(c, st, cfg, o, err, errlen);
+}
+
+/* The typical rhythm today: the median of the active clients' rhythms. */
+static int
+typical_today(struct rctx *c, double *typical)
+{
+	double *v;
+	size_t n;
+
+	if (store_rhythms(c->st, c->today - c->cfg->inactive.single_purchase_days, &v, &n,
+	    c->err, c->errlen) == -1)
+		return -1;
+	*typical = report_typical_gap(c->cfg, v, n);
+	free(v);
+	return 0;
+}
+
+#define ALL_HISTORY (STORE_H_PURCHASES | STORE_H_TOUCHES | STORE_H_NO_ANSWER | \
+	STORE_H_CHANGES | STORE_H_NPS | STORE_H_OVERDUE | STORE_H_MISSED)
+
+static int
+history_query(struct rctx *c, struct store_history_query *q, time_t end, time_t since)
+{
+	memset(q, 0, sizeof(*q));
+	if (report_day_start(c, c->today, &q->day_start) == -1)
+		return -1;
+	q->day = c->today;
+	q->until = end;
+	q->no_answer_since = since;
+	q->currency = c->cfg->report.currency;
+	q->want = ALL_HISTORY;
+	return 0;
+}
+
+/* ---- the client card --------------------------------------------------- */
+
+struct card_arg {
+	struct rctx		*c;
+	time_t			 end;
+	double			 typical;
+	json_object		*card;
+	int			 failed;
+};
+
+static int
+card_client(const struct store_history *h, void *arg)
+{
+	struct card_arg *a = arg;
+	struct rctx *c = a->c;
+	struct report_client rc;
+	enum lifecycle_stage stage;
+	json_object *risk;
+
+	report_client_init(c, h, &rc);
+	if (report_stage_on(c, &rc, c->today, a->end, &stage) == -1) {
+		a->failed = 1;
+		return 1;
+	}
+	report_put_s(a->card, "stage", lifecycle_name(stage));
+	/* Churn risk is for active clients only. */
+	if (report_active_on(c, &rc, c->today, a->end)) {
+		struct risk_input in;
+		struct risk_score s;
+		char text[1024];
+
+		report_risk_input(h, c->today, &in);
+		if (lifecycle_median_gap(h->days, h->ndays, &in.median_gap) == -1) {
+			snprintf(c->err, c->errlen, "out of memory");
+			a->failed = 1;
+			return 1;
+		}
+		risk_score(&in, a->typical, &s);
+		report_risk_reasons(&s, &in, a->typical, c->o->lang, c->cfg->report.currency,
+		    text, sizeof(text));
+		risk = json_object_new_object();
+		report_put_i(risk, "score", s.score);
+		report_put_s(risk, "reasons", s.nreasons ? text : NULL);
+		report_put(a->card, "churn_risk", risk);
+	} else
+		report_put(a->card, "churn_risk", NULL);
+	return 1;
+}
+
+int
+report_client_card(struct store *st, const struct config *cfg, long long client,
+    const char *tz, const char *lang, time_t now, json_object **out, char *err, size_t errlen)
+{
+	struct report_opts o;
+	struct rctx c;
+	struct store_money m;
+	struct store_history_query q;
+	struct card_arg a = { 0 };
+	json_object *card, *money;
+	char day[11];
+	double years;
+	long end_day;
+	time_t since;
+	int rc = -1;
+
+	*out = NULL;
+	if (today_ctx(&c, &o, st, cfg, NULL, tz, lang, now, err, errlen) == -1)
+		return -1;
+	if (store_client_money(st, client, c.today, cfg->report.currency, &m, err, errlen) == -1 ||
+	    report_day_start(&c, c.today + 1, &a.end) == -1 ||
+	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1 ||
+	    typical_today(&c, &a.typical) == -1)
+		goto out;
+	card = json_object_new_object();
+	money = json_object_new_object();
+	report_put_i(money, "revenue_this_year_cents", m.this_year);
+	report_put_i(money, "revenue_last_year_cents", m.last_year);
+	report_put_i(money, "revenue_ever_cents", m.ever);
+	report_put_i(money, "invoices", m.invoices);
+	report_put(money, "average_ticket_cents", m.invoices ?
+	    report_jnum((double)m.ever / (double)m.invoices) : NULL);
+	/* As CLV counts it: purchase days over the years from the first to
+	 * the last, or to today for an active client; a year at least. */
+	if (m.purchase_days > 0) {
+		end_day = m.last_day;
+		if (c.today - m.last_day < cfg->inactive.single_purchase_days && c.today > end_day)
+			end_day = c.today;
+		years = (end_day - m.first_day) / 365.25;
+		report_put(money, "purchases_per_year", report_jnum((double)m.purchase_days /
+		    (years > 1 ? years : 1)));
+	} else
+		report_put(money, "purchases_per_year", NULL);
+	report_put_i(money, "owed_cents", m.owed);
+	report_put_i(money, "overdue_cents", m.overdue);
+	report_put_i(money, "overdue_invoices", m.overdue_invoices);
+	report_put(money, "oldest_overdue_days", m.oldest_due >= 0 ?
+	    json_object_new_int64(c.today - m.oldest_due) : NULL);
+	if (m.last_day >= 0) {
+		report_day_text(m.last_day, day);
+		report_put_s(money, "last_purchase", day);
+		report_put_i(money, "last_purchase_cents", m.last_cents);
+	} else {
+		report_put(money, "last_purchase", NULL);
+		report_put(money, "last_purchase_cents", NULL);
+	}
+	report_put(card, "money", money);
+	if (history_query(&c, &q, a.end, since) == -1) {
+		json_object_put(card);
+		goto out;
+	}
+	q.client = client;
+	a.c = &c;
+	a.card = card;
+	if (store_history(st, &q, card_client, &a, err, errlen) == -1 || a.failed) {
+		json_object_put(card);
+		goto out;
+	}
+	*out = card;
+	rc = 0;
+out:
+	report_ctx_close(&c);
+	return rc;
+}
+
+/* ---- every client's stage today ------------------------------------------ */
+
+struct stages_arg {
+	struct rctx	*c;
+	time_t		 end;
+	unsigned char	*v;
+	int		 failed;
+};
+
+static int
+stage_client(const struct store_history *h, void *arg)
+{
+	struct stages_arg *a = arg;
+	struct report_client rc;
+	enum lifecycle_stage s;
+
+	if (h->id > a->c->maxid)
+		return 0;
+	report_client_init(a->c, h, &rc);
+	if (report_stage_on(a->c, &rc, a->c->today, a->end, &s) == -1) {
+		a->failed = 1;
+		return 1;
+	}
+	a->v[h->id] = (unsigned char)s;
+	return 0;
+}
+
+int
+report_stages(struct store *st, const struct config *cfg, const char *tz, time_t now,
+    unsigned char **stages, long long *maxid, char *err, size_t errlen)
+{
+	struct report_opts o;
+	struct rctx c;
+	struct store_history_query q = { 0 };
+	struct stages_arg a = { 0 };
+	int rc = -1;
+
+	*stages = NULL;
+	*maxid = 0;
+	if (today_ctx(&c, &o, st, cfg, NULL, tz, "es", now, err, errlen) == -1)
+		return -1;
+	if (report_day_start(&c, c.today + 1, &a.end) == -1 || (a.v = report_bitmap(&c)) == NULL)
+		goto out;
+	q.day = c.today;
+	q.until = a.end;
+	q.currency = cfg->report.currency;
+	q.want = STORE_H_PURCHASES | STORE_H_TOUCHES | STORE_H_CHANGES;
+	a.c = &c;
+	if (store_history(st, &q, stage_client, &a, err, errlen) == -1 || a.failed) {
+		free(a.v);
+		goto out;
+	}
+	*stages = a.v;
+	*maxid = c.maxid;
+	rc = 0;
+out:
+	report_ctx_close(&c);
+	return rc;
+}
+
+/* ---- a salesperson's clients most at risk -------------------------------- */
+
+struct top_row {
+	long long		 id;
+	struct risk_input	 in;
+	struct risk_score	 s;
+};
+
+struct top_arg {
+	struct rctx	*c;
+	time_t		 end;
+	double		 typical;
+	struct top_row	*v;
+	size_t		 n, cap;
+	int		 failed;
+};
+
+static int
+top_client(const struct store_history *h, void *arg)
+{
+	struct top_arg *a = arg;
+	struct rctx *c = a->c;
+	struct report_client rc;
+	struct top_row *r;
+
+	report_client_init(c, h, &rc);
+	if (!report_active_on(c, &rc, c->today, a->end))
+		return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		struct top_row *v = reallocarray(a->v, cap, sizeof(*v));
+		if (v == NULL) {
+			snprintf(c->err, c->errlen, "out of memory");
+			a->failed = 1;
+			return 1;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	r = &a->v[a->n];
+	r->id = h->id;
+	report_risk_input(h, c->today, &r->in);
+	if (lifecycle_median_gap(h->days, h->ndays, &r->in.median_gap) == -1) {
+		snprintf(c->err, c->errlen, "out of memory");
+		a->failed = 1;
+		return 1;
+	}
+	risk_score(&r->in, a->typical, &r->s);
+	if (r->s.score > 0)
+		a->n++;
+	return 0;
+}
+
+static int
+cmp_top(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+
+	if (x->s.score != y->s.score)
+		return x->s.score > y->s.score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int
+report_risk_top(struct store *st, const struct config *cfg, long long owner_id,
+    const char *tz, const char *lang, time_t now, long n, json_object **out,
+    char *err, size_t errlen)
+{
+	struct report_opts o;
+	struct rctx c;
+	struct store_history_query q;
+	struct top_arg a = { 0 };
+	time_t since;
+	json_object *list;
+	char text[1024];
+	int rc = -1;
+
+	*out = NULL;
+	if (today_ctx(&c, &o, st, cfg, NULL, tz, lang, now, err, errlen) == -1)
+		return -1;
+	if (report_day_start(&c, c.today + 1, &a.end) == -1 ||
+	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1 ||
+	    typical_today(&c, &a.typical) == -1)
+		goto out;
+	if (history_query(&c, &q, a.end, since) == -1)
+		goto out;
+	q.owner = owner_id;
+	a.c = &c;
+	if (store_history(st, &q, top_client, &a, err, errlen) == -1 || a.failed)
+		goto out;
+	if (a.n > 1)
+		qsort(a.v, a.n, sizeof(*a.v), cmp_top);
+	list = json_object_new_array();
+	for (size_t i = 0; i < a.n && (long)i < n; i++) {
+		json_object *j = json_object_new_object();
+
+		if (report_put_client(&c, j, a.v[i].id) == -1) {
+			json_object_put(j);
+			json_object_put(list);
+			goto out;
+		}
+		report_put_i(j, "score", a.v[i].s.score);
+		report_risk_reasons(&a.v[i].s, &a.v[i].in, a.typical, lang,
+		    cfg->report.currency, text, sizeof(text));
+		report_put_s(j, "reasons", text);
+		json_object_array_add(list, j);
+	}
+	*out = list;
+	rc = 0;
+out:
+	free(a.v);
+	report_ctx_close(&c);
+	return rc;
+}

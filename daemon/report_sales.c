@@ -1,0 +1,330 @@
+/*
+ * report_sales.c - monthly goals against what was done, and sales by
+ * product (revenue, quantity, buying clients, Pareto 80/20).
+ *
+ * Goals: goal.c measures progress and the pace in working days; the
+ * actuals and targets come from the store.  Products: the invoice lines
+ * of the period's invoices, an invoice without lines counting as one line
+ * of no product.  No SQL here.
+ */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "goal.h"
+#include "i18n.h"
+#include "report_priv.h"
+
+/* ---- goals ----------------------------------------------------------- */
+
+static void
+put_metric(json_object *who, const char *name, int money, long long target,
+    const struct goal_progress *p)
+{
+	json_object *m = json_object_new_object();
+
+	report_put(m, money ? "target_cents" : "target",
+	    target >= 0 ? json_object_new_int64(target) : NULL);
+	report_put_i(m, money ? "actual_cents" : "actual", p->actual);
+	report_put(m, "progress_pct", p->has_pct ? report_jnum(p->pct) : NULL);
+	report_put(m, money ? "projected_cents" : "projected",
+	    p->has_projection ? report_jnum(p->projected) : NULL);
+	report_put(m, "pace_pct", p->has_projection && p->target > 0 ?
+	    report_jnum(p->projected_pct) : NULL);
+	report_put(who, name, m);
+}
+
+/* One owner's or team's goal and actuals into goals[key]. */
+static int
+goal_entry(struct rctx *c, json_object *goals, const char *key, long long owner_id,
+    long long team_id, const struct store_goal *g, long first, long last, long asof)
+{
+	struct store_goal_actuals a;
+	struct goal_progress p;
+	json_object *who;
+	const long long targets[GOAL_METRICS] = { g->revenue_cents, g->new_clients, g->visits,
+		g->calls };
+	long long actual[GOAL_METRICS];
+	char f[11], t[11];
+
+	report_day_text(first, f);
+	report_day_text(last, t);
+	if (store_goal_actuals(c->st, owner_id, team_id, f, t, c->from_at, c->to_at,
+	    c->cfg->report.currency, &a, c->err, c->errlen) == -1)
+		return -1;
+	actual[GOAL_REVENUE] = a.revenue_cents;
+	actual[GOAL_NEW_CLIENTS] = a.new_clients;
+	actual[GOAL_VISITS] = a.visits;
+	actual[GOAL_CALLS] = a.calls;
+	who = json_object_new_object();
+	for (int m = 0; m < GOAL_METRICS; m++) {
+		goal_progress(actual[m], targets[m] > 0 ? targets[m] : 0, first, last, asof,
+		    goal_weekday, NULL, &p);
+		put_metric(who, goal_metric_name((enum goal_metric)m), m == GOAL_REVENUE,
+		    targets[m], &p);
+	}
+	report_put(goals, key, who);
+	return 0;
+}
+
+struct goal_rows {
+	struct rctx	*c;
+	json_object	*goals;
+	long		 first, last, asof;
+	int		 failed;
+};
+
+static const char *
+row_value(const struct store_row *r, const char *name)
+{
+	for (int i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->values[i];
+	return NULL;
+}
+
+static long long
+row_target(const struct store_row *r, const char *name)
+{
+	const char *v = row_value(r, name);
+
+	return v != NULL ? strtoll(v, NULL, 10) : -1;
+}
+
+static int
+goal_row(const struct store_row *r, void *arg)
+{
+	struct goal_rows *a = arg;
+	struct rctx *c = a->c;
+	const char *owner = row_value(r, "owner"), *team = row_value(r, "team");
+	struct store_goal g;
+	struct owner o = { 0 };
+	long long oid = 0, tid = 0;
+	char key[300];
+	int rc;
+
+	if (owner != NULL) {
+		if (c->o->owner != NULL && strcasecmp(c->o->owner, owner) != 0)
+			return 0;
+		if ((rc = store_owner_get(c->st, owner, &o, c->err, c->errlen)) != 0) {
+			a->failed = rc == -1;
+			return rc == -1;
+		}
+		oid = o.id;
+		store_owner_clear(&o);
+		snprintf(key, sizeof(key), "%s", owner);
+	} else if (team != NULL) {
+		if (c->o->owner != NULL)
+			return 0;
+		if ((rc = store_team_id(c->st, team, &tid, NULL, c->err, c->errlen)) != 0) {
+			a->failed = rc == -1;
+			return rc == -1;
+		}
+		snprintf(key, sizeof(key), "team:%s", team);
+	} else
+		return 0;
+	g.revenue_cents = row_target(r, "revenue_cents");
+	g.new_clients = row_target(r, "new_clients");
+	g.visits = row_target(r, "visits");
+	g.calls = row_target(r, "calls");
+	if (goal_entry(c, a->goals, key, oid, tid, &g, a->first, a->last, a->asof) == -1) {
+		a->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+report_goals_json(struct rctx *c, json_object *r)
+{
+	struct goal_rows a = { 0 };
+	struct goal_progress p;
+	int y, m, d;
+	char month[8], day[11];
+
+	clock_days_to_date(c->o->from, &y, &m, &d);
+	a.first = clock_date_to_days(y, m, 1);
+	a.last = (m == 12 ? clock_date_to_days(y + 1, 1, 1) : clock_date_to_days(y, m + 1, 1)) - 1;
+	if (c->o->from != a.first || c->o->to != a.last) {
+		snprintf(c->err, c->errlen, "goals are monthly: give a whole month (--month YYYY-MM)");
+		return -1;
+	}
+	/* Progress as of today while the month runs; after it, its end. */
+	a.asof = c->today < a.first ? a.first : c->today > a.last ? a.last + 1 : c->today;
+	snprintf(month, sizeof(month), "%04d-%02d", y, m);
+	report_put_s(r, "month", month);
+	report_day_text(a.asof > a.last ? a.last : a.asof, day);
+	report_put_s(r, "as_of", day);
+	goal_progress(0, 0, a.first, a.last, a.asof, goal_weekday, NULL, &p);
+	report_put_i(r, "working_days", p.working);
+	report_put_i(r, "elapsed_working_days", p.elapsed);
+	report_put_i(r, "remaining_working_days", p.remaining);
+	a.c = c;
+	a.goals = json_object_new_object();
+	report_put(r, "goals", a.goals);
+	if (store_goal_list(c->st, month, goal_row, &a, c->err, c->errlen) == -1 || a.failed)
+		return -1;
+	return 0;
+}
+
+/* ---- products ---------------------------------------------------------- */
+
+struct prod {
+	long long	 id;
+	char		*name, *kind;
+	double		 quantity;
+	long long	 cents, clients;
+};
+
+struct pair {
+	long long	 product, client;
+};
+
+struct sales {
+	struct rctx	*c;
+	struct prod	*v;
+	size_t		 n, cap;
+	struct pair	*pairs;
+	size_t		 np, capp;
+	int		 failed;
+};
+
+static int
+sale(const struct store_sale *x, void *arg)
+{
+	struct sales *s = arg;
+	size_t i;
+
+	if (!report_in(s->c, x->client_id))
+		return 0;
+	for (i = 0; i < s->n && s->v[i].id != x->product_id; i++)
+		;
+	if (i == s->n) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 32;
+			struct prod *v = reallocarray(s->v, cap, sizeof(*v));
+			if (v == NULL)
+				goto nomem;
+			s->v = v;
+			s->cap = cap;
+		}
+		memset(&s->v[i], 0, sizeof(s->v[i]));
+		s->v[i].id = x->product_id;
+		s->n++;
+		if ((x->product != NULL && (s->v[i].name = strdup(x->product)) == NULL) ||
+		    (x->kind != NULL && (s->v[i].kind = strdup(x->kind)) == NULL))
+			goto nomem;
+	}
+	s->v[i].quantity += x->quantity;
+	s->v[i].cents += x->cents;
+	if (s->np == s->capp) {
+		size_t cap = s->capp ? s->capp * 2 : 256;
+		struct pair *p = reallocarray(s->pairs, cap, sizeof(*p));
+		if (p == NULL)
+			goto nomem;
+		s->pairs = p;
+		s->capp = cap;
+	}
+	s->pairs[s->np].product = x->product_id;
+	s->pairs[s->np++].client = x->client_id;
+	return 0;
+nomem:
+	snprintf(s->c->err, s->c->errlen, "out of memory");
+	s->failed = 1;
+	return 1;
+}
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->product != y->product)
+		return x->product < y->product ? -1 : 1;
+	return x->client < y->client ? -1 : x->client > y->client;
+}
+
+static int
+cmp_prod(const void *a, const void *b)
+{
+	const struct prod *x = a, *y = b;
+
+	if (x->cents != y->cents)
+		return x->cents > y->cents ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int
+report_products_json(struct rctx *c, json_object *r, int list)
+{
+	struct sales s = { 0 };
+	long long total = 0, cum = 0;
+	size_t top, sold = 0;
+	int rc = -1;
+
+	s.c = c;
+	if (store_sales_by_product(c->st, c->from_s, c->to_s, c->cfg->report.currency, sale, &s,
+	    c->err, c->errlen) == -1 || s.failed)
+		goto out;
+	/* Distinct buying clients of each product. */
+	if (s.np > 1)
+		qsort(s.pairs, s.np, sizeof(*s.pairs), cmp_pair);
+	for (size_t i = 0; i < s.np; i++) {
+		if (i > 0 && cmp_pair(&s.pairs[i], &s.pairs[i - 1]) == 0)
+			continue;
+		for (size_t k = 0; k < s.n; k++)
+			if (s.v[k].id == s.pairs[i].product) {
+				s.v[k].clients++;
+				break;
+			}
+	}
+	if (s.n > 1)
+		qsort(s.v, s.n, sizeof(*s.v), cmp_prod);
+	for (size_t i = 0; i < s.n; i++)
+		if (s.v[i].cents > 0) {
+			total += s.v[i].cents;
+			sold++;
+		}
+	/* The fewest products whose revenue reaches 80 %, as for clients. */
+	for (top = 0; top < sold && cum * 5 < total * 4; top++)
+		cum += s.v[top].cents;
+	report_put_i(r, "revenue_cents", total);
+	report_put_i(r, "sold_products", (long long)sold);
+	report_put_i(r, "top_products", (long long)top);
+	report_put(r, "top_share_of_products_pct", report_jpct((double)top, (double)sold));
+	report_put(r, "top_share_of_revenue_pct", report_jpct((double)cum, (double)total));
+	if (list) {
+		json_object *a = json_object_new_array();
+		cum = 0;
+		for (size_t i = 0; i < s.n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
+			json_object *j = json_object_new_object();
+			const char *none = i18n_is_en(c->o->lang) ? "(no lines)" : "(sin líneas)";
+
+			cum += s.v[i].cents;
+			report_put_i(j, "rank", (long long)i + 1);
+			report_put_s(j, "product", s.v[i].id > 0 ? s.v[i].name : none);
+			report_put_s(j, "kind", s.v[i].kind);
+			report_put(j, "quantity", report_jnum(s.v[i].quantity));
+			report_put_i(j, "clients", s.v[i].clients);
+			report_put_i(j, "revenue_cents", s.v[i].cents);
+			report_put(j, "share_pct", report_jpct((double)s.v[i].cents, (double)total));
+			report_put(j, "cumulative_pct", report_jpct((double)cum, (double)total));
+			json_object_object_add(j, "in_top", json_object_new_boolean(i < top));
+			json_object_array_add(a, j);
+		}
+		report_put(r, "products", a);
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < s.n; i++) {
+		free(s.v[i].name);
+		free(s.v[i].kind);
+	}
+	free(s.v);
+	free(s.pairs);
+	return rc;
+}
