@@ -63,7 +63,8 @@ enum item_type {
 	T_FLOAT,	/* double in (fmin, fmax]; an integer is accepted */
 	T_ENUM,		/* int, index into names[] */
 	T_STRLIST,	/* char **, NULL-terminated, owned */
-	T_SEGMENTS	/* cadence.segments: list of { name; days; } */
+	T_SEGMENTS,	/* cadence.segments: list of { name; days; } */
+	T_IMAP		/* imap: list of mailbox groups */
 };
 
 #define F_OPTIONAL	0x01	/* string may be unset; "" unsets it */
@@ -98,6 +99,7 @@ static int	check_address(const char *, char *, size_t);
 static int	check_base_url(const char *, char *, size_t);
 static int	check_color(const char *, char *, size_t);
 static int	check_currency(const char *, char *, size_t);
+static int	check_domain(const char *, char *, size_t);
 
 static const char *const starttls_names[] = { "none", "required", NULL };
 
@@ -121,6 +123,11 @@ static const char *const starttls_names[] = { "none", "required", NULL };
 	{ .path = p, .type = T_STRLIST, .off = OFF(f) }
 #define SEGMENTS(p, f) \
 	{ .path = p, .type = T_SEGMENTS, .off = OFF(f) }
+#define STRLIST_DEF(p, f, def, chk) \
+	{ .path = p, .type = T_STRLIST, .off = OFF(f), .sdef = def, .check = chk }
+#define IMAP(p) \
+	{ .path = p, .type = T_IMAP }
+
 
 /*
  * Every setting of carterad.conf, in the order config_print() shows
@@ -132,6 +139,7 @@ static const struct config_item config_items[] = {
 	    0, NULL),
 	STR("templates", templates, SYSCONFDIR "/cartera/templates", 0, NULL),
 	STR("user", user, "cartera", 0, NULL),
+	IMAP("imap"),
 
 	GROUP("smtp"),
 	STR("smtp.url", smtp.url, "smtp://localhost:25", 0, check_smtp_url),
@@ -214,6 +222,13 @@ static const struct config_item config_items[] = {
 	INT("feed.cancelled_days", feed.cancelled_days, 30, 0,
 	    CONFIG_MAX_DAYS),
 	BOOL("feed.team", feed.team, 0),
+
+	GROUP("mail_in"),
+	BOOL("mail_in.match_domains", mail_in.match_domains, 0),
+	STRLIST_DEF("mail_in.freemail_domains", mail_in.freemail_domains,
+	    NULL, check_domain),
+	INT("mail_in.batch", mail_in.batch, 200, 1, 5000),
+	INT("mail_in.retry_max", mail_in.retry_max, 3600, 1, 86400),
 
 	GROUP("report"),
 	BOOL("report.monthly", report.monthly, 0),
@@ -719,6 +734,29 @@ check_segment_name(const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* A mail domain: letters, digits, '-' and '.', optionally "*." first. */
+static int
+check_domain(const char *v, char *why, size_t whylen)
+{
+	const char *p = v;
+
+	if (p[0] == '*' && p[1] == '.')
+		p += 2;
+	if (*p == '\0' || *p == '.' || strstr(p, "..") != NULL) {
+		snprintf(why, whylen, "\"%s\" is not a domain", v);
+		return -1;
+	}
+	for (; *p != '\0'; p++)
+		if (!(is_alpha((unsigned char)*p) || is_digit((unsigned char)*p) ||
+		    *p == '-' || *p == '.' || (unsigned char)*p >= 0x80)) {
+			snprintf(why, whylen, "\"%s\" is not a domain", v);
+			return -1;
+		}
+	return 0;
+}
+
+static int	check_imap(const struct config *, char *, size_t);
+
 /* Check the value an item holds in cfg. */
 static int
 item_check(const struct config_item *it, const struct config *cfg,
@@ -755,9 +793,12 @@ item_check(const struct config_item *it, const struct config *cfg,
 		if ((l = item_clist(cfg, it)) == NULL)
 			return 0;
 		for (; *l != NULL; l++)
-			if (check_segment_name(*l, why, whylen) == -1)
+			if ((it->check != NULL ? it->check(*l, why, whylen) :
+			    check_segment_name(*l, why, whylen)) == -1)
 				return -1;
 		return 0;
+	case T_IMAP:
+		return check_imap(cfg, why, whylen);
 	case T_SEGMENTS:
 		for (i = 0; i < cfg->cadence.nsegments; i++) {
 			if (check_segment_name(cfg->cadence.segments[i].name,
@@ -963,6 +1004,7 @@ item_type_name(const struct config_item *it)
 	case T_STRLIST:
 		return "an array of strings";
 	case T_SEGMENTS:
+	case T_IMAP:
 		return "a list of groups";
 	}
 	return "?";
@@ -1128,8 +1170,9 @@ load_strlist(struct load *ld, const struct config_item *it,
 			    it->path, i, type_name(config_setting_type(e)));
 			goto fail;
 		}
-		if (check_segment_name(config_setting_get_string(e), why,
-		    sizeof(why)) == -1) {
+		if ((it->check != NULL ? it->check(config_setting_get_string(e),
+		    why, sizeof(why)) : check_segment_name(
+		    config_setting_get_string(e), why, sizeof(why))) == -1) {
 			load_err(ld, e, "%s[%u]: %s", it->path, i, why);
 			goto fail;
 		}
@@ -1242,6 +1285,273 @@ fail:
 	return -1;
 }
 
+/* A NULL-terminated list of the space-separated words of s (NULL: empty). */
+static char **
+split_words(const char *s)
+{
+	char **l, *copy, *w, *save = NULL;
+	size_t n = 0;
+
+	if ((l = calloc(s != NULL ? strlen(s) / 2 + 2 : 1, sizeof(*l))) == NULL)
+		return NULL;
+	if (s == NULL)
+		return l;
+	if ((copy = strdup(s)) == NULL) {
+		free(l);
+		return NULL;
+	}
+	for (w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
+		if ((l[n++] = strdup(w)) == NULL) {
+			free(copy);
+			free_strlist(l);
+			return NULL;
+		}
+	free(copy);
+	return l;
+}
+
+static void
+free_imap(struct imap_mailbox *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].url);
+		free(v[i].user);
+		free(v[i].password_file);
+		free_secret(v[i].password);
+		free(v[i].owner);
+		free(v[i].ca_file);
+	}
+	free(v);
+}
+
+/* imap://HOST[:PORT]/MAILBOX or imaps://...; no credentials in it. */
+static int
+check_imap_url(const char *v, char *why, size_t whylen)
+{
+	const char *host;
+
+	if (strchr(v, '@') != NULL) {
+		snprintf(why, whylen, "must not hold a user name or password; "
+		    "use user and password_file");
+		return -1;
+	}
+	if (ascii_ncaseeq(v, "imap://", 7))
+		host = v + 7;
+	else if (ascii_ncaseeq(v, "imaps://", 8))
+		host = v + 8;
+	else {
+		snprintf(why, whylen,
+		    "must start with imap:// or imaps:// (got \"%s\")", v);
+		return -1;
+	}
+	if (*host == '\0' || *host == '/' || *host == ':' || strchr(v, ' ') != NULL ||
+	    has_control(v)) {
+		snprintf(why, whylen, "no server name in \"%s\"", v);
+		return -1;
+	}
+	if (strchr(host, '/') == NULL || strchr(host, '/')[1] == '\0') {
+		snprintf(why, whylen, "names no mailbox (\"%s/INBOX\"?)", v);
+		return -1;
+	}
+	if (strchr(host, ';') != NULL || strchr(host, '?') != NULL) {
+		snprintf(why, whylen, "must be a plain mailbox URL, without ;UID= "
+		    "or ?SEARCH (got \"%s\")", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* The rules of every imap entry, wherever it came from. */
+static int
+check_imap(const struct config *cfg, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < cfg->nimap; i++) {
+		const struct imap_mailbox *m = &cfg->imap[i];
+
+		if (m->url == NULL || check_imap_url(m->url, why, whylen) == -1) {
+			if (m->url == NULL)
+				snprintf(why, whylen, "entry %zu: url must be set", i);
+			return -1;
+		}
+		if (m->user == NULL || m->password == NULL) {
+			snprintf(why, whylen, "\"%s\": user and password_file must be set",
+			    m->name);
+			return -1;
+		}
+		if ((m->owner == NULL) == !m->shared) {
+			snprintf(why, whylen, "\"%s\": say whose mailbox it is: owner = "
+			    "\"EMAIL\" or shared = true (not both)", m->name);
+			return -1;
+		}
+		if (m->owner != NULL && !addr_ok(m->owner, strlen(m->owner))) {
+			snprintf(why, whylen, "\"%s\": owner \"%s\" is not an address",
+			    m->name, m->owner);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->imap[j].name, m->name) == 0) {
+				snprintf(why, whylen, "two mailboxes are called \"%s\"",
+				    m->name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+static int read_secret_file(struct load *, const config_setting_t *, const char *,
+    char **, char **);
+
+static int
+imap_string(struct load *ld, const config_setting_t *m, unsigned i, char **dst)
+{
+	const char *v;
+
+	if (config_setting_type(m) != CONFIG_TYPE_STRING)
+		return load_err(ld, m, "imap[%u].%s: expected a string, got %s", i,
+		    config_setting_name(m), type_name(config_setting_type(m)));
+	v = config_setting_get_string(m);
+	if (*v == '\0' || has_control(v))
+		return load_err(ld, m, "imap[%u].%s: must not be empty or hold "
+		    "control characters", i, config_setting_name(m));
+	free(*dst);
+	if ((*dst = strdup(v)) == NULL)
+		return load_err(ld, m, "out of memory");
+	return 0;
+}
+
+static int
+imap_int(struct load *ld, const config_setting_t *m, unsigned i, int lo, int hi, int *dst)
+{
+	long long v;
+
+	if (!is_int(m))
+		return load_err(ld, m, "imap[%u].%s: expected an integer, got %s", i,
+		    config_setting_name(m), type_name(config_setting_type(m)));
+	v = config_setting_get_int64(m);
+	if (v < lo || v > hi)
+		return load_err(ld, m, "imap[%u].%s: must be between %d and %d (got %lld)",
+		    i, config_setting_name(m), lo, hi, v);
+	*dst = (int)v;
+	return 0;
+}
+
+/* imap = ( { url = ...; user = ...; password_file = ...; owner = ... }, ... ); */
+static int
+load_imap(struct load *ld, const struct config_item *it, const config_setting_t *s)
+{
+	struct imap_mailbox *v;
+	const config_setting_t *e, *m, *pwf;
+	char why[512];
+	unsigned int i, k, n, nm;
+
+	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY &&
+	    config_setting_length(s) == 0))
+		return type_err(ld, s, it);
+	n = (unsigned int)config_setting_length(s);
+	if ((v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL)
+		return load_err(ld, s, "imap: out of memory");
+	for (i = 0; i < n; i++) {
+		struct imap_mailbox *b = &v[i];
+
+		b->starttls = STARTTLS_REQUIRED;
+		b->poll_seconds = 300;
+		b->timeout = 30;
+		e = config_setting_get_elem(s, i);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			load_err(ld, e, "imap[%u]: expected a group { url = \"imaps://"
+			    "...\"; user = ...; password_file = ...; owner = ...; }, got %s",
+			    i, type_name(config_setting_type(e)));
+			goto fail;
+		}
+		pwf = NULL;
+		nm = (unsigned int)config_setting_length(e);
+		for (k = 0; k < nm; k++) {
+			const char *name;
+			int rc = 0;
+
+			m = config_setting_get_elem(e, k);
+			name = config_setting_name(m);
+			if (strcmp(name, "name") == 0)
+				rc = imap_string(ld, m, i, &b->name);
+			else if (strcmp(name, "url") == 0) {
+				rc = imap_string(ld, m, i, &b->url);
+				if (rc == 0 && check_imap_url(b->url, why, sizeof(why)) == -1)
+					rc = load_err(ld, m, "imap[%u].url: %s", i, why);
+			} else if (strcmp(name, "user") == 0)
+				rc = imap_string(ld, m, i, &b->user);
+			else if (strcmp(name, "password_file") == 0) {
+				rc = imap_string(ld, m, i, &b->password_file);
+				pwf = m;
+			} else if (strcmp(name, "owner") == 0) {
+				rc = imap_string(ld, m, i, &b->owner);
+				if (rc == 0 && !addr_ok(b->owner, strlen(b->owner)))
+					rc = load_err(ld, m, "imap[%u].owner: \"%s\" is not an "
+					    "address", i, b->owner);
+			} else if (strcmp(name, "ca_file") == 0)
+				rc = imap_string(ld, m, i, &b->ca_file);
+			else if (strcmp(name, "shared") == 0) {
+				if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+					rc = load_err(ld, m, "imap[%u].shared: expected true or "
+					    "false", i);
+				else
+					b->shared = config_setting_get_bool(m) ? 1 : 0;
+			} else if (strcmp(name, "starttls") == 0) {
+				if (config_setting_type(m) != CONFIG_TYPE_STRING ||
+				    (strcmp(config_setting_get_string(m), "none") != 0 &&
+				    strcmp(config_setting_get_string(m), "required") != 0))
+					rc = load_err(ld, m, "imap[%u].starttls: must be "
+					    "\"none\" or \"required\"", i);
+				else
+					b->starttls = strcmp(config_setting_get_string(m),
+					    "none") == 0 ? STARTTLS_NONE : STARTTLS_REQUIRED;
+			} else if (strcmp(name, "poll_seconds") == 0)
+				rc = imap_int(ld, m, i, 1, 86400, &b->poll_seconds);
+			else if (strcmp(name, "timeout") == 0)
+				rc = imap_int(ld, m, i, 1, 3600, &b->timeout);
+			else
+				rc = load_err(ld, m, "imap[%u].%s: unknown setting (a mailbox "
+				    "has name, url, user, password_file, starttls, owner or "
+				    "shared, poll_seconds, timeout, ca_file)", i, name);
+			if (rc == -1)
+				goto fail;
+		}
+		if (b->url == NULL || b->user == NULL || b->password_file == NULL) {
+			load_err(ld, e, "imap[%u]: missing %s", i, b->url == NULL ? "url" :
+			    b->user == NULL ? "user" : "password_file");
+			goto fail;
+		}
+		if (b->name == NULL && (b->name = strdup(b->url)) == NULL) {
+			load_err(ld, e, "out of memory");
+			goto fail;
+		}
+		if (read_secret_file(ld, pwf, "password_file", &b->password_file,
+		    &b->password) == -1)
+			goto fail;
+		if ((b->owner == NULL) == !b->shared) {
+			load_err(ld, e, "imap[%u]: say whose mailbox it is: owner = "
+			    "\"EMAIL\" or shared = true (not both)", i);
+			goto fail;
+		}
+		for (k = 0; k < i; k++)
+			if (strcmp(v[k].name, b->name) == 0) {
+				load_err(ld, e, "imap[%u]: two mailboxes are called \"%s\" "
+				    "(give each a name)", i, b->name);
+				goto fail;
+			}
+	}
+	free_imap(ld->cfg->imap, ld->cfg->nimap);
+	ld->cfg->imap = v;
+	ld->cfg->nimap = n;
+	return 0;
+fail:
+	free_imap(v, n);
+	return -1;
+}
+
 /* Store the value of setting s, described by it, into the config. */
 static int
 load_item(struct load *ld, const struct config_item *it,
@@ -1301,6 +1611,8 @@ load_item(struct load *ld, const struct config_item *it,
 		return load_strlist(ld, it, s);
 	case T_SEGMENTS:
 		return load_segments(ld, it, s);
+	case T_IMAP:
+		return load_imap(ld, it, s);
 	}
 	if (item_check(it, ld->cfg, why, sizeof(why)) == -1)
 		return load_err(ld, s, "%s: %s", it->path, why);
@@ -1392,48 +1704,49 @@ out:
 }
 
 /*
- * Read the secret from smtp.password_file (first line, CR/LF stripped)
- * into smtp.password.  A relative name is taken from the directory of
- * the configuration file, and stored resolved.
+ * Read the secret from the file *path (first line, CR/LF stripped) into
+ * *secret (replacing it).  A relative name is taken from the directory
+ * of the configuration file, and stored resolved.  what names the
+ * setting in messages ("smtp.password_file").
  */
 static int
-load_password_file(struct load *ld, const config_setting_t *s)
+read_secret_file(struct load *ld, const config_setting_t *s, const char *what,
+    char **path, char **secret_out)
 {
-	struct config *cfg = ld->cfg;
 	struct stat st;
 	char *full, *secret = NULL, *nl;
 	size_t len = 0, cap = CONFIG_MAX_SECRET + 1;
 	ssize_t r;
 	int fd = -1, rv = -1;
 
-	if (cfg->smtp.password_file[0] != '/' && ld->dir != NULL) {
-		if ((full = join_path(ld->dir, cfg->smtp.password_file)) ==
+	if (*path[0] != '/' && ld->dir != NULL) {
+		if ((full = join_path(ld->dir, *path)) ==
 		    NULL)
 			return load_err(ld, s, "out of memory");
-		free(cfg->smtp.password_file);
-		cfg->smtp.password_file = full;
+		free(*path);
+		*path = full;
 	}
-	if ((fd = open(cfg->smtp.password_file,
+	if ((fd = open(*path,
 	    O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		load_err(ld, s, "smtp.password_file: cannot open %s: %s",
-		    cfg->smtp.password_file, strerror(errno));
+		load_err(ld, s, "%s: cannot open %s: %s", what,
+		    *path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		load_err(ld, s, "smtp.password_file: %s: %s",
-		    cfg->smtp.password_file, strerror(errno));
+		load_err(ld, s, "%s: %s: %s", what,
+		    *path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		load_err(ld, s, "smtp.password_file: %s is not a regular file",
-		    cfg->smtp.password_file);
+		load_err(ld, s, "%s: %s is not a regular file", what,
+		    *path);
 		goto out;
 	}
 	if (st.st_mode & S_IRWXO) {
-		load_err(ld, s, "smtp.password_file: %s is %s by others "
-		    "(mode %04o); chmod o-rwx %s", cfg->smtp.password_file,
+		load_err(ld, s, "%s: %s is %s by others "
+		    "(mode %04o); chmod o-rwx %s", what, *path,
 		    others_word(st.st_mode), (unsigned)(st.st_mode & 07777),
-		    cfg->smtp.password_file);
+		    *path);
 		goto out;
 	}
 	if ((secret = malloc(cap + 1)) == NULL) {
@@ -1445,8 +1758,8 @@ load_password_file(struct load *ld, const config_setting_t *s)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			load_err(ld, s, "smtp.password_file: %s: %s",
-			    cfg->smtp.password_file, strerror(errno));
+			load_err(ld, s, "%s: %s: %s", what,
+			    *path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -1456,8 +1769,8 @@ load_password_file(struct load *ld, const config_setting_t *s)
 	if ((nl = memchr(secret, '\n', len)) != NULL)
 		len = (size_t)(nl - secret);
 	if (len > CONFIG_MAX_SECRET) {
-		load_err(ld, s, "smtp.password_file: first line of %s is "
-		    "longer than %d bytes", cfg->smtp.password_file,
+		load_err(ld, s, "%s: first line of %s is "
+		    "longer than %d bytes", what, *path,
 		    CONFIG_MAX_SECRET);
 		goto out;
 	}
@@ -1465,18 +1778,18 @@ load_password_file(struct load *ld, const config_setting_t *s)
 		len--;
 	if (memchr(secret, '\0', len) != NULL ||
 	    memchr(secret, '\r', len) != NULL) {
-		load_err(ld, s, "smtp.password_file: %s holds a NUL or CR "
-		    "byte in its first line", cfg->smtp.password_file);
+		load_err(ld, s, "%s: %s holds a NUL or CR "
+		    "byte in its first line", what, *path);
 		goto out;
 	}
 	if (len == 0) {
-		load_err(ld, s, "smtp.password_file: first line of %s is "
-		    "empty", cfg->smtp.password_file);
+		load_err(ld, s, "%s: first line of %s is "
+		    "empty", what, *path);
 		goto out;
 	}
 	secret[len] = '\0';
-	free_secret(cfg->smtp.password);
-	if ((cfg->smtp.password = strdup(secret)) == NULL) {
+	free_secret(*secret_out);
+	if ((*secret_out = strdup(secret)) == NULL) {
 		load_err(ld, s, "out of memory");
 		goto out;
 	}
@@ -1489,6 +1802,13 @@ out:
 	if (fd != -1)
 		close(fd);
 	return rv;
+}
+
+static int
+load_password_file(struct load *ld, const config_setting_t *s)
+{
+	return read_secret_file(ld, s, "smtp.password_file",
+	    &ld->cfg->smtp.password_file, &ld->cfg->smtp.password);
 }
 
 /* Read the whole file into a NUL-terminated buffer; caller wipes, frees. */
@@ -1605,6 +1925,7 @@ config_defaults(struct config *cfg)
 		switch (it->type) {
 		case T_GROUP:
 		case T_SEGMENTS:
+		case T_IMAP:
 			break;
 		case T_STRING:
 			s = item_str(cfg, it);
@@ -1620,7 +1941,7 @@ config_defaults(struct config *cfg)
 			*item_float(cfg, it) = it->fdef;
 			break;
 		case T_STRLIST:
-			if ((*item_list(cfg, it) = calloc(1, sizeof(char *))) ==
+			if ((*item_list(cfg, it) = split_words(it->sdef)) ==
 			    NULL)
 				goto fail;
 			break;
@@ -1748,6 +2069,42 @@ print_string(FILE *fp, const char *s)
 }
 
 static void
+print_imap(const struct config *cfg, FILE *fp, const char *ind)
+{
+	if (cfg->nimap == 0) {
+		fprintf(fp, "%simap = ( );\n", ind);
+		return;
+	}
+	fprintf(fp, "%simap = (\n", ind);
+	for (size_t i = 0; i < cfg->nimap; i++) {
+		const struct imap_mailbox *m = &cfg->imap[i];
+
+		fprintf(fp, "%s\t{ name = ", ind);
+		print_string(fp, m->name);
+		fputs("; url = ", fp);
+		print_string(fp, m->url);
+		fputs("; user = ", fp);
+		print_string(fp, m->user);
+		fputs("; password_file = ", fp);
+		print_string(fp, m->password_file);
+		fprintf(fp, "; starttls = \"%s\"; ", starttls_names[m->starttls]);
+		if (m->owner != NULL) {
+			fputs("owner = ", fp);
+			print_string(fp, m->owner);
+		} else
+			fputs("shared = true", fp);
+		fprintf(fp, "; poll_seconds = %d; timeout = %d;", m->poll_seconds, m->timeout);
+		if (m->ca_file != NULL) {
+			fputs(" ca_file = ", fp);
+			print_string(fp, m->ca_file);
+			fputc(';', fp);
+		}
+		fprintf(fp, " }%s\n", i + 1 < cfg->nimap ? "," : "");
+	}
+	fprintf(fp, "%s);\n", ind);
+}
+
+static void
 print_item(const struct config *cfg, const struct config_item *it, FILE *fp,
     const char *ind)
 {
@@ -1826,6 +2183,9 @@ print_item(const struct config *cfg, const struct config_item *it, FILE *fp,
 		}
 		fprintf(fp, "%s);\n", ind);
 		break;
+	case T_IMAP:
+		print_imap(cfg, fp, ind);
+		break;
 	}
 }
 
@@ -1851,6 +2211,15 @@ config_print(const struct config *cfg, FILE *fp)
 	}
 	if (open)
 		fputs("};\n", fp);
+}
+
+const struct imap_mailbox *
+config_imap_find(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nimap; i++)
+		if (strcmp(cfg->imap[i].name, name) == 0)
+			return &cfg->imap[i];
+	return NULL;
 }
 
 int
@@ -1895,6 +2264,11 @@ config_free(struct config *cfg)
 			    cfg->cadence.nsegments);
 			cfg->cadence.segments = NULL;
 			cfg->cadence.nsegments = 0;
+			break;
+		case T_IMAP:
+			free_imap(cfg->imap, cfg->nimap);
+			cfg->imap = NULL;
+			cfg->nimap = 0;
 			break;
 		default:
 			break;

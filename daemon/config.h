@@ -20,6 +20,21 @@ struct segment_cadence {
 	int	 days;		/* > 0 */
 };
 
+/* One entry of the imap list: a mailbox mail-in reads. */
+struct imap_mailbox {
+	char	*name;		/* owned; unique, for --mailbox (default: url) */
+	char	*url;		/* owned; imap:// or imaps://HOST[:PORT]/MAILBOX */
+	char	*user;		/* owned */
+	char	*password_file;	/* owned, resolved path */
+	char	*password;	/* owned secret, read from password_file */
+	char	*owner;		/* owned; salesperson's email, NULL when shared */
+	char	*ca_file;	/* owned, NULL = system store */
+	enum starttls_mode starttls;
+	int	 shared;	/* a team log / BCC address */
+	int	 poll_seconds;
+	int	 timeout;	/* seconds per IMAP operation */
+};
+
 struct config {
 	char	*path;		/* owned; file this came from, NULL = defaults */
 	char	*database;	/* owned */
@@ -106,6 +121,16 @@ struct config {
 		int	 team;		/* serve /team/<token>.ics */
 	} feed;
 
+	struct imap_mailbox *imap;	/* owned array: mailboxes to read */
+	size_t	 nimap;
+
+	struct {
+		int	 match_domains;		/* match clients by domain too */
+		char	**freemail_domains;	/* owned; NULL-terminated */
+		int	 batch;			/* mails fetched per step */
+		int	 retry_max;		/* cap on the backoff, seconds */
+	} mail_in;
+
 	struct {
 		int	 monthly;	/* monthly summary email, opt-in */
 		char	*manager;	/* owned, address for the team summary */
@@ -131,6 +156,9 @@ int	 config_validate(const struct config *cfg, char *err, size_t errlen);
 
 /* Print the effective settings in libconfig syntax, secrets masked. */
 void	 config_print(const struct config *cfg, FILE *fp);
+
+/* The imap entry called name, or NULL. */
+const struct imap_mailbox *config_imap_find(const struct config *cfg, const char *name);
 
 /* Cadence in days for a segment name (NULL = none), from cadence.segments. 0 if unset. */
 int	 config_segment_days(const struct config *cfg, const char *segment);

@@ -642,6 +642,23 @@ mailmatch_domain(const char *key)
 	return at != NULL ? at + 1 : key;
 }
 
+/* Webmail domains: an address there says nothing about its company. */
+static char *const freemail[] = {
+	"gmail.com", "googlemail.com", "hotmail.com", "hotmail.es", "hotmail.fr",
+	"outlook.com", "outlook.es", "live.com", "msn.com", "yahoo.com", "yahoo.es",
+	"ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.es",
+	"gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com", "zoho.com",
+	"mail.com", "yandex.com", "telefonica.net", "movistar.es", "orange.es",
+	"terra.es", "libero.it", "laposte.net", "free.fr", "wanadoo.fr", "sapo.pt",
+	NULL
+};
+
+int
+mailmatch_is_freemail(const char *domain, char *const *extra)
+{
+	return mailmatch_in_list(domain, freemail) || mailmatch_in_list(domain, extra);
+}
+
 int
 mailmatch_in_list(const char *domain, char *const *list)
 {
@@ -1055,7 +1072,7 @@ mailmatch_classify(const struct mailmatch_msg *msg, const struct mailmatch_rules
 		if (out->nclients > before || !rules->match_domains)
 			continue;
 		dom = mailmatch_domain(a->key);
-		if (mailmatch_in_list(dom, rules->freemail))
+		if (mailmatch_is_freemail(dom, rules->freemail))
 			continue;
 		/* Never by a salesperson's own domain: that is a colleague. */
 		for (size_t j = 0; j < msg->naddrs; j++)

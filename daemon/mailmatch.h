@@ -75,6 +75,9 @@ const char *mailmatch_domain(const char *key);
 /* Is domain in list (NULL-terminated; entries compared ignoring case,
  * "*.x" also matching any subdomain of x)? */
 int	 mailmatch_in_list(const char *domain, char *const *list);
+/* Is domain a webmail domain: the built-in list (gmail.com, outlook.com,
+ * yahoo.es, telefonica.net...) or extra (NULL-terminated, may be NULL)? */
+int	 mailmatch_is_freemail(const char *domain, char *const *extra);
 
 /*
  * A message's header block.
@@ -123,7 +126,8 @@ void	 mailmatch_msg_clear(struct mailmatch_msg *);
 struct mailmatch_result;
 
 struct mailmatch_rules {
-	char *const	*freemail;	/* domains never matched by domain */
+	char *const	*freemail;	/* more domains never matched by domain,
+					 * besides the built-in webmail list */
 	int		 match_domains;	/* match a client by its domain too */
 	long long	 mailbox_owner;	/* salesperson the mailbox is of; 0 = shared */
 	/* Salesperson whose address key is key: 1 found (*owner), 0 none. */
