@@ -28,6 +28,7 @@
 #include "log.h"
 #include "loop.h"
 #include "writeq.h"
+#include "mailin.h"
 
 static void
 usage(FILE *fp)
@@ -147,6 +148,13 @@ detach(void)
 			close(fd);
 	}
 	return chdir("/");
+}
+
+/* /metrics: mail-in's families. */
+static void
+mailbox_metrics(void *arg, struct buf *out)
+{
+	mailin_metrics(arg, out);
 }
 
 int
@@ -269,6 +277,13 @@ main(int argc, char **argv)
 		fatal("cannot detach");
 	memset(&metrics, 0, sizeof(metrics));
 	d.metrics = &metrics;
+	/* Mail-in reads in its own thread, so it never holds the loop up. */
+	if (!d.once && d.cfg->nimap > 0) {
+		if ((d.mailin = mailin_start(d.cfg, d.cfg->database, err, sizeof(err))) == NULL)
+			fatalx("%s", err);
+		metrics.more = mailbox_metrics;
+		metrics.more_arg = d.mailin;
+	}
 	if (!d.once && (d.cfg->http.port != 0 || listen_fd() >= 0)) {
 		int fd = listen_fd();
 
@@ -291,6 +306,7 @@ main(int argc, char **argv)
 
 	httpd_stop(d.httpd);
 	writeq_stop(wq);	/* after the server: no request can queue any more */
+	mailin_stop(d.mailin);
 	store_close(d.st);
 	render_free(d.tmpl);
 	config_free(d.cfg);

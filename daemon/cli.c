@@ -583,6 +583,14 @@ static const struct command commands[] = {
 	    N_("Portfolio indicators for a period (default: the last full month; goals:\n"
 	    "this month; risk: as of today, or --date).  Every definition is in the\n"
 	    "README; n/a where a denominator is zero.") },
+	{ "mail scan", cli_cmd_mail_scan, "[--mailbox NAME] [--since DATE] [--dry-run]",
+	    N_("Read the configured mailboxes now and log emails with clients.\n"
+	    "Reads every mailbox of the imap list (or NAME) from where it was last read\n"
+	    "(as carterad does), or every mail since DATE, and prints what each mail is:\n"
+	    "logged (sent or received, to which clients), already logged, unmatched,\n"
+	    "internal or automatic.  --dry-run writes nothing.") },
+	{ "status", cli_cmd_status, "",
+	    N_("Show the database, the outbox and each mailbox's last read or error.") },
 	{ "help", cli_cmd_help, "[COMMAND | GROUP]",
 	    N_("Show help for a command, or list a group's subcommands (\"help invoice\").") },
 	{ "complete", cli_cmd_complete, "commands | options COMMAND | clients [TEXT] | owners",

@@ -6,7 +6,8 @@
  * activities, invoices, NPS, costs, segments), cli_corrections.c (listing,
  * correcting and deleting recorded touches, invoices, NPS answers and
  * costs), cli_sales.c (goals, products) and cli_ops.c (init, check,
- * backup, import, export, due, outbox, feed, report) hold the commands.
+ * backup, import, export, due, outbox, feed, report) and cli_mail.c (mail
+ * scan, status) hold the commands.
  * Nothing outside the cli*.c files includes this header.  A command parses
  * its options and calls the modules; the rules live in those modules.
  */
@@ -149,5 +150,8 @@ int	 cli_cmd_feed(struct cli *, int, char **);
 int	 cli_cmd_report(struct cli *, int, char **);
 int	 cli_cmd_invoice_import(struct cli *, int, char **);
 int	 cli_cmd_invoice_export(struct cli *, int, char **);
+/* cli_mail.c */
+int	 cli_cmd_mail_scan(struct cli *, int, char **);
+int	 cli_cmd_status(struct cli *, int, char **);
 
 #endif

@@ -1386,7 +1386,7 @@ check_imap(const struct config *cfg, char *why, size_t whylen)
 			    "\"EMAIL\" or shared = true (not both)", m->name);
 			return -1;
 		}
-		if (m->owner != NULL && !addr_ok(m->owner, strlen(m->owner))) {
+		if (m->owner != NULL && !address_valid(m->owner)) {
 			snprintf(why, whylen, "\"%s\": owner \"%s\" is not an address",
 			    m->name, m->owner);
 			return -1;
@@ -1488,7 +1488,7 @@ load_imap(struct load *ld, const struct config_item *it, const config_setting_t 
 				pwf = m;
 			} else if (strcmp(name, "owner") == 0) {
 				rc = imap_string(ld, m, i, &b->owner);
-				if (rc == 0 && !addr_ok(b->owner, strlen(b->owner)))
+				if (rc == 0 && !address_valid(b->owner))
 					rc = load_err(ld, m, "imap[%u].owner: \"%s\" is not an "
 					    "address", i, b->owner);
 			} else if (strcmp(name, "ca_file") == 0)

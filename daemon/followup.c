@@ -19,6 +19,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "record.h"
+#include "store_mail.h"
 #include "tz.h"
 
 static int
@@ -36,7 +37,7 @@ segment_listed(const struct config *cfg, const char *segment)
 
 /* Why c may not be mailed now, or NULL if it may. */
 static const char *
-refusal(const struct config *cfg, const struct store_mailable *c, time_t now)
+refusal(const struct config *cfg, const struct store_mailable *c, int answered, time_t now)
 {
 	if (c->do_not_email)
 		return "do-not-email";
@@ -50,6 +51,8 @@ refusal(const struct config *cfg, const struct store_mailable *c, time_t now)
 	if (c->last_followup != 0 &&
 	    now - c->last_followup < (time_t)cfg->client_emails.min_interval_days * CLOCK_DAY)
 		return "mailed recently";
+	if (answered)
+		return "answered the last follow-up";
 	return NULL;
 }
 
@@ -290,6 +293,7 @@ followup_queue(struct store *st, const struct config *cfg, const struct render_s
 		const struct scan_client *sc = &r->red.v[i];
 		struct store_mailable c;
 		const char *why;
+		int answered = 0;
 
 		if (r->today - sc->due_day < cfg->client_emails.after_days)
 			break;
@@ -297,7 +301,13 @@ followup_queue(struct store *st, const struct config *cfg, const struct render_s
 			continue;
 		if (store_client_mailable(st, sc->id, &c, err, errlen) == -1)
 			return -1;
-		if ((why = refusal(cfg, &c, now)) != NULL) {
+		/* An answer read by mail-in ends the cycle: the salesperson owes
+		 * the reply, not Cartera another reminder. */
+		if (store_mail_followup_answered(st, sc->id, &answered, err, errlen) == -1) {
+			store_mailable_clear(&c);
+			return -1;
+		}
+		if ((why = refusal(cfg, &c, answered, now)) != NULL) {
 			store_mailable_clear(&c);
 			continue;
 		}

@@ -7,7 +7,8 @@
  * with a Reply-To to them and an unsubscribe link.  Queuing the message,
  * making the unsubscribe token and recording the email as a touch
  * ("waiting" for the client's answer) commit together.  Never mails a
- * client marked do-not-email.
+ * client marked do-not-email, nor one who answered the last follow-up
+ * (a reply mail-in linked to it) before a salesperson touched it again.
  */
 #ifndef CARTERA_FOLLOWUP_H
 #define CARTERA_FOLLOWUP_H

@@ -859,6 +859,8 @@ serve_metrics(struct httpd *h, struct MHD_Connection *c)
 	}
 	metric(&b, "cartera_up", "gauge", "1 when the database answered the last cycle.", NULL,
 	    (double)METRIC_GET(m, store_ok));
+	if (m->more != NULL)
+		m->more(m->more_arg, &b);
 	if (b.failed || (r = MHD_create_response_from_buffer(b.len, b.data,
 	    MHD_RESPMEM_MUST_FREE)) == NULL) {
 		buf_free(&b);

@@ -21,6 +21,7 @@
 #include "store.h"
 
 struct httpd;
+struct mailin;
 
 struct daemon_ctx {
 	struct config		*cfg;		/* owned; replaced on reload */
@@ -28,6 +29,7 @@ struct daemon_ctx {
 	struct store		*st;		/* owned */
 	struct metrics		*metrics;	/* owned by main */
 	struct httpd		*httpd;		/* owned by main; NULL without HTTP */
+	struct mailin		*mailin;	/* owned by main; NULL without mailboxes */
 	const char		*config_path;	/* borrowed, for reload */
 	const char		*db_override;	/* -d, borrowed */
 	int			 once;		/* one cycle, then exit */

@@ -968,7 +968,7 @@ mailmatch_parse_header(const char *hdr, size_t len, time_t internal, time_t now,
 		goto oom;
 	out->auto_reply = auto_reason(o, out->subject);
 
-	limit = (internal != 0 ? internal : now) + DAY;
+	limit = (internal > now ? internal : now) + DAY;
 	out->date = internal != 0 ? internal : now;
 	if ((dt = g_mime_message_get_date(msg)) != NULL) {
 		gint64 t = g_date_time_to_unix(dt);
@@ -1098,7 +1098,8 @@ mailmatch_classify(const struct mailmatch_msg *msg, const struct mailmatch_rules
 	if (out->nclients > 0)
 		out->what = MAILMATCH_LOG;
 	else
-		out->what = externals == 0 ? MAILMATCH_INTERNAL : MAILMATCH_UNMATCHED;
+		out->what = externals == 0 && msg->naddrs > 0 ? MAILMATCH_INTERNAL :
+		    MAILMATCH_UNMATCHED;
 	free(owners);
 	return 0;
 oom:

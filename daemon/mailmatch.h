@@ -111,7 +111,7 @@ struct mailmatch_msg {
  * Interpret hdr[0..len) (a header block; a body after it is ignored).
  * internal is the server's INTERNALDATE (0 if unknown) and now the
  * present: Date is used unless it is missing, unreadable, before 1990 or
- * more than a day after the internal date (or now).  Never fails on
+ * more than a day after both the internal date and now.  Never fails on
  * hostile input; -1 only when out of memory.  Clear with
  * mailmatch_msg_clear.
  */
@@ -145,7 +145,7 @@ struct mailmatch_rules {
 
 enum mailmatch_what {
 	MAILMATCH_LOG,		/* log a touch to each of clients[] */
-	MAILMATCH_INTERNAL,	/* only salespeople on it */
+	MAILMATCH_INTERNAL,	/* only salespeople on it (and someone) */
 	MAILMATCH_UNMATCHED,	/* no client found */
 	MAILMATCH_AUTO		/* auto-reply, bulk or list mail */
 };

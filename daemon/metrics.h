@@ -10,6 +10,8 @@
 
 #include <stdatomic.h>
 
+struct buf;
+
 struct metrics {
 	atomic_llong	 digests_queued;
 	atomic_llong	 digests_sent;
@@ -39,6 +41,10 @@ struct metrics {
 	atomic_llong	 unsubscribe_not_found;	/* POSTs with an unknown token */
 	atomic_llong	 unsubscribe_limited;	/* POSTs answered 429 */
 	atomic_int	 store_ok;		/* 1 when the last store access worked */
+	/* More families, written by their owner (mail-in's mailboxes), called
+	 * by the HTTP thread; set before the HTTP server starts, or NULL. */
+	void		(*more)(void *arg, struct buf *out);
+	void		*more_arg;
 };
 
 #define METRIC_ADD(m, field, n)	atomic_fetch_add_explicit(&(m)->field, (n), memory_order_relaxed)

@@ -85,6 +85,47 @@
 "CREATE UNIQUE INDEX goals_team ON goals(team_id, month) WHERE team_id IS NOT NULL;"
 
 /*
+ * Mail in (version 11).  mailboxes: how far each configured mailbox was
+ * read and what came of it.  mail_messages: one row per mail logged, by
+ * Message-ID (unique: the same mail in BCC and Sent, or read again after
+ * a UIDVALIDITY change, is logged once), with the follow-up it answers.
+ * mail_touches: the touch the mail made to each client.  The outbox is
+ * searched by Message-ID when a reply names one.
+ */
+#define SCHEMA_MAIL_IN \
+"CREATE TABLE mailboxes ("					\
+"  name TEXT PRIMARY KEY,"					\
+"  uidvalidity INTEGER NOT NULL DEFAULT 0,"			\
+"  last_uid INTEGER NOT NULL DEFAULT 0,"			\
+"  last_poll_at INTEGER,"					\
+"  last_ok_at INTEGER,"						\
+"  last_error TEXT,"						\
+"  error_since INTEGER,"					\
+"  logged INTEGER NOT NULL DEFAULT 0,"				\
+"  duplicates INTEGER NOT NULL DEFAULT 0,"			\
+"  unmatched INTEGER NOT NULL DEFAULT 0,"			\
+"  internal INTEGER NOT NULL DEFAULT 0,"			\
+"  automatic INTEGER NOT NULL DEFAULT 0,"			\
+"  skipped INTEGER NOT NULL DEFAULT 0);"			\
+"CREATE TABLE mail_messages ("					\
+"  id INTEGER PRIMARY KEY,"					\
+"  message_id TEXT NOT NULL UNIQUE,"				\
+"  mailbox TEXT,"						\
+"  seen_at INTEGER NOT NULL,"					\
+"  outgoing INTEGER NOT NULL CHECK (outgoing = 0 OR outgoing = 1)," \
+"  answers_outbox_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL);" \
+"CREATE INDEX mail_messages_answers ON mail_messages(answers_outbox_id)" \
+"  WHERE answers_outbox_id IS NOT NULL;"			\
+"CREATE TABLE mail_touches ("					\
+"  message_id INTEGER NOT NULL REFERENCES mail_messages(id) ON DELETE CASCADE," \
+"  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE," \
+"  interaction_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL," \
+"  PRIMARY KEY (message_id, client_id)) WITHOUT ROWID;"	\
+"CREATE INDEX mail_touches_client ON mail_touches(client_id);"	\
+"CREATE INDEX mail_touches_interaction ON mail_touches(interaction_id);" \
+"CREATE INDEX outbox_message_id ON outbox(message_id);"
+
+/*
  * The current schema (version STORE_SCHEMA_VERSION) on SQLite.  Derived
  * client columns (last touch, purchase rhythm) are kept by triggers, so
  * they stay right whoever writes the tables.
@@ -341,7 +382,8 @@ PURCHASE_STATS("OLD.client_id")
 "END;"
 "CREATE TRIGGER interactions_reply_ad AFTER DELETE ON interactions BEGIN"
 "  UPDATE clients SET replied_at = " CLIENT_REPLIED_AT " WHERE id = OLD.client_id;"
-"END;";
+"END;"
+SCHEMA_MAIL_IN;
 
 /* The creation script per engine (PostgreSQL: store_pg.c's helper adds it). */
 static const char *const schema_create[STORE_ENGINE_COUNT] = {
@@ -1207,6 +1249,13 @@ migrate_v10(struct store *st, char *err, size_t errlen)
 	return store_exec(st, schema_v10, err, errlen);
 }
 
+/* Version 11: mail in (SCHEMA_MAIL_IN above). */
+static int
+migrate_v11(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, SCHEMA_MAIL_IN, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1218,6 +1267,7 @@ static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v8,
 	migrate_v9,
 	migrate_v10,
+	migrate_v11,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

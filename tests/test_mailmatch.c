@@ -170,7 +170,7 @@ test_header(void)
 	CHECK(strstr(m.subject, "ño") != NULL);	/* 8-bit Latin-1 read as such */
 	mailmatch_msg_clear(&m);
 
-	CHECK_INT(mailmatch_parse_header(future, strlen(future), 1700000000, 1800000000, &m,
+	CHECK_INT(mailmatch_parse_header(future, strlen(future), 1700000000, 1700000000, &m,
 	    err, sizeof(err)), 0);
 	CHECK_INT(m.date, 1700000000);
 	mailmatch_msg_clear(&m);

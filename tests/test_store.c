@@ -642,7 +642,9 @@ main(void)
 	    " DROP TABLE goals; DROP TABLE invoice_lines; DROP TABLE products;"
 	    " ALTER TABLE clients DROP COLUMN payment_method;"
 	    " ALTER TABLE clients DROP COLUMN payment_days;"
-	    " ALTER TABLE clients DROP COLUMN orders; PRAGMA user_version = 1",
+	    " ALTER TABLE clients DROP COLUMN orders;"
+	    " DROP TABLE mail_touches; DROP TABLE mail_messages; DROP TABLE mailboxes;"
+	    " DROP INDEX outbox_message_id; PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = NULL;
@@ -650,6 +652,9 @@ main(void)
 	CHECK_INT(scalar(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_scan'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_owner'"), 0);
+	/* Version 8: mail-in's state. */
+	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN ('mailboxes',"
+	    " 'mail_messages', 'mail_touches', 'outbox_message_id')"), 4);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"
 	    " AND next_contact IS NULL"), 1);

@@ -1,0 +1,344 @@
+/*
+ * cli_mail.c - the cartera commands about mail in and the state of
+ * things: "mail scan" (read the configured mailboxes now, or show what
+ * would be logged) and "status" (mailboxes, outbox, database).
+ * Parses options and prints; the reading and matching are mailin.c's.
+ */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli_priv.h"
+#include "clock.h"
+#include "mailin.h"
+#include "outbox.h"
+#include "store_mail.h"
+
+/* ---- mail scan ------------------------------------------------------- */
+
+struct scan_print {
+	struct cli	*c;
+	const char	*mailbox;
+	json_object	*rows;		/* --json */
+	int		 dry_run;
+};
+
+static int
+client_name_row(const struct store_row *r, void *arg)
+{
+	char **name = arg;
+
+	for (int i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], "name") == 0 && r->values[i] != NULL)
+			*name = strdup(r->values[i]);
+	return 1;
+}
+
+/* "Talleres Pérez S.L. (#3)"; caller frees. */
+static char *
+client_label(struct cli *c, long long id)
+{
+	char *name = NULL, *s = NULL, err[256];
+
+	(void)store_client_show(c->st, id, client_name_row, &name, err, sizeof(err));
+	if (asprintf(&s, "%s (#%lld)", name != NULL ? name : "?", id) == -1)
+		s = NULL;
+	free(name);
+	return s;
+}
+
+static const char *
+verdict(const struct mailin_seen *s)
+{
+	if (s->skipped != NULL)
+		return "skipped";
+	if (s->duplicate)
+		return "already logged";
+	return mailmatch_what_name(s->res->what);
+}
+
+static void
+print_seen(const struct mailin_seen *s, void *arg)
+{
+	struct scan_print *p = arg;
+	const struct mailmatch_msg *m = s->msg;
+	const struct mailmatch_result *r = s->res;
+	char when[32] = "", *label;
+
+	if (m != NULL)
+		clock_format_utc(m->date, when, sizeof(when));
+	if (p->rows != NULL) {
+		json_object *o = json_object_new_object(), *cl = json_object_new_array();
+
+		json_object_object_add(o, "mailbox", json_object_new_string(p->mailbox));
+		json_object_object_add(o, "uid", json_object_new_int64((int64_t)s->uid));
+		json_object_object_add(o, "result", json_object_new_string(verdict(s)));
+		if (m != NULL) {
+			json_object_object_add(o, "at", json_object_new_string(when));
+			json_object_object_add(o, "date_from_header",
+			    json_object_new_boolean(m->date_from_header));
+			json_object_object_add(o, "message_id",
+			    json_object_new_string(m->message_id));
+			json_object_object_add(o, "subject", json_object_new_string(m->subject));
+			if (m->auto_reply != NULL)
+				json_object_object_add(o, "automatic",
+				    json_object_new_string(m->auto_reply));
+		}
+		if (r != NULL) {
+			json_object_object_add(o, "direction",
+			    json_object_new_string(r->outgoing ? "sent" : "received"));
+			for (size_t i = 0; i < r->nclients; i++)
+				json_object_array_add(cl, json_object_new_int64(r->clients[i]));
+			if (r->answers != 0)
+				json_object_object_add(o, "answers_outbox",
+				    json_object_new_int64(r->answers));
+		}
+		json_object_object_add(o, "clients", cl);
+		json_object_array_add(p->rows, o);
+		return;
+	}
+	if (p->c->quiet)
+		return;
+	printf("%s UID %lu %s", p->mailbox, s->uid, when[0] ? when : "-");
+	if (r != NULL && r->what == MAILMATCH_LOG)
+		printf(" %s", r->outgoing ? "sent" : "received");
+	printf(": %s%s", p->dry_run && r != NULL && r->what == MAILMATCH_LOG ? "would be " : "",
+	    verdict(s));
+	if (s->skipped != NULL)
+		printf(" (%s)", s->skipped);
+	if (m != NULL && m->auto_reply != NULL)
+		printf(" (%s)", m->auto_reply);
+	for (size_t i = 0; r != NULL && i < r->nclients; i++) {
+		label = client_label(p->c, r->clients[i]);
+		printf("%s %s", i == 0 ? " to" : ",", label != NULL ? label : "?");
+		free(label);
+	}
+	if (r != NULL && r->answers != 0)
+		printf(", answering follow-up email %lld", r->answers);
+	if (m != NULL && m->subject[0] != '\0')
+		printf(" \"%s\"", m->subject);
+	putchar('\n');
+}
+
+int
+cli_cmd_mail_scan(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mailbox", required_argument, NULL, 'm' },
+		{ "since", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		HELP_OPT, END_OPT
+	};
+	struct mailin_opts o = { 0 };
+	struct scan_print p = { 0 };
+	const char *only = NULL;
+	int ch, ret, failed = 0, found = 0;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "mail scan", &ret)) != -1) {
+		switch (ch) {
+		case -2: return ret;
+		case 'm': only = optarg; break;
+		case 's':
+			if (clock_date_parse(optarg, &o.since_day) == -1)
+				return cli_usage("mail scan", "--since wants a date YYYY-MM-DD");
+			break;
+		case 'n': o.dry_run = 1; break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage("mail scan", "unexpected argument %s", argv[optind]);
+	if (c->cfg.nimap == 0)
+		return cli_failf("no mailbox is configured (the imap list of %s)",
+		    c->config_path != NULL ? c->config_path : CONFIG_DEFAULT_PATH);
+	if (only != NULL && config_imap_find(&c->cfg, only) == NULL) {
+		fprintf(stderr, "cartera: no mailbox called \"%s\"; configured:", only);
+		for (size_t i = 0; i < c->cfg.nimap; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", c->cfg.imap[i].name);
+		fputc('\n', stderr);
+		return 1;
+	}
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	p.c = c;
+	p.dry_run = o.dry_run;
+	if (c->json)
+		p.rows = json_object_new_array();
+	o.report = print_seen;
+	o.arg = &p;
+	for (size_t i = 0; i < c->cfg.nimap; i++) {
+		const struct imap_mailbox *mb = &c->cfg.imap[i];
+		struct mailin_stats s = { 0 };
+		struct mailin_conn *conn;
+		int more = 0, rc;
+
+		if (only != NULL && strcmp(mb->name, only) != 0)
+			continue;
+		found++;
+		p.mailbox = mb->name;
+		if ((conn = mailin_conn_new(mb, NULL, c->err, sizeof(c->err))) == NULL) {
+			fprintf(stderr, "cartera: mailbox %s: %s\n", mb->name, c->err);
+			failed = 1;
+			continue;
+		}
+		rc = mailin_poll(conn, c->st, &c->cfg, &o, &s, &more, c->err, sizeof(c->err));
+		mailin_conn_free(conn);
+		if (!o.dry_run && o.since_day == 0)
+			(void)store_mailbox_polled(c->st, mb->name, clock_now(), rc == 0 ? NULL :
+			    c->err, c->err + 512, sizeof(c->err) - 512);
+		if (rc == -1) {
+			fprintf(stderr, "cartera: mailbox %s: %s\n", mb->name, c->err);
+			failed = 1;
+		}
+		if (!c->json && !c->quiet)
+			printf("mailbox %s: %lld mails read, %lld %slogged (%lld touches), %lld "
+			    "already logged, %lld unmatched, %lld internal, %lld automatic, "
+			    "%lld skipped\n", mb->name, s.fetched, s.logged,
+			    o.dry_run ? "would be " : "", o.dry_run ? 0 : s.touches, s.duplicates,
+			    s.unmatched, s.internal, s.automatic, s.skipped);
+	}
+	if (p.rows != NULL) {
+		output_print_json(stdout, p.rows);
+		json_object_put(p.rows);
+	}
+	(void)found;
+	return failed;
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+static void
+print_time(const char *label, time_t t)
+{
+	char buf[32];
+
+	printf("  %-13s %s\n", label, t != 0 ? clock_format_utc(t, buf, sizeof(buf)) : "never");
+}
+
+static json_object *
+json_time(time_t t)
+{
+	char buf[32];
+
+	return t != 0 ? json_object_new_string(clock_format_utc(t, buf, sizeof(buf))) : NULL;
+}
+
+int
+cli_cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { HELP_OPT, END_OPT };
+	struct outbox_counts oc;
+	struct store_mailbox *v = NULL;
+	size_t n = 0;
+	int ch, ret;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "status", &ret)) != -1)
+		if (ch == -2)
+			return ret;
+	if (optind != argc)
+		return cli_usage("status", "unexpected argument %s", argv[optind]);
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (outbox_count(c->st, &oc, c->err, sizeof(c->err)) == -1 ||
+	    store_mailbox_list(c->st, &v, &n, c->err, sizeof(c->err)) == -1)
+		return cli_fail(c);
+	if (c->json) {
+		json_object *j = json_object_new_object(), *o = json_object_new_object(),
+		    *boxes = json_object_new_array();
+
+		json_object_object_add(j, "database", json_object_new_string(c->db_path));
+		json_object_object_add(j, "schema_version",
+		    json_object_new_int(STORE_SCHEMA_VERSION));
+		json_object_object_add(o, "pending", json_object_new_int64(oc.pending));
+		json_object_object_add(o, "sent", json_object_new_int64(oc.sent));
+		json_object_object_add(o, "failed", json_object_new_int64(oc.failed));
+		json_object_object_add(j, "outbox", o);
+		for (size_t i = 0; i < n; i++) {
+			json_object *b = json_object_new_object();
+
+			json_object_object_add(b, "name", json_object_new_string(v[i].name));
+			json_object_object_add(b, "configured", json_object_new_boolean(
+			    config_imap_find(&c->cfg, v[i].name) != NULL));
+			json_object_object_add(b, "last_poll_at", json_time(v[i].last_poll_at));
+			json_object_object_add(b, "last_ok_at", json_time(v[i].last_ok_at));
+			json_object_object_add(b, "last_error", v[i].last_error != NULL ?
+			    json_object_new_string(v[i].last_error) : NULL);
+			json_object_object_add(b, "error_since", json_time(v[i].error_since));
+			json_object_object_add(b, "uidvalidity",
+			    json_object_new_int64((int64_t)v[i].uidvalidity));
+			json_object_object_add(b, "last_uid",
+			    json_object_new_int64((int64_t)v[i].last_uid));
+			json_object_object_add(b, "logged", json_object_new_int64(v[i].logged));
+			json_object_object_add(b, "duplicates",
+			    json_object_new_int64(v[i].duplicates));
+			json_object_object_add(b, "unmatched",
+			    json_object_new_int64(v[i].unmatched));
+			json_object_object_add(b, "internal", json_object_new_int64(v[i].internal));
+			json_object_object_add(b, "automatic",
+			    json_object_new_int64(v[i].automatic));
+			json_object_object_add(b, "skipped", json_object_new_int64(v[i].skipped));
+			json_object_array_add(boxes, b);
+		}
+		for (size_t i = 0; i < c->cfg.nimap; i++) {
+			int known = 0;
+
+			for (size_t k = 0; k < n; k++)
+				known |= strcmp(v[k].name, c->cfg.imap[i].name) == 0;
+			if (!known) {
+				json_object *b = json_object_new_object();
+
+				json_object_object_add(b, "name",
+				    json_object_new_string(c->cfg.imap[i].name));
+				json_object_object_add(b, "configured", json_object_new_boolean(1));
+				json_object_object_add(b, "last_poll_at", NULL);
+				json_object_array_add(boxes, b);
+			}
+		}
+		json_object_object_add(j, "mailboxes", boxes);
+		output_print_json(stdout, j);
+		json_object_put(j);
+	} else {
+		printf("database %s (schema version %d)\n", c->db_path, STORE_SCHEMA_VERSION);
+		printf("outbox: %lld pending, %lld sent, %lld failed\n", oc.pending, oc.sent,
+		    oc.failed);
+		if (n == 0 && c->cfg.nimap == 0)
+			printf("mailboxes: none configured\n");
+		for (size_t i = 0; i < c->cfg.nimap; i++) {
+			int known = 0;
+
+			for (size_t k = 0; k < n; k++)
+				known |= strcmp(v[k].name, c->cfg.imap[i].name) == 0;
+			if (!known)
+				printf("mailbox %s: not read yet\n", c->cfg.imap[i].name);
+		}
+		for (size_t i = 0; i < n; i++) {
+			printf("mailbox %s%s: %s\n", v[i].name,
+			    config_imap_find(&c->cfg, v[i].name) == NULL ? " (no longer configured)" :
+			    "", v[i].last_error != NULL ? "FAILING" : v[i].last_poll_at != 0 ? "ok" :
+			    "not read yet");
+			print_time("last read:", v[i].last_poll_at);
+			print_time("last success:", v[i].last_ok_at);
+			if (v[i].last_error != NULL) {
+				char since[32];
+
+				printf("  %-13s %s (since %s)\n", "error:", v[i].last_error,
+				    clock_format_utc(v[i].error_since, since, sizeof(since)));
+			}
+			printf("  %-13s UID %lu of UIDVALIDITY %lu\n", "read up to:", v[i].last_uid,
+			    v[i].uidvalidity);
+			printf("  %-13s %lld logged, %lld already logged, %lld unmatched, %lld "
+			    "internal, %lld automatic, %lld skipped\n", "mails:", v[i].logged,
+			    v[i].duplicates, v[i].unmatched, v[i].internal, v[i].automatic,
+			    v[i].skipped);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		store_mailbox_clear(&v[i]);
+	free(v);
+	return 0;
+}
