@@ -21,6 +21,24 @@
 
 #define RESP_MAX	(256u * 1024 * 1024)	/* one response, bytes */
 #define RETRY_MIN	30			/* first retry of a failing mailbox */
+/*
+ * libcurl hands a custom command's response lines to the header callback
+ * and refuses more than 300 kB of them per request ("Too large response
+ * headers"), so a batch is fetched in requests of at most FETCH_MAX mails,
+ * halved when a response still exceeds the limit; a single mail whose
+ * header fields alone exceed it is skipped with a log line.
+ */
+#define FETCH_MAX	64
+#define TOO_LARGE	(-2)
+/*
+ * libcurl also clips a response line longer than half its buffer: the
+ * buffer is made as large as libcurl allows everywhere (512 kB), UIDs are
+ * searched in windows of SEARCH_WINDOW so that no SEARCH line comes near
+ * that, and a FETCH response that does not parse is fetched again in
+ * smaller requests, down to the one mail, which is then skipped.
+ */
+#define CURL_BUFFER	(512L * 1024)
+#define SEARCH_WINDOW	10000UL
 
 struct mailin_conn {
 	const struct imap_mailbox	*mb;
@@ -134,6 +152,7 @@ setup(struct mailin_conn *c, char *err, size_t errlen)
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_XFERINFODATA, c);
 	SET(CURLOPT_ERRORBUFFER, c->curl_err);
+	SET(CURLOPT_BUFFERSIZE, CURL_BUFFER);
 #undef SET
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", mb->name, curl_easy_strerror(rc));
@@ -197,6 +216,10 @@ request(struct mailin_conn *c, int on_mailbox, const char *cmd, char *err, size_
 	rc = curl_easy_perform(c->curl);
 	if (rc == CURLE_OK && !c->resp.failed)
 		return 0;
+	if (strstr(c->curl_err, "Too large") != NULL) {
+		snprintf(err, errlen, "%s", c->curl_err);
+		return TOO_LARGE;
+	}
 	mailmatch_last_tagged(c->resp.data, c->resp.len, tagged, sizeof(tagged));
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
@@ -212,6 +235,13 @@ request(struct mailin_conn *c, int on_mailbox, const char *cmd, char *err, size_
 		break;
 	case CURLE_WRITE_ERROR:
 		snprintf(err, errlen, "response too large or out of memory");
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+		/* curl's own text names milliseconds: the same outage would read
+		 * as a new error every time, and be logged every time. */
+		snprintf(err, errlen, "cannot connect to %s: %s", c->base, curl_easy_strerror(rc));
 		break;
 	default:
 		snprintf(err, errlen, "%s", c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
@@ -387,6 +417,7 @@ struct batch {
 	struct mailmatch_rules		 rules;
 	struct lookup			*l;
 	unsigned long			 max_uid;
+	struct buf			 raw;		/* the responses of the batch */
 	char				*err;
 	size_t				 errlen;
 	int				 failed;
@@ -506,43 +537,132 @@ imap_date(long day)
 	return s;
 }
 
-/* Find the UIDs to read into c->uids (from c->pos). */
+/* Find the UIDs to read into c->uids (from c->pos): UID SEARCH over
+ * windows of SEARCH_WINDOW UIDs up to uidnext (or "N:*" when the server
+ * gave no UIDNEXT). */
 static int
 search(struct mailin_conn *c, const struct mailin_opts *o, unsigned long uidvalidity,
-    unsigned long last_uid, char *err, size_t errlen)
+    unsigned long uidnext, unsigned long last_uid, char *err, size_t errlen)
 {
-	char *cmd = NULL, *date = NULL;
-	size_t k = 0;
-	int rc;
+	char *date = NULL;
+	unsigned long lo = o->since_day != 0 ? 1 : last_uid + 1;
+	size_t cap = 0;
 
 	free(c->uids);
 	c->uids = NULL;
 	c->nuids = c->pos = 0;
-	if (o->since_day != 0) {
-		if ((date = imap_date(o->since_day)) == NULL ||
-		    asprintf(&cmd, "UID SEARCH SINCE %s", date) == -1)
-			cmd = NULL;
-	} else if (asprintf(&cmd, "UID SEARCH UID %lu:*", last_uid + 1) == -1)
-		cmd = NULL;
+	if (o->since_day != 0 && (date = imap_date(o->since_day)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	do {
+		unsigned long hi = lo + SEARCH_WINDOW - 1, *v = NULL;
+		size_t n = 0;
+		char *cmd = NULL;
+		int rc;
+
+		if (uidnext == 0)
+			rc = asprintf(&cmd, "UID SEARCH UID %lu:*%s%s", lo, date ? " SINCE " : "",
+			    date ? date : "");
+		else
+			rc = asprintf(&cmd, "UID SEARCH UID %lu:%lu%s%s", lo, hi,
+			    date ? " SINCE " : "", date ? date : "");
+		if (rc == -1) {
+			free(date);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		rc = request(c, 1, cmd, err, errlen);
+		free(cmd);
+		if (rc != 0 || mailmatch_parse_search(c->resp.data, c->resp.len, &v, &n) == -1) {
+			if (rc == 0)
+				snprintf(err, errlen, "out of memory");
+			else if (rc == TOO_LARGE)
+				rc = -1;
+			free(date);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			/* "N:*" always names the last message, even below N. */
+			if (v[i] < lo || (uidnext != 0 && v[i] > hi))
+				continue;
+			if (c->nuids == cap) {
+				unsigned long *nu;
+
+				cap = cap ? cap * 2 : 1024;
+				if ((nu = realloc(c->uids, cap * sizeof(*nu))) == NULL) {
+					free(v);
+					free(date);
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				c->uids = nu;
+			}
+			c->uids[c->nuids++] = v[i];
+		}
+		free(v);
+		if (hi < lo)
+			break;	/* wrapped around */
+		lo = hi + 1;
+	} while (uidnext != 0 && lo < uidnext);
 	free(date);
-	if (cmd == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = request(c, 1, cmd, err, errlen);
-	free(cmd);
-	if (rc == -1)
-		return -1;
-	if (mailmatch_parse_search(c->resp.data, c->resp.len, &c->uids, &c->nuids) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* "N:*" always names the last message, even below N. */
-	for (size_t i = 0; i < c->nuids; i++)
-		if (o->since_day != 0 || c->uids[i] > last_uid)
-			c->uids[k++] = c->uids[i];
-	c->nuids = k;
 	c->uids_validity = uidvalidity;
+	return 0;
+}
+
+/*
+ * Fetch uids[0..n) into b->raw in requests of at most FETCH_MAX mails
+ * (fewer when libcurl finds a response too large).  No transaction is
+ * open meanwhile: a slow server never holds the database's write lock.
+ */
+static int
+fetch_batch(struct mailin_conn *c, struct batch *b, const unsigned long *uids, size_t n,
+    char *err, size_t errlen)
+{
+	size_t i = 0, chunk = FETCH_MAX;
+
+	while (i < n) {
+		size_t k = n - i < chunk ? n - i : chunk;
+		char *set, *cmd = NULL;
+		int rc;
+
+		if ((set = mailmatch_uid_set(uids + i, k)) == NULL ||
+		    asprintf(&cmd, "UID FETCH %s (UID INTERNALDATE RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (" MAILMATCH_FIELDS ")])", set) == -1) {
+			free(set);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(set);
+		rc = request(c, 1, cmd, err, errlen);
+		free(cmd);
+		/* A response libcurl clipped does not parse: the same remedy. */
+		if (rc == 0 && mailmatch_parse_fetch(c->resp.data, c->resp.len, NULL, NULL, err,
+		    errlen) == -1)
+			rc = TOO_LARGE;
+		if (rc == TOO_LARGE && k > 1) {
+			chunk = k / 2;
+			continue;
+		}
+		if (rc == TOO_LARGE) {
+			log_warnx("mailbox %s: UID %lu: its header fields cannot be read whole "
+			    "(%s); skipped", c->mb->name, uids[i], err);
+			b->stats->skipped++;
+			b->delta.skipped++;
+			if (uids[i] > b->max_uid)
+				b->max_uid = uids[i];
+			report(b, uids[i], NULL, NULL, 0, "header too large");
+			i++;
+			continue;
+		}
+		if (rc == -1)
+			return -1;
+		if (buf_add(&b->raw, c->resp.data != NULL ? c->resp.data : "", c->resp.len) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		i += k;
+	}
 	return 0;
 }
 
@@ -600,7 +720,7 @@ mailin_poll(struct mailin_conn *c, struct store *st, const struct config *cfg,
 	}
 	if (o->since_day != 0 || c->pos >= c->nuids || c->uids_validity != uidvalidity ||
 	    c->uids[c->pos] <= last_uid) {
-		if (search(c, o, uidvalidity, last_uid, err, errlen) == -1)
+		if (search(c, o, uidvalidity, uidnext, last_uid, err, errlen) == -1)
 			return -1;
 	}
 	{
@@ -611,7 +731,6 @@ mailin_poll(struct mailin_conn *c, struct store *st, const struct config *cfg,
 		while (c->pos < c->nuids && (max == 0 || done < max)) {
 			size_t n = c->nuids - c->pos, room = max == 0 ? n : max - done;
 			struct batch b;
-			char *set;
 
 			if (n > (size_t)cfg->mail_in.batch)
 				n = (size_t)cfg->mail_in.batch;
@@ -633,27 +752,24 @@ mailin_poll(struct mailin_conn *c, struct store *st, const struct config *cfg,
 			b.rules.clients_of = clients_of;
 			b.rules.followup_of = followup_of;
 			b.rules.arg = &l;
-			if ((set = mailmatch_uid_set(c->uids + c->pos, n)) == NULL ||
-			    asprintf(&cmd, "UID FETCH %s (UID INTERNALDATE RFC822.SIZE "
-			    "BODY.PEEK[HEADER.FIELDS (" MAILMATCH_FIELDS ")])", set) == -1) {
-				free(set);
-				snprintf(err, errlen, "out of memory");
+			if (fetch_batch(c, &b, c->uids + c->pos, n, err, errlen) == -1) {
+				buf_free(&b.raw);
 				goto out;
 			}
-			free(set);
-			rc = request(c, 1, cmd, err, errlen);
-			free(cmd);
-			if (rc == -1)
+			if (!o->dry_run && store_begin(st, err, errlen) == -1) {
+				buf_free(&b.raw);
 				goto out;
-			rc = -1;
-			if (!o->dry_run && store_begin(st, err, errlen) == -1)
-				goto out;
-			if (mailmatch_parse_fetch(c->resp.data, c->resp.len, on_message, &b, err,
-			    errlen) == -1 || b.failed) {
+			}
+			rc = mailmatch_parse_fetch(b.raw.data, b.raw.len, on_message, &b, err,
+			    errlen);
+			buf_free(&b.raw);
+			if (rc == -1 || b.failed) {
+				rc = -1;
 				if (!o->dry_run)
 					store_rollback(st);
 				goto out;
 			}
+			rc = -1;
 			if (b.max_uid < c->uids[c->pos + n - 1])
 				b.max_uid = c->uids[c->pos + n - 1];	/* gone meanwhile */
 			if (!o->dry_run && ((o->since_day == 0 && store_mailbox_set_uid(st,

@@ -11,6 +11,9 @@
 #   t_dovecot_save USER FOLDER FILE
 #                               deliver FILE into FOLDER with doveadm save
 #                               (works while the server is stopped too)
+#   t_dovecot_lda USER FOLDER FILE
+#                               deliver FILE with dovecot-lda, without the
+#                               server (while it is stopped)
 #   t_dovecot_stop              stop the server (t_start_dovecot again
 #                               restarts it on the same ports)
 #   t_doveadm ARGS...           doveadm with the test's configuration
@@ -149,4 +152,29 @@ t_dovecot_save() {
 t_dovecot_stop() {
 	[ -n "${IMAP_PID:-}" ] && t_stop "$IMAP_PID"
 	IMAP_PID=
+}
+
+t_dovecot_lda() {
+	local dir=$T/dovecot lda=/usr/lib/dovecot/dovecot-lda uid gid
+	[ -x "$lda" ] || lda=/usr/libexec/dovecot/dovecot-lda
+	[ -x "$lda" ] || t_skip "dovecot-lda not found"
+	cat >"$dir/lda.conf" <<CONF
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = /dev/stderr
+stats_writer_socket_path =
+mail_location = maildir:~/Maildir
+first_valid_uid = 0
+first_valid_gid = 0
+postmaster_address = postmaster@example.com
+CONF
+	chmod 644 "$dir/lda.conf"
+	uid=$(stat -c %u "$dir/home")
+	gid=$(stat -c %g "$dir/home")
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+			env HOME="$dir/home/$1" USER="$1" "$lda" -c "$dir/lda.conf" -m "$2" <"$3"
+	else
+		env HOME="$dir/home/$1" USER="$1" "$lda" -c "$dir/lda.conf" -m "$2" <"$3"
+	fi
 }
