@@ -24,11 +24,16 @@
 /*
  * libcurl hands a custom command's response lines to the header callback
  * and refuses more than 300 kB of them per request ("Too large response
- * headers"), so a batch is fetched in requests of at most FETCH_MAX mails,
- * halved when a response still exceeds the limit; a single mail whose
- * header fields alone exceed it is skipped with a log line.
+ * headers"; 7.88 counts a response of 27 kB in 64 lines-heavy mails as
+ * 320 kB), so a batch is fetched in requests of a few mails: the number
+ * (per connection, from FETCH_START) is halved when a response is refused,
+ * grows again by a quarter after each one that is not, up to FETCH_MAX;
+ * a single mail whose header fields alone are refused is skipped with a
+ * log line.  (A refused response also costs a new connection: libcurl
+ * closes it.)
  */
 #define FETCH_MAX	64
+#define FETCH_START	16
 #define TOO_LARGE	(-2)
 /*
  * libcurl also clips a response line longer than half its buffer: the
@@ -52,6 +57,8 @@ struct mailin_conn {
 	unsigned long			*uids;
 	size_t				 nuids, pos;
 	unsigned long			 uids_validity;
+	size_t				 chunk;		/* mails per FETCH request */
+	size_t				 ceiling;	/* below the last size refused */
 };
 
 /* What the matching callbacks need. */
@@ -173,6 +180,8 @@ mailin_conn_new(const struct imap_mailbox *mb, volatile sig_atomic_t *stop, char
 	}
 	c->mb = mb;
 	c->stop = stop;
+	c->chunk = FETCH_START;
+	c->ceiling = FETCH_MAX;
 	if ((c->curl = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		free(c);
@@ -619,10 +628,10 @@ static int
 fetch_batch(struct mailin_conn *c, struct batch *b, const unsigned long *uids, size_t n,
     char *err, size_t errlen)
 {
-	size_t i = 0, chunk = FETCH_MAX;
+	size_t i = 0;
 
 	while (i < n) {
-		size_t k = n - i < chunk ? n - i : chunk;
+		size_t k = n - i < c->chunk ? n - i : c->chunk;
 		char *set, *cmd = NULL;
 		int rc;
 
@@ -641,7 +650,8 @@ fetch_batch(struct mailin_conn *c, struct batch *b, const unsigned long *uids, s
 		    errlen) == -1)
 			rc = TOO_LARGE;
 		if (rc == TOO_LARGE && k > 1) {
-			chunk = k / 2;
+			c->chunk = k / 2;
+			c->ceiling = k * 3 / 4 > c->chunk ? k * 3 / 4 : c->chunk;
 			continue;
 		}
 		if (rc == TOO_LARGE) {
@@ -653,6 +663,7 @@ fetch_batch(struct mailin_conn *c, struct batch *b, const unsigned long *uids, s
 				b->max_uid = uids[i];
 			report(b, uids[i], NULL, NULL, 0, "header too large");
 			i++;
+			c->chunk = 1;
 			continue;
 		}
 		if (rc == -1)
@@ -662,6 +673,11 @@ fetch_batch(struct mailin_conn *c, struct batch *b, const unsigned long *uids, s
 			return -1;
 		}
 		i += k;
+		if (k == c->chunk && c->chunk < c->ceiling) {
+			c->chunk += c->chunk / 4 + 1;
+			if (c->chunk > c->ceiling)
+				c->chunk = c->ceiling;
+		}
 	}
 	return 0;
 }

@@ -13,4 +13,7 @@ for m in import scan_seconds scan_peak_rss delivery feed_build http_304 http_get
 	idle_cpu_per_minute soak_rss_start soak_rss_end; do
 	t_assert_file_contains "$out/results.csv" "^$m,[0-9]+,[0-9.]+," "a figure for $m"
 done
+if command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ]; then
+	t_assert_file_contains "$out/results.csv" "^mailin,[0-9]+,[0-9.]+,[0-9.]+," "a figure for mailin"
+fi
 t_done
