@@ -27,7 +27,7 @@ for cmd in "${cmds[@]}"; do
 	t_assert_match "^Usage: cartera \[GLOBAL OPTIONS\] $cmd " "$out" "help $cmd"
 	[[ $cmd == *" "* ]] && groups[${cmd%% *}]=1
 done
-t_assert_eq "activity client contact cost goal invoice nps owner product segment team touch" "$(printf '%s\n' "${!groups[@]}" | sort | tr '\n' ' ' | sed 's/ $//')" "the command groups"
+t_assert_eq "activity client contact cost goal invoice mail nps owner product segment team touch" "$(printf '%s\n' "${!groups[@]}" | sort | tr '\n' ' ' | sed 's/ $//')" "the command groups"
 for g in "${!groups[@]}"; do
 	out=$(c help "$g" 2>&1)
 	t_assert_eq 0 $? "help $g exits 0"
