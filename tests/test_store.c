@@ -652,7 +652,7 @@ main(void)
 	CHECK_INT(scalar(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_scan'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'clients_owner'"), 0);
-	/* Version 10: mail-in's state. */
+	/* Version 11: mail-in's state. */
 	CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN ('mailboxes',"
 	    " 'mail_messages', 'mail_touches', 'outbox_message_id')"), 4);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Nuevo'"), 1);
