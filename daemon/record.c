@@ -483,6 +483,12 @@ int record_is_status(const char *s) { return is_canonical(statuses, s); }
 int record_is_touch(const char *s) { return is_canonical(touches, s); }
 int record_is_outcome(const char *s) { return is_canonical(outcomes, s); }
 
+int
+record_status_is_potential(const char *status)
+{
+	return status != NULL && strcmp(status, "potential") == 0;
+}
+
 /* Copy s without leading/trailing white space into out. */
 static int
 trim_copy(const char *s, char *out, size_t outlen)

@@ -74,6 +74,9 @@ int	 record_is_kind(const char *);		/* company freelancer individual */
 int	 record_is_status(const char *);	/* active potential inactive lost */
 int	 record_is_touch(const char *);		/* call visit email meeting note sample survey */
 int	 record_is_outcome(const char *);	/* done waiting no-answer */
+/* Is a canonical status "potential" (a prospect: its own cadence rule).
+ * NULL is not. */
+int	 record_status_is_potential(const char *status);
 /* Payment methods: transfer direct_debit card cash promissory_note cheque
  * confirming; orders: self visit. */
 /* Spanish or English touch kind / outcome to canonical, NULL if unknown. */

@@ -835,7 +835,7 @@ scan_one(const struct store_scan_client *row, void *arg)
 	if (f.lost)
 		return 0;
 	r->clients++;
-	f.potential = row->status != NULL && strcmp(row->status, "potential") == 0;
+	f.potential = record_status_is_potential(row->status);
 	f.cadence = scan_cadence(x->cfg, row->cadence_days, row->segment_id > 0 ?
 	    segment_days(&x->segs, row->segment_id) : 0, f.potential);
 	f.touched = row->last_touch_at != 0;
