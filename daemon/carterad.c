@@ -254,7 +254,7 @@ main(int argc, char **argv)
 
 	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
 		fatalx("out of memory");
-	if (loop_load_config(d.config_path, d.db_override, d.cfg, err, sizeof(err)) == -1)
+	if (config_open(d.cfg, d.config_path, d.db_override, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (loop_load_templates(d.cfg, &d.tmpl, err, sizeof(err)) == -1)
 		fatalx("%s", err);

@@ -938,13 +938,8 @@ cli_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (config_defaults(&c.cfg) == -1)
-		return cli_failf(_("out of memory"));
-	if (config_load(&c.cfg, c.config_path ? c.config_path : CONFIG_DEFAULT_PATH,
-	    c.config_path == NULL, c.err, sizeof(c.err)) == -1) {
-		config_free(&c.cfg);
+	if (config_open(&c.cfg, c.config_path, NULL, c.err, sizeof(c.err)) == -1)
 		return cli_fail(&c);
-	}
 	if (c.db_path == NULL)
 		c.db_path = getenv("CARTERA_DB");
 	if (c.db_path == NULL || *c.db_path == '\0')

@@ -2294,3 +2294,31 @@ config_base_url(const struct config *cfg, char *out, size_t len)
 	while (n > 0 && out[n - 1] == '/')
 		out[--n] = '\0';
 }
+
+int
+config_open(struct config *cfg, const char *path, const char *db_override, char *err,
+    size_t errlen)
+{
+	if (config_defaults(cfg) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (config_load(cfg, path ? path : CONFIG_DEFAULT_PATH, path == NULL, err,
+	    errlen) == -1)
+		goto fail;
+	if (db_override != NULL) {
+		char *d = strdup(db_override);
+		if (d == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		free(cfg->database);
+		cfg->database = d;
+	}
+	if (config_validate(cfg, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	config_free(cfg);
+	return -1;
+}

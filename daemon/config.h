@@ -154,6 +154,15 @@ int	 config_load(struct config *cfg, const char *path, int missing_ok,
 /* Check cross-field rules (time zone exists, URL scheme, ...). */
 int	 config_validate(const struct config *cfg, char *err, size_t errlen);
 
+/*
+ * The configuration as carterad and cartera use it: the defaults, then
+ * path (NULL: CONFIG_DEFAULT_PATH, which may be missing), then
+ * db_override (NULL: none) as the database, all validated.  0, or -1 with
+ * err set and nothing to free.
+ */
+int	 config_open(struct config *cfg, const char *path, const char *db_override,
+	    char *err, size_t errlen);
+
 /* Print the effective settings in libconfig syntax, secrets masked. */
 void	 config_print(const struct config *cfg, FILE *fp);
 

@@ -27,34 +27,6 @@
 #include "sched.h"
 
 int
-loop_load_config(const char *path, const char *db_override, struct config *cfg,
-    char *err, size_t errlen)
-{
-	if (config_defaults(cfg) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (config_load(cfg, path ? path : CONFIG_DEFAULT_PATH, path == NULL, err,
-	    errlen) == -1)
-		goto fail;
-	if (db_override != NULL) {
-		char *d = strdup(db_override);
-		if (d == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		free(cfg->database);
-		cfg->database = d;
-	}
-	if (config_validate(cfg, err, errlen) == -1)
-		goto fail;
-	return 0;
-fail:
-	config_free(cfg);
-	return -1;
-}
-
-int
 loop_load_templates(const struct config *cfg, struct render_set **out, char *err, size_t errlen)
 {
 	return render_load(cfg->templates, render_shipped_dir(), out, err, errlen);
@@ -96,7 +68,7 @@ reload(struct daemon_ctx *d)
 		notify("READY=1");
 		return;
 	}
-	if (loop_load_config(d->config_path, d->db_override, ncfg, err, sizeof(err)) == -1) {
+	if (config_open(ncfg, d->config_path, d->db_override, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, keeping the running configuration: %s", err);
 		free(ncfg);
 		notify("READY=1");

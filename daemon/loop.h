@@ -39,9 +39,6 @@ struct daemon_ctx {
 /* Run until stopped.  Returns the exit status (0 on SIGTERM). */
 int	 loop_run(struct daemon_ctx *);
 
-/* Load and validate the configuration (defaults, file, flags). */
-int	 loop_load_config(const char *path, const char *db_override, struct config *cfg,
-	    char *err, size_t errlen);
 /* Load the templates named by cfg. */
 int	 loop_load_templates(const struct config *cfg, struct render_set **out,
 	    char *err, size_t errlen);

@@ -201,4 +201,12 @@ t_assert_eq 1 $? "delete with history needs --force"
 t_assert_ok "delete --force" c client delete 1 --force
 t_assert_ok "integrity" c check
 t_assert_eq "" "$(sqlite3 "$CARTERA_DB" 'PRAGMA foreign_key_check')" "no dangling references"
+
+# --- the CLI reads the configuration as carterad does: validated
+# (a rule between two settings; the CLI reads it through config_open too)
+printf 'smtp: { retry_min = 600; retry_max = 60; };\n' >"$T/retry.conf"
+out=$("$CARTERA" -c "$T/retry.conf" client list 2>&1)
+t_assert_eq 1 $? "a configuration carterad refuses is refused by the CLI too"
+t_assert_match "retry.conf:1: smtp.retry_min: must not exceed smtp.retry_max" "$out" \
+	"the CLI names the file and the setting"
 t_done
