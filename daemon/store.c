@@ -349,6 +349,27 @@ text_by_id(struct store *st, const char *sql, long long id, char **out, const ch
 }
 
 int
+id_by_key(struct store *st, const char *sql, const char *key, long long *id,
+    const char *what, char *err, size_t errlen)
+{
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, key);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW)
+		*id = stmt_int(s, 0);
+	stmt_reset(s);
+	if (rc == STMT_ROW)
+		return 0;
+	if (rc == STMT_DONE)
+		return 1;
+	return store_fail(st, err, errlen, what);
+}
+
+int
 int_by_id(struct store *st, const char *sql, long long id, long long *out, const char *what,
     char *err, size_t errlen)
 {

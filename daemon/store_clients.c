@@ -83,25 +83,13 @@ static int
 owner_id_by_email(struct store *st, const char *email, long long *id, char *err,
     size_t errlen)
 {
-	static const char sql[] = "SELECT id FROM owners WHERE email = ?";
-	struct stmt *s;
-	int rc;
+	int rc = id_by_key(st, "SELECT id FROM owners WHERE email = ?", email, id,
+	    "looking up owner", err, errlen);
 
-	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
-		return -1;
-	stmt_bind_text(s, 1, email);
-	rc = stmt_step(s);
-	if (rc == STMT_ROW)
-		*id = stmt_int(s, 0);
-	stmt_reset(s);
-	if (rc == STMT_ROW)
-		return 0;
-	if (rc == STMT_DONE) {
+	if (rc == 1)
 		snprintf(err, errlen, _("unknown owner %s (add it with \"cartera owner add\")"),
 		    email);
-		return -1;
-	}
-	return store_fail(st, err, errlen, "looking up owner");
+	return rc == 0 ? 0 : -1;
 }
 
 static int

@@ -221,6 +221,11 @@ int	 text_by_id(struct store *, const char *sql, long long id, char **out,
 	    const char *what, char *err, size_t errlen);
 int	 int_by_id(struct store *, const char *sql, long long id, long long *out,
 	    const char *what, char *err, size_t errlen);
+/* The id of the one row sql (one text parameter: key) gives: 0 found, 1 no
+ * such row (err untouched: the caller says what is missing), -1 error
+ * ("looking up WHAT"). */
+int	 id_by_key(struct store *, const char *sql, const char *key, long long *id,
+	    const char *what, char *err, size_t errlen);
 /* "PATH: what: engine message" into err; returns -1. */
 int	 store_fail(struct store *, char *err, size_t errlen, const char *what);
 /* A script without parameters. */

@@ -62,25 +62,13 @@ owner_from_row(struct stmt *s, struct owner *o)
 static int
 team_id(struct store *st, const char *name, long long *id, char *err, size_t errlen)
 {
-	static const char sql[] = "SELECT id FROM teams WHERE name = ?";
-	struct stmt *s;
-	int rc;
+	int rc = id_by_key(st, "SELECT id FROM teams WHERE name = ?", name, id,
+	    "looking up team", err, errlen);
 
-	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
-		return -1;
-	stmt_bind_text(s, 1, name);
-	rc = stmt_step(s);
-	if (rc == STMT_ROW)
-		*id = stmt_int(s, 0);
-	stmt_reset(s);
-	if (rc == STMT_ROW)
-		return 0;
-	if (rc == STMT_DONE) {
+	if (rc == 1)
 		snprintf(err, errlen, _("no team named \"%s\" (add it with "
 		    "\"cartera team add\")"), name);
-		return -1;
-	}
-	return store_fail(st, err, errlen, "looking up team");
+	return rc == 0 ? 0 : -1;
 }
 
 int
