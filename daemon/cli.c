@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli_priv.h"
+#include "jsonb.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -288,31 +289,44 @@ cli_resolve_client(struct cli *c, const char *ref, long long *id)
 }
 
 
-void
+int
+cli_print_json(struct jsonb *jb, json_object *j)
+{
+	int rc = 0;
+
+	if (jsonb_failed(jb))
+		rc = cli_failf("out of memory");
+	else if (output_print_json(stdout, j) == -1)
+		rc = cli_failf("stdout: %s", strerror(errno));
+	json_object_put(j);
+	return rc;
+}
+
+int
 cli_print_feed_url(struct cli *c, const char *kind, const char *token)
 {
 	char base[512];
-	json_object *j;
 
 	config_base_url(&c->cfg, base, sizeof(base));
 	if (base[0] == '\0')
 		fprintf(stderr, _("cartera: the feed server is off (http.port = 0) and "
 		    "http.base_url is not set: this path needs a host in front of it\n"));
 	if (c->json) {
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb);
 		char url[700];
-		j = json_object_new_object();
+
 		snprintf(url, sizeof(url), "%s/%s/%s.ics", base, kind, token);
-		json_object_object_add(j, "url", json_object_new_string(url));
+		jsonb_str(&jb, j, "url", url);
 		if (strncmp(base, "http://", 7) == 0 || strncmp(base, "https://", 8) == 0) {
 			snprintf(url, sizeof(url), "webcal://%s/%s/%s.ics",
 			    strstr(base, "://") + 3, kind, token);
-			json_object_object_add(j, "webcal", json_object_new_string(url));
+			jsonb_str(&jb, j, "webcal", url);
 		}
-		output_print_json(stdout, j);
-		json_object_put(j);
-		return;
+		return cli_print_json(&jb, j);
 	}
 	printf(_("%s/%s/%s.ics\n"), base, kind, token);
+	return 0;
 }
 
 /*

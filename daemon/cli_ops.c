@@ -25,6 +25,7 @@
 #include "file.h"
 #include "import.h"
 #include "nls.h"
+#include "jsonb.h"
 #include "outbox.h"
 #include "output.h"
 #include "record.h"
@@ -134,13 +135,14 @@ cli_cmd_backup(struct cli *c, int argc, char **argv)
 	if (ret == -1)
 		return cli_fail(c);
 	if (c->json) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "database", json_object_new_string(c->db_path));
-		json_object_object_add(j, "file", json_object_new_string(path));
-		json_object_object_add(j, "pages", json_object_new_int64(pages));
-		json_object_object_add(j, "bytes", json_object_new_int64(bytes));
-		output_print_json(stdout, j);
-		json_object_put(j);
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb);
+
+		jsonb_str(&jb, j, "database", c->db_path);
+		jsonb_str(&jb, j, "file", path);
+		jsonb_int(&jb, j, "pages", pages);
+		jsonb_int(&jb, j, "bytes", bytes);
+		return cli_print_json(&jb, j);
 	} else if (!c->quiet)
 		printf(_("backup of %s to %s: %lld pages, %lld bytes\n"), c->db_path, path, pages,
 		    bytes);
@@ -257,15 +259,16 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (c->json) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "rows", json_object_new_int64((int64_t)res.rows));
-		json_object_object_add(j, "inserted", json_object_new_int64((int64_t)res.inserted));
-		json_object_object_add(j, "updated", json_object_new_int64((int64_t)res.updated));
-		json_object_object_add(j, "unchanged",
-		    json_object_new_int64((int64_t)res.unchanged));
-		json_object_object_add(j, "dry_run", json_object_new_boolean(io.dry_run));
-		output_print_json(stdout, j);
-		json_object_put(j);
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb);
+
+		jsonb_int(&jb, j, "rows", (long long)res.rows);
+		jsonb_int(&jb, j, "inserted", (long long)res.inserted);
+		jsonb_int(&jb, j, "updated", (long long)res.updated);
+		jsonb_int(&jb, j, "unchanged", (long long)res.unchanged);
+		jsonb_bool(&jb, j, "dry_run", io.dry_run);
+		import_result_free(&res);
+		return cli_print_json(&jb, j);
 	} else if (!c->quiet)
 		printf(io.dry_run ? _("%s: %zu rows, %zu would be inserted, %zu would be "
 		    "updated, %zu unchanged (dry run, nothing written)\n") :
@@ -510,17 +513,22 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
 	json_object *arr;
 
 	(void)k;
-	(void)err;
-	(void)errlen;
 	if (d->c->json && d->one) {
 		output_print_json(stdout, d->data[0]);
 		return 0;
 	}
 	if (d->c->json) {
-		arr = json_object_new_array();
+		struct jsonb jb = JSONB_INIT;
+
+		arr = jsonb_array(&jb);
 		for (size_t i = 0; i < n; i++) {
-			json_object_array_add(arr, d->data[i]);
+			jsonb_append(&jb, arr, d->data[i]);
 			d->data[i] = NULL;
+		}
+		if (jsonb_failed(&jb)) {
+			json_object_put(arr);
+			snprintf(err, errlen, "out of memory");
+			return -1;
 		}
 		output_print_json(stdout, arr);
 		json_object_put(arr);

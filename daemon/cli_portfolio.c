@@ -17,6 +17,7 @@
 
 #include "address.h"
 #include "cli_priv.h"
+#include "jsonb.h"
 #include "clock.h"
 #include "config.h"
 #include "nls.h"
@@ -210,9 +211,9 @@ cli_cmd_owner_feed_url(struct cli *c, int argc, char **argv)
 		return cli_failf(_("no owner with email %s"), email);
 	if (rc == -1)
 		return cli_fail(c);
-	cli_print_feed_url(c, "feed", o.feed_token);
+	rc = cli_print_feed_url(c, "feed", o.feed_token);
 	store_owner_clear(&o);
-	return 0;
+	return rc;
 }
 
 /* owner/team rotate-token: a new token, printed as the new URL. */
@@ -237,9 +238,9 @@ rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *
 	if (!c->quiet && !c->json)
 		fprintf(stderr, _("cartera: the old feed URL of %s no longer works; "
 		    "the new one is:\n"), key);
-	cli_print_feed_url(c, kind, token);
+	rc = cli_print_feed_url(c, kind, token);
 	free(token);
-	return 0;
+	return rc;
 }
 
 int
@@ -322,9 +323,9 @@ cli_cmd_team_feed_url(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	if (f.token == NULL)
 		return cli_failf(_("no team named \"%s\""), f.name);
-	cli_print_feed_url(c, "team", f.token);
+	rc = cli_print_feed_url(c, "team", f.token);
 	free(f.token);
-	return 0;
+	return rc;
 }
 
 int
@@ -519,10 +520,12 @@ cli_cmd_client_add(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (c->json) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "id", json_object_new_int64(id));
-		output_print_json(stdout, j);
-		json_object_put(j);
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb);
+
+		jsonb_int(&jb, j, "id", id);
+		if (cli_print_json(&jb, j) != 0)
+			goto out;
 	} else if (!c->quiet)
 		printf(_("client %lld added: %s\n"), id, ro.r.v[RF_NAME]);
 	ret = 0;
@@ -746,8 +749,14 @@ show_section(struct cli *c, json_object *parent, const char *title,
 		return -1;
 	rc = list(c->st, id, output_row, o, c->err, sizeof(c->err));
 	if (rc == 0) {
-		if (c->json)
-			json_object_object_add(parent, title, output_take_json(o));
+		if (c->json) {
+			json_object *rows = output_take_json(o);
+			if (rows == NULL || json_object_object_add(parent, title, rows) != 0) {
+				json_object_put(rows);
+				snprintf(c->err, sizeof(c->err), "out of memory");
+				rc = -1;
+			}
+		}
 		else if (output_count(o) > 0) {
 			printf("\n%s:\n", output_label(title));
 			output_flush(o);

@@ -72,7 +72,12 @@ int	 cli_parse_time(struct cli *, const char *s, const char *zone, int date_only
 int	 cli_check_zone(struct cli *, const char *zone);
 int	 cli_parse_long(const char *s, long min, long max, long *out);
 int	 cli_resolve_client(struct cli *, const char *ref, long long *id);
-void	 cli_print_feed_url(struct cli *, const char *kind, const char *token);
+/* A feed's URL (and webcal:// form with --json); returns the exit code. */
+int	 cli_print_feed_url(struct cli *, const char *kind, const char *token);
+/* Print j (built with jb) as the command's --json output and free it;
+ * returns the exit code ("out of memory" if any allocation failed). */
+struct jsonb;
+int	 cli_print_json(struct jsonb *jb, json_object *j);
 
 /*
  * Options: getopt_long over a command's own arguments (argv[0] is the

@@ -7,70 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
 #include "buf.h"
 #include "clock.h"
+#include "compose.h"
 #include "digest.h"
 #include "i18n.h"
-#include "mime.h"
 #include "tz.h"
-
-/* json-c helpers: NULL strings become JSON null, so a template sees a
- * falsy key instead of looking it up in an enclosing context. */
-static void
-put_str(json_object *o, const char *k, const char *v)
-{
-	if (o != NULL)
-		json_object_object_add(o, k, v != NULL && *v != '\0' ?
-		    json_object_new_string(v) : NULL);
-}
-
-static void
-put_int(json_object *o, const char *k, long long v)
-{
-	if (o != NULL)
-		json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void
-put_bool(json_object *o, const char *k, int v)
-{
-	if (o != NULL)
-		json_object_object_add(o, k, json_object_new_boolean(v != 0));
-}
-
-static void
-put_null(json_object *o, const char *k)
-{
-	if (o != NULL)
-		json_object_object_add(o, k, NULL);
-}
-
-static void
-put_obj(json_object *o, const char *k, json_object *v)
-{
-	if (o != NULL)
-		json_object_object_add(o, k, v);
-	else
-		json_object_put(v);
-}
-
-void
-digest_put_links(json_object *o, const char *email, const char *phone)
-{
-	struct buf b = BUF_INIT;
-
-	if (email != NULL && *email != '\0' && address_mailto_uri(email, &b) == 0)
-		put_str(o, "mailto_uri", b.data);
-	else
-		put_str(o, "mailto_uri", NULL);
-	buf_reset(&b);
-	if (phone != NULL && *phone != '\0' && address_tel_uri(phone, &b) == 0)
-		put_str(o, "tel_uri", b.data);
-	else
-		put_str(o, "tel_uri", NULL);
-	buf_free(&b);
-}
 
 /* "1 día" / "3 días", "1 day" / "3 days". */
 static const char *
@@ -328,126 +270,117 @@ static const char *const reason_codes[] = {
 };
 
 static json_object *
-client_json(const struct scan_result *r, const struct owner *o, const struct scan_client *c)
+client_json(struct jsonb *jb, const struct scan_result *r, const struct owner *o, const struct scan_client *c)
 {
 	const char *lang = o->lang;
 	long today = r->today;
-	json_object *j = json_object_new_object();
+	json_object *j = jsonb_object(jb);
 	char b[160], line[1024];
 
-	put_int(j, "id", c->id);
-	put_str(j, "name", c->name);
-	put_str(j, "contact", c->contact);
-	put_str(j, "phone", c->phone);
-	put_str(j, "email", c->email);
-	digest_put_links(j, c->email, c->phone);
-	put_str(j, "segment", c->segment);
-	put_str(j, "city", c->city);
-	put_str(j, "status", i18n_status(lang, c->status));
-	put_str(j, "line", client_line(r, o, c, line, sizeof(line)));
-	put_str(j, "reason_code", reason_codes[c->reason]);
+	jsonb_int(jb, j, "id", c->id);
+	jsonb_text(jb, j, "name", c->name);
+	jsonb_text(jb, j, "contact", c->contact);
+	jsonb_text(jb, j, "phone", c->phone);
+	jsonb_text(jb, j, "email", c->email);
+	compose_links(jb, j, c->email, c->phone);
+	jsonb_text(jb, j, "segment", c->segment);
+	jsonb_text(jb, j, "city", c->city);
+	jsonb_text(jb, j, "status", i18n_status(lang, c->status));
+	jsonb_text(jb, j, "line", client_line(r, o, c, line, sizeof(line)));
+	jsonb_text(jb, j, "reason_code", reason_codes[c->reason]);
 	if (c->touch_day >= 0) {
-		put_str(j, "last_touch", i18n_date(lang, c->touch_day, b, sizeof(b)));
-		put_str(j, "last_touch_date", clock_date_format(c->touch_day, b, sizeof(b)));
-		put_str(j, "last_touch_kind", i18n_kind(lang, c->last_touch_kind));
-		put_int(j, "days_since_touch", today - c->touch_day);
+		jsonb_text(jb, j, "last_touch", i18n_date(lang, c->touch_day, b, sizeof(b)));
+		jsonb_text(jb, j, "last_touch_date", clock_date_format(c->touch_day, b, sizeof(b)));
+		jsonb_text(jb, j, "last_touch_kind", i18n_kind(lang, c->last_touch_kind));
+		jsonb_int(jb, j, "days_since_touch", today - c->touch_day);
 	} else {
-		put_null(j, "last_touch");
-		put_null(j, "last_touch_date");
-		put_null(j, "last_touch_kind");
-		put_null(j, "days_since_touch");
+		jsonb_put(jb, j, "last_touch", NULL);
+		jsonb_put(jb, j, "last_touch_date", NULL);
+		jsonb_put(jb, j, "last_touch_kind", NULL);
+		jsonb_put(jb, j, "days_since_touch", NULL);
 	}
-	put_bool(j, "never_touched", c->touch_day < 0);
+	jsonb_bool(jb, j, "never_touched", c->touch_day < 0);
 	if (c->due_day >= 0) {
-		put_str(j, "due", i18n_date(lang, c->due_day, b, sizeof(b)));
-		put_str(j, "due_date", clock_date_format(c->due_day, b, sizeof(b)));
+		jsonb_text(jb, j, "due", i18n_date(lang, c->due_day, b, sizeof(b)));
+		jsonb_text(jb, j, "due_date", clock_date_format(c->due_day, b, sizeof(b)));
 	} else {
-		put_null(j, "due");
-		put_null(j, "due_date");
+		jsonb_put(jb, j, "due", NULL);
+		jsonb_put(jb, j, "due_date", NULL);
 	}
-	put_int(j, "days_overdue", c->due_day >= 0 && today > c->due_day ? today - c->due_day : 0);
-	put_int(j, "days_left", c->due_day > today ? c->due_day - today : 0);
-	put_bool(j, "overdue", c->due_day >= 0 && c->due_day < today);
-	put_bool(j, "upcoming", c->due_day > today);
-	put_int(j, "cadence_days", c->cadence);
+	jsonb_int(jb, j, "days_overdue", c->due_day >= 0 && today > c->due_day ? today - c->due_day : 0);
+	jsonb_int(jb, j, "days_left", c->due_day > today ? c->due_day - today : 0);
+	jsonb_bool(jb, j, "overdue", c->due_day >= 0 && c->due_day < today);
+	jsonb_bool(jb, j, "upcoming", c->due_day > today);
+	jsonb_int(jb, j, "cadence_days", c->cadence);
 	if (c->next_day >= 0)
-		put_str(j, "next_contact_date", clock_date_format(c->next_day, b, sizeof(b)));
+		jsonb_text(jb, j, "next_contact_date", clock_date_format(c->next_day, b, sizeof(b)));
 	else
-		put_null(j, "next_contact_date");
-	put_bool(j, "no_next_step", c->no_next_step);
-	put_int(j, "purchases", c->purchases);
+		jsonb_put(jb, j, "next_contact_date", NULL);
+	jsonb_bool(jb, j, "no_next_step", c->no_next_step);
+	jsonb_int(jb, j, "purchases", c->purchases);
 	if (c->days_since >= 0)
-		put_int(j, "days_since", c->days_since);
+		jsonb_int(jb, j, "days_since", c->days_since);
 	else
-		put_null(j, "days_since");
+		jsonb_put(jb, j, "days_since", NULL);
 	if (c->median_interval > 0)
-		put_int(j, "median_interval_days", (long long)(c->median_interval + 0.5));
+		jsonb_int(jb, j, "median_interval_days", (long long)(c->median_interval + 0.5));
 	else
-		put_null(j, "median_interval_days");
+		jsonb_put(jb, j, "median_interval_days", NULL);
 	return j;
 }
 
 /* {"count": N, "items": [...], "any": bool, "has_more": bool, "more": M} */
 static json_object *
-section(json_object *items, size_t total, size_t shown)
+section(struct jsonb *jb, json_object *items, size_t total, size_t shown)
 {
-	json_object *s = json_object_new_object();
+	json_object *s = jsonb_object(jb);
 
-	put_int(s, "count", (long long)total);
-	put_obj(s, "items", items);
-	put_bool(s, "any", total > 0);
-	put_bool(s, "has_more", total > shown);
-	put_int(s, "more", (long long)(total - shown));
+	jsonb_int(jb, s, "count", (long long)total);
+	jsonb_put(jb, s, "items", items);
+	jsonb_bool(jb, s, "any", total > 0);
+	jsonb_bool(jb, s, "has_more", total > shown);
+	jsonb_int(jb, s, "more", (long long)(total - shown));
 	return s;
 }
 
 static json_object *
-clients_section(const struct scan_result *r, const struct owner *o, const struct scan_list *l,
+clients_section(struct jsonb *jb, const struct scan_result *r, const struct owner *o, const struct scan_list *l,
     size_t max)
 {
-	json_object *items = json_object_new_array();
+	json_object *items = jsonb_array(jb);
 	size_t n = max == 0 || max > l->n ? l->n : max;
 
 	for (size_t i = 0; items != NULL && i < n; i++)
-		json_object_array_add(items, client_json(r, o, &l->v[i]));
-	return section(items, l->n, n);
-}
-
-static char *
-first_word(const char *s, char *out, size_t len)
-{
-	size_t n = strcspn(s, " ");
-
-	snprintf(out, len, "%.*s", (int)n, s);
-	return out;
+		jsonb_append(jb, items, client_json(jb, r, o, &l->v[i]));
+	return section(jb, items, l->n, n);
 }
 
 /* One planned activity: in the agenda (when) or left unclosed (line, actions). */
 static json_object *
-activity_json(const struct scan_result *r, const struct owner *o, const struct scan_activity *a,
+activity_json(struct jsonb *jb, const struct scan_result *r, const struct owner *o, const struct scan_activity *a,
     int missed)
 {
 	const char *lang = o->lang;
 	int en = i18n_is_en(lang);
-	json_object *j = json_object_new_object();
+	json_object *j = jsonb_object(jb);
 	char b[256], t1[16], t2[16], d[96], w[40];
 
-	put_int(j, "id", a->id);
-	put_int(j, "client_id", a->client_id);
-	put_str(j, "kind", i18n_kind(lang, a->kind));
-	put_str(j, "kind_cap", kind_cap(lang, a->kind, b, sizeof(b)));
-	put_str(j, "kind_code", a->kind);
-	put_bool(j, "is_visit", strcmp(a->kind, "visit") == 0);
-	put_bool(j, "all_day", a->all_day);
-	put_str(j, "day", clock_date_format(a->day, b, sizeof(b)));
-	put_str(j, "date", i18n_date(lang, a->day, b, sizeof(b)));
+	jsonb_int(jb, j, "id", a->id);
+	jsonb_int(jb, j, "client_id", a->client_id);
+	jsonb_text(jb, j, "kind", i18n_kind(lang, a->kind));
+	jsonb_text(jb, j, "kind_cap", kind_cap(lang, a->kind, b, sizeof(b)));
+	jsonb_text(jb, j, "kind_code", a->kind);
+	jsonb_bool(jb, j, "is_visit", strcmp(a->kind, "visit") == 0);
+	jsonb_bool(jb, j, "all_day", a->all_day);
+	jsonb_text(jb, j, "day", clock_date_format(a->day, b, sizeof(b)));
+	jsonb_text(jb, j, "date", i18n_date(lang, a->day, b, sizeof(b)));
 	/* The owner's clock, whatever zone it was planned in. */
 	if (a->all_day) {
-		put_null(j, "time");
-		put_null(j, "end_time");
+		jsonb_put(jb, j, "time", NULL);
+		jsonb_put(jb, j, "end_time", NULL);
 	} else {
-		put_str(j, "time", hhmm(o->tz, a->start, t1, sizeof(t1)));
-		put_str(j, "end_time", hhmm(o->tz, a->start + (time_t)a->duration * 60, t2,
+		jsonb_text(jb, j, "time", hhmm(o->tz, a->start, t1, sizeof(t1)));
+		jsonb_text(jb, j, "end_time", hhmm(o->tz, a->start + (time_t)a->duration * 60, t2,
 		    sizeof(t2)));
 	}
 	if (a->all_day)
@@ -458,18 +391,18 @@ activity_json(const struct scan_result *r, const struct owner *o, const struct s
 		/* A day off after today: its activities come in today's digest. */
 		i18n_date_long(lang, a->day, d, sizeof(d));
 		snprintf(d + strlen(d), sizeof(d) - strlen(d), ", %s", w);
-		put_str(j, "when", d);
+		jsonb_text(jb, j, "when", d);
 	} else
-		put_str(j, "when", w);
-	put_str(j, "start", clock_format_utc(a->start, b, sizeof(b)));
-	put_str(j, "timezone", o->tz);
-	put_int(j, "duration_min", a->duration);
-	put_str(j, "client", a->client_name);
-	put_str(j, "contact", a->contact);
-	put_str(j, "phone", a->phone);
-	digest_put_links(j, NULL, a->phone);
-	put_str(j, "location", a->location);
-	put_str(j, "note", a->note);
+		jsonb_text(jb, j, "when", w);
+	jsonb_text(jb, j, "start", clock_format_utc(a->start, b, sizeof(b)));
+	jsonb_text(jb, j, "timezone", o->tz);
+	jsonb_int(jb, j, "duration_min", a->duration);
+	jsonb_text(jb, j, "client", a->client_name);
+	jsonb_text(jb, j, "contact", a->contact);
+	jsonb_text(jb, j, "phone", a->phone);
+	compose_links(jb, j, NULL, a->phone);
+	jsonb_text(jb, j, "location", a->location);
+	jsonb_text(jb, j, "note", a->note);
 	if (missed) {
 		char when[128], rel[48];
 
@@ -477,19 +410,19 @@ activity_json(const struct scan_result *r, const struct owner *o, const struct s
 		snprintf(b, sizeof(b), en ? "%s with %s (%s)" : "%s con %s (%s)", when,
 		    a->client_name ? a->client_name : "?",
 		    relative(lang, a->day, r->today, rel, sizeof(rel)));
-		put_str(j, "line", b);
-		put_int(j, "days_ago", r->today - a->day);
+		jsonb_text(jb, j, "line", b);
+		jsonb_int(jb, j, "days_ago", r->today - a->day);
 		snprintf(b, sizeof(b), "cartera activity done %lld", a->id);
-		put_str(j, "done_cmd", b);
+		jsonb_text(jb, j, "done_cmd", b);
 		snprintf(b, sizeof(b), "cartera activity cancel %lld", a->id);
-		put_str(j, "cancel_cmd", b);
+		jsonb_text(jb, j, "cancel_cmd", b);
 		if (a->all_day)
 			snprintf(b, sizeof(b), "cartera activity move %lld --on %s", a->id,
 			    en ? "YYYY-MM-DD" : "AAAA-MM-DD");
 		else
 			snprintf(b, sizeof(b), "cartera activity move %lld --at \"%s\"", a->id,
 			    en ? "YYYY-MM-DD HH:MM" : "AAAA-MM-DD HH:MM");
-		put_str(j, "move_cmd", b);
+		jsonb_text(jb, j, "move_cmd", b);
 	}
 	return j;
 }
@@ -499,109 +432,96 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
     size_t max)
 {
 	const char *lang = o->lang;
-	json_object *d = json_object_new_object(), *ow, *items, *s, *tot;
+	struct jsonb jbs = JSONB_INIT, *jb = &jbs;
+	json_object *d = jsonb_object(jb), *ow, *items, *s, *tot;
 	struct buf all = BUF_INIT;
 	char b[160];
 	size_t n;
 
 	(void)cfg;
-	put_str(d, "lang", lang);
-	ow = json_object_new_object();
-	put_str(ow, "name", o->name);
-	put_str(ow, "first_name", first_word(o->name, b, sizeof(b)));
-	put_str(ow, "email", o->email);
-	digest_put_links(ow, o->email, NULL);
-	put_str(ow, "timezone", o->tz);
-	put_obj(d, "owner", ow);
-	put_str(d, "date", clock_date_format(r->today, b, sizeof(b)));
-	put_str(d, "date_long", i18n_date_long(lang, r->today, b, sizeof(b)));
-	put_str(d, "date_short", i18n_date(lang, r->today, b, sizeof(b)));
+	jsonb_text(jb, d, "lang", lang);
+	ow = jsonb_object(jb);
+	jsonb_text(jb, ow, "name", o->name);
+	jsonb_text(jb, ow, "first_name", compose_first_name(o->name, b, sizeof(b)));
+	jsonb_text(jb, ow, "email", o->email);
+	compose_links(jb, ow, o->email, NULL);
+	jsonb_text(jb, ow, "timezone", o->tz);
+	jsonb_put(jb, d, "owner", ow);
+	jsonb_text(jb, d, "date", clock_date_format(r->today, b, sizeof(b)));
+	jsonb_text(jb, d, "date_long", i18n_date_long(lang, r->today, b, sizeof(b)));
+	jsonb_text(jb, d, "date_short", i18n_date(lang, r->today, b, sizeof(b)));
 
 	/* Left unclosed: at the top, oldest first. */
-	items = json_object_new_array();
+	items = jsonb_array(jb);
 	n = max == 0 || max > r->nmissed ? r->nmissed : max;
 	for (size_t i = 0; items != NULL && i < n; i++)
-		json_object_array_add(items, activity_json(r, o, &r->missed[i], 1));
-	put_obj(d, "missed", section(items, r->nmissed, n));
+		jsonb_append(jb, items, activity_json(jb, r, o, &r->missed[i], 1));
+	jsonb_put(jb, d, "missed", section(jb, items, r->nmissed, n));
 
-	put_obj(d, "red", clients_section(r, o, &r->red, max));
-	put_obj(d, "yellow", clients_section(r, o, &r->yellow, max));
-	put_obj(d, "green", clients_section(r, o, &r->green, max));
-	put_obj(d, "inactive", clients_section(r, o, &r->inactive, max));
+	jsonb_put(jb, d, "red", clients_section(jb, r, o, &r->red, max));
+	jsonb_put(jb, d, "yellow", clients_section(jb, r, o, &r->yellow, max));
+	jsonb_put(jb, d, "green", clients_section(jb, r, o, &r->green, max));
+	jsonb_put(jb, d, "inactive", clients_section(jb, r, o, &r->inactive, max));
 
-	items = json_object_new_array();
+	items = jsonb_array(jb);
 	n = max == 0 || max > r->ninvoices ? r->ninvoices : max;
 	for (size_t i = 0; items != NULL && i < n; i++) {
 		const struct scan_invoice *iv = &r->invoices[i];
-		json_object *j = json_object_new_object();
+		json_object *j = jsonb_object(jb);
 		char line[512];
 
-		put_int(j, "id", iv->id);
-		put_int(j, "client_id", iv->client_id);
-		put_str(j, "number", iv->number);
-		put_str(j, "client", iv->client_name);
-		put_str(j, "contact", iv->contact);
-		put_str(j, "phone", iv->phone);
-		put_str(j, "email", iv->email);
-		digest_put_links(j, iv->email, iv->phone);
-		put_str(j, "amount", i18n_money(lang, iv->cents, iv->currency, b, sizeof(b)));
-		put_int(j, "amount_cents", iv->cents);
-		put_str(j, "currency", iv->currency);
-		put_str(j, "due", i18n_date(lang, iv->due_day, b, sizeof(b)));
-		put_str(j, "due_date", clock_date_format(iv->due_day, b, sizeof(b)));
-		put_int(j, "days_overdue", iv->days_overdue);
-		put_str(j, "days_overdue_text", days_text(lang, iv->days_overdue, b, sizeof(b)));
-		put_str(j, "line", invoice_line(lang, iv, line, sizeof(line)));
-		json_object_array_add(items, j);
+		jsonb_int(jb, j, "id", iv->id);
+		jsonb_int(jb, j, "client_id", iv->client_id);
+		jsonb_text(jb, j, "number", iv->number);
+		jsonb_text(jb, j, "client", iv->client_name);
+		jsonb_text(jb, j, "contact", iv->contact);
+		jsonb_text(jb, j, "phone", iv->phone);
+		jsonb_text(jb, j, "email", iv->email);
+		compose_links(jb, j, iv->email, iv->phone);
+		jsonb_text(jb, j, "amount", i18n_money(lang, iv->cents, iv->currency, b, sizeof(b)));
+		jsonb_int(jb, j, "amount_cents", iv->cents);
+		jsonb_text(jb, j, "currency", iv->currency);
+		jsonb_text(jb, j, "due", i18n_date(lang, iv->due_day, b, sizeof(b)));
+		jsonb_text(jb, j, "due_date", clock_date_format(iv->due_day, b, sizeof(b)));
+		jsonb_int(jb, j, "days_overdue", iv->days_overdue);
+		jsonb_text(jb, j, "days_overdue_text", days_text(lang, iv->days_overdue, b, sizeof(b)));
+		jsonb_text(jb, j, "line", invoice_line(lang, iv, line, sizeof(line)));
+		jsonb_append(jb, items, j);
 	}
-	s = section(items, r->ninvoices, n);
+	s = section(jb, items, r->ninvoices, n);
 	/* Totals per currency, never one sum of different currencies. */
-	tot = json_object_new_array();
+	tot = jsonb_array(jb);
 	for (size_t i = 0; tot != NULL && i < r->ntotals; i++) {
-		json_object *j = json_object_new_object();
+		json_object *j = jsonb_object(jb);
 
-		put_str(j, "currency", r->totals[i].currency);
-		put_int(j, "cents", r->totals[i].cents);
-		put_int(j, "count", (long long)r->totals[i].count);
-		put_str(j, "amount", i18n_money(lang, r->totals[i].cents, r->totals[i].currency,
+		jsonb_text(jb, j, "currency", r->totals[i].currency);
+		jsonb_int(jb, j, "cents", r->totals[i].cents);
+		jsonb_int(jb, j, "count", (long long)r->totals[i].count);
+		jsonb_text(jb, j, "amount", i18n_money(lang, r->totals[i].cents, r->totals[i].currency,
 		    b, sizeof(b)));
 		if (i > 0)
 			buf_puts(&all, "; ");
 		buf_puts(&all, b);
-		json_object_array_add(tot, j);
+		jsonb_append(jb, tot, j);
 	}
-	put_obj(s, "totals", tot);
-	put_str(s, "total", all.data);
+	jsonb_put(jb, s, "totals", tot);
+	jsonb_text(jb, s, "total", all.data);
 	buf_free(&all);
-	put_obj(d, "invoices", s);
+	jsonb_put(jb, d, "invoices", s);
 
-	items = json_object_new_array();
+	items = jsonb_array(jb);
 	for (size_t i = 0; items != NULL && i < r->nactivities; i++)
-		json_object_array_add(items, activity_json(r, o, &r->activities[i], 0));
-	put_obj(d, "activities", section(items, r->nactivities, r->nactivities));
+		jsonb_append(jb, items, activity_json(jb, r, o, &r->activities[i], 0));
+	jsonb_put(jb, d, "activities", section(jb, items, r->nactivities, r->nactivities));
 
-	put_bool(d, "nothing_due", r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 &&
+	jsonb_bool(jb, d, "nothing_due", r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 &&
 	    r->inactive.n == 0 && r->ninvoices == 0 && r->nactivities == 0 && r->nmissed == 0);
-	put_int(d, "clients", (long long)r->clients);
-	return d;
-}
-
-int
-digest_sender(const struct config *cfg, char **name, char **addr, char *err, size_t errlen)
-{
-	return address_parse_mailbox(cfg->smtp.from, name, addr, err, errlen);
-}
-
-char *
-digest_message_id(const char *from_addr)
-{
-	const char *at = from_addr != NULL ? strrchr(from_addr, '@') : NULL;
-	char id[256];
-
-	if (mime_message_id(at != NULL && at[1] != '\0' ? at + 1 : "cartera.invalid",
-	    id, sizeof(id)) == -1)
+	jsonb_int(jb, d, "clients", (long long)r->clients);
+	if (jsonb_failed(jb)) {
+		json_object_put(d);
 		return NULL;
-	return strdup(id);
+	}
+	return d;
 }
 
 int
@@ -625,9 +545,9 @@ digest_compose(const struct render_set *t, const struct config *cfg, const struc
 	json_object_put(data);
 	snprintf(key, sizeof(key), "digest:%lld:%s", o->id, clock_date_format(day, dbuf, sizeof(dbuf)));
 	if ((m->idem_key = strdup(key)) == NULL || (m->kind = strdup("digest")) == NULL ||
-	    digest_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
+	    compose_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
 	    (m->to_name = strdup(o->name)) == NULL || (m->to_addr = strdup(o->email)) == NULL ||
-	    (m->message_id = digest_message_id(m->from_addr)) == NULL) {
+	    (m->message_id = compose_message_id(m->from_addr)) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "out of memory");
 		outbox_msg_clear(m);

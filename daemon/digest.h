@@ -28,17 +28,4 @@ int		 digest_compose(const struct render_set *, const struct config *,
 		    const struct owner *, const struct scan_result *, long day,
 		    struct outbox_msg *m, char *err, size_t errlen);
 
-/*
- * Add "mailto_uri" and "tel_uri" to o: the links templates put in an
- * href, percent-encoded (address.h), or null when email / phone is empty.
- */
-void		 digest_put_links(json_object *o, const char *email, const char *phone);
-
-/* The sender of Cartera's mail, from smtp.from.  Caller frees both. */
-int		 digest_sender(const struct config *, char **name, char **addr,
-		    char *err, size_t errlen);
-
-/* A fresh Message-ID for mail from addr ("<...@domain>").  Caller frees. */
-char		*digest_message_id(const char *from_addr);
-
 #endif

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "clock.h"
-#include "digest.h"
+#include "compose.h"
 #include "followup.h"
 #include "i18n.h"
 #include "log.h"
@@ -54,12 +54,6 @@ refusal(const struct config *cfg, const struct store_mailable *c, int answered, 
 	if (answered)
 		return "answered the last follow-up";
 	return NULL;
-}
-
-static void
-put(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, v != NULL && *v != '\0' ? json_object_new_string(v) : NULL);
 }
 
 /* Titles written before a name, folded without their dot, as they are
@@ -149,7 +143,8 @@ json_object *
 followup_data(const struct owner *o, const char *form, const char *kind,
     const char *client_name, const char *contact, const char *unsubscribe_url)
 {
-	json_object *data = json_object_new_object(), *cj, *oj, *lines;
+	struct jsonb jb = JSONB_INIT;
+	json_object *data = jsonb_object(&jb), *cj, *oj, *lines;
 	struct followup_greeting g;
 	int company = kind == NULL || strcmp(kind, "individual") != 0;
 	int usted = form == NULL || strcmp(form, "usted") == 0;
@@ -160,37 +155,40 @@ followup_data(const struct owner *o, const char *form, const char *kind,
 	if (data == NULL)
 		return NULL;
 	followup_greeting(o->lang, usted, person, &g);
-	put(data, "greeting", g.line);
-	put(data, "vocative", g.vocative);
-	json_object_object_add(data, "company", json_object_new_boolean(company));
-	json_object_object_add(data, "usted", json_object_new_boolean(usted));
-	cj = json_object_new_object();
-	put(cj, "name", client_name);
-	put(cj, "contact", contact);
-	json_object_object_add(data, "client", cj);
-	oj = json_object_new_object();
-	put(oj, "name", o->name);
-	put(oj, "email", o->email);
-	put(oj, "phone", o->phone);
-	digest_put_links(oj, o->email, o->phone);
+	jsonb_text(&jb, data, "greeting", g.line);
+	jsonb_text(&jb, data, "vocative", g.vocative);
+	jsonb_bool(&jb, data, "company", company);
+	jsonb_bool(&jb, data, "usted", usted);
+	cj = jsonb_object(&jb);
+	jsonb_text(&jb, cj, "name", client_name);
+	jsonb_text(&jb, cj, "contact", contact);
+	jsonb_put(&jb, data, "client", cj);
+	oj = jsonb_object(&jb);
+	jsonb_text(&jb, oj, "name", o->name);
+	jsonb_text(&jb, oj, "email", o->email);
+	jsonb_text(&jb, oj, "phone", o->phone);
+	compose_links(&jb, oj, o->email, o->phone);
 	if (o->signature != NULL && *o->signature != '\0') {
 		/* One line each, so that the HTML version breaks them too. */
 		const char *p = o->signature;
-		lines = json_object_new_array();
+		lines = jsonb_array(&jb);
 		while (*p != '\0') {
 			size_t n = strcspn(p, "\r\n");
 			char *l = strndup(p, n);
-			if (l != NULL)
-				json_object_array_add(lines, json_object_new_string(l));
+			jsonb_append(&jb, lines, jsonb_new_str(&jb, l));
 			free(l);
 			p += n;
 			p += strspn(p, "\r\n");
 		}
-		json_object_object_add(oj, "signature_lines", lines);
+		jsonb_put(&jb, oj, "signature_lines", lines);
 	}
-	json_object_object_add(data, "owner", oj);
-	put(data, "unsubscribe_url", unsubscribe_url);
-	put(data, "lang", o->lang);
+	jsonb_put(&jb, data, "owner", oj);
+	jsonb_text(&jb, data, "unsubscribe_url", unsubscribe_url);
+	jsonb_text(&jb, data, "lang", o->lang);
+	if (jsonb_failed(&jb)) {
+		json_object_put(data);
+		return NULL;
+	}
 	return data;
 }
 
@@ -231,8 +229,8 @@ queue_one(struct store *st, const struct config *cfg, const struct render_set *t
 	m.unsubscribe = strdup(url);
 	if (m.idem_key == NULL || m.kind == NULL || m.to_addr == NULL ||
 	    m.reply_to == NULL || m.unsubscribe == NULL ||
-	    digest_sender(cfg, &m.from_name, &m.from_addr, err, errlen) == -1 ||
-	    (m.message_id = digest_message_id(m.from_addr)) == NULL) {
+	    compose_sender(cfg, &m.from_name, &m.from_addr, err, errlen) == -1 ||
+	    (m.message_id = compose_message_id(m.from_addr)) == NULL) {
 		if (*err == '\0')
 			snprintf(err, errlen, "out of memory");
 		goto out;

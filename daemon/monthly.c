@@ -13,7 +13,7 @@
 #include "address.h"
 #include "chart.h"
 #include "clock.h"
-#include "digest.h"
+#include "compose.h"
 #include "i18n.h"
 #include "mime.h"
 #include "monthly.h"
@@ -52,19 +52,19 @@ monthly_key(const struct owner *o, long month_day, char *key, size_t len)
 
 /* A copy of the report with every value formatted for people. */
 static json_object *
-humanize(json_object *r, const char *lang, const char *cur)
+humanize(struct jsonb *jb, json_object *r, const char *lang, const char *cur)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = jsonb_object(jb);
 	char buf[128];
 
 	json_object_object_foreach(r, k, v) {
 		if (v != NULL && json_object_get_type(v) == json_object_get_type(r))
-			json_object_object_add(o, k, humanize(v, lang, cur));
+			jsonb_put(jb, o, k, humanize(jb, v, lang, cur));
 		else if (v != NULL && json_object_get_type(v) == json_type_array)
 			continue;
 		else {
 			report_human(k, v, lang, cur, buf, sizeof(buf));
-			json_object_object_add(o, k, json_object_new_string(buf));
+			jsonb_str(jb, o, k, buf);
 		}
 	}
 	return o;
@@ -76,6 +76,7 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
     const char *to_addr, time_t now, struct outbox_msg *m, char *err, size_t errlen)
 {
 	struct report_opts ro = { 0 };
+	struct jsonb jb = JSONB_INIT;
 	struct mail_inline part;
 	json_object *r = NULL, *data = NULL, *chart;
 	long long cents[CHART_MONTHS];
@@ -97,34 +98,37 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 	if (report_build(st, cfg, "summary", &ro, &r, err, errlen) == -1 ||
 	    report_monthly_revenue(st, cfg, &ro, ro.to, CHART_MONTHS, cents, err, errlen) == -1)
 		goto out;
-	data = humanize(r, lang, cfg->report.currency);
+	data = humanize(&jb, r, lang, cfg->report.currency);
 	clock_days_to_date(ro.from, &y, &mo, &d);
-	json_object_object_add(data, "month", json_object_new_string(
-	    i18n_month(lang, y, mo, buf, sizeof(buf))));
-	json_object_object_add(data, "team", json_object_new_boolean(o == NULL));
+	jsonb_str(&jb, data, "month", i18n_month(lang, y, mo, buf, sizeof(buf)));
+	jsonb_bool(&jb, data, "team", o == NULL);
 	if (o != NULL) {
-		json_object *oj = json_object_new_object();
-		json_object_object_add(oj, "name", json_object_new_string(o->name));
-		json_object_object_add(oj, "email", json_object_new_string(o->email));
-		json_object_object_add(data, "owner", oj);
+		json_object *oj = jsonb_object(&jb);
+		jsonb_str(&jb, oj, "name", o->name);
+		jsonb_str(&jb, oj, "email", o->email);
+		jsonb_put(&jb, data, "owner", oj);
 	} else
-		json_object_object_add(data, "owner", NULL);
-	chart = json_object_new_array();
+		jsonb_put(&jb, data, "owner", NULL);
+	chart = jsonb_array(&jb);
 	for (int i = 0; i < CHART_MONTHS; i++) {
-		json_object *c = json_object_new_object();
+		json_object *c = jsonb_object(&jb);
 		int k = mo - (CHART_MONTHS - 1 - i), yy = y;
 		while (k < 1) {
 			k += 12;
 			yy--;
 		}
 		snprintf(buf, sizeof(buf), "%s %02d", i18n_month_short(lang, k), yy % 100);
-		json_object_object_add(c, "month", json_object_new_string(buf));
-		json_object_object_add(c, "amount", json_object_new_string(
-		    i18n_money(lang, cents[i], cfg->report.currency, buf, sizeof(buf))));
-		json_object_array_add(chart, c);
+		jsonb_str(&jb, c, "month", buf);
+		jsonb_str(&jb, c, "amount", i18n_money(lang, cents[i], cfg->report.currency, buf,
+		    sizeof(buf)));
+		jsonb_append(&jb, chart, c);
 	}
-	json_object_object_add(data, "chart", chart);
-	json_object_object_add(data, "chart_cid", json_object_new_string(CHART_CID));
+	jsonb_put(&jb, data, "chart", chart);
+	jsonb_str(&jb, data, "chart_cid", CHART_CID);
+	if (jsonb_failed(&jb)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (render_message(t, "monthly", lang, data, &m->subject, &m->body_text, &m->body_html,
 	    err, errlen) == -1)
 		goto out;
@@ -151,8 +155,8 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 	if (m->to_name == NULL && o != NULL)
 		m->to_name = strdup(o->name);
 	if (m->idem_key == NULL || m->kind == NULL || m->to_addr == NULL ||
-	    digest_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
-	    (m->message_id = digest_message_id(m->from_addr)) == NULL) {
+	    compose_sender(cfg, &m->from_name, &m->from_addr, err, errlen) == -1 ||
+	    (m->message_id = compose_message_id(m->from_addr)) == NULL) {
 		if (*err == '\0')
 			snprintf(err, errlen, "out of memory");
 		goto out;

@@ -249,10 +249,19 @@ output_row_json(const struct output *o, const struct store_row *r)
 			json_object_put(obj);
 			return NULL;
 		}
-		json_object_object_add(obj, r->names[i], val);
+		if (json_object_object_add(obj, r->names[i], val) != 0) {
+			json_object_put(val);
+			json_object_put(utc);
+			json_object_put(obj);
+			return NULL;
+		}
 		if (utc != NULL) {
 			snprintf(key, sizeof(key), "%s_utc", r->names[i]);
-			json_object_object_add(obj, key, utc);
+			if (json_object_object_add(obj, key, utc) != 0) {
+				json_object_put(utc);
+				json_object_put(obj);
+				return NULL;
+			}
 		}
 	}
 	return obj;

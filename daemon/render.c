@@ -317,7 +317,10 @@ render_load(const char *override, const char *shipped, struct render_set **out,
 	}
 	/* Every template must exist, parse, and render on empty data and on
 	 * every branch. */
-	empty = json_object_new_object();
+	if ((empty = json_object_new_object()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	for (int li = 0; li < 2; li++) {
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 			for (int p = 0; p < 3; p++) {
