@@ -376,6 +376,11 @@ static const struct word statuses[] = {
 	{ "baja", "lost" }, { NULL, NULL }
 };
 
+const char *const record_touch_kinds[RECORD_TOUCH_KINDS] = {
+	"call", "visit", "email", "meeting", "note", "sample", "survey"
+};
+
+/* Every word of touches[] maps to one of record_touch_kinds[]. */
 static const struct word touches[] = {
 	{ "call", "call" }, { "llamada", "call" }, { "visit", "visit" },
 	{ "visita", "visit" }, { "email", "email" }, { "correo", "email" },
@@ -480,7 +485,14 @@ is_canonical(const struct word *w, const char *s)
 
 int record_is_kind(const char *s) { return is_canonical(kinds, s); }
 int record_is_status(const char *s) { return is_canonical(statuses, s); }
-int record_is_touch(const char *s) { return is_canonical(touches, s); }
+int
+record_is_touch(const char *s)
+{
+	for (size_t i = 0; i < RECORD_TOUCH_KINDS; i++)
+		if (strcmp(record_touch_kinds[i], s) == 0)
+			return 1;
+	return 0;
+}
 int record_is_outcome(const char *s) { return is_canonical(outcomes, s); }
 
 int

@@ -79,6 +79,9 @@ int	 record_is_outcome(const char *);	/* done waiting no-answer */
 int	 record_status_is_potential(const char *status);
 /* Payment methods: transfer direct_debit card cash promissory_note cheque
  * confirming; orders: self visit. */
+/* The canonical touch kinds, in the order reports list them. */
+#define RECORD_TOUCH_KINDS	7
+extern const char *const record_touch_kinds[RECORD_TOUCH_KINDS];
 /* Spanish or English touch kind / outcome to canonical, NULL if unknown. */
 const char *record_touch_kind(const char *);
 /* Other words a user types, in English or Spanish, to their code
