@@ -222,7 +222,8 @@ stmt_get(struct store *st, const char *sql, char *err, size_t errlen)
 	for (int i = 0; i < st->ncache; i++)
 		if (st->cache[i].sql == sql) {
 			s = st->cache[i].stmt;
-			stmt_reset(s);
+			if (s->dirty)
+				stmt_reset(s);
 			return s;
 		}
 	if ((s = st->ops->prepare(st->eng, sql)) == NULL) {

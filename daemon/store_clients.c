@@ -213,7 +213,8 @@ put_stmt(struct store *st, unsigned mask, const char *sql)
 
 	for (int i = 0; i < st->nput; i++)
 		if (st->put[i].mask == mask) {
-			stmt_reset(st->put[i].stmt);
+			if (st->put[i].stmt->dirty)
+				stmt_reset(st->put[i].stmt);
 			return st->put[i].stmt;
 		}
 	if ((s = st->ops->prepare(st->eng, sql)) == NULL)

@@ -60,6 +60,7 @@ struct engine_ops;
 /* A prepared statement.  An engine's statement starts with this. */
 struct stmt {
 	const struct engine_ops	*ops;
+	int			 dirty;	/* bound or stepped since the last reset */
 };
 
 struct engine_ops {
@@ -118,22 +119,22 @@ extern const struct engine_ops store_sqlite_ops;
 /* ---- statements: thin wrappers the store's files call --------------- */
 
 static inline int stmt_bind_int(struct stmt *s, int i, long long v)
-{ return s->ops->bind_int(s, i, v); }
+{ s->dirty = 1; return s->ops->bind_int(s, i, v); }
 static inline int stmt_bind_double(struct stmt *s, int i, double v)
-{ return s->ops->bind_double(s, i, v); }
+{ s->dirty = 1; return s->ops->bind_double(s, i, v); }
 static inline int stmt_bind_text(struct stmt *s, int i, const char *v)
-{ return s->ops->bind_text(s, i, v); }
+{ s->dirty = 1; return s->ops->bind_text(s, i, v); }
 static inline int stmt_bind_blob(struct stmt *s, int i, const void *v, size_t len)
-{ return s->ops->bind_blob(s, i, v, len); }
+{ s->dirty = 1; return s->ops->bind_blob(s, i, v, len); }
 static inline int stmt_bind_null(struct stmt *s, int i)
-{ return s->ops->bind_null(s, i); }
+{ s->dirty = 1; return s->ops->bind_null(s, i); }
 /* Text, or NULL when v is NULL or empty. */
 static inline int stmt_bind_opt(struct stmt *s, int i, const char *v)
-{ return v == NULL || *v == '\0' ? s->ops->bind_null(s, i) : s->ops->bind_text(s, i, v); }
+{ s->dirty = 1; return v == NULL || *v == '\0' ? s->ops->bind_null(s, i) : s->ops->bind_text(s, i, v); }
 static inline int stmt_step(struct stmt *s)
-{ return s->ops->step(s); }
+{ s->dirty = 1; return s->ops->step(s); }
 static inline void stmt_reset(struct stmt *s)
-{ s->ops->reset(s); }
+{ s->ops->reset(s); s->dirty = 0; }
 static inline int stmt_ncols(struct stmt *s)
 { return s->ops->ncols(s); }
 static inline const char *stmt_col_name(struct stmt *s, int c)
