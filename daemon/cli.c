@@ -416,14 +416,19 @@ static const struct command commands[] = {
 	    "start carterad.") },
 	{ "owner add", cli_cmd_owner_add,
 	    "EMAIL --name NAME [--tz ZONE] [--digest-at HH:MM] [--lang es|en] [--team T]\n"
-	    "        [--phone P] [--signature TEXT]",
+	    "        [--phone P] [--signature TEXT] [--days DAYS] [--holidays DATES|FILE]",
 	    N_("Add a salesperson.  Zone, digest time and language default to the\n"
 	    "digest settings of the configuration.  The phone and the signature (lines\n"
-	    "of text) end the emails sent to clients on the salesperson's behalf.") },
+	    "of text) end the emails sent to clients on the salesperson's behalf.\n"
+	    "--days (\"mon-fri\", \"lun-sab\", \"mon,wed,fri\") and --holidays (dates, or a\n"
+	    "file of dates read now) are their working days: no digest on another day.\n"
+	    "Without them, digest.days and digest.holidays of the configuration.") },
 	{ "owner edit", cli_cmd_owner_edit,
 	    "EMAIL [--name N] [--email NEW] [--tz ZONE] [--digest-at HH:MM] [--lang L]\n"
-	    "        [--team T] [--active yes|no] [--phone P] [--signature TEXT]",
-	    N_("Change a salesperson; --phone '' and --signature '' remove them.") },
+	    "        [--team T] [--active yes|no] [--phone P] [--signature TEXT]\n"
+	    "        [--days DAYS] [--holidays DATES|FILE]",
+	    N_("Change a salesperson; --phone '' and --signature '' remove them, --days ''\n"
+	    "and --holidays '' follow the configuration's working days again.") },
 	{ "owner list", cli_cmd_owner_list, "", N_("List salespeople.") },
 	{ "owner feed-url", cli_cmd_owner_feed_url, "EMAIL",
 	    N_("Print the secret calendar feed URL of a salesperson.") },

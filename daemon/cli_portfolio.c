@@ -7,6 +7,8 @@
  */
 #include "build.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -27,11 +29,64 @@
 #include "report.h"
 #include "store.h"
 #include "tz.h"
+#include "workdays.h"
 
 /* ---- owners ---------------------------------------------------------- */
 
 enum { O_NAME = 1, O_TZ, O_DIGEST_AT, O_LANG, O_TEAM, O_EMAIL, O_ACTIVE, O_PHONE,
-	O_SIGNATURE };
+	O_SIGNATURE, O_DAYS, O_HOLIDAYS };
+
+/* What owner_opts made of --days and --holidays (o points into it). */
+struct owner_days {
+	char	 days[64];	/* canonical, "mon-fri" */
+	char	*holidays;	/* owned; "YYYY-MM-DD ..." */
+};
+
+/*
+ * --holidays: "" (back to digest.holidays), a file of dates (read now),
+ * or dates separated by commas or spaces.  The canonical list into
+ * *out (caller frees); -1 with the reason in err.
+ */
+static int
+holidays_arg(const char *arg, char **out, char *err, size_t errlen)
+{
+	struct stat sb;
+	long *v = NULL;
+	size_t n = 0;
+	char *text = NULL;
+	int rc;
+
+	*out = NULL;
+	if (*arg == '\0')
+		return (*out = strdup("")) != NULL ? 0 : -1;
+	if (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		FILE *fp = fopen(arg, "r");
+		size_t len = 0;
+
+		if (fp == NULL || sb.st_size > 1024 * 1024 ||
+		    (text = calloc(1, (size_t)sb.st_size + 1)) == NULL) {
+			snprintf(err, errlen, _("--holidays: cannot read %s"), arg);
+			if (fp != NULL)
+				fclose(fp);
+			return -1;
+		}
+		len = fread(text, 1, (size_t)sb.st_size, fp);
+		text[len] = '\0';
+		fclose(fp);
+		rc = workdays_parse_dates(text, arg, &v, &n, err, errlen);
+		free(text);
+	} else
+		rc = workdays_parse_dates(arg, NULL, &v, &n, err, errlen);
+	if (rc == -1)
+		return -1;
+	*out = workdays_format_dates(v, n);
+	free(v);
+	if (*out == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	return 0;
+}
 
 /* 1 with the reason in err when addr is not an address (address.h). */
 static int
@@ -47,7 +102,8 @@ owner_address_problem(const char *addr, char *err, size_t errlen)
 }
 
 static int
-owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *o, int *ret)
+owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *o,
+    struct owner_days *od, int *ret)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, O_NAME },
@@ -59,8 +115,11 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 		{ "active", required_argument, NULL, O_ACTIVE },
 		{ "phone", required_argument, NULL, O_PHONE },
 		{ "signature", required_argument, NULL, O_SIGNATURE },
+		{ "days", required_argument, NULL, O_DAYS },
+		{ "holidays", required_argument, NULL, O_HOLIDAYS },
 		HELP_OPT, END_OPT
 	};
+	unsigned week;
 	int ch, min;
 	char v[64], e[512];
 
@@ -116,8 +175,61 @@ owner_opts(struct cli *c, const char *cmd, int argc, char **argv, struct owner *
 				    "2000 bytes)")), -1;
 			o->signature = optarg;
 			break;
+		case O_DAYS:
+			/* "" follows digest.days again. */
+			if (*optarg == '\0') {
+				o->days = "";
+				break;
+			}
+			if (workdays_parse_week(optarg, &week, e, sizeof(e)) == -1)
+				return *ret = cli_usage(cmd, _("--days: %s"), e), -1;
+			o->days = workdays_format_week(week, od->days, sizeof(od->days));
+			break;
+		case O_HOLIDAYS:
+			free(od->holidays);
+			if (holidays_arg(optarg, &od->holidays, e, sizeof(e)) == -1)
+				return *ret = cli_usage(cmd, _("--holidays: %s"), e), -1;
+			o->holidays = od->holidays;
+			break;
 		}
 	}
+	return 0;
+}
+
+/* owner add once the options are read: the exit code. */
+static int
+owner_add(struct cli *c, struct owner *o, int argc, char **argv)
+{
+	long long id;
+	char e[512];
+
+	if (o->email != NULL)
+		return cli_usage("owner add", _("give the email as the first argument"));
+	if (optind + 1 != argc)
+		return cli_usage("owner add", _("expected EMAIL"));
+	o->email = argv[optind];
+	if (owner_address_problem(o->email, e, sizeof(e)))
+		return cli_failf("%s", e);
+	if (o->name == NULL || *o->name == '\0')
+		return cli_usage("owner add", _("--name is required"));
+	for (const char *p = o->name; *p; p++)
+		if ((unsigned char)*p < ' ')
+			return cli_failf(_("the owner name contains a control character or line break"));
+	if (o->tz == NULL)
+		o->tz = c->cfg.digest.default_timezone;
+	if (o->digest_at == NULL)
+		o->digest_at = c->cfg.digest.default_time;
+	if (o->lang == NULL)
+		o->lang = c->cfg.digest.language;
+	if (cli_begin(c) == -1)
+		return cli_fail(c);
+	if (store_owner_add(c->st, o, &id, c->err, sizeof(c->err)) == -1)
+		return cli_abort(c);
+	if (cli_commit(c) == -1)
+		return cli_fail(c);
+	if (!c->quiet)
+		printf(_("owner %s added (id %lld, %s, digest at %s)\n"), o->email, id, o->tz,
+		    o->digest_at);
 	return 0;
 }
 
@@ -125,61 +237,46 @@ int
 cli_cmd_owner_add(struct cli *c, int argc, char **argv)
 {
 	struct owner o = { .active = 1 };
-	long long id;
-	char e[512];
+	struct owner_days od = { "", NULL };
 	int ret;
 
-	if (owner_opts(c, "owner add", argc, argv, &o, &ret) == -1)
-		return ret;
-	if (o.email != NULL)
-		return cli_usage("owner add", _("give the email as the first argument"));
-	if (optind + 1 != argc)
-		return cli_usage("owner add", _("expected EMAIL"));
-	o.email = argv[optind];
-	if (owner_address_problem(o.email, e, sizeof(e)))
-		return cli_failf("%s", e);
-	if (o.name == NULL || *o.name == '\0')
-		return cli_usage("owner add", _("--name is required"));
-	for (const char *p = o.name; *p; p++)
-		if ((unsigned char)*p < ' ')
-			return cli_failf(_("the owner name contains a control character or line break"));
-	if (o.tz == NULL)
-		o.tz = c->cfg.digest.default_timezone;
-	if (o.digest_at == NULL)
-		o.digest_at = c->cfg.digest.default_time;
-	if (o.lang == NULL)
-		o.lang = c->cfg.digest.language;
-	if (cli_begin(c) == -1)
-		return cli_fail(c);
-	if (store_owner_add(c->st, &o, &id, c->err, sizeof(c->err)) == -1)
-		return cli_abort(c);
-	if (cli_commit(c) == -1)
-		return cli_fail(c);
-	if (!c->quiet)
-		printf(_("owner %s added (id %lld, %s, digest at %s)\n"), o.email, id, o.tz,
-		    o.digest_at);
-	return 0;
+	if (owner_opts(c, "owner add", argc, argv, &o, &od, &ret) == 0)
+		ret = owner_add(c, &o, argc, argv);
+	free(od.holidays);
+	return ret;
 }
 
 int
 cli_cmd_owner_edit(struct cli *c, int argc, char **argv)
 {
 	struct owner o = { .active = -1 };
+	struct owner_days od = { "", NULL };
 	int ret;
 
-	if (owner_opts(c, "owner edit", argc, argv, &o, &ret) == -1)
-		return ret;
-	if (optind + 1 != argc)
-		return cli_usage("owner edit", _("expected EMAIL"));
-	if (cli_begin(c) == -1)
-		return cli_fail(c);
-	if (store_owner_update(c->st, argv[optind], &o, c->err, sizeof(c->err)) == -1)
-		return cli_abort(c);
-	if (cli_commit(c) == -1)
-		return cli_fail(c);
+	if (owner_opts(c, "owner edit", argc, argv, &o, &od, &ret) == -1)
+		goto out;
+	if (optind + 1 != argc) {
+		ret = cli_usage("owner edit", _("expected EMAIL"));
+		goto out;
+	}
+	if (cli_begin(c) == -1) {
+		ret = cli_fail(c);
+		goto out;
+	}
+	if (store_owner_update(c->st, argv[optind], &o, c->err, sizeof(c->err)) == -1) {
+		ret = cli_abort(c);
+		goto out;
+	}
+	if (cli_commit(c) == -1) {
+		ret = cli_fail(c);
+		goto out;
+	}
 	if (!c->quiet)
 		printf(_("owner %s updated\n"), o.email ? o.email : argv[optind]);
-	return 0;
+	ret = 0;
+out:
+	free(od.holidays);
+	return ret;
 }
 
 static int

@@ -7,8 +7,9 @@
  * table; loading walks the file once and looks each setting up in it, so
  * an unknown key or a wrong type is an error naming FILE:LINE.
  *
- * This module reads files (the configuration, a password file) and
- * nothing else: no store, no network, no logging, never exit().
+ * This module reads files (the configuration, a password file, a file of
+ * holidays) and nothing else: no store, no network, no logging, never
+ * exit().
  */
 #include "build.h"
 
@@ -36,6 +37,7 @@
 #include "clock.h"
 #include "config.h"
 #include "tz.h"
+#include "workdays.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR	"/var"
@@ -64,7 +66,8 @@ enum item_type {
 	T_ENUM,		/* int, index into names[] */
 	T_STRLIST,	/* char **, NULL-terminated, owned */
 	T_SEGMENTS,	/* cadence.segments: list of { name; days; } */
-	T_IMAP		/* imap: list of mailbox groups */
+	T_IMAP,		/* imap: list of mailbox groups */
+	T_HOLIDAYS	/* digest.holidays: dates, or a file of dates */
 };
 
 #define F_OPTIONAL	0x01	/* string may be unset; "" unsets it */
@@ -94,6 +97,7 @@ static int	check_mailbox(const char *, char *, size_t);
 static int	check_hhmm(const char *, char *, size_t);
 static int	check_zone(const char *, char *, size_t);
 static int	check_language(const char *, char *, size_t);
+static int	check_days(const char *, char *, size_t);
 static int	check_register(const char *, char *, size_t);
 static int	check_address(const char *, char *, size_t);
 static int	check_base_url(const char *, char *, size_t);
@@ -128,6 +132,8 @@ static const char *const starttls_names[] = { "none", "required", NULL };
 #define IMAP(p) \
 	{ .path = p, .type = T_IMAP }
 
+#define HOLIDAYS(p) \
+	{ .path = p, .type = T_HOLIDAYS }
 
 /*
  * Every setting of carterad.conf, in the order config_print() shows
@@ -165,6 +171,8 @@ static const struct config_item config_items[] = {
 	STR("digest.language", digest.language, "es", 0, check_language),
 	BOOL("digest.send_empty", digest.send_empty, 1),
 	INT("digest.max_items", digest.max_items, 50, 0, 10000),
+	STR("digest.days", digest.days, "mon-fri", 0, check_days),
+	HOLIDAYS("digest.holidays"),
 
 	GROUP("cadence"),
 	INT("cadence.default_days", cadence.default_days, 30, 1,
@@ -592,6 +600,19 @@ check_register(const char *v, char *why, size_t whylen)
 }
 
 static int
+check_days(const char *v, char *why, size_t whylen)
+{
+	unsigned week;
+	char e[200];
+
+	if (workdays_parse_week(v, &week, e, sizeof(e)) == -1) {
+		snprintf(why, whylen, "%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_language(const char *v, char *why, size_t whylen)
 {
 	if (strcmp(v, "es") != 0 && strcmp(v, "en") != 0) {
@@ -799,6 +820,8 @@ item_check(const struct config_item *it, const struct config *cfg,
 		return 0;
 	case T_IMAP:
 		return check_imap(cfg, why, whylen);
+	case T_HOLIDAYS:
+		return 0;	/* every date was read when loaded */
 	case T_SEGMENTS:
 		for (i = 0; i < cfg->cadence.nsegments; i++) {
 			if (check_segment_name(cfg->cadence.segments[i].name,
@@ -1006,6 +1029,8 @@ item_type_name(const struct config_item *it)
 	case T_SEGMENTS:
 	case T_IMAP:
 		return "a list of groups";
+	case T_HOLIDAYS:
+		return "an array of dates or the name of a file of dates";
 	}
 	return "?";
 }
@@ -1188,6 +1213,105 @@ load_strlist(struct load *ld, const struct config_item *it,
 fail:
 	free_strlist(l);
 	return -1;
+}
+
+/*
+ * digest.holidays: an array of dates, or a string naming a file of dates
+ * (one or more a line, "#" comments; relative to the configuration's
+ * directory), read now and again at every reload.
+ */
+#define HOLIDAYS_MAX_FILE	(1024 * 1024)
+
+static int
+load_holidays(struct load *ld, const struct config_item *it, const config_setting_t *s)
+{
+	struct config *cfg = ld->cfg;
+	struct buf text = BUF_INIT;
+	char *file = NULL, why[512];
+	long *v = NULL;
+	size_t n = 0;
+	unsigned int i, count;
+	int rc = -1;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *name = config_setting_get_string(s);
+		struct stat sb;
+		ssize_t got;
+		int fd;
+
+		if (*name == '\0')
+			return load_err(ld, s, "%s: empty file name", it->path);
+		file = name[0] != '/' && ld->dir != NULL ? join_path(ld->dir, name) :
+		    strdup(name);
+		if (file == NULL)
+			return load_err(ld, s, "%s: out of memory", it->path);
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+			load_err(ld, s, "%s: cannot open %s: %s", it->path, file,
+			    strerror(errno));
+			goto out;
+		}
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+		    sb.st_size > HOLIDAYS_MAX_FILE) {
+			close(fd);
+			load_err(ld, s, "%s: %s is not a regular file of at most %d bytes",
+			    it->path, file, HOLIDAYS_MAX_FILE);
+			goto out;
+		}
+		if (buf_reserve(&text, (size_t)sb.st_size + 1) == -1) {
+			close(fd);
+			load_err(ld, s, "%s: out of memory", it->path);
+			goto out;
+		}
+		while ((got = read(fd, text.data + text.len, text.cap - text.len - 1)) > 0)
+			text.len += (size_t)got;
+		close(fd);
+		if (got == -1) {
+			load_err(ld, s, "%s: %s: %s", it->path, file, strerror(errno));
+			goto out;
+		}
+		text.data[text.len] = '\0';
+		if (workdays_parse_dates(text.data, file, &v, &n, why, sizeof(why)) == -1) {
+			load_err(ld, s, "%s: %s", it->path, why);
+			goto out;
+		}
+	} else if (config_setting_type(s) == CONFIG_TYPE_ARRAY ||
+	    config_setting_type(s) == CONFIG_TYPE_LIST) {
+		count = (unsigned int)config_setting_length(s);
+		for (i = 0; i < count; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, i);
+			long d;
+
+			if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+			    clock_date_parse(config_setting_get_string(e), &d) == -1) {
+				load_err(ld, e, "%s[%u]: expected a date \"YYYY-MM-DD\"",
+				    it->path, i);
+				goto out;
+			}
+			buf_puts(&text, config_setting_get_string(e));
+			buf_putc(&text, '\n');
+		}
+		if (text.failed || workdays_parse_dates(text.data != NULL ? text.data : "",
+		    NULL, &v, &n, why, sizeof(why)) == -1) {
+			load_err(ld, s, "%s: %s", it->path, text.failed ? "out of memory" : why);
+			goto out;
+		}
+	} else {
+		rc = type_err(ld, s, it);
+		goto out;
+	}
+	free(cfg->digest.holidays);
+	free(cfg->digest.holidays_file);
+	cfg->digest.holidays = v;
+	cfg->digest.nholidays = n;
+	cfg->digest.holidays_file = file;
+	v = NULL;
+	file = NULL;
+	rc = 0;
+out:
+	free(v);
+	free(file);
+	buf_free(&text);
+	return rc;
 }
 
 static int
@@ -1613,6 +1737,8 @@ load_item(struct load *ld, const struct config_item *it,
 		return load_segments(ld, it, s);
 	case T_IMAP:
 		return load_imap(ld, it, s);
+	case T_HOLIDAYS:
+		return load_holidays(ld, it, s);
 	}
 	if (item_check(it, ld->cfg, why, sizeof(why)) == -1)
 		return load_err(ld, s, "%s: %s", it->path, why);
@@ -1926,6 +2052,7 @@ config_defaults(struct config *cfg)
 		case T_GROUP:
 		case T_SEGMENTS:
 		case T_IMAP:
+		case T_HOLIDAYS:
 			break;
 		case T_STRING:
 			s = item_str(cfg, it);
@@ -2186,6 +2313,22 @@ print_item(const struct config *cfg, const struct config_item *it, FILE *fp,
 	case T_IMAP:
 		print_imap(cfg, fp, ind);
 		break;
+	case T_HOLIDAYS:
+		if (cfg->digest.holidays_file != NULL) {
+			fprintf(fp, "%s%s = ", ind, leaf);
+			print_string(fp, cfg->digest.holidays_file);
+			fputs(";\n", fp);
+			break;
+		}
+		fprintf(fp, "%s%s = [", ind, leaf);
+		for (i = 0; i < cfg->digest.nholidays; i++) {
+			char d[16];
+
+			fprintf(fp, "%s\"%s\"", i > 0 ? ", " : " ",
+			    clock_date_format(cfg->digest.holidays[i], d, sizeof(d)));
+		}
+		fputs(" ];\n", fp);
+		break;
 	}
 }
 
@@ -2269,6 +2412,13 @@ config_free(struct config *cfg)
 			free_imap(cfg->imap, cfg->nimap);
 			cfg->imap = NULL;
 			cfg->nimap = 0;
+			break;
+		case T_HOLIDAYS:
+			free(cfg->digest.holidays);
+			free(cfg->digest.holidays_file);
+			cfg->digest.holidays = NULL;
+			cfg->digest.holidays_file = NULL;
+			cfg->digest.nholidays = 0;
 			break;
 		default:
 			break;

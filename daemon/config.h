@@ -62,6 +62,10 @@ struct config {
 		char	*language;		/* owned, "es" or "en" */
 		int	 send_empty;		/* send "nothing due" mail */
 		int	 max_items;		/* per section; 0 = no limit */
+		char	*days;			/* owned; working weekdays, "mon-fri" */
+		long	*holidays;		/* owned; sorted day numbers */
+		size_t	 nholidays;
+		char	*holidays_file;		/* owned; where they came from, or NULL */
 	} digest;
 
 	struct {

@@ -36,6 +36,33 @@ scan_cadence(const struct config *cfg, int client_days, int segment_days, int po
 
 /* ---- the rules --------------------------------------------------------- */
 
+int
+scan_workdays(const struct config *cfg, const struct owner *o, struct workdays *w,
+    long **owned, char *err, size_t errlen)
+{
+	const char *week = o != NULL && o->days != NULL ? o->days : cfg->digest.days;
+	size_t n;
+	char e[256];
+
+	*owned = NULL;
+	w->week = WORKDAYS_MON_FRI;
+	w->holidays = cfg->digest.holidays;
+	w->nholidays = cfg->digest.nholidays;
+	if (week != NULL && workdays_parse_week(week, &w->week, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "owner %s: working days: %s", o ? o->email : "?", e);
+		return -1;
+	}
+	if (o != NULL && o->holidays != NULL) {
+		if (workdays_parse_dates(o->holidays, NULL, owned, &n, e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "owner %s: holidays: %s", o->email, e);
+			return -1;
+		}
+		w->holidays = *owned;
+		w->nholidays = n;
+	}
+	return 0;
+}
+
 void
 scan_rules_init(struct scan_rules *ru, const struct config *cfg, const struct workdays *w)
 {
@@ -808,6 +835,8 @@ struct scan_ctx {
 	struct segs		 segs;
 	struct plans		 plans;
 	struct marks		 marks;
+	struct workdays		 days;		/* the owner's */
+	long			*holidays;	/* owned, when the owner has their own */
 	size_t			 icap;
 	struct briefs		 briefs;
 	char			*err;
@@ -1018,16 +1047,19 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 		return -1;
 	}
 	tz_local_day_z(x.z, now, &r->today, NULL);
+	if (scan_workdays(cfg, o, &x.days, &x.holidays, err, errlen) == -1)
+		return -1;
 	/* The agenda: today and the days off that follow it, which have no
 	 * digest of their own. */
-	r->agenda_end = r->today;
+	r->agenda_end = workdays_is_on(&x.days, r->today) ?
+	    workdays_next(&x.days, r->today) - 1 : r->today;
 	x.cfg = cfg;
 	x.r = r;
 	x.err = err;
 	x.errlen = errlen;
 	x.plans.z = x.z;
 	x.segs.cfg = cfg;
-	scan_rules_init(&x.rules, cfg, NULL);
+	scan_rules_init(&x.rules, cfg, &x.days);
 	scan_rules_today(&x.rules, r->today);
 	if (shared == NULL && cache_fill(st, r->today, o->id, &own, err, errlen) == -1)
 		goto out;
@@ -1083,6 +1115,7 @@ out:
 	cache_clear(&own);
 	plans_free(&x.plans);
 	free(x.marks.v);
+	free(x.holidays);
 	free(x.segs.v);
 	if (rc == -1)
 		scan_free(r);

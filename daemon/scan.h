@@ -83,6 +83,14 @@ struct scan_verdict {
 
 void	 scan_rules_init(struct scan_rules *, const struct config *,
 	    const struct workdays *);
+/*
+ * Owner o's working days: their own weekdays and holidays (owners.days,
+ * owners.holidays) where set, else digest.days and digest.holidays.
+ * *owned (caller frees, may be NULL) holds the owner's holidays that w
+ * points to.  -1 on a malformed value (written behind the CLI's back).
+ */
+int	 scan_workdays(const struct config *, const struct owner *o, struct workdays *w,
+	    long **owned, char *err, size_t errlen);
 /* Work out once what scan_classify() needs for every client of one day. */
 void	 scan_rules_today(struct scan_rules *, long today);
 /*

@@ -26,6 +26,7 @@
 #include "scan.h"
 #include "sched.h"
 #include "tz.h"
+#include "workdays.h"
 
 /* The first retry after the store refused a write, and the longest gap,
  * in seconds ($CARTERA_STORE_RETRY_MIN and _MAX override them: tests). */
@@ -49,7 +50,8 @@ sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, lo
     time_t *as_of, time_t *next_slot, char *err, size_t errlen)
 {
 	const char *at = o->digest_at != NULL ? o->digest_at : cfg->digest.default_time;
-	long today, last = -1, created;
+	struct workdays w;
+	long today, last = -1, created, d, *own = NULL;
 	time_t slot;
 	int min;
 
@@ -61,25 +63,38 @@ sched_digest_due(const struct config *cfg, const struct owner *o, time_t now, lo
 		snprintf(err, errlen, "owner %s: digest time \"%s\" is not HH:MM", o->email, at);
 		return -1;
 	}
+	if (scan_workdays(cfg, o, &w, &own, err, errlen) == -1)
+		return -1;
 	tz_local_day(o->tz, now, &today, NULL);
 	tz_local_day(o->tz, o->created_at, &created, NULL);
 	if (o->last_digest_day != NULL && clock_date_parse(o->last_digest_day, &last) == -1)
 		last = -1;
 	tz_to_utc(o->tz, today, min, &slot);
-	if (now >= slot) {
-		*day = today;
+	/*
+	 * The latest working day whose digest time has come: today once its
+	 * time has passed, else an earlier day, missed if the daemon was down
+	 * then (it is that day's digest, as it was due then, not a second
+	 * copy of the one the next slot brings).  Days off have no digest;
+	 * the next working day's covers them.
+	 */
+	d = now >= slot ? today : today - 1;
+	if (!workdays_is_on(&w, d))
+		d = workdays_prev(&w, d);
+	*day = d;
+	if (d == today)
 		*as_of = now;
-		tz_to_utc(o->tz, today + 1, min, next_slot);
-	} else {
-		/* Today's has not come yet: yesterday's may have been missed.
-		 * It is yesterday's digest, as it was due then, not a second
-		 * copy of the one today's slot will bring. */
-		*day = today - 1;
-		tz_to_utc(o->tz, today - 1, min, as_of);
+	else {
+		tz_to_utc(o->tz, d, min, as_of);
 		if (*as_of > now)
 			*as_of = now;
-		*next_slot = slot;
 	}
+	/* The next digest time: today's if it is to come, else the next
+	 * working day's. */
+	if (now < slot && workdays_is_on(&w, today))
+		*next_slot = slot;
+	else
+		tz_to_utc(o->tz, workdays_next(&w, today), min, next_slot);
+	free(own);
 	/* Only the latest missed day, once, and never before the owner existed. */
 	return *day > last && *day >= created;
 }

@@ -59,11 +59,14 @@ void	 sched_finish(struct sched *);
 
 /*
  * The local day whose digest is due at now for owner o, if any: returns 1
- * and sets *day when a digest should be queued, 0 if not; *as_of gets the
- * instant that digest describes (now for today's; for yesterday's, missed
- * while the daemon was down, the instant it was due, never after now);
- * *next_slot gets the instant of the next digest.  -1 on a bad zone or
- * time.
+ * and sets *day when a digest should be queued, 0 if not.  Only working
+ * days (scan_workdays: the owner's, else digest.days and digest.holidays)
+ * have a digest: the day is the latest working day whose digest time has
+ * come.  *as_of gets the instant that digest describes (now for today's;
+ * for an earlier one, missed while the daemon was down, the instant it
+ * was due, never after now); *next_slot gets the instant of the next
+ * digest (the next working day's).  -1 on a bad zone, time or working
+ * days.
  */
 int	 sched_digest_due(const struct config *, const struct owner *o, time_t now,
 	    long *day, time_t *as_of, time_t *next_slot, char *err, size_t errlen);

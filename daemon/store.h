@@ -108,6 +108,8 @@ struct owner {
 	time_t		 created_at;
 	char		*phone;		/* NULL = none; for emails to clients */
 	char		*signature;	/* NULL = none; lines ending an email to a client */
+	char		*days;		/* working weekdays ("mon-fri"); NULL = digest.days */
+	char		*holidays;	/* "YYYY-MM-DD ..."; NULL = digest.holidays */
 };
 void	 store_owner_clear(struct owner *);
 /* in->feed_token is ignored: a new random token is made. */

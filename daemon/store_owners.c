@@ -33,12 +33,15 @@ store_owner_clear(struct owner *o)
 	free(o->last_digest_day);
 	free(o->phone);
 	free(o->signature);
+	free(o->days);
+	free(o->holidays);
 	memset(o, 0, sizeof(*o));
 }
 
 #define OWNER_COLS \
 	"o.id, o.email, o.name, o.tz, o.digest_at, o.lang, o.feed_token, " \
-	"t.name, o.active, o.last_digest_day, o.created_at, o.phone, o.signature"
+	"t.name, o.active, o.last_digest_day, o.created_at, o.phone, o.signature, " \
+	"o.days, o.holidays"
 
 static int
 owner_from_row(struct stmt *s, struct owner *o)
@@ -52,7 +55,8 @@ owner_from_row(struct stmt *s, struct owner *o)
 	    stmt_dup(s, 5, &o->lang) == -1 || stmt_dup(s, 6, &o->feed_token) == -1 ||
 	    stmt_dup(s, 7, &o->team) == -1 ||
 	    stmt_dup(s, 9, &o->last_digest_day) == -1 ||
-	    stmt_dup(s, 11, &o->phone) == -1 || stmt_dup(s, 12, &o->signature) == -1) {
+	    stmt_dup(s, 11, &o->phone) == -1 || stmt_dup(s, 12, &o->signature) == -1 ||
+	    stmt_dup(s, 13, &o->days) == -1 || stmt_dup(s, 14, &o->holidays) == -1) {
 		store_owner_clear(o);
 		return -1;
 	}
@@ -77,8 +81,8 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 {
 	static const char sql[] =
 	    "INSERT INTO owners (email, name, tz, digest_at, lang, feed_token, team_id,"
-	    " active, created_at, updated_at, phone, signature)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	    " active, created_at, updated_at, phone, signature, days, holidays)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	struct stmt *s;
 	char token[40];
 	long long tid = 0;
@@ -107,6 +111,8 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 	stmt_bind_int(s, 10, now);
 	stmt_bind_opt(s, 11, in->phone);
 	stmt_bind_opt(s, 12, in->signature);
+	stmt_bind_opt(s, 13, in->days);
+	stmt_bind_opt(s, 14, in->holidays);
 	rc = stmt_step(s);
 	if (rc == STMT_ROW && id != NULL)
 		*id = stmt_int(s, 0);
@@ -130,7 +136,9 @@ store_owner_update(struct store *st, const char *email, const struct owner *in,
 	    " active = coalesce(?5, active), email = coalesce(?6, email),"
 	    " team_id = CASE WHEN ?7 THEN ?8 ELSE team_id END, updated_at = ?9,"
 	    " phone = CASE WHEN ?11 IS NULL THEN phone ELSE nullif(?11, '') END,"
-	    " signature = CASE WHEN ?12 IS NULL THEN signature ELSE nullif(?12, '') END"
+	    " signature = CASE WHEN ?12 IS NULL THEN signature ELSE nullif(?12, '') END,"
+	    " days = CASE WHEN ?13 IS NULL THEN days ELSE nullif(?13, '') END,"
+	    " holidays = CASE WHEN ?14 IS NULL THEN holidays ELSE nullif(?14, '') END"
 	    " WHERE email = ?10";
 	struct stmt *s;
 	long long tid = 0;
@@ -157,6 +165,10 @@ store_owner_update(struct store *st, const char *email, const struct owner *in,
 		stmt_bind_text(s, 11, in->phone);
 	if (in->signature != NULL)
 		stmt_bind_text(s, 12, in->signature);
+	if (in->days != NULL)
+		stmt_bind_text(s, 13, in->days);
+	if (in->holidays != NULL)
+		stmt_bind_text(s, 14, in->holidays);
 	rc = stmt_step(s);
 	stmt_reset(s);
 	if (rc == STMT_UNIQUE) {

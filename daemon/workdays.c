@@ -11,7 +11,6 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "record.h"
 #include "workdays.h"
 
 /* Every loop over days stops after this many (a year of holidays on top
@@ -84,6 +83,33 @@ static const struct {
 
 static const char *const short_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
+/*
+ * word in lower case without the accents weekday names carry (UTF-8 á é í
+ * ó ú, either case); anything else passes as it is.  No table of Unicode
+ * here: it is only for the few words above.
+ */
+static void
+fold(const char *word, char *out, size_t len)
+{
+	static const char from[] = "\xa1\xa9\xad\xb3\xba\x81\x89\x8d\x93\x9a";
+	static const char to[] = "aeiouaeiou";
+	const unsigned char *p = (const unsigned char *)word;
+	size_t n = 0;
+
+	while (*p != '\0' && n + 1 < len) {
+		const char *f;
+
+		if (p[0] == 0xc3 && p[1] != '\0' && (f = strchr(from, p[1])) != NULL) {
+			out[n++] = to[f - from];
+			p += 2;
+			continue;
+		}
+		out[n++] = (char)tolower(*p);
+		p++;
+	}
+	out[n] = '\0';
+}
+
 static int
 day_of(const char *word)
 {
@@ -91,7 +117,7 @@ day_of(const char *word)
 
 	if (strlen(word) >= sizeof(key))
 		return -1;
-	record_fold(word, key, sizeof(key));
+	fold(word, key, sizeof(key));
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i].name, key) == 0)
 			return names[i].day;

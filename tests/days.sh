@@ -16,6 +16,7 @@ database = "$T/c.db";
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 smtp: { url = "smtp://127.0.0.1:1"; starttls = "none"; retry_min = 3600; retry_max = 86400; };
+digest: { days = "mon-sun"; };	# a digest every day of the week
 CONF
 c() { "$CARTERA" -c "$T/c.conf" -q --now "2026-03-01 09:00Z" "$@" >/dev/null || t_fatal "setup: $*"; }
 c init

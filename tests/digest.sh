@@ -32,7 +32,7 @@ smtp: {
 	from = "Cartera <cartera@example.com>";
 	timeout = 10;
 };
-digest: { send_empty = $2; };
+digest: { send_empty = $2; days = "mon-sun"; };	# weekends too: tests/workdays.sh has the working days
 EOF
 }
 conf "$T/on.conf" true

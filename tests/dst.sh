@@ -27,7 +27,8 @@ smtp: {
 	from = "Cartera <cartera@example.com>";
 	timeout = 10;
 };
-digest: { send_empty = true; };
+# Every day a working day: the DST changes fall on Sundays.
+digest: { send_empty = true; days = "mon-sun"; };
 EOF
 c() { "$CARTERA" -c "$T/c.conf" -q "$@"; }
 run() {

@@ -23,6 +23,7 @@
 
 #include <libical/ical.h>
 
+#include "clock.h"
 #include "config.h"
 
 static int	 failures;
@@ -1169,6 +1170,55 @@ test_validate(void)
 	config_free(&cfg);
 }
 
+/* digest.days and digest.holidays: weekdays, dates, a file of dates. */
+static void
+test_workdays(void)
+{
+	struct config cfg;
+	char *file, *printed;
+
+	if (LOAD_OK(&cfg, "digest = { days = \"Lunes-Sábado\";\n"
+	    "  holidays = [ \"2026-12-25\", \"2026-12-08\" ]; };\n") == 0) {
+		CHECK(strcmp(cfg.digest.days, "Lunes-Sábado") == 0);
+		CHECK(cfg.digest.nholidays == 2);
+		CHECK(cfg.digest.nholidays == 2 &&
+		    cfg.digest.holidays[0] == clock_date_to_days(2026, 12, 8) &&
+		    cfg.digest.holidays[1] == clock_date_to_days(2026, 12, 25));
+		printed = print_to_string(&cfg);
+		CHECK(strstr(printed, "holidays = [ \"2026-12-08\", \"2026-12-25\" ];") != NULL);
+		free(printed);
+	}
+	config_free(&cfg);
+	/* A file of dates, named relative to the configuration's directory. */
+	file = tpath("festivos.txt");
+	write_file(file, "# Madrid, 2026\n2026-12-08   2026-12-25\n\n2026-05-15 # San Isidro\n",
+	    0644);
+	if (LOAD_OK(&cfg, "digest = { holidays = \"festivos.txt\"; };\n") == 0) {
+		CHECK(cfg.digest.nholidays == 3);
+		CHECK(cfg.digest.holidays_file != NULL &&
+		    strcmp(cfg.digest.holidays_file, file) == 0);
+		printed = print_to_string(&cfg);
+		CHECK(strstr(printed, "holidays = \"") != NULL);
+		free(printed);
+	}
+	config_free(&cfg);
+	/* By default: Monday to Friday, no holidays. */
+	if (LOAD_OK(&cfg, "\n") == 0)
+		CHECK(strcmp(cfg.digest.days, "mon-fri") == 0 && cfg.digest.nholidays == 0);
+	config_free(&cfg);
+	LOAD_ERR("digest = {\n days = \"mon-funday\"; };\n", 2, "\"funday\" is not a day");
+	LOAD_ERR("digest = {\n days = \"\"; };\n", 2, "must not be empty");
+	LOAD_ERR("digest = {\n days = \", ,\"; };\n", 2, "no working days");
+	LOAD_ERR("digest = {\n holidays = [ \"2026-02-30\" ]; };\n", 2,
+	    "digest.holidays[0]: expected a date");
+	LOAD_ERR("digest = {\n holidays = \"missing.txt\"; };\n", 2, "cannot open");
+	write_file(file, "2026-12-08\n2026-13-01\n", 0644);
+	LOAD_ERR("digest = {\n holidays = \"festivos.txt\"; };\n", 2,
+	    "festivos.txt:2: \"2026-13-01\" is not a date");
+	LOAD_ERR("digest = {\n holidays = 7; };\n", 2, "array of dates or the name of a file");
+	free(file);
+}
+
 static void
 rm_tmpdir(void)
 {
@@ -1218,6 +1268,7 @@ main(void)
 	test_segments();
 	test_print();
 	test_validate();
+	test_workdays();
 
 	rm_tmpdir();
 	free(tmpdir);
