@@ -707,7 +707,7 @@ cli_cmd_feed(struct cli *c, int argc, char **argv)
 		ret = fwrite(body, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 :
 		    cli_failf(_("stdout: %s"), strerror(errno));
 	} else {
-		ret = file_replace_write(output, body, len, c->err, sizeof(c->err)) == 0 ? 0 :
+		ret = file_replace_write(output, 0, body, len, c->err, sizeof(c->err)) == 0 ? 0 :
 		    cli_fail(c);
 		if (ret == 0 && !c->quiet)
 			fprintf(stderr, _("cartera: %s: %d events, %zu bytes\n"), output, events, len);

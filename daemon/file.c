@@ -7,6 +7,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,9 +16,11 @@
 #include "file.h"
 
 int
-file_replace_open(struct file_replace *f, const char *path, char *err, size_t errlen)
+file_replace_open(struct file_replace *f, const char *path, mode_t mode, char *err,
+    size_t errlen)
 {
 	struct stat sb;
+	int fd;
 
 	memset(f, 0, sizeof(*f));
 	if ((f->path = strdup(path)) == NULL) {
@@ -40,8 +43,16 @@ file_replace_open(struct file_replace *f, const char *path, char *err, size_t er
 		f->path = NULL;
 		return -1;
 	}
-	if ((f->fp = fopen(f->tmp, "wx")) == NULL) {
+	/* A private file is that mode whatever the umask (fchmod); otherwise
+	 * the umask decides, as for any file the user writes. */
+	if ((fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    mode != 0 ? mode : 0666)) == -1 || (mode != 0 && fchmod(fd, mode) == -1) ||
+	    (f->fp = fdopen(fd, "w")) == NULL) {
 		snprintf(err, errlen, "%s: %s", f->tmp, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(f->tmp);
+		}
 		free(f->tmp);
 		free(f->path);
 		memset(f, 0, sizeof(*f));
@@ -75,12 +86,12 @@ file_replace_close(struct file_replace *f, int ok, char *err, size_t errlen)
 }
 
 int
-file_replace_write(const char *path, const void *data, size_t len, char *err,
+file_replace_write(const char *path, mode_t mode, const void *data, size_t len, char *err,
     size_t errlen)
 {
 	struct file_replace f;
 
-	if (file_replace_open(&f, path, err, errlen) == -1)
+	if (file_replace_open(&f, path, mode, err, errlen) == -1)
 		return -1;
 	if (fwrite(data, 1, len, f.fp) != len) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

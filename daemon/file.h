@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct file_replace {
 	FILE	*fp;		/* write the contents here */
@@ -19,16 +20,19 @@ struct file_replace {
 	char	*tmp;		/* owned; NULL when writing in place */
 };
 
-/* Start replacing path: f->fp is open for writing.  0, or -1 with err
- * ("PATH: reason") and nothing to clean up. */
-int	 file_replace_open(struct file_replace *f, const char *path, char *err,
-	    size_t errlen);
+/* Start replacing path: f->fp is open for writing.  A new file gets mode
+ * (FILE_PRIVATE: 0600 whatever the umask), or with mode 0 what the umask
+ * leaves of 0666.  0, or -1 with err ("PATH: reason") and nothing to
+ * clean up. */
+#define FILE_PRIVATE	0600
+int	 file_replace_open(struct file_replace *f, const char *path, mode_t mode,
+	    char *err, size_t errlen);
 /* Finish: with ok, flush, sync, close and rename into place (0, or -1 with
  * err); without ok (the caller failed), close and remove the temporary
  * file and return -1 leaving err alone.  f is cleared either way. */
 int	 file_replace_close(struct file_replace *f, int ok, char *err, size_t errlen);
-/* The whole of data as path's new contents. */
-int	 file_replace_write(const char *path, const void *data, size_t len, char *err,
-	    size_t errlen);
+/* The whole of data as path's new contents (mode as above). */
+int	 file_replace_write(const char *path, mode_t mode, const void *data, size_t len,
+	    char *err, size_t errlen);
 
 #endif

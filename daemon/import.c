@@ -635,7 +635,7 @@ import_export(struct store *st, const struct export_opts *o, char *err, size_t e
 		}
 	}
 	if (rc == 0 && o->path != NULL)
-		rc = file_replace_write(o->path, data, len, err, errlen);
+		rc = file_replace_write(o->path, FILE_PRIVATE, data, len, err, errlen);
 	else if (rc == 0 && (fwrite(data, 1, len, stdout) != len || fflush(stdout) == EOF)) {
 		snprintf(err, errlen, _("stdout: %s"), strerror(errno));
 		rc = -1;
