@@ -519,7 +519,7 @@ import_export_invoices(struct store *st, const char *path, char *err, size_t err
 	struct inv_export x;
 	int rc;
 
-	if (path != NULL && file_replace_open(&f, path, err, errlen) == -1)
+	if (path != NULL && file_replace_open(&f, path, FILE_PRIVATE, err, errlen) == -1)
 		return -1;
 	x.fp = f.fp;
 	for (int k = 0; k < NCOLS; k++) {
