@@ -776,8 +776,8 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		kind = argv[optind - 1];
 	if (optind != argc)
 		return cli_usage("report", _("unexpected argument %s"), argv[optind]);
-	for (int i = 0; report_kinds[i] != NULL; i++)
-		known |= strcmp(report_kinds[i], kind) == 0;
+	for (size_t i = 0; report_kind(i) != NULL; i++)
+		known |= strcmp(report_kind(i), kind) == 0;
 	if (!known)
 		return cli_usage("report", _("no report \"%s\" (summary, pareto, churn, clv, nps, "
 		    "receivables, activity, lifecycle, risk, goals, products)"), kind);

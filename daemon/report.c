@@ -114,11 +114,6 @@
 #include "scan.h"
 #include "tz.h"
 
-const char *const report_kinds[] = {
-	"summary", "pareto", "churn", "clv", "nps", "receivables", "activity", "lifecycle",
-	"risk", "goals", "products", NULL
-};
-
 
 void
 report_last_month(long day, long *from, long *to)
@@ -1052,13 +1047,127 @@ report_ctx_close(struct rctx *c)
 	c->in = NULL;
 }
 
+/* ---- the kinds of report -------------------------------------------- */
+
+static int
+nomem(struct rctx *c)
+{
+	snprintf(c->err, c->errlen, "out of memory");
+	return -1;
+}
+
+static int pareto_brief(struct rctx *c, json_object *r) { return pareto_json(c, r, 0); }
+static int churn_brief(struct rctx *c, json_object *r) { return report_churn_json(c, r, 0); }
+static int lifecycle_brief(struct rctx *c, json_object *r)
+{
+	return report_lifecycle_json(c, r, 0);
+}
+static int clv_brief(struct rctx *c, json_object *r) { return clv_json(c, r, 0); }
+static int receivables_brief(struct rctx *c, json_object *r) { return receivables_json(c, r, 0); }
+static int activity_brief(struct rctx *c, json_object *r) { return activity_json(c, r, 0); }
+
+/* Every indicator under its own key, lists left out. */
+static int
+summary_json(struct rctx *c, json_object *r)
+{
+	static const struct {
+		const char	*key;
+		int		(*fn)(struct rctx *, json_object *);
+	} parts[] = {
+		{ "revenue", revenue_json }, { "pareto", pareto_brief },
+		{ "churn", churn_brief }, { "conversion", report_conversion_json },
+		{ "lifecycle", lifecycle_brief }, { "clv", clv_brief }, { "nps", nps_json },
+		{ "receivables", receivables_brief }, { "activity", activity_brief },
+	};
+	json_object *x;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if ((x = json_object_new_object()) == NULL)
+			return nomem(c);
+		if (parts[i].fn(c, x) == -1) {
+			json_object_put(x);
+			return -1;
+		}
+		report_put(r, parts[i].key, x);
+	}
+	return 0;
+}
+
+static int pareto_full(struct rctx *c, json_object *r) { return pareto_json(c, r, 1); }
+static int clv_full(struct rctx *c, json_object *r) { return clv_json(c, r, 1); }
+static int receivables_full(struct rctx *c, json_object *r) { return receivables_json(c, r, 1); }
+static int products_full(struct rctx *c, json_object *r) { return report_products_json(c, r, 1); }
+static int lifecycle_full(struct rctx *c, json_object *r)
+{
+	return report_lifecycle_json(c, r, 1);
+}
+
+static int
+churn_full(struct rctx *c, json_object *r)
+{
+	json_object *x;
+
+	if (report_churn_json(c, r, 1) == -1)
+		return -1;
+	/* Under its own heading: it is not about the same clients. */
+	if ((x = json_object_new_object()) == NULL)
+		return nomem(c);
+	if (report_conversion_json(c, x) == -1) {
+		json_object_put(x);
+		return -1;
+	}
+	report_put(r, "conversion", x);
+	return 0;
+}
+
+static int
+activity_full(struct rctx *c, json_object *r)
+{
+	return activity_json(c, r, 1) == -1 ? -1 : profit_json(c, r);
+}
+
+/* The one list of kinds: report_build() dispatches on it, report_kind()
+ * names them for the CLI. */
+static const struct kind {
+	const char	*name;
+	int		(*build)(struct rctx *, json_object *);
+} kinds[] = {
+	{ "summary", summary_json },
+	{ "pareto", pareto_full },
+	{ "churn", churn_full },
+	{ "clv", clv_full },
+	{ "nps", nps_json },
+	{ "receivables", receivables_full },
+	{ "activity", activity_full },
+	{ "lifecycle", lifecycle_full },
+	{ "risk", report_risk_json },
+	{ "goals", report_goals_json },
+	{ "products", products_full },
+};
+
+static const struct kind *
+find_kind(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+const char *
+report_kind(size_t i)
+{
+	return i < sizeof(kinds) / sizeof(kinds[0]) ? kinds[i].name : NULL;
+}
+
 int
 report_build(struct store *st, const struct config *cfg, const char *kind,
     const struct report_opts *o, json_object **out, char *err, size_t errlen)
 {
 	struct rctx c;
+	const struct kind *k;
 	json_object *r, *p, *f;
-	int rc = -1, all;
+	int rc = -1;
 
 	*out = NULL;
 	if (report_ctx_open(&c, st, cfg, o, err, errlen) == -1)
@@ -1077,55 +1186,12 @@ report_build(struct store *st, const struct config *cfg, const char *kind,
 	report_put_s(f, "city", o->city);
 	report_put(r, "filters", f);
 	report_put_s(r, "currency", cfg->report.currency);
-	all = strcmp(kind, "summary") == 0;
-	if (all) {
-		json_object *x;
-		if (revenue_json(&c, x = json_object_new_object()) == -1) goto fail;
-		report_put(r, "revenue", x);
-		if (pareto_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		report_put(r, "pareto", x);
-		if (report_churn_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		report_put(r, "churn", x);
-		if (report_conversion_json(&c, x = json_object_new_object()) == -1) goto fail;
-		report_put(r, "conversion", x);
-		if (report_lifecycle_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		report_put(r, "lifecycle", x);
-		if (clv_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		report_put(r, "clv", x);
-		if (nps_json(&c, x = json_object_new_object()) == -1) goto fail;
-		report_put(r, "nps", x);
-		if (receivables_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		report_put(r, "receivables", x);
-		if (activity_json(&c, x = json_object_new_object(), 0) == -1) goto fail;
-		report_put(r, "activity", x);
-	} else if (strcmp(kind, "pareto") == 0) {
-		if (pareto_json(&c, r, 1) == -1) goto fail;
-	} else if (strcmp(kind, "churn") == 0) {
-		json_object *x;
-		if (report_churn_json(&c, r, 1) == -1) goto fail;
-		/* Under its own heading: it is not about the same clients. */
-		if (report_conversion_json(&c, x = json_object_new_object()) == -1) goto fail;
-		report_put(r, "conversion", x);
-	} else if (strcmp(kind, "lifecycle") == 0) {
-		if (report_lifecycle_json(&c, r, 1) == -1) goto fail;
-	} else if (strcmp(kind, "risk") == 0) {
-		if (report_risk_json(&c, r) == -1) goto fail;
-	} else if (strcmp(kind, "goals") == 0) {
-		if (report_goals_json(&c, r) == -1) goto fail;
-	} else if (strcmp(kind, "products") == 0) {
-		if (report_products_json(&c, r, 1) == -1) goto fail;
-	} else if (strcmp(kind, "clv") == 0) {
-		if (clv_json(&c, r, 1) == -1) goto fail;
-	} else if (strcmp(kind, "nps") == 0) {
-		if (nps_json(&c, r) == -1) goto fail;
-	} else if (strcmp(kind, "receivables") == 0) {
-		if (receivables_json(&c, r, 1) == -1) goto fail;
-	} else if (strcmp(kind, "activity") == 0) {
-		if (activity_json(&c, r, 1) == -1 || profit_json(&c, r) == -1) goto fail;
-	} else {
+	if ((k = find_kind(kind)) == NULL) {
 		snprintf(err, errlen, "unknown report \"%s\"", kind);
 		goto fail;
 	}
+	if (k->build(&c, r) == -1)
+		goto fail;
 	*out = r;
 	rc = 0;
 	goto out;

@@ -19,6 +19,7 @@
 #ifndef CARTERA_REPORT_H
 #define CARTERA_REPORT_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -39,8 +40,8 @@ struct report_opts {
 	long		 limit;		/* rows in lists; 0 = all */
 };
 
-/* The kinds of report, NULL-terminated ("summary", "pareto", ...). */
-extern const char *const report_kinds[];
+/* The i-th kind of report ("summary", "pareto", ...), NULL past the last. */
+const char *report_kind(size_t i);
 
 /* The last full month before day: *from, *to. */
 void	 report_last_month(long day, long *from, long *to);
