@@ -25,22 +25,10 @@
 
 #include "clock.h"
 #include "config.h"
+#include "check.h"
 
-static int	 failures;
 static char	*tmpdir;
 static char	*srcdir;
-
-#define CHECK(c)	check((c), #c, __LINE__)
-
-static int
-check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		fprintf(stderr, "test_config.c:%d: FAIL: %s\n", line, what);
-		failures++;
-	}
-	return ok;
-}
 
 static char *
 xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -158,7 +146,7 @@ load_ok(struct config *cfg, const char *text, mode_t mode, int line)
 	if (load_text(cfg, text, mode, err, sizeof(err)) == -1) {
 		fprintf(stderr, "test_config.c:%d: FAIL: valid file refused: "
 		    "%s\n", line, err);
-		failures++;
+		check_note(0, NULL);
 		return -1;
 	}
 	return 0;
@@ -186,12 +174,12 @@ load_err(const char *text, mode_t mode, int line, const char *want,
 	if (load_text(&cfg, text, mode, err, sizeof(err)) != -1) {
 		fprintf(stderr, "test_config.c:%d: FAIL: accepted a file that "
 		    "should fail with \"%s\"\n", caller, want);
-		failures++;
+		check_note(0, NULL);
 	} else if (strncmp(err, prefix, strlen(prefix)) != 0 ||
 	    strstr(err, want) == NULL) {
 		fprintf(stderr, "test_config.c:%d: FAIL: error \"%s\"\n"
 		    "\twanted \"%s...%s...\"\n", caller, err, prefix, want);
-		failures++;
+		check_note(0, NULL);
 	}
 	config_free(&cfg);
 	free(prefix);
@@ -601,9 +589,7 @@ check_coverage(const char *what, const char *text, int man)
 			free(group);
 			group = strndup(line, (size_t)(end - line));
 			if (man && strstr(text, group) == NULL) {
-				fprintf(stderr, "FAIL: %s lacks group %s\n",
-				    what, group);
-				failures++;
+				check_note(0, "FAIL: %s lacks group %s", what, group);
 			}
 			continue;
 		}
@@ -625,16 +611,13 @@ check_coverage(const char *what, const char *text, int man)
 			/* the man page names settings as .B leaf */
 			needle = xprintf(".B %s\n", leaf);
 			if (strstr(text, needle) == NULL) {
-				fprintf(stderr, "FAIL: %s does not document "
-				    "%s%s%s\n", what, group ? group : "",
-				    group ? "." : "", leaf);
-				failures++;
+				check_note(0, "FAIL: %s does not document %s%s%s", what,
+				    group ? group : "", group ? "." : "", leaf);
 			}
 			free(needle);
 		} else if (!documented(text, group, leaf)) {
-			fprintf(stderr, "FAIL: %s does not show %s%s%s\n", what,
+			check_note(0, "FAIL: %s does not show %s%s%s", what,
 			    group ? group : "", group ? "." : "", leaf);
-			failures++;
 		}
 	}
 	free(group);
@@ -1274,10 +1257,5 @@ main(void)
 	free(tmpdir);
 	free(srcdir);
 	icaltimezone_free_builtin_timezones();
-	if (failures > 0) {
-		fprintf(stderr, "test_config: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_config: all checks passed\n");
-	return 0;
+	return check_done("test_config");
 }

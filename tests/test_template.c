@@ -19,8 +19,8 @@
 
 #include "buf.h"
 #include "template.h"
+#include "check.h"
 
-static int failures;
 
 /* Print s with control characters made visible. */
 static void
@@ -65,7 +65,7 @@ run_spec_file(const char *dir, const char *file)
 
 	if (buf_printf(&path, "%s/%s", dir, file) == -1) {
 		printf("FAIL %s/%s: out of memory\n", dir, file);
-		failures++;
+		check_note(0, NULL);
 		return 0;
 	}
 	doc = json_object_from_file(path.data);
@@ -75,7 +75,7 @@ run_spec_file(const char *dir, const char *file)
 	    !json_object_is_type(tests, json_type_array)) {
 		printf("FAIL %s/%s: cannot read: %s\n", dir, file,
 		    json_util_get_last_err());
-		failures++;
+		check_note(0, NULL);
 		json_object_put(doc);
 		return 0;
 	}
@@ -86,7 +86,7 @@ run_spec_file(const char *dir, const char *file)
 		    !json_object_object_get_ex(tc, "template", &tmpl) ||
 		    !json_object_object_get_ex(tc, "expected", &expected)) {
 			printf("FAIL %s: case %zu is malformed\n", file, i);
-			failures++;
+			check_note(0, NULL);
 			continue;
 		}
 		data = NULL;
@@ -106,7 +106,7 @@ run_spec_file(const char *dir, const char *file)
 				show("error", err);
 			else
 				show("got", out.data);
-			failures++;
+			check_note(0, NULL);
 		}
 	}
 	buf_free(&out);
@@ -129,7 +129,7 @@ run_spec(void)
 	struct dirent **names;
 	const char *dir, *srcdir;
 	char defdir[4096];
-	int i, n, total = 0, before = failures;
+	int i, n, total = 0, before = check_failed;
 
 	if ((dir = getenv("MUSTACHE_SPEC_DIR")) == NULL) {
 		if ((srcdir = getenv("srcdir")) == NULL)
@@ -145,7 +145,7 @@ run_spec(void)
 	}
 	if (n == 0) {
 		printf("FAIL mustache spec: no .json files in %s\n", dir);
-		failures++;
+		check_note(0, NULL);
 		free(names);
 		return 0;
 	}
@@ -155,7 +155,7 @@ run_spec(void)
 	}
 	free(names);
 	printf("mustache spec: %d/%d cases passed (%d files in %s)\n",
-	    total - (failures - before), total, n, dir);
+	    total - (check_failed - before), total, n, dir);
 	return 0;
 }
 
@@ -185,7 +185,7 @@ expect(const char *what, const char *src, const char *json,
 
 	if (json != NULL && (data = json_tokener_parse(json)) == NULL) {
 		printf("FAIL %s: bad test JSON\n", what);
-		failures++;
+		check_note(0, NULL);
 		return;
 	}
 	buf_puts(&out, "kept:");
@@ -199,9 +199,11 @@ expect(const char *what, const char *src, const char *json,
 			    want_err);
 			show("error", rv == -1 ? err : "(none)");
 			show("out", out.data);
-			failures++;
-		} else
+			check_note(0, NULL);
+		} else {
 			printf("ok   %s (%s)\n", what, err);
+			check_note(1, NULL);
+		}
 	} else if (rv == -1 || strncmp(out.data, "kept:", 5) != 0 ||
 	    strcmp(out.data + 5, want) != 0) {
 		printf("FAIL %s\n", what);
@@ -210,9 +212,11 @@ expect(const char *what, const char *src, const char *json,
 			show("error", err);
 		else
 			show("got", out.data);
-		failures++;
-	} else
+		check_note(0, NULL);
+	} else {
 		printf("ok   %s\n", what);
+		check_note(1, NULL);
+	}
 	json_object_put(data);
 	buf_free(&out);
 }
@@ -229,10 +233,12 @@ expect_check(const char *what, const char *src, const char *want_err)
 	    rv != -1 || strstr(err, want_err) == NULL) {
 		printf("FAIL %s: check gave %d \"%s\", want %s\n", what, rv,
 		    err, want_err != NULL ? want_err : "success");
-		failures++;
-	} else
+		check_note(0, NULL);
+	} else {
 		printf("ok   %s%s%s%s\n", what, rv ? " (" : "", rv ? err : "",
 		    rv ? ")" : "");
+		check_note(1, NULL);
+	}
 }
 
 /* "{{#a}}" n times, then "x", then "{{/a}}" n times. */
@@ -399,10 +405,12 @@ run_output_cap(void)
 		printf("FAIL indented partial text is held to the output cap: "
 		    "rv %d, buffer of %zu bytes\n", rv, out.cap);
 		show("error", err);
-		failures++;
-	} else
+		check_note(0, NULL);
+	} else {
 		printf("ok   indented partial text is held to the output cap "
 		    "(%s)\n", err);
+		check_note(1, NULL);
+	}
 	buf_free(&out);
 	buf_free(&src);
 	buf_free(&lines);
@@ -416,9 +424,7 @@ main(void)
 	run_own();
 	run_output_cap();
 	spec = run_spec();
-	if (failures > 0) {
-		printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
+	if (check_done("test_template") != 0)
 		return 1;
-	}
 	return spec;
 }
