@@ -14,7 +14,6 @@ t_require sqlite3
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
@@ -72,7 +71,7 @@ f = os.environ["FIELD"]
 v = r["header"].get(f[7:]) if f.startswith("header.") else r[f]
 print("" if v is None else v if isinstance(v, str) else json.dumps(v, separators=(",", ":"), ensure_ascii=False))' "$cache"
 }
-outbox() { c --json outbox | json "$1"; }
+outbox() { c --json outbox | t_json "$1"; }
 
 c init
 
@@ -172,7 +171,7 @@ mallory=$(mails_to mallory@example.com | tail -n 1)
 # --- every message parses cleanly with the strict policy
 t_mailcheck "$SMTP_DIR" >"$T/all.json"
 t_assert_eq 0 $? "all messages parse strictly, no defects"
-t_assert_eq 10 "$(json 'len(set(m["message_id"] for m in d))' <"$T/all.json")" "Message-IDs unique"
+t_assert_eq 10 "$(t_json 'len(set(m["message_id"] for m in d))' <"$T/all.json")" "Message-IDs unique"
 
 # --- headers
 for f in "$ana" "$begona" "$bob" "$eve" "$mallory"; do
@@ -181,7 +180,7 @@ for f in "$ana" "$begona" "$bob" "$eve" "$mallory"; do
 		t_assert_match "\"$name\"" "$h" "$(basename "$f"): $name present"
 	done
 	t_assert_eq '["multipart/alternative","text/plain","text/html"]' \
-		"$(field parts "$f" | json 'json.dumps([p["content_type"] for p in d], separators=(",", ":"))')" \
+		"$(field parts "$f" | t_json 'json.dumps([p["content_type"] for p in d], separators=(",", ":"))')" \
 		"$(basename "$f"): multipart/alternative, text then HTML"
 	t_assert_eq "Cartera <cartera@example.com>" "$(field from "$f")" "$(basename "$f"): From"
 	t_assert_match '^<[^<>@ ]+@example\.com>$' "$(field message_id "$f")" "$(basename "$f"): Message-ID on our domain"
@@ -238,7 +237,7 @@ if grep -qi '^\(bcc\|x-evil\):' <<<"$hdrs"; then
 else
 	t_pass "no injected header line in the raw header section"
 fi
-t_assert_eq '["mallory@example.com"]' "$(t_smtp_events message | grep -F "$(basename "$mallory")" | json 'json.dumps(d["rcpt_tos"])')" "SMTP envelope: only the owner"
+t_assert_eq '["mallory@example.com"]' "$(t_smtp_events message | grep -F "$(basename "$mallory")" | t_json 'json.dumps(d["rcpt_tos"])')" "SMTP envelope: only the owner"
 t_assert_match 'Tampered' "$(field text "$mallory")" "tampered client still listed"
 t_assert_eq '[]' "$(field defects "$mallory")" "tampered message parses"
 

@@ -12,7 +12,6 @@ t_require sqlite3
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
@@ -45,13 +44,13 @@ add nyfold@example.com "New York 01:30" America/New_York 01:30 en
 add ny8@example.com "New York 08:00" America/New_York 08:00 en
 declare -A ID
 for o in mad mad8 ny nyfold ny8; do
-	ID[$o]=$(c --json owner list | json "[o['id'] for o in d if o['email'] == '$o@example.com'][0]")
+	ID[$o]=$(c --json owner list | t_json "[o['id'] for o in d if o['email'] == '$o@example.com'][0]")
 done
 
 # keys OWNER DAY: how many outbox rows hold OWNER's digest of DAY.
-keys() { c --json outbox | json "len([m for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'])"; }
+keys() { c --json outbox | t_json "len([m for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'])"; }
 # created OWNER DAY: when it was queued.
-created() { c --json outbox | json "([m['created_at_utc'] for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'] + [''])[0]"; }
+created() { c --json outbox | t_json "([m['created_at_utc'] for m in d if m['idem_key'] == 'digest:${ID[$1]}:$2'] + [''])[0]"; }
 
 # check OWNER DAY INSTANT: not queued one second before INSTANT
 # ("YYYY-MM-DD HH:MM:SS", UTC), queued at INSTANT, once.
@@ -133,18 +132,18 @@ once nyfold 2026-11-01 "2026-11-02 04:59:59"
 check nyfold 2026-11-02 "2026-11-02 06:30:00"
 
 # ----------------------------------------------------- what was delivered
-total=$(c --json outbox | json 'len(d)')
+total=$(c --json outbox | t_json 'len(d)')
 t_wait_mail "$total"
-t_assert_eq 0 "$(c --json outbox | json 'len([m for m in d if m["status"] != "sent"])')" "every digest delivered"
+t_assert_eq 0 "$(c --json outbox | t_json 'len([m for m in d if m["status"] != "sent"])')" "every digest delivered"
 t_assert_eq "$total" "$(t_mail_count)" "one mail per queued digest"
-t_assert_eq "$total" "$(c --json outbox | json 'len(set(m["idem_key"] for m in d))')" "one key per digest"
-t_assert_eq "" "$(c --json outbox | json '"\n".join(sorted(set(m["recipient"] + " " + m["idem_key"][-10:] for m in d if sum(1 for n in d if n["recipient"] == m["recipient"] and n["idem_key"][-10:] == m["idem_key"][-10:]) > 1)))')" "never two digests for one owner and day"
+t_assert_eq "$total" "$(c --json outbox | t_json 'len(set(m["idem_key"] for m in d))')" "one key per digest"
+t_assert_eq "" "$(c --json outbox | t_json '"\n".join(sorted(set(m["recipient"] + " " + m["idem_key"][-10:] for m in d if sum(1 for n in d if n["recipient"] == m["recipient"] and n["idem_key"][-10:] == m["idem_key"][-10:]) > 1)))')" "never two digests for one owner and day"
 t_mailcheck "$SMTP_DIR" >"$T/all.json"
 t_assert_eq 0 $? "every message parses strictly"
 # The mails themselves: the gap day's digest for Madrid says the 29th and
 # is dated 01:30Z; the fold day's first-occurrence digest 00:30Z.
 subj() {
-	json "([m['subject'] + ' | ' + m['date_iso'] for m in d if m['to_addrs'] == ['$1@example.com'] and m['date_iso'] == '$2'] + ['none'])[0]" <"$T/all.json"
+	t_json "([m['subject'] + ' | ' + m['date_iso'] for m in d if m['to_addrs'] == ['$1@example.com'] and m['date_iso'] == '$2'] + ['none'])[0]" <"$T/all.json"
 }
 t_assert_eq "Cartera: nada pendiente hoy, domingo, 29 de marzo de 2026 | 2026-03-29T01:30:00+00:00" "$(subj mad 2026-03-29T01:30:00+00:00)" "Madrid gap digest"
 t_assert_eq "Cartera: nada pendiente hoy, domingo, 25 de octubre de 2026 | 2026-10-25T00:30:00+00:00" "$(subj mad 2026-10-25T00:30:00+00:00)" "Madrid fold digest"

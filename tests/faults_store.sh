@@ -28,7 +28,6 @@ unset CARTERA_DB
 # The store's waits, shortened (carterad(8), ENVIRONMENT): a 2 s busy
 # timeout instead of 10 s, a refused write retried after 1 s, then 2 s.
 export CARTERA_BUSY_TIMEOUT_MS=2000 CARTERA_STORE_RETRY_MIN=1 CARTERA_STORE_RETRY_MAX=2
-json() { "$T_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
@@ -82,7 +81,7 @@ token() { cq owner feed-url "$1" | sed -e 's|.*/feed/||' -e 's|\.ics$||'; }
 get() { curl -s -o "$T/body" -m "${2:-5}" -w '%{http_code} %{time_total}' "http://127.0.0.1:$HPORT$1"; }
 code() { curl -s -o /dev/null -m "${2:-5}" -w '%{http_code}' "http://127.0.0.1:$HPORT$1"; }
 integrity() { sqlite3 "$DB" "PRAGMA integrity_check"; }
-unsent() { cq --json outbox | json 'len([m for m in d if m["status"] != "sent"])'; }
+unsent() { cq --json outbox | t_json 'len([m for m in d if m["status"] != "sent"])'; }
 
 # lock.py DB SECONDS commit|rollback FLAG: hold the write lock (BEGIN
 # IMMEDIATE), as a long CLI import does, then commit a change or roll back.
@@ -104,7 +103,7 @@ owner b@example.com UTC "2026-03-10 00:00Z" 07:00
 owner a@example.com UTC "2026-03-10 00:00Z"	# created that day: nothing missed
 # b's digest of the 10th is queued at 07:00 while the server is down: pending.
 once "2026-03-10 07:00:00Z" "$DOWN"
-t_assert_eq "pending" "$(cq --json outbox | json 'd[0]["status"]')" "lock: b's digest pending"
+t_assert_eq "pending" "$(cq --json outbox | t_json 'd[0]["status"]')" "lock: b's digest pending"
 # Another process holds the write lock for 5 s; carterad starts meanwhile,
 # 2 s before a's digest time.  It delivers b's digest at once but cannot
 # record it for 2 s (its busy timeout), then queues a's when the lock goes.

@@ -12,7 +12,6 @@ t_require sqlite3 curl
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 t_start_smtpd
 http_port=$(t_free_port)
 
@@ -61,7 +60,7 @@ mk "Iota Perdido"    2026-01-06 --segment VIP --email iota@iota.example --status
 run() { "$CARTERAD" -c "${2:-$T/c.conf}" --once --now "$1" >>"$T/carterad.log" 2>&1
 	t_assert_eq 0 $? "carterad --once at $1"; }
 run "2026-02-16 07:00:00Z"
-fu() { c --json outbox | json '" ".join(sorted(m["recipient"] for m in d if m["kind"]=="followup"))'; }
+fu() { c --json outbox | t_json '" ".join(sorted(m["recipient"] for m in d if m["kind"]=="followup"))'; }
 t_assert_eq "dora@delta.example jose@alfa.example" "$(fu)" "follow-ups only to opted-in, overdue, mailable clients"
 t_assert_eq 3 "$(t_mail_count)" "the digest and two follow-ups were delivered"
 
@@ -89,7 +88,7 @@ url=$(sed -n 's/^unsub=<\(.*\)>$/\1/p' "$T/fu.txt")
 t_assert_file_contains "$T/fu.txt" "text=.*$url" "the unsubscribe link is in the text part"
 
 # The email is recorded as a touch waiting for the client's answer.
-t_assert_eq "email|waiting" "$(c --json client show 'Alfa VIP' | json 'd["last_touch_kind"]+"|"+d["last_outcome"]')" "follow-up logged as a waiting email touch"
+t_assert_eq "email|waiting" "$(c --json client show 'Alfa VIP' | t_json 'd["last_touch_kind"]+"|"+d["last_outcome"]')" "follow-up logged as a waiting email touch"
 
 # Running again the same day mails nobody again; the next day only Zeta,
 # which has now been overdue for after_days (3), gets one.
@@ -108,7 +107,7 @@ mk "Uno" 2026-01-06 --segment VIP --email uno@x.example
 mk "Dos" 2026-01-03 --segment VIP --email dos@x.example
 mk "Tres" 2026-01-10 --segment VIP --email tres@x.example
 run "2026-02-16 07:00:00Z" "$T/cap.conf"
-t_assert_eq "dos@x.example" "$(c --json outbox | json '" ".join(m["recipient"] for m in d if m["kind"]=="followup")')" "max_per_day 1: only the most overdue"
+t_assert_eq "dos@x.example" "$(c --json outbox | t_json '" ".join(m["recipient"] for m in d if m["kind"]=="followup")')" "max_per_day 1: only the most overdue"
 export CARTERA_DB=$T/c.db
 
 # The unsubscribe link, served by the running daemon.
@@ -139,5 +138,5 @@ t_assert_eq 0 "$T_STOP_STATUS" "SIGTERM: carterad exits 0"
 # An unsubscribed client is never mailed again, even once the interval passed.
 c --now "2026-03-30 12:00Z" log 'Alfa VIP' call >/dev/null
 run "2026-05-04 06:00:00Z"
-t_assert_eq 0 "$(c --json outbox | json 'len([m for m in d if m["kind"]=="followup" and m["recipient"]=="jose@alfa.example" and m["created_at"] > "2026-03"])')" "do-not-email client not mailed again"
+t_assert_eq 0 "$(c --json outbox | t_json 'len([m for m in d if m["kind"]=="followup" and m["recipient"]=="jose@alfa.example" and m["created_at"] > "2026-03"])')" "do-not-email client not mailed again"
 t_done

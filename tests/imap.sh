@@ -17,7 +17,6 @@ t_require sqlite3 openssl
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 q() { sqlite3 "$CARTERA_DB" "$1"; }
 
 t_start_dovecot
@@ -290,6 +289,6 @@ t_assert_eq 4242 "$(q "SELECT uidvalidity FROM mailboxes WHERE name = 'ana'")" "
 c status >"$T/status.txt" 2>&1
 t_assert_file_contains "$T/status.txt" "^mailbox ana: ok" "status shows the mailbox"
 t_assert_file_contains "$T/status.txt" "^outbox: [0-9]+ pending, [0-9]+ sent, 0 failed" "status shows the outbox"
-t_assert_eq "ana ana-sent log" "$(c --json status | json '" ".join(b["name"] for b in d["mailboxes"])')" "status --json"
+t_assert_eq "ana ana-sent log" "$(c --json status | t_json '" ".join(b["name"] for b in d["mailboxes"])')" "status --json"
 
 t_done

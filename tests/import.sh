@@ -11,7 +11,6 @@ CARTERA=${top_builddir:-.}/cartera
 export CARTERA_DB=$T/c.db TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # With two salespeople a new client needs an owner: these files give none,
 # so they all go to Ana.
 I() { c import --owner ana@example.com "$@"; }
@@ -31,10 +30,10 @@ CSV
 out=$(c import "$T/plain.csv")
 t_assert_eq 0 $? "plain import succeeds"
 t_assert_match "3 rows, 3 inserted, 0 updated" "$out" "import summary"
-t_assert_eq 3 "$(c --json client list | json 'len(d)')" "3 clients"
-t_assert_eq $'Nota con "comillas", comas\ny dos líneas' "$(c --json client show 1 | json 'd["notes"]')" "quoted newline and quotes kept"
-t_assert_eq "<script>alert(1)</script>|{{no template}}" "$(c --json client show 3 | json 'd["name"]+"|"+d["notes"]')" "markup stored as text"
-t_assert_eq "freelancer|potential|ES" "$(c --json client show 2 | json 'd["kind"]+"|"+d["status"]+"|"+d["country"]')" "Spanish enum values normalised"
+t_assert_eq 3 "$(c --json client list | t_json 'len(d)')" "3 clients"
+t_assert_eq $'Nota con "comillas", comas\ny dos líneas' "$(c --json client show 1 | t_json 'd["notes"]')" "quoted newline and quotes kept"
+t_assert_eq "<script>alert(1)</script>|{{no template}}" "$(c --json client show 3 | t_json 'd["name"]+"|"+d["notes"]')" "markup stored as text"
+t_assert_eq "freelancer|potential|ES" "$(c --json client show 2 | t_json 'd["kind"]+"|"+d["status"]+"|"+d["country"]')" "Spanish enum values normalised"
 
 # --- round trip: export, import into a fresh database, export again
 c export "$T/out1.csv"
@@ -64,7 +63,7 @@ t_assert_file_contains "$T/err" 'extra.csv:1: Provincia: unknown column' "every 
 out=$(I --map "Provincia=-" --map "tipo de CLIENTE=kind" --map "Facturación 2025=-" "$T/extra.csv")
 t_assert_eq 0 $? "--map maps and ignores columns"
 t_assert_match "1 inserted" "$out" "mapped row inserted"
-t_assert_eq "company|2027-01-31" "$(c --json client show 'mapeada' | json 'd["kind"]+"|"+d["next_contact"]')" \
+t_assert_eq "company|2027-01-31" "$(c --json client show 'mapeada' | t_json 'd["kind"]+"|"+d["next_contact"]')" \
 	"mapped column read; DD/MM/YYYY date read"
 printf '# columns of our ERP\n\nProvincia=-\nTipo de cliente = tipo\nFacturación 2025=-\n' >"$T/map.txt"
 t_assert_match "1 unchanged" "$(I --map-file "$T/map.txt" "$T/extra.csv")" "--map-file"
@@ -76,12 +75,12 @@ t_assert_eq 1 $? "a two-digit year is refused"
 t_assert_file_contains "$T/err" 'short.csv:2: next_contact: has a two-digit year; write the year in full \(YYYY-MM-DD or DD/MM/YYYY\) or give --date-format DD/MM/YY' \
 	"the date error lists the accepted formats"
 t_assert_match "1 inserted" "$(I --date-format DD/MM/YY "$T/short.csv")" "--date-format DD/MM/YY"
-t_assert_eq "2026-12-03" "$(c --json client show 'fecha corta' | json 'd["next_contact"]')" "3/12/26 read as 2026-12-03"
+t_assert_eq "2026-12-03" "$(c --json client show 'fecha corta' | t_json 'd["next_contact"]')" "3/12/26 read as 2026-12-03"
 
 # --- re-import updates instead of duplicating (tax id, email, then name)
 printf 'nombre;nif;ciudad\nTalleres Pérez (nuevo nombre);B-12345678;Getafe\n' >"$T/upd.csv"
 t_assert_match "1 rows, 0 inserted, 1 updated" "$(I "$T/upd.csv")" "match by tax id updates"
-t_assert_eq "Talleres Pérez (nuevo nombre)|Getafe|compras@talleres.es" "$(c --json client show 1 | json 'd["name"]+"|"+d["city"]+"|"+d["email"]')" "only given fields changed"
+t_assert_eq "Talleres Pérez (nuevo nombre)|Getafe|compras@talleres.es" "$(c --json client show 1 | t_json 'd["name"]+"|"+d["city"]+"|"+d["email"]')" "only given fields changed"
 printf 'name,email,phone\nWhatever,PAN@nunez.es,955 999 999\n' >"$T/upd2.csv"
 t_assert_match "0 inserted, 1 updated" "$(I "$T/upd2.csv")" "match by email updates"
 
@@ -102,19 +101,19 @@ printf 'Nombre;Tel\xe9fono;Direcci\xf3n;C\xf3digo Postal;Localidad;Notas;Comerci
 printf 'Caf\xe9 Ib\xe1\xf1ez;922 111 222;"Avda. Mar\xedtima, 3";35001;Las Palmas;"primera l\xednea\r\nsegunda; con punto y coma";ana@example.com\r\n' >>"$T/excel.csv"
 printf 'Se\xf1or Mu\xf1oz;;;;;Cliente \x80 VIP;\r\n' >>"$T/excel.csv"
 t_assert_match "2 inserted" "$(I "$T/excel.csv")" "Excel cp1252 file imports"
-t_assert_eq "Café Ibáñez|Avda. Marítima, 3|Las Palmas" "$(c --json client list --search Ibáñez | json 'd[0]["name"]')|$(c --json client show 'Café Ibáñez' | json 'd["address"]+"|"+d["city"]')" "accents decoded from cp1252"
-t_assert_eq $'primera línea\r\nsegunda; con punto y coma' "$(c --json client show 'Café Ibáñez' | json 'd["notes"]')" "CRLF inside a quoted field kept"
-t_assert_eq "Cliente € VIP" "$(c --json client show 'Señor Muñoz' | json 'd["notes"]')" "cp1252 euro sign"
+t_assert_eq "Café Ibáñez|Avda. Marítima, 3|Las Palmas" "$(c --json client list --search Ibáñez | t_json 'd[0]["name"]')|$(c --json client show 'Café Ibáñez' | t_json 'd["address"]+"|"+d["city"]')" "accents decoded from cp1252"
+t_assert_eq $'primera línea\r\nsegunda; con punto y coma' "$(c --json client show 'Café Ibáñez' | t_json 'd["notes"]')" "CRLF inside a quoted field kept"
+t_assert_eq "Cliente € VIP" "$(c --json client show 'Señor Muñoz' | t_json 'd["notes"]')" "cp1252 euro sign"
 
 # --- UTF-8 with BOM, tab-separated
 printf '\xef\xbb\xbfnombre\tpa\xc3\xads\r\nCordeler\xc3\xada Ortu\xc3\xb1o\tPT\r\n' >"$T/bom.tsv"
 t_assert_match "1 inserted" "$(I "$T/bom.tsv")" "UTF-8 with BOM and tabs"
-t_assert_eq "PT" "$(c --json client show 'Cordelería Ortuño' | json 'd["country"]')" "BOM not part of the first column name"
+t_assert_eq "PT" "$(c --json client show 'Cordelería Ortuño' | t_json 'd["country"]')" "BOM not part of the first column name"
 
 # --- dry run writes nothing
 printf 'name\nSolo Prueba\n' >"$T/dry.csv"
 t_assert_match "1 would be inserted" "$(I --dry-run "$T/dry.csv")" "dry run reports"
-t_assert_eq 0 "$(c --json client list --search 'Solo Prueba' | json 'len(d)')" "dry run wrote nothing"
+t_assert_eq 0 "$(c --json client list --search 'Solo Prueba' | t_json 'len(d)')" "dry run wrote nothing"
 
 # --- bad files: every error listed with FILE:LINE: column, nothing written
 snapshot() {
@@ -180,7 +179,7 @@ t_assert_eq "$before" "$(snapshot)" "database still unchanged"
 # that updates a client keeps its owner
 printf 'name,city\nUpdate Me,Lugo\n' >"$T/owner0.csv"
 t_assert_match "1 inserted" "$(I "$T/owner0.csv")" "--owner gives new clients an owner"
-t_assert_eq "ana@example.com" "$(c --json client show 'Update Me' | json 'd["owner"]')" "owner from --owner"
+t_assert_eq "ana@example.com" "$(c --json client show 'Update Me' | t_json 'd["owner"]')" "owner from --owner"
 printf 'name,city\nUpdate Me,Ourense\nNadie S.A.,Vigo\n' >"$T/owner1.csv"
 before=$(snapshot)
 c import "$T/owner1.csv" >"$T/out" 2>"$T/err"
@@ -194,7 +193,7 @@ c import --owner ghost@example.com "$T/owner0.csv" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "unknown --owner refused"
 t_assert_file_contains "$T/err" "--owner ghost@example.com: no such salesperson" "unknown --owner named"
 t_assert_match "1 inserted" "$(c import --owner bob@example.com "$T/owner1.csv")" "--owner bob"
-t_assert_eq "bob@example.com|ana@example.com" "$(c --json client show 'Nadie' | json 'd["owner"]')|$(c --json client show 'Update Me' | json 'd["owner"]')" "new client to bob, matched one kept ana"
+t_assert_eq "bob@example.com|ana@example.com" "$(c --json client show 'Nadie' | t_json 'd["owner"]')|$(c --json client show 'Update Me' | t_json 'd["owner"]')" "new client to bob, matched one kept ana"
 # Names match up to case, accents, punctuation and legal form.
 printf 'name,city\nNADIE SA,Pontevedra\n' >"$T/owner2.csv"
 t_assert_match "0 inserted, 1 updated" "$(c import "$T/owner2.csv")" "\"NADIE SA\" is \"Nadie S.A.\""
@@ -202,7 +201,7 @@ t_assert_match "0 inserted, 1 updated" "$(c import "$T/owner2.csv")" "\"NADIE SA
 # --- a 1 MB note survives import and export
 { printf 'name,notes\nBig Note,"'; head -c 1000000 /dev/zero | tr '\0' 'n'; printf '"\n'; } >"$T/bignote.csv"
 t_assert_match "1 inserted" "$(I "$T/bignote.csv")" "1 MB note imports"
-t_assert_eq 1000000 "$(c --json client show 'Big Note' | json 'len(d["notes"])')" "1 MB note intact"
+t_assert_eq 1000000 "$(c --json client show 'Big Note' | t_json 'len(d["notes"])')" "1 MB note intact"
 
 # --- 5000 rows: progress does not break output; counts right
 /usr/bin/python3 - "$T/many-ok.csv" <<'PY'

@@ -573,6 +573,12 @@ t_wait_mail() {
 		"$SMTP_DIR holds $(t_mail_count)"
 }
 
+# t_json EXPR: read JSON on stdin as d and print the Python expression EXPR
+# ("d[0]['status']", "len(d)"): what a test asserts about --json output.
+t_json() {
+	"$T_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
 t_mailcheck() {
 	"$T_PYTHON" "$T_TESTS_DIR/mailcheck.py" "$@"
 }

@@ -21,7 +21,6 @@ export TZ=UTC
 unset LC_ALL LC_MESSAGES LANGUAGE
 c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 es() { LANG=es_ES.UTF-8 "$CARTERA" -c "$T/empty.conf" "$@"; }
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # --- which language
 t_assert_match '^Usage: cartera' "$(LANG=C c --help)" "LANG=C: English"

@@ -12,7 +12,6 @@ t_require sqlite3
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 t_start_smtpd
 cat >"$T/c.conf" <<EOF
@@ -35,8 +34,8 @@ red_in() {
 		on && /^$/ { on = 0 } on && /^  - / { sub(/^  - /, ""); sub(/ · .*/, ""); print }'
 }
 # due_red DAY: ids of the red list of "cartera due" for that day.
-due_red() { c --json due --owner ana@example.com --date "$1" --all | json '" ".join(str(i["id"]) for i in d["red"]["items"])'; }
-show() { c --json client show "$1" | json "$2"; }
+due_red() { c --json due --owner ana@example.com --date "$1" --all | t_json '" ".join(str(i["id"]) for i in d["red"]["items"])'; }
+show() { c --json client show "$1" | t_json "$2"; }
 
 D0="2026-09-01 09:00Z"
 at "$D0" init
@@ -56,7 +55,7 @@ bodegas=$(show Bodegas 'd["id"]')
 # "Último contacto: correo, 10/09/2026", until the visit was logged again).
 t_assert_match "(^| )$talleres( |$)" "$(due_red 2026-11-24)" "before: Talleres is red (email on 10/09)"
 at "2026-11-25 10:00Z" plan Talleres visit --at "2026-12-02 10:00" --duration 60
-visit=$(c --json activity list --client Talleres | json 'd[0]["id"]')
+visit=$(c --json activity list --client Talleres | t_json 'd[0]["id"]')
 at "2026-12-02 12:00Z" activity done "$visit"
 at "2026-12-02 12:05Z" activity done "$visit"
 t_assert_eq "visit|2026-12-02T09:00:00Z" "$(show Talleres 'd["last_touch_kind"] + "|" + d["last_touch_at_utc"]')" \
@@ -67,16 +66,16 @@ t_assert_eq "" "$(due_red 2026-12-03 | tr ' ' '\n' | grep -x "$talleres")" \
 	"after: Talleres is not red"
 # Done with what came of it: the outcome, a note and the next step.
 at "2026-11-25 10:05Z" plan Talleres call --at "2026-12-04 09:00"
-call=$(c --json activity list --client Talleres --status planned | json 'd[0]["id"]')
+call=$(c --json activity list --client Talleres --status planned | t_json 'd[0]["id"]')
 at "2026-12-04 10:00Z" activity done "$call" --outcome waiting --note "Envío presupuesto" --in 1w
 t_assert_eq "call|waiting|Envío presupuesto|2026-12-11" \
 	"$(show Talleres 'd["last_touch_kind"] + "|" + d["last_outcome"] + "|" + d["interactions"][0]["note"] + "|" + d["next_contact"]')" \
 	"activity done --outcome --note --in: one touch with them, and the next step a week after it"
 at "2026-11-25 10:05Z" plan Talleres visit --at "2026-12-05 09:00"
-call=$(c --json activity list --client Talleres --status planned | json 'd[0]["id"]')
+call=$(c --json activity list --client Talleres --status planned | t_json 'd[0]["id"]')
 t_assert_fails "activity done: --next before the touch's day is refused" \
 	c --now "2026-12-05 10:00Z" activity done "$call" --next 2026-12-01
-t_assert_eq planned "$(c --json activity list --client Talleres | json '[a["status"] for a in d if a["id"] == '"$call"'][0]')" \
+t_assert_eq planned "$(c --json activity list --client Talleres | t_json '[a["status"] for a in d if a["id"] == '"$call"'][0]')" \
 	"refused: the activity stays planned"
 at "2026-12-05 10:00Z" activity cancel "$call"
 
@@ -140,7 +139,7 @@ at "2026-12-01 10:00Z" invoice add "Acme" 500 --currency USD --issued 2026-09-26
 at "2026-12-01 10:00Z" client edit "Bodegas Norte" --next-contact 2026-12-08
 at "2026-12-01 10:00Z" client edit "Cafés Hoy" --next-contact 2026-12-10
 at "2026-12-01 10:00Z" plan "Frutas Este" call --at "2026-12-04 10:00"
-frutas=$(c --json activity list --client "Frutas Este" | json 'd[0]["id"]')
+frutas=$(c --json activity list --client "Frutas Este" | t_json 'd[0]["id"]')
 at "2026-12-07 10:00Z" log "Panadería Oeste" email --outcome waiting
 at "2026-12-09 10:00Z" log "Panadería Oeste" email --received --note "Aceptan el presupuesto"
 at "2026-12-08 10:00Z" log "Limpiezas Luz" call --outcome waiting
@@ -149,7 +148,7 @@ at "2026-12-08 10:00Z" log "Limpiezas Luz" call --outcome waiting
 at "2026-10-01 10:00Z" log "Hostelería Mar" email
 at "2026-12-01 10:00Z" snooze "Hostelería Mar" --until 2026-12-10
 hosteleria=$(show "Hostelería Mar" 'd["id"]')
-t_assert_eq "" "$(c --json due --owner bea@example.com --date 2026-12-08 --all | json '" ".join(str(i["id"]) for s in ("red", "yellow", "green") for i in d[s]["items"] if i["id"] == '"$hosteleria"')')" \
+t_assert_eq "" "$(c --json due --owner bea@example.com --date 2026-12-08 --all | t_json '" ".join(str(i["id"]) for s in ("red", "yellow", "green") for i in d[s]["items"] if i["id"] == '"$hosteleria"')')" \
 	"snoozed: neither red nor yellow before its day"
 t_assert_fails "snooze: a day that is not after today is refused" \
 	c --now "2026-12-01 10:00Z" snooze "Hostelería Mar" --until 2026-12-01

@@ -12,7 +12,6 @@ t_require sqlite3
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 t_start_smtpd
 conf() {	# conf FILE MONTHLY
 	cat >"$1" <<CONF
@@ -47,7 +46,7 @@ at "$D0" invoice add Harbor 3210 --issued 2026-11-11 --due 2026-12-11
 
 run() { "$CARTERAD" -c "${2:-$T/on.conf}" --once --now "$1" >>"$T/carterad.log" 2>&1
 	t_assert_eq 0 $? "carterad --once at $1"; }
-monthly() { c --json outbox | json '" ".join(sorted(m["idem_key"]+">"+m["recipient"] for m in d if m["kind"]=="monthly"))'; }
+monthly() { c --json outbox | t_json '" ".join(sorted(m["idem_key"]+">"+m["recipient"] for m in d if m["kind"]=="monthly"))'; }
 
 # 2026-12-01 is a Tuesday: the first working day.  Before Ana's 08:00
 # (07:00Z) nothing monthly goes out; at it, hers and the team's (default
@@ -60,7 +59,7 @@ run "2026-12-01 13:00:00Z"
 t_assert_eq "monthly:1:2026-11>ana@example.com monthly:2:2026-11>ben@example.com monthly:team:2026-11>jefa@example.com" "$(monthly)" "Ben's at 08:00 New York"
 run "2026-12-02 13:00:00Z"
 run "2026-12-07 13:00:00Z"
-t_assert_eq 3 "$(c --json outbox | json 'len([m for m in d if m["kind"]=="monthly"])')" "once each, whatever the later cycles"
+t_assert_eq 3 "$(c --json outbox | t_json 'len([m for m in d if m["kind"]=="monthly"])')" "once each, whatever the later cycles"
 
 # What arrived.
 check_mail() {	# check_mail ADDR: print facts about the monthly mail to ADDR
@@ -105,9 +104,9 @@ t_assert_file_contains "$T/team.txt" 'Pedido medio: +1\.736,67 €' "team averag
 # Monday 2026-08-03.  And report.monthly = false sends none at all.
 run "2026-08-01 07:00:00Z"
 run "2026-08-02 07:00:00Z"
-t_assert_eq 0 "$(c --json outbox | json 'len([m for m in d if m["idem_key"].endswith("2026-07")])')" "not on the weekend"
+t_assert_eq 0 "$(c --json outbox | t_json 'len([m for m in d if m["idem_key"].endswith("2026-07")])')" "not on the weekend"
 run "2026-08-03 07:00:00Z"
-t_assert_eq 2 "$(c --json outbox | json 'len([m for m in d if m["idem_key"].endswith("2026-07")])')" "on the first working day"
+t_assert_eq 2 "$(c --json outbox | t_json 'len([m for m in d if m["idem_key"].endswith("2026-07")])')" "on the first working day"
 run "2026-09-01 07:00:00Z" "$T/off.conf"
-t_assert_eq 0 "$(c --json outbox | json 'len([m for m in d if m["idem_key"].endswith("2026-08")])')" "report.monthly = false: none"
+t_assert_eq 0 "$(c --json outbox | t_json 'len([m for m in d if m["idem_key"].endswith("2026-08")])')" "report.monthly = false: none"
 t_done

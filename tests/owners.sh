@@ -14,19 +14,18 @@ export CARTERA_DB=$T/c.db TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" --now "2026-12-10 12:00Z" "$@"; }
 ok() { c -q "$@" >/dev/null || t_fatal "setup: cartera $*"; }
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # ---------------------------------------------------------------- owners
 ok init
 ok owner add ana@example.com --name Ana --tz Europe/Madrid
 # One salesperson: clients are hers without saying so.
 ok client add "Talleres Pérez S.L." --tax-id B12345678
-t_assert_eq "ana@example.com" "$(c --json client show Talleres | json 'd["owner"]')" "one salesperson: the owner by default"
+t_assert_eq "ana@example.com" "$(c --json client show Talleres | t_json 'd["owner"]')" "one salesperson: the owner by default"
 ok owner add bob@example.com --name Bob --tz America/New_York
 c client add "Sin Dueño" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "two salespeople: a client without --owner refused"
 t_assert_file_contains "$T/err" 'client "Sin Dueño" needs an owner: there are 2 salespeople \(ana@example.com, bob@example.com\); give --owner EMAIL' "the error lists them"
-t_assert_eq 0 "$(c --json client list --search 'Sin Due' | json 'len(d)')" "nothing added"
+t_assert_eq 0 "$(c --json client list --search 'Sin Due' | t_json 'len(d)')" "nothing added"
 ok client add "Sin Dueño" --owner bob@example.com
 c client edit "Sin Dueño" --owner '' >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "taking the owner away refused"
@@ -52,11 +51,11 @@ dup "same tax id" 'client 1 "Talleres Pérez S.L." has the same tax id B12345678
 	add "Otro Nombre" --tax-id b-12345678 --owner ana@example.com
 dup "renaming into another client's name" 'client 1 ' edit "Sin Dueño" --name "Talleres Perez"
 dup "taking another client's tax id" 'same tax id B12345678' edit "Sin Dueño" --tax-id B12345678
-t_assert_eq 3 "$(c --json client list | json 'len(d)')" "no duplicate added"
+t_assert_eq 3 "$(c --json client list | t_json 'len(d)')" "no duplicate added"
 ok client add "talleres perez sl" --owner bob@example.com --allow-duplicate
-t_assert_eq 4 "$(c --json client list | json 'len(d)')" "--allow-duplicate adds it"
+t_assert_eq 4 "$(c --json client list | t_json 'len(d)')" "--allow-duplicate adds it"
 ok client edit 1 --name "Talleres Pérez, S.L." --city Madrid
-t_assert_eq "Madrid" "$(c --json client show 1 | json 'd["city"]')" "a client keeps its own name when edited"
+t_assert_eq "Madrid" "$(c --json client show 1 | t_json 'd["city"]')" "a client keeps its own name when edited"
 
 t_assert_ok "integrity" c check
 t_done

@@ -32,7 +32,6 @@ t_require curl sqlite3 sha256sum
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export TZ=UTC
-json() { "$T_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 py() { "$T_PYTHON" "$@"; }
 
 # The password is long and unusual so that finding it anywhere means a leak.
@@ -167,7 +166,7 @@ UPDATE contacts SET name = 'Eve' || $CRLF || 'Bcc: victim4@example.org' || char(
 
 run "$T/bad.conf" "2026-02-16 08:00:00Z"
 t_assert_eq 0 "$(t_mail_count)" "wrong SMTP password: nothing delivered"
-t_assert_match '535' "$(c --json outbox | json '" ".join(str(m["last_code"]) for m in d)')" \
+t_assert_match '535' "$(c --json outbox | t_json '" ".join(str(m["last_code"]) for m in d)')" \
 	"wrong SMTP password: the server's 535 recorded"
 run "$T/good.conf" "2026-02-16 09:00:00Z"
 t_wait_mail 3
@@ -198,7 +197,7 @@ for f in "$SMTP_DIR"/*.eml; do
 	fi
 	to=$(field to_addrs "$f")
 	t_assert_match '^\["(ana@example\.com|mallory@example\.com|eve@client\.example)"\]$' "$to" "$n: one recipient"
-	t_assert_eq "$to" "$(t_smtp_events message | grep -F "\"$n\"" | json 'json.dumps(d["rcpt_tos"])' | tr -d ' ')" \
+	t_assert_eq "$to" "$(t_smtp_events message | grep -F "\"$n\"" | t_json 'json.dumps(d["rcpt_tos"])' | tr -d ' ')" \
 		"$n: the SMTP envelope has that recipient only"
 done
 if grep -q 'victim' "$SMTP_DIR/log.jsonl"; then t_fail "no victim address ever reached the SMTP server"; else t_pass "no victim address ever reached the SMTP server"; fi
@@ -283,7 +282,7 @@ if py "$T/ical.py" "$T/mal.b" >"$T/mal.json" 2>"$T/mal.err"; then
 else
 	t__fail "Mallory's feed parses" "$(cat "$T/mal.err")"
 fi
-mj() { json "$1" <"$T/mal.json"; }
+mj() { t_json "$1" <"$T/mal.json"; }
 t_assert_eq 1 "$(mj 'len(d["events"])')" "one event, none injected"
 t_assert_match '@cartera$' "$(mj 'd["events"][0]["uid"]')" "the event keeps its own UID"
 t_assert_eq False "$(mj '"ATTENDEE" in d["events"][0]["props"]')" "no ATTENDEE injected"
@@ -296,7 +295,7 @@ t_assert_eq "" "$bad" "no injected line in the raw feed"
 t_assert_eq 1 "$(tr -d '\r' <"$T/mal.b" | grep -c '^BEGIN:VEVENT$')" "one BEGIN:VEVENT in the raw feed"
 get "$ANA" ana >/dev/null
 py "$T/ical.py" "$T/ana.b" >"$T/ana.json" || t_fail "Ana's feed parses"
-t_assert_match '<script>alert\(1\)</script>' "$(json 'd["events"][0]["summary"]' <"$T/ana.json")" \
+t_assert_match '<script>alert\(1\)</script>' "$(t_json 'd["events"][0]["summary"]' <"$T/ana.json")" \
 	"Ana's feed: the name is plain text (iCalendar is not HTML)"
 
 # ---- unknown tokens and hostile paths: the generic 404, nothing else -------
@@ -469,14 +468,14 @@ out["after"] = one("127.0.0.1")
 print(json.dumps(out))
 EOF
 py "$T/conns.py" "$PORT" "127.0.0.1:12" "127.0.0.2" >"$T/perip.json" || t_fail "conns.py ran"
-pj() { json "$1" <"$T/perip.json"; }
+pj() { t_json "$1" <"$T/perip.json"; }
 t_assert_eq "4 8 0" "$(pj 'd["served"].get("127.0.0.1", 0), d["refused"].get("127.0.0.1", 0), d["waiting"].get("127.0.0.1", 0)')" \
 	"12 connections from one address: http.per_ip_connections (4) served, 8 refused"
 t_assert_eq "HTTP/1.1 200 OK" "$(pj 'd["probe"]')" "another address served meanwhile"
 t_assert_eq "HTTP/1.1 200 OK" "$(pj 'd["after"]')" "the first address served again once its connections closed"
 py "$T/conns.py" "$PORT" "127.0.0.2:4,127.0.0.3:4,127.0.0.4:4,127.0.0.5:4" "-" >"$T/max.json" ||
 	t_fail "conns.py ran (max)"
-mj2() { json "$1" <"$T/max.json"; }
+mj2() { t_json "$1" <"$T/max.json"; }
 served=$(mj2 'sum(d["served"].values())')
 t_assert_ok "16 connections from 4 addresses: at most http.max_connections (8) served at once, some ($served)" \
 	test "$served" -ge 1 -a "$served" -le 8

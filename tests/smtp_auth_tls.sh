@@ -11,7 +11,6 @@ t_require openssl
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 t_make_cert "$T/tls"
 CERT=$T_CERT KEY=$T_KEY
@@ -45,7 +44,7 @@ run() {
 	"$CARTERAD" -c "$CONF" --once --now "$1" >>"$T/carterad.log" 2>&1
 	t_assert_eq 0 $? "carterad --once at $1 ($(basename "$CONF" .conf))"
 }
-msg() { c --json outbox | json "d[0]['$1']"; }
+msg() { c --json outbox | t_json "d[0]['$1']"; }
 received() { t_smtp_events message | grep -cF "\"rcpt_tos\":[\"$1\"]"; }
 
 # ------------------------------------------------------------------ AUTH
@@ -86,7 +85,7 @@ fresh tls "	url = \"smtp://127.0.0.1:$SMTP_PORT\";
 run "2026-03-10 08:00:00Z"
 t_wait_mail 1
 t_assert_eq "sent|1" "$(msg status)|$(received tls@example.com)" "STARTTLS: delivered"
-session=$(t_smtp_events message | json 'd["session"]')
+session=$(t_smtp_events message | t_json 'd["session"]')
 t_assert_eq 1 "$(t_smtp_events starttls | grep -c "\"session\":$session}")" "STARTTLS: the message's session used STARTTLS"
 t_assert_eq 0 "$(t_smtp_events reply | wc -l | tr -d ' ')" "STARTTLS: no refusal (530) on the way"
 

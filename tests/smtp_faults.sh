@@ -13,7 +13,6 @@ t_init smtp_faults
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 now_ms() { date +%s%3N; }
 
 # shellcheck disable=SC2119 # no arguments: a plain server
@@ -58,8 +57,8 @@ received() {
 	t_smtp_events message | grep -cF "\"rcpt_tos\":[\"$1\"]"
 }
 # box EXPR: EXPR over `cartera outbox --json` (d), m = the only message if one.
-box() { c --json outbox | json "$1"; }
-msg() { c --json outbox | json "[m for m in d if m['recipient'] == '$1'][0]['$2']"; }
+box() { c --json outbox | t_json "$1"; }
+msg() { c --json outbox | t_json "[m for m in d if m['recipient'] == '$1'][0]['$2']"; }
 clear_faults() { t_smtp_control '{}'; }
 
 # ------------------------------------------------------- 451 once, then 250

@@ -21,7 +21,6 @@ CONF
 NOW="2026-12-03 09:00Z"
 en() { LANG=C "$CARTERA" -c "$T/c.conf" --now "$NOW" "$@"; }
 es() { LANG=es_ES.UTF-8 "$CARTERA" -c "$T/c.conf" --now "$NOW" "$@"; }
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 es -q init
 es -q owner add ana@example.com --name "Ana López" --tz Europe/Madrid --lang es
@@ -41,9 +40,9 @@ t_assert_ok "plan visita" es -q plan clinica visita --at "04/12/2026 10:00"
 t_assert_ok "activity list --status planificada" es -q activity list --status planificada
 t_assert_ok "cost add --kind ventas" es -q cost add 150 --month 2026-11 --kind ventas
 t_assert_eq "company|active|call|waiting" \
-	"$(en --json client show clinica | json 'd["kind"]+"|"+d["status"]+"|"+d["last_touch_kind"]+"|"+d["last_outcome"]')" \
+	"$(en --json client show clinica | t_json 'd["kind"]+"|"+d["status"]+"|"+d["last_touch_kind"]+"|"+d["last_outcome"]')" \
 	"JSON keeps the English codes"
-t_assert_eq "potential" "$(en --json client list --status potencial | json 'd[0]["status"]')" \
+t_assert_eq "potential" "$(en --json client list --status potencial | t_json 'd[0]["status"]')" \
 	"a Spanish status filters in English too"
 
 # Tables: the user's language.

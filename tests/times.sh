@@ -13,7 +13,6 @@ CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 # The machine's own zone is neither salesperson's: it must not show.
 export CARTERA_DB=$T/c.db TZ=Asia/Tokyo
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
@@ -65,7 +64,7 @@ t_assert_eq "id,kind,start_at,tz
 1,call,2026-03-27 12:00,Europe/Madrid
 2,call,2026-03-30 12:00,Europe/Madrid" "$out" "CSV: local times and their zone"
 t_assert_eq "2026-03-27T12:00:00+01:00 2026-03-27T11:00:00Z Europe/Madrid|2026-03-30T12:00:00+02:00 2026-03-30T10:00:00Z Europe/Madrid|2026-03-06T09:00:00-05:00 2026-03-06T14:00:00Z America/New_York|2026-03-09T09:00:00-04:00 2026-03-09T13:00:00Z America/New_York" \
-	"$(c --json activity list | json '"|".join(a["start_at"]+" "+a["start_at_utc"]+" "+a["tz"] for a in sorted(d, key=lambda a: a["id"]))')" \
+	"$(c --json activity list | t_json '"|".join(a["start_at"]+" "+a["start_at_utc"]+" "+a["tz"] for a in sorted(d, key=lambda a: a["id"]))')" \
 	"JSON: local with offset, UTC, zone"
 # --tz shows them all in one zone, labelled as such; --from/--to read in it.
 out=$(c activity list --tz UTC --csv | tr -d '\r' | cut -d, -f1,3,4)
@@ -74,7 +73,7 @@ t_assert_eq "id,start_at,tz
 4,2026-03-09 13:00,UTC
 1,2026-03-27 11:00,UTC
 2,2026-03-30 10:00,UTC" "$out" "--tz UTC"
-t_assert_eq "2026-03-27T20:00:00+09:00" "$(c --tz Asia/Tokyo --json activity list --owner ana@example.com | json 'd[0]["start_at"]')" "global --tz before the command"
+t_assert_eq "2026-03-27T20:00:00+09:00" "$(c --tz Asia/Tokyo --json activity list --owner ana@example.com | t_json 'd[0]["start_at"]')" "global --tz before the command"
 c activity list --tz Mars/Base >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "unknown --tz refused"
 t_assert_file_contains "$T/err" 'unknown time zone "Mars/Base"' "unknown --tz named"
@@ -89,8 +88,8 @@ t_assert_eq "name,last_touch_at,tz
 Acme,2026-03-07 16:00,America/New_York
 Talleres,2026-03-30 09:15,Europe/Madrid
 Tata,2026-03-10 10:00,Asia/Kolkata" "$out" "CSV: last touch in each owner's zone"
-t_assert_eq "2026-03-30T09:15:00+02:00|2026-03-30T07:15:00Z|Europe/Madrid" "$(c --json client list --owner ana@example.com | json 'd[0]["last_touch_at"]+"|"+d[0]["last_touch_at_utc"]+"|"+d[0]["tz"]')" "JSON client list"
-t_assert_eq "2026-03-10T10:00:00+05:30|2026-03-10T04:30:00Z" "$(c --json client list --owner raj@example.com | json 'd[0]["last_touch_at"]+"|"+d[0]["last_touch_at_utc"]')" "JSON: a half-hour offset"
+t_assert_eq "2026-03-30T09:15:00+02:00|2026-03-30T07:15:00Z|Europe/Madrid" "$(c --json client list --owner ana@example.com | t_json 'd[0]["last_touch_at"]+"|"+d[0]["last_touch_at_utc"]+"|"+d[0]["tz"]')" "JSON client list"
+t_assert_eq "2026-03-10T10:00:00+05:30|2026-03-10T04:30:00Z" "$(c --json client list --owner raj@example.com | t_json 'd[0]["last_touch_at"]+"|"+d[0]["last_touch_at_utc"]')" "JSON: a half-hour offset"
 
 # --- client show: the record and its sections
 out=$(c client show Acme)
@@ -100,7 +99,7 @@ t_assert_match "created_at +2026-03-01 04:00" "$out" "client show: created in Ne
 t_assert_match "3 +call +2026-03-07 16:00 +America/New_York +done" "$out" "client show: its touches"
 t_assert_match "call +2026-03-09 09:00 +America/New_York" "$out" "client show: its activities"
 t_assert_eq "2026-03-01T10:00:00+01:00|2026-03-01T09:00:00Z|2026-03-30T09:15:00+02:00|2026-03-30T12:00:00+02:00" \
-	"$(c --json client show Talleres | json 'd["created_at"]+"|"+d["created_at_utc"]+"|"+d["interactions"][0]["at"]+"|"+d["activities"][1]["start_at"]')" \
+	"$(c --json client show Talleres | t_json 'd["created_at"]+"|"+d["created_at_utc"]+"|"+d["interactions"][0]["at"]+"|"+d["activities"][1]["start_at"]')" \
 	"JSON client show, its touches and activities"
 t_assert_match "created_at +2026-03-01 09:00" "$(c client show Talleres --tz UTC)" "client show --tz"
 
@@ -117,5 +116,5 @@ call,2026-03-27 16:00,Europe/Madrid" "$out" "touch list: both sides of the DST c
 out=$(c outbox list)
 t_assert_match "ana@example.com .* 2026-03-09 13:00 .*Europe/Madrid" "$out" "outbox: Ana's digest in Madrid time"
 t_assert_match "bob@example.com .* 2026-03-09 08:00 .*America/New_York" "$out" "outbox: Bob's digest in New York time"
-t_assert_eq "2026-03-09T08:00:00-04:00|2026-03-09T12:00:00Z|America/New_York" "$(c --json outbox | json '[m["created_at"]+"|"+m["created_at_utc"]+"|"+m["tz"] for m in d if m["recipient"]=="bob@example.com"][0]')" "outbox JSON"
+t_assert_eq "2026-03-09T08:00:00-04:00|2026-03-09T12:00:00Z|America/New_York" "$(c --json outbox | t_json '[m["created_at"]+"|"+m["created_at_utc"]+"|"+m["tz"] for m in d if m["recipient"]=="bob@example.com"][0]')" "outbox JSON"
 t_done
