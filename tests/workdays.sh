@@ -15,7 +15,6 @@ t_require sqlite3
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 lines() { /usr/bin/python3 "$T_TESTS_DIR/digestlines.py" "$@"; }
 
 t_start_smtpd
@@ -113,6 +112,6 @@ red|Bodegas Norte|Sin cerrar: visita del 05/12/2026 a las 10:00 (hace 2 días)" 
 # The reminder window counts working days: on Friday, 1 day ahead is Monday.
 at "2026-12-01 10:00Z" client add "Cerrajería" --owner ana@example.com
 at "2026-12-01 10:00Z" client edit "Cerrajería" --next-contact 2026-12-07
-yel=$(c --json due --owner ana@example.com --date 2026-12-04 | json '" ".join(i["name"] for i in d["yellow"]["items"])')
+yel=$(c --json due --owner ana@example.com --date 2026-12-04 | t_json '" ".join(i["name"] for i in d["yellow"]["items"])')
 t_assert_match 'Cerrajería' "$yel" "Friday: a date on Monday is within the reminder window"
 t_done
