@@ -295,9 +295,9 @@ cli_print_json(struct jsonb *jb, json_object *j)
 	int rc = 0;
 
 	if (jsonb_failed(jb))
-		rc = cli_failf("out of memory");
+		rc = cli_failf(_("out of memory"));
 	else if (output_print_json(stdout, j) == -1)
-		rc = cli_failf("stdout: %s", strerror(errno));
+		rc = cli_failf(_("stdout: %s"), strerror(errno));
 	json_object_put(j);
 	return rc;
 }
@@ -675,7 +675,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, _(
-	    "Usage: cartera [-d DB] [-c CONFIG] [--json] [--now TIME] [--tz ZONE] COMMAND [ARGS]\n"
+	    "Usage: cartera [-d DB] [-c CONFIG] [--json] [--now TIME] [--tz ZONE]\n"
+	    "               [--date-format FORMAT] COMMAND [ARGS]\n"
 	    "\n"
 	    "Keep a client portfolio and see who needs attention.\n"
 	    "\n"
@@ -687,6 +688,10 @@ usage(FILE *fp)
 	    "  -q, --quiet         no confirmations\n"
 	    "      --now TIME      pretend it is TIME (\"YYYY-MM-DD HH:MMZ\", UTC)\n"
 	    "      --tz ZONE       show times in ZONE (default: each salesperson's)\n"
+	    "      --date-format FORMAT\n"
+	    "                      how typed and imported dates are read besides ISO\n"
+	    "                      YYYY-MM-DD: DD/MM/YYYY (default), DD/MM/YY,\n"
+	    "                      MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD (ISO only)\n"
 	    "  -h, --help          this help;  -V, --version  the version\n"
 	    "\nCommands:\n"), CONFIG_DEFAULT_PATH);
 	for (const struct command *k = commands; k->name != NULL; k++)
@@ -716,6 +721,8 @@ static const struct {
 	{ "goal", N_("Monthly goals of a salesperson or a team: revenue, new clients,\n"
 	    "visits, calls (progress in \"cartera report goals\").") },
 	{ "product", N_("Products and services, the lines invoices are made of.") },
+	{ "mail", N_("Mail in: read the configured IMAP mailboxes now (\"carterad\" reads\n"
+	    "them on its own).") },
 };
 
 /* Is word the first word of commands of two words? */

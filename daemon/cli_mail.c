@@ -15,6 +15,7 @@
 #include "cli_priv.h"
 #include "clock.h"
 #include "mailin.h"
+#include "nls.h"
 #include "outbox.h"
 #include "store_mail.h"
 
@@ -51,6 +52,7 @@ client_label(struct cli *c, long long id)
 	return s;
 }
 
+/* What became of a mail: a stable English code (JSON). */
 static const char *
 verdict(const struct mailin_seen *s)
 {
@@ -59,6 +61,27 @@ verdict(const struct mailin_seen *s)
 	if (s->duplicate)
 		return "already logged";
 	return mailmatch_what_name(s->res->what);
+}
+
+/* The same in the user's language, for the table ("would be" for --dry-run). */
+static const char *
+verdict_text(const struct mailin_seen *s, int would)
+{
+	if (s->skipped != NULL)
+		return C_("mail", "skipped");
+	if (s->duplicate)
+		return C_("mail", "already logged");
+	switch (s->res->what) {
+	case MAILMATCH_LOG:
+		return would ? C_("mail", "would be logged") : C_("mail", "logged");
+	case MAILMATCH_INTERNAL:
+		return C_("mail", "internal");
+	case MAILMATCH_UNMATCHED:
+		return C_("mail", "unmatched");
+	case MAILMATCH_AUTO:
+		return C_("mail", "automatic");
+	}
+	return "?";
 }
 
 static void
@@ -105,20 +128,19 @@ print_seen(const struct mailin_seen *s, void *arg)
 		return;
 	printf("%s UID %lu %s", p->mailbox, s->uid, when[0] ? when : "-");
 	if (r != NULL && r->what == MAILMATCH_LOG)
-		printf(" %s", r->outgoing ? "sent" : "received");
-	printf(": %s%s", p->dry_run && r != NULL && r->what == MAILMATCH_LOG ? "would be " : "",
-	    verdict(s));
+		printf(" %s", r->outgoing ? C_("mail", "sent") : C_("mail", "received"));
+	printf(": %s", verdict_text(s, p->dry_run));
 	if (s->skipped != NULL)
 		printf(" (%s)", s->skipped);
 	if (m != NULL && m->auto_reply != NULL)
 		printf(" (%s)", m->auto_reply);
 	for (size_t i = 0; r != NULL && i < r->nclients; i++) {
 		label = client_label(p->c, r->clients[i]);
-		printf("%s %s", i == 0 ? " to" : ",", label != NULL ? label : "?");
+		printf("%s %s", i == 0 ? _(" to") : ",", label != NULL ? label : "?");
 		free(label);
 	}
 	if (r != NULL && r->answers != 0)
-		printf(", answering follow-up email %lld", r->answers);
+		printf(_(", answering follow-up email %lld"), r->answers);
 	if (m != NULL && m->subject[0] != '\0')
 		printf(" \"%s\"", m->subject);
 	putchar('\n');
@@ -144,19 +166,19 @@ cli_cmd_mail_scan(struct cli *c, int argc, char **argv)
 		case -2: return ret;
 		case 'm': only = optarg; break;
 		case 's':
-			if (clock_date_parse(optarg, &o.since_day) == -1)
-				return cli_usage("mail scan", "--since wants a date YYYY-MM-DD");
+			if (cli_date(c, optarg, &o.since_day) == -1)
+				return cli_usage("mail scan", _("--since: %s"), c->err);
 			break;
 		case 'n': o.dry_run = 1; break;
 		}
 	}
 	if (optind != argc)
-		return cli_usage("mail scan", "unexpected argument %s", argv[optind]);
+		return cli_usage("mail scan", _("unexpected argument %s"), argv[optind]);
 	if (c->cfg.nimap == 0)
-		return cli_failf("no mailbox is configured (the imap list of %s)",
+		return cli_failf(_("no mailbox is configured (the imap list of %s)"),
 		    c->config_path != NULL ? c->config_path : CONFIG_DEFAULT_PATH);
 	if (only != NULL && config_imap_find(&c->cfg, only) == NULL) {
-		fprintf(stderr, "cartera: no mailbox called \"%s\"; configured:", only);
+		fprintf(stderr, _("cartera: no mailbox called \"%s\"; configured:"), only);
 		for (size_t i = 0; i < c->cfg.nimap; i++)
 			fprintf(stderr, "%s %s", i ? "," : "", c->cfg.imap[i].name);
 		fputc('\n', stderr);
@@ -181,7 +203,7 @@ cli_cmd_mail_scan(struct cli *c, int argc, char **argv)
 		found++;
 		p.mailbox = mb->name;
 		if ((conn = mailin_conn_new(mb, NULL, c->err, sizeof(c->err))) == NULL) {
-			fprintf(stderr, "cartera: mailbox %s: %s\n", mb->name, c->err);
+			fprintf(stderr, _("cartera: mailbox %s: %s\n"), mb->name, c->err);
 			failed = 1;
 			continue;
 		}
@@ -191,15 +213,17 @@ cli_cmd_mail_scan(struct cli *c, int argc, char **argv)
 			(void)store_mailbox_polled(c->st, mb->name, clock_now(), rc == 0 ? NULL :
 			    c->err, c->err + 512, sizeof(c->err) - 512);
 		if (rc == -1) {
-			fprintf(stderr, "cartera: mailbox %s: %s\n", mb->name, c->err);
+			fprintf(stderr, _("cartera: mailbox %s: %s\n"), mb->name, c->err);
 			failed = 1;
 		}
 		if (!c->json && !c->quiet)
-			printf("mailbox %s: %lld mails read, %lld %slogged (%lld touches), %lld "
-			    "already logged, %lld unmatched, %lld internal, %lld automatic, "
-			    "%lld skipped\n", mb->name, s.fetched, s.logged,
-			    o.dry_run ? "would be " : "", o.dry_run ? 0 : s.touches, s.duplicates,
-			    s.unmatched, s.internal, s.automatic, s.skipped);
+			printf(o.dry_run ? _("mailbox %s: %lld mails read, %lld would be logged "
+			    "(%lld touches), %lld already logged, %lld unmatched, %lld internal, "
+			    "%lld automatic, %lld skipped\n") : _("mailbox %s: %lld mails read, "
+			    "%lld logged (%lld touches), %lld already logged, %lld unmatched, "
+			    "%lld internal, %lld automatic, %lld skipped\n"), mb->name, s.fetched,
+			    s.logged, o.dry_run ? 0 : s.touches, s.duplicates, s.unmatched,
+			    s.internal, s.automatic, s.skipped);
 	}
 	if (p.rows != NULL) {
 		output_print_json(stdout, p.rows);
@@ -216,7 +240,8 @@ print_time(const char *label, time_t t)
 {
 	char buf[32];
 
-	printf("  %-13s %s\n", label, t != 0 ? clock_format_utc(t, buf, sizeof(buf)) : "never");
+	printf("  %-13s %s\n", label, t != 0 ? clock_format_utc(t, buf, sizeof(buf)) :
+	    _("never"));
 }
 
 static json_object *
@@ -241,7 +266,7 @@ cli_cmd_status(struct cli *c, int argc, char **argv)
 		if (ch == -2)
 			return ret;
 	if (optind != argc)
-		return cli_usage("status", "unexpected argument %s", argv[optind]);
+		return cli_usage("status", _("unexpected argument %s"), argv[optind]);
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (outbox_count(c->st, &oc, c->err, sizeof(c->err)) == -1 ||
@@ -303,36 +328,36 @@ cli_cmd_status(struct cli *c, int argc, char **argv)
 		output_print_json(stdout, j);
 		json_object_put(j);
 	} else {
-		printf("database %s (schema version %d)\n", c->db_path, STORE_SCHEMA_VERSION);
-		printf("outbox: %lld pending, %lld sent, %lld failed\n", oc.pending, oc.sent,
+		printf(_("database %s (schema version %d)\n"), c->db_path, STORE_SCHEMA_VERSION);
+		printf(_("outbox: %lld pending, %lld sent, %lld failed\n"), oc.pending, oc.sent,
 		    oc.failed);
 		if (n == 0 && c->cfg.nimap == 0)
-			printf("mailboxes: none configured\n");
+			printf(_("mailboxes: none configured\n"));
 		for (size_t i = 0; i < c->cfg.nimap; i++) {
 			int known = 0;
 
 			for (size_t k = 0; k < n; k++)
 				known |= strcmp(v[k].name, c->cfg.imap[i].name) == 0;
 			if (!known)
-				printf("mailbox %s: not read yet\n", c->cfg.imap[i].name);
+				printf(_("mailbox %s: not read yet\n"), c->cfg.imap[i].name);
 		}
 		for (size_t i = 0; i < n; i++) {
-			printf("mailbox %s%s: %s\n", v[i].name,
-			    config_imap_find(&c->cfg, v[i].name) == NULL ? " (no longer configured)" :
-			    "", v[i].last_error != NULL ? "FAILING" : v[i].last_poll_at != 0 ? "ok" :
-			    "not read yet");
-			print_time("last read:", v[i].last_poll_at);
-			print_time("last success:", v[i].last_ok_at);
+			printf(_("mailbox %s%s: %s\n"), v[i].name,
+			    config_imap_find(&c->cfg, v[i].name) == NULL ?
+			    _(" (no longer configured)") : "", v[i].last_error != NULL ?
+			    _("FAILING") : v[i].last_poll_at != 0 ? _("ok") : _("not read yet"));
+			print_time(_("last read:"), v[i].last_poll_at);
+			print_time(_("last success:"), v[i].last_ok_at);
 			if (v[i].last_error != NULL) {
 				char since[32];
 
-				printf("  %-13s %s (since %s)\n", "error:", v[i].last_error,
+				printf(_("  %-13s %s (since %s)\n"), _("error:"), v[i].last_error,
 				    clock_format_utc(v[i].error_since, since, sizeof(since)));
 			}
-			printf("  %-13s UID %lu of UIDVALIDITY %lu\n", "read up to:", v[i].last_uid,
-			    v[i].uidvalidity);
-			printf("  %-13s %lld logged, %lld already logged, %lld unmatched, %lld "
-			    "internal, %lld automatic, %lld skipped\n", "mails:", v[i].logged,
+			printf(_("  %-13s UID %lu of UIDVALIDITY %lu\n"), _("read up to:"),
+			    v[i].last_uid, v[i].uidvalidity);
+			printf(_("  %-13s %lld logged, %lld already logged, %lld unmatched, %lld "
+			    "internal, %lld automatic, %lld skipped\n"), _("mails:"), v[i].logged,
 			    v[i].duplicates, v[i].unmatched, v[i].internal, v[i].automatic,
 			    v[i].skipped);
 		}

@@ -527,7 +527,7 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
 		}
 		if (jsonb_failed(&jb)) {
 			json_object_put(arr);
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
 		output_print_json(stdout, arr);

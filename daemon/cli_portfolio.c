@@ -850,7 +850,7 @@ show_section(struct cli *c, json_object *parent, const char *title,
 			json_object *rows = output_take_json(o);
 			if (rows == NULL || json_object_object_add(parent, title, rows) != 0) {
 				json_object_put(rows);
-				snprintf(c->err, sizeof(c->err), "out of memory");
+				snprintf(c->err, sizeof(c->err), _("out of memory"));
 				rc = -1;
 			}
 		}

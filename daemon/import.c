@@ -116,7 +116,7 @@ header(struct importer *im, const struct csvfile_row *row)
 	char *known = NULL;
 
 	if ((im->col_field = calloc(row->nfields, sizeof(int))) == NULL) {
-		snprintf(im->fatal, sizeof(im->fatal), "out of memory");
+		snprintf(im->fatal, sizeof(im->fatal), _("out of memory"));
 		return -1;
 	}
 	im->ncols = row->nfields;
@@ -135,7 +135,7 @@ header(struct importer *im, const struct csvfile_row *row)
 			f = record_lookup(h);
 		if (f == -1) {
 			if (known == NULL && (known = record_known_headers()) == NULL) {
-				snprintf(im->fatal, sizeof(im->fatal), "out of memory");
+				snprintf(im->fatal, sizeof(im->fatal), _("out of memory"));
 				return -1;
 			}
 			if (m == 1)
@@ -211,7 +211,7 @@ data_row(struct importer *im, const struct csvfile_row *row)
 		if (need > im->vcap[f]) {
 			char *nv = realloc(im->vals[f], need);
 			if (nv == NULL) {
-				snprintf(im->fatal, sizeof(im->fatal), "out of memory");
+				snprintf(im->fatal, sizeof(im->fatal), _("out of memory"));
 				return -1;
 			}
 			im->vals[f] = nv;
@@ -289,7 +289,8 @@ progress(size_t done, size_t total, void *arg)
 {
 	const char *path = arg;
 
-	fprintf(stderr, "\rimporting %s: %3d%%", path,
+	fputc('\r', stderr);
+	fprintf(stderr, _("importing %s: %3d%%"), path,
 	    total ? (int)(done * 100 / total) : 100);
 	if (done >= total)
 		fputc('\n', stderr);

@@ -537,7 +537,7 @@ import_export_invoices(struct store *st, const char *path, char *err, size_t err
 		return file_replace_close(&f, rc == 0, err, errlen) == 0 && rc == 0 ? 0 : -1;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (rc == 0)
-			snprintf(err, errlen, "stdout: %s", strerror(errno));
+			snprintf(err, errlen, _("stdout: %s"), strerror(errno));
 		rc = -1;
 	}
 	return rc;

@@ -107,6 +107,7 @@
 #include "clock.h"
 #include "i18n.h"
 #include "lifecycle.h"
+#include "nls.h"
 #include "output.h"
 #include "record.h"
 #include "report.h"
@@ -202,7 +203,7 @@ report_bitmap(struct rctx *c)
 	unsigned char *b = calloc((size_t)c->maxid + 1, 1);
 
 	if (b == NULL)
-		snprintf(c->err, c->errlen, "out of memory");
+		snprintf(c->err, c->errlen, _("out of memory"));
 	return b;
 }
 
@@ -244,7 +245,7 @@ load_filter(struct rctx *c)
 		const char *v = i == 0 ? c->o->sector : c->o->city;
 		char *k = NULL;
 		if (v != NULL && *v != '\0' && (k = record_search_key(v)) == NULL) {
-			snprintf(c->err, c->errlen, "out of memory");
+			snprintf(c->err, c->errlen, _("out of memory"));
 			return -1;
 		}
 		store_bind_text(s, 3 + i, k);
@@ -300,7 +301,7 @@ int
 report_day_start(struct rctx *c, long day, time_t *out)
 {
 	if (tz_day_start(c->o->tz, day, out) == -1) {
-		snprintf(c->err, c->errlen, "unknown time zone \"%s\"", c->o->tz);
+		snprintf(c->err, c->errlen, _("unknown time zone \"%s\""), c->o->tz);
 		return -1;
 	}
 	return 0;
@@ -544,7 +545,7 @@ clv_json(struct rctx *c, json_object *r, int list)
 			if (nv == NULL) {
 				sqlite3_reset(s);
 				free(v);
-				snprintf(c->err, c->errlen, "out of memory");
+				snprintf(c->err, c->errlen, _("out of memory"));
 				return -1;
 			}
 			v = nv;
@@ -664,7 +665,7 @@ pareto_json(struct rctx *c, json_object *r, int list)
 			if (nv == NULL) {
 				sqlite3_reset(s);
 				free(v);
-				snprintf(c->err, c->errlen, "out of memory");
+				snprintf(c->err, c->errlen, _("out of memory"));
 				return -1;
 			}
 			v = nv;
@@ -758,7 +759,7 @@ receivables_json(struct rctx *c, json_object *r, int list)
 				if (nv == NULL) {
 					sqlite3_reset(s);
 					free(v);
-					snprintf(c->err, c->errlen, "out of memory");
+					snprintf(c->err, c->errlen, _("out of memory"));
 					return -1;
 				}
 				v = nv;
@@ -867,7 +868,7 @@ activity_json(struct rctx *c, json_object *r, int full)
 			}
 			if (nv == NULL || (by[nby].owner = strdup(em)) == NULL) {
 				sqlite3_reset(s);
-				snprintf(c->err, c->errlen, "out of memory");
+				snprintf(c->err, c->errlen, _("out of memory"));
 				rc = -1;
 				goto out;
 			}
@@ -1012,7 +1013,7 @@ report_ctx_open(struct rctx *c, struct store *st, const struct config *cfg,
 	c->err = err;
 	c->errlen = errlen;
 	if (o->from > o->to) {
-		snprintf(err, errlen, "the period starts after it ends");
+		snprintf(err, errlen, _("the period starts after it ends"));
 		return -1;
 	}
 	report_day_text(o->from, c->from_s);
@@ -1020,7 +1021,7 @@ report_ctx_open(struct rctx *c, struct store *st, const struct config *cfg,
 	if (tz_day_start(o->tz, o->from, &c->from_at) == -1 ||
 	    tz_day_start(o->tz, o->to + 1, &c->to_at) == -1 ||
 	    tz_local_day(o->tz, o->now, &c->today, NULL) == -1) {
-		snprintf(err, errlen, "unknown time zone \"%s\"", o->tz);
+		snprintf(err, errlen, _("unknown time zone \"%s\""), o->tz);
 		return -1;
 	}
 	c->zone = tz_ical(o->tz);
@@ -1052,7 +1053,7 @@ report_ctx_close(struct rctx *c)
 static int
 nomem(struct rctx *c)
 {
-	snprintf(c->err, c->errlen, "out of memory");
+	snprintf(c->err, c->errlen, _("out of memory"));
 	return -1;
 }
 
@@ -1187,7 +1188,7 @@ report_build(struct store *st, const struct config *cfg, const char *kind,
 	report_put(r, "filters", f);
 	report_put_s(r, "currency", cfg->report.currency);
 	if ((k = find_kind(kind)) == NULL) {
-		snprintf(err, errlen, "unknown report \"%s\"", kind);
+		snprintf(err, errlen, _("unknown report \"%s\""), kind);
 		goto fail;
 	}
 	if (k->build(&c, r) == -1)

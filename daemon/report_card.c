@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "i18n.h"
 #include "lifecycle.h"
+#include "nls.h"
 #include "report_priv.h"
 #include "risk.h"
 #include "tz.h"
@@ -26,7 +27,7 @@ today_ctx(struct rctx *c, struct report_opts *o, struct store *st, const struct 
 
 	memset(o, 0, sizeof(*o));
 	if (tz_local_day(tz, now, &today, NULL) == -1) {
-		snprintf(err, errlen, "unknown time zone \"%s\"", tz);
+		snprintf(err, errlen, _("unknown time zone \"%s\""), tz);
 		return -1;
 	}
 	o->from = o->to = today;
@@ -102,7 +103,7 @@ card_client(const struct store_history *h, void *arg)
 
 		report_risk_input(h, c->today, &in);
 		if (lifecycle_median_gap(h->days, h->ndays, &in.median_gap) == -1) {
-			snprintf(c->err, c->errlen, "out of memory");
+			snprintf(c->err, c->errlen, _("out of memory"));
 			a->failed = 1;
 			return 1;
 		}
@@ -285,7 +286,7 @@ top_client(const struct store_history *h, void *arg)
 		size_t cap = a->cap ? a->cap * 2 : 64;
 		struct top_row *v = reallocarray(a->v, cap, sizeof(*v));
 		if (v == NULL) {
-			snprintf(c->err, c->errlen, "out of memory");
+			snprintf(c->err, c->errlen, _("out of memory"));
 			a->failed = 1;
 			return 1;
 		}
@@ -296,7 +297,7 @@ top_client(const struct store_history *h, void *arg)
 	r->id = h->id;
 	report_risk_input(h, c->today, &r->in);
 	if (lifecycle_median_gap(h->days, h->ndays, &r->in.median_gap) == -1) {
-		snprintf(c->err, c->errlen, "out of memory");
+		snprintf(c->err, c->errlen, _("out of memory"));
 		a->failed = 1;
 		return 1;
 	}

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "lifecycle.h"
+#include "nls.h"
 #include "report_priv.h"
 #include "tz.h"
 
@@ -106,7 +107,7 @@ report_stage_on(struct rctx *c, const struct report_client *rc, long day, time_t
 	f.last = k > 0 ? rc->h->days[k - 1] : -1;
 	f.prev = k > 1 ? rc->h->days[k - 2] : -1;
 	if (lifecycle_median_gap(rc->h->days, k, &f.median_gap) == -1) {
-		snprintf(c->err, c->errlen, "out of memory");
+		snprintf(c->err, c->errlen, _("out of memory"));
 		return -1;
 	}
 	*out = lifecycle_stage(&f, day, &p);
@@ -195,7 +196,7 @@ pass(struct rctx *c)
 	if (c->pass != NULL)
 		return 0;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(c->err, c->errlen, "out of memory");
+		snprintf(c->err, c->errlen, _("out of memory"));
 		return -1;
 	}
 	c->pass = p;

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "lifecycle.h"
+#include "nls.h"
 #include "report_priv.h"
 #include "risk.h"
 
@@ -86,7 +87,7 @@ risk_client(const struct store_history *h, void *arg)
 		if (g != NULL)
 			a->gaps = g;
 		if (v == NULL || g == NULL) {
-			snprintf(c->err, c->errlen, "out of memory");
+			snprintf(c->err, c->errlen, _("out of memory"));
 			a->failed = 1;
 			return 1;
 		}
@@ -95,7 +96,7 @@ risk_client(const struct store_history *h, void *arg)
 	/* Every active client's rhythm makes the typical one; only those
 	 * passing the filters are listed. */
 	if (lifecycle_median_gap(h->days, h->ndays, &gap) == -1) {
-		snprintf(c->err, c->errlen, "out of memory");
+		snprintf(c->err, c->errlen, _("out of memory"));
 		a->failed = 1;
 		return 1;
 	}

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "goal.h"
 #include "i18n.h"
+#include "nls.h"
 #include "report_priv.h"
 
 /* ---- goals ----------------------------------------------------------- */
@@ -150,7 +151,7 @@ report_goals_json(struct rctx *c, json_object *r)
 	a.first = clock_date_to_days(y, m, 1);
 	a.last = (m == 12 ? clock_date_to_days(y + 1, 1, 1) : clock_date_to_days(y, m + 1, 1)) - 1;
 	if (c->o->from != a.first || c->o->to != a.last) {
-		snprintf(c->err, c->errlen, "goals are monthly: give a whole month (--month YYYY-MM)");
+		snprintf(c->err, c->errlen, _("goals are monthly: give a whole month (--month YYYY-MM)"));
 		return -1;
 	}
 	/* Progress as of today while the month runs; after it, its end. */
@@ -233,7 +234,7 @@ sale(const struct store_sale *x, void *arg)
 	s->pairs[s->np++].client = x->client_id;
 	return 0;
 nomem:
-	snprintf(s->c->err, s->c->errlen, "out of memory");
+	snprintf(s->c->err, s->c->errlen, _("out of memory"));
 	s->failed = 1;
 	return 1;
 }

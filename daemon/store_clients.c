@@ -406,7 +406,7 @@ match_one(struct store *st, const char *sql, const char *key, long long *id,
 			*id = stmt_int(s, 0);
 		else if (count == 1)
 			snprintf(err, errlen, _("%s \"%s\" matches clients %lld, %lld"),
-			    what, key, *id, (long long)stmt_int(s, 0));
+			    _(what), key, *id, (long long)stmt_int(s, 0));
 		else if (count < 10) {
 			size_t n = strlen(err);
 			snprintf(err + n, errlen - n, ", %lld",
@@ -419,7 +419,7 @@ match_one(struct store *st, const char *sql, const char *key, long long *id,
 		return store_fail(st, err, errlen, "matching client");
 	if (count > 10) {
 		size_t n = strlen(err);
-		snprintf(err + n, errlen - n, " and %d more", count - 10);
+		snprintf(err + n, errlen - n, _(" and %d more"), count - 10);
 	}
 	return count == 0 ? 1 : count == 1 ? 0 : 2;
 }
@@ -450,9 +450,9 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 	    " ORDER BY id LIMIT 11";
 	int taxed = r->v[RF_TAX_ID] != NULL && *r->v[RF_TAX_ID] != '\0';
 	struct { const char *sql; enum record_field f; const char *what; } keys[] = {
-		{ by_tax, RF_TAX_ID, "tax id" },
-		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, "email" },
-		{ taxed ? by_name_untaxed : by_name, RF_NAME, "name" },
+		{ by_tax, RF_TAX_ID, N_("tax id") },
+		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, N_("email") },
+		{ taxed ? by_name_untaxed : by_name, RF_NAME, N_("name") },
 	};
 	char *key = NULL;
 	int rc = 1;
@@ -471,8 +471,8 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
 		if (rc == 2) {
 			size_t n = strlen(err);
-			snprintf(err + n, errlen - n, "; make the %s unique or give a "
-			    "tax id", keys[i].what);
+			snprintf(err + n, errlen - n, _("; make the %s unique or give a "
+			    "tax id"), _(keys[i].what));
 			rc = -1;
 		}
 		if (rc != 1)
@@ -732,10 +732,10 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 		}
 		if (count > 1) {
 			if (count > 10 && n < errlen)
-				snprintf(err + n, errlen - n, " and more");
+				snprintf(err + n, errlen - n, _(" and more"));
 			if (strlen(err) < errlen)
 				snprintf(err + strlen(err), errlen - strlen(err),
-				    "; give the id");
+				    _("; give the id"));
 			goto out;
 		}
 	}

@@ -67,6 +67,8 @@ t_assert_ok "--date-format DD/MM/YY reads 3/12/26" c -q --date-format DD/MM/YY i
 	--due 3/12/26 --issued 1/12/26
 t_assert_eq "2026-12-03" "$(sqlite3 "$CARTERA_DB" 'SELECT due FROM invoices ORDER BY id DESC LIMIT 1')" \
 	"two-digit year read as 20YY"
+t_assert_match '--date-format FORMAT' "$(c --help)" "--date-format in the global help"
+t_assert_match '--date-format FORMATO' "$(es --help)" "--date-format in the Spanish global help"
 t_assert_ok "--date-format MM/DD/YYYY" c -q --date-format MM/DD/YYYY invoice add clinica 10 \
 	--due 12/31/2026 --issued 12/01/2026
 t_assert_eq "2026-12-31" "$(sqlite3 "$CARTERA_DB" 'SELECT due FROM invoices ORDER BY id DESC LIMIT 1')" \

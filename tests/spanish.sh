@@ -3,8 +3,9 @@
 # LANG=es_ES.UTF-8 and LANG=C for a few commands; enumeration values
 # typed in either language and shown in the user's language in tables
 # (JSON keeps the English codes); and the Spanish outputs of "due",
-# "client show" and "report summary" scanned against the English
-# message catalogue (po/en.po): no English word may be left in them.
+# "client show", "report summary", "status" and a "mail scan" error scanned
+# against the English message catalogue (po/en.po): no English word may
+# be left in them.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init spanish
 
@@ -69,11 +70,15 @@ t_assert_match 'Lista los clientes\.' "$(es --help)" "Spanish command list"
 es due >"$T/due.txt" || t_fail "due"
 es client show clinica >"$T/show.txt" || t_fail "client show"
 es report summary --owner ana@example.com --month 2026-11 >"$T/report.txt" || t_fail "report summary"
+es status >"$T/status.txt" || t_fail "status"
+t_assert_file_contains "$T/status.txt" '^bandeja de salida: 0 pendientes' "status in Spanish"
+es mail scan >/dev/null 2>"$T/mail.txt"
+t_assert_file_contains "$T/mail.txt" 'no hay ningún buzón configurado' "mail scan: Spanish error"
 t_assert_file_contains "$T/report.txt" '^Informe: resumen, 01/11/2026 – 30/11/2026$' "report heading in Spanish"
 t_assert_file_contains "$T/report.txt" 'n/d' "n/d, not n/a"
 t_assert_file_contains "$T/due.txt" '^Asunto: ' "due: Spanish headers"
 /usr/bin/python3 - "$T_SRCDIR/po/en.po" "$T_SRCDIR/po/es.po" "$T/due.txt" "$T/show.txt" \
-	"$T/report.txt" >"$T/scan.txt" <<'PY'
+	"$T/report.txt" "$T/status.txt" "$T/mail.txt" >"$T/scan.txt" <<'PY'
 import re, sys
 def strings(path, key):
     """The msgid (or msgstr) texts of a .po file, joined."""
@@ -103,12 +108,12 @@ data = ("Clínica Dental Sonrisa Ferretería Núñez María Sánchez Ana López 
 left = {}
 for path in sys.argv[3:]:
     text = open(path, encoding="utf-8").read()
-    text = re.sub(r"\S+@\S+|https?://\S+", " ", text)       # addresses and links
+    text = re.sub(r"\S+@\S+|https?://\S+|/\S+", " ", text)  # addresses, links, paths
     for w in words(text) - words(data):
         if w in english:
             left.setdefault(w, set()).add(path.rsplit("/", 1)[1])
 for w in sorted(left):
     print(w, " ".join(sorted(left[w])))
 PY
-t_assert_eq "" "$(cat "$T/scan.txt")" "no English word in the Spanish due, client show and report summary"
+t_assert_eq "" "$(cat "$T/scan.txt")" "no English word in the Spanish due, client show, report summary, status and mail scan"
 t_done
