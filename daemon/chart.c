@@ -23,7 +23,8 @@ struct rgb {
 };
 
 static const struct rgb bg = { 255, 255, 255 }, grid = { 230, 230, 230 },
-    bar = { 144, 202, 249 }, last = { 30, 136, 229 }, axis = { 160, 160, 160 };
+    bar = { 144, 202, 249 }, last = { 30, 136, 229 }, axis = { 160, 160, 160 },
+    goal = { 230, 81, 0 };
 
 static void
 fill(unsigned char *px, int x0, int y0, int x1, int y1, struct rgb c)
@@ -55,6 +56,13 @@ chunk(unsigned char *out, const char *type, const unsigned char *data, uint32_t 
 int
 chart_png(const long long *values, int n, unsigned char **png, size_t *len)
 {
+	return chart_png_goals(values, NULL, n, png, len);
+}
+
+int
+chart_png_goals(const long long *values, const long long *goals, int n, unsigned char **png,
+    size_t *len)
+{
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	unsigned char *px = NULL, *raw = NULL, *z = NULL, *out = NULL, *p, ihdr[13];
 	size_t rawlen = (size_t)H * (1 + (size_t)W * 3);
@@ -73,9 +81,12 @@ chart_png(const long long *values, int n, unsigned char **png, size_t *len)
 		fill(px, PAD, PAD + (H - 2 * PAD) * (q - 1) / 4, W - PAD,
 		    PAD + (H - 2 * PAD) * (q - 1) / 4 + 1, grid);
 	fill(px, PAD, H - PAD, W - PAD, H - PAD + 1, axis);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (values[i] > max)
 			max = values[i];
+		if (goals != NULL && goals[i] > max)
+			max = goals[i];
+	}
 	slot = (W - 2 * PAD) / n;
 	bw = slot * 2 / 3;
 	for (int i = 0; i < n; i++) {
@@ -86,6 +97,16 @@ chart_png(const long long *values, int n, unsigned char **png, size_t *len)
 		if (v > 0 && h < 1)
 			h = 1;	/* a sale shows, however small */
 		fill(px, x, H - PAD - h, x + bw, H - PAD, i == n - 1 ? last : bar);
+	}
+	/* Goals over the bars: a line 3 pixels thick across the slot, its
+	 * middle at the goal's height. */
+	for (int i = 0; goals != NULL && i < n; i++) {
+		int h, x = PAD + i * slot + (slot - bw) / 2;
+
+		if (goals[i] < 0 || max <= 0)
+			continue;
+		h = (int)((double)goals[i] / (double)max * (H - 2 * PAD));
+		fill(px, x - 2, H - PAD - h - 1, x + bw + 2, H - PAD - h + 2, goal);
 	}
 	/* Scanlines with filter type 0 (None). */
 	for (int y = 0; y < H; y++) {

@@ -1,6 +1,6 @@
 /*
- * chart.h - a small bar chart as PNG bytes, for the monthly summary
- * email (attached inline by Content-ID, so no mail client fetches
+ * chart.h - a small bar chart as PNG bytes (with goal marks), for the
+ * monthly summary email (attached inline by Content-ID, so no mail client fetches
  * anything).  Labels are not drawn: the email's HTML carries them under
  * the image.  Pure: memory in, memory out.
  */
@@ -15,5 +15,10 @@
 /* One bar per value (negative values draw as zero); the last bar is
  * highlighted.  *png is malloc'd (caller frees).  0 / -1. */
 int	 chart_png(const long long *values, int n, unsigned char **png, size_t *len);
+/* The same with a goal per bar (goals may be NULL; a goal below 0 is
+ * none): a dark line across the bar's slot at the goal's height, the
+ * scale taking the goals in. */
+int	 chart_png_goals(const long long *values, const long long *goals, int n,
+	    unsigned char **png, size_t *len);
 
 #endif

@@ -14,6 +14,7 @@
 #include "chart.h"
 #include "clock.h"
 #include "compose.h"
+#include "goal.h"
 #include "i18n.h"
 #include "mime.h"
 #include "monthly.h"
@@ -78,8 +79,8 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 	struct report_opts ro = { 0 };
 	struct jsonb jb = JSONB_INIT;
 	struct mail_inline part;
-	json_object *r = NULL, *data = NULL, *chart;
-	long long cents[CHART_MONTHS];
+	json_object *r = NULL, *data = NULL, *chart, *goals = NULL;
+	long long cents[CHART_MONTHS], targets[CHART_MONTHS];
 	unsigned char *png = NULL;
 	size_t pnglen;
 	char buf[96], key[64];
@@ -96,7 +97,11 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 	ro.tz = tz;
 	ro.now = now;
 	if (report_build(st, cfg, "summary", &ro, &r, err, errlen) == -1 ||
-	    report_monthly_revenue(st, cfg, &ro, ro.to, CHART_MONTHS, cents, err, errlen) == -1)
+	    report_monthly_revenue(st, cfg, &ro, ro.to, CHART_MONTHS, cents, err, errlen) == -1 ||
+	    report_goal_lines(st, cfg, ro.owner, ro.to, tz, lang, now, &goals, err,
+	    errlen) == -1 ||
+	    report_goal_targets(st, o != NULL ? o->id : 0, ro.to, CHART_MONTHS, targets, err,
+	    errlen) == -1)
 		goto out;
 	data = humanize(&jb, r, lang, cfg->report.currency);
 	clock_days_to_date(ro.from, &y, &mo, &d);
@@ -109,6 +114,10 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 		jsonb_put(&jb, data, "owner", oj);
 	} else
 		jsonb_put(&jb, data, "owner", NULL);
+	/* The month's goals in words, and whether there are any. */
+	jsonb_bool(&jb, data, "has_goals", json_object_array_length(goals) > 0);
+	jsonb_put(&jb, data, "goals", goals);
+	goals = NULL;
 	chart = jsonb_array(&jb);
 	for (int i = 0; i < CHART_MONTHS; i++) {
 		json_object *c = jsonb_object(&jb);
@@ -121,6 +130,11 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 		jsonb_str(&jb, c, "month", buf);
 		jsonb_str(&jb, c, "amount", i18n_money(lang, cents[i], cfg->report.currency, buf,
 		    sizeof(buf)));
+		if (targets[i] >= 0) {
+			goal_money(lang, targets[i], cfg->report.currency, buf, sizeof(buf));
+			jsonb_str(&jb, c, "goal", buf);
+		} else
+			jsonb_put(&jb, c, "goal", NULL);
 		jsonb_append(&jb, chart, c);
 	}
 	jsonb_put(&jb, data, "chart", chart);
@@ -132,7 +146,7 @@ monthly_compose(struct store *st, const struct config *cfg, const struct render_
 	if (render_message(t, "monthly", lang, data, &m->subject, &m->body_text, &m->body_html,
 	    err, errlen) == -1)
 		goto out;
-	if (chart_png(cents, CHART_MONTHS, &png, &pnglen) == -1) {
+	if (chart_png_goals(cents, targets, CHART_MONTHS, &png, &pnglen) == -1) {
 		snprintf(err, errlen, "cannot draw the revenue chart");
 		goto out;
 	}
@@ -167,6 +181,7 @@ out:
 		outbox_msg_clear(m);
 	json_object_put(r);
 	json_object_put(data);
+	json_object_put(goals);
 	free(png);
 	return rc;
 }

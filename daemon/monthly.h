@@ -3,10 +3,12 @@
  *
  * On the first working day (Monday to Friday) of a month, at the digest
  * time, each salesperson gets last month's indicators for their clients,
- * and report.manager gets them for the whole team; a bar chart of the
- * last twelve months' revenue is attached inline (a PNG drawn by
- * chart.c).  If the daemon is down that day it is sent on a later day of
- * the first week, once.  Decides and composes; delivery is the outbox's.
+ * and report.manager gets them for the whole team, with the month's
+ * goals and how far they got (report_goal_lines); a bar chart of the last
+ * twelve months' revenue, each month's revenue goal marked on it, is
+ * attached inline (a PNG drawn by chart.c).  If the daemon is down that
+ * day it is sent on a later day of the first week, once.  Decides and
+ * composes; delivery is the outbox's.
  */
 #ifndef CARTERA_MONTHLY_H
 #define CARTERA_MONTHLY_H

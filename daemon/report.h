@@ -89,6 +89,21 @@ int	 report_risk_top(struct store *, const struct config *, long long owner_id,
 	    const char *tz, const char *lang, time_t now, long n, json_object **out,
 	    char *err, size_t errlen);
 
+/*
+ * A month's goals in words (goal.c's sentences), for the month holding
+ * local day `day` as of now in zone tz: a JSON array of {who, metric,
+ * text}, one per target set, of owner's goals (email; who null) or, with
+ * owner NULL, of everyone's and the teams' (who their name).  Caller owns.
+ */
+int	 report_goal_lines(struct store *, const struct config *, const char *owner, long day,
+	    const char *tz, const char *lang, time_t now, json_object **out,
+	    char *err, size_t errlen);
+/* The revenue target (cents, -1 none) of each of the n months ending with
+ * the one holding day, oldest first: owner_id's, or with 0 the goal of the
+ * team of everyone (the first team made with --all). */
+int	 report_goal_targets(struct store *, long long owner_id, long day, int n,
+	    long long *targets, char *err, size_t errlen);
+
 /* Revenue of each of the n months ending with the one holding day (oldest
  * first), for the monthly chart.  cents[] has n entries. */
 int	 report_monthly_revenue(struct store *, const struct config *,

@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "nls.h"
 #include "report_priv.h"
+#include "tz.h"
 
 /* ---- goals ----------------------------------------------------------- */
 
@@ -328,4 +329,125 @@ out:
 	free(s.v);
 	free(s.pairs);
 	return rc;
+}
+
+/* ---- goals in words ---------------------------------------------------- */
+
+static const char *const metric_keys[GOAL_METRICS][2] = {
+	{ "target_cents", "actual_cents" }, { "target", "actual" }, { "target", "actual" },
+	{ "target", "actual" },
+};
+
+static long long
+jint(json_object *o, const char *k, int *present)
+{
+	json_object *v = NULL;
+
+	*present = json_object_object_get_ex(o, k, &v) && v != NULL;
+	return *present ? json_object_get_int64(v) : 0;
+}
+
+int
+report_goal_lines(struct store *st, const struct config *cfg, const char *owner, long day,
+    const char *tz, const char *lang, time_t now, json_object **out, char *err, size_t errlen)
+{
+	struct report_opts o = { 0 };
+	json_object *r = NULL, *goals = NULL, *list;
+	long first, last, today, asof;
+	int y, m, d;
+
+	*out = NULL;
+	clock_days_to_date(day, &y, &m, &d);
+	first = clock_date_to_days(y, m, 1);
+	last = (m == 12 ? clock_date_to_days(y + 1, 1, 1) : clock_date_to_days(y, m + 1, 1)) - 1;
+	o.from = first;
+	o.to = last;
+	o.owner = owner;
+	o.tz = tz;
+	o.lang = lang;
+	o.now = now;
+	if (tz_local_day(tz, now, &today, NULL) == -1) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", tz);
+		return -1;
+	}
+	asof = today < first ? first : today > last ? last + 1 : today;
+	if (report_build(st, cfg, "goals", &o, &r, err, errlen) == -1)
+		return -1;
+	list = json_object_new_array();
+	json_object_object_get_ex(r, "goals", &goals);
+	json_object_object_foreach(goals, key, who) {
+		char name[300];
+
+		/* Whose: nobody's name in one salesperson's own summary. */
+		name[0] = '\0';
+		if (strncmp(key, "team:", 5) == 0)
+			snprintf(name, sizeof(name), i18n_is_en(lang) ? "Team %s" : "Equipo %s",
+			    key + 5);
+		else if (owner == NULL) {
+			struct owner ow = { 0 };
+			if (store_owner_get(st, key, &ow, err, errlen) == 0)
+				snprintf(name, sizeof(name), "%s", ow.name);
+			else
+				snprintf(name, sizeof(name), "%s", key);
+			store_owner_clear(&ow);
+		}
+		for (int k = 0; k < GOAL_METRICS; k++) {
+			json_object *mo = NULL, *line;
+			struct goal_progress p;
+			long long target, actual;
+			char text[512];
+			int has;
+
+			if (!json_object_object_get_ex(who, goal_metric_name((enum goal_metric)k),
+			    &mo) || mo == NULL)
+				continue;
+			target = jint(mo, metric_keys[k][0], &has);
+			if (!has || target <= 0)
+				continue;
+			actual = jint(mo, metric_keys[k][1], &has);
+			goal_progress(actual, target, first, last, asof, goal_weekday, NULL, &p);
+			goal_sentence((enum goal_metric)k, &p, m, lang, cfg->report.currency, text,
+			    sizeof(text));
+			line = json_object_new_object();
+			json_object_object_add(line, "who", name[0] ?
+			    json_object_new_string(name) : NULL);
+			json_object_object_add(line, "metric", json_object_new_string(
+			    goal_metric_name((enum goal_metric)k)));
+			json_object_object_add(line, "text", json_object_new_string(text));
+			json_object_array_add(list, line);
+		}
+	}
+	json_object_put(r);
+	*out = list;
+	return 0;
+}
+
+int
+report_goal_targets(struct store *st, long long owner_id, long day, int n, long long *targets,
+    char *err, size_t errlen)
+{
+	long long team = 0;
+	int y, m, d, rc;
+
+	clock_days_to_date(day, &y, &m, &d);
+	if (owner_id == 0 && (rc = store_team_everyone(st, &team, err, errlen)) != 0) {
+		for (int i = 0; i < n; i++)
+			targets[i] = -1;
+		return rc == 1 ? 0 : -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct store_goal g;
+		int k = m - (n - 1 - i), yy = y;
+		char month[32];
+
+		while (k < 1) {
+			k += 12;
+			yy--;
+		}
+		snprintf(month, sizeof(month), "%04d-%02d", yy, k);
+		if ((rc = store_goal_get(st, owner_id, team, month, &g, err, errlen)) == -1)
+			return -1;
+		targets[i] = rc == 0 ? g.revenue_cents : -1;
+	}
+	return 0;
 }

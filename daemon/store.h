@@ -703,6 +703,9 @@ int	 store_goal_actuals(struct store *, long long owner_id, long long team_id,
 int	 store_team_id(struct store *, const char *name, long long *id, int *all_owners,
 	    char *err, size_t errlen);
 
+/* The first team of everyone (made with --all): 0 found, 1 none. */
+int	 store_team_everyone(struct store *, long long *id, char *err, size_t errlen);
+
 /* Products.  unit_price_cents -1 = none; kind "product" or "service". */
 int	 store_product_add(struct store *, const char *name, const char *kind,
 	    long long unit_price_cents, long long *id, char *err, size_t errlen);

@@ -490,6 +490,23 @@ store_team_id(struct store *st, const char *name, long long *id, int *all_owners
 	return rc == STMT_DONE ? 1 : store_fail(st, err, errlen, "looking up team");
 }
 
+int
+store_team_everyone(struct store *st, long long *id, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT id FROM teams WHERE all_owners = 1 ORDER BY id LIMIT 1";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	if ((rc = stmt_step(s)) == STMT_ROW)
+		*id = stmt_int(s, 0);
+	stmt_reset(s);
+	if (rc == STMT_ROW)
+		return 0;
+	return rc == STMT_DONE ? 1 : store_fail(st, err, errlen, "looking up teams");
+}
+
 /* The owner (by email) or team (by name) a goal is for: exactly one. */
 static int
 goal_target(struct store *st, const char *owner, const char *team, long long *owner_id,

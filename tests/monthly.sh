@@ -43,6 +43,12 @@ at "$D0" invoice add Talleres 1000 --issued 2026-10-10 --due 2026-11-10 --paid 2
 at "$D0" invoice add Talleres 1234.56 --issued 2026-11-05 --due 2026-12-05
 at "$D0" invoice add "Panadería" 765.44 --issued 2026-11-20 --due 2026-12-20
 at "$D0" invoice add Harbor 3210 --issued 2026-11-11 --due 2026-12-11
+# Goals: Ana's for November (2.500 €, 2 new clients) and October (1.000 €),
+# and the whole team's (a team of everyone) for November (5.000 €).
+at "$D0" goal set ana@example.com 2026-11 --revenue 2.500 --new-clients 2
+at "$D0" goal set ana@example.com 2026-10 --revenue 1.000
+at "$D0" team add Todos --all
+at "$D0" goal set Todos 2026-11 --revenue 5.000
 
 run() { "$CARTERAD" -c "${2:-$T/on.conf}" --once --now "$1" >>"$T/carterad.log" 2>&1
 	t_assert_eq 0 $? "carterad --once at $1"; }
@@ -80,7 +86,18 @@ cid = img["Content-ID"].strip("<>")
 data = img.get_content()
 print("png=" + str(data[:8] == b"\x89PNG\r\n\x1a\n"))
 print("cid_in_html=" + str(("cid:" + cid) in html))
-print("text=" + text.replace("\n", " | "))
+print("text=" + text.replace("\r\n", "\n").replace("\n", " | "))
+# The goal marks' colour (chart.c) anywhere in the chart's scanlines.
+import struct, zlib
+pos, idat = 8, b""
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    if kind == b"IDAT":
+        idat += data[pos + 8:pos + 8 + n]
+    pos += 12 + n
+raw = zlib.decompress(idat)
+print("goal_marks=" + str(bytes((230, 81, 0)) in b"".join(
+    raw[r * 1801 + 1:(r + 1) * 1801] for r in range(180))))
 PY
 }
 check_mail ana@example.com >"$T/ana.txt"
@@ -93,12 +110,27 @@ t_assert_file_contains "$T/ana.txt" 'Facturación: +2\.000,00 € \(2 facturas\)
 t_assert_file_contains "$T/ana.txt" 'vs mes anterior: +\+100,0 %' "growth vs October, with its sign"
 t_assert_file_contains "$T/ana.txt" 'nov 26 +2\.000,00 €' "this month in the twelve-month table"
 t_assert_file_contains "$T/ana.txt" 'oct 26 +1\.000,00 €' "October in the table"
+# November's goals in words (the month is over: no pace), and each month's
+# revenue goal beside it in the table and marked on the chart: 2.000 of
+# 2.500 = 80 %; new clients in November: Panadería (Talleres first bought
+# in October), 1 of 2 = 50 %.
+t_assert_file_contains "$T/ana.txt" ' OBJETIVOS \|   Objetivo de noviembre: 80 % de 2\.500 € \|   Objetivo de noviembre: 50 % de 2 clientes nuevos \|' "November's goals"
+t_assert_file_contains "$T/ana.txt" 'nov 26 +2\.000,00 €  \(objetivo 2\.500 €\)' "November's goal in the table"
+t_assert_file_contains "$T/ana.txt" 'oct 26 +1\.000,00 €  \(objetivo 1\.000 €\)' "October's goal in the table"
+t_assert_file_contains "$T/ana.txt" '^goal_marks=True$' "goals marked on the chart"
 check_mail ben@example.com >"$T/ben.txt"
+t_assert_file_contains "$T/ben.txt" '^goal_marks=False$' "no goals, no marks"
+if grep -q "GOALS" "$T/ben.txt"; then t_fail "Ben has no goals: no GOALS section"; else t_pass "no GOALS section without goals"; fi
 t_assert_file_contains "$T/ben.txt" '^subject=Cartera: November 2026 summary for Ben Carter: €3,210\.00$' "English subject and money"
 t_assert_file_contains "$T/ben.txt" 'vs previous month: +n/a' "no October revenue: growth n/a"
 check_mail jefa@example.com >"$T/team.txt"
 t_assert_file_contains "$T/team.txt" '^subject=Cartera: resumen de noviembre de 2026 del equipo: 5\.210,00 €$' "the team's total"
 t_assert_file_contains "$T/team.txt" 'Pedido medio: +1\.736,67 €' "team average order: 5.210,00 / 3"
+# The team's summary names whose goals they are; the team of everyone's
+# 5.000 €: 5.210 of it = 104.2 % -> 104 %.
+t_assert_file_contains "$T/team.txt" '   Ana López: Objetivo de noviembre: 80 % de 2\.500 € \|' "Ana's goal, named"
+t_assert_file_contains "$T/team.txt" '   Equipo Todos: Objetivo de noviembre: 104 % de 5\.000 € \|' "the team's goal"
+t_assert_file_contains "$T/team.txt" 'nov 26 +5\.210,00 €  \(objetivo 5\.000 €\)' "the team's goal in the table"
 
 # A month that starts on a Saturday: 2026-08-01; the first working day is
 # Monday 2026-08-03.  And report.monthly = false sends none at all.

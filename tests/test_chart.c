@@ -36,6 +36,44 @@ bar_height(const unsigned char *img, int x)
 	return h;
 }
 
+/* The filtered scanlines of a PNG chart_png made (IDAT inflated); NULL if
+ * it does not inflate to the declared size.  Caller frees. */
+static unsigned char *
+inflate_png(const unsigned char *png, size_t len)
+{
+	unsigned char *idat = NULL, *img;
+	size_t ilen = 0, pos = 8;
+	uLongf rawlen = (uLongf)CHART_HEIGHT * (1 + CHART_WIDTH * 3);
+
+	while (pos + 12 <= len) {
+		uint32_t n = get32(png + pos);
+		if (memcmp(png + pos + 4, "IDAT", 4) == 0) {
+			unsigned char *ni = realloc(idat, ilen + n);
+			if (ni == NULL)
+				break;
+			idat = ni;
+			memcpy(idat + ilen, png + pos + 8, n);
+			ilen += n;
+		}
+		pos += 12 + n;
+	}
+	if ((img = malloc(rawlen)) != NULL && (idat == NULL ||
+	    uncompress(img, &rawlen, idat, (uLong)ilen) != Z_OK ||
+	    rawlen != (uLongf)CHART_HEIGHT * (1 + CHART_WIDTH * 3))) {
+		free(img);
+		img = NULL;
+	}
+	free(idat);
+	return img;
+}
+
+/* The RGB bytes of pixel (x, y) in inflated scanlines. */
+static const unsigned char *
+pixel(const unsigned char *img, int x, int y)
+{
+	return img + (size_t)y * (1 + CHART_WIDTH * 3) + 1 + (size_t)x * 3;
+}
+
 int
 main(void)
 {
@@ -87,12 +125,41 @@ main(void)
 		CHECK(memcmp(p11, p2, 3) != 0);	/* the last bar stands out */
 	}
 	free(png);
+	free(img);
+	/*
+	 * Goals: 1200 over the month of 600 (the scale's maximum: the top of
+	 * the plot) and 600 over the month of 1200 (half way up); none
+	 * elsewhere.  The goal's colour is at those heights, across the bar.
+	 */
+	{
+		long long g[12] = { -1, -1, -1, -1, -1, 1200, -1, -1, -1, -1, -1, 600 };
+		int slot = (CHART_WIDTH - 20) / 12, xm5 = 10 + 5 * slot + slot / 2;
+		int xm11 = 10 + 11 * slot + slot / 2, xm2 = 10 + 2 * slot + slot / 2;
+		const unsigned char *p;
+
+		CHECK(chart_png_goals(v, g, 12, &png, &len) == 0);
+		img = inflate_png(png, len);
+		CHECK(img != NULL);
+		/* 1200 is the whole height, 160 pixels: row 180 - 10 - 160 = 10. */
+		p = pixel(img, xm5, 10);
+		CHECK(p != NULL && p[0] == 230 && p[1] == 81 && p[2] == 0);
+		/* 600 is half: row 170 - 80 = 90, on top of the last bar. */
+		p = pixel(img, xm11, 90);
+		CHECK(p != NULL && p[0] == 230 && p[1] == 81 && p[2] == 0);
+		/* No goal over the third month: no goal colour in its column. */
+		for (int y = 0; y < CHART_HEIGHT; y++) {
+			p = pixel(img, xm2, y);
+			CHECK(!(p[0] == 230 && p[1] == 81 && p[2] == 0));
+		}
+		free(png);
+		free(img);
+	}
+	img = NULL;
 	/* Degenerate input is refused, all-zero input still draws. */
 	CHECK(chart_png(v, 0, &png, &len) == -1);
 	memset(v, 0, sizeof(v));
 	CHECK(chart_png(v, 12, &png, &len) == 0);
 	free(png);
-	free(img);
 	free(idat);
 	return check_done("test_chart");
 }
