@@ -16,4 +16,15 @@ done
 if command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ]; then
 	t_assert_file_contains "$out/results.csv" "^mailin,[0-9]+,[0-9.]+,[0-9.]+," "a figure for mailin"
 fi
+for m in risk_precision_top10 risk_roc_auc; do	# and the baseline's beside it
+	t_assert_file_contains "$out/results.csv" "^$m,[0-9]+,0\.[0-9]+,0\.[0-9]+," "a figure for $m"
+done
+# --only risk runs that section again and keeps the other rows.
+rows=$(wc -l <"$out/results.csv")
+top_builddir=$(cd "${top_builddir:-.}" && pwd) "$T_SRCDIR/bench/run" --quick --only risk --out "$out" >"$T/only.log" 2>&1
+t_assert_eq 0 $? "bench/run --quick --only risk succeeds"
+t_assert_eq "$rows" "$(wc -l <"$out/results.csv")" "the same rows, the risk ones replaced"
+t_assert_eq 1 "$(grep -c '^risk_roc_auc,' "$out/results.csv")" "one risk_roc_auc row"
+t_assert_file_contains "$out/results.csv" "^import," "the import rows kept"
+t_assert_file_contains "$out/results.md" '^The risk_\* rows: `bench/run --only risk` on ' "results.md says which run the risk rows are from"
 t_done
