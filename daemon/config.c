@@ -180,6 +180,8 @@ static const struct config_item config_items[] = {
 	INT("cadence.potential_days", cadence.potential_days, 14, 1,
 	    CONFIG_MAX_DAYS),
 	SEGMENTS("cadence.segments", cadence.segments),
+	INT("cadence.orders_self_days", cadence.orders_self_days, 60, 1, CONFIG_MAX_DAYS),
+	INT("cadence.orders_visit_days", cadence.orders_visit_days, 21, 1, CONFIG_MAX_DAYS),
 
 	GROUP("inactive"),
 	FLOAT("inactive.factor", inactive.factor, 1.5, 1.0, 100.0),

@@ -73,6 +73,8 @@ struct config {
 		int	 potential_days;
 		struct segment_cadence *segments;	/* owned array */
 		size_t	 nsegments;
+		int	 orders_self_days;	/* client orders on its own */
+		int	 orders_visit_days;	/* client orders when visited */
 	} cadence;
 
 	struct {

@@ -23,7 +23,8 @@
 #include "tz.h"
 
 int
-scan_cadence(const struct config *cfg, int client_days, int segment_days, int potential)
+scan_cadence(const struct config *cfg, int client_days, int segment_days, int potential,
+    enum scan_orders orders)
 {
 	if (client_days > 0)
 		return client_days;
@@ -31,6 +32,10 @@ scan_cadence(const struct config *cfg, int client_days, int segment_days, int po
 		return cfg->cadence.potential_days;
 	if (segment_days > 0)
 		return segment_days;
+	if (orders == SCAN_ORDERS_SELF)
+		return cfg->cadence.orders_self_days;
+	if (orders == SCAN_ORDERS_VISIT)
+		return cfg->cadence.orders_visit_days;
 	return cfg->cadence.default_days;
 }
 
@@ -733,11 +738,13 @@ plans_split(struct plans *pl, struct scan_result *r)
 
 /* ---- the clients -------------------------------------------------------- */
 
-/* The owner's few snoozed clients and those owed an answer, by id. */
+/* The owner's few snoozed clients, those owed an answer, and those whose
+ * way of ordering is known, by id. */
 struct mark {
 	long long	 id;
 	time_t		 replied_at;	/* 0: none */
 	int		 snoozed;
+	enum scan_orders orders;
 };
 
 struct marks {
@@ -747,7 +754,7 @@ struct marks {
 };
 
 static int
-mark_add(long long id, int snoozed, time_t replied_at, void *arg)
+mark_add(long long id, int snoozed, time_t replied_at, const char *orders, void *arg)
 {
 	struct marks *m = arg;
 
@@ -764,6 +771,8 @@ mark_add(long long id, int snoozed, time_t replied_at, void *arg)
 	m->v[m->n].id = id;
 	m->v[m->n].snoozed = snoozed;
 	m->v[m->n].replied_at = replied_at;
+	m->v[m->n].orders = orders == NULL ? SCAN_ORDERS_UNSET :
+	    strcmp(orders, "self") == 0 ? SCAN_ORDERS_SELF : SCAN_ORDERS_VISIT;
 	m->n++;
 	return 0;
 }
@@ -776,7 +785,7 @@ cmp_mark(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Sort by id and fold the two entries a client may have into one. */
+/* Sort by id and fold the entries a client may have into one. */
 static void
 marks_index(struct marks *m)
 {
@@ -790,6 +799,8 @@ marks_index(struct marks *m)
 			m->v[k - 1].snoozed |= m->v[i].snoozed;
 			if (m->v[i].replied_at != 0)
 				m->v[k - 1].replied_at = m->v[i].replied_at;
+			if (m->v[i].orders != SCAN_ORDERS_UNSET)
+				m->v[k - 1].orders = m->v[i].orders;
 		} else
 			m->v[k++] = m->v[i];
 	}
@@ -866,7 +877,8 @@ scan_one(const struct store_scan_client *row, void *arg)
 	r->clients++;
 	f.potential = record_status_is_potential(row->status);
 	f.cadence = scan_cadence(x->cfg, row->cadence_days, row->segment_id > 0 ?
-	    segment_days(&x->segs, row->segment_id) : 0, f.potential);
+	    segment_days(&x->segs, row->segment_id) : 0, f.potential,
+	    mk != NULL ? mk->orders : SCAN_ORDERS_UNSET);
 	f.touched = row->last_touch_at != 0;
 	tz_local_day_z(x->z, f.touched ? row->last_touch_at : row->created_at, &f.base_day,
 	    NULL);

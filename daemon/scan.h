@@ -267,11 +267,15 @@ struct scan_each {
 int	 scan_each_owner(struct store *, const struct config *, struct scan_each *,
 	    char *err, size_t errlen);
 
+/* How a client orders (clients.orders): unknown, on its own, when visited. */
+enum scan_orders { SCAN_ORDERS_UNSET, SCAN_ORDERS_SELF, SCAN_ORDERS_VISIT };
+
 /* Cadence in days of a client (README "Who needs attention"): its own,
  * else potential_days for a potential client, else its segment's (already
  * resolved: configuration, then the segments table; 0 if none), else
+ * orders_self_days or orders_visit_days by how it orders, else
  * default_days. */
 int	 scan_cadence(const struct config *, int client_days, int segment_days,
-	    int potential);
+	    int potential, enum scan_orders);
 
 #endif

@@ -26,7 +26,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	11
+#define STORE_SCHEMA_VERSION	12
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -410,9 +410,12 @@ typedef int (*store_scan_client_fn)(const struct store_scan_client *, void *arg)
 /* Every client of owner (lost ones too), in no particular order. */
 int	 store_scan_clients(struct store *, long long owner, store_scan_client_fn,
 	    void *arg, char *err, size_t errlen);
-/* The few clients of owner marked apart: snoozed (replied_at 0), or owed
- * an answer since replied_at (snoozed 0); a client may come twice. */
-typedef int (*store_scan_mark_fn)(long long id, int snoozed, time_t replied_at, void *arg);
+/* The few clients of owner marked apart: snoozed (replied_at 0, orders
+ * NULL), owed an answer since replied_at (snoozed 0, orders NULL), or
+ * whose way of ordering is known (orders "self" or "visit"; snoozed 0,
+ * replied_at 0); a client may come up to three times. */
+typedef int (*store_scan_mark_fn)(long long id, int snoozed, time_t replied_at,
+	    const char *orders, void *arg);
 int	 store_scan_marks(struct store *, long long owner, store_scan_mark_fn, void *arg,
 	    char *err, size_t errlen);
 

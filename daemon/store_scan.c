@@ -118,7 +118,7 @@ store_scan_clients(struct store *st, long long owner, store_scan_client_fn fn, v
 struct mark_ctx {
 	store_scan_mark_fn fn;
 	void		*arg;
-	int		 snoozed;
+	enum { MARK_SNOOZED, MARK_REPLIED, MARK_ORDERS } what;
 };
 
 static int
@@ -126,7 +126,9 @@ mark_row(struct stmt *s, void *arg)
 {
 	struct mark_ctx *k = arg;
 
-	return k->fn(stmt_int(s, 0), k->snoozed, k->snoozed ? 0 : stmt_int(s, 1), k->arg);
+	return k->fn(stmt_int(s, 0), k->what == MARK_SNOOZED,
+	    k->what == MARK_REPLIED ? stmt_int(s, 1) : 0,
+	    k->what == MARK_ORDERS ? stmt_text(s, 1) : NULL, k->arg);
 }
 
 int
@@ -138,7 +140,9 @@ store_scan_marks(struct store *st, long long owner, store_scan_mark_fn fn, void 
 	    "SELECT id FROM clients WHERE owner_id = ?1 AND next_contact_by = 'snooze'";
 	static const char replied[] =
 	    "SELECT id, replied_at FROM clients WHERE owner_id = ?1 AND replied_at IS NOT NULL";
-	struct mark_ctx k = { fn, arg, 1 };
+	static const char orders[] =
+	    "SELECT id, orders FROM clients WHERE owner_id = ?1 AND orders IS NOT NULL";
+	struct mark_ctx k = { fn, arg, MARK_SNOOZED };
 	struct stmt *s;
 
 	err[0] = '\0';
@@ -147,11 +151,17 @@ store_scan_marks(struct store *st, long long owner, store_scan_mark_fn fn, void 
 	stmt_bind_int(s, 1, owner);
 	if (each(st, s, mark_row, &k, "reading snoozed clients", err, errlen) == -1)
 		return -1;
-	k.snoozed = 0;
+	k.what = MARK_REPLIED;
 	if ((s = stmt_get(st, replied, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_int(s, 1, owner);
-	return each(st, s, mark_row, &k, "reading clients that answered", err, errlen);
+	if (each(st, s, mark_row, &k, "reading clients that answered", err, errlen) == -1)
+		return -1;
+	k.what = MARK_ORDERS;
+	if ((s = stmt_get(st, orders, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, owner);
+	return each(st, s, mark_row, &k, "reading how clients order", err, errlen);
 }
 
 /* ---- unpaid invoices --------------------------------------------------- */

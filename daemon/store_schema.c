@@ -214,6 +214,7 @@ static const char schema_sqlite[] =
 "CREATE INDEX clients_snoozed ON clients(owner_id, id) WHERE next_contact_by = 'snooze';"
 "CREATE INDEX clients_replied ON clients(owner_id, id, replied_at)"
 "  WHERE replied_at IS NOT NULL;"
+"CREATE INDEX clients_orders ON clients(owner_id, id, orders) WHERE orders IS NOT NULL;"
 "CREATE INDEX clients_name ON clients(name COLLATE NOCASE);"
 "CREATE INDEX clients_tax_id ON clients(tax_id) WHERE tax_id IS NOT NULL;"
 "CREATE INDEX clients_segment ON clients(segment_id);"
@@ -1256,6 +1257,21 @@ migrate_v11(struct store *st, char *err, size_t errlen)
 	return store_exec(st, SCHEMA_MAIL_IN, err, errlen);
 }
 
+/*
+ * Version 12: how a client orders gives its default cadence
+ * (cadence.orders_self_days, cadence.orders_visit_days); the scan reads it
+ * from a partial index of the few clients it is known for, as it reads
+ * the snoozed ones, and clients_scan stays as it is.
+ */
+static const char schema_v12[] =
+"CREATE INDEX clients_orders ON clients(owner_id, id, orders) WHERE orders IS NOT NULL;";
+
+static int
+migrate_v12(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, schema_v12, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1268,6 +1284,7 @@ static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v9,
 	migrate_v10,
 	migrate_v11,
+	migrate_v12,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -467,4 +467,31 @@ print("same" if every == sorted([d(sys.argv[2]), d(sys.argv[3])]) else "differ")
 		"$T/all.json" "$T/ana.json" "$T/bob.json")" "every owner at once = each on their own (${date:-$now})"
 	t_assert_match '"T-1"' "$(cat "$T/all.json")" "and the overdue invoices are there (${date:-$now})"
 done
+
+# ---------------------------------------------------------------- Carla: how clients order
+# A client that orders on its own is called every cadence.orders_self_days
+# (60 by default); one that needs a visit to order, every
+# cadence.orders_visit_days (21); its own cadence, potential_days and a
+# segment's come first.  On 06-15: touched 04-16 + 60 = 06-15, red.
+ok c "$CREATED" owner add carla@example.com --name "Carla Gil" --tz Europe/Madrid --digest-at 08:00 --lang en
+C=(--owner carla@example.com)
+add self60 "Orders Alone" "${C[@]}" --orders self;	touch_ "$self60" call "2026-04-16 10:00"	# due 06-15: red
+add self59 "Orders Alone Later" "${C[@]}" --orders solo;	touch_ "$self59" call "2026-04-19 10:00"	# due 06-18: yellow
+add vis21 "Needs A Visit" "${C[@]}" --orders visit;	touch_ "$vis21" visit "2026-05-25 10:00"	# due 06-15: red
+add visvip "Visit VIP" "${C[@]}" --orders visita --segment VIP;	touch_ "$visvip" visit "2026-06-08 10:00"	# VIP's 7: red
+add visown "Visit Own Cadence" "${C[@]}" --orders visit --cadence 10;	touch_ "$visown" visit "2026-06-05 10:00"	# 10: red
+add visnot "Visit Not Yet" "${C[@]}" --orders visit;	touch_ "$visnot" visit "2026-05-30 10:00"	# due 06-20: nothing
+add plain "No Way Known" "${C[@]}";	touch_ "$plain" call "2026-05-16 10:00"	# default 30: red
+# Changing it changes the cadence: 05-30 + 60 = 07-29, no longer listed.
+add changed "Now Orders Alone" "${C[@]}" --orders visit;	touch_ "$changed" call "2026-05-20 10:00"
+ok c "$SETUP_NOW" client edit "$changed" --orders self
+D=$T/carla.json
+c "$SETUP_NOW" --json due --owner carla@example.com --date 2026-06-15 --all >"$D" ||
+	t_fatal "cartera due (Carla) failed"
+load "$D"
+t_assert_eq "$self60 $vis21 $visvip $visown $plain|$self59" "${J[red.ids]}|${J[yellow.ids]}" \
+	"Carla: due by how each client orders"
+t_assert_eq "60|21|7|10|30" "$(f red "$self60" cadence_days)|$(f red "$vis21" cadence_days)|$(f red "$visvip" cadence_days)|$(f red "$visown" cadence_days)|$(f red "$plain" cadence_days)" \
+	"cadence: orders on its own 60, needs a visit 21, segment 7 and its own 10 first, else 30"
+t_assert_eq "60|2026-06-18" "$(f yellow "$self59" cadence_days due_date)" "orders on its own (solo): 04-19 + 60"
 t_done

@@ -256,6 +256,8 @@ test_defaults(void)
 	CHECK(cfg.cadence.default_days == 30);
 	CHECK(cfg.cadence.potential_days == 14);
 	CHECK(cfg.cadence.nsegments == 0);
+	CHECK(cfg.cadence.orders_self_days == 60);
+	CHECK(cfg.cadence.orders_visit_days == 21);
 	CHECK(cfg.inactive.factor == 1.5);
 	CHECK(cfg.inactive.min_days == 30);
 	CHECK(cfg.inactive.single_purchase_days == 180);
@@ -346,6 +348,8 @@ static const char full_conf[] =
 	"cadence = {\n"
 	"  default_days = 21;\n"
 	"  potential_days = 7;\n"
+	"  orders_self_days = 45;\n"
+	"  orders_visit_days = 15;\n"
 	"  segments = (\n"
 	"    { name = \"VIP\"; days = 7; },\n"
 	"    { name = \"Gran cuenta \\\"Ñ\\\" \\\\ sur\"; days = 10; }\n"
@@ -422,6 +426,8 @@ check_full(const struct config *cfg)
 	CHECK(cfg->cadence.default_days == 21);
 	CHECK(cfg->cadence.potential_days == 7);
 	CHECK(cfg->cadence.nsegments == 2);
+	CHECK(cfg->cadence.orders_self_days == 45);
+	CHECK(cfg->cadence.orders_visit_days == 15);
 	CHECK(config_segment_days(cfg, "vip") == 7);
 	CHECK(config_segment_days(cfg, "GRAN CUENTA \"Ñ\" \\ SUR") == 10);
 	CHECK(cfg->inactive.factor == 2.25);

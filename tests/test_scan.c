@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "config.h"
 #include "scan.h"
 #include "workdays.h"
 
@@ -287,6 +288,24 @@ main(void)
 		f.lost = 1;
 		scan_classify(&ru, &f, D(3), &v);
 		CHECK(!v.inactive && v.alert == N);
+	}
+
+	/* Which cadence a client has: its own, else potential_days, else its
+	 * segment's, else by how it orders, else default_days (defaults 30,
+	 * 14, self 60, visit 21). */
+	{
+		struct config cfg;
+
+		CHECK(config_defaults(&cfg) == 0);
+		CHECK_INT(scan_cadence(&cfg, 0, 0, 0, SCAN_ORDERS_UNSET), 30);
+		CHECK_INT(scan_cadence(&cfg, 0, 0, 0, SCAN_ORDERS_SELF), 60);
+		CHECK_INT(scan_cadence(&cfg, 0, 0, 0, SCAN_ORDERS_VISIT), 21);
+		CHECK_INT(scan_cadence(&cfg, 0, 7, 0, SCAN_ORDERS_SELF), 7);	/* segment first */
+		CHECK_INT(scan_cadence(&cfg, 0, 7, 1, SCAN_ORDERS_VISIT), 14);	/* potential */
+		CHECK_INT(scan_cadence(&cfg, 45, 7, 1, SCAN_ORDERS_VISIT), 45);	/* its own */
+		cfg.cadence.orders_self_days = 90;
+		CHECK_INT(scan_cadence(&cfg, 0, 0, 0, SCAN_ORDERS_SELF), 90);
+		config_free(&cfg);
 	}
 
 	/* The working-day arithmetic the rules and the scheduler use. */

@@ -642,7 +642,7 @@ main(void)
 	    " DROP TABLE goals; DROP TABLE invoice_lines; DROP TABLE products;"
 	    " ALTER TABLE clients DROP COLUMN payment_method;"
 	    " ALTER TABLE clients DROP COLUMN payment_days;"
-	    " ALTER TABLE clients DROP COLUMN orders;"
+	    " DROP INDEX clients_orders; ALTER TABLE clients DROP COLUMN orders;"
 	    " DROP TABLE mail_touches; DROP TABLE mail_messages; DROP TABLE mailboxes;"
 	    " DROP INDEX outbox_message_id; PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
