@@ -495,9 +495,12 @@ static const struct command commands[] = {
 	    N_("Delete a touch logged by mistake.\n"
 	    "The client's last touch becomes the newest one left.") },
 	{ "plan", cli_cmd_plan,
-	    "CLIENT call|visit --at \"YYYY-MM-DD HH:MM\" [--tz ZONE] [--duration MIN]\n"
+	    "CLIENT KIND --at \"YYYY-MM-DD HH:MM\" | --on DATE [--tz ZONE] [--duration MIN]\n"
 	    "        [--location L] [--note T] [--owner EMAIL]",
-	    N_("Schedule a call or visit; it appears in the owner's calendar feed.") },
+	    N_("Plan a follow-up: KIND is call, visit, email, sample, survey, meeting or\n"
+	    "task; at a time (--at) or for a whole day (--on).  It is the client's next\n"
+	    "step, in the owner's calendar feed and in the digest's agenda; left unclosed\n"
+	    "after its day, the digest lists it until it is done, cancelled or moved.") },
 	{ "activity list", cli_cmd_activity_list,
 	    "[--owner EMAIL] [--from DATE] [--to DATE] [--client C] [--status S]\n"
 	    "        [--csv] [--tz ZONE]",
@@ -512,8 +515,9 @@ static const struct command commands[] = {
 	    "(no reminder either); on that day the digest says \"Snoozed until ...\".") },
 	{ "activity cancel", cli_cmd_activity_cancel, "ID",
 	    N_("Cancel an activity (it stays in the feed as cancelled for a while).") },
-	{ "activity move", cli_cmd_activity_move, "ID --at \"YYYY-MM-DD HH:MM\" [--tz ZONE]",
-	    N_("Move an activity to another time.") },
+	{ "activity move", cli_cmd_activity_move,
+	    "ID --at \"YYYY-MM-DD HH:MM\" | --on DATE [--tz ZONE]",
+	    N_("Move an activity to another time, or to a whole day (--on).") },
 	{ "invoice add", cli_cmd_invoice_add,
 	    "CLIENT [AMOUNT] [--due DATE] [--issued DATE] [--number N] [--currency EUR]\n"
 	    "        [--paid DATE] [--line PRODUCT[:QTY[:AMOUNT]]]...",

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "cli_priv.h"
@@ -186,11 +187,25 @@ client_owner_row(const struct store_row *r, void *arg)
 	return 1;
 }
 
+/* An activity kind, English or Spanish: a touch kind but a note, or a task. */
+static const char *
+activity_kind(const char *arg)
+{
+	const char *k = record_touch_kind(arg);
+
+	if (k != NULL && strcmp(k, "note") != 0)
+		return k;
+	if (strcasecmp(arg, "task") == 0 || strcasecmp(arg, "tarea") == 0)
+		return "task";
+	return NULL;
+}
+
 int
 cli_cmd_plan(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, 'a' },
+		{ "on", required_argument, NULL, 'O' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "location", required_argument, NULL, 'l' },
@@ -199,7 +214,8 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 		HELP_OPT, END_OPT
 	};
 	const char *at = NULL, *zone = NULL, *location = NULL, *note = NULL, *owner = NULL;
-	const char *kind;
+	const char *kind, *on = NULL;
+	char day[16];
 	struct client_owner co = { 0, NULL };
 	struct owner o = { 0 };
 	long long client, id;
@@ -212,6 +228,7 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case -2: return ret;
 		case 'a': at = optarg; break;
+		case 'O': on = optarg; break;
 		case 'z': zone = optarg; break;
 		case 'l': location = optarg; break;
 		case 'n': note = optarg; break;
@@ -223,13 +240,13 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (optind + 2 != argc)
-		return cli_usage("plan", _("expected CLIENT call|visit"));
-	kind = record_touch_kind(argv[optind + 1]);
-	if (kind == NULL || (strcmp(kind, "call") != 0 && strcmp(kind, "visit") != 0))
-		return cli_usage("plan", _("KIND must be call or visit, not \"%s\""),
-		    argv[optind + 1]);
-	if (at == NULL)
-		return cli_usage("plan", _("--at \"YYYY-MM-DD HH:MM\" is required"));
+		return cli_usage("plan", _("expected CLIENT KIND"));
+	if ((kind = activity_kind(argv[optind + 1])) == NULL)
+		return cli_usage("plan", _("KIND must be call, visit, email, sample, survey, "
+		    "meeting or task, not \"%s\""), argv[optind + 1]);
+	if ((at == NULL) == (on == NULL))
+		return cli_usage("plan", _("give --at \"YYYY-MM-DD HH:MM\" (a time) or --on "
+		    "YYYY-MM-DD (the whole day)"));
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	for (const char *p = location ? location : ""; *p; p++)
@@ -260,15 +277,20 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 	}
 	if (zone == NULL)
 		zone = o.tz;
-	if (cli_parse_time(c, at, zone, -1, &when) == -1) {
+	if ((at != NULL && cli_parse_time(c, at, zone, -1, &when) == -1) ||
+	    (on != NULL && cli_parse_day(c, on, zone, day, sizeof(day)) == -1)) {
 		free(co.address);
 		store_owner_clear(&o);
 		return cli_abort(c);
 	}
 	if (location == NULL && strcmp(kind, "visit") == 0)
 		location = co.address;
-	r = store_activity_add(c->st, client, o.id, kind, when, zone, (int)duration,
-	    location, note, &id, c->err, sizeof(c->err));
+	if (on != NULL)
+		r = store_activity_add_day(c->st, client, o.id, kind, day, zone, location,
+		    note, &id, c->err, sizeof(c->err));
+	else
+		r = store_activity_add(c->st, client, o.id, kind, when, zone, (int)duration,
+		    location, note, &id, c->err, sizeof(c->err));
 	store_owner_clear(&o);
 	free(co.address);
 	if (r == -1)
@@ -517,11 +539,12 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, 'a' },
+		{ "on", required_argument, NULL, 'O' },
 		{ "tz", required_argument, NULL, 'z' },
 		HELP_OPT, END_OPT
 	};
-	const char *at = NULL, *zone = NULL;
-	char *tz = NULL;
+	const char *at = NULL, *on = NULL, *zone = NULL;
+	char *tz = NULL, day[16];
 	long id;
 	time_t when;
 	int ch, ret;
@@ -531,13 +554,15 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case -2: return ret;
 		case 'a': at = optarg; break;
+		case 'O': on = optarg; break;
 		case 'z': zone = optarg; break;
 		}
 	}
 	if (optind + 1 != argc || cli_parse_long(argv[optind], 1, LONG_MAX, &id) == -1)
 		return cli_usage("activity move", _("expected an activity ID"));
-	if (at == NULL)
-		return cli_usage("activity move", _("--at \"YYYY-MM-DD HH:MM\" is required"));
+	if ((at == NULL) == (on == NULL))
+		return cli_usage("activity move", _("give --at \"YYYY-MM-DD HH:MM\" (a time) or "
+		    "--on YYYY-MM-DD (the whole day)"));
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	if (cli_begin(c) == -1)
@@ -546,11 +571,19 @@ cli_cmd_activity_move(struct cli *c, int argc, char **argv)
 		if (store_activity_tz(c->st, id, &tz, c->err, sizeof(c->err)) == -1)
 			return cli_abort(c);
 	}
-	ret = cli_parse_time(c, at, zone ? zone : tz, -1, &when);
-	free(tz);
-	if (ret == -1 ||
-	    store_activity_move(c->st, id, when, zone, c->err, sizeof(c->err)) == -1)
-		return cli_abort(c);
+	if (on != NULL) {
+		ret = cli_parse_day(c, on, zone ? zone : tz, day, sizeof(day));
+		free(tz);
+		if (ret == -1 || store_activity_move_day(c->st, id, day, c->err,
+		    sizeof(c->err)) == -1)
+			return cli_abort(c);
+	} else {
+		ret = cli_parse_time(c, at, zone ? zone : tz, -1, &when);
+		free(tz);
+		if (ret == -1 ||
+		    store_activity_move(c->st, id, when, zone, c->err, sizeof(c->err)) == -1)
+			return cli_abort(c);
+	}
 	if (cli_commit(c) == -1)
 		return cli_fail(c);
 	if (!c->quiet)

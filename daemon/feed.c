@@ -400,6 +400,17 @@ field(struct buf *b, const char *label, const char *value)
 	buf_putc(b, '\n');
 }
 
+/* "Llamada", "Visit": a kind's word, capitalized (they start in ASCII). */
+static void
+kind_word(const char *lang, const char *kind, char *out, size_t len)
+{
+	const char *k = i18n_kind(lang, kind != NULL ? kind : "call");
+
+	snprintf(out, len, "%s", k != NULL ? k : "?");
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
+}
+
 /* One VEVENT for ev, appended to out.  0, or -1 out of memory. */
 static int
 event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
@@ -412,7 +423,7 @@ event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 	int planned = status != NULL && strcmp(status, "planned") == 0;
 	struct zone_seen *zs = NULL;
 	struct buf summary = BUF_INIT, b = BUF_INIT;
-	char d[64];
+	char d[64], what[32];
 	long day;
 
 	/* The activity's zone, else the owner's, else UTC. */
@@ -424,7 +435,10 @@ event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 	if ((zs == NULL || zs->z == NULL) && (zs = ctx_zone(fx, "UTC")) == NULL)
 		return -1;
 
-	buf_puts(&summary, en ? (visit ? "Visit: " : "Call: ") : (visit ? "Visita: " : "Llamada: "));
+	/* "Visita: Talleres Pérez", "Muestra: ...": what is planned, for whom. */
+	kind_word(fx->lang, kind, what, sizeof(what));
+	buf_puts(&summary, what);
+	buf_puts(&summary, ": ");
 	buf_puts(&summary, ev->client_name ? ev->client_name : "?");
 	if (fx->team && ev->owner_name != NULL) {
 		buf_puts(&summary, " (");
@@ -469,13 +483,20 @@ event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 	/* The event changes when its client's record does (name, contact,
 	 * notes): LAST-MODIFIED and DTSTAMP follow the later of the two. */
 	ical_utc(out, "DTSTAMP", changed);
-	event_time(out, "DTSTART", start, zs);
-	event_time(out, "DTEND", start + (time_t)ev->duration_min * 60, zs);
+	if (ev->day != NULL && clock_date_parse(ev->day, &day) == 0) {
+		/* For a whole day: dates, no time and no zone (RFC 5545 3.6.1:
+		 * DTEND is the day after). */
+		ical_date(out, "DTSTART", day);
+		ical_date(out, "DTEND", day + 1);
+	} else {
+		event_time(out, "DTSTART", start, zs);
+		event_time(out, "DTEND", start + (time_t)ev->duration_min * 60, zs);
+	}
 	ical_text(out, "SUMMARY", summary.data);
 	if (ev->location != NULL)
 		ical_text(out, "LOCATION", ev->location);
 	ical_text(out, "DESCRIPTION", b.data ? b.data : "");
-	ical_text(out, "CATEGORIES", en ? (visit ? "Visit" : "Call") : (visit ? "Visita" : "Llamada"));
+	ical_text(out, "CATEGORIES", what);
 	ical_raw(out, "COLOR", visit ? fx->visit_color : fx->call_color);
 	ical_raw(out, "STATUS", status != NULL && strcmp(status, "cancelled") == 0 ?
 	    "CANCELLED" : "CONFIRMED");

@@ -226,6 +226,25 @@ stamp(char *o, long day, long secs)
 }
 
 void
+ical_date(struct buf *b, const char *name, long day)
+{
+	char v[48], *o;
+	int y, m, d;
+	size_t n = strlen(name);
+
+	if (n > 20)
+		return;
+	memcpy(v, name, n);
+	memcpy(v + n, ";VALUE=DATE", 12);
+	clock_days_to_date(day, &y, &m, &d);
+	o = digits(v + 32, y < 0 ? 0 : y > 9999 ? 9999 : y, 4);
+	o = digits(o, m, 2);
+	o = digits(o, d, 2);
+	*o = '\0';
+	ical_raw(b, v, v + 32);
+}
+
+void
 ical_utc(struct buf *b, const char *name, time_t t)
 {
 	char v[32], *o;

@@ -22,6 +22,8 @@ void	 ical_raw(struct buf *b, const char *name, const char *value);
 /* The same with value escaped as TEXT: \ ; , and line breaks; control
  * characters other than TAB dropped; invalid UTF-8 bytes dropped. */
 void	 ical_text(struct buf *b, const char *name, const char *value);
+/* "NAME;VALUE=DATE:YYYYMMDD": a whole day (all-day events). */
+void	 ical_date(struct buf *b, const char *name, long day);
 /* "NAME:YYYYMMDDTHHMMSSZ" for instant t. */
 void	 ical_utc(struct buf *b, const char *name, time_t t);
 /* "NAME;TZID=zone:YYYYMMDDTHHMMSS" for local day and second of day. */

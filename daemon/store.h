@@ -545,6 +545,7 @@ int	 store_client_mailable(struct store *, long long client, struct store_mailab
 struct store_event {
 	const char	*uid, *kind, *status;
 	const char	*tz;			/* the activity's zone (NULL: none) */
+	const char	*day;			/* all-day: its date; NULL: timed */
 	time_t		 start;
 	int		 duration_min;
 	const char	*location, *note;	/* NULL = none */

@@ -25,7 +25,7 @@ store_feed_events(struct store *st, long long owner, time_t from, time_t to,
 	    " CASE WHEN a.last_modified > c.updated_at THEN a.last_modified"
 	    "  ELSE c.updated_at END,"
 	    " c.id, c.name, c.notes, c.last_touch_at, c.last_touch_kind,"
-	    " p.name, p.phone, p.email, o.name, o.tz"
+	    " p.name, p.phone, p.email, o.name, o.tz, a.day"
 	    " FROM activities a JOIN clients c ON c.id = a.client_id"
 	    " JOIN owners o ON o.id = a.owner_id"
 	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
@@ -65,6 +65,7 @@ store_feed_events(struct store *st, long long owner, time_t from, time_t to,
 		ev.contact_email = stmt_text(s, 18);
 		ev.owner_name = stmt_text(s, 19);
 		ev.owner_tz = stmt_text(s, 20);
+		ev.day = stmt_text(s, 21);
 		if ((stop = fn(&ev, arg)) != 0)
 			break;
 	}

@@ -116,6 +116,61 @@ t_assert_eq "in|Aceptan el presupuesto" \
 	"log --received records a touch in"
 
 
+# ---------------------------------------------------------------- every kind
+# Only calls and visits could be planned ("KIND must be call or visit").
+# Now every kind, at a time or for a whole day: all-day events in the
+# feed, "todo el día" in the agenda, and done a task is a note.
+at "2026-12-01 10:00Z" plan Frutas email --at "2026-12-11 09:00" --note "Enviar catálogo"
+at "2026-12-01 10:00Z" plan Frutas muestra --on 2026-12-11
+at "2026-12-01 10:00Z" plan Frutas survey --on 2026-12-12
+at "2026-12-01 10:00Z" plan Cafés tarea --on 2026-12-11 --note "Preparar oferta"
+at "2026-12-01 10:00Z" plan Cafés meeting --at "2026-12-11 12:00" --duration 60
+t_assert_fails "plan: a note is not something to plan" c --now "2026-12-01 10:00Z" plan Frutas nota --on 2026-12-11
+t_assert_fails "plan: --at or --on, not both" \
+	c --now "2026-12-01 10:00Z" plan Frutas call --on 2026-12-11 --at "2026-12-11 09:00"
+t_assert_eq "sample|2026-12-11 email|None survey|2026-12-12" \
+	"$(c --json activity list --client Frutas --status planned | t_json '" ".join(a["kind"] + "|" + str(a["day"]) for a in d)')" \
+	"activity list: kinds, and the day of the all-day ones"
+"$CARTERA" -c "$T/c.conf" --now "2026-12-01 10:00Z" feed ana@example.com --output "$T/ana.ics" ||
+	t_fatal "cartera feed failed"
+if /usr/bin/python3 -c 'import icalendar' 2>/dev/null; then
+	t_assert_eq "Correo: Frutas Gómez|2026-12-11 09:00:00+01:00|2026-12-11 09:30:00+01:00
+Encuesta: Frutas Gómez|2026-12-12|2026-12-13
+Muestra: Frutas Gómez|2026-12-11|2026-12-12
+Reunión: Cafés Núñez|2026-12-11 12:00:00+01:00|2026-12-11 13:00:00+01:00
+Tarea: Cafés Núñez|2026-12-11|2026-12-12" \
+		"$(/usr/bin/python3 - "$T/ana.ics" <<'PY'
+import icalendar, sys
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+rows = []
+for ev in cal.walk("VEVENT"):
+    if str(ev.get("STATUS")) != "CONFIRMED" or "Talleres" in str(ev["SUMMARY"]):
+        continue
+    if str(ev["SUMMARY"]).startswith(("Llamada", "Visita")):
+        continue
+    rows.append("%s|%s|%s" % (ev["SUMMARY"], ev["DTSTART"].dt, ev["DTEND"].dt))
+print("\n".join(sorted(rows)))
+PY
+)" "the feed: timed events, and all-day ones as dates (DTEND the day after)"
+	t_assert_match 'DTSTART;VALUE=DATE:20261211' "$(cat "$T/ana.ics")" "all-day: VALUE=DATE"
+else
+	t_pass "python3-icalendar missing: feed events not parsed"
+fi
+agenda=$(c --now "2026-12-11 06:00Z" due --owner ana@example.com --date 2026-12-11)
+t_assert_match $'\n  todo el día  Muestra: Frutas Gómez' "$agenda" "agenda: an all-day sample"
+t_assert_match $'\n  09:00-09:30  Correo: Frutas Gómez' "$agenda" "agenda: a timed email"
+t_assert_match $'\n  todo el día  Tarea: Cafés Núñez' "$agenda" "agenda: a task"
+task=$(c --json activity list --client Cafés --status planned | t_json '[a["id"] for a in d if a["kind"] == "task"][0]')
+at "2026-12-11 15:00Z" activity done "$task"
+t_assert_eq "note|Preparar oferta" \
+	"$(show Cafés '[i["kind"] + "|" + i["note"] for i in d["interactions"] if i["kind"] == "note"][0]')" \
+	"a task done is recorded as a note"
+# Re-planned for a day: the survey moves to Monday 14th, all day.
+survey=$(c --json activity list --client Frutas --status planned | t_json '[a["id"] for a in d if a["kind"] == "survey"][0]')
+at "2026-12-01 10:00Z" activity move "$survey" --on 2026-12-14
+t_assert_eq "2026-12-14" "$(c --json activity list --client Frutas | t_json '[a["day"] for a in d if a["id"] == '"$survey"'][0]')" \
+	"activity move --on: a whole day"
+
 # ---------------------------------------------------------------- wording
 # Thursday 10/12/2026: each digest line says what is owed and why, with the
 # dates; the text and HTML parts say the same; totals per currency.
