@@ -433,7 +433,11 @@ static const struct command commands[] = {
 	{ "owner feed-url", cli_cmd_owner_feed_url, "EMAIL",
 	    N_("Print the secret calendar feed URL of a salesperson.") },
 	{ "owner rotate-token", cli_cmd_owner_rotate_token, "EMAIL",
-	    N_("Make a new feed URL; the old one stops working at once.") },
+	    N_("Make a new feed URL and page URL; the old ones, and the action links\n"
+	    "of the digests already sent, stop working at once.") },
+	{ "owner page-url", cli_cmd_owner_page_url, "EMAIL",
+	    N_("Print the secret URL of a salesperson's own page (today, search,\n"
+	    "clients, forms), served by carterad.") },
 	{ "team add", cli_cmd_team_add, "NAME [--all]",
 	    N_("Add a team (owners join with \"owner edit --team\"; --all: everybody).") },
 	{ "team list", cli_cmd_team_list, "", N_("List teams and their feed tokens.") },

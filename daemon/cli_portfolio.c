@@ -313,10 +313,57 @@ cli_cmd_owner_feed_url(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* owner/team rotate-token: a new token, printed as the new URL. */
+int
+cli_cmd_owner_page_url(struct cli *c, int argc, char **argv)
+{
+	struct owner o;
+	const char *email;
+	char base[512];
+	int rc;
+
+	if ((rc = cli_one_operand("owner page-url", argc, argv, &email)) != -1)
+		return rc;
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	rc = store_owner_get(c->st, email, &o, c->err, sizeof(c->err));
+	if (rc == 1)
+		return cli_failf(_("no owner with email %s"), email);
+	if (rc == -1)
+		return cli_fail(c);
+	if (o.page_token == NULL) {
+		/* Made at the next read-write open (a row written by another program). */
+		store_owner_clear(&o);
+		return cli_failf(_("%s has no page token yet; run \"cartera owner rotate-token "
+		    "%s\" to make one"), email, email);
+	}
+	config_base_url(&c->cfg, base, sizeof(base));
+	if (base[0] == '\0')
+		fprintf(stderr, _("cartera: the feed server is off (http.port = 0) and "
+		    "http.base_url is not set: this path needs a host in front of it\n"));
+	if (c->json) {
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb);
+		char url[700];
+
+		snprintf(url, sizeof(url), "%s/me/%s", base, o.page_token);
+		jsonb_str(&jb, j, "url", url);
+		store_owner_clear(&o);
+		return cli_print_json(&jb, j);
+	}
+	printf("%s/me/%s\n", base, o.page_token);
+	store_owner_clear(&o);
+	return 0;
+}
+
+/*
+ * owner/team rotate-token: a new token, printed as the new URL.  page
+ * (owners): the page token is made new in the same transaction, which
+ * also revokes every action link of their digests.
+ */
 static int
 rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *kind,
-    int (*rotate)(struct store *, const char *, char **, char *, size_t))
+    int (*rotate)(struct store *, const char *, char **, char *, size_t),
+    int (*page)(struct store *, const char *, char **, char *, size_t))
 {
 	const char *key;
 	char *token = NULL;
@@ -326,8 +373,11 @@ rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *
 		return rc;
 	if (cli_begin(c) == -1)
 		return cli_fail(c);
-	if (rotate(c->st, key, &token, c->err, sizeof(c->err)) == -1)
+	if (rotate(c->st, key, &token, c->err, sizeof(c->err)) == -1 ||
+	    (page != NULL && page(c->st, key, NULL, c->err, sizeof(c->err)) == -1)) {
+		free(token);
 		return cli_abort(c);
+	}
 	if (cli_commit(c) == -1) {
 		free(token);
 		return cli_fail(c);
@@ -336,6 +386,10 @@ rotate_token(struct cli *c, int argc, char **argv, const char *cmd, const char *
 		fprintf(stderr, _("cartera: the old feed URL of %s no longer works; "
 		    "the new one is:\n"), key);
 	rc = cli_print_feed_url(c, kind, token);
+	if (rc == 0 && page != NULL && !c->quiet && !c->json)
+		fprintf(stderr, _("cartera: their page URL changed too and the action links of "
+		    "their digests no longer work (\"cartera owner page-url %s\" prints the new "
+		    "page URL)\n"), key);
 	free(token);
 	return rc;
 }
@@ -344,7 +398,7 @@ int
 cli_cmd_owner_rotate_token(struct cli *c, int argc, char **argv)
 {
 	return rotate_token(c, argc, argv, "owner rotate-token", "feed",
-	    store_owner_rotate_token);
+	    store_owner_rotate_token, store_owner_rotate_page_token);
 }
 
 /* ---- teams ----------------------------------------------------------- */
@@ -429,7 +483,7 @@ int
 cli_cmd_team_rotate_token(struct cli *c, int argc, char **argv)
 {
 	return rotate_token(c, argc, argv, "team rotate-token", "team",
-	    store_team_rotate_token);
+	    store_team_rotate_token, NULL);
 }
 
 /* ---- clients --------------------------------------------------------- */

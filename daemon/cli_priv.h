@@ -101,6 +101,7 @@ int	 cli_cmd_owner_edit(struct cli *, int, char **);
 int	 cli_cmd_owner_list(struct cli *, int, char **);
 int	 cli_cmd_owner_feed_url(struct cli *, int, char **);
 int	 cli_cmd_owner_rotate_token(struct cli *, int, char **);
+int	 cli_cmd_owner_page_url(struct cli *, int, char **);
 int	 cli_cmd_team_add(struct cli *, int, char **);
 int	 cli_cmd_team_list(struct cli *, int, char **);
 int	 cli_cmd_team_feed_url(struct cli *, int, char **);

@@ -13,7 +13,8 @@
  * statement cache), store_schema.c (creation script, migrations),
  * store_owners.c (owners, teams), store_clients.c (segments, clients,
  * contacts), store_history.c (interactions, activities, invoices, NPS,
- * costs), store_sqlite.c (the SQLite engine), all behind store_engine.h.
+ * costs), store_web.c (the web page's own reads and action records),
+ * store_sqlite.c (the SQLite engine), all behind store_engine.h.
  *
  * Every function returns 0 on success and -1 on failure with a message in
  * err (errlen bytes).  Lookups that may legitimately find nothing return 1.
@@ -26,7 +27,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	12
+#define STORE_SCHEMA_VERSION	13
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -110,6 +111,7 @@ struct owner {
 	char		*signature;	/* NULL = none; lines ending an email to a client */
 	char		*days;		/* working weekdays ("mon-fri"); NULL = digest.days */
 	char		*holidays;	/* "YYYY-MM-DD ..."; NULL = digest.holidays */
+	char		*page_token;	/* the secret of /me/TOKEN and of signed links */
 };
 void	 store_owner_clear(struct owner *);
 /* in->feed_token is ignored: a new random token is made. */
@@ -137,6 +139,9 @@ int	 store_owner_list(struct store *, store_row_fn, void *arg, char *err, size_t
  */
 int	 store_owner_default(struct store *, char **email, char *err, size_t errlen);
 int	 store_owner_rotate_token(struct store *, const char *email, char **token,
+	    char *err, size_t errlen);
+/* A new page token (the secret of /me/TOKEN and of the signed links). */
+int	 store_owner_rotate_page_token(struct store *, const char *email, char **token,
 	    char *err, size_t errlen);
 int	 store_owner_set_digest_day(struct store *, long long id, const char *day,
 	    char *err, size_t errlen);
@@ -459,6 +464,57 @@ struct store_client_brief {
 int	 store_client_briefs(struct store *, const long long *ids, size_t n,
 	    struct store_client_brief *out, char *err, size_t errlen);
 void	 store_client_brief_clear(struct store_client_brief *);
+
+/*
+ * The web (store_web.c): the page and the digest's action links.
+ *
+ * An action taken from the web is recorded under an idempotency key (a
+ * signed link's, or a form's nonce with its fields: sign_id) in the same
+ * transaction as its write, so the same click twice is one write.
+ * store_web_action_put: 0 recorded, 1 already there (the caller rolls
+ * back and says so); actions older than 120 days are forgotten.
+ * store_web_action_get: 0 found (*at, *what: what was done; caller frees),
+ * 1 not yet.
+ */
+int	 store_web_action_get(struct store *, const char *id, time_t *at, char **what,
+	    char *err, size_t errlen);
+int	 store_web_action_put(struct store *, const char *id, long long owner, time_t at,
+	    const char *what, char *err, size_t errlen);
+/* What a confirmation page says about the object of an action, and whose
+ * it is (the client's salesperson).  0 found, 1 none.  Strings owned. */
+struct store_web_client {
+	long long	 id, owner_id;		/* owner 0: nobody's */
+	char		*name, *status, *tz;	/* tz: the owner's, may be NULL */
+};
+int	 store_web_client(struct store *, long long id, struct store_web_client *out,
+	    char *err, size_t errlen);
+void	 store_web_client_clear(struct store_web_client *);
+struct store_web_activity {
+	long long	 id, client_id, owner_id;
+	char		*kind, *status, *tz, *client_name;
+	char		*day;			/* all-day: "YYYY-MM-DD"; NULL: timed */
+	time_t		 start;
+	int		 duration;		/* minutes */
+};
+int	 store_web_activity(struct store *, long long id, struct store_web_activity *out,
+	    char *err, size_t errlen);
+void	 store_web_activity_clear(struct store_web_activity *);
+struct store_web_invoice {
+	long long	 id, client_id, owner_id, cents;
+	char		*number, *currency, *due, *client_name;
+	char		*paid;			/* "YYYY-MM-DD" or NULL: unpaid */
+};
+int	 store_web_invoice(struct store *, long long id, struct store_web_invoice *out,
+	    char *err, size_t errlen);
+void	 store_web_invoice_clear(struct store_web_invoice *);
+/*
+ * The clients of owner with q (by search key: case, accents and
+ * punctuation ignored) in any part of their name, city or a contact's
+ * name, by name; at most limit (0: all).  Rows: id, name, city, status,
+ * contact, phone, email (the primary contact's).
+ */
+int	 store_web_search(struct store *, long long owner, const char *q, long limit,
+	    store_row_fn fn, void *arg, char *err, size_t errlen);
 
 /* Client owner time zone for parsing local times given for a client
  * (falls back to fallback_tz).  Caller frees. */

@@ -35,13 +35,14 @@ store_owner_clear(struct owner *o)
 	free(o->signature);
 	free(o->days);
 	free(o->holidays);
+	free(o->page_token);
 	memset(o, 0, sizeof(*o));
 }
 
 #define OWNER_COLS \
 	"o.id, o.email, o.name, o.tz, o.digest_at, o.lang, o.feed_token, " \
 	"t.name, o.active, o.last_digest_day, o.created_at, o.phone, o.signature, " \
-	"o.days, o.holidays"
+	"o.days, o.holidays, o.page_token"
 
 static int
 owner_from_row(struct stmt *s, struct owner *o)
@@ -56,7 +57,8 @@ owner_from_row(struct stmt *s, struct owner *o)
 	    stmt_dup(s, 7, &o->team) == -1 ||
 	    stmt_dup(s, 9, &o->last_digest_day) == -1 ||
 	    stmt_dup(s, 11, &o->phone) == -1 || stmt_dup(s, 12, &o->signature) == -1 ||
-	    stmt_dup(s, 13, &o->days) == -1 || stmt_dup(s, 14, &o->holidays) == -1) {
+	    stmt_dup(s, 13, &o->days) == -1 || stmt_dup(s, 14, &o->holidays) == -1 ||
+	    stmt_dup(s, 15, &o->page_token) == -1) {
 		store_owner_clear(o);
 		return -1;
 	}
@@ -81,10 +83,11 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 {
 	static const char sql[] =
 	    "INSERT INTO owners (email, name, tz, digest_at, lang, feed_token, team_id,"
-	    " active, created_at, updated_at, phone, signature, days, holidays)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	    " active, created_at, updated_at, phone, signature, days, holidays,"
+	    " page_token)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	struct stmt *s;
-	char token[40];
+	char token[40], page[40];
 	long long tid = 0;
 	time_t now = clock_now();
 	int rc;
@@ -92,7 +95,7 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 	if (in->team != NULL && *in->team != '\0' &&
 	    team_id(st, in->team, &tid, err, errlen) == -1)
 		return -1;
-	if (store_token(token, sizeof(token)) == -1) {
+	if (store_token(token, sizeof(token)) == -1 || store_token(page, sizeof(page)) == -1) {
 		snprintf(err, errlen, _("cannot get random bytes: %s"), strerror(errno));
 		return -1;
 	}
@@ -113,6 +116,7 @@ store_owner_add(struct store *st, const struct owner *in, long long *id,
 	stmt_bind_opt(s, 12, in->signature);
 	stmt_bind_opt(s, 13, in->days);
 	stmt_bind_opt(s, 14, in->holidays);
+	stmt_bind_text(s, 15, page);
 	rc = stmt_step(s);
 	if (rc == STMT_ROW && id != NULL)
 		*id = stmt_int(s, 0);
@@ -369,6 +373,15 @@ store_owner_rotate_token(struct store *st, const char *email, char **token,
     char *err, size_t errlen)
 {
 	static const char sql[] = "UPDATE owners SET feed_token = ? WHERE email = ?";
+
+	return rotate(st, sql, email, "owner with email", token, err, errlen);
+}
+
+int
+store_owner_rotate_page_token(struct store *st, const char *email, char **token,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE owners SET page_token = ? WHERE email = ?";
 
 	return rotate(st, sql, email, "owner with email", token, err, errlen);
 }

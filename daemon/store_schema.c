@@ -152,7 +152,9 @@ static const char schema_sqlite[] =
 "  days TEXT,"
 "  holidays TEXT,"
 "  phone TEXT,"
-"  signature TEXT);"
+"  signature TEXT,"
+"  page_token TEXT);"
+"CREATE UNIQUE INDEX owners_page_token ON owners(page_token);"
 "CREATE TABLE segments ("
 "  id INTEGER PRIMARY KEY,"
 "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -343,6 +345,14 @@ PRODUCTS_AND_GOALS
 "CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';"
 "CREATE INDEX outbox_created ON outbox(created_at);"
 "CREATE INDEX outbox_client ON outbox(client_id, kind, created_at) WHERE client_id IS NOT NULL;"
+/* Actions taken from the web (a digest link, a form of the page): the
+ * idempotency key of each, recorded in the write's own transaction. */
+"CREATE TABLE web_actions ("
+"  id TEXT PRIMARY KEY,"
+"  owner_id INTEGER REFERENCES owners(id) ON DELETE CASCADE,"
+"  at INTEGER NOT NULL,"
+"  what TEXT NOT NULL);"
+"CREATE INDEX web_actions_at ON web_actions(at);"
 /* Last touch: the newest interaction (ties: the last inserted). */
 "CREATE TRIGGER interactions_ai AFTER INSERT ON interactions BEGIN"
 "  UPDATE clients SET last_touch_at = NEW.at, last_touch_kind = NEW.kind,"
@@ -1176,6 +1186,29 @@ search_keys_repair(struct store *st)
 		store_rollback(st);
 }
 
+static int	page_tokens_fill(struct store *, char *, size_t);
+
+/* Salespeople without a page token (written behind the store's back, as
+ * contrib/gen-portfolio --db does) get one, as search keys do above. */
+static void
+page_tokens_repair(struct store *st)
+{
+	struct stmt *s;
+	char err[256];
+	int missing;
+
+	if ((s = stmt_new(st, "SELECT EXISTS (SELECT 1 FROM owners WHERE page_token IS NULL)",
+	    err, sizeof(err))) == NULL)
+		return;
+	missing = stmt_step(s) == STMT_ROW && stmt_int(s, 0);
+	stmt_free(s);
+	if (!missing || store_begin(st, err, sizeof(err)) == -1)
+		return;
+	if (page_tokens_fill(st, err, sizeof(err)) == -1 ||
+	    store_commit(st, err, sizeof(err)) == -1)
+		store_rollback(st);
+}
+
 /*
  * Version 7: "the same company" (store_client_duplicate) found by index:
  * a client's search key without its spaces ("talleresperezsl" for
@@ -1272,6 +1305,70 @@ migrate_v12(struct store *st, char *err, size_t errlen)
 	return store_exec(st, schema_v12, err, errlen);
 }
 
+/*
+ * Version 13 (issue 12): each salesperson's page, /me/TOKEN, has its own
+ * secret token (the feed's is handed to calendar services, which must
+ * not be able to act), and the web's actions are recorded once each.
+ * Tokens of existing salespeople are made here (page_tokens_fill).
+ */
+static const char schema_v13[] =
+"ALTER TABLE owners ADD COLUMN page_token TEXT;"
+"CREATE UNIQUE INDEX owners_page_token ON owners(page_token);"
+"CREATE TABLE web_actions ("
+"  id TEXT PRIMARY KEY,"
+"  owner_id INTEGER REFERENCES owners(id) ON DELETE CASCADE,"
+"  at INTEGER NOT NULL,"
+"  what TEXT NOT NULL);"
+"CREATE INDEX web_actions_at ON web_actions(at);";
+
+/* A page token for every salesperson without one, in the caller's
+ * transaction. */
+static int
+page_tokens_fill(struct store *st, char *err, size_t errlen)
+{
+	struct stmt *q, *u;
+	char tok[40];
+	int rc;
+
+	if ((q = stmt_new(st, "SELECT id FROM owners WHERE page_token IS NULL", err,
+	    errlen)) == NULL)
+		return -1;
+	if ((u = stmt_new(st, "UPDATE owners SET page_token = ? WHERE id = ?", err,
+	    errlen)) == NULL) {
+		stmt_free(q);
+		return -1;
+	}
+	while ((rc = stmt_step(q)) == STMT_ROW) {
+		if (store_token(tok, sizeof(tok)) == -1) {
+			snprintf(err, errlen, "cannot get random bytes for a page token");
+			stmt_free(q);
+			stmt_free(u);
+			return -1;
+		}
+		stmt_bind_text(u, 1, tok);
+		stmt_bind_int(u, 2, stmt_int(q, 0));
+		if (stmt_step(u) != STMT_DONE) {
+			stmt_reset(u);
+			rc = STMT_ERROR;
+			break;
+		}
+		stmt_reset(u);
+	}
+	if (rc != STMT_DONE)
+		store_fail(st, err, errlen, "making page tokens");
+	stmt_free(q);
+	stmt_free(u);
+	return rc == STMT_DONE ? 0 : -1;
+}
+
+static int
+migrate_v13(struct store *st, char *err, size_t errlen)
+{
+	if (store_exec(st, schema_v13, err, errlen) == -1)
+		return -1;
+	return page_tokens_fill(st, err, errlen);
+}
+
 static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1285,6 +1382,7 @@ static int (*const migrations[])(struct store *, char *, size_t) = {
 	migrate_v10,
 	migrate_v11,
 	migrate_v12,
+	migrate_v13,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -1392,8 +1490,10 @@ store_schema_migrate(struct store *st, int readonly, char *err, size_t errlen)
 		return -1;
 	}
 	if (v == target) {
-		if (!readonly)
+		if (!readonly) {
 			search_keys_repair(st);
+			page_tokens_repair(st);
+		}
 		return 0;
 	}
 	if (readonly) {
@@ -1404,6 +1504,7 @@ store_schema_migrate(struct store *st, int readonly, char *err, size_t errlen)
 	if (upgrade(st, target, 0, err, errlen) == -1)
 		return -1;
 	search_keys_repair(st);
+	page_tokens_repair(st);
 	return 0;
 }
 

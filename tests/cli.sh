@@ -15,7 +15,7 @@ c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 # --- basics: version, help, exit codes
 t_assert_match '^cartera [0-9]' "$(c --version)" "--version"
 t_assert_ok "--help exits 0" c --help
-for cmd in init check "owner add" "owner edit" "owner list" "owner feed-url" \
+for cmd in init check "owner add" "owner edit" "owner list" "owner feed-url" "owner page-url" \
 	"owner rotate-token" "client add" "client list" "client show" "client edit" \
 	"client delete" "contact add" "contact list" log plan "activity list" \
 	"activity done" "activity cancel" "activity move" "invoice add" "invoice paid" \
@@ -35,7 +35,8 @@ t_assert_file_contains "$T/err" "cartera init" "missing database says how to cre
 
 t_assert_ok "init" c init
 t_assert_ok "init again is harmless" c init
-t_assert_eq 12 "$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
+t_assert_eq "$(sed -n 's/^#define STORE_SCHEMA_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$T_SRCDIR/daemon/store.h")" \
+	"$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
 # Every client and every feed token are in it: not readable by others,
 # even under umask 022.
 (umask 022 && "$CARTERA" -d "$T/mode.db" -q init) || t_fail "init under umask 022"
@@ -55,7 +56,17 @@ t_assert_eq 2 "$(c --json owner list | t_json 'len(d)')" "owner list --json"
 t_assert_eq "America/New_York" "$(c --json owner list | t_json '[o["timezone"] for o in d if o["email"]=="bob@example.com"][0]')" "owner zone stored"
 url1=$(c owner feed-url ana@example.com)
 t_assert_match '^http://127\.0\.0\.1:8025/feed/[A-Za-z0-9_-]{32}\.ics$' "$url1" "feed URL shape"
-url2=$(c owner rotate-token ana@example.com 2>/dev/null)
+page1=$(c owner page-url ana@example.com)
+t_assert_match '^http://127\.0\.0\.1:8025/me/[A-Za-z0-9_-]{32}$' "$page1" "page URL shape"
+[ "${page1##*/}" != "$(basename "$url1" .ics)" ] && t_pass "the page token is not the feed token" ||
+	t_fail "the page token is not the feed token"
+t_assert_eq "$page1" "$(c --json owner page-url ana@example.com | t_json 'd["url"]')" "page-url --json"
+c owner page-url nobody@example.com >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "page-url of nobody fails"
+url2=$(c owner rotate-token ana@example.com 2>"$T/err")
+t_assert_file_contains "$T/err" "owner page-url ana@example.com" "rotate-token says the page URL changed"
+[ "$page1" != "$(c owner page-url ana@example.com)" ] && t_pass "rotate-token makes a new page URL" ||
+	t_fail "rotate-token makes a new page URL"
 t_assert_match '/feed/[A-Za-z0-9_-]{32}\.ics$' "$url2" "rotated URL"
 [ "$url1" != "$url2" ] && t_pass "rotation changes the URL" || t_fail "rotation changes the URL"
 t_assert_eq "$url2" "$(c owner feed-url ana@example.com)" "feed-url shows the new token"

@@ -644,7 +644,8 @@ main(void)
 	    " ALTER TABLE clients DROP COLUMN payment_days;"
 	    " DROP INDEX clients_orders; ALTER TABLE clients DROP COLUMN orders;"
 	    " DROP TABLE mail_touches; DROP TABLE mail_messages; DROP TABLE mailboxes;"
-	    " DROP INDEX outbox_message_id; PRAGMA user_version = 1",
+	    " DROP INDEX outbox_message_id; DROP INDEX owners_page_token; ALTER TABLE owners DROP COLUMN page_token;"
+	    " DROP TABLE web_actions; PRAGMA user_version = 1",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = NULL;
@@ -660,6 +661,10 @@ main(void)
 	    " AND next_contact IS NULL"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE name = 'Fecha Pendiente'"
 	    " AND next_contact = '2023-11-15'"), 1);
+	/* Version 13 gave every salesperson a page token of their own. */
+	CHECK_INT(scalar(st, "SELECT count(*) FROM owners WHERE length(page_token) = 32"
+	    " AND page_token <> feed_token"), scalar(st, "SELECT count(*) FROM owners"));
+	CHECK(scalar(st, "SELECT count(*) FROM owners") > 0);
 	/* Version 6 computed the search keys of the rows already there. */
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE search_name = 'nuevo'"), 1);
 	CHECK_INT(scalar(st, "SELECT count(*) FROM clients WHERE search_name IS NULL"), 0);
