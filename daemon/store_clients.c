@@ -849,7 +849,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 	"SELECT c.id, c.name, c.kind, c.status, s.name AS segment, c.sector," \
 	" p.email, p.phone, p.name AS contact, p.role, c.address, c.city," \
 	" c.postal_code, c.country, c.tax_id, o.email AS owner, o.tz, c.notes," \
-	" c.cadence_days AS cadence, c.next_contact, c.do_not_email," \
+	" c.cadence_days AS cadence, c.next_contact, c.next_contact_by, c.do_not_email," \
 	" CASE c.followup WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS followup_emails," \
 	" c.payment_method, c.payment_days, c.orders," \
 	" c.last_touch_at, c.last_touch_kind, c.last_outcome, c.purchases," \

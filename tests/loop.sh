@@ -97,6 +97,7 @@ t_assert_eq "" "$(due_red 2026-12-15 | tr ' ' '\n' | grep -x "$bodegas")" "not r
 # --- the next step in the same command.
 at "2026-12-01 10:00Z" log Frutas call --outcome waiting --next 2026-12-10
 t_assert_eq "2026-12-10" "$(show Frutas 'd["next_contact"]')" "log --next sets the next-contact date"
+t_assert_eq "touch" "$(show Frutas 'd["next_contact_by"]')" "client show: the date was set by a touch"
 at "2026-12-01 10:05Z" log Frutas email --in 2w
 t_assert_eq "2026-12-15" "$(show Frutas 'd["next_contact"]')" "log --in 2w: two weeks after the touch's day"
 t_assert_fails "--next not after the touch's day is refused" \
@@ -208,6 +209,18 @@ t_assert_eq "" "$(c --json due --owner bea@example.com --date 2026-12-08 --all |
 t_assert_fails "snooze: a day that is not after today is refused" \
 	c --now "2026-12-01 10:00Z" snooze "Hostelería Mar" --until 2026-12-01
 t_assert_fails "snooze: --until or --days" c --now "2026-12-01 10:00Z" snooze "Hostelería Mar"
+t_assert_eq "2026-12-10|snooze" "$(show "Hostelería Mar" 'd["next_contact"] + "|" + d["next_contact_by"]')" \
+	"client show: a snooze is shown as such"
+# --days N: N days after the owner's local day (01/12 at 23:30 UTC is
+# already the 2nd in Madrid).
+at "$D1" client add "Cerrajería Paz" --owner bea@example.com
+at "2026-12-01 23:30Z" snooze "Cerrajería Paz" --days 3
+t_assert_eq "2026-12-05|snooze" "$(show "Cerrajería Paz" 'd["next_contact"] + "|" + d["next_contact_by"]')" \
+	"snooze --days 3: three days after the salesperson's today"
+t_assert_fails "snooze --days 0 is refused" c --now "2026-12-01 10:00Z" snooze "Cerrajería Paz" --days 0
+at "2026-12-01 10:00Z" client edit "Cerrajería Paz" --next-contact 2026-12-20
+t_assert_eq "2026-12-20|None" "$(show "Cerrajería Paz" 'd["next_contact"] + "|" + str(d["next_contact_by"])')" \
+	"a date set by hand is no longer a snooze"
 run "2026-12-10 08:00:00Z"	# 09:00 in Madrid, 08:00 in London
 bea=$(grep -l '^To: .*bea@example.com' "$SMTP_DIR"/*.eml | tail -n 1)
 bob=$(grep -l '^To: .*bob@example.com' "$SMTP_DIR"/*.eml | tail -n 1)
