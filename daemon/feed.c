@@ -425,6 +425,7 @@ event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 	struct buf summary = BUF_INIT, b = BUF_INIT;
 	char d[64], what[32];
 	long day;
+	int allday;
 
 	/* The activity's zone, else the owner's, else UTC. */
 	if (ev->tz != NULL && (zs = ctx_zone(fx, ev->tz)) == NULL)
@@ -483,7 +484,8 @@ event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 	/* The event changes when its client's record does (name, contact,
 	 * notes): LAST-MODIFIED and DTSTAMP follow the later of the two. */
 	ical_utc(out, "DTSTAMP", changed);
-	if (ev->day != NULL && clock_date_parse(ev->day, &day) == 0) {
+	allday = ev->day != NULL && clock_date_parse(ev->day, &day) == 0;
+	if (allday) {
 		/* For a whole day: dates, no time and no zone (RFC 5545 3.6.1:
 		 * DTEND is the day after). */
 		ical_date(out, "DTSTART", day);
@@ -505,8 +507,11 @@ event_text(struct feed_ctx *fx, const struct store_event *ev, struct buf *out)
 	ical_raw(out, "SEQUENCE", b.data);
 	ical_utc(out, "CREATED", ev->created);
 	ical_utc(out, "LAST-MODIFIED", changed);
-	ical_raw(out, "TRANSP", "OPAQUE");
-	if (cfg->feed.alarm_minutes > 0 && planned) {
+	/* A day's follow-up (a sample to send, a survey) does not fill the
+	 * day: free time, and no alarm at midnight -- the digest of that
+	 * morning lists it. */
+	ical_raw(out, "TRANSP", allday ? "TRANSPARENT" : "OPAQUE");
+	if (cfg->feed.alarm_minutes > 0 && planned && !allday) {
 		/* The reminder says what the event is: its summary. */
 		buf_reset(&b);
 		buf_printf(&b, "-PT%dM", cfg->feed.alarm_minutes);

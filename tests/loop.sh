@@ -21,6 +21,7 @@ templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
 	from = "Cartera <cartera@example.com>"; timeout = 10; };
+feed: { alarm_minutes = 15; };
 EOF
 c() { "$CARTERA" -c "$T/c.conf" -q "$@"; }
 at() { local t=$1; shift; c --now "$t" "$@" >/dev/null || t_fatal "setup failed: $*"; }
@@ -135,11 +136,11 @@ t_assert_eq "sample|2026-12-11 email|None survey|2026-12-12" \
 "$CARTERA" -c "$T/c.conf" --now "2026-12-01 10:00Z" feed ana@example.com --output "$T/ana.ics" ||
 	t_fatal "cartera feed failed"
 if /usr/bin/python3 -c 'import icalendar' 2>/dev/null; then
-	t_assert_eq "Correo: Frutas Gómez|2026-12-11 09:00:00+01:00|2026-12-11 09:30:00+01:00
-Encuesta: Frutas Gómez|2026-12-12|2026-12-13
-Muestra: Frutas Gómez|2026-12-11|2026-12-12
-Reunión: Cafés Núñez|2026-12-11 12:00:00+01:00|2026-12-11 13:00:00+01:00
-Tarea: Cafés Núñez|2026-12-11|2026-12-12" \
+	t_assert_eq "Correo: Frutas Gómez|2026-12-11 09:00:00+01:00|2026-12-11 09:30:00+01:00|OPAQUE|-PT15M
+Encuesta: Frutas Gómez|2026-12-12|2026-12-13|TRANSPARENT|no alarm
+Muestra: Frutas Gómez|2026-12-11|2026-12-12|TRANSPARENT|no alarm
+Reunión: Cafés Núñez|2026-12-11 12:00:00+01:00|2026-12-11 13:00:00+01:00|OPAQUE|-PT15M
+Tarea: Cafés Núñez|2026-12-11|2026-12-12|TRANSPARENT|no alarm" \
 		"$(/usr/bin/python3 - "$T/ana.ics" <<'PY'
 import icalendar, sys
 cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
@@ -149,10 +150,12 @@ for ev in cal.walk("VEVENT"):
         continue
     if str(ev["SUMMARY"]).startswith(("Llamada", "Visita")):
         continue
-    rows.append("%s|%s|%s" % (ev["SUMMARY"], ev["DTSTART"].dt, ev["DTEND"].dt))
+    alarms = [a.get("TRIGGER").to_ical().decode() for a in ev.walk("VALARM")]
+    rows.append("%s|%s|%s|%s|%s" % (ev["SUMMARY"], ev["DTSTART"].dt, ev["DTEND"].dt,
+        ev["TRANSP"], " ".join(alarms) or "no alarm"))
 print("\n".join(sorted(rows)))
 PY
-)" "the feed: timed events, and all-day ones as dates (DTEND the day after)"
+)" "the feed: timed events with their alarm; all-day ones as dates (DTEND the day after), free time, no alarm at midnight"
 	t_assert_match 'DTSTART;VALUE=DATE:20261211' "$(cat "$T/ana.ics")" "all-day: VALUE=DATE"
 else
 	t_pass "python3-icalendar missing: feed events not parsed"
