@@ -367,7 +367,7 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 	o.lang = lang;
 	o.now = now;
 	if (tz_local_day(tz, now, &today, NULL) == -1) {
-		snprintf(err, errlen, "unknown time zone \"%s\"", tz);
+		snprintf(err, errlen, _("unknown time zone \"%s\""), tz);
 		return -1;
 	}
 	asof = today < first ? first : today > last ? last + 1 : today;
