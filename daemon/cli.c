@@ -205,6 +205,19 @@ cli_parse_day(struct cli *c, const char *s, const char *zone, char *out, size_t 
 	return 0;
 }
 
+/*
+ * The language of what a person reads (reports, the client card, the text
+ * of "due"): the messages' language, from LANG and the like, so that one
+ * output never mixes two languages.  "es" or "en".
+ */
+char *
+cli_lang(void)
+{
+	static char es[] = "es", en[] = "en";
+
+	return strcmp(nls_lang(), "es") == 0 ? es : en;
+}
+
 int
 cli_amount(struct cli *c, const char *s, long long *cents)
 {

@@ -479,9 +479,18 @@ due_data(size_t i, const struct owner *o, const struct scan_result *r, void *arg
     char *err, size_t errlen)
 {
 	struct due_ctx *d = arg;
+	struct owner shown;
 
 	if (r == NULL)
 		return -1;
+	/* The text is read by whoever runs the command: in their language
+	 * (LANG), as the rest of the output; --json is the digest's own data,
+	 * in the salesperson's language, as carterad sends it. */
+	if (!d->c->json) {
+		shown = *o;
+		shown.lang = cli_lang();
+		o = &shown;
+	}
 	if ((d->data[i] = digest_data(r, o, &d->c->cfg, d->max)) == NULL) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
@@ -495,7 +504,7 @@ due_print(struct cli *c, const struct owner *o, const struct render_set *t, json
 {
 	char *subject, *text;
 
-	if (render_message(t, "digest", o->lang, data, &subject, &text, NULL, c->err,
+	if (render_message(t, "digest", cli_lang(), data, &subject, &text, NULL, c->err,
 	    sizeof(c->err)) == -1)
 		return -1;
 	printf(_("To: %s <%s>\nSubject: %s\n\n%s\n"), o->name, o->email, subject, text);
@@ -790,7 +799,7 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	ro.tz = c->cfg.digest.default_timezone;
-	ro.lang = c->cfg.digest.language;
+	ro.lang = cli_lang();
 	if (ro.owner != NULL) {
 		int rc = store_owner_get(c->st, ro.owner, &o, c->err, sizeof(c->err));
 		if (rc == 1)
@@ -798,7 +807,6 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		if (rc == -1)
 			return cli_fail(c);
 		ro.tz = o.tz;
-		ro.lang = o.lang;
 	}
 	ro.now = clock_now();
 	today = 0;

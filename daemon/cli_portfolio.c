@@ -1000,7 +1000,7 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 
 		rc = store_client_tz(c->st, id, c->cfg.digest.default_timezone, &tz, c->err,
 		    sizeof(c->err)) == -1 || report_client_card(c->st, &c->cfg, id, tz,
-		    c->cfg.digest.language, clock_now(), &card, c->err, sizeof(c->err)) == -1;
+		    cli_lang(), clock_now(), &card, c->err, sizeof(c->err)) == -1;
 		free(tz);
 		if (rc) {
 			json_object_put(j);
@@ -1010,7 +1010,7 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 			json_object_object_foreach(card, k, v)
 				json_object_object_add(j, k, json_object_get(v));
 		} else
-			report_print_card(stdout, card, c->cfg.digest.language,
+			report_print_card(stdout, card, cli_lang(),
 			    c->cfg.report.currency);
 		json_object_put(card);
 	}

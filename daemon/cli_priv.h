@@ -62,6 +62,8 @@ int	 cli_simple_list(struct cli *, const char *cmd, int argc, char **argv,
 
 /* Values from the command line; -1 with c->err set (cli_parse_long: no message). */
 long	 cli_today(struct cli *, const char *zone);
+/* "es" or "en": the language of the messages, for reports and cards too. */
+char	*cli_lang(void);
 int	 cli_date(struct cli *, const char *s, long *day);
 int	 cli_parse_day(struct cli *, const char *s, const char *zone, char *out,
 	    size_t len);

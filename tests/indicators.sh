@@ -36,10 +36,10 @@ report = { currency = "EUR"; };
 EOF
 
 NOW="2026-12-14T09:00Z"
-c() {	# c NOW ARGS...
+c() {	# c NOW ARGS...  (in $C_LANG when set)
 	local now=$1
 	shift
-	"$CARTERA" -c "$T/c.conf" --now "$now" "$@"
+	LANG=${C_LANG:-$LANG} "$CARTERA" -c "$T/c.conf" --now "$now" "$@"
 }
 ok() {
 	"$@" >"$T/step.log" 2>&1 || { cat "$T/step.log" >&2; t_fatal "setup failed: $*"; }
@@ -165,6 +165,9 @@ ok c "$IMPORT" nps add Mu 7 --at 2026-11-14
 ok c "$IMPORT" nps add Nu 3 --at 2026-11-16
 
 # ------------------------------------------------------------------ helpers
+# Ana and Bob read Spanish: the reports and cards below are run as they
+# run them (reports are in the language of the one who asks).
+C_LANG=es_ES.UTF-8
 declare -A J
 load() {	# load ARGS...: report ARGS --format json at $NOW into J (see report.sh)
 	local k v
@@ -415,6 +418,7 @@ t_assert_file_contains "$T/card.txt" '^  Última compra +10/11/2026$' "card: las
 t_assert_file_contains "$T/card.txt" '^Etapa +recurrente$' "card: stage in words"
 
 # ============================================================ stage lists
+C_LANG=		# back to the test's LANG=C
 # New (first purchase within 90 days): Zeta (60), Épsilon (55), Iota (11);
 # dormant (no purchase in 90 days): Beta (07-05), Nu (07-15); prospect:
 # Eta (called, never bought); lost: Mu.

@@ -828,8 +828,8 @@ for b in blocks:
 		bad.append("ragged table: " + lines[0])
 print("\n".join(bad))' "$1"
 }
-# Ana: Spanish, money as 1.234,56 €.
-c "$NOW" report summary --month 2026-05 --owner $A >"$T/es.txt"
+# A Spanish reader (LANG=es_ES.UTF-8): money as 1.234,56 €.
+LANG=es_ES.UTF-8 c "$NOW" report summary --month 2026-05 --owner $A >"$T/es.txt"
 t_assert_file_contains "$T/es.txt" '^Informe: resumen, 01/05/2026 – 31/05/2026$' "es: heading"
 t_assert_file_contains "$T/es.txt" '^  Facturación +5\.050,00 €$' "es: revenue 5.050,00 €"
 t_assert_file_contains "$T/es.txt" '^  Pedido medio +1\.010,00 €$' "es: average order"
@@ -839,11 +839,11 @@ t_assert_file_contains "$T/es.txt" '^  CLV medio +1\.515,41 €$' "es: average C
 t_assert_file_contains "$T/es.txt" '^    90\+ +0,00 €$' "es: empty bucket"
 t_assert_file_contains "$T/es.txt" '^  Periodo medio de cobro \(días\) +25,5$' "es: DSO"
 t_assert_eq "" "$(aligned "$T/es.txt")" "es: values aligned"
-c "$NOW" report activity --month 2026-05 --owner $A >"$T/es-act.txt"
+LANG=es_ES.UTF-8 c "$NOW" report activity --month 2026-05 --owner $A >"$T/es-act.txt"
 t_assert_file_contains "$T/es-act.txt" '^ 7  Gráficas Luna +0,00 € +30,00 € +-30,00 € +n/d$' "es: n/d margin (no disponible)"
 t_assert_file_contains "$T/es-act.txt" '^ 1  Acme Industrial +3\.500,00 € +200,00 € +3\.300,00 € +94,3 %$' "es: profitability row"
 t_assert_eq "" "$(aligned "$T/es-act.txt")" "es: activity tables aligned"
-# Bob: English, money as €1,234.56.
+# An English reader (LANG=C): money as €1,234.56.
 c "$NOW" report summary --month 2026-05 --owner $B >"$T/en.txt"
 t_assert_file_contains "$T/en.txt" '^Report: summary, 1 May 2026 – 31 May 2026$' "en: heading"
 t_assert_file_contains "$T/en.txt" '^  Revenue +€4,834\.56$' "en: revenue €4,834.56"
@@ -854,7 +854,7 @@ t_assert_eq "" "$(aligned "$T/en.txt")" "en: values aligned"
 c "$NOW" report pareto --month 2026-05 --owner $B >"$T/en-pareto.txt"
 t_assert_file_contains "$T/en-pareto.txt" '^1 +8  Harbor Foods +€4,234\.56 +87\.6% +87\.6% +\*$' "en: pareto row"
 t_assert_eq "" "$(aligned "$T/en-pareto.txt")" "en: pareto table aligned"
-# No owner: the configuration's language (en); n/a where undefined.
+# n/a where undefined.
 c "$NOW" report summary --month 2026-05 --segment VIP >"$T/na.txt"
 t_assert_file_contains "$T/na.txt" '^  Growth vs previous period +n/a$' "n/a growth"
 t_assert_file_contains "$T/na.txt" '^  Churn rate +n/a$' "n/a churn"

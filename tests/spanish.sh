@@ -77,6 +77,25 @@ t_assert_file_contains "$T/mail.txt" 'no hay ningún buzón configurado' "mail s
 t_assert_file_contains "$T/report.txt" '^Informe: resumen, 01/11/2026 – 30/11/2026$' "report heading in Spanish"
 t_assert_file_contains "$T/report.txt" 'n/d' "n/d, not n/a"
 t_assert_file_contains "$T/due.txt" '^Asunto: ' "due: Spanish headers"
+# The reader's language, not the salesperson's: Ana's (and the
+# configuration's) language is Spanish, yet with LANG=C every output is
+# English, reports and the text of "due" included -- one language per
+# output.  --json due stays the digest's data, as it is sent to Ana.
+en report summary --owner ana@example.com --month 2026-11 >"$T/en-report.txt" || t_fail "report (en)"
+t_assert_file_contains "$T/en-report.txt" '^Report: summary, 1 Nov 2026 – 30 Nov 2026$' \
+	"LANG=C: the report of a Spanish salesperson in English"
+t_assert_file_contains "$T/en-report.txt" 'n/a' "LANG=C: n/a, not n/d"
+en due >"$T/en-due.txt" || t_fail "due (en)"
+t_assert_file_contains "$T/en-due.txt" '^Subject: Cartera, .* red, .* yellow' "LANG=C: due's text in English"
+t_assert_eq 0 "$(grep -c 'Hola\|en rojo\|Asunto' "$T/en-due.txt")" "LANG=C: no Spanish in due's text"
+t_assert_eq "es" "$(en --json due --owner ana@example.com | t_json 'd["lang"]')" \
+	"--json due: the digest's data in Ana's language"
+en client show clinica >"$T/en-show.txt" || t_fail "client show (en)"
+t_assert_eq 0 "$(grep -c 'Facturación\|Riesgo\|n/d' "$T/en-show.txt")" "LANG=C: the client card in English"
+es -q owner add bob@example.com --name "Bob Smith" --tz Europe/London --lang en
+es report summary --owner bob@example.com --month 2026-11 >"$T/es-bob.txt" || t_fail "report (es, Bob)"
+t_assert_file_contains "$T/es-bob.txt" '^Informe: resumen, 01/11/2026 – 30/11/2026$' \
+	"LANG=es: the report of an English salesperson in Spanish"
 /usr/bin/python3 - "$T_SRCDIR/po/en.po" "$T_SRCDIR/po/es.po" "$T/due.txt" "$T/show.txt" \
 	"$T/report.txt" "$T/status.txt" "$T/mail.txt" >"$T/scan.txt" <<'PY'
 import re, sys
