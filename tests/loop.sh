@@ -160,7 +160,7 @@ PY
 else
 	t_pass "python3-icalendar missing: feed events not parsed"
 fi
-agenda=$(c --now "2026-12-11 06:00Z" due --owner ana@example.com --date 2026-12-11)
+agenda=$(LANG=es_ES.UTF-8 c --now "2026-12-11 06:00Z" due --owner ana@example.com --date 2026-12-11)
 t_assert_match $'\n  todo el día  Muestra: Frutas Gómez' "$agenda" "agenda: an all-day sample"
 t_assert_match $'\n  09:00-09:30  Correo: Frutas Gómez' "$agenda" "agenda: a timed email"
 t_assert_match $'\n  todo el día  Tarea: Cafés Núñez' "$agenda" "agenda: a task"
