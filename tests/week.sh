@@ -157,6 +157,8 @@ at "2026-12-02 15:00Z" activity done "$(plan_id solo "Panadería Sol")"
 team
 # Bob will not send that email after all: cancelled, no touch.
 at "2026-12-02 09:00Z" activity cancel "$(plan_id team "Globex")"
+# ... and plans samples for them instead, for next Monday.
+at "2026-12-02 09:05Z" plan "Globex" sample --on 2026-12-07 --note "Two samples of the new range"
 
 # ---------------------------------------------------------------- Thursday 3/12
 morning 2026-12-03
@@ -207,7 +209,8 @@ morning 2026-12-07
 check 2026-12-07 ana "agenda|Llamada: Frutas Gómez|10:00-10:30
 red|Limpiezas Luz|Toca llamar: cada 30 días; último contacto hace 31 días (llamada, 06/11/2026)"
 check 2026-12-07 bea ""
-check 2026-12-07 bob "red|Acme Corp|Invoice INV-8, €1,200.00, 43 days overdue (due 25 Oct 2026)
+check 2026-12-07 bob "agenda|Sample: Globex|all day
+red|Acme Corp|Invoice INV-8, €1,200.00, 43 days overdue (due 25 Oct 2026)
 invoices|Acme Corp|Invoice INV-8, €1,200.00, 43 days overdue (due 25 Oct 2026)"
 
 # cartera due says what the digest says: Monday's red list, by name.
