@@ -221,7 +221,7 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 	long long client, id;
 	long duration = 30;
 	time_t when;
-	int ch, ret, r;
+	int ch, ret, r, duration_given = 0;
 
 	cli_reset_getopt();
 	while ((ch = cli_next_opt(argc, argv, opts, "plan", &ret)) != -1) {
@@ -236,6 +236,7 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 		case 'd':
 			if (cli_parse_long(optarg, 1, 24 * 60 * 14, &duration) == -1)
 				return cli_usage("plan", _("--duration wants minutes (1-20160)"));
+			duration_given = 1;
 			break;
 		}
 	}
@@ -247,6 +248,9 @@ cli_cmd_plan(struct cli *c, int argc, char **argv)
 	if ((at == NULL) == (on == NULL))
 		return cli_usage("plan", _("give --at \"YYYY-MM-DD HH:MM\" (a time) or --on "
 		    "YYYY-MM-DD (the whole day)"));
+	if (on != NULL && duration_given)
+		return cli_usage("plan", _("--duration is for a time (--at): --on takes the "
+		    "whole day"));
 	if (zone != NULL && cli_check_zone(c, zone) == -1)
 		return cli_fail(c);
 	for (const char *p = location ? location : ""; *p; p++)

@@ -130,6 +130,8 @@ at "2026-12-01 10:00Z" plan Cafés meeting --at "2026-12-11 12:00" --duration 60
 t_assert_fails "plan: a note is not something to plan" c --now "2026-12-01 10:00Z" plan Frutas nota --on 2026-12-11
 t_assert_fails "plan: --at or --on, not both" \
 	c --now "2026-12-01 10:00Z" plan Frutas call --on 2026-12-11 --at "2026-12-11 09:00"
+t_assert_fails "plan: --duration is for a time, not a whole day" \
+	c --now "2026-12-01 10:00Z" plan Frutas sample --on 2026-12-11 --duration 60
 t_assert_eq "sample|2026-12-11 email|None survey|2026-12-12" \
 	"$(c --json activity list --client Frutas --status planned | t_json '" ".join(a["kind"] + "|" + str(a["day"]) for a in d)')" \
 	"activity list: kinds, and the day of the all-day ones"
