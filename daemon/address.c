@@ -257,10 +257,8 @@ fail:
 	return -1;
 }
 
-/* Append scheme then s, with every byte outside keep[] and the
- * unreserved set percent-encoded. */
-static int
-uri(struct buf *out, const char *scheme, const char *s, const char *keep)
+int
+address_uri(struct buf *out, const char *scheme, const char *s, const char *keep)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -280,11 +278,11 @@ uri(struct buf *out, const char *scheme, const char *s, const char *keep)
 int
 address_mailto_uri(const char *addr, struct buf *out)
 {
-	return uri(out, "mailto:", addr, "@");
+	return address_uri(out, "mailto:", addr, "@");
 }
 
 int
 address_tel_uri(const char *phone, struct buf *out)
 {
-	return uri(out, "tel:", phone, "+()");
+	return address_uri(out, "tel:", phone, "+()");
 }

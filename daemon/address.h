@@ -74,6 +74,11 @@ int	 address_parse_mailbox(const char *s, char **name, char **addr,
  * Appended to out; 0 / -1 (out of memory).
  */
 int	 address_mailto_uri(const char *addr, struct buf *out);
+/* The one percent-encoder: prefix as it is, then s with every byte but
+ * letters, digits, - . _ ~ and those in keep as %HH (the web page's map
+ * link: address_uri(b, "https://www.openstreetmap.org/search?query=",
+ * address, "")).  0 / -1. */
+int	 address_uri(struct buf *out, const char *prefix, const char *s, const char *keep);
 int	 address_tel_uri(const char *phone, struct buf *out);
 
 #endif

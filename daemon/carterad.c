@@ -27,6 +27,8 @@
 #include "httpd.h"
 #include "log.h"
 #include "loop.h"
+#include "sign.h"
+#include "web.h"
 #include "writeq.h"
 #include "mailin.h"
 
@@ -176,6 +178,8 @@ main(int argc, char **argv)
 	struct daemon_ctx d = { 0 };
 	struct metrics metrics;
 	struct writeq *wq = NULL;
+	struct web *web = NULL;
+	struct sign_key key;
 	sigset_t sigs;
 	const char *now_arg = NULL;
 	char err[1024], *end;
@@ -272,6 +276,20 @@ main(int argc, char **argv)
 		fatalx("cannot initialise libcurl");
 	if (store_open(d.cfg->database, STORE_CREATE, &d.st, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* The key of the digests' action links and the page's forms, made at
+	 * the first start next to the database (after the privilege drop: it
+	 * is the daemon user's, mode 0600). */
+	{
+		char path[4096];
+		int created = 0;
+
+		config_web_key_path(d.cfg, path, sizeof(path));
+		if (sign_key_load(path, &key, &created, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		if (created)
+			log_info("made the key of the action links: %s", path);
+		d.key = &key;
+	}
 	if (!foreground && !d.once && getenv("NOTIFY_SOCKET") == NULL &&
 	    getenv("JOURNAL_STREAM") == NULL && detach() == -1)
 		fatal("cannot detach");
@@ -290,9 +308,13 @@ main(int argc, char **argv)
 		files_for(d.cfg->http.max_connections);
 		if ((wq = writeq_start(d.cfg->database, WRITEQ_CAPACITY, err, sizeof(err))) == NULL)
 			fatalx("%s", err);
-		if ((d.httpd = httpd_start(d.cfg, &metrics, d.cfg->database, wq, fd, err,
+		if ((web = web_new(d.config_path, d.db_override, &key, err, sizeof(err))) == NULL)
+			fatalx("%s", err);
+		if ((d.httpd = httpd_start(d.cfg, &metrics, d.cfg->database, wq, web, fd, err,
 		    sizeof(err))) == NULL)
 			fatalx("%s", err);
+		d.wq = wq;
+		d.web = web;
 		if (fd >= 0)
 			log_info("calendar feeds served on the socket systemd passed");
 		else
@@ -307,6 +329,8 @@ main(int argc, char **argv)
 	httpd_stop(d.httpd);
 	writeq_stop(wq);	/* after the server: no request can queue any more */
 	mailin_stop(d.mailin);
+	web_free(web);		/* after the writer: its jobs are gone */
+	sign_key_wipe(&key);
 	store_close(d.st);
 	render_free(d.tmpl);
 	config_free(d.cfg);

@@ -221,6 +221,11 @@ static const struct config_item config_items[] = {
 	INT("http.timeout", http.timeout, 30, 1, 3600),
 	INT("http.request_timeout", http.request_timeout, 10, 1, 3600),
 
+	GROUP("web"),
+	STR("web.key_file", web.key_file, "", F_EMPTYOK, NULL),
+	INT("web.link_days", web.link_days, 14, 1, 365),
+	INT("web.form_hours", web.form_hours, 24, 1, 720),
+
 	GROUP("feed"),
 	INT("feed.past_days", feed.past_days, 30, 0, CONFIG_MAX_DAYS),
 	INT("feed.future_days", feed.future_days, 180, 1, CONFIG_MAX_DAYS),
@@ -2428,6 +2433,20 @@ config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+void
+config_web_key_path(const struct config *cfg, char *out, size_t len)
+{
+	const char *db = cfg->database, *slash;
+
+	if (cfg->web.key_file != NULL && *cfg->web.key_file != '\0')
+		snprintf(out, len, "%s", cfg->web.key_file);
+	else if (strstr(db, "://") != NULL || (slash = strrchr(db, '/')) == NULL)
+		snprintf(out, len, "%s", strstr(db, "://") != NULL ?
+		    LOCALSTATEDIR "/lib/cartera/web.key" : "web.key");
+	else
+		snprintf(out, len, "%.*s/web.key", (int)(slash - db), db);
 }
 
 void

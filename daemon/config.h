@@ -115,6 +115,13 @@ struct config {
 		int	 request_timeout;	/* seconds to receive a whole request */
 	} http;
 
+	/* The salesperson's page and the digest's action links (issue 12). */
+	struct {
+		char	*key_file;	/* owned; "" = web.key next to the database */
+		int	 link_days;	/* an action link works this long */
+		int	 form_hours;	/* a form of the page may be sent this long */
+	} web;
+
 	struct {
 		int	 past_days;
 		int	 future_days;
@@ -182,6 +189,10 @@ int	 config_segment_days(const struct config *cfg, const char *segment);
  * slash: http.base_url, else http://LISTEN:PORT ([LISTEN] for IPv6);
  * "" when the server is off and no base_url is set. */
 void	 config_base_url(const struct config *cfg, char *out, size_t len);
+
+/* The key that signs action links and form tokens: web.key_file, else
+ * web.key in the database's directory. */
+void	 config_web_key_path(const struct config *cfg, char *out, size_t len);
 
 void	 config_free(struct config *cfg);
 

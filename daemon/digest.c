@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "action.h"
 #include "clock.h"
 #include "compose.h"
 #include "digest.h"
@@ -526,7 +527,8 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 
 int
 digest_compose(const struct render_set *t, const struct config *cfg, const struct owner *o,
-    const struct scan_result *r, long day, struct outbox_msg *m, char *err, size_t errlen)
+    const struct scan_result *r, long day, const struct action_links *links,
+    struct outbox_msg *m, char *err, size_t errlen)
 {
 	json_object *data;
 	char key[96], dbuf[16];
@@ -535,6 +537,12 @@ digest_compose(const struct render_set *t, const struct config *cfg, const struc
 	data = digest_data(r, o, cfg, (size_t)cfg->digest.max_items);
 	if (data == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* One-click actions: without them the digest still says everything. */
+	if (links != NULL && o->page_token != NULL &&
+	    action_links(data, o, links, err, errlen) == -1) {
+		json_object_put(data);
 		return -1;
 	}
 	if (render_message(t, "digest", o->lang, data, &m->subject, &m->body_text,

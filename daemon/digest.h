@@ -23,9 +23,12 @@
 json_object	*digest_data(const struct scan_result *, const struct owner *,
 		    const struct config *, size_t max_items);
 
-/* Fill *m (caller clears it) with owner's digest for local day `day`. */
+/* Fill *m (caller clears it) with owner's digest for local day `day`;
+ * links (may be NULL: none) makes each item's one-click action links. */
+struct action_links;
 int		 digest_compose(const struct render_set *, const struct config *,
 		    const struct owner *, const struct scan_result *, long day,
-		    struct outbox_msg *m, char *err, size_t errlen);
+		    const struct action_links *links, struct outbox_msg *m, char *err,
+		    size_t errlen);
 
 #endif

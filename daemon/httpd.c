@@ -29,6 +29,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "store.h"
+#include "web.h"
 #include "writeq.h"
 
 #define TOKEN_LEN	32
@@ -55,6 +56,11 @@
  * headers and get its 503.  The reaper looks at deadlines every REAP_MS.
  */
 #define SPARE(max)	((max) / 8 + 8)
+/* Headers every answer of the page carries (web.c): no script, no frame,
+ * no referrer (the token is in the path), nothing kept in a cache. */
+#define WEB_CSP		"default-src 'self'; frame-ancestors 'none'; form-action 'self'; " \
+			"base-uri 'none'; object-src 'none'"
+#define TICKETS_PER_REAP	64
 #define OVER_GRACE_MS	1000
 #define REAP_MS		250
 
@@ -82,6 +88,25 @@ struct conn {
 	int			 answered;	/* a response is queued */
 	int			 over;		/* beyond max_connections: gets 503 */
 	int			 closing;	/* shut down by us; not counted */
+};
+
+/*
+ * A page's POST whose job waits in the write queue: its connection is
+ * suspended until the writer is done with the job or WEB_WAIT_MS passed
+ * (the reaper).  Held by the request and by the writer (refs); the one
+ * that drops the last frees it.  Under httpd.tick_lock.
+ */
+struct ticket {
+	struct ticket		*prev, *next;	/* httpd.pending while suspended */
+	struct httpd		*h;
+	struct MHD_Connection	*c;
+	struct web_job		*job;		/* owned */
+	int			 refs;
+	int			 suspended;	/* its connection was suspended */
+	int			 resumed;	/* resumed, or about to be */
+	int			 finished;	/* the writer is done: rc */
+	int			 rc;
+	long long		 deadline_ms;
 };
 
 struct httpd {
@@ -113,6 +138,14 @@ struct httpd {
 	pthread_t		 reaper;
 	pthread_cond_t		 reaper_cv;
 	int			 reaper_started, reaper_stop;
+	struct web		*web;		/* borrowed; NULL: no page */
+	pthread_mutex_t		 tick_lock;	/* tickets and pending */
+	struct ticket		*pending;	/* suspended, newest first */
+	int			 stopping;	/* no more suspending (under tick_lock) */
+	/* Held around every MHD_resume_connection and MHD_stop_daemon, so that
+	 * no connection is resumed on a server that is gone. */
+	pthread_mutex_t		 resume_lock;
+	int			 mhd_stopped;	/* under resume_lock */
 };
 
 /* ---- pure helpers --------------------------------------------------- */
@@ -554,6 +587,92 @@ notify_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
 	*socket_context = c;
 }
 
+/* ---- tickets: a page's POST waiting for its write ------------------------ */
+
+static void
+ticket_unref(struct ticket *tk)
+{
+	/* Caller holds tick_lock. */
+	if (--tk->refs > 0)
+		return;
+	web_job_free(tk->job);
+	free(tk);
+}
+
+static void
+ticket_unlink(struct httpd *h, struct ticket *tk)
+{
+	if (tk->prev != NULL)
+		tk->prev->next = tk->next;
+	else if (h->pending == tk)
+		h->pending = tk->next;
+	if (tk->next != NULL)
+		tk->next->prev = tk->prev;
+	tk->prev = tk->next = NULL;
+}
+
+/* Resume connections whose tickets were taken off the pending list. */
+static void
+resume_all(struct httpd *h, struct MHD_Connection **v, size_t n)
+{
+	pthread_mutex_lock(&h->resume_lock);
+	for (size_t i = 0; i < n && !h->mhd_stopped; i++)
+		MHD_resume_connection(v[i]);
+	pthread_mutex_unlock(&h->resume_lock);
+}
+
+/* The reaper: requests that waited WEB_WAIT_MS are answered (202) now. */
+static void
+tickets_due(struct httpd *h, long long now)
+{
+	struct MHD_Connection *v[TICKETS_PER_REAP];
+	struct ticket *tk, *next;
+	size_t n = 0;
+
+	pthread_mutex_lock(&h->tick_lock);
+	for (tk = h->pending; tk != NULL && n < TICKETS_PER_REAP; tk = next) {
+		next = tk->next;
+		if (now < tk->deadline_ms)
+			continue;
+		tk->resumed = 1;
+		ticket_unlink(h, tk);
+		v[n++] = tk->c;
+	}
+	pthread_mutex_unlock(&h->tick_lock);
+	resume_all(h, v, n);
+}
+
+/* writeq: the job, in the writer thread. */
+static int
+ticket_apply(struct store *st, void *arg, char *err, size_t errlen)
+{
+	struct ticket *tk = arg;
+
+	return web_job_apply(st, tk->job, err, errlen);
+}
+
+/* writeq: the writer is done with the job (rc -1: dropped at stop). */
+static void
+ticket_done(void *arg, int rc)
+{
+	struct ticket *tk = arg;
+	struct httpd *h = tk->h;
+	struct MHD_Connection *c = NULL;
+
+	pthread_mutex_lock(&h->tick_lock);
+	tk->finished = 1;
+	tk->rc = rc;
+	if (tk->suspended && !tk->resumed) {
+		tk->resumed = 1;
+		ticket_unlink(h, tk);
+		c = tk->c;
+	}
+	ticket_unref(tk);
+	pthread_mutex_unlock(&h->tick_lock);
+	if (c != NULL)
+		resume_all(h, &c, 1);
+}
+
 /* The deadline: a request not received whole within request_timeout
  * (counted from the connection, or from the end of the previous
  * response) is cut off, whatever it trickles. */
@@ -576,6 +695,9 @@ reaper(void *arg)
 				METRIC_ADD(h->metrics, http_closed_deadline, 1);
 			}
 		}
+		pthread_mutex_unlock(&h->conn_lock);
+		tickets_due(h, now);
+		pthread_mutex_lock(&h->conn_lock);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += REAP_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -594,6 +716,9 @@ struct req {
 	size_t		 body;		/* bytes of request body seen */
 	int		 too_big;
 	int		 started;	/* the handler saw the headers */
+	int		 web;		/* a path of the page (web.c) */
+	struct buf	 form;		/* its POST body, up to WEB_BODY_MAX */
+	struct ticket	*tk;		/* its job, while it waits or after */
 	const char	*target;	/* the request-target in MHD's buffer */
 	size_t		 target_len;	/* its bytes up to the first NUL */
 	const char	*target_problem;	/* httpd_target_problem, as received */
@@ -1058,6 +1183,153 @@ serve_unsubscribe(struct httpd *h, struct MHD_Connection *c, const char *tok, in
 	return ret;
 }
 
+/* ---- the page (web.c) ------------------------------------------------ */
+
+/* Send what web.c answered, with the page's headers. */
+static enum MHD_Result
+web_send(struct MHD_Connection *c, struct web_response *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char retry[24];
+
+	r = MHD_create_response_from_buffer(rs->body.len, rs->body.data != NULL ?
+	    rs->body.data : (void *)(uintptr_t)"", MHD_RESPMEM_MUST_COPY);
+	buf_free(&rs->body);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    rs->type != NULL ? rs->type : "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, rs->immutable ?
+	    "public, max-age=31536000, immutable" : "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy", WEB_CSP);
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	if (rs->location[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+	if (rs->retry_after > 0) {
+		snprintf(retry, sizeof(retry), "%d", rs->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	}
+	ret = MHD_queue_response(c, rs->status != 0 ? rs->status : 500, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
+ * Queue rs->job for the daemon's writer and suspend the connection until
+ * it is done or WEB_WAIT_MS passed; the handler is called again then
+ * (web_resumed).  A full queue is answered 503 at once.
+ */
+static enum MHD_Result
+web_queue(struct httpd *h, struct MHD_Connection *c, struct req *rq, struct web_response *rs)
+{
+	struct writeq_job j;
+	struct ticket *tk;
+	int rc = 0, pushed;
+
+	if ((tk = calloc(1, sizeof(*tk))) == NULL) {
+		web_job_free(rs->job);
+		rs->job = NULL;
+		buf_free(&rs->body);
+		return MHD_NO;
+	}
+	tk->h = h;
+	tk->c = c;
+	tk->job = rs->job;
+	tk->refs = 2;			/* the request's and the writer's */
+	tk->deadline_ms = mono_ms() + WEB_WAIT_MS;
+	rs->job = NULL;
+	buf_free(&rs->body);
+	rq->tk = tk;
+	j.apply = ticket_apply;
+	j.done = ticket_done;
+	j.arg = tk;
+	/* Under tick_lock the writer cannot be done with it before it is
+	 * suspended (ticket_done resumes only a suspended one). */
+	pthread_mutex_lock(&h->tick_lock);
+	pushed = h->wq != NULL && writeq_push_job(h->wq, &j) == 0;
+	if (!pushed) {
+		tk->refs--;
+		rc = -2;
+	} else if (!tk->finished && !h->stopping) {
+		tk->suspended = 1;
+		tk->next = h->pending;
+		if (h->pending != NULL)
+			h->pending->prev = tk;
+		h->pending = tk;
+		MHD_suspend_connection(c);
+		pthread_mutex_unlock(&h->tick_lock);
+		return MHD_YES;
+	} else
+		rc = tk->finished ? tk->rc : -1;
+	pthread_mutex_unlock(&h->tick_lock);
+	web_job_answer(h->web, tk->job, rc, rs);
+	return web_send(c, rs);
+}
+
+/* The handler again, after the suspension: answer from the job. */
+static enum MHD_Result
+web_resumed(struct httpd *h, struct MHD_Connection *c, struct req *rq)
+{
+	struct web_response rs;
+	int finished, rc;
+
+	memset(&rs, 0, sizeof(rs));
+	pthread_mutex_lock(&h->tick_lock);
+	finished = rq->tk->finished;
+	rc = rq->tk->rc;
+	pthread_mutex_unlock(&h->tick_lock);
+	/* Not finished: the write waits in the queue and is applied later. */
+	web_job_answer(h->web, rq->tk->job, finished ? rc : -1, &rs);
+	return web_send(c, &rs);
+}
+
+static enum MHD_Result
+serve_web(struct httpd *h, struct MHD_Connection *c, struct req *rq, const char *url,
+    enum web_method m)
+{
+	struct web_request wr;
+	struct web_response rs;
+	unsigned char addr[16];
+	int family = client_addr(c, addr);
+	long wait;
+
+	/* Too many made-up tokens or links from this address: wait. */
+	if ((wait = fail_limited(h, family, addr)) > 0) {
+		struct MHD_Response *r = text_response("too many unknown links from this address; "
+		    "try again later\n", "text/plain; charset=utf-8");
+		char retry[24];
+		enum MHD_Result ret;
+
+		if (r == NULL)
+			return MHD_NO;
+		snprintf(retry, sizeof(retry), "%ld", wait);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	memset(&wr, 0, sizeof(wr));
+	wr.method = m;
+	wr.path = url;
+	wr.q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+	wr.done = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "done");
+	wr.body = rq->form.data != NULL ? rq->form.data : "";
+	wr.body_len = rq->form.len;
+	wr.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	wr.fetch_site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	wr.now = clock_now();
+	web_handle(h->web, &wr, &rs);
+	if (rs.bad_secret)
+		fail_count(h, family, addr);
+	if (rs.job != NULL)
+		return web_queue(h, c, rq, &rs);
+	return web_send(c, &rs);
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -1088,20 +1360,49 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			return server_busy(h, c);
 		if ((why = request_problem(c, rq, url, version)) != NULL)
 			return bad_request(h, c, why);
+		rq->web = h->web != NULL && web_owns(url);
+		if (rq->web && post) {
+			/* A body larger than a form is refused before it is read. */
+			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+			if (cl != NULL && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > WEB_BODY_MAX)) {
+				struct MHD_Response *r = text_response("request too large\n",
+				    "text/plain; charset=utf-8");
+				enum MHD_Result ret;
+
+				if (r == NULL)
+					return MHD_NO;
+				answered(h, c);
+				MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+				ret = MHD_queue_response(c, MHD_HTTP_CONTENT_TOO_LARGE, r);
+				MHD_destroy_response(r);
+				return ret;
+			}
+		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		/* Only an unsubscribe POST has a body; it is read and dropped. */
+		/* An unsubscribe POST's body is read and dropped; a form's is kept
+		 * for web.c, up to WEB_BODY_MAX. */
+		size_t max = rq->web ? WEB_BODY_MAX : BODY_MAX;
+
 		rq->body += *upload_size;
-		rq->too_big |= rq->body > BODY_MAX;
+		if (rq->web && rq->body <= max)
+			buf_add(&rq->form, upload, *upload_size);
+		rq->too_big |= rq->body > max;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	(void)upload;
+	if (rq->tk != NULL)
+		return web_resumed(h, c, rq);
 	answered(h, c);
-	if (rq->too_big)
+	if (rq->too_big || rq->form.failed)
 		return queue_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
 		    "text/plain; charset=utf-8");
+	if (rq->web)
+		return serve_web(h, c, rq, url, get ? WEB_GET : head ? WEB_HEAD : post ? WEB_POST :
+		    WEB_OTHER);
 	if (httpd_token_from_path(url, "/unsubscribe/", "", tok, sizeof(tok))) {
 		if (!get && !head && !post) {
 			struct MHD_Response *r = text_response("method not allowed\n",
@@ -1158,8 +1459,22 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct httpd *h = cls;
 	struct conn *cn = conn_of(c);
 
+	struct req *rq = *con_cls;
+
 	(void)toe;
-	free(*con_cls);
+	if (rq != NULL && rq->tk != NULL) {
+		pthread_mutex_lock(&h->tick_lock);
+		if (rq->tk->suspended && !rq->tk->resumed) {
+			/* Closed while it waited (the server stops): not to be resumed. */
+			rq->tk->resumed = 1;
+			ticket_unlink(h, rq->tk);
+		}
+		ticket_unref(rq->tk);
+		pthread_mutex_unlock(&h->tick_lock);
+	}
+	if (rq != NULL)
+		buf_free(&rq->form);
+	free(rq);
 	*con_cls = NULL;
 	/* The next request on this connection has its own deadline. */
 	if (cn != NULL) {
@@ -1203,13 +1518,13 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct httpd *
 httpd_start(const struct config *cfg, struct metrics *m, const char *db,
-    struct writeq *wq, int listen_fd, char *err, size_t errlen)
+    struct writeq *wq, struct web *web, int listen_fd, char *err, size_t errlen)
 {
 	struct httpd *h;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-	    MHD_USE_TURBO;
+	    MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL || (h->db = strdup(db)) == NULL) {
 		free(h);
@@ -1221,7 +1536,10 @@ httpd_start(const struct config *cfg, struct metrics *m, const char *db,
 	pthread_mutex_init(&h->st_lock, NULL);
 	pthread_mutex_init(&h->fail_lock, NULL);
 	pthread_mutex_init(&h->conn_lock, NULL);
+	pthread_mutex_init(&h->tick_lock, NULL);
+	pthread_mutex_init(&h->resume_lock, NULL);
 	pthread_cond_init(&h->reaper_cv, NULL);
+	h->web = web;
 	h->max_conns = (size_t)cfg->http.max_connections;
 	h->deadline_ms = (long long)cfg->http.request_timeout * 1000;
 	h->wq = wq;
@@ -1310,6 +1628,29 @@ httpd_stop(struct httpd *h)
 		pthread_mutex_unlock(&h->conn_lock);
 		pthread_join(h->reaper, NULL);
 	}
+	/* Requests waiting for their write are answered (202) before the
+	 * server goes; none is suspended from now on. */
+	for (;;) {
+		struct MHD_Connection *v[TICKETS_PER_REAP];
+		size_t n = 0;
+
+		pthread_mutex_lock(&h->tick_lock);
+		h->stopping = 1;
+		while (h->pending != NULL && n < TICKETS_PER_REAP) {
+			struct ticket *tk = h->pending;
+
+			tk->resumed = 1;
+			ticket_unlink(h, tk);
+			v[n++] = tk->c;
+		}
+		pthread_mutex_unlock(&h->tick_lock);
+		if (n == 0)
+			break;
+		resume_all(h, v, n);
+	}
+	pthread_mutex_lock(&h->resume_lock);
+	h->mhd_stopped = 1;
+	pthread_mutex_unlock(&h->resume_lock);
 	if (h->mhd != NULL)
 		MHD_stop_daemon(h->mhd);
 	for (size_t i = 0; i < h->nentries; i++)
@@ -1324,6 +1665,8 @@ httpd_stop(struct httpd *h)
 	pthread_mutex_destroy(&h->st_lock);
 	pthread_mutex_destroy(&h->fail_lock);
 	pthread_mutex_destroy(&h->conn_lock);
+	pthread_mutex_destroy(&h->tick_lock);
+	pthread_mutex_destroy(&h->resume_lock);
 	pthread_cond_destroy(&h->reaper_cv);
 	free(h->db);
 	free(h);

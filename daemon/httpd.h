@@ -6,12 +6,17 @@
  *   GET|HEAD /healthz          200 when the store answers and the scheduler runs
  *   GET|HEAD /metrics          Prometheus text format
  *   GET|POST /unsubscribe/TOKEN  stop client emails (RFC 8058 one-click POST)
+ *   GET|POST /me/..., /act/..., /static/...  the salesperson's page and the
+ *                              digest's action links (web.h)
  *
  * Feeds are served from responses built once per publication: a request
  * never queries the store.  Tokens are compared in constant time; an
  * unknown token gets the same 404 as any unknown path.  A request never
  * waits for the write lock: the unsubscribe POST looks its token up
- * read-only and queues the write for the daemon (writeq.h).
+ * read-only and queues the write for the daemon (writeq.h); a page's POST
+ * hands web.c's job to the same queue and its connection is suspended
+ * (not a thread) until the daemon applied it or WEB_WAIT_MS passed.
+ * This file is the transport: what a page says is web.c's.
  */
 #ifndef CARTERA_HTTPD_H
 #define CARTERA_HTTPD_H
@@ -29,11 +34,15 @@ struct httpd;
  * Start listening on cfg->http (or on listen_fd >= 0 from systemd).  db
  * is opened read-only by the HTTP threads to look up unsubscribe tokens;
  * the writes they ask for go to wq (borrowed; it must outlive the
- * server), which the daemon applies.
+ * server), which the daemon applies.  web (borrowed, may be NULL: no
+ * page) answers the page's paths.
  */
 struct writeq;
+struct web;
 struct httpd	*httpd_start(const struct config *cfg, struct metrics *m, const char *db,
-		    struct writeq *wq, int listen_fd, char *err, size_t errlen);
+		    struct writeq *wq, struct web *web, int listen_fd, char *err, size_t errlen);
+/* How long a page's POST waits for its write before it answers 202. */
+#define WEB_WAIT_MS	3000
 /*
  * Replace the served feeds with fs (its bodies are taken; fs is emptied).
  * A feed whose bytes did not change keeps its ETag and Last-Modified.

@@ -25,6 +25,8 @@
 #include "loop.h"
 #include "mailin.h"
 #include "sched.h"
+#include "web.h"
+#include "writeq.h"
 
 int
 loop_load_templates(const struct config *cfg, struct render_set **out, char *err, size_t errlen)
@@ -85,6 +87,8 @@ reload(struct daemon_ctx *d)
 	if (strcmp(ncfg->database, d->cfg->database) != 0)
 		log_warnx("reload: the database path changed to %s; it takes effect at restart",
 		    ncfg->database);
+	if (d->web != NULL && web_reload(d->web, err, sizeof(err)) == -1)
+		log_warnx("reload: the page keeps its configuration and templates: %s", err);
 	config_free(d->cfg);
 	free(d->cfg);
 	d->cfg = ncfg;
@@ -150,6 +154,8 @@ rebuild_feeds(struct daemon_ctx *d, time_t now, time_t *until)
 	log_debug("%zu feeds rebuilt, %zu events, %lld us", fs.n, events,
 	    (long long)METRIC_GET(d->metrics, feed_build_usec_last));
 	httpd_publish(d->httpd, &fs, now);
+	if (d->web != NULL)
+		web_changed(d->web);
 }
 
 static void
@@ -165,13 +171,13 @@ int
 loop_run(struct daemon_ctx *d)
 {
 	struct sched s = { 0 };
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t mask;
 	long long dv = 0, ndv;
 	long wd = watchdog_ms();
 	time_t feeds_until = 0;
 	int feeds_dirty = 1;
-	int sfd, ifd, status = 0;
+	int sfd, ifd, wfd, status = 0;
 	char err[1024];
 
 	sigemptyset(&mask);
@@ -189,7 +195,9 @@ loop_run(struct daemon_ctx *d)
 		log_warn("cannot watch %s for changes; changes are seen at the next wake-up",
 		    d->cfg->database);
 	store_data_version(d->st, &dv);
+	wfd = d->wq != NULL ? writeq_fd(d->wq) : -1;
 	s.st = d->st;
+	s.key = d->key;
 	s.metrics = d->metrics;
 	s.stop = &d->stop;
 	/*
@@ -217,7 +225,8 @@ loop_run(struct daemon_ctx *d)
 		if (d->httpd != NULL && (feeds_dirty || now >= feeds_until)) {
 			rebuild_feeds(d, now, &feeds_until);
 			feeds_dirty = 0;
-		}
+		} else if (d->web != NULL)
+			web_changed(d->web);	/* the cycle may have logged touches */
 		if (d->httpd != NULL && feeds_until != 0 && (next == 0 || feeds_until < next))
 			next = feeds_until;
 		if (d->once)
@@ -243,7 +252,9 @@ loop_run(struct daemon_ctx *d)
 			pfd[0].events = POLLIN;
 			pfd[1].fd = ifd;
 			pfd[1].events = POLLIN;
-			n = poll(pfd, ifd >= 0 ? 2 : 1, (int)timeout);
+			pfd[2].fd = wfd;
+			pfd[2].events = POLLIN;
+			n = poll(pfd, 3, (int)timeout);
 			if (n == -1 && errno != EINTR) {
 				log_warn("poll");
 				status = 1;
@@ -264,6 +275,14 @@ loop_run(struct daemon_ctx *d)
 						d->stop = 1;
 					}
 				}
+			}
+			if (wfd >= 0 && n > 0 && (pfd[2].revents & POLLIN)) {
+				/* A web write committed: the feeds show it at once. */
+				writeq_fd_drain(d->wq);
+				store_data_version(d->st, &dv);
+				log_debug("a web write was committed");
+				feeds_dirty = 1;
+				wake = 1;
 			}
 			if (ifd >= 0 && n > 0 && (pfd[1].revents & POLLIN)) {
 				drain(ifd);

@@ -7,8 +7,10 @@
  * stop after the message in flight; HUP: reload configuration and
  * templates, keeping the old ones if the new are invalid), or the systemd
  * watchdog.  It does not poll on a timer.  After a wake-up that may have
- * changed what the calendar feeds show (another process's commit, a
- * reload, a local midnight) it rebuilds them and publishes them to httpd.
+ * changed what the calendar feeds show (another process's commit, a web
+ * write the daemon's writer committed, a reload, a local midnight) it
+ * rebuilds them and publishes them to httpd, whose pages then read the
+ * store afresh.
  */
 #ifndef CARTERA_LOOP_H
 #define CARTERA_LOOP_H
@@ -22,6 +24,9 @@
 
 struct httpd;
 struct mailin;
+struct sign_key;
+struct web;
+struct writeq;
 
 struct daemon_ctx {
 	struct config		*cfg;		/* owned; replaced on reload */
@@ -30,6 +35,9 @@ struct daemon_ctx {
 	struct metrics		*metrics;	/* owned by main */
 	struct httpd		*httpd;		/* owned by main; NULL without HTTP */
 	struct mailin		*mailin;	/* owned by main; NULL without mailboxes */
+	struct writeq		*wq;		/* owned by main; NULL without HTTP */
+	struct web		*web;		/* owned by main; NULL without HTTP */
+	const struct sign_key	*key;		/* owned by main: signs action links */
 	const char		*config_path;	/* borrowed, for reload */
 	const char		*db_override;	/* -d, borrowed */
 	int			 once;		/* one cycle, then exit */

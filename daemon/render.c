@@ -31,6 +31,12 @@
 static const char *const langs[] = { "es", "en" };
 static const char *const kinds[] = { "digest", "followup", "monthly" };
 static const char *const parts[] = { "subject", "txt", "html" };
+/* The salesperson's page (web.c): LANG/web/NAME.html, HTML-escaped. */
+static const char *const pages[] = {
+	"today", "search", "client", "new", "activity", "confirm", "result", "error"
+};
+#define CSS_NAME	"cartera.css"	/* static/cartera.css: the page's one stylesheet */
+#define CSS_MAX		(64 * 1024)
 
 struct tfile {
 	char	*name;		/* "digest.html" */
@@ -45,6 +51,8 @@ struct tlang {
 
 struct render_set {
 	struct tlang	 lang[2];
+	char		*css;		/* the stylesheet; NULL if none was found */
+	size_t		 css_len;
 };
 
 const char *
@@ -122,16 +130,21 @@ fail:
 	return -1;
 }
 
-/* Add every file of dir/lang to l, unless one of that name is there. */
+/* Add every file of dir/lang (dir/lang/sub, named "sub/FILE", when sub is
+ * not NULL) to l, unless one of that name is there. */
 static int
-load_dir(struct tlang *l, const char *dir, const char *lang, char *err, size_t errlen)
+load_dir(struct tlang *l, const char *dir, const char *lang, const char *sub, char *err,
+    size_t errlen)
 {
-	char path[4096];
+	char path[4096], name[160];
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, lang);
+	if (sub != NULL)
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, lang, sub);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, lang);
 	if ((d = opendir(path)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -141,9 +154,17 @@ load_dir(struct tlang *l, const char *dir, const char *lang, char *err, size_t e
 	while ((de = readdir(d)) != NULL) {
 		struct tfile *nf, f = { 0 };
 
-		if (!valid_name(de->d_name) || find(l, de->d_name) != NULL)
+		if (!valid_name(de->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/%s", dir, lang, de->d_name);
+		/* A name too long for a template is not one (valid_name). */
+		if (snprintf(name, sizeof(name), "%s%s%s", sub ? sub : "", sub ? "/" : "",
+		    de->d_name) >= (int)sizeof(name))
+			continue;
+		if (find(l, name) != NULL)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/%s%s%s", dir, lang, sub ? sub : "",
+		    sub ? "/" : "", de->d_name) >= (int)sizeof(path))
+			continue;
 		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
 			continue;
 		if (l->n == TMPL_FILES_MAX) {
@@ -156,7 +177,7 @@ load_dir(struct tlang *l, const char *dir, const char *lang, char *err, size_t e
 			closedir(d);
 			return -1;
 		}
-		if ((f.name = strdup(de->d_name)) == NULL || (f.path = strdup(path)) == NULL ||
+		if ((f.name = strdup(name)) == NULL || (f.path = strdup(path)) == NULL ||
 		    (nf = reallocarray(l->files, l->n + 1, sizeof(*nf))) == NULL) {
 			free(f.name);
 			free(f.path);
@@ -277,11 +298,64 @@ fail:
 	return -1;
 }
 
+/* static/cartera.css from the override directory, else the shipped one
+ * (none at all is no error: the pages then go unstyled). */
+static int
+load_css(struct render_set *t, const char *override, const char *shipped, char *err,
+    size_t errlen)
+{
+	const char *dirs[2] = { override, shipped };
+	char path[4096];
+	struct stat sb;
+
+	for (int i = 0; i < 2; i++) {
+		if (dirs[i] == NULL || *dirs[i] == '\0')
+			continue;
+		snprintf(path, sizeof(path), "%s/static/%s", dirs[i], CSS_NAME);
+		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		if (sb.st_size > CSS_MAX) {
+			snprintf(err, errlen, "%s: larger than %d bytes", path, CSS_MAX);
+			return -1;
+		}
+		if (read_file(path, &t->css, err, errlen) == -1)
+			return -1;
+		t->css_len = strlen(t->css);
+		return 0;
+	}
+	return 0;
+}
+
+int
+render_page(const struct render_set *t, const char *name, const char *lang, json_object *data,
+    char **html, char *err, size_t errlen)
+{
+	const struct tlang *l = &t->lang[lang_index(lang)];
+	const struct tfile *f;
+	char fname[96];
+
+	*html = NULL;
+	snprintf(fname, sizeof(fname), "web/%s.html", name);
+	if ((f = find(l, fname)) == NULL) {
+		snprintf(err, errlen, "template %s/%s not found", lang, fname);
+		return -1;
+	}
+	return render_one(l, f, data, 0, html, err, errlen);
+}
+
+const char *
+render_css(const struct render_set *t, size_t *len)
+{
+	*len = t->css_len;
+	return t->css;
+}
+
 void
 render_free(struct render_set *t)
 {
 	if (t == NULL)
 		return;
+	free(t->css);
 	for (int li = 0; li < 2; li++) {
 		for (size_t i = 0; i < t->lang[li].n; i++) {
 			free(t->lang[li].files[i].name);
@@ -307,13 +381,21 @@ render_load(const char *override, const char *shipped, struct render_set **out,
 		return -1;
 	}
 	for (int li = 0; li < 2; li++) {
-		if ((override != NULL && *override != '\0' &&
-		    load_dir(&t->lang[li], override, langs[li], err, errlen) == -1) ||
-		    (shipped != NULL && load_dir(&t->lang[li], shipped, langs[li], err,
-		    errlen) == -1)) {
-			render_free(t);
-			return -1;
+		for (int w = 0; w < 2; w++) {
+			const char *sub = w ? "web" : NULL;
+
+			if ((override != NULL && *override != '\0' &&
+			    load_dir(&t->lang[li], override, langs[li], sub, err, errlen) == -1) ||
+			    (shipped != NULL && load_dir(&t->lang[li], shipped, langs[li], sub, err,
+			    errlen) == -1)) {
+				render_free(t);
+				return -1;
+			}
 		}
+	}
+	if (load_css(t, override, shipped, err, errlen) == -1) {
+		render_free(t);
+		return -1;
 	}
 	/* Every template must exist, parse, and render on empty data and on
 	 * every branch. */
@@ -349,6 +431,31 @@ render_load(const char *override, const char *shipped, struct render_set **out,
 					goto fail;
 				free(o);
 			}
+		}
+	}
+	for (int li = 0; li < 2; li++) {
+		for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++) {
+			const struct tfile *f;
+			char *o = NULL;
+
+			snprintf(name, sizeof(name), "web/%s.html", pages[k]);
+			if ((f = find(&t->lang[li], name)) == NULL) {
+				snprintf(err, errlen, "template %s/%s not found in %s%s%s",
+				    langs[li], name, override ? override : "",
+				    override ? " or " : "", shipped ? shipped : "");
+				goto fail;
+			}
+			if (template_check(f->src, e, sizeof(e)) == -1) {
+				snprintf(err, errlen, "%s: %s", f->path, e);
+				goto fail;
+			}
+			if (render_one(&t->lang[li], f, empty, 0, &o, err, errlen) == -1)
+				goto fail;
+			free(o);
+			if (render_one(&t->lang[li], f, empty, TEMPLATE_EVERY_SECTION, &o,
+			    err, errlen) == -1)
+				goto fail;
+			free(o);
 		}
 	}
 	json_object_put(empty);

@@ -33,6 +33,16 @@ int	 render_message(const struct render_set *, const char *kind, const char *lan
 	    json_object *data, char **subject, char **text, char **html,
 	    char *err, size_t errlen);
 
+/*
+ * The salesperson's page: LANG/web/NAME.html (today, search, client, new,
+ * activity, confirm, result, error, and partials beside them), rendered
+ * HTML-escaped into *html (caller frees).  Checked at load like the mails.
+ */
+int	 render_page(const struct render_set *, const char *name, const char *lang,
+	    json_object *data, char **html, char *err, size_t errlen);
+/* The page's stylesheet, static/cartera.css (override first), or NULL. */
+const char *render_css(const struct render_set *, size_t *len);
+
 /* The shipped template directory (PKGDATADIR/templates). */
 const char *render_shipped_dir(void);
 

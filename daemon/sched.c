@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "action.h"
 #include "clock.h"
 #include "digest.h"
 #include "followup.h"
@@ -123,7 +124,8 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 {
 	struct outbox_msg m;
 	struct owner fresh = { 0 };
-	char dtext[16];
+	struct action_links al, *links = NULL;
+	char dtext[16], base[512];
 	long last = -1;
 	int created = 0, rc, nothing;
 
@@ -132,8 +134,17 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 	nothing = r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 && r->inactive.n == 0 &&
 	    r->ninvoices == 0 && r->nactivities == 0 && r->nmissed == 0;
 	memset(&m, 0, sizeof(m));
+	/* Action links under the public URL, valid web.link_days from the
+	 * instant the digest describes. */
+	config_base_url(s->cfg, base, sizeof(base));
+	if (s->key != NULL && base[0] != '\0') {
+		al.key = s->key;
+		al.base = base;
+		al.expires = as_of + (time_t)s->cfg->web.link_days * 86400;
+		links = &al;
+	}
 	if ((!nothing || s->cfg->digest.send_empty) &&
-	    digest_compose(s->tmpl, s->cfg, o, r, day, &m, err, errlen) == -1) {
+	    digest_compose(s->tmpl, s->cfg, o, r, day, links, &m, err, errlen) == -1) {
 		return -1;
 	}
 	clock_date_format(day, dtext, sizeof(dtext));

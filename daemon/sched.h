@@ -20,6 +20,8 @@
 #include "render.h"
 #include "store.h"
 
+struct sign_key;
+
 /*
  * A delivery result the store did not take (locked past its busy timeout,
  * or full).  The message is still pending in the outbox, so it is held
@@ -38,6 +40,7 @@ struct sched {
 	const struct render_set	*tmpl;		/* borrowed */
 	struct store		*st;		/* borrowed */
 	struct metrics		*metrics;	/* borrowed */
+	const struct sign_key	*key;		/* borrowed; NULL: digests without action links */
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM: finish the message in flight */
 	time_t			 smtp_retry_at;	/* server unreachable: not before this */
 	int			 smtp_failures;	/* consecutive */

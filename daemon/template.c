@@ -75,6 +75,7 @@ struct pentry {
 	char		*name;		/* owned */
 	size_t		 namelen;
 	struct tmpl	*t;		/* owned; NULL: no such partial */
+	int		 active;	/* renderings of it under way (nested) */
 	struct pentry	*next;
 };
 
@@ -755,7 +756,28 @@ static int	render_range(struct render *, struct tmpl *, size_t, size_t,
 static int
 enter(struct render *r, const struct tmpl *t, const struct tok *k)
 {
+	const struct pentry *pe, *deepest = NULL;
+
 	if (r->depth >= TEMPLATE_MAX_DEPTH) {
+		/* Name the partial that includes itself, wherever in it (or in
+		 * a partial it includes) the limit was reached. */
+		for (pe = r->partials; pe != NULL; pe = pe->next)
+			if (pe->active >= 2 && (deepest == NULL || pe->active > deepest->active))
+				deepest = pe;
+		if (deepest != NULL) {
+			size_t line = 1;
+
+			for (size_t i = 0; i < deepest->t->ntoks; i++)
+				if (deepest->t->toks[i].type == TOK_PARTIAL &&
+				    deepest->t->toks[i].partial == deepest) {
+					line = deepest->t->toks[i].line;
+					break;
+				}
+			errf(r->err, r->errlen, deepest->name, line, "sections and "
+			    "partials nested deeper than %d levels (does a partial "
+			    "include itself?)", TEMPLATE_MAX_DEPTH);
+			return -1;
+		}
 		errf(r->err, r->errlen, t->name, k->line, "sections and "
 		    "partials nested deeper than %d levels%s",
 		    TEMPLATE_MAX_DEPTH, k->type == TOK_PARTIAL ?
@@ -853,8 +875,10 @@ render_partial(struct render *r, struct tmpl *t, struct tok *k,
 		free(ind);
 		return -1;
 	}
+	k->partial->active++;
 	rv = render_range(r, k->partial->t, 0, k->partial->t->ntoks, ind,
 	    indlen);
+	k->partial->active--;
 	r->depth--;
 	free(ind);
 	return rv;

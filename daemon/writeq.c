@@ -10,10 +10,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -26,6 +29,7 @@ struct item {
 	enum writeq_kind	 kind;
 	long long		 id;
 	char			*text;		/* owned, may be NULL */
+	struct writeq_job	 job;		/* WRITEQ_JOB */
 };
 
 struct writeq {
@@ -39,6 +43,7 @@ struct writeq {
 	long long		 done;		/* items taken off the ring so far */
 	long long		 pushed;	/* items put on it so far */
 	int			 stopping;
+	int			 efd;		/* eventfd: a write was committed */
 	struct writeq_stats	 stats;
 };
 
@@ -54,6 +59,14 @@ apply(struct store *st, const struct item *it, char *err, size_t errlen)
 	case WRITEQ_UNSUBSCRIBE:
 		rc = store_client_unsubscribe_id(st, it->id, err, errlen);
 		break;
+	case WRITEQ_JOB:
+		rc = it->job.apply(st, it->job.arg, err, errlen);
+		if (rc != 0) {
+			/* Refused (1) or not now (-1): nothing of it is kept. */
+			store_rollback(st);
+			return rc == 1 ? 1 : -1;
+		}
+		return store_commit(st, err, errlen) == -1 ? -1 : 0;
 	default:
 		store_rollback(st);
 		log_warnx("web write of unknown kind %d dropped", (int)it->kind);
@@ -73,6 +86,16 @@ apply(struct store *st, const struct item *it, char *err, size_t errlen)
 			log_info("a client unsubscribed from client emails");
 	}
 	return rc == 1 ? 1 : 0;
+}
+
+/* Tell the daemon's loop that something was committed. */
+static void
+signal_commit(struct writeq *q)
+{
+	uint64_t one = 1;
+
+	if (q->efd >= 0 && write(q->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("web writer: cannot signal a commit");
 }
 
 static void
@@ -106,10 +129,18 @@ writer(void *arg)
 		it = q->ring[q->head];	/* stays queued until applied */
 		pthread_mutex_unlock(&q->lock);
 		rc = apply(q->st, &it, err, sizeof(err));
+		if (rc == 0)
+			signal_commit(q);
+		if (rc != -1 && it.kind == WRITEQ_JOB)
+			it.job.done(it.job.arg, rc);
 		pthread_mutex_lock(&q->lock);
 		if (rc == -1 && q->stopping) {
 			log_warnx("stopping: %zu web writes not applied (%s)", q->n, err);
 			while (q->n > 0) {
+				struct item *d = &q->ring[q->head];
+
+				if (d->kind == WRITEQ_JOB)
+					d->job.done(d->job.arg, -1);
 				take(q);
 				q->stats.dropped++;
 			}
@@ -162,7 +193,14 @@ writeq_start(const char *db, size_t capacity, char *err, size_t errlen)
 		return NULL;
 	}
 	q->cap = capacity;
+	if ((q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot make the web writer's eventfd: %s", strerror(errno));
+		free(q->ring);
+		free(q);
+		return NULL;
+	}
 	if (store_open(db, 0, &q->st, err, errlen) == -1) {
+		close(q->efd);
 		free(q->ring);
 		free(q);
 		return NULL;
@@ -173,6 +211,7 @@ writeq_start(const char *db, size_t capacity, char *err, size_t errlen)
 	if ((errno = pthread_create(&q->thread, NULL, writer, q)) != 0) {
 		snprintf(err, errlen, "cannot start the web writer: %s", strerror(errno));
 		store_close(q->st);
+		close(q->efd);
 		pthread_mutex_destroy(&q->lock);
 		pthread_cond_destroy(&q->more);
 		pthread_cond_destroy(&q->idle);
@@ -183,8 +222,9 @@ writeq_start(const char *db, size_t capacity, char *err, size_t errlen)
 	return q;
 }
 
-int
-writeq_push(struct writeq *q, enum writeq_kind kind, long long id, const char *text)
+static int
+push(struct writeq *q, enum writeq_kind kind, long long id, const char *text,
+    const struct writeq_job *job)
 {
 	char *copy = NULL;
 	size_t tail;
@@ -202,11 +242,42 @@ writeq_push(struct writeq *q, enum writeq_kind kind, long long id, const char *t
 	q->ring[tail].kind = kind;
 	q->ring[tail].id = id;
 	q->ring[tail].text = copy;
+	if (job != NULL)
+		q->ring[tail].job = *job;
+	else
+		memset(&q->ring[tail].job, 0, sizeof(q->ring[tail].job));
 	q->n++;
 	q->pushed++;
 	pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
+}
+
+int
+writeq_push(struct writeq *q, enum writeq_kind kind, long long id, const char *text)
+{
+	return push(q, kind, id, text, NULL);
+}
+
+int
+writeq_push_job(struct writeq *q, const struct writeq_job *job)
+{
+	return push(q, WRITEQ_JOB, 0, NULL, job);
+}
+
+int
+writeq_fd(struct writeq *q)
+{
+	return q->efd;
+}
+
+void
+writeq_fd_drain(struct writeq *q)
+{
+	uint64_t n;
+
+	while (read(q->efd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+		;
 }
 
 void
@@ -240,9 +311,15 @@ writeq_stop(struct writeq *q)
 	pthread_cond_broadcast(&q->more);
 	pthread_mutex_unlock(&q->lock);
 	pthread_join(q->thread, NULL);
-	for (size_t i = 0; i < q->n; i++)
-		free(q->ring[(q->head + i) % q->cap].text);
+	for (size_t i = 0; i < q->n; i++) {
+		struct item *d = &q->ring[(q->head + i) % q->cap];
+
+		if (d->kind == WRITEQ_JOB)
+			d->job.done(d->job.arg, -1);
+		free(d->text);
+	}
 	store_close(q->st);
+	close(q->efd);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->more);
 	pthread_cond_destroy(&q->idle);

@@ -25,7 +25,8 @@
 #include <stddef.h>
 
 enum writeq_kind {
-	WRITEQ_UNSUBSCRIBE	/* do-not-email for client `id` (RFC 8058 POST) */
+	WRITEQ_UNSUBSCRIBE,	/* do-not-email for client `id` (RFC 8058 POST) */
+	WRITEQ_JOB		/* a job of the web page (writeq_push_job) */
 };
 
 #define WRITEQ_CAPACITY	1024	/* writes waiting at most; more is 503 */
@@ -42,6 +43,29 @@ struct writeq	*writeq_start(const char *db, size_t capacity, char *err, size_t e
  * store.  0, or -1 when the queue is full or memory ran out.  Thread-safe.
  */
 int		 writeq_push(struct writeq *, enum writeq_kind, long long id, const char *text);
+/*
+ * A write of the web page (web.h): in the writer thread, inside one
+ * transaction, apply returns 0 (commit), 1 (refused: roll back, nothing is
+ * written; the job says why) or -1 (roll back and try again later, with
+ * err: the store was busy or full).  Then done(arg, rc) runs once in the
+ * writer thread with 0 or 1 -- or with -1 when the job was dropped at
+ * stop without being applied.  done owns arg from then on.  0, or -1 when
+ * the queue is full (done is not called).
+ */
+struct store;
+struct writeq_job {
+	int	(*apply)(struct store *, void *arg, char *err, size_t errlen);
+	void	(*done)(void *arg, int rc);
+	void	*arg;
+};
+int		 writeq_push_job(struct writeq *, const struct writeq_job *);
+/*
+ * A descriptor that becomes readable when the writer committed a write:
+ * the daemon's loop polls it to rebuild the feeds (and tell the page) at
+ * once.  writeq_fd_drain makes it unreadable again.
+ */
+int		 writeq_fd(struct writeq *);
+void		 writeq_fd_drain(struct writeq *);
 /* Block until everything queued before the call is applied (tests, stop). */
 void		 writeq_flush(struct writeq *);
 struct writeq_stats {
