@@ -43,14 +43,13 @@ days() { sqlite3 "$CARTERA_DB" "SELECT substr(idem_key, length('digest:N:') + 1)
 for who in ana@example.com ben@example.com; do
 	list=$(days "$who")
 	first=$(echo "$list" | head -1)
-	n=$(echo "$list" | wc -l)
+	n=$(echo "$list" | grep -c .)
 	# Consecutive local days from the first, each once.
 	want=$(/usr/bin/python3 -c "
 import datetime,sys
 d=datetime.date.fromisoformat('$first')
 print('\n'.join(str(d+datetime.timedelta(days=i)) for i in range($n)))")
 	t_assert_eq "$want" "$list" "$who: one digest per local day, none skipped, none twice"
-	t_assert_match '^[0-9]+$' "$n" "$who: digests counted"
 	[ "$n" -ge 6 ] && t_pass "$who: a week went by ($n days)" || t_fail "$who: only $n days"
 done
 # They were created on 1 March after their digest time; the daemon, started
@@ -59,10 +58,11 @@ t_assert_eq "2026-03-01" "$(days ana@example.com | head -1)" "Ana's first digest
 t_assert_eq "2026-03-01" "$(days ben@example.com | head -1)" "Ben's first digest is the missed one of 1 March"
 # Memory: what a week of cycles adds stays small (no per-day leak).
 # Under AddressSanitizer freed memory sits in its quarantine and RSS grows
-# by design; LeakSanitizer checks that build for leaks at exit instead.
+# by design: there LeakSanitizer checks for leaks at exit, and a leak makes
+# the exit status above non-zero, so nothing is asserted here.
 growth=$((rss_late - rss_early))
 if ldd "$CARTERAD" 2>/dev/null | grep -q libasan; then
-	t_pass "RSS not measured under AddressSanitizer (grew $growth KB; leaks are LeakSanitizer's)"
+	echo "# RSS grew $growth KB under AddressSanitizer: not a measure (exit status checked for leaks)"
 elif [ "$growth" -lt 2048 ]; then
 	t_pass "RSS grew $growth KB over the week"
 else
