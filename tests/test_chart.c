@@ -1,7 +1,11 @@
 /*
- * test_chart.c - the PNG the monthly email carries: valid chunks and
- * CRCs, an image that inflates to the declared size, and bars where the
- * values put them (taller for bigger values, the last one highlighted).
+ * test_chart.c - the PNG the monthly email carries, read as a viewer
+ * would: it decodes (chunks, CRCs, zlib, scanline filters) to an RGB image
+ * of the declared size, and the bars in it stand in the values' order on
+ * one baseline, as tall as the values are big, a zero leaving its place
+ * empty and the last bar in a colour of its own; goals marked across their
+ * month at their height.  Bars are found as the coloured (not grey)
+ * pixels; margins, grid and exact colours are the drawing's own business.
  */
 #include "build.h"
 
@@ -20,146 +24,298 @@ get32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Column height of non-white pixels above the axis at x. */
 static int
-bar_height(const unsigned char *img, int x)
+paeth(int a, int b, int c)
 {
-	int h = 0;
+	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
 
-	for (int y = CHART_HEIGHT - 11; y >= 0; y--) {
-		const unsigned char *p = img + (size_t)y * (1 + CHART_WIDTH * 3) + 1 + (size_t)x * 3;
-		if (p[0] == 255 && p[1] == 255 && p[2] == 255)
-			break;
-		if (!(p[0] == 230 && p[1] == 230 && p[2] == 230))
-			h++;
-	}
-	return h;
+	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/* The filtered scanlines of a PNG chart_png made (IDAT inflated); NULL if
- * it does not inflate to the declared size.  Caller frees. */
-static unsigned char *
-inflate_png(const unsigned char *png, size_t len)
+/*
+ * Decode an 8-bit RGB, non-interlaced PNG into *rgb (w * h * 3 bytes,
+ * malloc'd).  Returns 0, or -1 with the check that failed counted.
+ */
+static int
+decode(const unsigned char *png, size_t len, unsigned char **rgb, int *w, int *h)
 {
-	unsigned char *idat = NULL, *img;
-	size_t ilen = 0, pos = 8;
-	uLongf rawlen = (uLongf)CHART_HEIGHT * (1 + CHART_WIDTH * 3);
+	unsigned char *idat = NULL, *raw = NULL, *img = NULL, *t;
+	size_t ilen = 0, pos = 8, stride;
+	uLongf rawlen;
+	int seen_end = 0, ok = 0;
 
-	while (pos + 12 <= len) {
-		uint32_t n = get32(png + pos);
-		if (memcmp(png + pos + 4, "IDAT", 4) == 0) {
-			unsigned char *ni = realloc(idat, ilen + n);
-			if (ni == NULL)
-				break;
-			idat = ni;
-			memcpy(idat + ilen, png + pos + 8, n);
-			ilen += n;
-		}
-		pos += 12 + n;
-	}
-	if ((img = malloc(rawlen)) != NULL && (idat == NULL ||
-	    uncompress(img, &rawlen, idat, (uLong)ilen) != Z_OK ||
-	    rawlen != (uLongf)CHART_HEIGHT * (1 + CHART_WIDTH * 3))) {
-		free(img);
-		img = NULL;
-	}
-	free(idat);
-	return img;
-}
-
-/* The RGB bytes of pixel (x, y) in inflated scanlines. */
-static const unsigned char *
-pixel(const unsigned char *img, int x, int y)
-{
-	return img + (size_t)y * (1 + CHART_WIDTH * 3) + 1 + (size_t)x * 3;
-}
-
-int
-main(void)
-{
-	long long v[12] = { 100, 0, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200 };
-	unsigned char *png, *img = NULL, *idat = NULL;
-	size_t len, ilen = 0, pos = 8;
-	uLongf rawlen = (uLongf)CHART_HEIGHT * (1 + CHART_WIDTH * 3);
-	int seen_end = 0;
-
-	CHECK(chart_png(v, 12, &png, &len) == 0);
-	CHECK(len > 100 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
-	while (pos + 12 <= len) {
+	*rgb = NULL;
+	*w = *h = 0;
+	if (!CHECK(len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0))
+		return -1;
+	while (pos + 12 <= len && !seen_end) {
 		uint32_t n = get32(png + pos);
 		const unsigned char *type = png + pos + 4;
 
-		CHECK(pos + 12 + n <= len);
-		CHECK(crc32(0L, type, n + 4) == get32(png + pos + 8 + n));
+		if (!CHECK(n <= len - pos - 12) ||
+		    !CHECK(crc32(0L, type, n + 4) == get32(png + pos + 8 + n)))
+			goto out;
 		if (memcmp(type, "IHDR", 4) == 0) {
-			CHECK_INT(get32(type + 4), CHART_WIDTH);
-			CHECK_INT(get32(type + 8), CHART_HEIGHT);
-			CHECK_INT(type[12], 8);
-			CHECK_INT(type[13], 2);
+			*w = (int)get32(type + 4);
+			*h = (int)get32(type + 8);
+			/* 8 bits, RGB, deflate, adaptive filters, no interlace */
+			if (!CHECK(n == 13 && type[12] == 8 && type[13] == 2 && type[14] == 0 &&
+			    type[15] == 0 && type[16] == 0))
+				goto out;
 		} else if (memcmp(type, "IDAT", 4) == 0) {
-			idat = realloc(idat, ilen + n);
+			if (!CHECK((t = realloc(idat, ilen + n + 1)) != NULL))
+				goto out;
+			idat = t;
 			memcpy(idat + ilen, type + 4, n);
 			ilen += n;
 		} else if (memcmp(type, "IEND", 4) == 0)
 			seen_end = 1;
 		pos += 12 + n;
 	}
-	CHECK(seen_end && pos == len);
-	img = malloc(rawlen);
-	CHECK(uncompress(img, &rawlen, idat, (uLong)ilen) == Z_OK);
-	CHECK_INT(rawlen, (uLongf)CHART_HEIGHT * (1 + CHART_WIDTH * 3));
-	{
-		int slot = (CHART_WIDTH - 20) / 12;
-		int h0 = bar_height(img, 10 + slot / 2), h1 = bar_height(img, 10 + slot + slot / 2);
-		int h2 = bar_height(img, 10 + 2 * slot + slot / 2);
-		int h11 = bar_height(img, 10 + 11 * slot + slot / 2);
-		const unsigned char *p11 = img + (size_t)(CHART_HEIGHT - 12) * (1 + CHART_WIDTH * 3) + 1 +
-		    (size_t)(10 + 11 * slot + slot / 2) * 3;
-		const unsigned char *p2 = img + (size_t)(CHART_HEIGHT - 12) * (1 + CHART_WIDTH * 3) + 1 +
-		    (size_t)(10 + 2 * slot + slot / 2) * 3;
+	if (!CHECK(seen_end && pos == len) || !CHECK(*w > 0 && *h > 0 && ilen > 0))
+		goto out;
+	stride = (size_t)*w * 3;
+	rawlen = (uLongf)(*h * (1 + stride));
+	if (!CHECK((raw = malloc(rawlen)) != NULL) || !CHECK((img = malloc(*h * stride)) != NULL))
+		goto out;
+	if (!CHECK(uncompress(raw, &rawlen, idat, (uLong)ilen) == Z_OK) ||
+	    !CHECK(rawlen == (uLongf)(*h * (1 + stride))))
+		goto out;
+	/* Undo each scanline's filter (RFC 2083, 6). */
+	for (int y = 0; y < *h; y++) {
+		const unsigned char *in = raw + (size_t)y * (1 + stride) + 1;
+		unsigned char *o = img + (size_t)y * stride, *up = y > 0 ? o - stride : NULL;
+		int f = in[-1];
 
-		CHECK_INT(h1, 0);		/* zero draws nothing */
-		CHECK(h0 > 0 && h2 > h0 && h11 > h2);
-		CHECK_INT(h11, CHART_HEIGHT - 20);	/* the maximum fills the height */
-		CHECK(h2 * 4 > h11 - 4 && h2 * 4 < h11 + 8);	/* 300 is a quarter of 1200 */
-		CHECK(memcmp(p11, p2, 3) != 0);	/* the last bar stands out */
-	}
-	free(png);
-	free(img);
-	/*
-	 * Goals: 1200 over the month of 600 (the scale's maximum: the top of
-	 * the plot) and 600 over the month of 1200 (half way up); none
-	 * elsewhere.  The goal's colour is at those heights, across the bar.
-	 */
-	{
-		long long g[12] = { -1, -1, -1, -1, -1, 1200, -1, -1, -1, -1, -1, 600 };
-		int slot = (CHART_WIDTH - 20) / 12, xm5 = 10 + 5 * slot + slot / 2;
-		int xm11 = 10 + 11 * slot + slot / 2, xm2 = 10 + 2 * slot + slot / 2;
-		const unsigned char *p;
+		if (!CHECK_CTX(f <= 4, "scanline filter"))
+			goto out;
+		for (size_t i = 0; i < stride; i++) {
+			int a = i >= 3 ? o[i - 3] : 0, b = up ? up[i] : 0;
+			int c = i >= 3 && up ? up[i - 3] : 0;
+			int pred = f == 0 ? 0 : f == 1 ? a : f == 2 ? b : f == 3 ? (a + b) / 2 :
+			    paeth(a, b, c);
 
-		CHECK(chart_png_goals(v, g, 12, &png, &len) == 0);
-		img = inflate_png(png, len);
-		CHECK(img != NULL);
-		/* 1200 is the whole height, 160 pixels: row 180 - 10 - 160 = 10. */
-		p = pixel(img, xm5, 10);
-		CHECK(p != NULL && p[0] == 230 && p[1] == 81 && p[2] == 0);
-		/* 600 is half: row 170 - 80 = 90, on top of the last bar. */
-		p = pixel(img, xm11, 90);
-		CHECK(p != NULL && p[0] == 230 && p[1] == 81 && p[2] == 0);
-		/* No goal over the third month: no goal colour in its column. */
-		for (int y = 0; y < CHART_HEIGHT; y++) {
-			p = pixel(img, xm2, y);
-			CHECK(!(p[0] == 230 && p[1] == 81 && p[2] == 0));
+			o[i] = (unsigned char)(in[i] + pred);
 		}
-		free(png);
-		free(img);
 	}
+	*rgb = img;
 	img = NULL;
-	/* Degenerate input is refused, all-zero input still draws. */
-	CHECK(chart_png(v, 0, &png, &len) == -1);
-	memset(v, 0, sizeof(v));
-	CHECK(chart_png(v, 12, &png, &len) == 0);
-	free(png);
+	ok = 1;
+out:
 	free(idat);
+	free(raw);
+	free(img);
+	return ok ? 0 : -1;
+}
+
+struct bar {
+	int	 x0, x1;	/* columns, inclusive */
+	int	 top, bottom;	/* rows of its middle column, inclusive */
+	unsigned char colour[3];
+};
+
+static int
+coloured(const unsigned char *p)
+{
+	return p[0] != p[1] || p[1] != p[2];
+}
+
+/* The bars of the image, left to right: runs of columns holding colour. */
+static int
+find_bars(const unsigned char *img, int w, int h, struct bar *bars, int max)
+{
+	int n = 0, in_bar = 0;
+
+	for (int x = 0; x <= w; x++) {
+		int ink = 0;
+
+		for (int y = 0; x < w && y < h && !ink; y++)
+			ink = coloured(img + ((size_t)y * w + x) * 3);
+		if (ink && !in_bar) {
+			if (n == max)
+				return -1;
+			bars[n].x0 = x;
+			in_bar = 1;
+		} else if (!ink && in_bar) {
+			struct bar *b = &bars[n++];
+			int mid = (b->x0 + x - 1) / 2;
+
+			b->x1 = x - 1;
+			b->top = -1;
+			for (int y = 0; y < h; y++)
+				if (coloured(img + ((size_t)y * w + mid) * 3)) {
+					if (b->top < 0)
+						b->top = y;
+					b->bottom = y;
+				}
+			memcpy(b->colour, img + ((size_t)b->bottom * w + mid) * 3, 3);
+			in_bar = 0;
+		}
+	}
+	return n;
+}
+
+static int
+height(const struct bar *b)
+{
+	return b->bottom - b->top + 1;
+}
+
+/* Draw values (and goals, may be NULL) and decode: the RGB image, or
+ * NULL with the failed check counted.  Caller frees. */
+static unsigned char *
+image(const long long *v, const long long *goals, int n)
+{
+	unsigned char *png = NULL, *img = NULL;
+	size_t len = 0;
+	int w, h;
+
+	if (CHECK(chart_png_goals(v, goals, n, &png, &len) == 0) &&
+	    decode(png, len, &img, &w, &h) == 0 && !CHECK(w == CHART_WIDTH && h == CHART_HEIGHT)) {
+		free(img);
+		img = NULL;
+	}
+	free(png);
+	return img;
+}
+
+/* Draw values, decode, find the bars; the number of bars or -1. */
+static int
+draw(const long long *v, int n, struct bar *bars, int max)
+{
+	unsigned char *img = image(v, NULL, n);
+	int nb = -1;
+
+	if (img != NULL)
+		nb = find_bars(img, CHART_WIDTH, CHART_HEIGHT, bars, max);
+	free(img);
+	return nb;
+}
+
+/*
+ * Goals: a mark across a month's slot at the goal's height, in a colour
+ * of its own, and nothing else changed.  The marks are the pixels that
+ * differ from the same chart without goals (the scale is the same: no
+ * goal is above the biggest month).
+ */
+static void
+test_goals(const long long *v, const struct bar *b)
+{
+	static const long long g[12] = { -1, -1, -1, -1, -1, 1200, -1, -1, -1, -1, -1, 600 };
+	unsigned char *plain = image(v, NULL, 12), *marked = image(v, g, 12);
+	/* Month 6 (1200) is bar 4, month 12 (600) bar 10: month 2 has none. */
+	const int at[2] = { 4, 10 };
+	int top[2] = { -1, -1 }, bottom[2] = { -1, -1 }, across[2] = { 0, 0 }, elsewhere = 0;
+	unsigned char colour[2][3];
+
+	if (plain == NULL || marked == NULL)
+		goto out;
+	for (int x = 0; x < CHART_WIDTH; x++) {
+		int spans[2] = { 0, 0 };
+
+		for (int y = 0; y < CHART_HEIGHT; y++) {
+			size_t o = ((size_t)y * CHART_WIDTH + (size_t)x) * 3;
+			int k = -1;
+
+			if (memcmp(plain + o, marked + o, 3) == 0)
+				continue;
+			/* In which bar's slot: half way to the neighbours' bars. */
+			for (int j = 0; j < 2; j++) {
+				const struct bar *p = &b[at[j]], *l = &b[at[j] - 1];
+				int from = (l->x1 + p->x0) / 2, to = at[j] == 10 ? CHART_WIDTH :
+				    (p->x1 + b[at[j] + 1].x0) / 2;
+
+				if (x >= from && x < to)
+					k = j;
+			}
+			if (k < 0) {
+				elsewhere++;
+				continue;
+			}
+			if (top[k] < 0 || y < top[k])
+				top[k] = y;
+			if (y > bottom[k])
+				bottom[k] = y;
+			memcpy(colour[k], marked + o, 3);
+			spans[k] = 1;
+		}
+		for (int j = 0; j < 2; j++)
+			across[j] += spans[j] && x >= b[at[j]].x0 && x <= b[at[j]].x1;
+	}
+	CHECK_INT(elsewhere, 0);
+	for (int j = 0; j < 2; j++) {
+		const struct bar *p = &b[at[j]];
+
+		if (!CHECK(top[j] >= 0))
+			continue;
+		CHECK_INT(across[j], p->x1 - p->x0 + 1);	/* across the whole bar */
+		CHECK(bottom[j] - top[j] < 8);			/* a line, not a box */
+		CHECK(coloured(colour[j]));
+		CHECK(memcmp(colour[j], b[0].colour, 3) != 0);
+		CHECK(memcmp(colour[j], b[10].colour, 3) != 0);
+	}
+	if (top[0] >= 0 && top[1] >= 0) {
+		int mid0 = (top[0] + bottom[0]) / 2, mid1 = (top[1] + bottom[1]) / 2;
+
+		CHECK(memcmp(colour[0], colour[1], 3) == 0);
+		/* 1200 at the top of the tallest bar (1200), 600 half way up it */
+		CHECK(abs(mid0 - b[10].top) <= 2);
+		CHECK(abs(mid1 - (b[10].bottom - height(&b[10]) / 2)) <= 2);
+	}
+out:
+	free(plain);
+	free(marked);
+}
+
+int
+main(void)
+{
+	long long v[12] = { 100, 0, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200 };
+	struct bar b[16];
+	unsigned char *png;
+	size_t len;
+	int n;
+
+	/* Twelve months, one of them without sales: eleven bars. */
+	n = draw(v, 12, b, 16);
+	if (CHECK(n == 11)) {
+		int step = (b[2].x0 + b[2].x1) - (b[1].x0 + b[1].x1);	/* twice a slot */
+
+		for (int i = 0; i < n; i++) {
+			CHECK_CTX(b[i].bottom == b[0].bottom, "one baseline");
+			CHECK_CTX(b[i].top > 0, "not cut at the top");
+			if (i > 0)
+				CHECK_CTX(height(&b[i]) > height(&b[i - 1]), "bigger value, taller bar");
+			if (i > 0 && i < n - 1)
+				CHECK_CTX(memcmp(b[i].colour, b[0].colour, 3) == 0, "one colour");
+			if (i > 1)
+				CHECK_CTX(abs((b[i].x0 + b[i].x1) - (b[i - 1].x0 + b[i - 1].x1) - step) <= 1,
+				    "evenly spaced");
+		}
+		/* The zero keeps its place: the first gap is two slots wide. */
+		CHECK(abs((b[1].x0 + b[1].x1) - (b[0].x0 + b[0].x1) - 2 * step) <= 2);
+		/* Heights in proportion: 300 and 100 against 1200. */
+		CHECK(abs(4 * height(&b[1]) - height(&b[10])) <= 4);
+		CHECK(abs(12 * height(&b[0]) - height(&b[10])) <= 12);
+		CHECK(height(&b[10]) > CHART_HEIGHT / 2);
+		/* The last month stands out. */
+		CHECK(memcmp(b[10].colour, b[0].colour, 3) != 0);
+		test_goals(v, b);
+	}
+
+	/* A small sale still shows beside a big one; a negative value draws
+	 * as zero. */
+	{
+		long long w[3] = { 1, -500, 1000000 };
+
+		n = draw(w, 3, b, 16);
+		if (CHECK(n == 2))
+			CHECK(height(&b[0]) >= 1 && height(&b[1]) > height(&b[0]));
+	}
+
+	/* All zero still draws, without bars; no values is refused. */
+	memset(v, 0, sizeof(v));
+	CHECK_INT(draw(v, 12, b, 16), 0);
+	CHECK(chart_png(v, 0, &png, &len) == -1);
 	return check_done("test_chart");
 }
