@@ -15,7 +15,6 @@
 #include "check.h"
 #include "feed.h"
 #include "ical.h"
-#include "tz.h"
 
 /* Every physical line of b ends in CRLF, holds at most 75 octets, and
  * no line starts with a UTF-8 continuation byte after the fold space. */
@@ -55,43 +54,6 @@ unfolded_value(const struct buf *b)
 	return buf_steal(&u);
 }
 
-/*
- * tz.c remembers each UTC day's offset: every instant it answers for,
- * across transitions at odd minutes (Lord Howe's half hour, St John's
- * :30 zone, Morocco's Ramadan switches), matches libical asked directly.
- */
-static void
-test_tz_memo(void)
-{
-	static const char *const zones[] = { "Europe/Madrid", "America/New_York",
-		"Australia/Lord_Howe", "America/St_Johns", "Africa/Casablanca",
-		"Asia/Kolkata", "Pacific/Kiritimati" };
-	icaltimezone *utc = icaltimezone_get_utc_timezone();
-	int bad = 0;
-
-	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
-		icaltimezone *z = tz_ical(zones[i]);
-
-		CHECK(z != NULL);
-		if (z == NULL)
-			continue;
-		/* 2024-2026, every 97 minutes and 13 s: all hours and days. */
-		for (time_t t = 1704067200; t < 1798761600; t += 97 * 60 + 13) {
-			struct icaltimetype u = icaltime_from_timet_with_zone(t, 0, utc);
-			long off, want;
-			int dst;
-
-			want = icaltimezone_get_utc_offset_of_utc_time(z, &u, &dst);
-			if (tz_offset(zones[i], t, &off) != 0 || off != want) {
-				if (bad++ < 5)
-					printf("# %s at %lld: %ld, libical %ld\n", zones[i],
-					    (long long)t, off, want);
-			}
-		}
-	}
-	CHECK(bad == 0);
-}
-
 int
 main(void)
 {
@@ -102,7 +64,6 @@ main(void)
 	ical_text(&b, "SUMMARY", "Llamada: Pérez, Núñez; y \\ barra");
 	CHECK_STR(b.data, "SUMMARY:Llamada: Pérez\\, Núñez\\; y \\\\ barra\r\n");
 	buf_reset(&b);
-	test_tz_memo();
 	ical_text(&b, "DESCRIPTION", "uno\r\ndos\nthree\rfour\ttab\x01\x7f" "end\xff\xfe!");
 	CHECK_STR(b.data, "DESCRIPTION:uno\\ndos\\nthree\\nfour\ttabend!\r\n");
 	buf_reset(&b);
