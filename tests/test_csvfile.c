@@ -1,6 +1,6 @@
 /*
- * test_csvfile.c - the CSV reader (encodings, delimiters, quoting, line
- * numbers) and the record field rules the importer applies.
+ * test_csvfile.c - the CSV reader: encodings, delimiters, quoting, line
+ * numbers (the field rules the importer applies are test_record.c's).
  */
 #include "build.h"
 
@@ -11,7 +11,6 @@
 
 #include "check.h"
 #include "csvfile.h"
-#include "record.h"
 
 #define MAXROWS 32
 
@@ -156,74 +155,6 @@ test_reader(void)
 	CHECK(strstr(err, "/nonexistent/x.csv") != NULL);
 }
 
-static void
-test_record(void)
-{
-	char out[256], err[256];
-
-	CHECK_INT(record_lookup("Código Postal"), RF_POSTAL_CODE);
-	CHECK_INT(record_lookup("CP"), RF_POSTAL_CODE);
-	CHECK_INT(record_lookup("postal_code"), RF_POSTAL_CODE);
-	CHECK_INT(record_lookup("NIF/CIF"), RF_TAX_ID);
-	CHECK_INT(record_lookup("Teléfono"), RF_PHONE);
-	CHECK_INT(record_lookup("TELEFONO"), RF_PHONE);
-	CHECK_INT(record_lookup("correo"), RF_EMAIL);
-	CHECK_INT(record_lookup("País"), RF_COUNTRY);
-	CHECK_INT(record_lookup("Dirección"), RF_ADDRESS);
-	CHECK_INT(record_lookup("localidad"), RF_CITY);
-	CHECK_INT(record_lookup("comercial"), RF_OWNER);
-	CHECK_INT(record_lookup("favourite colour"), -1);
-
-#define NORM(f, in) record_normalize(f, in, out, sizeof(out), err, sizeof(err))
-	CHECK(NORM(RF_KIND, "Autónomo") == 0);
-	CHECK_STR(out, "freelancer");
-	CHECK(NORM(RF_STATUS, " PERDIDO ") == 0);
-	CHECK_STR(out, "lost");
-	CHECK(NORM(RF_STATUS, "dormant") == -1);
-	CHECK(strstr(err, "active, potential") != NULL);
-	CHECK(NORM(RF_EMAIL, "ana@example") == -1);
-	CHECK(NORM(RF_EMAIL, "ana@example.com") == 0);
-	CHECK(NORM(RF_EMAIL, "a b@example.com") == -1);
-	CHECK(NORM(RF_NAME, "Evil\r\nBcc: x@y.z") == -1);
-	CHECK(strstr(err, "line break") != NULL);
-	CHECK(NORM(RF_NOTES, "line one\nline two") == 0);
-	CHECK(NORM(RF_NAME, "<script>alert(1)</script>") == 0);
-	CHECK_STR(out, "<script>alert(1)</script>");
-	CHECK(NORM(RF_NAME, "   ") == -1);
-	CHECK(NORM(RF_COUNTRY, "España") == 0);
-	CHECK_STR(out, "ES");
-	CHECK(NORM(RF_COUNTRY, "pt") == 0);
-	CHECK_STR(out, "PT");
-	CHECK(NORM(RF_TAX_ID, "b-1234.5678") == 0);
-	CHECK_STR(out, "B12345678");
-	CHECK(NORM(RF_NEXT_CONTACT, "31/12/2026") == 0);
-	CHECK_STR(out, "2026-12-31");
-	CHECK(NORM(RF_NEXT_CONTACT, "2026-02-30") == -1);
-	CHECK(NORM(RF_CADENCE, "0") == -1);
-	CHECK(NORM(RF_DO_NOT_EMAIL, "Sí") == 0);
-	CHECK_STR(out, "1");
-	CHECK(NORM(RF_PHONE, "+34 (91) 555-12.34") == 0);
-	CHECK(NORM(RF_PHONE, "call me") == -1);
-	CHECK(NORM(RF_NAME, "\xff\xfe") == -1);
-	CHECK(strstr(err, "UTF-8") != NULL);
-	/* Fields use the same validator as the CSV reader: an encoded
-	 * surrogate or an overlong form is not UTF-8 either. */
-	CHECK(NORM(RF_NAME, "Caf\xed\xa0\x80") == -1);
-	CHECK(NORM(RF_NAME, "\xe0\x80\xaf") == -1);
-	CHECK(NORM(RF_NAME, "Caf\xc3\xa9 \xf0\x9f\x98\x80") == 0);
-	{
-		char *big = malloc(RECORD_FIELD_MAX + 2);
-		memset(big, 'x', RECORD_FIELD_MAX + 1);
-		big[RECORD_FIELD_MAX + 1] = '\0';
-		CHECK(NORM(RF_NAME, big) == -1);
-		CHECK(strstr(err, "too long") != NULL);
-		free(big);
-	}
-	CHECK_STR(record_touch_kind("Llamada"), "call");
-	CHECK_STR(record_outcome("sin respuesta"), "no-answer");
-	CHECK(record_touch_kind("dance") == NULL);
-}
-
 int
 main(void)
 {
@@ -233,7 +164,6 @@ main(void)
 		return 99;
 	snprintf(path, sizeof(path), "%s/in.csv", dir);
 	test_reader();
-	test_record();
 	unlink(path);
 	rmdir(dir);
 	return check_done("test_csvfile");
