@@ -274,7 +274,14 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("cannot initialise libcurl");
-	if (store_open(d.cfg->database, STORE_CREATE, &d.st, err, sizeof(err)) == -1)
+	/* Only "cartera init" makes a database: a missing or empty one here
+	 * is a wiped database or a wrong path, which must be loud. */
+	if (store_exposed(d.cfg->database, err, sizeof(err))) {
+		if (d.cfg->database_private)
+			fatalx("%s; database_private is set", err);
+		log_warnx("%s", err);
+	}
+	if (store_open(d.cfg->database, 0, &d.st, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	/* The key of the digests' action links and the page's forms, made at
 	 * the first start next to the database (after the privilege drop: it

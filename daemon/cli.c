@@ -94,6 +94,16 @@ cli_open_store(struct cli *c, int flags)
 {
 	if (c->st != NULL)
 		return 0;
+	/* Every client and feed token is in there: say so when others can
+	 * read it, and refuse when the configuration (database_private)
+	 * asks for that. */
+	if (store_exposed(c->db_path, c->err, sizeof(c->err))) {
+		if (c->cfg.database_private)
+			return -1;
+		if (!c->quiet)
+			fprintf(stderr, _("cartera: warning: %s\n"), c->err);
+		c->err[0] = '\0';
+	}
 	if (store_open(c->db_path, flags, &c->st, c->err, sizeof(c->err)) == -1)
 		return -1;
 	return 0;

@@ -143,6 +143,7 @@ static const char *const starttls_names[] = { "none", "required", NULL };
 static const struct config_item config_items[] = {
 	STR("database", database, LOCALSTATEDIR "/lib/cartera/cartera.db",
 	    0, NULL),
+	BOOL("database_private", database_private, 0),
 	STR("templates", templates, SYSCONFDIR "/cartera/templates", 0, NULL),
 	STR("user", user, "cartera", 0, NULL),
 	IMAP("imap"),

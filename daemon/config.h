@@ -38,6 +38,7 @@ struct imap_mailbox {
 struct config {
 	char	*path;		/* owned; file this came from, NULL = defaults */
 	char	*database;	/* owned */
+	int	 database_private;	/* refuse a database others can read or write */
 	char	*templates;	/* owned; override directory, may not exist */
 	char	*user;		/* owned; user to drop to when started as root */
 

@@ -211,7 +211,8 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 			data = NULL;
 	}
 	if (data == NULL && !(S_ISREG(sb.st_mode) && sb.st_size == 0)) {
-		/* A pipe or a file that cannot be mapped: read it all. */
+		/* A pipe, a device or a file that cannot be mapped: read it
+		 * all, up to CSVFILE_STREAM_MAX (/dev/zero has no end). */
 		size_t cap = 1 << 16;
 		ssize_t n;
 		size = 0;
@@ -225,12 +226,21 @@ csvfile_read(const char *path, const struct csvfile_opts *opts, csvfile_row_fn f
 				goto out;
 			}
 			size += (size_t)n;
+			if (size > CSVFILE_STREAM_MAX) {
+				snprintf(err, errlen, _("%s: more than %d MiB from a pipe or "
+				    "device; save it to a file and import that"), path,
+				    CSVFILE_STREAM_MAX >> 20);
+				goto out;
+			}
 			if (size == cap) {
-				char *nb = realloc(owned, cap * 2);
+				/* One byte past the limit is enough to know. */
+				size_t ncap = cap * 2 > (size_t)CSVFILE_STREAM_MAX ?
+				    (size_t)CSVFILE_STREAM_MAX + 1 : cap * 2;
+				char *nb = realloc(owned, ncap);
 				if (nb == NULL)
 					goto oom;
 				owned = nb;
-				cap *= 2;
+				cap = ncap;
 			}
 		}
 		data = owned;

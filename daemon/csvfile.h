@@ -34,6 +34,12 @@ struct csvfile_opts {
 };
 
 /*
+ * What is read from a pipe or a device (anything but a regular file, which
+ * is mapped): more is an error before any row, so memory stays bounded.
+ */
+#define CSVFILE_STREAM_MAX	(256 << 20)
+
+/*
  * Read path, calling fn for every non-blank row (the header included).
  * 0 at the end of the file, 1 if fn stopped it, -1 on error ("FILE:LINE:
  * what" in err).  *detected (if not NULL) gets the delimiter and encoding

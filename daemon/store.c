@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "entropy.h"
 #include "nls.h"
@@ -87,12 +88,27 @@ store_open(const char *path, int flags, struct store **out, char *err, size_t er
 	*out = NULL;
 	if ((st = store_new(path, flags, err, errlen)) == NULL)
 		return -1;
-	if (store_schema_migrate(st, (flags & STORE_READONLY) != 0, err, errlen) == -1) {
+	if (store_schema_migrate(st, (flags & STORE_READONLY) != 0,
+	    (flags & STORE_CREATE) != 0, err, errlen) == -1) {
 		store_close(st);
 		return -1;
 	}
 	*out = st;
 	return 0;
+}
+
+int
+store_exposed(const char *path, char *msg, size_t msglen)
+{
+	struct stat sb;
+
+	if (engine_for(path, msg, msglen) != &store_sqlite_ops || stat(path, &sb) == -1 ||
+	    !(sb.st_mode & S_IRWXO))
+		return 0;
+	snprintf(msg, msglen, _("%s is %s by others (mode %04o); chmod o-rwx %s"), path,
+	    (sb.st_mode & S_IROTH) ? _("readable") : (sb.st_mode & S_IWOTH) ?
+	    _("writable") : _("accessible"), (unsigned)(sb.st_mode & 07777), path);
+	return 1;
 }
 
 int

@@ -37,6 +37,12 @@ struct store;
 int	 store_open(const char *path, int flags, struct store **out,
 	    char *err, size_t errlen);
 void	 store_close(struct store *);
+/*
+ * Is the database file open to others (S_IRWXO)?  1 with a message in
+ * msg ("PATH is readable by others (mode 0644); chmod o-rwx PATH"), 0
+ * when it is not or is no file (a server URL).
+ */
+int	 store_exposed(const char *path, char *msg, size_t msglen);
 /* How long a statement waits for another writer's lock: set at open to
  * STORE_BUSY_TIMEOUT_MS, or to $CARTERA_BUSY_TIMEOUT_MS (tests). */
 #define STORE_BUSY_TIMEOUT_MS	10000

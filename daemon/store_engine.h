@@ -233,7 +233,8 @@ int	 store_fail(struct store *, char *err, size_t errlen, const char *what);
 int	 store_exec(struct store *, const char *sql, char *err, size_t errlen);
 
 /* store_schema.c: bring a just-opened database to STORE_SCHEMA_VERSION. */
-int	 store_schema_migrate(struct store *, int readonly, char *err, size_t errlen);
+int	 store_schema_migrate(struct store *, int readonly, int create, char *err,
+	    size_t errlen);
 /* A new database built by replaying migrations 1..version (tests). */
 int	 store_schema_replay(struct store *, int version, char *err, size_t errlen);
 

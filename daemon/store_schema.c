@@ -1478,12 +1478,18 @@ out:
 }
 
 int
-store_schema_migrate(struct store *st, int readonly, char *err, size_t errlen)
+store_schema_migrate(struct store *st, int readonly, int create, char *err,
+    size_t errlen)
 {
 	int v, target = STORE_SCHEMA_VERSION;
 
 	if (get_version(st, &v, err, errlen) == -1)
 		return -1;
+	if (v == 0 && !create) {
+		snprintf(err, errlen, "%s: not a Cartera database (it has no schema); "
+		    "create one with \"cartera init\"", st->path);
+		return -1;
+	}
 	if (v > target) {
 		snprintf(err, errlen, "%s: database schema version %d is newer than this "
 		    "Cartera understands (%d); upgrade Cartera", st->path, v, target);

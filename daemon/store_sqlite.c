@@ -107,6 +107,14 @@ sqlite_open(const char *path, int flags, struct engine **out, char *err, size_t 
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	/* A database emptied by a bad restore or a stray "> file" must be
+	 * loud: only init makes a database from nothing. */
+	if (!(flags & STORE_CREATE) && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+		snprintf(err, errlen, "%s: the file is empty, not a Cartera database "
+		    "(a failed restore?); restore a backup, or remove it and run "
+		    "\"cartera init\"", path);
+		return -1;
+	}
 	if ((flags & STORE_CREATE) && !readonly) {
 		/*
 		 * The database holds every client and every feed token: a new

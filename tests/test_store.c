@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -841,6 +842,37 @@ main(void)
 	st = NULL;
 	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "not a database") != NULL);
+
+	/* An empty file (a failed restore) and an SQLite file without our
+	 * schema are refused, and left as they are; init may use them. */
+	snprintf(path, sizeof(path), "%s/empty.db", dir);
+	if ((fp = fopen(path, "w")) != NULL)
+		fclose(fp);
+	st = NULL;
+	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "the file is empty") != NULL);
+	{
+		struct stat sb;
+		CHECK(stat(path, &sb) == 0 && sb.st_size == 0);
+	}
+	{
+		sqlite3 *db = NULL;
+		snprintf(path, sizeof(path), "%s/other.db", dir);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK &&
+		    sqlite3_exec(db, "CREATE TABLE t (a)", NULL, NULL, NULL) == SQLITE_OK);
+		sqlite3_close(db);
+	}
+	CHECK(store_open(path, 0, &st, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "not a Cartera database") != NULL);
+	CHECK(store_open(path, STORE_CREATE, &st, err, sizeof(err)) == 0);
+	store_close(st);
+	st = NULL;
+	/* A file others can read is pointed out. */
+	CHECK(chmod(path, 0644) == 0);
+	CHECK(store_exposed(path, err, sizeof(err)) == 1);
+	CHECK(strstr(err, "readable by others (mode 0644)") != NULL);
+	CHECK(chmod(path, 0640) == 0);
+	CHECK(store_exposed(path, err, sizeof(err)) == 0);
 
 	{
 		char cmd[300];
