@@ -453,6 +453,8 @@ struct due_ctx {
 	int			 one;		/* --owner: an object, not an array */
 	size_t			 max;		/* digest entries per section, 0 = all */
 	json_object		**data;		/* [n] */
+	long			*today;		/* [n]: the local day of each scan */
+	time_t			*at;		/* [n]: and its instant */
 	size_t			 n;
 };
 
@@ -462,6 +464,8 @@ due_pick(size_t i, const struct owner *o, time_t *at, void *arg)
 {
 	struct due_ctx *d = arg;
 	json_object **nv;
+	long *nt;
+	time_t *na;
 
 	(void)o;
 	(void)at;
@@ -469,6 +473,12 @@ due_pick(size_t i, const struct owner *o, time_t *at, void *arg)
 		return -1;
 	d->data = nv;
 	d->data[i] = NULL;
+	if ((nt = reallocarray(d->today, i + 1, sizeof(*nt))) == NULL)
+		return -1;
+	d->today = nt;
+	if ((na = reallocarray(d->at, i + 1, sizeof(*na))) == NULL)
+		return -1;
+	d->at = na;
 	d->n = i + 1;
 	return 1;
 }
@@ -495,6 +505,8 @@ due_data(size_t i, const struct owner *o, const struct scan_result *r, void *arg
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
+	d->today[i] = r->today;
+	d->at[i] = r->now;
 	return 0;
 }
 
@@ -522,6 +534,17 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
 	json_object *arr;
 
 	(void)k;
+	/* What the store adds (goals, the weekly risk list), here on one thread,
+	 * in the language of the rest (see due_data). */
+	for (size_t i = 0; i < n && i < d->n; i++) {
+		struct owner shown = v[i];
+
+		if (!d->c->json)
+			shown.lang = cli_lang();
+		if (d->data[i] != NULL && digest_figures(d->c->st, &d->c->cfg, &shown,
+		    d->today[i], d->at[i], d->data[i], err, errlen) == -1)
+			return -1;
+	}
 	if (d->c->json && d->one) {
 		output_print_json(stdout, d->data[0]);
 		return 0;
@@ -596,6 +619,8 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < dc.n; i++)
 		json_object_put(dc.data[i]);
 	free(dc.data);
+	free(dc.today);
+	free(dc.at);
 	render_free(t);
 	return rc == 0 ? 0 : cli_fail(c);
 }

@@ -172,6 +172,7 @@ static const struct config_item config_items[] = {
 	STR("digest.language", digest.language, "es", 0, check_language),
 	BOOL("digest.send_empty", digest.send_empty, 1),
 	INT("digest.max_items", digest.max_items, 50, 0, 10000),
+	INT("digest.risk_clients", digest.risk_clients, 5, 0, 100),
 	STR("digest.days", digest.days, "mon-fri", 0, check_days),
 	HOLIDAYS("digest.holidays"),
 

@@ -63,6 +63,7 @@ struct config {
 		char	*language;		/* owned, "es" or "en" */
 		int	 send_empty;		/* send "nothing due" mail */
 		int	 max_items;		/* per section; 0 = no limit */
+		int	 risk_clients;		/* weekly list of those most at risk; 0 = none */
 		char	*days;			/* owned; working weekdays, "mon-fri" */
 		long	*holidays;		/* owned; sorted day numbers */
 		size_t	 nholidays;

@@ -13,7 +13,9 @@
 #include "compose.h"
 #include "digest.h"
 #include "i18n.h"
+#include "report.h"
 #include "tz.h"
+#include "workdays.h"
 
 /* "1 día" / "3 días", "1 day" / "3 days". */
 static const char *
@@ -525,10 +527,85 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 	return d;
 }
 
+/* Is today the owner's first working day of its week (from Monday)? */
+static int
+first_of_week(const struct config *cfg, const struct owner *o, long today, char *err,
+    size_t errlen)
+{
+	struct workdays w;
+	long *own = NULL;
+	int first;
+
+	if (scan_workdays(cfg, o, &w, &own, err, errlen) == -1)
+		return -1;
+	first = workdays_is_on(&w, today);
+	for (long d = today - clock_weekday(today); first && d < today; d++)
+		if (workdays_is_on(&w, d))
+			first = 0;
+	free(own);
+	return first;
+}
+
+/* {"count": N, "items": list, "any": N > 0}, taking list. */
+static json_object *
+figures_section(struct jsonb *jb, json_object *list)
+{
+	json_object *s = jsonb_object(jb);
+	size_t n = list != NULL ? json_object_array_length(list) : 0;
+
+	jsonb_int(jb, s, "count", (long long)n);
+	jsonb_put(jb, s, "items", list);
+	jsonb_bool(jb, s, "any", n > 0);
+	return s;
+}
+
 int
-digest_compose(const struct render_set *t, const struct config *cfg, const struct owner *o,
-    const struct scan_result *r, long day, const struct action_links *links,
-    struct outbox_msg *m, char *err, size_t errlen)
+digest_figures(struct store *st, const struct config *cfg, const struct owner *o, long today,
+    time_t now, json_object *data, char *err, size_t errlen)
+{
+	struct jsonb jb = JSONB_INIT;
+	json_object *goals = NULL, *risk = NULL;
+	int en = i18n_is_en(o->lang), weekly;
+
+	if (report_goal_lines(st, cfg, o->email, today, o->tz, o->lang, now, &goals, err,
+	    errlen) == -1)
+		return -1;
+	weekly = cfg->digest.risk_clients > 0 ? first_of_week(cfg, o, today, err, errlen) : 0;
+	if (weekly == -1 || (weekly && report_risk_top(st, cfg, o->id, o->tz, o->lang, now,
+	    cfg->digest.risk_clients, &risk, err, errlen) == -1)) {
+		json_object_put(goals);
+		return -1;
+	}
+	for (size_t i = 0; risk != NULL && i < json_object_array_length(risk); i++) {
+		json_object *c = json_object_array_get_idx(risk, i), *v = NULL;
+		const char *reasons = NULL;
+		long long score = 0;
+		char line[1280];
+
+		if (json_object_object_get_ex(c, "score", &v))
+			score = json_object_get_int64(v);
+		if (json_object_object_get_ex(c, "reasons", &v) && v != NULL)
+			reasons = json_object_get_string(v);
+		if (reasons != NULL && reasons[0] != '\0')
+			snprintf(line, sizeof(line), en ? "risk %lld: %s" : "riesgo %lld: %s", score,
+			    reasons);
+		else
+			snprintf(line, sizeof(line), en ? "risk %lld" : "riesgo %lld", score);
+		jsonb_text(&jb, c, "line", line);
+	}
+	jsonb_put(&jb, data, "goals", figures_section(&jb, goals));
+	jsonb_put(&jb, data, "risk", figures_section(&jb, risk));
+	if (jsonb_failed(&jb)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+digest_compose(struct store *st, const struct render_set *t, const struct config *cfg,
+    const struct owner *o, const struct scan_result *r, long day,
+    const struct action_links *links, struct outbox_msg *m, char *err, size_t errlen)
 {
 	json_object *data;
 	char key[96], dbuf[16];
@@ -537,6 +614,10 @@ digest_compose(const struct render_set *t, const struct config *cfg, const struc
 	data = digest_data(r, o, cfg, (size_t)cfg->digest.max_items);
 	if (data == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (st != NULL && digest_figures(st, cfg, o, r->today, r->now, data, err, errlen) == -1) {
+		json_object_put(data);
 		return -1;
 	}
 	/* One-click actions: without them the digest still says everything. */

@@ -23,12 +23,26 @@
 json_object	*digest_data(const struct scan_result *, const struct owner *,
 		    const struct config *, size_t max_items);
 
+/*
+ * Add to data (digest_data's, for owner on local day `today`, made at
+ * instant now) the figures a scan does not give, read from the store:
+ * "goals", the owner's goals for the month in words (report_goal_lines),
+ * and, on the first working day of the week (no working day of the
+ * owner's before it since Monday), "risk": the owner's
+ * digest.risk_clients clients most at risk (report_risk_top).  Each is
+ * {"any", "count", "items"}; risk's items {id, name, score, reasons,
+ * line}.  -1 (err filled) when the store fails.
+ */
+int		 digest_figures(struct store *, const struct config *, const struct owner *,
+		    long today, time_t now, json_object *data, char *err, size_t errlen);
+
 /* Fill *m (caller clears it) with owner's digest for local day `day`;
- * links (may be NULL: none) makes each item's one-click action links. */
+ * st non-NULL adds digest_figures(); links (may be NULL: none) makes each
+ * item's one-click action links. */
 struct action_links;
-int		 digest_compose(const struct render_set *, const struct config *,
-		    const struct owner *, const struct scan_result *, long day,
-		    const struct action_links *links, struct outbox_msg *m, char *err,
-		    size_t errlen);
+int		 digest_compose(struct store *st, const struct render_set *,
+		    const struct config *, const struct owner *, const struct scan_result *,
+		    long day, const struct action_links *links, struct outbox_msg *m,
+		    char *err, size_t errlen);
 
 #endif

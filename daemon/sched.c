@@ -144,7 +144,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 		links = &al;
 	}
 	if ((!nothing || s->cfg->digest.send_empty) &&
-	    digest_compose(s->tmpl, s->cfg, o, r, day, links, &m, err, errlen) == -1) {
+	    digest_compose(s->st, s->tmpl, s->cfg, o, r, day, links, &m, err, errlen) == -1) {
 		return -1;
 	}
 	clock_date_format(day, dtext, sizeof(dtext));

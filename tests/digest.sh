@@ -99,6 +99,8 @@ setup invoice add "Ferretería Sol" 1.234,56 --issued 2025-12-15 --due 2026-01-1
 # a visit on the digest day (to a red client: a plan would have been the
 # yellow one's next step, taking it out of the list)
 setup plan "Ferretería Sol" visit --at "2026-03-10 10:00" --duration 45
+# Ana's goal for March: 10 calls (she made 2: 03-05 and 03-06).
+setup goal set ana@example.com 2026-03 --calls 10
 
 old client add "Panadería Begoña" --owner begona@example.com --phone "954 000 111"
 
@@ -133,6 +135,22 @@ t_assert_match 'F-2025-077' "$(field text "$ana0")" "day 0: Ana's overdue invoic
 t_assert_match 'INV-9' "$(field text "$bob0")" "day 0: Bob's overdue invoice in his"
 [[ $(field text "$ana0") =~ INV-9 ]] && t_fail "day 0: Bob's invoice in Ana's digest" ||
 	t_pass "day 0: and not in Ana's"
+# Her goal as of Monday 03-09: March has 22 working days (Monday to Friday),
+# 5 gone (2-6), 17 left; 2 of 10 calls = 20 %, at this pace 2 x 22 / 5 =
+# 8.8: 88 %.  Monday, the week's first working day: her clients most at
+# risk.  Ferretería Sol bought once, 84 days ago (2025-12-15), within the
+# typical rhythm (no active client bought twice: single_purchase_days,
+# 180), so not late; its invoice is 53 days past due (01-15 to 03-09):
+# 5 + 10 x 53 / 90 = 10.89 -> 11.  Her other clients never bought.
+t_assert_match '  Objetivo de marzo: 20 % de 10 llamadas, quedan 17 días laborables; al ritmo actual, 88 %' \
+	"$(field text "$ana0")" "day 0: the goal line in the mailed digest"
+t_assert_match 'EN RIESGO DE DEJARTE, LA LISTA DE LA SEMANA \(1\)' "$(field text "$ana0")" \
+	"day 0, a Monday: the weekly risk list"
+t_assert_match '  - Ferretería Sol: riesgo 11: 1 factura vencida, 1\.234,56 € \(la más antigua, hace 53 días\)' \
+	"$(field text "$ana0")" "day 0: Ferretería Sol at risk, with its reason"
+t_assert_match 'riesgo 11: 1 factura vencida' "$(field html "$ana0")" "day 0: the list in the HTML part"
+[[ $(field text "$bob0") =~ GOALS ]] && t_fail "day 0: goals in Bob's digest" ||
+	t_pass "day 0: Bob set no goal, his digest has none"
 
 # --- day 1, 2026-03-10: each digest at its owner's local time, not before.
 # Ana 08:00 CET = 07:00Z; Begoña 09:30 CET = 08:30Z; Bob 07:00 EDT (New
@@ -202,6 +220,12 @@ for w in '\[ROJO\] CONTACTAR HOY' '\[AMARILLO\] PRÓXIMOS DÍAS' '\[VERDE\] ESPE
 	'10:00-10:45  [Vv]isita: Ferretería Sol' 'José Núñez' 'Café Ñandú' 'Ferretería Sol' 'F-2025-077'; do
 	t_assert_match "$w" "$txt" "Spanish text: /$w/"
 done
+# Tuesday: 6 working days gone, 16 left; 2 x 22 / 6 = 7.33: 73 %.  No risk
+# list: it comes on the week's first working day only.
+t_assert_match '  Objetivo de marzo: 20 % de 10 llamadas, quedan 16 días laborables; al ritmo actual, 73 %' \
+	"$txt" "day 1: the goal line as of Tuesday"
+[[ $txt =~ "EN RIESGO" ]] && t_fail "day 1: a risk list on a Tuesday" || t_pass "day 1: no risk list on a Tuesday"
+t_assert_match 'Objetivos del mes' "$(field html "$ana")" "the goals in the HTML part"
 for w in 'En rojo: contactar hoy' 'En amarillo: próximos días' 'En verde: esperando su respuesta' \
 	'Facturas vencidas' 'Agenda de hoy' '<html lang="es">'; do
 	t_assert_match "$w" "$html" "Spanish HTML: /$w/"

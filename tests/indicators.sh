@@ -375,6 +375,53 @@ t_assert_eq 2 $? "a month that does not exist: usage error"
 c "$NOW" goal set $A 2026-12 >/dev/null 2>&1
 t_assert_eq 2 $? "no target given: usage error"
 
+# ============================================ the digest: goals and risk
+# Ana's digest of Monday 12-14 (what "due" prints is what she is mailed):
+# her goals in words, percentages rounded half away from zero with no
+# decimals (the team's are not hers): 62 % of 10,000, pace 158.44 -> 158;
+# new clients 33.33 -> 33, pace 85.19 -> 85; visits 20, pace 51.11 -> 51;
+# calls 7.5 -> 8, pace 19.17 -> 19; 14 working days left.  Monday is the
+# first working day of the week: her clients most at risk, score above 0,
+# digest.risk_clients (5) at most, as in "report risk" above: Alfa 11,
+# Zeta 9, Épsilon 8, Gamma 5, Delta 3 (Iota's 0 is left out).
+load due --owner $A
+rows "digest, Monday" goals.items "text" \
+	"Objetivo de diciembre: 62 % de 10.000 €, quedan 14 días laborables; al ritmo actual, 158 %" \
+	"Objetivo de diciembre: 33 % de 3 clientes nuevos, quedan 14 días laborables; al ritmo actual, 85 %" \
+	"Objetivo de diciembre: 20 % de 20 visitas, quedan 14 días laborables; al ritmo actual, 51 %" \
+	"Objetivo de diciembre: 8 % de 40 llamadas, quedan 14 días laborables; al ritmo actual, 19 %"
+rows "digest, Monday" risk.items "id name line" \
+	"1|Alfa|riesgo 11: sin comprar hace 34 días; suele hacerlo cada 26" \
+	"5|Zeta|riesgo 9: detractor: respondió 4 en la encuesta NPS del 15/11/2026; 1 contacto fallido (sin respuesta, o planificado y sin hacer)" \
+	"7|Épsilon|riesgo 8: 1 factura vencida, 2.000,00 € (la más antigua, hace 25 días)" \
+	"3|Gamma|riesgo 5: sin comprar hace 55 días; suele hacerlo cada 49" \
+	"4|Delta|riesgo 3: sin comprar hace 70 días; suele hacerlo cada 65"
+c "$NOW" due --owner $A >"$T/due.txt"
+t_assert_file_contains "$T/due.txt" '^OBJETIVOS$' "the digest's goals heading"
+t_assert_file_contains "$T/due.txt" '^  Objetivo de diciembre: 62 % de 10\.000 €, quedan 14 días laborables; al ritmo actual, 158 %$' \
+	"the goal line as the field asked for it"
+t_assert_file_contains "$T/due.txt" '^EN RIESGO DE DEJARTE, LA LISTA DE LA SEMANA \(5\)$' "the weekly risk heading"
+t_assert_file_contains "$T/due.txt" '^  - Alfa: riesgo 11: sin comprar hace 34 días; suele hacerlo cada 26$' "a risk line"
+# Tuesday 12-15: one more working day gone (10), 13 left; 6200 x 23 / 10 =
+# 14260: 142.6 -> 143 %.  Not the first working day of the week: no list.
+c "2026-12-15T09:00Z" --json due --owner $A >"$T/tue.json"
+t_assert_eq "Objetivo de diciembre: 62 % de 10.000 €, quedan 13 días laborables; al ritmo actual, 143 %|false" \
+	"$("$T_PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["goals"]["items"][0]["text"] + "|" + str(d["risk"]["any"]).lower())' "$T/tue.json")" \
+	"Tuesday: goals, no risk list"
+# Bob has no goals: no goals section.  His only client at risk is Theta (12).
+load due --owner $B
+expect "Bob's digest" goals.any=false goals.count=0 risk.count=1 risk.items.0.name="Theta Menguante" \
+	risk.items.0.score=12
+# With Monday 12-14 a holiday of Ana's, Tuesday is her week's first
+# working day: the list comes then (as of 12-15: Alfa 35 days against 26,
+# 45 x 9 / 35 = 11.57 -> 12).
+printf '2026-12-14\n' >"$T/festivos.txt"
+ok c "$NOW" owner edit $A --holidays "$T/festivos.txt"
+c "2026-12-15T09:00Z" --json due --owner $A >"$T/tue.json"
+t_assert_eq "1|12" "$("$T_PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["risk"]["items"][0]; print("%d|%d" % (r["id"], r["score"]))' "$T/tue.json")" \
+	"after a Monday off, Tuesday's digest has the list"
+ok c "$NOW" owner edit $A --holidays ''
+
 # ================================================================ products
 # October, Ana: Tornillos 800 (Gamma) + 1600 (Épsilon) = 2400, 600 units, 2
 # clients; invoices without lines: Alfa 1000, Delta 300, Zeta 600 = 1900, 3

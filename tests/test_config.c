@@ -253,6 +253,7 @@ test_defaults(void)
 	CHECK(strcmp(cfg.digest.language, "es") == 0);
 	CHECK(cfg.digest.send_empty == 1);
 	CHECK(cfg.digest.max_items == 50);
+	CHECK(cfg.digest.risk_clients == 5);
 	CHECK(cfg.cadence.default_days == 30);
 	CHECK(cfg.cadence.potential_days == 14);
 	CHECK(cfg.cadence.nsegments == 0);
@@ -344,6 +345,7 @@ static const char full_conf[] =
 	"  language = \"en\";\n"
 	"  send_empty = false;\n"
 	"  max_items = 0;\n"
+	"  risk_clients = 0;\n"
 	"};\n"
 	"cadence = {\n"
 	"  default_days = 21;\n"
@@ -423,6 +425,7 @@ check_full(const struct config *cfg)
 	CHECK(strcmp(cfg->digest.language, "en") == 0);
 	CHECK(cfg->digest.send_empty == 0);
 	CHECK(cfg->digest.max_items == 0);
+	CHECK(cfg->digest.risk_clients == 0);
 	CHECK(cfg->cadence.default_days == 21);
 	CHECK(cfg->cadence.potential_days == 7);
 	CHECK(cfg->cadence.nsegments == 2);
@@ -794,6 +797,8 @@ test_ranges(void)
 	    "alerts.yellow_days: must be between 0 and 36500 (got -3)");
 	LOAD_ERR("digest = { max_items = 10001; };\n", 1,
 	    "digest.max_items: must be between 0 and 10000");
+	LOAD_ERR("digest = { risk_clients = 101; };\n", 1,
+	    "digest.risk_clients: must be between 0 and 100");
 	LOAD_ERR("inactive = { factor = 1.0; };\n", 1,
 	    "inactive.factor: must be greater than 1.0 and at most 100.0 "
 	    "(got 1)");
