@@ -535,13 +535,11 @@ fail:
 static char *
 imap_date(long day)
 {
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-	    "Aug", "Sep", "Oct", "Nov", "Dec" };
 	char *s = NULL;
 	int y, m, d;
 
 	clock_days_to_date(day, &y, &m, &d);
-	if (asprintf(&s, "%d-%s-%04d", d, mon[m - 1], y) == -1)
+	if (asprintf(&s, "%d-%s-%04d", d, clock_month_abbr(m), y) == -1)
 		return NULL;
 	return s;
 }

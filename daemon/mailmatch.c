@@ -7,6 +7,7 @@
  */
 #include "build.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -18,13 +19,13 @@
 #include <gmime/gmime.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "mailmatch.h"
 #include "utf8.h"
 
 #define MAX_REFS	64	/* references kept per message */
 #define MAX_ADDRS	512	/* addresses kept per message */
 #define MAX_MSGID	250	/* longest Message-ID kept as it is */
-#define DAY		86400
 #define EPOCH_1990	631152000
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -213,24 +214,6 @@ skip_value(struct cur *c, int depth)
 	}
 }
 
-static const char months[12][4] = {
-	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
-};
-
-static long
-days_from_civil(long y, int m, int d)
-{
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
 /* "d-Mon-yyyy hh:mm:ss +zzzz" (RFC 3501 date-time) -> instant, 0 if bad. */
 static time_t
 parse_internaldate(const char *s, size_t n)
@@ -245,10 +228,12 @@ parse_internaldate(const char *s, size_t n)
 	tmp[n] = '\0';
 	if (sscanf(tmp, " %2d-%3c-%4d %2d:%2d:%2d %*c", &d, mname, &y, &hh, &mm, &ss) != 6)
 		return 0;
+	/* Month names are case-insensitive in IMAP: "Jan" as clock.c spells them. */
+	mname[0] = (char)toupper((unsigned char)mname[0]);
+	mname[1] = (char)tolower((unsigned char)mname[1]);
+	mname[2] = (char)tolower((unsigned char)mname[2]);
 	mname[3] = '\0';
-	for (int i = 0; i < 12; i++)
-		if (strncasecmp(mname, months[i], 3) == 0)
-			mon = i + 1;
+	mon = clock_month_from_abbr(mname);
 	{
 		const char *z = strpbrk(tmp + 10, "+-");
 
@@ -262,7 +247,7 @@ parse_internaldate(const char *s, size_t n)
 	if (mon < 1 || d < 1 || d > 31 || y < 1970 || y > 9999 || hh > 23 || mm > 59 ||
 	    ss > 60 || zh > 23 || zm > 59)
 		return 0;
-	return (time_t)days_from_civil(y, mon, d) * DAY + hh * 3600 + mm * 60 + ss -
+	return clock_day_start(clock_date_to_days(y, mon, d)) + hh * 3600 + mm * 60 + ss -
 	    sign * (zh * 3600 + zm * 60);
 }
 
@@ -968,7 +953,7 @@ mailmatch_parse_header(const char *hdr, size_t len, time_t internal, time_t now,
 		goto oom;
 	out->auto_reply = auto_reason(o, out->subject);
 
-	limit = (internal > now ? internal : now) + DAY;
+	limit = (internal > now ? internal : now) + CLOCK_DAY;
 	out->date = internal != 0 ? internal : now;
 	if ((dt = g_mime_message_get_date(msg)) != NULL) {
 		gint64 t = g_date_time_to_unix(dt);

@@ -44,7 +44,7 @@ report_client_init(struct rctx *c, const struct store_history *h, struct report_
 	if (c->zone != NULL)
 		tz_local_day_z(c->zone, h->created_at, &day, NULL);
 	else
-		day = (long)(h->created_at / 86400);
+		day = clock_day_of(h->created_at);
 	rc->sf.created_day = day;
 	rc->sf.initial = lifecycle_status_parse(h->initial);
 	rc->sf.first_purchase = h->first_day;

@@ -71,6 +71,25 @@ test_fetch(void)
 	mailmatch_last_tagged(resp, strlen(resp), tag, sizeof(tag));
 	CHECK_STR(tag, "OK Fetch completed (0.001 + 0.000 secs).");
 
+	/* Month names in any case, a one-digit day, the west of UTC; a
+	 * month that is none leaves the date unknown (0). */
+	{
+		static const char dates[] =
+		    "* 1 FETCH (UID 1 INTERNALDATE \"03-dEC-2026 07:42:14 +0100\")\r\n"
+		    "* 2 FETCH (UID 2 INTERNALDATE \" 1-jan-2027 00:30:00 -0500\")\r\n"
+		    "* 3 FETCH (UID 3 INTERNALDATE \"29-Feb-2028 12:00:00 +0000\")\r\n"
+		    "* 4 FETCH (UID 4 INTERNALDATE \"03-Dex-2026 07:42:14 +0100\")\r\n"
+		    "A005 OK done\r\n";
+		struct seen d = { 0 };
+
+		CHECK_INT(mailmatch_parse_fetch(dates, strlen(dates), on_fetch, &d, err,
+		    sizeof(err)), 4);
+		CHECK_INT(d.internal[0], 1796280134);
+		CHECK_INT(d.internal[1], 1798781400);	/* 2027-01-01 05:30:00 UTC */
+		CHECK_INT(d.internal[2], 1835438400);	/* 2028-02-29 12:00:00 UTC */
+		CHECK_INT(d.internal[3], 0);
+	}
+
 	/* Cut short inside a literal. */
 	n = mailmatch_parse_fetch(resp, 200, on_fetch, &s, err, sizeof(err));
 	CHECK_INT(n, -1);
