@@ -32,6 +32,15 @@ clock_now(void)
 	    (ts.tv_nsec - clock_base.tv_nsec) / 1e9) * clock_speed);
 }
 
+long long
+clock_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 long
 clock_day_of(long long t)
 {

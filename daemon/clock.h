@@ -25,6 +25,10 @@ void	 clock_set_speed(double speed);
  * poll timeouts), at least 0. */
 long long clock_real_ms(long long seconds);
 
+/* Microseconds of the monotonic clock, for measuring durations (never
+ * set back or forward, unlike the time of day; not a date). */
+long long clock_mono_us(void);
+
 /*
  * A duration the environment may override: the value of the variable name
  * when it is an integer in [0, max], else def.  Only for waits that tests

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/time.h>
 #include <unistd.h>
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -133,11 +132,11 @@ static void
 rebuild_feeds(struct daemon_ctx *d, time_t now, time_t *until)
 {
 	struct feed_set fs;
-	struct timeval t0, t1;
+	long long t0;
 	char err[1024];
 	size_t events = 0;
 
-	gettimeofday(&t0, NULL);
+	t0 = clock_mono_us();
 	if (feed_build_all(d->st, d->cfg, now, &fs, err, sizeof(err)) == -1) {
 		/* Keep serving the last good feeds; try again in a minute. */
 		log_warnx("feeds not rebuilt, the last ones are still served: %s", err);
@@ -147,10 +146,8 @@ rebuild_feeds(struct daemon_ctx *d, time_t now, time_t *until)
 	for (size_t i = 0; i < fs.n; i++)
 		events += (size_t)fs.v[i].events;
 	*until = fs.valid_until;
-	gettimeofday(&t1, NULL);
 	METRIC_ADD(d->metrics, feed_builds, 1);
-	METRIC_SET(d->metrics, feed_build_usec_last, (t1.tv_sec - t0.tv_sec) * 1000000LL +
-	    (t1.tv_usec - t0.tv_usec));
+	METRIC_SET(d->metrics, feed_build_usec_last, clock_mono_us() - t0);
 	log_debug("%zu feeds rebuilt, %zu events, %lld us", fs.n, events,
 	    (long long)METRIC_GET(d->metrics, feed_build_usec_last));
 	httpd_publish(d->httpd, &fs, now);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "log.h"
 #include "nls.h"
@@ -110,13 +109,11 @@ scan_each_owner(struct store *st, const struct config *cfg, struct scan_each *e,
 		for (size_t k = 0; k < np && !stop; k++) {
 			size_t i = idx[k];
 			struct scan_result r;
-			struct timeval t0, t1;
+			long long t0 = clock_mono_us();
 			int ok;
 
-			gettimeofday(&t0, NULL);
 			ok = scan_run(st, cfg, &v[i], at[i], e->detail, cache, &r, err, errlen);
-			gettimeofday(&t1, NULL);
-			e->usec = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_usec - t0.tv_usec);
+			e->usec = clock_mono_us() - t0;
 			stop = e->fn(i, &v[i], ok == 0 ? &r : NULL, e->arg, err, errlen);
 			if (ok == 0)
 				scan_free(&r);

@@ -1,6 +1,7 @@
 /*
  * test_clock.c - the clock seam and calendar arithmetic: a fixed, an
- * advancing and a sped-up clock; durations tests may shorten; day numbers
+ * advancing and a sped-up clock; the monotonic clock for durations;
+ * durations tests may shorten; day numbers
  * and civil dates against the C library's own calendar (gmtime_r, timegm)
  * over six centuries, before 1970 included; strict date, time and UTC
  * instant text; spans of days, weeks and calendar months; weekdays, month
@@ -37,6 +38,19 @@ test_seam(void)
 	CHECK(!clock_is_fixed());
 	t = time(NULL);
 	CHECK(clock_now() >= t - 1 && clock_now() <= t + 1);
+
+	/* The monotonic clock measures a real 20 ms sleep, whatever the
+	 * fixed clock says. */
+	{
+		long long a = clock_mono_us(), b;
+		struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+
+		clock_set(1700000000, 0);
+		nanosleep(&ms20, NULL);
+		b = clock_mono_us();
+		clock_set((time_t)-1, 0);
+		CHECK(b - a >= 20000 && b - a < 10 * 1000000);
+	}
 
 	/* Waits a test shortens: only a whole number within bounds counts. */
 	unsetenv("CARTERA_TEST_WAIT");
