@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli_priv.h"
 #include "clock.h"
 #include "config.h"
@@ -812,9 +813,19 @@ cli_cmd_report(struct cli *c, int argc, char **argv)
 		return cli_usage("report", _("unexpected argument %s"), argv[optind]);
 	for (size_t i = 0; report_kind(i) != NULL; i++)
 		known |= strcmp(report_kind(i), kind) == 0;
-	if (!known)
-		return cli_usage("report", _("no report \"%s\" (summary, pareto, churn, clv, nps, "
-		    "receivables, activity, lifecycle, risk, goals, products)"), kind);
+	if (!known) {
+		struct buf names = BUF_INIT;
+		int rc;
+
+		/* The kinds as report.c's table has them, not a copy here. */
+		for (size_t i = 0; report_kind(i) != NULL; i++)
+			if (buf_printf(&names, "%s%s", i > 0 ? ", " : "", report_kind(i)) == -1)
+				break;
+		rc = cli_usage("report", _("no report \"%s\" (%s)"), kind,
+		    names.data != NULL ? names.data : "");
+		buf_free(&names);
+		return rc;
+	}
 	if (month != NULL && (from != NULL || to != NULL))
 		return cli_usage("report", _("give --month or --from/--to, not both"));
 	if (date != NULL && (strcmp(kind, "risk") != 0 || month != NULL || from != NULL))

@@ -909,6 +909,8 @@ t_assert_file_contains "$T/err" "not both" "--month with --from: says why"
 c "$NOW" report forecast >/dev/null 2>"$T/err"
 t_assert_eq 2 $? "unknown report kind is a usage error"
 t_assert_file_contains "$T/err" 'no report "forecast"' "unknown kind: named"
+t_assert_file_contains "$T/err" '(summary, pareto, churn, clv, nps, receivables, activity, lifecycle, risk, goals, products)' \
+	"unknown kind: every kind listed"
 c "$NOW" report --from 2026-05-01 >/dev/null 2>&1
 t_assert_eq 2 $? "--from without --to"
 c "$NOW" report --from 2026-05-31 --to 2026-05-01 >/dev/null 2>&1
