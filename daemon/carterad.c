@@ -302,8 +302,11 @@ main(int argc, char **argv)
 		fatal("cannot detach");
 	memset(&metrics, 0, sizeof(metrics));
 	d.metrics = &metrics;
-	/* Mail-in reads in its own thread, so it never holds the loop up. */
-	if (!d.once && d.cfg->nimap > 0) {
+	/* Mail-in reads in its own thread, so it never holds the loop up; the
+	 * thread runs without mailboxes too, so that a reload can add some.
+	 * --once reads none: one cycle of digests, at once (cartera mail scan
+	 * reads the mailboxes once). */
+	if (!d.once) {
 		if ((d.mailin = mailin_start(d.cfg, d.cfg->database, err, sizeof(err))) == NULL)
 			fatalx("%s", err);
 		metrics.more = mailbox_metrics;

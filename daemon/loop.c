@@ -93,10 +93,8 @@ reload(struct daemon_ctx *d)
 	d->cfg = ncfg;
 	render_free(d->tmpl);
 	d->tmpl = nt;
-	if (d->mailin != NULL && mailin_reload(d->mailin, d->cfg) == -1)
+	if (mailin_reload(d->mailin, d->cfg) == -1)
 		log_warnx("reload: out of memory; mail-in keeps its mailboxes");
-	else if (d->mailin == NULL && d->cfg->nimap > 0)
-		log_warnx("reload: mailboxes were added; mail-in starts reading them at restart");
 	log_info("configuration and templates reloaded from %s",
 	    d->config_path ? d->config_path : CONFIG_DEFAULT_PATH);
 	notify("READY=1");

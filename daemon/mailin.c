@@ -929,6 +929,18 @@ free_boxes(struct mailin *m)
 	m->nboxes = 0;
 }
 
+/* Do two lists of boxes name the same mailboxes, in the same order? */
+static int
+same_boxes(const struct box *a, size_t na, const struct box *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i].mb->name, b[i].mb->name) != 0)
+			return 0;
+	return 1;
+}
+
 /* Boxes for m->cfg; a mailbox that stays (same name) keeps its schedule
  * and counters.  Under the lock. */
 static int
@@ -1007,6 +1019,9 @@ run(void *arg)
 			m->nboxes = 0;
 			if (make_boxes(m, old, nold, now) == -1)
 				log_warnx("mail-in: out of memory; mailboxes not read");
+			else if (!same_boxes(m->boxes, m->nboxes, old, nold))
+				log_info("mail-in: reading %zu mailbox%s after the reload",
+				    m->nboxes, m->nboxes == 1 ? "" : "es");
 			for (size_t i = 0; i < nold; i++) {
 				mailin_conn_free(old[i].conn);
 				free(old[i].error);
@@ -1091,8 +1106,6 @@ mailin_start(const struct config *cfg, const char *db, char *err, size_t errlen)
 {
 	struct mailin *m;
 
-	if (cfg->nimap == 0)
-		return NULL;
 	mailmatch_init();
 	if ((m = calloc(1, sizeof(*m))) == NULL || (m->db = strdup(db)) == NULL ||
 	    (m->cfg = copy_cfg(cfg)) == NULL) {
@@ -1113,7 +1126,9 @@ mailin_start(const struct config *cfg, const char *db, char *err, size_t errlen)
 		free(m);
 		return NULL;
 	}
-	log_info("mail-in: reading %zu mailbox%s", cfg->nimap, cfg->nimap == 1 ? "" : "es");
+	if (cfg->nimap > 0)
+		log_info("mail-in: reading %zu mailbox%s", cfg->nimap,
+		    cfg->nimap == 1 ? "" : "es");
 	return m;
 }
 
@@ -1172,7 +1187,7 @@ mailin_metrics(struct mailin *m, struct buf *out)
 	if (m == NULL)
 		return;
 	pthread_mutex_lock(&m->mu);
-	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+	for (size_t f = 0; m->nboxes > 0 && f < sizeof(fam) / sizeof(fam[0]); f++) {
 		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help,
 		    fam[f].name, fam[f].type);
 		for (size_t i = 0; i < m->nboxes; i++) {

@@ -78,7 +78,8 @@ int	 mailin_poll(struct mailin_conn *, struct store *, const struct config *cfg,
 struct mailin;
 
 /* Start reading cfg's mailboxes in a thread with its own connection to
- * the database at db (NULL when cfg has no mailbox: nothing to do). */
+ * the database at db.  With no mailbox the thread waits for a reload
+ * that adds some (mailin_reload), so SIGHUP never needs a restart. */
 struct mailin	*mailin_start(const struct config *cfg, const char *db, char *err,
 		    size_t errlen);
 /* A new configuration (after SIGHUP): copied; takes effect between steps. */
