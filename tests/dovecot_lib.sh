@@ -78,6 +78,9 @@ default_internal_group = $(id -gn "$iuser")
 first_valid_uid = 0
 first_valid_gid = 0
 mail_location = maildir:~/Maildir
+# A throwaway server: no fsync per stored mail (a 10,000-mail backlog
+# was minutes of fsyncs on a loaded machine).
+mail_fsync = never
 mail_uid = $uid
 mail_gid = $gid
 auth_mechanisms = plain login
@@ -164,6 +167,9 @@ state_dir = $dir/state
 log_path = /dev/stderr
 stats_writer_socket_path =
 mail_location = maildir:~/Maildir
+# A throwaway server: no fsync per stored mail (a 10,000-mail backlog
+# was minutes of fsyncs on a loaded machine).
+mail_fsync = never
 first_valid_uid = 0
 first_valid_gid = 0
 postmaster_address = postmaster@example.com

@@ -8,9 +8,34 @@ client (i % CLIENTS) to OWNER (received), every third one the other way
 (sent), every tenth from an address no client has; each has its own
 Message-ID and a Date a minute apart.  Clients are cNNN@clientNNN.example.
 Prints the number appended.  Used by tests/imap_daemon.sh and bench/run.
+
+The messages go in batches of BATCH per APPEND command (MULTIAPPEND, RFC
+3502, with non-synchronizing literals, RFC 7888: no round trip per
+message), which Dovecot stores in one transaction each: one APPEND per
+message took minutes for 10,000 on a loaded machine.  A server without
+both capabilities gets one APPEND per message.
 """
 import imaplib
 import sys
+
+BATCH = 500
+
+
+def multiappend(imap, mailbox, msgs):
+    """Append msgs (bytes) with one APPEND command; exit on a refusal."""
+    tag = imap._new_tag()
+    parts = [tag + b" APPEND " + mailbox.encode()]
+    for m in msgs:
+        parts.append(b" {%d+}\r\n" % len(m) + m)
+    imap.send(b"".join(parts) + b"\r\n")
+    while True:
+        line = imap.readline()
+        if not line:
+            sys.exit("APPEND: connection closed")
+        if line.startswith(tag + b" "):
+            if not line[len(tag) + 1:].startswith(b"OK"):
+                sys.exit("APPEND failed: %r" % line)
+            return
 
 
 def main():
@@ -20,6 +45,9 @@ def main():
     count = int(count)
     imap = imaplib.IMAP4(host, int(port))
     imap.login(user, password)
+    caps = imap.capability()[1][0].upper().split()
+    batched = b"MULTIAPPEND" in caps and b"LITERAL+" in caps
+    pending = []
     for i in range(count):
         c = i % clients
         client = "Cliente %d <c%03d@client%03d.example>" % (c, c, c)
@@ -33,9 +61,17 @@ def main():
                "Date: Tue, %02d Sep 2026 %02d:%02d:00 +0000\r\n"
                "Message-ID: <backlog-%d@fill.example>\r\n\r\nMail %d.\r\n"
                % (frm, to, i, day, hour, minute, i, i))
+        if batched:
+            pending.append(msg.encode())
+            if len(pending) == BATCH:
+                multiappend(imap, mailbox, pending)
+                pending = []
+            continue
         typ, _ = imap.append(mailbox, None, None, msg.encode())
         if typ != "OK":
             sys.exit("APPEND %d failed: %s" % (i, typ))
+    if pending:
+        multiappend(imap, mailbox, pending)
     imap.logout()
     print(count)
 
