@@ -10,7 +10,7 @@ top_builddir=$(cd "${top_builddir:-.}" && pwd) "$T_SRCDIR/bench/run" --quick --o
 t_assert_eq 0 $? "bench/run --quick succeeds"
 t_assert_file_contains "$out/results.md" '^\| measure \| size \| Cartera \| peer' "results.md has its table"
 for m in import scan_seconds scan_peak_rss delivery feed_build http_304 http_get \
-	idle_cpu_per_minute soak_rss_start soak_rss_end; do
+	idle_cpu_per_minute soak_rss_start soak_rss_end web_today_p99 web_today_rate; do
 	t_assert_file_contains "$out/results.csv" "^$m,[0-9]+,[0-9.]+," "a figure for $m"
 done
 if command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ]; then
