@@ -159,6 +159,7 @@ static const struct config_item config_items[] = {
 	    check_mailbox),
 	STR("smtp.ca_file", smtp.ca_file, NULL, F_OPTIONAL, NULL),
 	INT("smtp.timeout", smtp.timeout, 30, 1, 3600),
+	INT("smtp.data_timeout", smtp.data_timeout, 600, 1, 3600),
 	INT("smtp.max_age", smtp.max_age, 432000, 0, 31536000),
 	INT("smtp.retry_min", smtp.retry_min, 60, 1, 86400),
 	INT("smtp.retry_max", smtp.retry_max, 3600, 1, 604800),

@@ -51,6 +51,7 @@ struct config {
 		char	*from;		/* owned; "Name <addr>" or "addr" */
 		char	*ca_file;	/* owned, NULL = system store */
 		int	 timeout;	/* seconds per SMTP operation */
+		int	 data_timeout;	/* seconds for the reply to the end of data */
 		int	 max_age;	/* seconds a message is retried */
 		int	 retry_min;	/* first retry delay, seconds */
 		int	 retry_max;	/* cap on the delay, seconds */

@@ -8,7 +8,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
+
+#include <linux/sockios.h>
 
 #include <curl/curl.h>
 
@@ -21,7 +25,36 @@ struct mailer {
 	char			 last_reply[512];	/* last line the server sent */
 	char			 fail_reply[512];	/* last 4xx/5xx line it sent */
 	long			 sent, connects;
+	/* The message being sent: when a byte last went either way, whether
+	 * the server said 354 (the content is going), when the whole content
+	 * had gone (0: not yet), and why progress() stopped the transfer. */
+	double			 last_io, last_ul_at, body_done_at;
+	int			 in_data;
+	enum { STOP_NONE, STOP_STALL, STOP_FINAL } stopped;
+	curl_off_t		 last_ul;
+	curl_socket_t		 fd;	/* the connection's socket (libcurl's) */
 };
+
+/* Note each new connection's socket (CURLINFO_ACTIVESOCKET is not known
+ * until a transfer ends). */
+static int
+on_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	struct mailer *m = arg;
+
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		m->fd = fd;
+	return CURL_SOCKOPT_OK;
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Keep the server's last reply line (debug callback sees every line). */
 static int
@@ -31,8 +64,13 @@ on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	size_t n;
 
 	(void)h;
+	if (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT ||
+	    type == CURLINFO_DATA_OUT)
+		m->last_io = mono();
 	if (type != CURLINFO_HEADER_IN || size < 3)
 		return 0;
+	if (memcmp(data, "354", 3) == 0)
+		m->in_data = 1;
 	n = size < sizeof(m->last_reply) - 1 ? size : sizeof(m->last_reply) - 1;
 	memcpy(m->last_reply, data, n);
 	while (n > 0 && (m->last_reply[n - 1] == '\n' || m->last_reply[n - 1] == '\r'))
@@ -49,6 +87,63 @@ on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	return 0;
 }
 
+/*
+ * Has the whole content, final "." included, reached the server?  libcurl
+ * does not say (its upload size is unknown for a MIME body), so: the
+ * server said 354, content went, libcurl has written nothing more for a
+ * while although it could (the kernel's send queue is empty: the server
+ * acknowledged every byte).  A body from memory never makes libcurl wait
+ * for data, so this only holds once it wrote all of it and the ".".
+ */
+static int
+body_done(struct mailer *m, curl_off_t ulnow, double now)
+{
+	int queued = -1;
+
+	if (!m->in_data || ulnow <= 0 || now - m->last_ul_at < 0.5 ||
+	    m->fd == CURL_SOCKET_BAD || ioctl(m->fd, SIOCOUTQ, &queued) == -1)
+		return 0;
+	return queued == 0;
+}
+
+/*
+ * The clock of a transfer, called about once a second.  A server silent
+ * for smtp.timeout at any step is given up, except after the whole
+ * content went: the reply to the final "." may take smtp.data_timeout
+ * (RFC 5321 4.5.3.2.6), as the server may be delivering meanwhile.
+ * libcurl has one response timeout for every step, so it is set to the
+ * longest and the steps are timed here.
+ */
+static int
+progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct mailer *m = arg;
+	double now = mono();
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	if (ulnow != m->last_ul) {
+		m->last_ul = ulnow;
+		m->last_io = m->last_ul_at = now;
+	}
+	if (m->body_done_at > 0 || body_done(m, ulnow, now)) {
+		if (m->body_done_at == 0)
+			m->body_done_at = now;
+		if (now - m->body_done_at >= m->cfg->smtp.data_timeout) {
+			m->stopped = STOP_FINAL;
+			return 1;
+		}
+		return 0;
+	}
+	if (m->last_io > 0 && now - m->last_io >= m->cfg->smtp.timeout) {
+		m->stopped = STOP_STALL;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 setup(struct mailer *m, char *err, size_t errlen)
 {
@@ -61,11 +156,17 @@ setup(struct mailer *m, char *err, size_t errlen)
 	SET(CURLOPT_URL, cfg->smtp.url);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_CONNECTTIMEOUT, (long)cfg->smtp.timeout);
-	/* libcurl's total timeout does not cover the wait after DATA; this does. */
-	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->smtp.timeout);
-	SET(CURLOPT_TIMEOUT, (long)cfg->smtp.timeout * 4);
-	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SET(CURLOPT_LOW_SPEED_TIME, (long)cfg->smtp.timeout);
+	/* Each step is timed by progress(); libcurl's own limits are only a
+	 * backstop past them (its response timeout also covers the wait
+	 * after the final ".", which its total timeout does not). */
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->smtp.timeout +
+	    (long)cfg->smtp.data_timeout);
+	SET(CURLOPT_TIMEOUT, (long)cfg->smtp.timeout * 4 + (long)cfg->smtp.data_timeout);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, progress);
+	SET(CURLOPT_XFERINFODATA, m);
+	SET(CURLOPT_SOCKOPTFUNCTION, on_socket);
+	SET(CURLOPT_SOCKOPTDATA, m);
 	if (!implicit)
 		SET(CURLOPT_USE_SSL, cfg->smtp.starttls == STARTTLS_REQUIRED ?
 		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
@@ -96,6 +197,7 @@ mailer_new(const struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->cfg = cfg;
+	m->fd = CURL_SOCKET_BAD;
 	if ((m->curl = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "smtp: cannot initialise libcurl");
 		free(m);
@@ -132,6 +234,7 @@ connection_broken(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_GOT_NOTHING:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
@@ -171,6 +274,7 @@ server_trouble(CURLcode rc)
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -198,6 +302,11 @@ mailer_send(struct mailer *m, const struct mail *mail, struct mailer_status *st)
 	memset(st, 0, sizeof(*st));
 	m->last_reply[0] = '\0';
 	m->fail_reply[0] = '\0';
+	m->last_io = m->last_ul_at = mono();
+	m->body_done_at = 0;
+	m->in_data = 0;
+	m->stopped = STOP_NONE;
+	m->last_ul = 0;
 	if (mime_build(m->curl, mail, &headers, &mime, err, sizeof(err)) == -1) {
 		/* Nothing any server could change: the message itself is bad. */
 		st->result = MAILER_PERMFAIL;
@@ -222,6 +331,25 @@ mailer_send(struct mailer *m, const struct mail *mail, struct mailer_status *st)
 		st->result = MAILER_SENT;
 		snprintf(st->reply, sizeof(st->reply), "%s", m->last_reply);
 		m->sent++;
+	} else if (m->stopped == STOP_FINAL || (code == 354 && m->body_done_at > 0)) {
+		/*
+		 * The whole content went and no reply to the final "." came
+		 * (waited smtp.data_timeout, or the connection dropped): the
+		 * server may have it, and may be delivering it.  Sending it
+		 * again could deliver it twice; the caller keeps it for a
+		 * person to decide.
+		 */
+		st->result = MAILER_UNSURE;
+		st->server_down = 1;
+		drop_connection(m);
+		if (m->stopped == STOP_FINAL)
+			snprintf(st->reply, sizeof(st->reply), "possibly delivered: no reply "
+			    "to the end of the message within smtp.data_timeout (%d s)",
+			    m->cfg->smtp.data_timeout);
+		else
+			snprintf(st->reply, sizeof(st->reply), "possibly delivered: the "
+			    "connection ended after the whole message was sent, before the "
+			    "server's reply (%.80s)", curl_easy_strerror(rc));
 	} else {
 		if (code >= 400 && code < 500)
 			st->result = MAILER_TEMPFAIL;
@@ -237,6 +365,10 @@ mailer_send(struct mailer *m, const struct mail *mail, struct mailer_status *st)
 			snprintf(st->reply, sizeof(st->reply), "%s", m->fail_reply);
 		else if (m->last_reply[0] != '\0' && code >= 400)
 			snprintf(st->reply, sizeof(st->reply), "%s", m->last_reply);
+		else if (m->stopped == STOP_STALL)
+			snprintf(st->reply, sizeof(st->reply), "Timeout: the server said "
+			    "nothing for smtp.timeout (%d s)%s%.400s", m->cfg->smtp.timeout,
+			    m->last_reply[0] ? "; last: " : "", m->last_reply);
 		else
 			snprintf(st->reply, sizeof(st->reply), "%.80s%s%.400s",
 			    curl_easy_strerror(rc), m->last_reply[0] ? "; server said: " : "",

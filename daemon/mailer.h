@@ -17,7 +17,10 @@
 enum mailer_result {
 	MAILER_SENT,		/* the server accepted the message (2xx after DATA) */
 	MAILER_TEMPFAIL,	/* 4xx, connection or TLS trouble: try again later */
-	MAILER_PERMFAIL		/* 5xx: the server refused this message for good */
+	MAILER_PERMFAIL,	/* 5xx: the server refused this message for good */
+	MAILER_UNSURE		/* all of it went, no reply to the final ".": the
+				   server may have it; sending it again could
+				   deliver it twice (RFC 5321 4.5.3.2.6) */
 };
 
 struct mailer_status {

@@ -369,6 +369,9 @@ record(struct sched *s, const struct sched_result *r, char *err, size_t errlen)
 		rc = outbox_mark_sent(s->st, r->id, r->at, ms->code, ms->reply, err, errlen);
 		break;
 	case MAILER_PERMFAIL:
+	case MAILER_UNSURE:
+		/* Possibly delivered: never resent blindly (README "The
+		 * duplicate window"); outbox retry sends it again. */
 		rc = outbox_mark_failed(s->st, r->id, r->at, ms->code, ms->reply, err, errlen);
 		break;
 	default:
@@ -391,6 +394,11 @@ record(struct sched *s, const struct sched_result *r, char *err, size_t errlen)
 	case MAILER_PERMFAIL:
 		log_warnx("message %lld (%s to %s) failed for good: %s", r->id, r->kind,
 		    r->to_addr, ms->reply);
+		break;
+	case MAILER_UNSURE:
+		log_warnx("message %lld (%s to %s) %s; it is not sent again by itself: "
+		    "if it did not arrive, \"cartera outbox retry %lld\" sends it",
+		    r->id, r->kind, r->to_addr, ms->reply, r->id);
 		break;
 	default:
 		if (gave_up)

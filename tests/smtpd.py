@@ -81,6 +81,10 @@
 #   "drop_count", "stall_count": as above.
 #   "delay": {"data": 1.5, ...}   sleep that many seconds (at most 600)
 #        before handling that stage, every time.
+#   "late_reply": 12   save each message at once, then wait that many
+#        seconds (at most 3600) before answering the end of its data: the
+#        message is kept even when the client gives up or the connection
+#        drops meanwhile (a server slower to answer than the client waits).
 #   "comment" and keys starting with "_" are ignored.
 #
 #   Order at each stage: drop, stall, delay, injected reply, normal handling.
@@ -184,7 +188,7 @@ def parse_control(obj):
                           for addr, reply in value.items()}
         elif key in ("drop", "stall"):
             rules[key] = _check_stage(key, value)
-        elif key == "stall_seconds":
+        elif key in ("stall_seconds", "late_reply"):
             rules[key] = _check_number(key, value, STALL_MAX)
         elif key == "delay":
             if not isinstance(value, dict):
@@ -474,6 +478,9 @@ class Handler:
         name = server.world.store.save(content)
         server.event("message", file=name, mail_from=envelope.mail_from,
                      rcpt_tos=list(envelope.rcpt_tos), size=len(content))
+        late = server.world.control.load().get("late_reply")
+        if late:
+            await asyncio.sleep(late)
         return reply or "250 2.0.0 OK queued as %s" % name[:-4]
 
 
