@@ -45,33 +45,49 @@ struct importer {
 #define COL_UNNAMED	-1
 #define COL_IGNORED	-2
 
-static void
-add_error(struct importer *im, size_t line, const char *col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-add_error(struct importer *im, size_t line, const char *col, const char *fmt, ...)
+/*
+ * One error of row LINE (column COL, or NULL) for both importers: listed
+ * up to opts->max_errors, counted past that.  An error that cannot be
+ * stored (no memory) is counted, so the import still fails.
+ */
+void
+import_error(struct import_result *res, const struct import_opts *opts, size_t line,
+    const char *col, const char *fmt, ...)
 {
-	struct import_result *res = im->res;
-	char msg[2048], *e;
-	char **ne;
+	char *msg, *e, **ne;
 	va_list ap;
+	int n;
 
-	if (res->nerrors >= im->opts->max_errors) {
+	if (res->nerrors >= opts->max_errors) {
 		res->more_errors++;
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	if ((ne = reallocarray(res->errors, res->nerrors + 1, sizeof(char *))) == NULL)
+	if (n == -1) {
+		res->more_errors++;
 		return;
+	}
+	if ((ne = reallocarray(res->errors, res->nerrors + 1, sizeof(char *))) == NULL) {
+		free(msg);
+		res->more_errors++;
+		return;
+	}
 	res->errors = ne;
-	if (asprintf(&e, "%s:%zu: %s%s%s", im->opts->path, line, col ? col : "",
-	    col ? ": " : "", msg) == -1)
+	if (asprintf(&e, "%s:%zu: %s%s%s", opts->path, line, col ? col : "",
+	    col ? ": " : "", msg) == -1) {
+		free(msg);
+		res->more_errors++;
 		return;
+	}
+	free(msg);
 	res->errors[res->nerrors++] = e;
 }
+
+/* An error of the row at LINE: import_error() with this import's result. */
+#define add_error(im, line, col, ...) \
+	import_error((im)->res, (im)->opts, (line), (col), __VA_ARGS__)
 
 /*
  * What --map says of header h: 0 nothing, 1 a field (*f), 2 ignore it.

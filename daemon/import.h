@@ -65,6 +65,10 @@ void	 import_map_free(struct import_map *);
 int	 import_csv(struct store *, const struct import_opts *, struct import_result *res,
 	    char *err, size_t errlen);
 void	 import_result_free(struct import_result *);
+/* For import.c and import_invoices.c: adds "PATH:LINE: COL: message" to
+ * res->errors, or counts it in res->more_errors past opts->max_errors. */
+void	 import_error(struct import_result *, const struct import_opts *, size_t line,
+	    const char *col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 enum export_encoding {
 	EXPORT_UTF8,

@@ -66,32 +66,9 @@ struct inv_importer {
 	char			 fatal[512];
 };
 
-static void
-inv_error(struct inv_importer *im, size_t line, const char *col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-inv_error(struct inv_importer *im, size_t line, const char *col, const char *fmt, ...)
-{
-	struct import_result *res = im->res;
-	char msg[768], *e, **ne;
-	va_list ap;
-
-	if (res->nerrors >= im->opts->max_errors) {
-		res->more_errors++;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if ((ne = reallocarray(res->errors, res->nerrors + 1, sizeof(char *))) == NULL)
-		return;
-	res->errors = ne;
-	if (asprintf(&e, "%s:%zu: %s%s%s", im->opts->path, line, col ? col : "",
-	    col ? ": " : "", msg) == -1)
-		return;
-	res->errors[res->nerrors++] = e;
-}
+/* An error of the row at LINE: import_error() with this import's result. */
+#define inv_error(im, line, col, ...) \
+	import_error((im)->res, (im)->opts, (line), (col), __VA_ARGS__)
 
 static void
 fold_key(const char *s, char *out, size_t len)

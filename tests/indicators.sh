@@ -502,5 +502,13 @@ c "$NOW" invoice import "$T/bad.csv" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "bad invoice file refused"
 t_assert_file_contains "$T/err" 'bad.csv:2: client: no client "Nadie"' "unknown client named with its line"
 t_assert_file_contains "$T/err" 'bad.csv:3: issued:' "bad date named with its line"
+# An error names a long client name whole: the invoice importer's error
+# collector once cut its message at 768 bytes.
+long=$(printf 'Distribuciones%.0s' $(seq 60))
+printf 'client,issued,amount\n%s Fin,2026-01-01,10\n' "$long" >"$T/long.csv"
+c "$NOW" invoice import "$T/long.csv" >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "unknown long client refused"
+t_assert_file_contains "$T/err" "long.csv:2: client: no client \"$long Fin\"" \
+	"an error message is not cut short"
 
 t_done
