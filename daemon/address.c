@@ -37,9 +37,8 @@ is_local_char(int c)
 	return is_alnum(c) || (c != '\0' && strchr("!$'*+-=^_`{|}~", c) != NULL);
 }
 
-/* What is wrong with the bytes of s[0..n), or NULL; line breaks first. */
-static const char *
-bytes_problem(const char *s, size_t n)
+const char *
+address_bytes_problem(const char *s, size_t n, const char *nonascii)
 {
 	unsigned char c;
 	size_t i;
@@ -54,8 +53,7 @@ bytes_problem(const char *s, size_t n)
 		if (c == ' ')
 			return "contains a space";
 		if (c >= 0x80)
-			return "contains non-ASCII characters (Cartera sends to plain "
-			    "ASCII addresses only; write a domain in its xn-- form)";
+			return nonascii;
 		if (c == '<' || c == '>')
 			return "contains '<' or '>'";
 	}
@@ -115,7 +113,9 @@ address_problem(const char *addr, int *badc)
 		return "is missing";
 	if ((len = strlen(addr)) == 0)
 		return "is empty";
-	if ((why = bytes_problem(addr, len)) != NULL)
+	if ((why = address_bytes_problem(addr, len, "contains non-ASCII characters "
+	    "(Cartera sends to plain ASCII addresses only; write a domain in its "
+	    "xn-- form)")) != NULL)
 		return why;
 	if (len > ADDRESS_MAX)
 		return "is longer than 254 characters";

@@ -47,6 +47,14 @@ const char *address_problem(const char *addr, int *badc);
 int	 address_valid(const char *addr);
 /* What is wrong with a host name d[0..n) under the same domain rules, or NULL. */
 const char *address_domain_problem(const char *d, size_t n, int *badc);
+/*
+ * What is wrong with the bytes of s[0..n) for an address or a mail header
+ * (line break, control character, space, non-ASCII, '<' or '>'), or NULL.
+ * Line breaks are reported before anything else: they are the dangerous
+ * ones.  A non-ASCII byte is reported as NONASCII, so each caller can say
+ * what to write instead.
+ */
+const char *address_bytes_problem(const char *s, size_t n, const char *nonascii);
 
 /*
  * The message for an address that is not valid: WHAT "VALUE" WHY, with

@@ -402,31 +402,11 @@ dot_atom(const char *s, size_t n)
 	return 1;
 }
 
-/*
- * What is wrong with the bytes of s[0..n) for a header, or NULL.  Line
- * breaks are reported before anything else: they are the dangerous ones.
- */
+/* What is wrong with the bytes of s[0..n) for a header, or NULL. */
 static const char *
 bytes_problem(const char *s, size_t n)
 {
-	unsigned char c;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == '\r' || s[i] == '\n')
-			return "contains a line break";
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			return "contains a control character";
-		if (c == ' ')
-			return "contains a space";
-		if (c >= 0x80)
-			return "contains non-ASCII characters";
-		if (c == '<' || c == '>')
-			return "contains '<' or '>'";
-	}
-	return NULL;
+	return address_bytes_problem(s, n, "contains non-ASCII characters");
 }
 
 /* 1 if s[0..n) is "left@right", both dot-atom-text (msg-id, Content-ID). */
