@@ -53,14 +53,18 @@ int		 httpd_publish(struct httpd *, struct feed_set *fs, time_t now);
 int		 httpd_port(const struct httpd *);
 void		 httpd_stop(struct httpd *);
 
-/* Helpers exposed for tests and fuzzing (pure). */
+/* The pure rules (httpd_rules.c), for the server, the tests and fuzzing. */
 /* Does the If-None-Match header value match etag ("\"...\"")?  Weak
  * comparison (RFC 9110 13.1.2); "*" matches anything. */
 int		 httpd_etag_match(const char *if_none_match, const char *etag);
 /* Parse an HTTP-date (IMF-fixdate, RFC 850, asctime). 0 / -1. */
 int		 httpd_parse_date(const char *s, time_t *out);
-/* "/feed/TOKEN.ics" -> 1 and TOKEN copied into tok (>= 33 bytes); 0 if the
- * path is not of that shape (prefix is "/feed/" or "/team/"). */
+/*
+ * "/feed/TOKEN.ics" -> 1 and TOKEN (HTTPD_TOKEN_LEN characters) copied
+ * into tok (>= HTTPD_TOKEN_LEN + 1 bytes); 0 if the path is not of that
+ * shape (prefix is "/feed/" or "/team/").
+ */
+#define HTTPD_TOKEN_LEN	32
 int		 httpd_token_from_path(const char *path, const char *prefix, const char *suffix,
 		    char *tok, size_t toklen);
 
