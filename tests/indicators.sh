@@ -511,4 +511,46 @@ t_assert_eq 1 $? "unknown long client refused"
 t_assert_file_contains "$T/err" "long.csv:2: client: no client \"$long Fin\"" \
 	"an error message is not cut short"
 
+# ============================================= the product list, at risk
+# (At the end: what follows changes the portfolio the checks above saw.)
+# The list is by name.  Tornillos (1) and Montaje (2) joined it with the
+# first lines that named them; Arandelas and a service, Mantenimiento, are added with unit
+# prices.  A line without an amount takes its product's unit price: 300 x
+# 0,05 = 15,00 and 2 x 150 = 300,00, an invoice of 315,00 to Kappa, whose
+# revenue this year goes from 4.000,00 to 4.315,00.  Lines per product:
+# Tornillos on Gamma's, Épsilon's and Iota's invoices (3), Montaje on
+# Épsilon's and Iota's (2), the new ones on Kappa's (1 each).
+ok c "$NOW" product add Arandelas --price 0,05
+ok c "$NOW" product add Mantenimiento --kind service --price 150
+ok c "$NOW" invoice add Kappa --issued 2026-12-14 --line "Arandelas:300" --line "Mantenimiento:2"
+load product list
+rows "product list" "" "id name kind unit_price_cents lines" \
+	"3|Arandelas|product|5|1" "4|Mantenimiento|service|15000|1" "2|Montaje|product|null|2" \
+	"1|Tornillos|product|null|3"
+load client show Kappa
+expect "Kappa after the lines" money.revenue_this_year_cents=431500 money.invoices=4
+# How each client pays, as imported ("domiciliación", "pagaré").
+load client show Lambda
+expect "Lambda's terms" payment_method=direct_debit payment_days=60 orders=visit
+load client show Theta
+expect "Theta's terms" payment_method=promissory_note payment_days=30
+# Omicron, back-filled on 12-14: 08-01 and 09-20, a gap of 50 days; the
+# last 85 days ago (< 90: not dormant), the first 135 (>= 90: not new);
+# 85 > 1.5 x 50 = 75 and > 30: at risk.  Its churn risk: late 45 x (1 -
+# 50 / 85) = 18.53, no year before to compare with: 19.  Theta's last
+# purchase (10-15) came 167 days after the one before (>= 90) and 60 days
+# ago (< 90): recovered.
+add omicron "$NOW" Omicron --owner $B
+ok c "$NOW" invoice add Omicron 100 --issued 2026-08-01 --due 2026-08-31 --paid 2026-08-10
+ok c "$NOW" invoice add Omicron 100 --issued 2026-09-20 --due 2026-10-20 --paid 2026-10-01
+t_assert_eq "$omicron" "$(stage_ids "en riesgo")" "client list --stage en riesgo"
+t_assert_eq "13" "$(stage_ids recovered)" "client list --stage recovered"
+load client show Omicron
+expect "Omicron's card" stage=at_risk churn_risk.score=19
+t_assert_eq "$omicron|19|sin comprar hace 85 días; suele hacerlo cada 50" \
+	"$(C_LANG=es_ES.UTF-8 c "$NOW" --json report risk --owner $B | "$T_PYTHON" -c '
+import json, sys
+r = json.load(sys.stdin)["clients"][0]
+print("%d|%d|%s" % (r["id"], r["score"], r["reasons"]))')" "Omicron heads Bob's risk list"
+
 t_done
