@@ -19,9 +19,39 @@
 #include "i18n.h"
 #include "nls.h"
 #include "report_priv.h"
+#include "scan.h"
 #include "tz.h"
+#include "workdays.h"
 
 /* ---- goals ----------------------------------------------------------- */
+
+/*
+ * The working days goals count: those of the salesperson (email) when the
+ * goals are one salesperson's (their own days and holidays where set),
+ * else the configuration's (digest.days minus digest.holidays).  *own
+ * (caller frees) holds holidays w points to.
+ */
+static int
+goal_days(struct store *st, const struct config *cfg, const char *owner, struct workdays *w,
+    long **own, char *err, size_t errlen)
+{
+	struct owner o = { 0 };
+	int rc;
+
+	if (owner == NULL || (rc = store_owner_get(st, owner, &o, err, errlen)) == 1)
+		return scan_workdays(cfg, NULL, w, own, err, errlen);
+	if (rc == -1)
+		return -1;
+	rc = scan_workdays(cfg, &o, w, own, err, errlen);
+	store_owner_clear(&o);
+	return rc;
+}
+
+static int
+goal_workday(long day, void *arg)
+{
+	return workdays_is_on(arg, day);
+}
 
 static void
 put_metric(json_object *who, const char *name, int money, long long target,
@@ -43,7 +73,8 @@ put_metric(json_object *who, const char *name, int money, long long target,
 /* One owner's or team's goal and actuals into goals[key]. */
 static int
 goal_entry(struct rctx *c, json_object *goals, const char *key, long long owner_id,
-    long long team_id, const struct store_goal *g, long first, long last, long asof)
+    long long team_id, const struct store_goal *g, long first, long last, long asof,
+    struct workdays *w)
 {
 	struct store_goal_actuals a;
 	struct goal_progress p;
@@ -65,7 +96,7 @@ goal_entry(struct rctx *c, json_object *goals, const char *key, long long owner_
 	who = json_object_new_object();
 	for (int m = 0; m < GOAL_METRICS; m++) {
 		goal_progress(actual[m], targets[m] > 0 ? targets[m] : 0, first, last, asof,
-		    goal_weekday, NULL, &p);
+		    goal_workday, w, &p);
 		put_metric(who, goal_metric_name((enum goal_metric)m), m == GOAL_REVENUE,
 		    targets[m], &p);
 	}
@@ -77,6 +108,7 @@ struct goal_rows {
 	struct rctx	*c;
 	json_object	*goals;
 	long		 first, last, asof;
+	struct workdays	 w;
 	int		 failed;
 };
 
@@ -133,7 +165,7 @@ goal_row(const struct store_row *r, void *arg)
 	g.new_clients = row_target(r, "new_clients");
 	g.visits = row_target(r, "visits");
 	g.calls = row_target(r, "calls");
-	if (goal_entry(c, a->goals, key, oid, tid, &g, a->first, a->last, a->asof) == -1) {
+	if (goal_entry(c, a->goals, key, oid, tid, &g, a->first, a->last, a->asof, &a->w) == -1) {
 		a->failed = 1;
 		return 1;
 	}
@@ -145,7 +177,8 @@ report_goals_json(struct rctx *c, json_object *r)
 {
 	struct goal_rows a = { 0 };
 	struct goal_progress p;
-	int y, m, d;
+	long *own = NULL;
+	int y, m, d, rc;
 	char month[8], day[11];
 
 	clock_days_to_date(c->o->from, &y, &m, &d);
@@ -161,16 +194,19 @@ report_goals_json(struct rctx *c, json_object *r)
 	report_put_s(r, "month", month);
 	report_day_text(a.asof > a.last ? a.last : a.asof, day);
 	report_put_s(r, "as_of", day);
-	goal_progress(0, 0, a.first, a.last, a.asof, goal_weekday, NULL, &p);
+	if (goal_days(c->st, c->cfg, c->o->owner, &a.w, &own, c->err, c->errlen) == -1)
+		return -1;
+	goal_progress(0, 0, a.first, a.last, a.asof, goal_workday, &a.w, &p);
 	report_put_i(r, "working_days", p.working);
 	report_put_i(r, "elapsed_working_days", p.elapsed);
 	report_put_i(r, "remaining_working_days", p.remaining);
 	a.c = c;
 	a.goals = json_object_new_object();
 	report_put(r, "goals", a.goals);
-	if (store_goal_list(c->st, month, goal_row, &a, c->err, c->errlen) == -1 || a.failed)
-		return -1;
-	return 0;
+	rc = store_goal_list(c->st, month, goal_row, &a, c->err, c->errlen) == -1 || a.failed ?
+	    -1 : 0;
+	free(own);
+	return rc;
 }
 
 /* ---- products ---------------------------------------------------------- */
@@ -353,7 +389,8 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 {
 	struct report_opts o = { 0 };
 	json_object *r = NULL, *goals = NULL, *list;
-	long first, last, today, asof;
+	struct workdays w;
+	long first, last, today, asof, *own = NULL;
 	int y, m, d;
 
 	*out = NULL;
@@ -371,8 +408,12 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 		return -1;
 	}
 	asof = today < first ? first : today > last ? last + 1 : today;
-	if (report_build(st, cfg, "goals", &o, &r, err, errlen) == -1)
+	if (goal_days(st, cfg, owner, &w, &own, err, errlen) == -1)
 		return -1;
+	if (report_build(st, cfg, "goals", &o, &r, err, errlen) == -1) {
+		free(own);
+		return -1;
+	}
 	list = json_object_new_array();
 	json_object_object_get_ex(r, "goals", &goals);
 	json_object_object_foreach(goals, key, who) {
@@ -405,7 +446,7 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 			if (!has || target <= 0)
 				continue;
 			actual = jint(mo, metric_keys[k][1], &has);
-			goal_progress(actual, target, first, last, asof, goal_weekday, NULL, &p);
+			goal_progress(actual, target, first, last, asof, goal_workday, &w, &p);
 			goal_sentence((enum goal_metric)k, &p, m, lang, cfg->report.currency, text,
 			    sizeof(text));
 			line = json_object_new_object();
@@ -418,6 +459,7 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 		}
 	}
 	json_object_put(r);
+	free(own);
 	*out = list;
 	return 0;
 }

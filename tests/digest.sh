@@ -135,14 +135,14 @@ t_assert_match 'F-2025-077' "$(field text "$ana0")" "day 0: Ana's overdue invoic
 t_assert_match 'INV-9' "$(field text "$bob0")" "day 0: Bob's overdue invoice in his"
 [[ $(field text "$ana0") =~ INV-9 ]] && t_fail "day 0: Bob's invoice in Ana's digest" ||
 	t_pass "day 0: and not in Ana's"
-# Her goal as of Monday 03-09: March has 22 working days (Monday to Friday),
-# 5 gone (2-6), 17 left; 2 of 10 calls = 20 %, at this pace 2 x 22 / 5 =
-# 8.8: 88 %.  Monday, the week's first working day: her clients most at
+# Her goal as of Monday 03-09: every day works here (digest.days), so
+# March has 31 working days, 8 gone (1-8), 23 left; 2 of 10 calls = 20 %,
+# at this pace 2 x 31 / 8 = 7.75: 78 %.  Monday, the week's first working day: her clients most at
 # risk.  Ferretería Sol bought once, 84 days ago (2025-12-15), within the
 # typical rhythm (no active client bought twice: single_purchase_days,
 # 180), so not late; its invoice is 53 days past due (01-15 to 03-09):
 # 5 + 10 x 53 / 90 = 10.89 -> 11.  Her other clients never bought.
-t_assert_match '  Objetivo de marzo: 20 % de 10 llamadas, quedan 17 días laborables; al ritmo actual, 88 %' \
+t_assert_match '  Objetivo de marzo: 20 % de 10 llamadas, quedan 23 días laborables; al ritmo actual, 78 %' \
 	"$(field text "$ana0")" "day 0: the goal line in the mailed digest"
 t_assert_match 'EN RIESGO DE DEJARTE, LA LISTA DE LA SEMANA \(1\)' "$(field text "$ana0")" \
 	"day 0, a Monday: the weekly risk list"
@@ -220,9 +220,9 @@ for w in '\[ROJO\] CONTACTAR HOY' '\[AMARILLO\] PRÓXIMOS DÍAS' '\[VERDE\] ESPE
 	'10:00-10:45  [Vv]isita: Ferretería Sol' 'José Núñez' 'Café Ñandú' 'Ferretería Sol' 'F-2025-077'; do
 	t_assert_match "$w" "$txt" "Spanish text: /$w/"
 done
-# Tuesday: 6 working days gone, 16 left; 2 x 22 / 6 = 7.33: 73 %.  No risk
+# Tuesday: 9 working days gone, 22 left; 2 x 31 / 9 = 6.89: 69 %.  No risk
 # list: it comes on the week's first working day only.
-t_assert_match '  Objetivo de marzo: 20 % de 10 llamadas, quedan 16 días laborables; al ritmo actual, 73 %' \
+t_assert_match '  Objetivo de marzo: 20 % de 10 llamadas, quedan 22 días laborables; al ritmo actual, 69 %' \
 	"$txt" "day 1: the goal line as of Tuesday"
 [[ $txt =~ "EN RIESGO" ]] && t_fail "day 1: a risk list on a Tuesday" || t_pass "day 1: no risk list on a Tuesday"
 t_assert_match 'Objetivos del mes' "$(field html "$ana")" "the goals in the HTML part"

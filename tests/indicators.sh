@@ -414,12 +414,26 @@ expect "Bob's digest" goals.any=false goals.count=0 risk.count=1 risk.items.0.na
 	risk.items.0.score=12
 # With Monday 12-14 a holiday of Ana's, Tuesday is her week's first
 # working day: the list comes then (as of 12-15: Alfa 35 days against 26,
-# 45 x 9 / 35 = 11.57 -> 12).
-printf '2026-12-14\n' >"$T/festivos.txt"
+# 45 x 9 / 35 = 11.57 -> 12).  Her goals count her working days: with
+# 12-08 and 12-25 off too, December has 23 - 3 = 20; before the 15th 1-4,
+# 7, 9-11 = 8 are gone, 12 are left; 6200 x 20 / 8 = 15500: 155 %.  The
+# team's report (no salesperson) counts the configuration's: 23, 10, 13.
+printf '2026-12-08\n2026-12-14  # puente\n2026-12-25\n' >"$T/festivos.txt"
 ok c "$NOW" owner edit $A --holidays "$T/festivos.txt"
 c "2026-12-15T09:00Z" --json due --owner $A >"$T/tue.json"
 t_assert_eq "1|12" "$("$T_PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["risk"]["items"][0]; print("%d|%d" % (r["id"], r["score"]))' "$T/tue.json")" \
 	"after a Monday off, Tuesday's digest has the list"
+t_assert_eq "Objetivo de diciembre: 62 % de 10.000 €, quedan 12 días laborables; al ritmo actual, 155 %" \
+	"$("$T_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["goals"]["items"][0]["text"])' "$T/tue.json")" \
+	"the goal counts Ana's holidays"
+for args in "--owner $A|20 8 12 155.00" "|23 10 13 142.60"; do
+	c "2026-12-15T09:00Z" --json report goals ${args%%|*} >"$T/g.json"
+	t_assert_eq "${args#*|}" "$("$T_PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]), parse_float=str)
+print(d["working_days"], d["elapsed_working_days"], d["remaining_working_days"],
+      d["goals"][sys.argv[2]]["revenue"]["pace_pct"])' "$T/g.json" "$A")" "report goals ${args%%|*}: working days"
+done
 ok c "$NOW" owner edit $A --holidays ''
 
 # ================================================================ products
