@@ -338,7 +338,8 @@ stmt_bind_key(struct stmt *s, int idx, const char *v)
 int
 store_no_such(struct store *st, char *err, size_t errlen, const char *what, long long id)
 {
-	snprintf(err, errlen, _("no %s with id %lld in %s"), what, id, st->path);
+	/* TRANSLATORS: %s is a kind of record (N_ at the callers): "touch". */
+	snprintf(err, errlen, _("no %s with id %lld in %s"), _(what), id, st->path);
 	return -1;
 }
 

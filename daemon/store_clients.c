@@ -187,7 +187,7 @@ client_status(struct store *st, long long id, char **status, char *err, size_t e
 {
 	static const char sql[] = "SELECT status FROM clients WHERE id = ?";
 
-	return text_by_id(st, sql, id, status, "client", err, errlen);
+	return text_by_id(st, sql, id, status, N_("client"), err, errlen);
 }
 
 /*
@@ -367,7 +367,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	}
 	if (!inserting && stmt_changes(st) == 0) {
 		free(old_status);
-		store_no_such(st, err, errlen, "client", id);
+		store_no_such(st, err, errlen, N_("client"), id);
 		return -1;
 	}
 	if (inserting) {
@@ -803,7 +803,7 @@ store_client_owner(struct store *st, long long client, long long *owner,
 {
 	static const char sql[] = "SELECT owner_id FROM clients WHERE id = ?";
 
-	return int_by_id(st, sql, client, owner, "client", err, errlen);
+	return int_by_id(st, sql, client, owner, N_("client"), err, errlen);
 }
 
 int
@@ -838,7 +838,7 @@ store_client_delete(struct store *st, long long id, int force, char *err, size_t
 	if (stmt_done(st, s, err, errlen, "deleting client") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		store_no_such(st, err, errlen, "client", id);
+		store_no_such(st, err, errlen, N_("client"), id);
 		return -1;
 	}
 	return 0;
@@ -968,7 +968,7 @@ store_client_unsub_token(struct store *st, long long id, char **token,
 			rc = STMT_ERROR;
 		stmt_reset(s);
 		if (rc == STMT_DONE) {
-			store_no_such(st, err, errlen, "client", id);
+			store_no_such(st, err, errlen, N_("client"), id);
 			return -1;
 		}
 		if (rc != STMT_ROW)
@@ -1038,7 +1038,7 @@ store_client_tz(struct store *st, long long client, const char *fallback, char *
 	static const char sql[] =
 	    "SELECT o.tz FROM clients c LEFT JOIN owners o ON o.id = c.owner_id WHERE c.id = ?";
 
-	if (text_by_id(st, sql, client, tz, "client", err, errlen) == -1)
+	if (text_by_id(st, sql, client, tz, N_("client"), err, errlen) == -1)
 		return -1;
 	if (*tz == NULL && (*tz = strdup(fallback)) == NULL) {
 		snprintf(err, errlen, _("out of memory"));

@@ -62,7 +62,7 @@ client_next(struct store *st, long long client, char **next, char **tz, char *er
 	free(*tz);
 	*next = *tz = NULL;
 	if (rc == STMT_DONE) {
-		store_no_such(st, err, errlen, "client", client);
+		store_no_such(st, err, errlen, N_("client"), client);
 		return -1;
 	}
 	return store_fail(st, err, errlen, "reading client");
@@ -86,7 +86,7 @@ set_next(struct store *st, long long client, const char *day, const char *by, ch
 	if (stmt_done(st, s, err, errlen, "setting the next-contact date") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		store_no_such(st, err, errlen, "client", client);
+		store_no_such(st, err, errlen, N_("client"), client);
 		return -1;
 	}
 	return 0;
@@ -304,7 +304,7 @@ store_activity_done(struct store *st, long long id, const struct touch *how,
 	}
 	stmt_reset(s);
 	if (rc == STMT_DONE) {
-		store_no_such(st, err, errlen, "activity", id);
+		store_no_such(st, err, errlen, N_("activity"), id);
 		goto out;
 	}
 	if (rc != STMT_ROW) {

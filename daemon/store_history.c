@@ -46,7 +46,7 @@ store_interaction_client(struct store *st, long long id, long long *client, char
 {
 	static const char sql[] = "SELECT client_id FROM interactions WHERE id = ?";
 
-	return int_by_id(st, sql, id, client, "touch", err, errlen) == -1 ? -1 : 0;
+	return int_by_id(st, sql, id, client, N_("touch"), err, errlen) == -1 ? -1 : 0;
 }
 
 int
@@ -72,7 +72,7 @@ store_interaction_update(struct store *st, long long id, const struct interactio
 	stmt_bind_int(s, 6, id);
 	if (stmt_done(st, s, err, errlen, "changing touch") == -1)
 		return -1;
-	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "touch", id);
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, N_("touch"), id);
 }
 
 int
@@ -86,7 +86,7 @@ store_interaction_delete(struct store *st, long long id, char *err, size_t errle
 	stmt_bind_int(s, 1, id);
 	if (stmt_done(st, s, err, errlen, "deleting touch") == -1)
 		return -1;
-	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "touch", id);
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, N_("touch"), id);
 }
 
 /* ---- activities ---------------------------------------------------- */
@@ -130,7 +130,7 @@ static int
 activity_changed(struct store *st, long long id, char *err, size_t errlen)
 {
 	if (stmt_changes(st) == 0) {
-		store_no_such(st, err, errlen, "activity", id);
+		store_no_such(st, err, errlen, N_("activity"), id);
 		return -1;
 	}
 	return 0;
@@ -167,7 +167,7 @@ store_activity_set_status(struct store *st, long long id, const char *status,
 	stmt_reset(s);
 	if (rc == STMT_ROW)
 		return 0;	/* already in that state: nothing to bump */
-	store_no_such(st, err, errlen, "activity", id);
+	store_no_such(st, err, errlen, N_("activity"), id);
 	return -1;
 }
 
@@ -225,7 +225,7 @@ store_activity_tz(struct store *st, long long id, char **tz, char *err, size_t e
 {
 	static const char sql[] = "SELECT tz FROM activities WHERE id = ?";
 
-	return text_by_id(st, sql, id, tz, "activity", err, errlen);
+	return text_by_id(st, sql, id, tz, N_("activity"), err, errlen);
 }
 
 /* ---- invoices, NPS, costs ------------------------------------------ */
@@ -258,7 +258,7 @@ store_invoice_client(struct store *st, long long id, long long *client, char *er
 {
 	static const char sql[] = "SELECT client_id FROM invoices WHERE id = ?";
 
-	return int_by_id(st, sql, id, client, "invoice", err, errlen) == -1 ? -1 : 0;
+	return int_by_id(st, sql, id, client, N_("invoice"), err, errlen) == -1 ? -1 : 0;
 }
 
 int
@@ -274,7 +274,7 @@ store_invoice_paid(struct store *st, long long id, const char *day, char *err, s
 	if (stmt_done(st, s, err, errlen, "marking invoice paid") == -1)
 		return -1;
 	if (stmt_changes(st) == 0) {
-		store_no_such(st, err, errlen, "invoice", id);
+		store_no_such(st, err, errlen, N_("invoice"), id);
 		return -1;
 	}
 	return 0;
@@ -310,7 +310,7 @@ store_invoice_update(struct store *st, long long id, const struct invoice_edit *
 	if (stmt_done(st, s, err, errlen, "changing invoice") == -1)
 		return -1;
 	if (stmt_changes(st) == 0)
-		return store_no_such(st, err, errlen, "invoice", id);
+		return store_no_such(st, err, errlen, N_("invoice"), id);
 	/* The dates as they are now, whichever of them changed. */
 	if ((s = stmt_get(st, dates, err, errlen)) == NULL)
 		return -1;
@@ -337,7 +337,7 @@ store_invoice_delete(struct store *st, long long id, char *err, size_t errlen)
 	stmt_bind_int(s, 1, id);
 	if (stmt_done(st, s, err, errlen, "deleting invoice") == -1)
 		return -1;
-	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "invoice", id);
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, N_("invoice"), id);
 }
 
 int
@@ -420,7 +420,7 @@ store_nps_delete(struct store *st, long long id, char *err, size_t errlen)
 	stmt_bind_int(s, 1, id);
 	if (stmt_done(st, s, err, errlen, "deleting NPS response") == -1)
 		return -1;
-	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "NPS response", id);
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, N_("NPS response"), id);
 }
 
 int
@@ -450,5 +450,5 @@ store_cost_delete(struct store *st, long long id, char *err, size_t errlen)
 	stmt_bind_int(s, 1, id);
 	if (stmt_done(st, s, err, errlen, "deleting cost") == -1)
 		return -1;
-	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, "cost", id);
+	return stmt_changes(st) > 0 ? 0 : store_no_such(st, err, errlen, N_("cost"), id);
 }

@@ -74,6 +74,14 @@ es status >"$T/status.txt" || t_fail "status"
 t_assert_file_contains "$T/status.txt" '^bandeja de salida: 0 pendientes' "status in Spanish"
 es mail scan >/dev/null 2>"$T/mail.txt"
 t_assert_file_contains "$T/mail.txt" 'no hay ningún buzón configurado' "mail scan: Spanish error"
+# A record that does not exist is named in Spanish too.
+for cmd in "touch delete 999" "invoice delete 999" "nps delete 999" "cost delete 999" \
+	"activity cancel 999"; do
+	es $cmd >/dev/null 2>>"$T/nosuch.txt"
+done
+t_assert_file_contains "$T/nosuch.txt" '^cartera: no existe contacto con id 999 ' "no such touch, in Spanish"
+t_assert_file_contains "$T/nosuch.txt" '^cartera: no existe respuesta de NPS con id 999 ' \
+	"no such NPS response, in Spanish"
 t_assert_file_contains "$T/report.txt" '^Informe: resumen, 01/11/2026 – 30/11/2026$' "report heading in Spanish"
 t_assert_file_contains "$T/report.txt" 'n/d' "n/d, not n/a"
 t_assert_file_contains "$T/due.txt" '^Asunto: ' "due: Spanish headers"
@@ -97,7 +105,7 @@ es report summary --owner bob@example.com --month 2026-11 >"$T/es-bob.txt" || t_
 t_assert_file_contains "$T/es-bob.txt" '^Informe: resumen, 01/11/2026 – 30/11/2026$' \
 	"LANG=es: the report of an English salesperson in Spanish"
 /usr/bin/python3 - "$T_SRCDIR/po/en.po" "$T_SRCDIR/po/es.po" "$T/due.txt" "$T/show.txt" \
-	"$T/report.txt" "$T/status.txt" "$T/mail.txt" >"$T/scan.txt" <<'PY'
+	"$T/report.txt" "$T/status.txt" "$T/mail.txt" "$T/nosuch.txt" >"$T/scan.txt" <<'PY'
 import re, sys
 def strings(path, key):
     """The msgid (or msgstr) texts of a .po file, joined."""
