@@ -21,6 +21,8 @@
 #include "jsonb.h"
 #include "clock.h"
 #include "config.h"
+#include "escape.h"
+#include "buf.h"
 #include "log.h"
 #include "nls.h"
 #include "output.h"
@@ -39,6 +41,35 @@ static const struct command commands[];
 
 /* ---- small helpers -------------------------------------------------- */
 
+/*
+ * A message to stderr, shown and not obeyed by the terminal: messages
+ * quote names and values from the database and from files, which may hold
+ * escape sequences, carriage returns or bidi overrides (escape.c); the
+ * message's own line breaks stay.
+ */
+static void
+put_message(const char *msg)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (escape_buf(&b, msg, strlen(msg), 0, ESCAPE_LINES) == 0 && b.len > 0)
+		fwrite(b.data, 1, b.len, stderr);
+	buf_free(&b);
+}
+
+static void
+put_messagev(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fputs(_("out of memory"), stderr);
+	else
+		put_message(msg);
+	free(msg);
+}
+
 int
 cli_usage(const char *cmd, const char *fmt, ...)
 {
@@ -46,7 +77,7 @@ cli_usage(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, _("cartera %s: "), cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_messagev(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, _("\nTry \"cartera %s --help\".\n"), cmd);
 	return EXIT_USAGE;
@@ -55,7 +86,9 @@ cli_usage(const char *cmd, const char *fmt, ...)
 int
 cli_fail(struct cli *c)
 {
-	fprintf(stderr, _("cartera: %s\n"), c->err);
+	fputs("cartera: ", stderr);
+	put_message(c->err);
+	fputc('\n', stderr);
 	return 1;
 }
 
@@ -66,7 +99,7 @@ cli_failf(const char *fmt, ...)
 
 	fputs("cartera: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_messagev(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "config.h"
 #include "digest.h"
+#include "escape.h"
 #include "feed.h"
 #include "file.h"
 #include "import.h"
@@ -516,14 +517,32 @@ static int
 due_print(struct cli *c, const struct owner *o, const struct render_set *t, json_object *data)
 {
 	char *subject, *text;
+	const char *name, *subj, *body;
+	struct buf b;
+	int rc = 0;
 
 	if (render_message(t, "digest", cli_lang(), data, &subject, &text, NULL, c->err,
 	    sizeof(c->err)) == -1)
 		return -1;
-	printf(_("To: %s <%s>\nSubject: %s\n\n%s\n"), o->name, o->email, subject, text);
+	/* Client data in the text is shown, not obeyed, by the terminal:
+	 * escape sequences and bidi overrides escaped, lines kept. */
+	buf_init(&b);
+	if (escape_buf(&b, o->name, strlen(o->name), 0, 0) == -1 || buf_add(&b, "", 1) == -1 ||
+	    escape_buf(&b, subject, strlen(subject), 0, 0) == -1 || buf_add(&b, "", 1) == -1 ||
+	    escape_buf(&b, text, strlen(text), 0, ESCAPE_LINES) == -1 ||
+	    buf_add(&b, "", 1) == -1) {
+		snprintf(c->err, sizeof(c->err), _("out of memory"));
+		rc = -1;
+	} else {
+		name = b.data;
+		subj = name + strlen(name) + 1;
+		body = subj + strlen(subj) + 1;
+		printf(_("To: %s <%s>\nSubject: %s\n\n%s\n"), name, o->email, subj, body);
+	}
+	buf_free(&b);
 	free(subject);
 	free(text);
-	return 0;
+	return rc;
 }
 
 /* Every owner scanned: print in owner order. */

@@ -65,7 +65,10 @@ run(struct sink *k, const char *s, size_t n, int flags)
 		unsigned char c = p[i];
 
 		if (c < 0x80) {
-			if (c == '\n')
+			if ((flags & ESCAPE_LINES) && (c == '\n' || c == '\t')) {
+				esc[0] = (char)c;
+				len = 1;
+			} else if (c == '\n')
 				len = (size_t)snprintf(esc, sizeof(esc), "\\n");
 			else if (c == '\r')
 				len = (size_t)snprintf(esc, sizeof(esc), "\\r");

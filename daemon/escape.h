@@ -20,6 +20,8 @@
 
 /* Wrap the value in double quotes and escape '"' and '\' inside. */
 #define ESCAPE_QUOTED	0x01
+/* A text of several lines: line feeds and tabs stay as they are. */
+#define ESCAPE_LINES	0x02
 
 /*
  * Append s[0..n) escaped to b; with max > 0, at most max bytes of s are

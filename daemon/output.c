@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "clock.h"
+#include "escape.h"
 #include "i18n.h"
 #include "nls.h"
 #include "output.h"
@@ -323,25 +325,46 @@ output_csv_cell(FILE *fp, const char *s, char delimiter)
 	fputc('"', fp);
 }
 
-/* One line for a table cell: line breaks and tabs shown as spaces, cut long. */
+/*
+ * A value as a person reads it (tables and "name: value" lines): control
+ * characters, bidirectional overrides and bad UTF-8 escaped (escape.c),
+ * so that a name written behind the CLI's back can neither drive the
+ * terminal nor break a row in two.  Caller frees; NULL when out of memory.
+ */
+static char *
+shown(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (escape_buf(&b, s, strlen(s), 0, 0) == -1 || buf_add(&b, "", 1) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* One line for a table cell: shown() and cut long. */
 static char *
 table_cell(const char *s)
 {
-	size_t n = strlen(s), w = 0, i;
-	char *c = malloc(n + 4);
+	size_t n, w = 0, i;
+	char *c = shown(s), *nc;
 
 	if (c == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if ((ch & 0xC0) != 0x80 && ++w > CELL_MAX) {
-			memcpy(c + i, "\xe2\x80\xa6", 3);	/* … */
-			i += 3;
+	n = strlen(c);
+	for (i = 0; i < n; i++)
+		if (((unsigned char)c[i] & 0xC0) != 0x80 && ++w > CELL_MAX)
 			break;
+	if (i < n) {
+		if ((nc = realloc(c, i + 4)) == NULL) {
+			free(c);
+			return NULL;
 		}
-		c[i] = ch < ' ' ? ' ' : (char)ch;
+		c = nc;
+		memcpy(c + i, "\xe2\x80\xa6", 4);	/* … and the NUL */
 	}
-	c[i] = '\0';
 	return c;
 }
 
@@ -441,11 +464,16 @@ output_row(const struct store_row *r, void *arg)
 			const char *l = output_label(r->names[i]);
 			if (r->values[i] == NULL && strcmp(r->names[i], "tz") != 0)
 				continue;
+			char *v = shown(cell_text(r, i, OUTPUT_VERTICAL, zone, buf,
+			    sizeof(buf)));
+
+			if (v == NULL)
+				return 1;
 			fputs(l, o->fp);
 			for (size_t k = output_width(l); k < w + 3; k++)
 				fputc(' ', o->fp);
-			fprintf(o->fp, "%s\n", cell_text(r, i, OUTPUT_VERTICAL, zone, buf,
-			    sizeof(buf)));
+			fprintf(o->fp, "%s\n", v);
+			free(v);
 		}
 		break;
 	}

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "escape.h"
 #include "nls.h"
 #include "record.h"
 #include "store_engine.h"
@@ -715,10 +716,15 @@ store_client_resolve(struct store *st, const char *ref, long long *id,
 		while ((rc = stmt_step(s)) == STMT_ROW) {
 			if (count == 0)
 				*id = stmt_int(s, 0);
-			if (count < 10 && n < errlen)
-				n += (size_t)snprintf(err + n, errlen - n, "%s %lld \"%s\"",
-				    count ? "," : "", (long long)stmt_int(s, 0),
-				    stmt_text(s, 1));
+			/* A name from the database, quoted and escaped (a line
+			 * break in it must not start a line of the message). */
+			if (count < 10 && n < errlen) {
+				n += (size_t)snprintf(err + n, errlen - n, "%s %lld ",
+				    count ? "," : "", (long long)stmt_int(s, 0));
+				if (n < errlen)
+					n += escape_into(err + n, errlen - n, stmt_text(s, 1) ?
+					    stmt_text(s, 1) : "", ESCAPE_QUOTED);
+			}
 			count++;
 		}
 		stmt_reset(s);

@@ -10,7 +10,12 @@
 #     both programs refuse it;
 #   - import from a pipe or a device is bounded: "cartera import /dev/zero"
 #     ends at once with a clear error (it grew to 24 GB before), memory
-#     stays bounded, and nothing is imported.
+#     stays bounded, and nothing is imported;
+#   - control characters in data reach no terminal: names holding ESC
+#     sequences, BEL, CR, LF and a bidi override (written behind the CLI's
+#     back, which refuses them) are shown escaped (\x1b, \n, \u202e) by
+#     the tables, client show, due and the error messages that quote them,
+#     and so is a refused address in the error that quotes it.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init hostile_input
 t_require sqlite3 curl
@@ -140,5 +145,43 @@ t_assert_eq "$before" "$after" "nothing was imported"
 printf 'name,owner\nBodegas Ruiz,ana@example.com\n' | c -q import /dev/stdin >/dev/null
 t_assert_eq 0 $? "a CSV through a pipe imports"
 t_assert_match 'Bodegas Ruiz' "$(c client list 2>/dev/null)" "and the client is there"
+
+# ---- control characters are shown, not obeyed -----------------------------
+
+c -q --now "2026-06-01 10:00Z" client add "Evil Twin" --owner ana@example.com >/dev/null ||
+	t_fatal "client add"
+c -q plan Talleres call --at "2026-06-16 10:00" >/dev/null || t_fatal "plan"
+# ESC ]0;title BEL, ESC [2J, CR, LF and U+202E (right-to-left override).
+EVIL="'Evil' || char(27) || ']0;PWNED' || char(7) || char(27) || '[2J' || char(13) || 'x' || char(10) || 'y' || char(8238) || 'z'"
+sqlite3 "$DB" "UPDATE clients SET name = $EVIL, city = 'Ma' || char(27) || '[31mdrid', next_contact = '2026-06-01', search_name = NULL
+	WHERE name = 'Talleres'; UPDATE owners SET name = 'Ana' || char(27) || '[5m';" || t_fatal "sqlite3"
+raw() {	# raw LABEL FILE: no ESC, BEL, CR or U+202E in what cartera printed
+	if LC_ALL=C grep -qa $'\e\|\a\|\r\|\xe2\x80\xae' "$2"; then
+		t_fail "$1: no raw control character or bidi override reaches the terminal"
+	else
+		t_pass "$1: no raw control character or bidi override reaches the terminal"
+	fi
+}
+c client list >"$T/o.txt" 2>&1
+raw "client list" "$T/o.txt"
+t_assert_file_contains "$T/o.txt" 'Evil\\x1b\]0;PWNED\\x07\\x1b\[2J\\rx\\ny\\u202ez' "client list shows the name escaped, on one row"
+c client show "$(sqlite3 "$DB" "SELECT id FROM clients WHERE name LIKE 'Evil' || char(27) || '%'")" >"$T/o.txt" 2>&1
+raw "client show" "$T/o.txt"
+t_assert_file_contains "$T/o.txt" 'Ma\\x1b\[31mdrid' "client show shows the city escaped"
+c owner list >"$T/o.txt" 2>&1
+raw "owner list" "$T/o.txt"
+c activity list >"$T/o.txt" 2>&1
+raw "activity list" "$T/o.txt"
+c due >"$T/o.txt" 2>&1
+raw "due" "$T/o.txt"
+t_assert_file_contains "$T/o.txt" 'Evil\\x1b' "due shows the client's name escaped"
+c client show Evil >"$T/o.txt" 2>&1
+t_assert_file_contains "$T/o.txt" 'is ambiguous: .*"Evil\\x1b\]0;PWNED.*\\ny\\u202ez"' \
+	"an error quoting the names shows them escaped, on one line"
+raw "the ambiguous-name error" "$T/o.txt"
+c owner add $'\e]0;PWNED\a\e[2J@x.example' --name X >"$T/o.txt" 2>&1
+t_assert_file_contains "$T/o.txt" '"\\x1b\]0;PWNED\\x07\\x1b\[2J@x\.example" contains a control character' \
+	"owner add: the refused address is quoted escaped"
+raw "owner add's error" "$T/o.txt"
 
 t_done
