@@ -10,9 +10,9 @@
  * integer cents.
  *
  * The store's files: store.c (connection, transactions, engine dispatch,
- * statement cache), store_schema.c (creation script, migrations),
- * store_owners.c (owners, teams), store_clients.c (segments, clients,
- * contacts), store_history.c (interactions, activities, invoices, NPS,
+ * statement cache), store_schema.c (creation script) and store_migrate.c
+ * (migrations), store_owners.c (owners, teams), store_clients.c
+ * (segments, clients, contacts), store_history.c (interactions, activities, invoices, NPS,
  * costs), store_web.c (the web page's own reads and action records),
  * store_sqlite.c (the SQLite engine), all behind store_engine.h.
  *
