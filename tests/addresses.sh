@@ -21,13 +21,8 @@ CARTERAD=${top_builddir:-.}/carterad
 export TZ=UTC
 unset CARTERA_DB
 t_start_smtpd
-cat >"$T/c.conf" <<CONF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
-	from = "Cartera <cartera@example.com>"; timeout = 10; };
+t_conf "$T/c.conf"
+cat >>"$T/c.conf" <<CONF
 digest: { default_time = "08:00"; default_timezone = "Europe/Madrid"; language = "es"; };
 report: { monthly = true; manager = "Jefa <jefa@ex.es>"; };
 CONF

@@ -20,17 +20,8 @@ t_start_smtpd
 
 # conf FILE SEND_EMPTY: a configuration for this test.
 conf() {
-	cat >"$1" <<EOF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: {
-	url = "smtp://127.0.0.1:$SMTP_PORT";
-	starttls = "none";
-	from = "Cartera <cartera@example.com>";
-	timeout = 10;
-};
+	t_conf "$1"
+	cat >>"$1" <<EOF
 digest: { send_empty = $2; days = "mon-sun"; };	# weekends too: tests/workdays.sh has the working days
 EOF
 }

@@ -15,17 +15,8 @@ export CARTERA_DB=$T/c.db TZ=UTC
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
-cat >"$T/c.conf" <<EOF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: {
-	url = "smtp://127.0.0.1:$SMTP_PORT";
-	starttls = "none";
-	from = "Cartera <cartera@example.com>";
-	timeout = 10;
-};
+t_conf "$T/c.conf"
+cat >>"$T/c.conf" <<EOF
 # Every day a working day: the DST changes fall on Sundays.
 digest: { send_empty = true; days = "mon-sun"; };
 EOF

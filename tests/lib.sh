@@ -49,6 +49,10 @@
 #                               stopped and before $T is removed (umount)
 #   t_mailcheck ARGS...         run tests/mailcheck.py
 #   t_free_port                 print a free TCP port on 127.0.0.1
+#   t_conf FILE [DB]            write a carterad configuration to FILE: the
+#                               database DB ($T/c.db), the source templates,
+#                               no HTTP port, mail to t_start_smtpd's server
+#                               (no TLS, timeout 10 s); append the rest
 #   t_make_cert [DIR]           self-signed cert for localhost/127.0.0.1:
 #                               $T_CERT, $T_KEY (skip if no openssl)
 #   t_assert_eq EXPECTED ACTUAL [MSG]
@@ -584,6 +588,20 @@ t_mailcheck() {
 }
 
 # ------------------------------------------------------------------- misc
+
+# t_conf FILE [DB]: the configuration most daemon tests share (call it
+# after t_start_smtpd); the test appends its own groups (digest:, feed:)
+# with cat >>FILE.
+t_conf() {
+	cat >"$1" <<EOF
+user = "root";
+database = "${2:-$T/c.db}";
+templates = "$T_SRCDIR/etc/templates";
+http: { port = 0; };
+smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
+	from = "Cartera <cartera@example.com>"; timeout = 10; };
+EOF
+}
 
 t_free_port() {
 	[ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"

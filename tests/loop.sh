@@ -14,13 +14,8 @@ CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
 
 t_start_smtpd
-cat >"$T/c.conf" <<EOF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
-	from = "Cartera <cartera@example.com>"; timeout = 10; };
+t_conf "$T/c.conf"
+cat >>"$T/c.conf" <<EOF
 feed: { alarm_minutes = 15; };
 EOF
 c() { "$CARTERA" -c "$T/c.conf" -q "$@"; }

@@ -14,13 +14,8 @@ CARTERAD=${top_builddir:-.}/carterad
 export CARTERA_DB=$T/c.db TZ=UTC
 t_start_smtpd
 conf() {	# conf FILE MONTHLY
-	cat >"$1" <<CONF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
-	from = "Cartera <cartera@example.com>"; timeout = 10; };
+	t_conf "$1"
+	cat >>"$1" <<CONF
 digest: { default_time = "08:00"; default_timezone = "Europe/Madrid"; language = "es"; };
 report: { monthly = $2; manager = "jefa@example.com"; };
 CONF

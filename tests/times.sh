@@ -16,17 +16,8 @@ export CARTERA_DB=$T/c.db TZ=Asia/Tokyo
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
-cat >"$T/c.conf" <<EOF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: {
-	url = "smtp://127.0.0.1:$SMTP_PORT";
-	starttls = "none";
-	from = "Cartera <cartera@example.com>";
-	timeout = 10;
-};
+t_conf "$T/c.conf"
+cat >>"$T/c.conf" <<EOF
 digest: { send_empty = true; };
 EOF
 c() { "$CARTERA" -c "$T/c.conf" "$@"; }

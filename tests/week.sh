@@ -21,14 +21,7 @@ lines() { /usr/bin/python3 "$T_TESTS_DIR/digestlines.py" "$@"; }
 
 t_start_smtpd
 for who in solo team; do
-	cat >"$T/$who.conf" <<EOF
-user = "root";
-database = "$T/$who.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
-	from = "Cartera <cartera@example.com>"; timeout = 10; };
-EOF
+	t_conf "$T/$who.conf" "$T/$who.db"
 done
 CONF=$T/solo.conf
 c() { "$CARTERA" -c "$CONF" -q "$@"; }

@@ -20,13 +20,8 @@ lines() { /usr/bin/python3 "$T_TESTS_DIR/digestlines.py" "$@"; }
 t_start_smtpd
 mkdir -p "$T/etc"
 printf '# Festivos nacionales\n2026-12-08   # la Inmaculada\n2026-12-25\n' >"$T/etc/festivos.txt"
-cat >"$T/etc/c.conf" <<EOF
-user = "root";
-database = "$T/c.db";
-templates = "$T_SRCDIR/etc/templates";
-http: { port = 0; };
-smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
-	from = "Cartera <cartera@example.com>"; timeout = 10; };
+t_conf "$T/etc/c.conf"
+cat >>"$T/etc/c.conf" <<EOF
 digest: { holidays = "festivos.txt"; };
 EOF
 c() { "$CARTERA" -c "$T/etc/c.conf" -q "$@"; }
