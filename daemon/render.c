@@ -367,13 +367,46 @@ render_free(struct render_set *t)
 	free(t);
 }
 
+/*
+ * Template NAME of language LI must exist, parse, and render on empty
+ * data and with every section taken, so that an error on a branch only
+ * data opens (a partial that includes itself inside a list) is found now,
+ * not at send time.
+ */
+static int
+check_template(const struct render_set *t, int li, const char *name, json_object *empty,
+    const char *override, const char *shipped, char *err, size_t errlen)
+{
+	const struct tfile *f;
+	char e[512], *o = NULL;
+
+	if ((f = find(&t->lang[li], name)) == NULL) {
+		snprintf(err, errlen, "template %s/%s not found in %s%s%s",
+		    langs[li], name, override ? override : "",
+		    override ? " or " : "", shipped ? shipped : "");
+		return -1;
+	}
+	if (template_check(f->src, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "%s: %s", f->path, e);
+		return -1;
+	}
+	if (render_one(&t->lang[li], f, empty, 0, &o, err, errlen) == -1)
+		return -1;
+	free(o);
+	o = NULL;
+	if (render_one(&t->lang[li], f, empty, TEMPLATE_EVERY_SECTION, &o, err, errlen) == -1)
+		return -1;
+	free(o);
+	return 0;
+}
+
 int
 render_load(const char *override, const char *shipped, struct render_set **out,
     char *err, size_t errlen)
 {
 	struct render_set *t;
 	json_object *empty;
-	char e[512], name[80];
+	char name[80];
 
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -404,58 +437,18 @@ render_load(const char *override, const char *shipped, struct render_set **out,
 		goto fail;
 	}
 	for (int li = 0; li < 2; li++) {
-		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 			for (int p = 0; p < 3; p++) {
-				const struct tfile *f;
-				char *o = NULL;
-
 				snprintf(name, sizeof(name), "%s.%s", kinds[k], parts[p]);
-				if ((f = find(&t->lang[li], name)) == NULL) {
-					snprintf(err, errlen, "template %s/%s not found in %s%s%s",
-					    langs[li], name, override ? override : "",
-					    override ? " or " : "", shipped ? shipped : "");
+				if (check_template(t, li, name, empty, override, shipped, err,
+				    errlen) == -1)
 					goto fail;
-				}
-				if (template_check(f->src, e, sizeof(e)) == -1) {
-					snprintf(err, errlen, "%s: %s", f->path, e);
-					goto fail;
-				}
-				if (render_one(&t->lang[li], f, empty, 0, &o, err, errlen) == -1)
-					goto fail;
-				free(o);
-				/* And with every section taken, so that an error on a
-				 * branch only data opens (a partial that includes itself
-				 * inside a list) is found now, not at send time. */
-				if (render_one(&t->lang[li], f, empty, TEMPLATE_EVERY_SECTION, &o,
-				    err, errlen) == -1)
-					goto fail;
-				free(o);
 			}
-		}
-	}
-	for (int li = 0; li < 2; li++) {
 		for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++) {
-			const struct tfile *f;
-			char *o = NULL;
-
 			snprintf(name, sizeof(name), "web/%s.html", pages[k]);
-			if ((f = find(&t->lang[li], name)) == NULL) {
-				snprintf(err, errlen, "template %s/%s not found in %s%s%s",
-				    langs[li], name, override ? override : "",
-				    override ? " or " : "", shipped ? shipped : "");
+			if (check_template(t, li, name, empty, override, shipped, err,
+			    errlen) == -1)
 				goto fail;
-			}
-			if (template_check(f->src, e, sizeof(e)) == -1) {
-				snprintf(err, errlen, "%s: %s", f->path, e);
-				goto fail;
-			}
-			if (render_one(&t->lang[li], f, empty, 0, &o, err, errlen) == -1)
-				goto fail;
-			free(o);
-			if (render_one(&t->lang[li], f, empty, TEMPLATE_EVERY_SECTION, &o,
-			    err, errlen) == -1)
-				goto fail;
-			free(o);
 		}
 	}
 	json_object_put(empty);

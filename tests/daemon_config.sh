@@ -204,5 +204,18 @@ t_assert_file_contains "$T/hup.log" 'reload refused, keeping the running templat
 	"SIGHUP with it: refused, the running templates kept"
 t_assert_ok "daemon alive after the refused reload" t_alive "$DPID"
 t_stop "$DPID" TERM
+# Every page of the salesperson's web pages is checked the same way as the
+# mails: a missing one, or one with a section only data opens that never
+# closes, is named at load.
+rm -rf "$T/tmpl" && cp -r "$TEMPLATES" "$T/tmpl" && rm "$T/tmpl/en/web/search.html"
+out=$("$CARTERAD" --check-config -c "$T/selfinc.conf" 2>&1)
+t_assert_eq 1 $? "a missing web page template: --check-config refuses it"
+t_assert_match "template en/web/search\.html not found in $T/tmpl" "$out" "naming the page"
+rm -rf "$T/tmpl" && cp -r "$TEMPLATES" "$T/tmpl" &&
+	printf '{{#results}}{{> web/_client.html}}{{/results}}\n' >>"$T/tmpl/es/web/_client.html"
+out=$("$CARTERAD" --check-config -c "$T/selfinc.conf" 2>&1)
+t_assert_eq 1 $? "a self-including web partial: --check-config refuses it"
+t_assert_match 'es/web/[a-z]+\.html: partial "web/_client\.html".*include itself' "$out" \
+	"naming the page and the partial"
 
 t_done
