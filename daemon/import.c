@@ -368,15 +368,13 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 {
 	struct importer im = { 0 };
 	struct csvfile_opts co = { 0 };
-	int rc, ret = -1;
+	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	im.st = st;
 	im.opts = opts;
 	im.res = res;
-	co.delimiter = opts->delimiter;
-	co.encoding = opts->encoding == IMPORT_ENC_CP1252 ? CSVFILE_ENC_CP1252 :
-	    opts->encoding == IMPORT_ENC_UTF8 ? CSVFILE_ENC_UTF8 : CSVFILE_ENC_AUTO;
+	import_csvfile_opts(opts, &co);
 	if (opts->progress) {
 		co.progress = progress;
 		co.arg = (void *)(uintptr_t)opts->path;
@@ -385,27 +383,9 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 		return -1;
 	if (load_owners(&im, err, errlen) == -1)
 		goto out;
-	rc = csvfile_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen);
-	if (rc == -1)
+	if (csvfile_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen) == -1)
 		goto out;
-	if (im.fatal[0] != '\0') {
-		snprintf(err, errlen, "%s: %s", opts->path, im.fatal);
-		goto out;
-	}
-	if (!im.header_done) {
-		snprintf(err, errlen, _("%s: no header row"), opts->path);
-		goto out;
-	}
-	if (res->nerrors > 0 || res->more_errors > 0)
-		goto out;
-	if (opts->dry_run) {
-		store_rollback(st);
-		ret = 0;
-		goto done;
-	}
-	if (store_commit(st, err, errlen) == -1)
-		goto done;
-	ret = 0;
+	ret = import_end(st, opts, res, im.header_done, im.fatal, err, errlen);
 	goto done;
 out:
 	store_rollback(st);
@@ -418,6 +398,32 @@ done:
 	free(im.owners);
 	free(im.owner);
 	return ret;
+}
+
+void
+import_csvfile_opts(const struct import_opts *opts, struct csvfile_opts *co)
+{
+	co->delimiter = opts->delimiter;
+	co->encoding = opts->encoding == IMPORT_ENC_CP1252 ? CSVFILE_ENC_CP1252 :
+	    opts->encoding == IMPORT_ENC_UTF8 ? CSVFILE_ENC_UTF8 : CSVFILE_ENC_AUTO;
+}
+
+int
+import_end(struct store *st, const struct import_opts *opts, const struct import_result *res,
+    int header_done, const char *fatal, char *err, size_t errlen)
+{
+	int failed = fatal[0] != '\0' || !header_done || res->nerrors > 0 ||
+	    res->more_errors > 0;
+
+	if (fatal[0] != '\0')
+		snprintf(err, errlen, "%s: %s", opts->path, fatal);
+	else if (!header_done)
+		snprintf(err, errlen, _("%s: no header row"), opts->path);
+	if (failed || opts->dry_run) {
+		store_rollback(st);
+		return failed ? -1 : 0;
+	}
+	return store_commit(st, err, errlen) == -1 ? -1 : 0;
 }
 
 int

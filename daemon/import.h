@@ -69,6 +69,18 @@ void	 import_result_free(struct import_result *);
  * res->errors, or counts it in res->more_errors past opts->max_errors. */
 void	 import_error(struct import_result *, const struct import_opts *, size_t line,
 	    const char *col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* For both importers: the csvfile.h options of an import's. */
+struct csvfile_opts;
+void	 import_csvfile_opts(const struct import_opts *, struct csvfile_opts *);
+/*
+ * For both importers, after the file is read inside the transaction:
+ * commits it and returns 0, or rolls it back and returns -1 when the
+ * import stopped (FATAL not empty: err says why), the file had no header
+ * row, or a row had an error (see res->errors); a dry run rolls back and
+ * returns 0.
+ */
+int	 import_end(struct store *, const struct import_opts *, const struct import_result *,
+	    int header_done, const char *fatal, char *err, size_t errlen);
 
 enum export_encoding {
 	EXPORT_UTF8,

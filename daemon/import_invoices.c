@@ -410,34 +410,16 @@ import_invoices_csv(struct store *st, const struct import_opts *opts,
 	im.st = st;
 	im.opts = opts;
 	im.res = res;
-	co.delimiter = opts->delimiter;
-	co.encoding = opts->encoding == IMPORT_ENC_CP1252 ? CSVFILE_ENC_CP1252 :
-	    opts->encoding == IMPORT_ENC_UTF8 ? CSVFILE_ENC_UTF8 : CSVFILE_ENC_AUTO;
+	import_csvfile_opts(opts, &co);
 	if (store_begin(st, err, errlen) == -1)
 		return -1;
-	if (csvfile_read(opts->path, &co, inv_on_row, &im, NULL, NULL, err, errlen) == -1)
-		goto out;
-	if (im.fatal[0] == '\0' && flush_group(&im) == -1)
-		goto fatal;
-	if (im.fatal[0] != '\0')
-		goto fatal;
-	if (!im.header_done) {
-		snprintf(err, errlen, _("%s: no header row"), opts->path);
-		goto out;
-	}
-	if (res->nerrors > 0 || res->more_errors > 0)
-		goto out;
-	if (opts->dry_run) {
+	if (csvfile_read(opts->path, &co, inv_on_row, &im, NULL, NULL, err, errlen) == -1) {
 		store_rollback(st);
-		ret = 0;
 		goto done;
 	}
-	ret = store_commit(st, err, errlen) == -1 ? -1 : 0;
-	goto done;
-fatal:
-	snprintf(err, errlen, "%s: %s", opts->path, im.fatal);
-out:
-	store_rollback(st);
+	if (im.fatal[0] == '\0')
+		(void)flush_group(&im);		/* its failure is in im.fatal */
+	ret = import_end(st, opts, res, im.header_done, im.fatal, err, errlen);
 done:
 	for (size_t i = 0; i < im.ngroup; i++)
 		line_clear(&im.group[i]);
