@@ -281,6 +281,8 @@ main(int argc, char **argv)
 			fatalx("%s; database_private is set", err);
 		log_warnx("%s", err);
 	}
+	if (d.cfg->database_password != NULL && store_set_password(d.cfg->database_password) == -1)
+		fatalx("out of memory");
 	if (store_open(d.cfg->database, 0, &d.st, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	/* The key of the digests' action links and the page's forms, made at

@@ -51,16 +51,14 @@ cli_cmd_init(struct cli *c, int argc, char **argv)
 			return ret;
 	if (optind != argc)
 		return cli_usage("init", _("unexpected argument %s"), argv[optind]);
-	if (access(c->db_path, F_OK) == 0) {
-		if (cli_open_store(c, 0) == -1)
-			return cli_fail(c);
+	if (cli_open_store(c, STORE_CREATE) == -1)
+		return cli_fail(c);
+	if (!store_created(c->st)) {
 		if (!c->quiet)
 			printf(_("%s: already initialised (schema version %d)\n"), c->db_path,
 			    STORE_SCHEMA_VERSION);
 		return 0;
 	}
-	if (cli_open_store(c, STORE_CREATE) == -1)
-		return cli_fail(c);
 	if (!c->quiet)
 		printf(_("%s: created (schema version %d)\n"), c->db_path, STORE_SCHEMA_VERSION);
 	return 0;

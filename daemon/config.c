@@ -144,6 +144,7 @@ static const struct config_item config_items[] = {
 	STR("database", database, LOCALSTATEDIR "/lib/cartera/cartera.db",
 	    0, NULL),
 	BOOL("database_private", database_private, 0),
+	STR("password_file", password_file, NULL, F_OPTIONAL, NULL),
 	STR("templates", templates, SYSCONFDIR "/cartera/templates", 0, NULL),
 	STR("user", user, "cartera", 0, NULL),
 	IMAP("imap"),
@@ -164,6 +165,7 @@ static const struct config_item config_items[] = {
 	INT("smtp.retry_min", smtp.retry_min, 60, 1, 86400),
 	INT("smtp.retry_max", smtp.retry_max, 3600, 1, 604800),
 	INT("smtp.batch", smtp.batch, 100, 1, 10000),
+	INT("smtp.lease", smtp.lease, 120, 1, 86400),
 
 	GROUP("digest"),
 	STR("digest.default_time", digest.default_time, "08:00", 0,
@@ -2033,6 +2035,13 @@ load_finish(struct load *ld, const struct stat *st)
 	}
 	if (pwf != NULL && load_password_file(ld, pwf) == -1)
 		return -1;
+	/* The database server's password (PostgreSQL); else libpq's own
+	 * PGPASSFILE or ~/.pgpass. */
+	if ((pwf = config_lookup(&ld->lc, "password_file")) != NULL &&
+	    *config_setting_get_string(pwf) != '\0' &&
+	    read_secret_file(ld, pwf, "password_file", &cfg->password_file,
+	    &cfg->database_password) == -1)
+		return -1;
 
 	if (cross_check(cfg, &blame, &other, why, sizeof(why)) == -1) {
 		s = config_lookup(&ld->lc, blame);
@@ -2397,6 +2406,8 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
+	free_secret(cfg->database_password);
+	cfg->database_password = NULL;
 	for (i = 0; i < NITEMS; i++) {
 		it = &config_items[i];
 		switch (it->type) {

@@ -37,8 +37,10 @@ struct imap_mailbox {
 
 struct config {
 	char	*path;		/* owned; file this came from, NULL = defaults */
-	char	*database;	/* owned */
+	char	*database;	/* owned; a file, or postgresql://... */
 	int	 database_private;	/* refuse a database others can read or write */
+	char	*password_file;	/* owned, NULL if none: the database's password */
+	char	*database_password; /* owned secret, from password_file */
 	char	*templates;	/* owned; override directory, may not exist */
 	char	*user;		/* owned; user to drop to when started as root */
 
@@ -56,6 +58,7 @@ struct config {
 		int	 retry_min;	/* first retry delay, seconds */
 		int	 retry_max;	/* cap on the delay, seconds */
 		int	 batch;		/* messages per connection */
+		int	 lease;		/* seconds a claim on a message lasts */
 	} smtp;
 
 	struct {

@@ -172,7 +172,7 @@ loop_run(struct daemon_ctx *d)
 	long wd = watchdog_ms();
 	time_t feeds_until = 0;
 	int feeds_dirty = 1;
-	int sfd, ifd, wfd, status = 0;
+	int sfd, ifd, nfd, wfd, status = 0;
 	char err[1024];
 
 	sigemptyset(&mask);
@@ -186,7 +186,11 @@ loop_run(struct daemon_ctx *d)
 		log_warn("signals");
 		return 1;
 	}
-	if ((ifd = watch_store(d->cfg->database)) == -1)
+	/* A database server tells of other connections' commits on the
+	 * store's own socket; a file is watched through its directory. */
+	if (store_notify_fd(d->st) >= 0)
+		ifd = -1;
+	else if ((ifd = watch_store(d->cfg->database)) == -1)
 		log_warn("cannot watch %s for changes; changes are seen at the next wake-up",
 		    d->cfg->database);
 	store_data_version(d->st, &dv);
@@ -245,7 +249,9 @@ loop_run(struct daemon_ctx *d)
 				timeout = wd / 2;
 			pfd[0].fd = sfd;
 			pfd[0].events = POLLIN;
-			pfd[1].fd = ifd;
+			/* The store's socket may change when it reconnects. */
+			nfd = store_notify_fd(d->st);
+			pfd[1].fd = ifd >= 0 ? ifd : nfd;
 			pfd[1].events = POLLIN;
 			pfd[2].fd = wfd;
 			pfd[2].events = POLLIN;
@@ -279,10 +285,15 @@ loop_run(struct daemon_ctx *d)
 				feeds_dirty = 1;
 				wake = 1;
 			}
-			if (ifd >= 0 && n > 0 && (pfd[1].revents & POLLIN)) {
-				drain(ifd);
+			if (pfd[1].fd >= 0 && n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+				if (ifd >= 0)
+					drain(ifd);
 				/* Our own commits do not move data_version: those are ignored. */
-				if (store_data_version(d->st, &ndv) == 0 && ndv != dv) {
+				if (store_data_version(d->st, &ndv) == -1) {
+					/* The server went away: the cycle reconnects
+					 * (or fails and retries later). */
+					wake = 1;
+				} else if (ndv != dv) {
 					dv = ndv;
 					log_debug("database changed by another process");
 					feeds_dirty = 1;

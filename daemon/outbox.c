@@ -34,10 +34,16 @@ outbox_exists(struct store *st, const char *key, int *exists, char *err, size_t 
 }
 
 int
-outbox_due(struct store *st, time_t now, size_t max, struct outbox_msg **out, size_t *n,
-    char *err, size_t errlen)
+outbox_due(struct store *st, time_t now, size_t max, int lease, struct outbox_msg **out,
+    size_t *n, char *err, size_t errlen)
 {
-	return store_outbox_claim(st, now, max, out, n, err, errlen);
+	return store_outbox_claim(st, now, max, lease, out, n, err, errlen);
+}
+
+int
+outbox_renew(struct store *st, time_t now, int lease, char *err, size_t errlen)
+{
+	return store_outbox_renew(st, now, lease, err, errlen);
 }
 
 int

@@ -33,10 +33,13 @@ int	 outbox_enqueue(struct store *, const struct outbox_msg *m, time_t now,
 int	 outbox_exists(struct store *, const char *idem_key, int *exists,
 	    char *err, size_t errlen);
 
-/* Up to max pending messages due at now, oldest first.  Caller frees each
- * with outbox_msg_clear and the array with free. */
-int	 outbox_due(struct store *, time_t now, size_t max, struct outbox_msg **out,
-	    size_t *n, char *err, size_t errlen);
+/* Up to max pending messages due at now, oldest first, claimed for lease
+ * seconds where daemons share the database (store_outbox_claim).  Caller
+ * frees each with outbox_msg_clear and the array with free. */
+int	 outbox_due(struct store *, time_t now, size_t max, int lease,
+	    struct outbox_msg **out, size_t *n, char *err, size_t errlen);
+/* The claims still held last lease seconds from now. */
+int	 outbox_renew(struct store *, time_t now, int lease, char *err, size_t errlen);
 /* Earliest next attempt of a pending message; *when = 0 if none. */
 int	 outbox_next(struct store *, time_t *when, char *err, size_t errlen);
 

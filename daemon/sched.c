@@ -33,6 +33,10 @@
  * in seconds ($CARTERA_STORE_RETRY_MIN and _MAX override them: tests). */
 #define STORE_RETRY_MIN	5
 #define STORE_RETRY_MAX	60
+/* The lock of the daemon that plans ("cpln"), and how soon a daemon that
+ * does not plan looks again at digests that are due. */
+#define SCHED_PLAN_LOCK		0x63706c6eLL
+#define SCHED_PLAN_RETRY	30
 
 /* SIGTERM or SIGINT waiting (they are blocked; the loop reads them later). */
 static int
@@ -250,6 +254,7 @@ struct plan {
 	long		*day;		/* [i]: the local day of owner i's digest */
 	time_t		*as_of;		/* [i]: and the instant it is made at */
 	size_t		 n;
+	int		 planner;	/* holds SCHED_PLAN_LOCK: queues */
 };
 
 /* Whether owner i's digest is due (then scanned at its instant). */
@@ -275,6 +280,14 @@ plan_pick(size_t i, const struct owner *o, time_t *at, void *arg)
 	if (due == -1) {
 		log_warnx("%s; skipped", e);
 		p->day[i] = -1;		/* no monthly summary either */
+		return 0;
+	}
+	if (!p->planner) {
+		/* Another daemon plans: look again soon, scan nothing. */
+		if (due)
+			slot = p->now + SCHED_PLAN_RETRY;
+		if (*p->next == 0 || slot < *p->next)
+			*p->next = slot;
 		return 0;
 	}
 	if (*p->next == 0 || slot < *p->next)
@@ -311,7 +324,7 @@ plan_monthly(const struct owner *v, size_t n, const struct scan_cache *k, void *
 	(void)k;
 	(void)err;
 	(void)errlen;
-	if (!s->cfg->report.monthly)
+	if (!s->cfg->report.monthly || !p->planner)
 		return 0;
 	for (size_t i = 0; i < n && i < p->n && !*p->trouble && !stop_pending(s->stop); i++)
 		if (p->day[i] >= 0 && queue_monthly(s, &v[i], p->day[i], v[i].lang, v[i].tz, v[i].email, p->now,
@@ -346,9 +359,19 @@ plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
 	struct plan p = { .s = s, .e = &e, .now = now, .next = next, .trouble = trouble };
 	int rc;
 
+	/*
+	 * Daemons sharing a database server plan one at a time: the others
+	 * only deliver, and look again soon in case the planner died (its
+	 * lock goes with its connection).  Each digest is queued once
+	 * whoever plans (queue_digest decides again under the write lock).
+	 */
+	if (store_try_lock(s->st, SCHED_PLAN_LOCK, &p.planner, err, errlen) == -1)
+		return -1;
 	e = (struct scan_each){ .now = now, .detail = (size_t)s->cfg->digest.max_items,
 	    .pick = plan_pick, .fn = plan_queue, .done = plan_monthly, .arg = &p };
 	rc = scan_each_owner(s->st, s->cfg, &e, err, errlen);
+	if (p.planner)
+		store_unlock(s->st, SCHED_PLAN_LOCK);
 	free(p.day);
 	free(p.as_of);
 	return rc;
@@ -476,8 +499,8 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 	if (now < s->smtp_retry_at)
 		return 0;
 	while (!done && !stop_pending(s->stop)) {
-		if (outbox_due(s->st, now, (size_t)s->cfg->smtp.batch, &msgs, &n, err,
-		    errlen) == -1)
+		if (outbox_due(s->st, now, (size_t)s->cfg->smtp.batch, s->cfg->smtp.lease,
+		    &msgs, &n, err, errlen) == -1)
 			return -1;
 		if (n == 0) {
 			free(msgs);
@@ -536,7 +559,9 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 				msgs[i].to_addr = NULL;
 				rc = -1;
 				done = 1;
-			}
+			} else if (i + 1 < n && outbox_renew(s->st, clock_now(), s->cfg->smtp.lease,
+			    e, sizeof(e)) == -1)
+				log_warnx("the claim on the rest of the batch not renewed: %s", e);
 			if (r.ms.server_down) {
 				/* The server, not the message: pause the whole queue. */
 				s->smtp_failures++;

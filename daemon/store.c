@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "entropy.h"
 #include "nls.h"
@@ -43,13 +44,51 @@ store_exec(struct store *st, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+/* The password for database servers (store_set_password); owned. */
+static char *server_password;
+
+int
+store_set_password(const char *pw)
+{
+	char *p = NULL;
+
+	if (pw != NULL && (p = strdup(pw)) == NULL)
+		return -1;
+	if (server_password != NULL) {
+		explicit_bzero(server_password, strlen(server_password));
+		free(server_password);
+	}
+	server_password = p;
+	return 0;
+}
+
+const char *
+store_password(void)
+{
+	return server_password;
+}
+
+int
+store_is_server(const char *path)
+{
+	return path != NULL && (strncmp(path, "postgresql://", 13) == 0 ||
+	    strncmp(path, "postgres://", 11) == 0);
+}
+
 /* The engine for a database path: a URL names a server, anything else a file. */
 static const struct engine_ops *
 engine_for(const char *path, char *err, size_t errlen)
 {
-	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0) {
-		snprintf(err, errlen, _("%s: this Cartera was built without PostgreSQL"), path);
+	if (store_is_server(path)) {
+#ifdef HAVE_PQ
+		(void)err;
+		(void)errlen;
+		return &store_pg_ops;
+#else
+		snprintf(err, errlen, _("%s: this Cartera was built without PostgreSQL "
+		    "(configure --with-postgresql)"), path);
 		return NULL;
+#endif
 	}
 	return &store_sqlite_ops;
 }
@@ -73,6 +112,14 @@ store_new(const char *path, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	st->ops = ops;
+	{
+		char host[64];
+
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "?");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(st->who, sizeof(st->who), "%s %ld", host, (long)getpid());
+	}
 	if (ops->open(path, flags, &st->eng, err, errlen) == -1) {
 		store_close(st);
 		return NULL;
@@ -145,6 +192,12 @@ store_close(struct store *st)
 	free(st);
 }
 
+int
+store_created(const struct store *st)
+{
+	return st->created;
+}
+
 const char *
 store_path(const struct store *st)
 {
@@ -207,6 +260,36 @@ int
 store_data_version(struct store *st, long long *v)
 {
 	return st->ops->data_version(st->eng, v);
+}
+
+int
+store_notify_fd(struct store *st)
+{
+	return st->ops->fd != NULL ? st->ops->fd(st->eng) : -1;
+}
+
+const char *
+store_engine_name(const struct store *st)
+{
+	return st->ops->name;
+}
+
+int
+store_try_lock(struct store *st, long long key, int *got, char *err, size_t errlen)
+{
+	*got = 1;
+	if (st->ops->try_lock == NULL)
+		return 0;
+	if (st->ops->try_lock(st->eng, key, got) == -1)
+		return store_fail(st, err, errlen, "taking a lock");
+	return 0;
+}
+
+void
+store_unlock(struct store *st, long long key)
+{
+	if (st->ops->unlock != NULL)
+		st->ops->unlock(st->eng, key);
 }
 
 int

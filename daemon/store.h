@@ -28,7 +28,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	13
+#define STORE_SCHEMA_VERSION	14
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -49,6 +49,8 @@ int	 store_exposed(const char *path, char *msg, size_t msglen);
 #define STORE_BUSY_TIMEOUT_MS	10000
 void	 store_set_busy_timeout(struct store *, int ms);
 const char *store_path(const struct store *);
+/* This open created the schema (a new database). */
+int	 store_created(const struct store *);
 
 /* A write transaction: takes the write lock now (SQLite: BEGIN IMMEDIATE).
  * Rollback never fails loudly. */
@@ -59,8 +61,29 @@ void	 store_rollback(struct store *);
  * of the database, whoever commits meanwhile. */
 int	 store_read_begin(struct store *, char *err, size_t errlen);
 void	 store_read_end(struct store *);
-/* Changes whenever another connection commits (PRAGMA data_version). */
+/* Changes whenever another connection commits (SQLite: PRAGMA
+ * data_version; PostgreSQL: a notification on cartera_changes). */
 int	 store_data_version(struct store *, long long *v);
+/* A descriptor to poll: readable when another connection may have
+ * committed (then ask store_data_version).  -1 when the engine has none
+ * (SQLite: watch the database's directory instead).  Owned by the store. */
+int	 store_notify_fd(struct store *);
+/* "SQLite" or "PostgreSQL". */
+const char *store_engine_name(const struct store *);
+/* path names a database server (postgresql://...) rather than a file. */
+int	 store_is_server(const char *path);
+/* The password for database servers, for every later store_open (NULL:
+ * libpq's own, PGPASSFILE or ~/.pgpass).  Copied.  -1 out of memory. */
+int	 store_set_password(const char *pw);
+/*
+ * Work that several daemons on one database must not do at once (a
+ * scheduling cycle): *got is 1 when this connection now holds the lock
+ * named key, 0 when another holds it.  Held until store_unlock or the
+ * connection ends (a killed daemon's lock goes with it).  On SQLite (one
+ * daemon per file) always got.
+ */
+int	 store_try_lock(struct store *, long long key, int *got, char *err, size_t errlen);
+void	 store_unlock(struct store *, long long key);
 /* "ok", or the first problem PRAGMA quick_check reports. */
 int	 store_check(struct store *, char *err, size_t errlen);
 
@@ -550,6 +573,7 @@ struct outbox_msg {
 	size_t		 attachments_len;
 	int		 attempts;
 	time_t		 created_at;
+	time_t		 next_attempt_at;
 };
 void	 store_outbox_msg_clear(struct outbox_msg *);
 /* Queue m unless its idem_key exists; *created (may be NULL) says which.
@@ -558,11 +582,22 @@ int	 store_outbox_insert(struct store *, const struct outbox_msg *m, time_t now,
 	    int *created, char *err, size_t errlen);
 int	 store_outbox_exists(struct store *, const char *idem_key, int *exists,
 	    char *err, size_t errlen);
-/* Up to max pending messages due at now, oldest first, for this daemon to
- * deliver.  Caller frees each with store_outbox_msg_clear and the array. */
-int	 store_outbox_claim(struct store *, time_t now, size_t max, struct outbox_msg **out,
-	    size_t *n, char *err, size_t errlen);
-/* Earliest next attempt of a pending message; *when = 0 if none. */
+/*
+ * Up to max pending messages due at now, oldest first, for this daemon to
+ * deliver.  Caller frees each with store_outbox_msg_clear and the array.
+ * On a database server several daemons share the outbox: the messages
+ * are claimed (rows locked FOR UPDATE SKIP LOCKED, so two daemons never
+ * claim the same one) for lease seconds, and a claim that ran out (its
+ * daemon died) is taken over; recording a result ends the claim.  On
+ * SQLite (one daemon per file) nothing is claimed.
+ */
+int	 store_outbox_claim(struct store *, time_t now, size_t max, int lease,
+	    struct outbox_msg **out, size_t *n, char *err, size_t errlen);
+/* This daemon's claims that are still pending last until now + lease
+ * (a long batch keeps them).  No-op on SQLite. */
+int	 store_outbox_renew(struct store *, time_t now, int lease, char *err, size_t errlen);
+/* When a pending message is next due (for another daemon's claim: when
+ * it runs out); *when = 0 if none. */
 int	 store_outbox_next(struct store *, time_t *when, char *err, size_t errlen);
 /* Results: sent; failed for good; failed for now, next attempt at next. */
 int	 store_outbox_sent(struct store *, long long id, time_t now, int code,

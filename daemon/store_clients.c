@@ -913,7 +913,7 @@ store_client_list(struct store *st, const struct client_filter *f, store_row_fn 
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
-	stmt_bind_int(s, 6, f->limit > 0 ? f->limit : -1);
+	stmt_bind_int(s, 6, f->limit > 0 ? f->limit : STORE_NO_LIMIT);
 	return stmt_rows(st, s, fn, arg, err, errlen);
 }
 

@@ -3,7 +3,7 @@
  * engine, and what the store's files share.  PRIVATE to the store:
  * included only by daemon/store*.c (and the store's unit tests).
  *
- * An engine (store_sqlite.c; store_pg.c to come) fills a struct
+ * An engine (store_sqlite.c, store_pg.c) fills a struct
  * engine_ops: open and close a connection, run a script, prepare a
  * statement, bind, step, read columns, transactions, a change counter
  * for other connections' commits.  Above it the store's files write SQL
@@ -31,6 +31,7 @@
 #ifndef CARTERA_STORE_ENGINE_H
 #define CARTERA_STORE_ENGINE_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "store.h"
@@ -50,6 +51,10 @@
 /* engine_ops.begin modes */
 #define STORE_TX_WRITE	0	/* takes the write lock now (BEGIN IMMEDIATE) */
 #define STORE_TX_READ	1	/* one consistent snapshot for several reads */
+
+/* "LIMIT ?" bound to this reads every row on both engines (SQLite's -1
+ * is an error on PostgreSQL, and neither takes NULL). */
+#define STORE_NO_LIMIT	LLONG_MAX
 
 /* The engines, for STORE_SQL_BY_ENGINE. */
 enum store_engine_kind { STORE_ENGINE_SQLITE, STORE_ENGINE_PG, STORE_ENGINE_COUNT };
@@ -100,6 +105,9 @@ struct engine_ops {
 	int	 (*in_transaction)(struct engine *);
 	/* A number that moves whenever another connection commits. */
 	int	 (*data_version)(struct engine *, long long *v);
+	/* A descriptor that turns readable when another connection commits
+	 * (then data_version tells); NULL or -1: none, watch the file. */
+	int	 (*fd)(struct engine *);
 	/* The message of the last failure on this connection. */
 	const char *(*errmsg)(struct engine *);
 	void	 (*set_busy_timeout)(struct engine *, int ms);
@@ -112,9 +120,19 @@ struct engine_ops {
 	int	 (*backup)(struct engine *, const char *dbpath, const char *path,
 		    store_progress_fn progress, void *arg, long long *pages,
 		    long long *bytes, char *err, size_t errlen);
+	/* A lock held by this connection until unlock (or its end), taken
+	 * only if free: *got 1 or 0.  NULL: one process per database, always
+	 * got. */
+	int	 (*try_lock)(struct engine *, long long key, int *got);
+	void	 (*unlock)(struct engine *, long long key);
 };
 
 extern const struct engine_ops store_sqlite_ops;
+#ifdef HAVE_PQ
+extern const struct engine_ops store_pg_ops;
+#endif
+/* The password store_set_password gave (NULL: the engine's own ways). */
+const char *store_password(void);
 
 /* ---- statements: thin wrappers the store's files call --------------- */
 
@@ -161,6 +179,8 @@ struct store {
 	const struct engine_ops	*ops;
 	struct engine		*eng;
 	char			*path;
+	int			 created;	/* the schema was created at open */
+	char			 who[96];	/* "host pid": this process's outbox claims */
 	struct {
 		const char	*sql;	/* the key: a pointer to static text */
 		struct stmt	*stmt;

@@ -36,7 +36,7 @@ store_interaction_list(struct store *st, long long client, long limit, store_row
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_int(s, 1, client);
-	stmt_bind_int(s, 2, limit > 0 ? limit : -1);
+	stmt_bind_int(s, 2, limit > 0 ? limit : STORE_NO_LIMIT);
 	return stmt_rows(st, s, fn, arg, err, errlen);
 }
 

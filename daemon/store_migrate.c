@@ -987,6 +987,18 @@ migrate_v13(struct store *st, char *err, size_t errlen)
 	return page_tokens_fill(st, err, errlen);
 }
 
+/*
+ * Version 14: several daemons on one database server share the outbox;
+ * each claims what it delivers for a while (a lease), and a daemon that
+ * died leaves its claim to run out.
+ */
+static int
+migrate_v14(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+	    "ALTER TABLE outbox ADD COLUMN lease_until INTEGER;", err, errlen);
+}
+
 int (*const store_migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1001,6 +1013,7 @@ int (*const store_migrations[])(struct store *, char *, size_t) = {
 	migrate_v11,
 	migrate_v12,
 	migrate_v13,
+	migrate_v14,
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA_VERSION,

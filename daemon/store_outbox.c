@@ -120,16 +120,40 @@ msg_from_row(struct stmt *s, struct outbox_msg *m)
 	return 0;
 }
 
-int
-store_outbox_claim(struct store *st, time_t now, size_t max, struct outbox_msg **out,
-    size_t *n, char *err, size_t errlen)
+static int
+by_due(const void *a, const void *b)
 {
-	static const char sql[] =
-	    "SELECT id, idem_key, kind, owner_id, client_id, from_name, from_addr, to_name,"
-	    " to_addr, subject, message_id, body_text, body_html, unsubscribe, attachments,"
-	    " attempts, created_at, reply_to FROM outbox"
-	    " WHERE status = 'pending' AND next_attempt_at <= ?"
-	    " ORDER BY next_attempt_at, id LIMIT ?";
+	const struct outbox_msg *x = a, *y = b;
+
+	if (x->next_attempt_at != y->next_attempt_at)
+		return x->next_attempt_at < y->next_attempt_at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+#define CLAIM_COLUMNS \
+	"id, idem_key, kind, owner_id, client_id, from_name, from_addr, to_name," \
+	" to_addr, subject, message_id, body_text, body_html, unsubscribe, attachments," \
+	" attempts, created_at, reply_to, next_attempt_at"
+
+int
+store_outbox_claim(struct store *st, time_t now, size_t max, int lease,
+    struct outbox_msg **out, size_t *n, char *err, size_t errlen)
+{
+	/*
+	 * SQLite: one daemon per file, nothing to claim.  PostgreSQL: claim
+	 * rows no other daemon holds (SKIP LOCKED: a row another claim
+	 * transaction has locked is passed over, not waited for) whose
+	 * lease, if any, ran out.
+	 */
+	static const char *const sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
+	    "SELECT " CLAIM_COLUMNS " FROM outbox"
+	    " WHERE status = 'pending' AND next_attempt_at <= ?1"
+	    " ORDER BY next_attempt_at, id LIMIT ?2",
+	    "UPDATE outbox SET claimed_by = ?3, lease_until = ?1 + ?4"
+	    " WHERE id IN (SELECT id FROM outbox WHERE status = 'pending'"
+	    "  AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)"
+	    "  ORDER BY next_attempt_at, id LIMIT ?2 FOR UPDATE SKIP LOCKED)"
+	    " RETURNING " CLAIM_COLUMNS);
 	struct stmt *s;
 	struct outbox_msg *v;
 	size_t cnt = 0;
@@ -137,15 +161,21 @@ store_outbox_claim(struct store *st, time_t now, size_t max, struct outbox_msg *
 
 	*out = NULL;
 	*n = 0;
-	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, store_sql(st, sql), err, errlen)) == NULL)
 		return -1;
 	if ((v = calloc(max ? max : 1, sizeof(*v))) == NULL)
 		goto oom;
 	stmt_bind_int(s, 1, now);
 	stmt_bind_int(s, 2, (long long)max);
-	while (cnt < max && (rc = stmt_step(s)) == STMT_ROW)
+	if (st->ops->kind != STORE_ENGINE_SQLITE) {
+		stmt_bind_text(s, 3, st->who);
+		stmt_bind_int(s, 4, lease > 0 ? lease : 1);
+	}
+	while (cnt < max && (rc = stmt_step(s)) == STMT_ROW) {
+		v[cnt].next_attempt_at = stmt_int(s, 18);
 		if (msg_from_row(s, &v[cnt++]) == -1)
 			goto oom;
+	}
 	if (cnt < max && rc != STMT_DONE) {
 		stmt_reset(s);
 		for (size_t i = 0; i < cnt; i++)
@@ -154,6 +184,8 @@ store_outbox_claim(struct store *st, time_t now, size_t max, struct outbox_msg *
 		return store_fail(st, err, errlen, "reading outbox");
 	}
 	stmt_reset(s);
+	/* RETURNING keeps no order. */
+	qsort(v, cnt, sizeof(*v), by_due);
 	*out = v;
 	*n = cnt;
 	return 0;
@@ -167,10 +199,29 @@ oom:
 }
 
 int
+store_outbox_renew(struct store *st, time_t now, int lease, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET lease_until = ?1 + ?2"
+	    " WHERE claimed_by = ?3 AND status = 'pending' AND lease_until IS NOT NULL";
+	struct stmt *s;
+
+	if (st->ops->kind == STORE_ENGINE_SQLITE)
+		return 0;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, now);
+	stmt_bind_int(s, 2, lease);
+	stmt_bind_text(s, 3, st->who);
+	return stmt_done(st, s, err, errlen, "renewing the outbox claim");
+}
+
+int
 store_outbox_next(struct store *st, time_t *when, char *err, size_t errlen)
 {
 	static const char sql[] =
-	    "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'";
+	    "SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) FROM outbox"
+	    " WHERE status = 'pending'";
 	struct stmt *s;
 	int rc;
 
@@ -208,7 +259,8 @@ store_outbox_sent(struct store *st, long long id, time_t now, int code,
 {
 	static const char sql[] =
 	    "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2,"
-	    " last_code = ?3, last_error = NULL, next_attempt_at = ?5 WHERE id = ?1";
+	    " last_code = ?3, last_error = NULL, next_attempt_at = ?5, lease_until = NULL"
+	    " WHERE id = ?1";
 
 	return update(st, sql, id, now, code, NULL, now, err, errlen);
 }
@@ -219,7 +271,8 @@ store_outbox_failed(struct store *st, long long id, time_t now, int code, const 
 {
 	static const char sql[] =
 	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
-	    " last_code = ?3, last_error = ?4, next_attempt_at = ?5 WHERE id = ?1 AND ?2 = ?2";
+	    " last_code = ?3, last_error = ?4, next_attempt_at = ?5, lease_until = NULL"
+	    " WHERE id = ?1 AND ?2 = ?2";
 
 	return update(st, sql, id, now, code, error, now, err, errlen);
 }
@@ -230,7 +283,7 @@ store_outbox_retry_at(struct store *st, long long id, time_t now, int code,
 {
 	static const char sql[] =
 	    "UPDATE outbox SET attempts = attempts + 1, last_code = ?3, last_error = ?4,"
-	    " next_attempt_at = ?5 WHERE id = ?1 AND ?2 = ?2";
+	    " next_attempt_at = ?5, lease_until = NULL WHERE id = ?1 AND ?2 = ?2";
 
 	return update(st, sql, id, now, code, error, next, err, errlen);
 }

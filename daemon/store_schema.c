@@ -17,6 +17,7 @@
  */
 #include "build.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,12 @@ PRODUCTS_AND_GOALS
 "  sent_at INTEGER,"
 "  last_code INTEGER,"
 "  last_error TEXT,"
-"  reply_to TEXT);"
+"  reply_to TEXT,"
+/* Which daemon is delivering a message, and until when (app clock): on a
+ * server several daemons share the outbox, and a lease that runs out is
+ * taken over.  NULL: nobody (SQLite: always). */
+"  claimed_by TEXT,"
+"  lease_until INTEGER);"
 "CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';"
 "CREATE INDEX outbox_created ON outbox(created_at);"
 "CREATE INDEX outbox_client ON outbox(client_id, kind, created_at) WHERE client_id IS NOT NULL;"
@@ -325,10 +331,178 @@ PURCHASE_STATS("OLD.client_id")
 "END;"
 SCHEMA_MAIL_IN;
 
-/* The creation script per engine (PostgreSQL: store_pg.c's helper adds it). */
-static const char *const schema_create[STORE_ENGINE_COUNT] = {
-	[STORE_ENGINE_SQLITE] = schema_sqlite,
-};
+/*
+ * The current schema on PostgreSQL: the same tables, columns, checks and
+ * indexes (INTEGER is BIGINT, an INTEGER PRIMARY KEY an identity column,
+ * REAL double precision, BLOB bytea), SQLite's NOCASE as an ICU collation
+ * of the same name, the derived-column triggers in PL/pgSQL, and the few
+ * SQLite functions the store's SQL uses (instr, two-argument max and min)
+ * so that one text serves both engines.  Every change to a table is
+ * announced on the channel cartera_changes (store_pg.c listens).
+ */
+#define PG_PURCHASE_STATS(ids) \
+"  UPDATE clients SET (purchases, first_purchase, last_purchase, median_interval) = (" \
+"    SELECT count(DISTINCT issued), min(issued), max(issued)," \
+"      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FROM (" \
+"         SELECT d::date - lag(d::date) OVER (ORDER BY d) AS gap" \
+"         FROM (SELECT DISTINCT issued AS d FROM invoices WHERE client_id = clients.id) AS days" \
+"       ) AS gaps WHERE gap IS NOT NULL)" \
+"    FROM invoices WHERE client_id = clients.id)" \
+"  WHERE id IN (" ids ");"
+
+static const char pg_prelude[] =
+"CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);"
+"CREATE FUNCTION instr(text, text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT"
+"  PARALLEL SAFE AS 'SELECT strpos($1, $2)';"
+"CREATE FUNCTION max(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE"
+"  PARALLEL SAFE AS 'SELECT CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE greatest($1, $2) END';"
+"CREATE FUNCTION min(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE"
+"  PARALLEL SAFE AS 'SELECT CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE least($1, $2) END';"
+"CREATE FUNCTION max(text, text) RETURNS text LANGUAGE sql IMMUTABLE"
+"  PARALLEL SAFE AS 'SELECT CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE greatest($1, $2) END';"
+"CREATE FUNCTION min(text, text) RETURNS text LANGUAGE sql IMMUTABLE"
+"  PARALLEL SAFE AS 'SELECT CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE least($1, $2) END';"
+"CREATE FUNCTION cartera_notify() RETURNS trigger LANGUAGE plpgsql AS $$"
+"BEGIN PERFORM pg_notify('cartera_changes', ''); RETURN NULL; END $$;";
+
+/* The derived-column triggers: SQLite's, in PL/pgSQL.  Last touch (the
+ * newest interaction; ties: the last inserted) and replied_at, the
+ * purchase rhythm. */
+static const char pg_triggers[] =
+"CREATE FUNCTION cartera_interactions_ai() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+"  UPDATE clients SET last_touch_at = NEW.at, last_touch_kind = NEW.kind,"
+"    last_outcome = NEW.outcome"
+"  WHERE id = NEW.client_id AND (last_touch_at IS NULL OR last_touch_at <= NEW.at);"
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_interactions_reply_ai() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+"  IF NEW.direction = 'in' OR"
+"    (SELECT replied_at FROM clients WHERE id = NEW.client_id) IS NOT NULL THEN"
+"    UPDATE clients SET replied_at = " CLIENT_REPLIED_AT " WHERE id = NEW.client_id;"
+"  END IF;"
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_interactions_au() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+"  UPDATE clients SET (last_touch_at, last_touch_kind, last_outcome) ="
+"    (SELECT at, kind, outcome FROM interactions WHERE client_id = clients.id"
+"     ORDER BY at DESC, id DESC LIMIT 1)"
+"  WHERE id IN (OLD.client_id, NEW.client_id);"
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_interactions_reply_au() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+"  UPDATE clients SET replied_at = " CLIENT_REPLIED_AT
+"  WHERE id IN (OLD.client_id, NEW.client_id);"
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_interactions_ad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+"  UPDATE clients SET (last_touch_at, last_touch_kind, last_outcome) ="
+"    (SELECT at, kind, outcome FROM interactions WHERE client_id = clients.id"
+"     ORDER BY at DESC, id DESC LIMIT 1)"
+"  WHERE id = OLD.client_id;"
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_interactions_reply_ad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+"  UPDATE clients SET replied_at = " CLIENT_REPLIED_AT " WHERE id = OLD.client_id;"
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_invoices_ai() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+PG_PURCHASE_STATS("NEW.client_id")
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_invoices_au() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+PG_PURCHASE_STATS("OLD.client_id, NEW.client_id")
+"  RETURN NULL; END $$;"
+"CREATE FUNCTION cartera_invoices_ad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+PG_PURCHASE_STATS("OLD.client_id")
+"  RETURN NULL; END $$;"
+"CREATE TRIGGER interactions_ai AFTER INSERT ON interactions"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_interactions_ai();"
+"CREATE TRIGGER interactions_au AFTER UPDATE ON interactions"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_interactions_au();"
+"CREATE TRIGGER interactions_ad AFTER DELETE ON interactions"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_interactions_ad();"
+"CREATE TRIGGER interactions_reply_ai AFTER INSERT ON interactions"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_interactions_reply_ai();"
+"CREATE TRIGGER interactions_reply_au AFTER UPDATE ON interactions"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_interactions_reply_au();"
+"CREATE TRIGGER interactions_reply_ad AFTER DELETE ON interactions"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_interactions_reply_ad();"
+"CREATE TRIGGER invoices_ai AFTER INSERT ON invoices"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_invoices_ai();"
+"CREATE TRIGGER invoices_au AFTER UPDATE ON invoices"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_invoices_au();"
+"CREATE TRIGGER invoices_ad AFTER DELETE ON invoices"
+"  FOR EACH ROW EXECUTE FUNCTION cartera_invoices_ad();";
+
+/*
+ * The tables and indexes on PostgreSQL are SQLite's own script read in
+ * PostgreSQL's words, so that the two never drift apart: INTEGER is
+ * BIGINT (an "id INTEGER PRIMARY KEY" an identity column), REAL is
+ * DOUBLE PRECISION, BLOB is BYTEA, WITHOUT ROWID goes; SQLite's triggers
+ * are left out (pg_triggers holds them), and every table gets a
+ * statement trigger that notifies cartera_changes.  Write the SQLite
+ * schema in words both engines read (CHECK (x = 'a' OR x = 'b'), no
+ * SQLite-only functions); tests/pg.sh compares the two.  Allocated.
+ */
+static int
+is_word(const char *p, const char *start, const char *w)
+{
+	size_t n = strlen(w);
+
+	return strncmp(p, w, n) == 0 && (p == start || !(isalnum((unsigned char)p[-1]) ||
+	    p[-1] == '_')) && !(isalnum((unsigned char)p[n]) || p[n] == '_');
+}
+
+static char *
+pg_schema(void)
+{
+	static const struct { const char *from, *to; } words[] = {
+		{ "INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" },
+		{ "INTEGER", "BIGINT" },
+		{ "REAL", "DOUBLE PRECISION" },
+		{ "BLOB", "BYTEA" },
+		{ " WITHOUT ROWID", "" },
+	};
+	struct buf b = BUF_INIT, notify = BUF_INIT;
+	const char *p = schema_sqlite;
+	int ok = buf_puts(&b, pg_prelude) == 0;
+
+	while (ok && *p != '\0') {
+		size_t i;
+
+		if (*p == '\'') {		/* a literal, as it is */
+			const char *q = strchr(p + 1, '\'');
+			size_t n = q != NULL ? (size_t)(q + 1 - p) : strlen(p);
+			ok = buf_add(&b, p, n) == 0;
+			p += n;
+			continue;
+		}
+		if (is_word(p, schema_sqlite, "CREATE TRIGGER")) {
+			const char *q = strstr(p, "END;");
+			p = q != NULL ? q + 4 : p + strlen(p);
+			continue;
+		}
+		if (is_word(p, schema_sqlite, "CREATE TABLE")) {
+			const char *t = p + strlen("CREATE TABLE ");
+			size_t n = strcspn(t, " (");
+			ok = buf_printf(&notify, "CREATE TRIGGER %.*s_notify AFTER INSERT OR UPDATE"
+			    " OR DELETE OR TRUNCATE ON %.*s FOR EACH STATEMENT EXECUTE FUNCTION"
+			    " cartera_notify();", (int)n, t, (int)n, t) == 0;
+		}
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (is_word(p, schema_sqlite, words[i].from + (words[i].from[0] == ' '))) {
+				if (words[i].from[0] == ' ' && (p == schema_sqlite || p[-1] != ' '))
+					continue;
+				if (words[i].from[0] == ' ')
+					b.len--;	/* the space before it */
+				ok = ok && buf_puts(&b, words[i].to) == 0;
+				p += strlen(words[i].from) - (words[i].from[0] == ' ');
+				break;
+			}
+		if (i == sizeof(words) / sizeof(words[0]))
+			ok = ok && buf_putc(&b, *p++) == 0;
+	}
+	ok = ok && buf_puts(&b, pg_triggers) == 0 && buf_puts(&b, notify.data ? notify.data : "") == 0;
+	buf_free(&notify);
+	if (!ok) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
 
 /* ---- creating and migrating ------------------------------------------ */
 
@@ -336,13 +510,18 @@ static const char *const schema_create[STORE_ENGINE_COUNT] = {
 static int
 create(struct store *st, char *err, size_t errlen)
 {
-	const char *script = schema_create[st->ops->kind];
+	char *script;
+	int rc;
 
-	if (script == NULL) {
-		snprintf(err, errlen, "%s: no schema for %s", st->path, st->ops->name);
+	if (st->ops->kind == STORE_ENGINE_SQLITE)
+		return store_exec(st, schema_sqlite, err, errlen);
+	if ((script = pg_schema()) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	return store_exec(st, script, err, errlen);
+	rc = store_exec(st, script, err, errlen);
+	free(script);
+	return rc;
 }
 
 static int
@@ -444,6 +623,8 @@ store_schema_migrate(struct store *st, int readonly, int create, char *err,
 		}
 		return 0;
 	}
+	if (v == 0)
+		st->created = 1;
 	if (readonly) {
 		snprintf(err, errlen, "%s: schema version %d needs migrating to %d; "
 		    "open it once read-write", st->path, v, target);

@@ -36,7 +36,7 @@ t_assert_file_contains "$T/err" "cartera init" "missing database says how to cre
 t_assert_ok "init" c init
 t_assert_ok "init again is harmless" c init
 t_assert_eq "$(sed -n 's/^#define STORE_SCHEMA_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$T_SRCDIR/daemon/store.h")" \
-	"$(sqlite3 "$CARTERA_DB" 'PRAGMA user_version')" "schema version recorded"
+	"$(t_schema_version "$CARTERA_DB")" "schema version recorded"
 # Every client and every feed token are in it: not readable by others,
 # even under umask 022.
 (umask 022 && "$CARTERA" -d "$T/mode.db" -q init) || t_fail "init under umask 022"

@@ -477,6 +477,9 @@ t_init() {
 	trap 't__on_signal INT 130' INT
 	trap 't__on_signal TERM 143' TERM
 	trap 't__on_signal HUP 129' HUP
+	# On PostgreSQL the server runs from here on, so that t_db works in $(...).
+	[ "$T_ENGINE" = pg ] && pg_start
+	return 0
 }
 
 # --------------------------------------------------------------------- SMTP
@@ -628,4 +631,152 @@ t_make_cert() {
 	T_CERT=$dir/cert.pem
 	T_KEY=$dir/key.pem
 	export T_CERT T_KEY
+}
+
+# --------------------------------------------------------------- PostgreSQL
+#
+#   pg_start                    start a PostgreSQL server for this test:
+#                               initdb + pg_ctl from Debian's postgresql in
+#                               a temporary directory, 127.0.0.1 on a free
+#                               port, its socket in that directory, stopped
+#                               at exit; sets PG_PORT PG_DIR PGPASSFILE
+#                               (password login through libpq's own file).
+#                               Skips (77) when the binaries are absent.
+#   pg_stop                     stop it now (pg_start's exit hook does too)
+#   pg_createdb NAME            a new empty database; prints its URL
+#   pg_sql URL SQL              run SQL with psql (rows as a|b|c)
+#   t_engine                    sqlite or pg: $CARTERA_TEST_ENGINE
+#   t_db [NAME]                 a new database locator for the engine under
+#                               test: $T/NAME.db, or a PostgreSQL database
+#                               (server started on first use); NAME
+#                               defaults to c
+#   t_sql DB SQL                run SQL on DB with sqlite3 or psql
+#   t_skip_engine pg REASON     skip (77) when the engine under test is pg
+#
+# The whole suite runs on PostgreSQL with CARTERA_TEST_ENGINE=pg (make
+# check-pg): tests take their database from t_db and look into it with
+# t_sql; each test gets its own server and databases.
+
+T_ENGINE=${CARTERA_TEST_ENGINE:-sqlite}
+case $T_ENGINE in
+sqlite | pg) ;;
+*) echo "CARTERA_TEST_ENGINE must be sqlite or pg, not $T_ENGINE" >&2; exit 99 ;;
+esac
+
+t_engine() { echo "$T_ENGINE"; }
+
+t_skip_engine() {
+	[ "$T_ENGINE" = "$1" ] && t_skip "not on $1: ${2:-engine-specific}"
+	return 0
+}
+
+# The newest installed server's bin directory, or nothing.
+t__pg_bindir() {
+	local d best=""
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && best=$d
+	done
+	[ -n "$best" ] && echo "$best"
+}
+
+# Run a server binary: initdb and postgres refuse root, so as root they
+# run as the postgres user the package creates (else nobody).
+t__pg_as() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid="$T__PG_USER" --regid="$T__PG_GROUP" --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_start() {
+	[ -n "${PG_PORT:-}" ] && return 0
+	[ -n "${T:-}" ] || t_fatal "pg_start before t_init"
+	local bin try pw
+	bin=$(t__pg_bindir) || t_skip "PostgreSQL server binaries (initdb, pg_ctl) not installed"
+	t_require psql
+	T__PG_BIN=$bin
+	if [ "$(id -u)" = 0 ]; then
+		t_require setpriv
+		if id postgres >/dev/null 2>&1; then
+			T__PG_USER=$(id -u postgres) T__PG_GROUP=$(id -g postgres)
+		else
+			T__PG_USER=$(id -u nobody) T__PG_GROUP=$(id -g nobody)
+		fi
+	fi
+	# Not under $T: the server's user must reach it, and $T is ours alone.
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cartera-pgserver.XXXXXX") ||
+		t_fatal "cannot create a directory for PostgreSQL"
+	chmod 755 "$PG_DIR"
+	[ "$(id -u)" = 0 ] && chown "$T__PG_USER:$T__PG_GROUP" "$PG_DIR"
+	t_atexit pg_stop
+	pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	printf '%s\n' "$pw" >"$PG_DIR/pw"
+	chmod 644 "$PG_DIR/pw"
+	if ! t__pg_as "$bin/initdb" -D "$PG_DIR/data" -U cartera --pwfile="$PG_DIR/pw" \
+		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -N \
+		>"$PG_DIR/initdb.log" 2>&1; then
+		sed 's/^/# /' "$PG_DIR/initdb.log" >&2
+		t_fatal "initdb failed"
+	fi
+	rm -f "$PG_DIR/pw"
+	for try in 1 2 3; do
+		PG_PORT=$(t_free_port)
+		if t__pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
+			-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off
+			-c synchronous_commit=off -c full_page_writes=off -c max_connections=60
+			-c shared_buffers=32MB" start >"$PG_DIR/pg_ctl.log" 2>&1; then
+			break
+		fi
+		PG_PORT=""
+	done
+	if [ -z "$PG_PORT" ]; then
+		sed 's/^/# /' "$PG_DIR/server.log" >&2
+		t_fatal "PostgreSQL did not start"
+	fi
+	# libpq's own password file: host:port:db:user:password, mode 600.
+	PGPASSFILE=$T/pgpass
+	printf '127.0.0.1:%s:*:cartera:%s\n' "$PG_PORT" "$pw" >"$PGPASSFILE"
+	chmod 600 "$PGPASSFILE"
+	T__PG_PW=$pw
+	export PG_PORT PG_DIR PGPASSFILE
+}
+
+pg_stop() {
+	[ -n "${PG_DIR:-}" ] || return 0
+	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+		t__pg_as "$T__PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+			>/dev/null 2>&1
+	fi
+	rm -rf "$PG_DIR"
+	PG_DIR="" PG_PORT=""
+}
+
+pg_createdb() {
+	pg_start
+	psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U cartera -d postgres \
+		-c "CREATE DATABASE \"$1\"" >/dev/null || t_fatal "cannot create database $1"
+	echo "postgresql://cartera@127.0.0.1:$PG_PORT/$1"
+}
+
+pg_sql() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+}
+
+t_db() {
+	local name=${1:-c}
+	if [ "$T_ENGINE" = pg ]; then
+		# Called in $(...): the server must already run in this shell.
+		[ -n "${PG_PORT:-}" ] || t_fatal "t_db on pg: call pg_start first (t_init does)"
+		pg_createdb "$name"
+	else
+		echo "$T/$name.db"
+	fi
+}
+
+t_sql() {
+	case $1 in
+	postgresql://* | postgres://*) pg_sql "$1" "$2" ;;
+	*) sqlite3 -cmd ".timeout 10000" "$1" "$2" ;;
+	esac
 }
