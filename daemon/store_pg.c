@@ -308,7 +308,8 @@ pg_prepare(struct engine *e, const char *sql)
 	    (s->fmts = calloc((size_t)s->nparams, sizeof(*s->fmts))) == NULL ||
 	    (s->kinds = malloc((size_t)s->nparams)) == NULL))
 		goto oom;
-	memset(s->kinds, 'n', (size_t)s->nparams);
+	if (s->nparams > 0)
+		memset(s->kinds, 'n', (size_t)s->nparams);
 	s->base.ops = &store_pg_ops;
 	s->e = e;
 	return &s->base;
@@ -559,6 +560,7 @@ pg_step(struct stmt *st)
 	struct engine *e = s->e;
 	struct variant *v;
 	const char *state;
+	int unique;
 
 	if (s->res != NULL) {
 		clear_row(s);
@@ -582,11 +584,10 @@ pg_step(struct stmt *st)
 	default:
 		set_result_msg(e, s->res);
 		state = s->res != NULL ? PQresultErrorField(s->res, PG_DIAG_SQLSTATE) : NULL;
+		unique = state != NULL && strcmp(state, "23505") == 0;
 		PQclear(s->res);
 		s->res = NULL;
-		if (state != NULL && strcmp(state, "23505") == 0)
-			return STMT_UNIQUE;
-		return STMT_ERROR;
+		return unique ? STMT_UNIQUE : STMT_ERROR;
 	}
 	if (is_write(s->res))
 		e->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
