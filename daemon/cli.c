@@ -470,6 +470,13 @@ static const struct command commands[] = {
 	    "The copy is a single file (no -wal), mode 0600.  To restore: stop carterad,\n"
 	    "remove the database's -wal and -shm files, copy FILE over the database,\n"
 	    "start carterad.") },
+	{ "copy", cli_cmd_copy, "--to DB [--replace]",
+	    N_("Copy the whole portfolio into another database: a SQLite file, or a\n"
+	    "PostgreSQL database (postgresql://...), either way round.  One transaction\n"
+	    "on DB, read from one snapshot of this database, and verified before the\n"
+	    "commit: every table counted and checksummed on both sides.  DB must be\n"
+	    "empty (a new file, or a database without rows) unless --replace is given,\n"
+	    "which replaces what it holds.") },
 	{ "owner add", cli_cmd_owner_add,
 	    "EMAIL --name NAME [--tz ZONE] [--digest-at HH:MM] [--lang es|en] [--team T]\n"
 	    "        [--phone P] [--signature TEXT] [--days DAYS] [--holidays DATES|FILE]",

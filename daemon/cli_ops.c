@@ -148,6 +148,74 @@ cli_cmd_backup(struct cli *c, int argc, char **argv)
 		    bytes);
 	return 0;
 }
+int
+cli_cmd_copy(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "replace", no_argument, NULL, 'r' },
+		HELP_OPT, END_OPT
+	};
+	struct store_copy_table *v = NULL;
+	struct store *to = NULL;
+	const char *dest = NULL;
+	long long rows = 0;
+	size_t n = 0;
+	int ch, ret, replace = 0;
+
+	cli_reset_getopt();
+	while ((ch = cli_next_opt(argc, argv, opts, "copy", &ret)) != -1) {
+		if (ch == -2)
+			return ret;
+		if (ch == 't')
+			dest = optarg;
+		else if (ch == 'r')
+			replace = 1;
+	}
+	if (optind != argc)
+		return cli_usage("copy", "unexpected argument %s", argv[optind]);
+	if (dest == NULL || *dest == '\0')
+		return cli_usage("copy", "--to DB is required");
+	if (strcmp(dest, c->db_path) == 0)
+		return cli_usage("copy", "--to names the database itself");
+	if (cli_open_store(c, 0) == -1)
+		return cli_fail(c);
+	if (store_open(dest, STORE_CREATE, &to, c->err, sizeof(c->err)) == -1)
+		return cli_fail(c);
+	ret = store_copy(c->st, to, replace, &v, &n, c->err, sizeof(c->err));
+	store_close(to);
+	if (ret == -1)
+		return cli_fail(c);
+	for (size_t i = 0; i < n; i++)
+		rows += v[i].rows;
+	if (c->json) {
+		json_object *j = json_object_new_object(), *t = json_object_new_array();
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+			char sum[16];
+			snprintf(sum, sizeof(sum), "%08lx", v[i].checksum);
+			json_object_object_add(o, "table", json_object_new_string(v[i].table));
+			json_object_object_add(o, "rows", json_object_new_int64(v[i].rows));
+			json_object_object_add(o, "checksum", json_object_new_string(sum));
+			json_object_array_add(t, o);
+		}
+		json_object_object_add(j, "from", json_object_new_string(c->db_path));
+		json_object_object_add(j, "to", json_object_new_string(dest));
+		json_object_object_add(j, "rows", json_object_new_int64(rows));
+		json_object_object_add(j, "tables", t);
+		output_print_json(stdout, j);
+		json_object_put(j);
+	} else if (!c->quiet) {
+		for (size_t i = 0; i < n; i++)
+			printf("%-18s %10lld rows  checksum %08lx\n", v[i].table, v[i].rows,
+			    v[i].checksum);
+		printf("copied %s to %s: %lld rows in %zu tables, counts and checksums match\n",
+		    c->db_path, dest, rows, n);
+	}
+	free(v);
+	return 0;
+}
+
 /* ---- import / export ------------------------------------------------- */
 
 int

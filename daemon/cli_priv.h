@@ -150,6 +150,7 @@ int	 cli_cmd_product_list(struct cli *, int, char **);
 int	 cli_cmd_init(struct cli *, int, char **);
 int	 cli_cmd_check(struct cli *, int, char **);
 int	 cli_cmd_backup(struct cli *, int, char **);
+int	 cli_cmd_copy(struct cli *, int, char **);
 int	 cli_cmd_import(struct cli *, int, char **);
 int	 cli_cmd_export(struct cli *, int, char **);
 int	 cli_cmd_due(struct cli *, int, char **);

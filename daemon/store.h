@@ -105,6 +105,23 @@ int	 store_backup(struct store *, const char *path, store_progress_fn progress,
 	    void *arg, long long *pages, long long *bytes, char *err, size_t errlen);
 
 /*
+ * The whole portfolio of from into to (either engine, to opened with
+ * STORE_CREATE): every table in id order, in one transaction on to, from
+ * one snapshot of from, then counted and checksummed on both sides (each
+ * table in a canonical order) before the commit; any difference rolls it
+ * all back.  A to that holds rows is refused unless replace (then its
+ * rows go first).  *out (caller frees the array) has one entry per table,
+ * parents first.
+ */
+struct store_copy_table {
+	const char	*table;		/* static */
+	long long	 rows;
+	unsigned long	 checksum;	/* CRC-32 of the rows, both sides */
+};
+int	 store_copy(struct store *from, struct store *to, int replace,
+	    struct store_copy_table **out, size_t *n, char *err, size_t errlen);
+
+/*
  * For upgrade tests: a new database at path built the way an older
  * Cartera built it, by running the migrations 1..version in turn (a
  * normal open creates the current schema in one step).
