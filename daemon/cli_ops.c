@@ -173,11 +173,11 @@ cli_cmd_copy(struct cli *c, int argc, char **argv)
 			replace = 1;
 	}
 	if (optind != argc)
-		return cli_usage("copy", "unexpected argument %s", argv[optind]);
+		return cli_usage("copy", _("unexpected argument %s"), argv[optind]);
 	if (dest == NULL || *dest == '\0')
-		return cli_usage("copy", "--to DB is required");
+		return cli_usage("copy", _("--to DB is required"));
 	if (strcmp(dest, c->db_path) == 0)
-		return cli_usage("copy", "--to names the database itself");
+		return cli_usage("copy", _("--to names the database itself"));
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	if (store_open(dest, STORE_CREATE, &to, c->err, sizeof(c->err)) == -1)
@@ -207,9 +207,9 @@ cli_cmd_copy(struct cli *c, int argc, char **argv)
 		json_object_put(j);
 	} else if (!c->quiet) {
 		for (size_t i = 0; i < n; i++)
-			printf("%-18s %10lld rows  checksum %08lx\n", v[i].table, v[i].rows,
+			printf(_("%-18s %10lld rows  checksum %08lx\n"), v[i].table, v[i].rows,
 			    v[i].checksum);
-		printf("copied %s to %s: %lld rows in %zu tables, counts and checksums match\n",
+		printf(_("copied %s to %s: %lld rows in %zu tables, counts and checksums match\n"),
 		    c->db_path, dest, rows, n);
 	}
 	free(v);
