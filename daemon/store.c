@@ -93,6 +93,29 @@ engine_for(const char *path, char *err, size_t errlen)
 	return &store_sqlite_ops;
 }
 
+/*
+ * The database as messages name it: a URL's password (user:secret@host)
+ * reads "***", so that no error or log line shows it.  Allocated.
+ */
+static char *
+shown_path(const char *path)
+{
+	const char *auth, *at, *colon, *slash;
+	char *out;
+
+	if (!store_is_server(path) || (auth = strstr(path, "://")) == NULL)
+		return strdup(path);
+	auth += 3;
+	at = strchr(auth, '@');
+	colon = strchr(auth, ':');
+	slash = strchr(auth, '/');
+	if (at == NULL || colon == NULL || colon > at || (slash != NULL && slash < at))
+		return strdup(path);
+	if (asprintf(&out, "%.*s***%s", (int)(colon + 1 - path), path, at) == -1)
+		return NULL;
+	return out;
+}
+
 static struct store *
 store_new(const char *path, int flags, char *err, size_t errlen)
 {
@@ -106,7 +129,7 @@ store_new(const char *path, int flags, char *err, size_t errlen)
 	}
 	if ((ops = engine_for(path, err, errlen)) == NULL)
 		return NULL;
-	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = shown_path(path)) == NULL) {
 		free(st);
 		snprintf(err, errlen, _("out of memory"));
 		return NULL;
@@ -121,6 +144,12 @@ store_new(const char *path, int flags, char *err, size_t errlen)
 		snprintf(st->who, sizeof(st->who), "%s %ld", host, (long)getpid());
 	}
 	if (ops->open(path, flags, &st->eng, err, errlen) == -1) {
+		/* A server's words lack the database's name (SQLite's have it). */
+		if (store_is_server(path)) {
+			char *why = strdup(err);
+			snprintf(err, errlen, "%s: %s", st->path, why != NULL ? why : "?");
+			free(why);
+		}
 		store_close(st);
 		return NULL;
 	}

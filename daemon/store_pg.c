@@ -183,6 +183,18 @@ session_setup(struct engine *e)
 	    " LISTEN " CHANNEL);
 }
 
+/* The schema's version table is there (whatever its version). */
+static int
+has_schema(struct engine *e)
+{
+	PGresult *r = PQexec(e->conn, "SELECT to_regclass('cartera_schema') IS NOT NULL");
+	int yes = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    PQgetvalue(r, 0, 0)[0] == 't';
+
+	PQclear(r);
+	return yes;
+}
+
 static int
 pg_open(const char *path, int flags, struct engine **out, char *err, size_t errlen)
 {
@@ -191,7 +203,6 @@ pg_open(const char *path, int flags, struct engine **out, char *err, size_t errl
 	struct engine *e;
 	int n = 0;
 
-	(void)flags;
 	*out = NULL;
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -228,6 +239,14 @@ pg_open(const char *path, int flags, struct engine **out, char *err, size_t errl
 	}
 	if (session_setup(e) == -1) {
 		snprintf(err, errlen, "%s", pg_errmsg(e));
+		pg_close(e);
+		return -1;
+	}
+	/* As a missing SQLite file: a database without the schema is made
+	 * a Cartera database by "cartera init" (or the daemon) only. */
+	if (!(flags & STORE_CREATE) && !has_schema(e)) {
+		snprintf(err, errlen, "no Cartera database here; create it with "
+		    "\"cartera init\"");
 		pg_close(e);
 		return -1;
 	}

@@ -130,6 +130,16 @@ t_assert_file_contains "$T/out" "password authentication failed" "a wrong passwo
 "$CARTERA" -c "$T/empty.conf" -d "postgresql://cartera@127.0.0.1:$PG_PORT/nosuch" client list >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "a missing database exits 1"
 t_assert_file_contains "$T/err" 'database "nosuch" does not exist' "a missing database is named"
+EMPTY=$(pg_createdb empty)
+"$CARTERA" -c "$T/empty.conf" -d "$EMPTY" client list >/dev/null 2>"$T/err"
+t_assert_eq 1 $? "a database without the schema exits 1 (as a missing file)"
+t_assert_file_contains "$T/err" 'no Cartera database here; create it with "cartera init"' \
+	"and says how to make it one"
+t_assert_eq 0 "$(pg_sql "$EMPTY" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" \
+	"and leaves it alone"
+"$CARTERA" -c "$T/empty.conf" -d "postgresql://cartera:$T__PG_PW@127.0.0.1:$PG_PORT/nosuch" check >/dev/null 2>"$T/err"
+t_assert_file_contains "$T/err" "postgresql://cartera:\*\*\*@127" "a password in the URL is masked in messages"
+t_assert_ok "and never shown" bash -c "! grep -q '$T__PG_PW' '$T/err'"
 port=$(t_free_port)
 "$CARTERA" -c "$T/empty.conf" -d "postgresql://cartera@127.0.0.1:$port/x" client list >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "no server exits 1"
