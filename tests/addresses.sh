@@ -14,6 +14,7 @@
 #     checked with Python's strict email parser and HTML parser.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init addresses
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
@@ -21,7 +22,7 @@ CARTERAD=${top_builddir:-.}/carterad
 export TZ=UTC
 unset CARTERA_DB
 t_start_smtpd
-t_conf "$T/c.conf"
+t_conf "$T/c.conf" "$DB_C"
 cat >>"$T/c.conf" <<CONF
 digest: { default_time = "08:00"; default_timezone = "Europe/Madrid"; language = "es"; };
 report: { monthly = true; manager = "Jefa <jefa@ex.es>"; };
@@ -41,7 +42,7 @@ c owner add 'josé@example.es' --name José >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "owner add josé@example.es refused"
 t_assert_file_contains "$T/err" 'owner address "josé@example\.es" contains non-ASCII characters' \
 	"the refusal says why"
-t_assert_eq "ana@example.com" "$(sqlite3 "$T/c.db" 'SELECT group_concat(email) FROM owners')" \
+t_assert_eq "ana@example.com" "$(t_sql "$DB_C" 'SELECT email FROM owners')" \
 	"no such owner stored"
 c client add "Evil" --owner ana@example.com --email "$EVIL" >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "a client email with ?bcc= refused"
@@ -58,7 +59,7 @@ at "$D0" client add "Talleres Pérez" --owner ana@example.com --email compras@ta
 	--phone "+34 911 222 333" --contact "Marta"
 at "$D0" client add "Evil Corp" --owner ana@example.com --email ok@evil.example --phone "600 111 222"
 at "$D0" plan Talleres visit --at "2026-06-02 10:00"
-sqlite3 "$T/c.db" "UPDATE contacts SET email = '$EVIL', phone = '6?x=1&y=\"><b>'
+t_sql "$DB_C" "UPDATE contacts SET email = '$EVIL', phone = '6?x=1&y=\"><b>'
 	WHERE client_id = (SELECT id FROM clients WHERE name = 'Evil Corp')" ||
 	t_fatal "tampering failed"
 

@@ -18,6 +18,7 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init backup
+t_skip_engine pg "cartera backup is SQLite's online backup (PostgreSQL: pg_dump)"
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera

@@ -5,12 +5,13 @@
 # typed without accents, salespeople's emails, option values.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init completion
+DB_C=$(t_db c)
 
 # Completion runs in the user's shell, in a UTF-8 locale: names are
 # quoted with backslashes there (in plain C, bash writes $'Cl\303...').
 export LC_ALL=C.UTF-8
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 c -q init

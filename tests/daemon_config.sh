@@ -6,10 +6,11 @@
 # with a good one (reloads), SIGTERM (exit 0).
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init daemon_config
+DB_C=$(t_db c)
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export TZ=UTC CARTERA_DB=$T/c.db
+export TZ=UTC CARTERA_DB=$DB_C
 TEMPLATES=$T_SRCDIR/etc/templates
 
 # ------------------------------------------------------- --version, --help
@@ -27,7 +28,7 @@ t_assert_eq 2 $? "unknown option exits 2"
 # ---------------------------------------------------------- --check-config
 cat >"$T/good.conf" <<EOF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$TEMPLATES";
 http: { port = 0; };
 smtp: {
@@ -108,7 +109,7 @@ t_start_smtpd
 conf() {
 	cat >"$T/run.conf.new" <<EOF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$TEMPLATES";
 http: { port = 0; };
 smtp: {

@@ -5,14 +5,15 @@
 # CLI; the process's memory does not grow with the days.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init days
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 cat >"$T/c.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 smtp: { url = "smtp://127.0.0.1:1"; starttls = "none"; retry_min = 3600; retry_max = 86400; };
@@ -28,7 +29,7 @@ c client add "Harbor" --owner ben@example.com
 # An hour of the daemon's clock per real 1/40 s: a simulated day every 0.6 s.
 t_start_bg -v dpid "$CARTERAD" -c "$T/c.conf" -f --now "2026-03-02 00:00:00Z" --clock-speed 144000
 rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$dpid/status"; }
-digests() { sqlite3 "$CARTERA_DB" "SELECT count(*) FROM outbox WHERE kind = 'digest'"; }
+digests() { t_sql "$CARTERA_DB" "SELECT count(*) FROM outbox WHERE kind = 'digest'"; }
 t_wait_for '[ "$(digests)" -ge 4 ]' 20
 rss_early=$(rss)
 # Edits from the CLI while the days go by.
@@ -38,7 +39,7 @@ rss_late=$(rss)
 t_stop "$dpid"
 t_assert_eq 0 "$T_STOP_STATUS" "SIGTERM: exit 0"
 
-days() { sqlite3 "$CARTERA_DB" "SELECT substr(idem_key, length('digest:N:') + 1) FROM outbox o
+days() { t_sql "$CARTERA_DB" "SELECT substr(idem_key, length('digest:N:') + 1) FROM outbox o
 	JOIN owners w ON w.id = o.owner_id WHERE o.kind = 'digest' AND w.email = '$1' ORDER BY o.id"; }
 for who in ana@example.com ben@example.com; do
 	list=$(days "$who")

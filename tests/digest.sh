@@ -9,18 +9,19 @@
 # digest.send_empty.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init digest
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
 
 # conf FILE SEND_EMPTY: a configuration for this test.
 conf() {
-	t_conf "$1"
+	t_conf "$1" "$DB_C"
 	cat >>"$1" <<EOF
 digest: { send_empty = $2; days = "mon-sun"; };	# weekends too: tests/workdays.sh has the working days
 EOF
@@ -108,8 +109,9 @@ setup plan "Umbrella" call --at "2026-03-10 15:00" --duration 30
 
 old client add "Tampered Client" --owner mallory@example.com
 # The CLI refuses line breaks in names; write them behind its back.
-sqlite3 "$CARTERA_DB" "UPDATE owners SET name = 'Mallory' || char(13, 10) || 'Bcc: victim@example.org' || char(13, 10) WHERE email = 'mallory@example.com';
-UPDATE clients SET name = 'Tampered' || char(13, 10) || 'Bcc: victim2@example.org' || char(10) || 'X-Evil: 1' WHERE name = 'Tampered Client';" ||
+CRLF=$'\r\n' LF=$'\n'
+t_sql "$CARTERA_DB" "UPDATE owners SET name = 'Mallory${CRLF}Bcc: victim@example.org${CRLF}' WHERE email = 'mallory@example.com';
+UPDATE clients SET name = 'Tampered${CRLF}Bcc: victim2@example.org${LF}X-Evil: 1' WHERE name = 'Tampered Client';" ||
 	t_fatal "sqlite3 update failed"
 
 # --- day 0, 2026-03-09 at 23:00Z: everybody's digest of 2026-03-09 (in
@@ -268,7 +270,7 @@ sleep 0.3
 t_assert_eq $((n + 4)) "$(t_mail_count)" "send_empty off: four digests"
 t_assert_eq 2 "$(count_to eve@example.com)" "send_empty off: nothing for Eve"
 t_assert_file_contains "$T/carterad.log" 'digest for eve@example.com of 2026-03-11 skipped' "skip logged"
-t_assert_eq "2026-03-11" "$(sqlite3 "$CARTERA_DB" "SELECT last_digest_day FROM owners WHERE email = 'eve@example.com'")" "the skipped day counts as done"
+t_assert_eq "2026-03-11" "$(t_sql "$CARTERA_DB" "SELECT last_digest_day FROM owners WHERE email = 'eve@example.com'")" "the skipped day counts as done"
 run "2026-03-11 23:30:00Z"
 t_assert_eq 2 "$(count_to eve@example.com)" "turning send_empty on later does not resend the skipped day"
 
@@ -280,7 +282,7 @@ t_wait_mail $((n + 5))
 sleep 0.3
 t_assert_eq $((n + 5)) "$(t_mail_count)" "after downtime: one digest each, not one per missed day"
 for a in ana begona bob eve mallory; do
-	t_assert_eq "digest:$(sqlite3 "$CARTERA_DB" "SELECT id FROM owners WHERE email = '$a@example.com'"):2026-03-14" \
+	t_assert_eq "digest:$(t_sql "$CARTERA_DB" "SELECT id FROM owners WHERE email = '$a@example.com'"):2026-03-14" \
 		"$(outbox "[m['idem_key'] for m in d if m['recipient'] == '$a@example.com'][-1]")" "$a: the digest after downtime is the 14th's"
 done
 t_assert_match '14 de marzo de 2026' "$(field subject "$(mails_to ana@example.com | tail -n 1)")" "its subject names the 14th"
@@ -312,7 +314,7 @@ t_assert_eq 0 "$(outbox 'len([m for m in d if m["status"] != "sent"])')" "outbox
 # --- a line break in an owner's address, behind the CLI's back, must not
 # become a second SMTP command (RCPT TO) or header: the message is refused.
 old owner add trudy@example.com --name "Trudy" --tz UTC --digest-at 12:00 --lang en
-sqlite3 "$CARTERA_DB" "UPDATE owners SET email = 'trudy@example.com>' || char(13, 10) || 'RCPT TO:<victim@example.org' WHERE email = 'trudy@example.com'" ||
+t_sql "$CARTERA_DB" "UPDATE owners SET email = 'trudy@example.com>${CRLF}RCPT TO:<victim@example.org' WHERE email = 'trudy@example.com'" ||
 	t_fatal "sqlite3 update failed"
 run "2026-03-16 12:00:00Z"
 t_assert_eq "failed" "$(outbox '[m["status"] for m in d if m["recipient"].startswith("trudy@")][0]')" "tampered address: message refused"

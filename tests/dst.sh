@@ -7,15 +7,16 @@
 # only once per local day; what is queued is delivered once.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init dst
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
-t_conf "$T/c.conf"
+t_conf "$T/c.conf" "$DB_C"
 cat >>"$T/c.conf" <<EOF
 # Every day a working day: the DST changes fall on Sundays.
 digest: { send_empty = true; days = "mon-sun"; };

@@ -8,10 +8,11 @@
 # libreoffice-calc-nogui).
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init excel
+DB_C=$(t_db c)
 t_require sqlite3 soffice
 
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 
@@ -75,7 +76,7 @@ out=$(c import --date-format DD/MM/YY "$T/back/clientes.csv")
 t_assert_eq 0 $? "the file Calc saved imports"
 t_assert_match "5 rows, 0 inserted, 0 updated, 5 unchanged" "$out" \
 	"names, accents, dates and values came back unchanged"
-t_assert_eq '=HYPERLINK("http://x","y")' "$(sqlite3 "$CARTERA_DB" "SELECT name FROM clients WHERE id = 4")" \
+t_assert_eq '=HYPERLINK("http://x","y")' "$(t_sql "$CARTERA_DB" "SELECT name FROM clients WHERE id = 4")" \
 	"the name stored is the one typed"
 
 t_assert_ok "LibreOffice converts the invoices" roundtrip "$T/facturas.csv" 76

@@ -20,6 +20,7 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init faults_kill
+t_skip_engine pg "kills writers of a SQLite file and copies the file"
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera

@@ -29,7 +29,7 @@ MAIN_PORT=$SMTP_PORT
 
 # fresh NAME PORT RETRY_MIN RETRY_MAX MAX_AGE: a database and configuration.
 fresh() {
-	DB=$T/$1.db
+	DB=$(t_db "$1")
 	CONF=$T/$1.conf
 	cat >"$CONF" <<EOF
 user = "root";
@@ -64,10 +64,10 @@ run() {
 quiet_run() { "$CARTERAD" -c "$CONF" --once --now "$1" >>"$T/carterad.log" 2>&1 || t_fail "carterad --once at $1"; }
 received() { t_smtp_events message | grep -cF "\"rcpt_tos\":[\"$1\"]"; }
 # row ADDR COLUMNS: columns of ADDR's message, "|"-separated.
-row() { sqlite3 "$DB" "SELECT $2 FROM outbox WHERE to_addr = '$1' ORDER BY id DESC LIMIT 1"; }
+row() { t_sql "$DB" "SELECT $2 FROM outbox WHERE to_addr = '$1' ORDER BY id DESC LIMIT 1"; }
 # first ADDR COLUMNS: the same for ADDR's first message (a long outage
 # queues a digest a day: the first is the one that ages).
-first() { sqlite3 "$DB" "SELECT $2 FROM outbox WHERE to_addr = '$1' ORDER BY id LIMIT 1"; }
+first() { t_sql "$DB" "SELECT $2 FROM outbox WHERE to_addr = '$1' ORDER BY id LIMIT 1"; }
 utc() { date -u -d "@$1" '+%Y-%m-%d %H:%M:%SZ'; }
 epoch() { date -u -d "${1%Z} UTC" +%s; }
 
@@ -123,9 +123,9 @@ start=$(epoch "2026-03-10 08:00:00Z")
 now=$start
 run "$(utc "$now")"
 # Jitter: the five first retries are not all at the same instant.
-t_assert_ok "451: the first retries are spread by jitter ($(sqlite3 "$DB" "SELECT group_concat(next_attempt_at - $now, ' ') FROM outbox"))" \
-	test "$(sqlite3 "$DB" "SELECT count(DISTINCT next_attempt_at) FROM outbox")" -gt 1
-t_assert_eq 5 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE attempts = 1 AND status = 'pending'")" "451: every message tried once, all pending"
+t_assert_ok "451: the first retries are spread by jitter ($(t_sql "$DB" "SELECT next_attempt_at - $now FROM outbox" | xargs))" \
+	test "$(t_sql "$DB" "SELECT count(DISTINCT next_attempt_at) FROM outbox")" -gt 1
+t_assert_eq 5 "$(t_sql "$DB" "SELECT count(*) FROM outbox WHERE attempts = 1 AND status = 'pending'")" "451: every message tried once, all pending"
 bad="" delays="" attempts=1
 while :; do
 	IFS='|' read -r next n <<<"$(row h01@example.com 'next_attempt_at, attempts')"
@@ -159,7 +159,7 @@ run "$(utc "$next")"
 run "$(utc $((next + 1200)))"
 t_assert_eq "sent|$((attempts + 1))|250" "$(row h01@example.com 'status, attempts, last_code')" "451: sent at the first attempt after recovery"
 t_assert_eq "1 1 1 1 1" "$(for i in 1 2 3 4 5; do received "h0$i@example.com"; done | xargs)" "451: each delivered exactly once"
-t_assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status != 'sent'")" "451: the outbox is drained"
+t_assert_eq 0 "$(t_sql "$DB" "SELECT count(*) FROM outbox WHERE status != 'sent'")" "451: the outbox is drained"
 
 # ============================================= the server down for 3 days
 # Runs every 2 hours for three days with nothing listening on the port.
@@ -202,20 +202,20 @@ n=$(first long01@example.com attempts)
 t_assert_ok "down, max_age 7 days: at most an attempt a run, and retried all along ($n)" test "$n" -ge 18 -a "$n" -le 37
 t_assert_ok "down: the next attempt at most retry_max (+20 %) away" \
 	test "$(($(first long01@example.com next_attempt_at) - $(epoch "2026-03-13 08:00:00Z")))" -le 4320
-long_n=$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'")
+long_n=$(t_sql "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'")
 t_assert_eq 4 "$long_n" "down, max_age 7 days: a digest a day queued meanwhile (10th to 13th)"
 # The server comes back on its port: the long one goes, the failed one not.
 t_start_smtpd --port "$DOWN_PORT"
 t_assert_eq "$DOWN_PORT" "$SMTP_PORT" "down: the server is back on the same port"
-CONF=$T/long.conf DB=$T/long.db
+CONF=$T/long.conf DB=$(t_db_name long)
 run "2026-03-13 10:00:00Z"
 t_wait_mail "$long_n"
 t_assert_eq "sent $long_n" "$(first long01@example.com status) $(received long01@example.com)" \
 	"down, max_age 7 days: each day's digest delivered once when the server is back"
-t_assert_eq "$long_n" "$(sqlite3 "$DB" "SELECT count(DISTINCT idem_key) FROM outbox WHERE status = 'sent'")" \
+t_assert_eq "$long_n" "$(t_sql "$DB" "SELECT count(DISTINCT idem_key) FROM outbox WHERE status = 'sent'")" \
 	"down, max_age 7 days: one per day"
-CONF=$T/short.conf DB=$T/short.db
-short_n=$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'")
+CONF=$T/short.conf DB=$(t_db_name short)
+short_n=$(t_sql "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'")
 run "2026-03-13 10:00:00Z"
 t_assert_eq "failed $short_n" "$(first short01@example.com status) $(received short01@example.com)" \
 	"down, max_age 1 day: a failed message stays failed (the young ones go)"
@@ -223,7 +223,7 @@ t_assert_ok "down: outbox retry queues it again" c --now "2026-03-13 10:00Z" out
 run "2026-03-13 10:00:30Z"
 t_assert_eq "sent $((short_n + 1))" "$(first short01@example.com status) $(received short01@example.com)" "down: and it goes once"
 run "2026-03-13 12:00:00Z"
-CONF=$T/long.conf DB=$T/long.db
+CONF=$T/long.conf DB=$(t_db_name long)
 run "2026-03-13 12:00:00Z"
 t_assert_eq "$long_n $((short_n + 1)) $((long_n + short_n + 1))" \
 	"$(received long01@example.com) $(received short01@example.com) $(t_mail_count)" "down: nothing more"

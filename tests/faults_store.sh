@@ -19,6 +19,7 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init faults_store
+t_skip_engine pg "a locked, full or damaged SQLite file"
 t_require sqlite3 curl
 
 CARTERA=${top_builddir:-.}/cartera

@@ -11,6 +11,7 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init feed
+DB_C=$(t_db c)
 t_require curl sha256sum sqlite3
 "$T_PYTHON" -c 'import icalendar' 2>/dev/null || t_skip "python3-icalendar not installed"
 
@@ -27,7 +28,7 @@ NOW="2026-03-20 10:00Z"
 
 cat >"$T/c.conf" <<EOF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 smtp: { url = "smtp://127.0.0.1:$CLOSED"; starttls = "none"; from = "Cartera <cartera@example.com>"; };
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 20; };
@@ -462,7 +463,7 @@ t_assert_eq "$(sha256sum <"$T/served.b")" "$(sha256sum <"$T/rot.b")" "the same c
 # for the moment another, big, feed was being hashed).
 c owner add big@example.com --name "Big" --tz Europe/Madrid >/dev/null
 c client add "Bigco" --owner big@example.com >/dev/null
-sqlite3 "$T/c.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+t_sql "$DB_C" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
 	INSERT INTO activities (uid, client_id, owner_id, kind, start_at, tz, duration_min,
 	created_at, last_modified) SELECT 'big' || i || '@cartera',
 	(SELECT id FROM clients WHERE name = 'Bigco'), (SELECT id FROM owners WHERE email = 'big@example.com'),

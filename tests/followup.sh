@@ -7,18 +7,19 @@
 # real daemon: GET only asks, POST (and RFC 8058 one-click) unsubscribes.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init followup
+DB_C=$(t_db c)
 t_require sqlite3 curl
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 t_start_smtpd
 http_port=$(t_free_port)
 
 conf() {	# conf FILE MAX_PER_DAY
 	cat >"$1" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $http_port; base_url = "http://127.0.0.1:$http_port"; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
@@ -98,8 +99,9 @@ run "2026-02-17 07:00:00Z"
 t_assert_eq "dora@delta.example jose@alfa.example zoe@zeta.example" "$(fu)" "next day: only the newly overdue client"
 
 # max_per_day: a fresh database where three clients qualify, cap 1.
-export CARTERA_DB=$T/cap.db
-sed -i "s|$T/c.db|$T/cap.db|" "$T/cap.conf"
+CAP_DB=$(t_db cap)
+export CARTERA_DB=$CAP_DB
+sed -i "s|$DB_C|$CAP_DB|" "$T/cap.conf"
 at "$D0" init
 at "$D0" owner add ana@example.com --name "Ana López" --tz Europe/Madrid
 at "$D0" segment set VIP
@@ -108,25 +110,25 @@ mk "Dos" 2026-01-03 --segment VIP --email dos@x.example
 mk "Tres" 2026-01-10 --segment VIP --email tres@x.example
 run "2026-02-16 07:00:00Z" "$T/cap.conf"
 t_assert_eq "dos@x.example" "$(c --json outbox | t_json '" ".join(m["recipient"] for m in d if m["kind"]=="followup")')" "max_per_day 1: only the most overdue"
-export CARTERA_DB=$T/c.db
+export CARTERA_DB=$DB_C
 
 # The unsubscribe link, served by the running daemon.
 t_start_bg -v dpid "$CARTERAD" -c "$T/c.conf" -f --now "2026-02-17 09:00:00Z"
 t_wait_for "curl -sf http://127.0.0.1:$http_port/healthz >/dev/null" 20
 page=$(curl -s "$url")
 t_assert_match 'method="post"' "$page" "GET shows a confirmation form"
-t_assert_eq 0 "$(sqlite3 "$CARTERA_DB" "SELECT do_not_email FROM clients WHERE name = 'Alfa VIP'")" "GET alone does not unsubscribe"
+t_assert_eq 0 "$(t_sql "$CARTERA_DB" "SELECT do_not_email FROM clients WHERE name = 'Alfa VIP'")" "GET alone does not unsubscribe"
 code=$(curl -s -o "$T/post.html" -w '%{http_code}' -X POST "$url")
 t_assert_eq 200 "$code" "POST unsubscribes"
 # The daemon applies the write a moment after answering (web writes are queued).
-t_wait_for '[ "$(sqlite3 "$CARTERA_DB" "SELECT do_not_email FROM clients WHERE name = '"'Alfa VIP'"'")" = 1 ]' 5 &&
+t_wait_for '[ "$(t_sql "$CARTERA_DB" "SELECT do_not_email FROM clients WHERE name = '"'Alfa VIP'"'")" = 1 ]' 5 &&
 	t_pass "client marked do-not-email"
 # RFC 8058 one-click for Delta, as a mail client sends it.
 durl=$(grep -h "^List-Unsubscribe: <" "$SMTP_DIR"/*.eml | tr -d '\r' | sed -n 's/^List-Unsubscribe: <\(.*\)>$/\1/p' | grep -v "$url" | head -1)
-[ -z "$durl" ] && durl=$(sqlite3 "$CARTERA_DB" "SELECT unsubscribe FROM outbox WHERE to_addr = 'dora@delta.example'")
+[ -z "$durl" ] && durl=$(t_sql "$CARTERA_DB" "SELECT unsubscribe FROM outbox WHERE to_addr = 'dora@delta.example'")
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d 'List-Unsubscribe=One-Click' "$durl")
 t_assert_eq 200 "$code" "one-click POST unsubscribes"
-t_wait_for '[ "$(sqlite3 "$CARTERA_DB" "SELECT do_not_email FROM clients WHERE name = '"'Delta Pyme Sí'"'")" = 1 ]' 5 &&
+t_wait_for '[ "$(t_sql "$CARTERA_DB" "SELECT do_not_email FROM clients WHERE name = '"'Delta Pyme Sí'"'")" = 1 ]' 5 &&
 	t_pass "one-click marked do-not-email"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$http_port/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 t_assert_eq 404 "$code" "unknown unsubscribe token"

@@ -11,6 +11,10 @@ top_builddir=${top_builddir:-.}
 GEN=$top_srcdir/contrib/gen-portfolio
 CARTERA=$top_builddir/cartera
 
+if [ "${CARTERA_TEST_ENGINE:-sqlite}" = pg ]; then
+	echo "SKIP: gen-portfolio writes SQLite files (not on pg)"
+	exit 77
+fi
 if [ ! -x /usr/bin/python3 ]; then
 	echo "SKIP: /usr/bin/python3 missing"
 	exit 77

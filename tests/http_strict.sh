@@ -13,6 +13,7 @@
 #     HTTP/1.0 without Host, an encoded character in a path.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init http_strict
+DB_C=$(t_db c)
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
 CARTERA=${top_builddir:-.}/cartera
@@ -23,7 +24,7 @@ NOW="2026-03-10 09:00:00Z"
 PORT=$(t_free_port)
 cat >"$T/c.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; };
 CONF

@@ -5,10 +5,11 @@
 # row leaving the database byte-for-byte as it was.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init import
+DB_C=$(t_db c)
 t_require sqlite3 sha256sum
 
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
 # With two salespeople a new client needs an owner: these files give none,
@@ -36,16 +37,17 @@ t_assert_eq "<script>alert(1)</script>|{{no template}}" "$(c --json client show 
 t_assert_eq "freelancer|potential|ES" "$(c --json client show 2 | t_json 'd["kind"]+"|"+d["status"]+"|"+d["country"]')" "Spanish enum values normalised"
 
 # --- round trip: export, import into a fresh database, export again
+COPY_DB=$(t_db copy)
 c export "$T/out1.csv"
 t_assert_eq 0 $? "export to a file"
 head -1 "$T/out1.csv" | tr -d '\r' >"$T/hdr"
 t_assert_eq "name,kind,status,segment,sector,email,phone,contact,role,address,city,postal_code,country,tax_id,owner,notes,cadence,next_contact,do_not_email,followup_emails,payment_method,payment_days,orders" "$(cat "$T/hdr")" "canonical header"
-CARTERA_DB=$T/copy.db c init >/dev/null
-CARTERA_DB=$T/copy.db c owner add ana@example.com --name A >/dev/null
-CARTERA_DB=$T/copy.db c owner add bob@example.com --name B >/dev/null
-CARTERA_DB=$T/copy.db c import "$T/out1.csv" >/dev/null
+CARTERA_DB=$COPY_DB c init >/dev/null
+CARTERA_DB=$COPY_DB c owner add ana@example.com --name A >/dev/null
+CARTERA_DB=$COPY_DB c owner add bob@example.com --name B >/dev/null
+CARTERA_DB=$COPY_DB c import "$T/out1.csv" >/dev/null
 t_assert_eq 0 $? "exported file imports"
-CARTERA_DB=$T/copy.db c export >"$T/out2.csv"
+CARTERA_DB=$COPY_DB c export >"$T/out2.csv"
 t_assert_eq "$(sha256sum <"$T/out1.csv")" "$(sha256sum <"$T/out2.csv")" "round trip gives the same bytes"
 # Regression (issue 14): re-importing an unchanged export said "3 updated".
 t_assert_match "3 rows, 0 inserted, 0 updated, 3 unchanged" "$(c import "$T/out1.csv")" \
@@ -90,7 +92,7 @@ printf 'name,tax_id,email,city\nHomónimo S.L.,B11111111,h@x.example,Madrid\n' >
 printf 'name,tax_id,email,city\nHomónimo S.L.,B22222222,h@x.example,Bilbao\n' >"$T/homo2.csv"
 t_assert_match "1 inserted" "$(I "$T/homo1.csv")" "first Homónimo"
 t_assert_match "1 inserted, 0 updated" "$(I "$T/homo2.csv")" "same name and email, other tax id: a new client"
-t_assert_eq "B11111111|Madrid" "$(sqlite3 "$CARTERA_DB" "SELECT tax_id || '|' || city FROM clients WHERE tax_id = 'B11111111'")" "the first company kept its tax id and city"
+t_assert_eq "B11111111|Madrid" "$(t_sql "$CARTERA_DB" "SELECT tax_id || '|' || city FROM clients WHERE tax_id = 'B11111111'")" "the first company kept its tax id and city"
 printf 'name,tax_id,city\nSin NIF,,Soria\n' >"$T/untaxed.csv"
 I "$T/untaxed.csv" >/dev/null
 printf 'name,tax_id,city\nSin NIF,C33333333,Soria\n' >"$T/taxed.csv"
@@ -117,8 +119,7 @@ t_assert_eq 0 "$(c --json client list --search 'Solo Prueba' | t_json 'len(d)')"
 
 # --- bad files: every error listed with FILE:LINE: column, nothing written
 snapshot() {
-	sqlite3 "$CARTERA_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	{ sha256sum <"$CARTERA_DB"; sqlite3 "$CARTERA_DB" .dump | sha256sum; } | tr '\n' ' '
+	t_db_digest "$CARTERA_DB"
 }
 before=$(snapshot)
 bad() {	# bad NAME EXPECTED-ERE: import $T/NAME must fail naming the problem

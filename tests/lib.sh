@@ -599,6 +599,7 @@ t_conf() {
 	cat >"$1" <<EOF
 user = "root";
 database = "${2:-$T/c.db}";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";
@@ -650,7 +651,10 @@ t_make_cert() {
 #                               test: $T/NAME.db, or a PostgreSQL database
 #                               (server started on first use); NAME
 #                               defaults to c
+#   t_db_name NAME              the locator of the database t_db NAME made
 #   t_sql DB SQL                run SQL on DB with sqlite3 or psql
+#   t_schema_version DB         its schema version
+#   t_db_digest DB              a digest of all it holds
 #   t_skip_engine pg REASON     skip (77) when the engine under test is pg
 #
 # The whole suite runs on PostgreSQL with CARTERA_TEST_ENGINE=pg (make
@@ -763,6 +767,15 @@ pg_sql() {
 	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"
 }
 
+# The locator of database NAME made earlier with t_db (no new database).
+t_db_name() {
+	if [ "$T_ENGINE" = pg ]; then
+		echo "postgresql://cartera@127.0.0.1:$PG_PORT/$1"
+	else
+		echo "$T/$1.db"
+	fi
+}
+
 t_db() {
 	local name=${1:-c}
 	if [ "$T_ENGINE" = pg ]; then
@@ -778,5 +791,25 @@ t_sql() {
 	case $1 in
 	postgresql://* | postgres://*) pg_sql "$1" "$2" ;;
 	*) sqlite3 -cmd ".timeout 10000" "$1" "$2" ;;
+	esac
+}
+
+# The schema version of DB (SQLite: PRAGMA user_version; PostgreSQL: the
+# cartera_schema table).
+t_schema_version() {
+	case $1 in
+	postgresql://* | postgres://*) pg_sql "$1" "SELECT version FROM cartera_schema" ;;
+	*) sqlite3 "$1" "PRAGMA user_version" ;;
+	esac
+}
+
+# A digest of everything DB holds: equal digests, equal databases.
+t_db_digest() {
+	case $1 in
+	postgresql://* | postgres://*)
+		pg_dump --data-only --no-owner --no-comments -d "$1" | grep -v '^--' | sha256sum ;;
+	*)
+		sqlite3 "$1" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+		{ sha256sum <"$1"; sqlite3 "$1" .dump | sha256sum; } | tr '\n' ' ' ;;
 	esac
 }

@@ -8,6 +8,7 @@
 # Uses the build tree's catalogues (CARTERA_LOCALEDIR, set by make check).
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init locale
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
@@ -15,7 +16,7 @@ CARTERA=${top_builddir:-.}/cartera
 export CARTERA_LOCALEDIR
 [ -f "$CARTERA_LOCALEDIR/es/LC_MESSAGES/cartera.mo" ] ||
 	t_fatal "no Spanish catalogue in $CARTERA_LOCALEDIR (run make check)"
-export CARTERA_DB=$T/c.db
+export CARTERA_DB=$DB_C
 export TZ=UTC
 : >"$T/empty.conf"
 unset LC_ALL LC_MESSAGES LANGUAGE
@@ -52,9 +53,9 @@ c invoice add clinica 1.234 --due 2026-12-31 >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "English: 1.234 is ambiguous"
 t_assert_file_contains "$T/err" "ambiguous" "the ambiguity is explained"
 t_assert_eq "123456 123456 123400" \
-	"$(sqlite3 "$CARTERA_DB" 'SELECT group_concat(amount_cents, " ") FROM (SELECT amount_cents FROM invoices ORDER BY id)')" \
+	"$(t_sql "$CARTERA_DB" 'SELECT amount_cents FROM invoices ORDER BY id' | xargs)" \
 	"amounts stored in cents"
-t_assert_eq "2026-12-31|2026-12-01" "$(sqlite3 "$CARTERA_DB" 'SELECT due, issued FROM invoices WHERE id = 1')" \
+t_assert_eq "2026-12-31|2026-12-01" "$(t_sql "$CARTERA_DB" 'SELECT due, issued FROM invoices WHERE id = 1')" \
 	"DD/MM/YYYY read as day, month, year"
 c invoice add clinica 10 --due 3/12/26 >/dev/null 2>"$T/err"
 t_assert_eq 1 $? "a two-digit year is refused"
@@ -65,19 +66,19 @@ t_assert_file_contains "$T/err" 'no es una fecha \(AAAA-MM-DD o DD/MM/AAAA\)' \
 	"Spanish error lists the Spanish formats"
 t_assert_ok "--date-format DD/MM/YY reads 3/12/26" c -q --date-format DD/MM/YY invoice add clinica 10 \
 	--due 3/12/26 --issued 1/12/26
-t_assert_eq "2026-12-03" "$(sqlite3 "$CARTERA_DB" 'SELECT due FROM invoices ORDER BY id DESC LIMIT 1')" \
+t_assert_eq "2026-12-03" "$(t_sql "$CARTERA_DB" 'SELECT due FROM invoices ORDER BY id DESC LIMIT 1')" \
 	"two-digit year read as 20YY"
 t_assert_match '--date-format FORMAT' "$(c --help)" "--date-format in the global help"
 t_assert_match '--date-format FORMATO' "$(es --help)" "--date-format in the Spanish global help"
 t_assert_ok "--date-format MM/DD/YYYY" c -q --date-format MM/DD/YYYY invoice add clinica 10 \
 	--due 12/31/2026 --issued 12/01/2026
-t_assert_eq "2026-12-31" "$(sqlite3 "$CARTERA_DB" 'SELECT due FROM invoices ORDER BY id DESC LIMIT 1')" \
+t_assert_eq "2026-12-31" "$(t_sql "$CARTERA_DB" 'SELECT due FROM invoices ORDER BY id DESC LIMIT 1')" \
 	"month first when asked"
 c --date-format YY/DD invoice list >/dev/null 2>"$T/err"
 t_assert_eq 2 $? "an unknown --date-format is a usage error"
 t_assert_ok "a time with a Spanish date" es -q log clinica llamada --at "02/12/2026 10:30" --tz UTC
-t_assert_eq "$(date -u -d '2026-12-02 10:30' +%s)" "$(sqlite3 "$CARTERA_DB" 'SELECT at FROM interactions')" \
+t_assert_eq "$(date -u -d '2026-12-02 10:30' +%s)" "$(t_sql "$CARTERA_DB" 'SELECT at FROM interactions')" \
 	"--at DD/MM/YYYY HH:MM"
 t_assert_ok "client edit --next-contact DD/MM/YYYY" c -q client edit clinica --next-contact 15/01/2027
-t_assert_eq "2027-01-15" "$(sqlite3 "$CARTERA_DB" 'SELECT next_contact FROM clients')" "next contact date"
+t_assert_eq "2027-01-15" "$(t_sql "$CARTERA_DB" 'SELECT next_contact FROM clients')" "next contact date"
 t_done

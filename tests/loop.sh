@@ -7,14 +7,15 @@
 # server on loopback (tests/smtpd.py), and in "cartera due".
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init loop
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 
 t_start_smtpd
-t_conf "$T/c.conf"
+t_conf "$T/c.conf" "$DB_C"
 cat >>"$T/c.conf" <<EOF
 feed: { alarm_minutes = 15; };
 EOF

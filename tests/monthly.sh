@@ -7,14 +7,15 @@
 # server's messages with Python's strict policy.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init monthly
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 t_start_smtpd
 conf() {	# conf FILE MONTHLY
-	t_conf "$1"
+	t_conf "$1" "$DB_C"
 	cat >>"$1" <<CONF
 digest: { default_time = "08:00"; default_timezone = "Europe/Madrid"; language = "es"; };
 report: { monthly = $2; manager = "jefa@example.com"; };

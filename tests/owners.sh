@@ -7,10 +7,11 @@
 # --allow-duplicate.  (The import's side is in import.sh.)
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init owners
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" --now "2026-12-10 12:00Z" "$@"; }
 ok() { c -q "$@" >/dev/null || t_fatal "setup: cartera $*"; }

@@ -15,10 +15,11 @@
 # shellcheck disable=SC2154 # client ids are set by add() with printf -v
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init report
+DB_C=$(t_db c)
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db
+export CARTERA_DB=$DB_C
 export TZ=UTC
 
 write_conf() {	# FILE CAP_YEARS
@@ -872,7 +873,8 @@ t_assert_file_contains "$T/na-nps.txt" '^NPS +n/a$' "n/a NPS"
 # Eleven debtors, Deudor N owing N x 10.00 except Deudor 6 (5.00) and
 # Deudor 7 (50.00, as much as Deudor 5): --limit 0 lists all eleven (not
 # ten), ranked by amount owed, ties by id.
-export CARTERA_DB=$T/small.db
+SMALL_DB=$(t_db small)
+export CARTERA_DB=$SMALL_DB
 ok c "$CREATED" init
 ok c "$CREATED" owner add ana@example.com --name "Ana López" --tz Europe/Madrid --lang es
 add mis "2026-04-01T09:00Z" "Mismo Segundo" --owner $A
@@ -900,7 +902,7 @@ load receivables --month 2026-05 --limit 0
 rows "--limit 0" top_debtors "name owed_cents" \
 	"Deudor 11|11000" "Deudor 10|10000" "Deudor 9|9000" "Deudor 8|8000" "Deudor 5|5000" \
 	"Deudor 7|5000" "Deudor 4|4000" "Deudor 3|3000" "Deudor 2|2000" "Deudor 1|1000" "Deudor 6|500"
-export CARTERA_DB=$T/c.db
+export CARTERA_DB=$DB_C
 
 # ----------------------------------------------------------------- errors
 c "$NOW" report summary --month 2026-05 --from 2026-05-01 --to 2026-05-31 >/dev/null 2>"$T/err"

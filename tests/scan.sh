@@ -13,10 +13,11 @@
 # shellcheck disable=SC2154 # client ids are set by add() with printf -v
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init scan
+DB_C=$(t_db c)
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db
+export CARTERA_DB=$DB_C
 export TZ=UTC
 
 write_conf() {	# FILE MAX_ITEMS

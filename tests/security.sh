@@ -40,7 +40,7 @@ WRONG="Wr-$RANDOM$RANDOM-n0t-it"
 t_start_smtpd --auth "cartera:$PASSWORD"
 PORT=$(t_free_port)
 BASE=http://127.0.0.1:$PORT
-DB=$T/c.db
+DB=$(t_db c)
 
 # conf FILE SMTP-CREDENTIALS: the configuration of this test.
 conf() {
@@ -132,7 +132,7 @@ done
 (umask 022 && "$CARTERA" -c "$T/good.conf" -q init && "$CARTERAD" -c "$T/good.conf" --once \
 	--now "$D0" >>"$LOG" 2>&1) || t_fatal "cartera init, then carterad"
 for f in "$DB" "$DB-wal" "$DB-shm"; do
-	[ -e "$f" ] || continue
+	[ -e "$f" ] || continue	# (a file: SQLite only)
 	mode=$(stat -c %a "$f")
 	t_assert_match '[0-7][0-7]0$' "$mode" "$(basename "$f") created under umask 022 is closed to others (mode $mode)"
 done
@@ -152,14 +152,13 @@ for args in "owner add x@example.com --name Mallory$'\r\n'Bcc:_v@example.org" \
 	eval "set -- $args"
 	if c --now "$D0" "$@" >/dev/null 2>&1; then t_fail "the CLI refuses a line break: $args"; else t_pass "the CLI refuses a line break: $args"; fi
 done
-CRLF="char(13, 10)"
-sqlite3 "$DB" "
-UPDATE owners SET name = 'Mallory' || $CRLF || 'Bcc: victim@example.org' || $CRLF || 'X-Injected: 1'
+CRLF=$'\r\n' LF=$'\n'
+t_sql "$DB" "
+UPDATE owners SET name = 'Mallory${CRLF}Bcc: victim@example.org${CRLF}X-Injected: 1'
 	WHERE email = 'mallory@example.com';
-UPDATE clients SET name = 'Evil<script>x()</script>' || $CRLF || 'Bcc: victim2@example.org' || $CRLF ||
-	'END:VEVENT' || $CRLF || 'BEGIN:VEVENT' || $CRLF || 'UID:injected' || $CRLF ||
-	'ATTENDEE:mailto:victim3@example.org' WHERE name = 'Tampered Client';
-UPDATE contacts SET name = 'Eve' || $CRLF || 'Bcc: victim4@example.org' || char(10) || 'X-Injected: 2'
+UPDATE clients SET name = 'Evil<script>x()</script>${CRLF}Bcc: victim2@example.org${CRLF}END:VEVENT${CRLF}BEGIN:VEVENT${CRLF}UID:injected${CRLF}ATTENDEE:mailto:victim3@example.org'
+	WHERE name = 'Tampered Client';
+UPDATE contacts SET name = 'Eve${CRLF}Bcc: victim4@example.org${LF}X-Injected: 2'
 	WHERE name = 'Eve';" || t_fatal "sqlite3 update failed"
 
 # ---- mail: a wrong password, then the right one ---------------------------
@@ -375,7 +374,7 @@ done
 UNSUB=$(field header.list-unsubscribe "$fu" | tr -d '<> ')
 t_assert_match "^$BASE/unsubscribe/[A-Za-z0-9_-]{32}\$" "$UNSUB" "the follow-up carries an unsubscribe link"
 utok=${UNSUB##*/}
-dne() { sqlite3 "$DB" "SELECT do_not_email FROM clients WHERE id = (SELECT client_id FROM contacts WHERE email = 'eve@client.example')"; }
+dne() { t_sql "$DB" "SELECT do_not_email FROM clients WHERE id = (SELECT client_id FROM contacts WHERE email = 'eve@client.example')"; }
 t_assert_eq 200 "$(get "$UNSUB" u1)" "GET the link: 200"
 t_assert_match '<form method="post">' "$(cat "$T/u1.b")" "GET only asks (a form)"
 t_assert_eq "nosniff|no-store" "$(hdr X-Content-Type-Options u1)|$(hdr Cache-Control u1)" "unsubscribe page headers"

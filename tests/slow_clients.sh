@@ -17,6 +17,7 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init slow_clients
+DB_C=$(t_db c)
 t_require curl
 
 CARTERA=${top_builddir:-.}/cartera
@@ -35,7 +36,7 @@ PORT=$(t_free_port)
 BASE=http://127.0.0.1:$PORT
 cat >"$T/c.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 60; };
 CONF
@@ -121,7 +122,7 @@ PORT=$(t_free_port)
 BASE=http://127.0.0.1:$PORT
 cat >"$T/small.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; request_timeout = 3;
 	max_connections = 64; per_ip_connections = 8; };

@@ -20,7 +20,7 @@ OTHER_CERT=$T_CERT
 # fresh NAME SMTP-SETTINGS: database, configuration and one owner
 # (NAME@example.com, digest at 08:00 UTC).
 fresh() {
-	DB=$T/$1.db
+	DB=$(t_db "$1")
 	CONF=$T/$1.conf
 	cat >"$CONF" <<EOF
 user = "root";

@@ -23,7 +23,7 @@ MAIN_PORT=$SMTP_PORT
 
 # fresh NAME [PORT]: a new database and configuration for one scenario.
 fresh() {
-	DB=$T/$1.db
+	DB=$(t_db "$1")
 	CONF=$T/$1.conf
 	cat >"$CONF" <<EOF
 user = "root";

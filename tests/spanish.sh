@@ -8,13 +8,14 @@
 # be left in them.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init spanish
+DB_C=$(t_db c)
 
 CARTERA=${top_builddir:-.}/cartera
 : "${CARTERA_LOCALEDIR:=${top_builddir:-.}/locale}"
-export CARTERA_LOCALEDIR CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_LOCALEDIR CARTERA_DB=$DB_C TZ=UTC
 unset LC_ALL LC_MESSAGES LANGUAGE
 cat >"$T/c.conf" <<CONF
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 digest: { default_timezone = "Europe/Madrid"; language = "es"; };

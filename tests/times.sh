@@ -7,16 +7,17 @@
 # a salesperson in Madrid, one in New York and one in Kolkata (+05:30).
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init times
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
 # The machine's own zone is neither salesperson's: it must not show.
-export CARTERA_DB=$T/c.db TZ=Asia/Tokyo
+export CARTERA_DB=$DB_C TZ=Asia/Tokyo
 
 # shellcheck disable=SC2119 # no arguments: a plain server
 t_start_smtpd
-t_conf "$T/c.conf"
+t_conf "$T/c.conf" "$DB_C"
 cat >>"$T/c.conf" <<EOF
 digest: { send_empty = true; };
 EOF

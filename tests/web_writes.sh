@@ -13,6 +13,8 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init web_writes
+t_skip_engine pg "holds the SQLite write lock from another process"
+DB_C=$(t_db c)
 t_require curl sqlite3
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
@@ -25,7 +27,7 @@ PORT=$(t_free_port)
 BASE=http://127.0.0.1:$PORT
 cat >"$T/c.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; base_url = "$BASE"; };
 CONF
@@ -36,7 +38,7 @@ c client add "Talleres Pérez" --owner ana@example.com --email compras@talleres.
 	t_fatal "client add"
 c plan "Talleres Pérez" visit --at "2026-03-11 10:00" --duration 45 >/dev/null || t_fatal "plan"
 UNSUB=TokenForTallereszzzzzzzzzzzzzzzz
-sqlite3 "$T/c.db" "UPDATE clients SET unsub_token = '$UNSUB'" || t_fatal "token"
+t_sql "$DB_C" "UPDATE clients SET unsub_token = '$UNSUB'" || t_fatal "token"
 FEED=$(c owner feed-url ana@example.com | sed "s|^http://[^/]*|$BASE|")
 t_start_bg -v DPID -l "$T/carterad.log" "$CARTERAD" -c "$T/c.conf" -f --now "$NOW"
 t_wait_for '[ "$(curl -s -o /dev/null -w "%{http_code}" "$FEED")" = 200 ]' 10 ||
@@ -97,7 +99,7 @@ db.execute("ROLLBACK")
 PY
 
 # ---- forged POSTs while another process holds the write lock
-t_start_bg -v HPID "$T_PYTHON" "$T/hold.py" "$T/c.db" 8 "$T/held"
+t_start_bg -v HPID "$T_PYTHON" "$T/hold.py" "$DB_C" 8 "$T/held"
 t_wait_for '[ -e "$T/held" ]' 10 || t_fatal "could not take the write lock"
 "$T_PYTHON" "$T/load.py" "$PORT" "${FEED#$BASE}" "$UNSUB" 6 >"$T/load.out" 2>&1 ||
 	{ cat "$T/load.out"; t_fatal "load.py failed"; }
@@ -105,7 +107,7 @@ sed 's/^/# /' "$T/load.out"
 read -r _ rcode rsecs <<<"$(grep '^real' "$T/load.out")"
 t_assert_eq 200 "$rcode" "a real unsubscribe while the lock is held: 200"
 t_assert_ok "answered at once ($rsecs s)" awk -v a="$rsecs" -v b="$(t_slow 0.5)" 'BEGIN { exit !(a <= b) }'
-t_assert_eq 0 "$(sqlite3 "$T/c.db" 'SELECT do_not_email FROM clients')" "not written while the lock is held"
+t_assert_eq 0 "$(t_sql "$DB_C" 'SELECT do_not_email FROM clients')" "not written while the lock is held"
 read -r _ nfeeds _ fmax _ fmed <<<"$(grep '^feeds' "$T/load.out")"
 t_assert_ok "feeds served meanwhile ($nfeeds)" test "$nfeeds" -ge 20
 t_assert_eq "feedcodes 200:$nfeeds" "$(grep '^feedcodes' "$T/load.out")" "every feed request 200 (no 503)"
@@ -116,7 +118,7 @@ t_assert_eq "" "$(grep '^posts' "$T/load.out" | grep -oE '(200|202|503):[0-9]+')
 read -r _ pmax <<<"$(grep '^postmax' "$T/load.out")"
 t_assert_ok "slowest forged POST ${pmax} s" awk -v a="$pmax" -v b="$(t_slow 0.5)" 'BEGIN { exit !(a <= b) }'
 t_stop "$HPID"
-t_wait_for '[ "$(sqlite3 "$T/c.db" "SELECT do_not_email FROM clients")" = 1 ]' 15 &&
+t_wait_for '[ "$(t_sql "$DB_C" "SELECT do_not_email FROM clients")" = 1 ]' 15 &&
 	t_pass "the queued unsubscribe took effect once the lock was free"
 
 # ---- one address posting unknown tokens is limited
