@@ -138,7 +138,7 @@ store_owner_update(struct store *st, const char *email, const struct owner *in,
 	    "UPDATE owners SET name = coalesce(?1, name), tz = coalesce(?2, tz),"
 	    " digest_at = coalesce(?3, digest_at), lang = coalesce(?4, lang),"
 	    " active = coalesce(?5, active), email = coalesce(?6, email),"
-	    " team_id = CASE WHEN ?7 THEN ?8 ELSE team_id END, updated_at = ?9,"
+	    " team_id = CASE WHEN ?7 <> 0 THEN ?8 ELSE team_id END, updated_at = ?9,"
 	    " phone = CASE WHEN ?11 IS NULL THEN phone ELSE nullif(?11, '') END,"
 	    " signature = CASE WHEN ?12 IS NULL THEN signature ELSE nullif(?12, '') END,"
 	    " days = CASE WHEN ?13 IS NULL THEN days ELSE nullif(?13, '') END,"
@@ -436,8 +436,8 @@ store_team_list(struct store *st, store_row_fn fn, void *arg, char *err, size_t 
 {
 	static const char sql[] =
 	    "SELECT t.id, t.name, t.all_owners, t.feed_token,"
-	    " CASE WHEN t.all_owners THEN (SELECT count(*) FROM owners WHERE active)"
-	    " ELSE (SELECT count(*) FROM owners o WHERE o.team_id = t.id AND o.active) END"
+	    " CASE WHEN t.all_owners <> 0 THEN (SELECT count(*) FROM owners WHERE active <> 0)"
+	    " ELSE (SELECT count(*) FROM owners o WHERE o.team_id = t.id AND o.active <> 0) END"
 	    " AS owners FROM teams t ORDER BY t.name";
 	struct stmt *s;
 

@@ -74,7 +74,8 @@ struct pg_stmt {
 	char		*kinds;		/* 'n' null, 'i', 'd', 't', 'b' */
 	struct variant	 var[MAX_VARIANTS];
 	int		 nvar;
-	int		 texttyped;	/* unknown parameters go as text */
+	char		*astext;	/* per parameter: 1 = sent as text, the
+					 * server could not type it (?1 IS NULL) */
 	PGresult	*res;		/* the result being read */
 	PGresult	*desc;		/* its columns before the first step */
 	int		 row, nrows, ncols;
@@ -325,7 +326,8 @@ pg_prepare(struct engine *e, const char *sql)
 	    ((s->vals = calloc((size_t)s->nparams, sizeof(*s->vals))) == NULL ||
 	    (s->lens = calloc((size_t)s->nparams, sizeof(*s->lens))) == NULL ||
 	    (s->fmts = calloc((size_t)s->nparams, sizeof(*s->fmts))) == NULL ||
-	    (s->kinds = malloc((size_t)s->nparams)) == NULL))
+	    (s->kinds = malloc((size_t)s->nparams)) == NULL ||
+	    (s->astext = calloc((size_t)s->nparams, 1)) == NULL))
 		goto oom;
 	if (s->nparams > 0)
 		memset(s->kinds, 'n', (size_t)s->nparams);
@@ -339,6 +341,7 @@ oom:
 		free(s->lens);
 		free(s->fmts);
 		free(s->kinds);
+		free(s->astext);
 		free(s);
 	}
 	set_msg(e, "out of memory");
@@ -404,6 +407,7 @@ pg_finalize(struct stmt *st)
 	free(s->lens);
 	free(s->fmts);
 	free(s->kinds);
+	free(s->astext);
 	free(s);
 }
 
@@ -477,6 +481,15 @@ pg_bind_null(struct stmt *s, int i)
  * Integers bound where the server typed the parameter itself go as text
  * and are read as that type; NULL fits every variant.
  */
+/* N of the "$N" a message names, 0 if none. */
+static int
+param_named(const char *msg)
+{
+	const char *p = msg != NULL ? strchr(msg, '$') : NULL;
+
+	return p != NULL ? atoi(p + 1) : 0;
+}
+
 static struct variant *
 variant(struct pg_stmt *s)
 {
@@ -529,24 +542,27 @@ variant(struct pg_stmt *s)
 	v->gen = e->gen;
 	/* A failed prepare inside a transaction would end it: guard it. */
 	intx = PQtransactionStatus(e->conn) == PQTRANS_INTRANS;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt <= s->nparams; attempt++) {
+		int which = 0;
+
 		for (int i = 0; i < s->nparams; i++)
 			types[i] = sig[i] == 'i' ? OID_INT8 : sig[i] == 'd' ? OID_FLOAT8 :
-			    sig[i] == 'b' ? OID_BYTEA : s->texttyped ? OID_TEXT : 0;
+			    sig[i] == 'b' ? OID_BYTEA : s->astext[i] ? OID_TEXT : 0;
 		if (intx && command(e, "SAVEPOINT cartera_prepare") == -1)
 			break;
 		r = PQprepare(e->conn, v->name, s->sql, s->nparams, types);
 		ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
 		if (!ok)
 			set_result_msg(e, r);
-		/* A parameter the server cannot type ("? IS NULL", 42P18) or
-		 * types two ways (42P08): every untyped one as text. */
+		/*
+		 * A parameter the server cannot type ("?1 IS NULL" before any
+		 * use that says, 42P18) or types two ways (42P08): that one is
+		 * sent as text, and the statement prepared again.
+		 */
 		state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-		if (!ok && !s->texttyped && state != NULL &&
-		    (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0))
-			s->texttyped = 1;
-		else
-			attempt = 2;
+		if (!ok && state != NULL && (strcmp(state, "42P18") == 0 ||
+		    strcmp(state, "42P08") == 0))
+			which = param_named(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
 		PQclear(r);
 		if (intx && command(e, ok ? "RELEASE SAVEPOINT cartera_prepare" :
 		    "ROLLBACK TO SAVEPOINT cartera_prepare") == -1)
@@ -556,6 +572,10 @@ variant(struct pg_stmt *s)
 			s->nvar++;
 			return v;
 		}
+		if (which < 1 || which > s->nparams || s->astext[which - 1] ||
+		    sig[which - 1] != 't')
+			break;
+		s->astext[which - 1] = 1;
 	}
 	free(types);
 	free(sig);
