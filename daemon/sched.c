@@ -488,6 +488,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 {
 	struct outbox_msg *msgs;
 	struct mailer *ml = NULL;
+	char e2[1024];
 	size_t n;
 	int done = 0, rc = 0;
 
@@ -576,6 +577,10 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 			outbox_msg_clear(&msgs[i]);
 		}
 		free(msgs);
+		/* Messages of the batch not tried (a pause, a stop) are
+		 * another daemon's to take, or ours again, at once. */
+		if (outbox_release(s->st, e2, sizeof(e2)) == -1)
+			log_warnx("the claim on untried messages not released: %s", e2);
 		{
 			long sent, conns;
 			mailer_stats(ml, &sent, &conns);

@@ -613,6 +613,9 @@ int	 store_outbox_claim(struct store *, time_t now, size_t max, int lease,
 /* This daemon's claims that are still pending last until now + lease
  * (a long batch keeps them).  No-op on SQLite. */
 int	 store_outbox_renew(struct store *, time_t now, int lease, char *err, size_t errlen);
+/* This daemon's claims on messages it did not try end now (a batch cut
+ * short: the server went away, a stop).  No-op on SQLite. */
+int	 store_outbox_release(struct store *, char *err, size_t errlen);
 /* When a pending message is next due (for another daemon's claim: when
  * it runs out); *when = 0 if none. */
 int	 store_outbox_next(struct store *, time_t *when, char *err, size_t errlen);

@@ -217,6 +217,22 @@ store_outbox_renew(struct store *st, time_t now, int lease, char *err, size_t er
 }
 
 int
+store_outbox_release(struct store *st, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET lease_until = NULL"
+	    " WHERE claimed_by = ? AND status = 'pending' AND lease_until IS NOT NULL";
+	struct stmt *s;
+
+	if (st->ops->kind == STORE_ENGINE_SQLITE)
+		return 0;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, st->who);
+	return stmt_done(st, s, err, errlen, "releasing the outbox claim");
+}
+
+int
 store_outbox_next(struct store *st, time_t *when, char *err, size_t errlen)
 {
 	static const char sql[] =

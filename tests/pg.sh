@@ -7,6 +7,8 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init pg
 pg_start
+# PostgreSQL whatever the engine under test: make check runs it already.
+t_skip_engine pg "runs in make check already"
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
