@@ -41,6 +41,12 @@ outbox_due(struct store *st, time_t now, size_t max, int lease, struct outbox_ms
 }
 
 int
+outbox_reclaim(struct store *st, char *err, size_t errlen)
+{
+	return store_outbox_reclaim(st, err, errlen);
+}
+
+int
 outbox_release(struct store *st, char *err, size_t errlen)
 {
 	return store_outbox_release(st, err, errlen);

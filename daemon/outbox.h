@@ -38,6 +38,8 @@ int	 outbox_exists(struct store *, const char *idem_key, int *exists,
  * frees each with outbox_msg_clear and the array with free. */
 int	 outbox_due(struct store *, time_t now, size_t max, int lease,
 	    struct outbox_msg **out, size_t *n, char *err, size_t errlen);
+/* Claims of daemons of this host that died end now. */
+int	 outbox_reclaim(struct store *, char *err, size_t errlen);
 /* The claims on messages not tried end now. */
 int	 outbox_release(struct store *, char *err, size_t errlen);
 /* The claims still held last lease seconds from now. */

@@ -499,6 +499,10 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 	}
 	if (now < s->smtp_retry_at)
 		return 0;
+	/* A daemon of this host that died (killed, crashed, restarted) left
+	 * claims: they need not wait for their lease. */
+	if (outbox_reclaim(s->st, e2, sizeof(e2)) == -1)
+		log_warnx("claims of dead daemons not checked: %s", e2);
 	while (!done && !stop_pending(s->stop)) {
 		if (outbox_due(s->st, now, (size_t)s->cfg->smtp.batch, s->cfg->smtp.lease,
 		    &msgs, &n, err, errlen) == -1)

@@ -141,7 +141,12 @@ store_new(const char *path, int flags, char *err, size_t errlen)
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "?");
 		host[sizeof(host) - 1] = '\0';
-		snprintf(st->who, sizeof(st->who), "%s %ld", host, (long)getpid());
+		char tok[40];
+
+		if (store_token(tok, sizeof(tok)) == -1)
+			snprintf(tok, sizeof(tok), "-");
+		tok[8] = '\0';
+		snprintf(st->who, sizeof(st->who), "%s %ld %.8s", host, (long)getpid(), tok);
 	}
 	if (ops->open(path, flags, &st->eng, err, errlen) == -1) {
 		/* A server's words lack the database's name (SQLite's have it). */

@@ -613,6 +613,12 @@ int	 store_outbox_claim(struct store *, time_t now, size_t max, int lease,
 /* This daemon's claims that are still pending last until now + lease
  * (a long batch keeps them).  No-op on SQLite. */
 int	 store_outbox_renew(struct store *, time_t now, int lease, char *err, size_t errlen);
+/*
+ * Claims of daemons found dead end now: those of this host whose process
+ * is gone (or is this process under a pid an earlier one had).  A claim
+ * from another host waits for its lease.  No-op on SQLite.
+ */
+int	 store_outbox_reclaim(struct store *, char *err, size_t errlen);
 /* This daemon's claims on messages it did not try end now (a batch cut
  * short: the server went away, a stop).  No-op on SQLite. */
 int	 store_outbox_release(struct store *, char *err, size_t errlen);

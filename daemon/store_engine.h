@@ -180,7 +180,8 @@ struct store {
 	struct engine		*eng;
 	char			*path;
 	int			 created;	/* the schema was created at open */
-	char			 who[96];	/* "host pid": this process's outbox claims */
+	char			 who[128];	/* "host pid token": this connection's
+						 * outbox claims */
 	struct {
 		const char	*sql;	/* the key: a pointer to static text */
 		struct stmt	*stmt;

@@ -6,9 +6,12 @@
  */
 #include "build.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nls.h"
 #include "store_engine.h"
@@ -214,6 +217,77 @@ store_outbox_renew(struct store *st, time_t now, int lease, char *err, size_t er
 	stmt_bind_int(s, 2, lease);
 	stmt_bind_text(s, 3, st->who);
 	return stmt_done(st, s, err, errlen, "renewing the outbox claim");
+}
+
+/* "host pid token" names a process of this host that is gone. */
+static int
+claimer_dead(const struct store *st, const char *who)
+{
+	size_t hl = strcspn(st->who, " ");
+	const char *p;
+	char *end;
+	long pid;
+
+	if (strncmp(who, st->who, hl) != 0 || who[hl] != ' ')
+		return 0;			/* another host's */
+	p = who + hl + 1;
+	pid = strtol(p, &end, 10);
+	if (end == p || *end != ' ' || pid <= 0)
+		return 0;
+	if (pid == (long)getpid())
+		return strcmp(who, st->who) != 0;	/* an earlier us */
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+int
+store_outbox_reclaim(struct store *st, char *err, size_t errlen)
+{
+	static const char list[] =
+	    "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'pending'"
+	    " AND lease_until IS NOT NULL AND claimed_by IS NOT NULL";
+	static const char release[] =
+	    "UPDATE outbox SET lease_until = NULL"
+	    " WHERE claimed_by = ? AND status = 'pending' AND lease_until IS NOT NULL";
+	struct stmt *s;
+	char **dead = NULL, **nv;
+	size_t n = 0;
+	int rc, ret = 0;
+
+	if (st->ops->kind == STORE_ENGINE_SQLITE)
+		return 0;
+	if ((s = stmt_get(st, list, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		const char *who = stmt_text(s, 0);
+
+		if (who == NULL || !claimer_dead(st, who))
+			continue;
+		if ((nv = reallocarray(dead, n + 1, sizeof(*nv))) == NULL ||
+		    (nv[n] = strdup(who)) == NULL) {
+			if (nv != NULL)
+				dead = nv;
+			rc = STMT_ERROR;
+			snprintf(err, errlen, "out of memory");
+			ret = -1;
+			break;
+		}
+		dead = nv;
+		n++;
+	}
+	stmt_reset(s);
+	if (ret == 0 && rc != STMT_DONE)
+		ret = store_fail(st, err, errlen, "reading outbox claims");
+	for (size_t i = 0; i < n; i++) {
+		if (ret == 0 && (s = stmt_get(st, release, err, errlen)) == NULL)
+			ret = -1;
+		if (ret == 0) {
+			stmt_bind_text(s, 1, dead[i]);
+			ret = stmt_done(st, s, err, errlen, "releasing a dead daemon's claims");
+		}
+		free(dead[i]);
+	}
+	free(dead);
+	return ret;
 }
 
 int

@@ -32,7 +32,7 @@ comp() {
 	_cartera
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
-t_assert_eq "check client contact cost" "$(comp c)" "command names"
+t_assert_eq "check client contact copy cost" "$(comp c)" "command names"
 t_assert_eq "add delete edit list show" "$(comp client '')" "subcommands of client"
 t_assert_eq "--excel" "$(comp export --ex)" "an option of export"
 t_assert_match "--map --map-file" "$(comp import --ma)" "options of import"
