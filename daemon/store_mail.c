@@ -124,7 +124,8 @@ store_mailbox_list(struct store *st, struct store_mailbox **v, size_t *n, char *
 static int
 ensure_mailbox(struct store *st, const char *name, char *err, size_t errlen)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO mailboxes (name) VALUES (?)";
+	static const char sql[] =
+	    "INSERT INTO mailboxes (name) VALUES (?) ON CONFLICT DO NOTHING";
 	struct stmt *s;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
@@ -220,8 +221,8 @@ message_row(struct store *st, const struct store_mail_touch *t, long long *id,
     char *err, size_t errlen)
 {
 	static const char ins[] =
-	    "INSERT OR IGNORE INTO mail_messages (message_id, mailbox, seen_at, outgoing,"
-	    " answers_outbox_id) VALUES (?, ?, ?, ?, ?)";
+	    "INSERT INTO mail_messages (message_id, mailbox, seen_at, outgoing,"
+	    " answers_outbox_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 	static const char sel[] = "SELECT id FROM mail_messages WHERE message_id = ?";
 	struct stmt *s;
 	int rc;
@@ -250,8 +251,8 @@ store_mail_log(struct store *st, const struct store_mail_touch *t, long long *in
     char *err, size_t errlen)
 {
 	static const char link[] =
-	    "INSERT OR IGNORE INTO mail_touches (message_id, client_id, interaction_id)"
-	    " VALUES (?, ?, ?)";
+	    "INSERT INTO mail_touches (message_id, client_id, interaction_id)"
+	    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
 	struct stmt *s;
 	struct touch tt;
 	long long msg, by = t->by_owner, iid;
@@ -328,8 +329,10 @@ int
 store_mail_domain_clients(struct store *st, const char *domain, store_mail_contact_fn fn,
     void *arg, char *err, size_t errlen)
 {
-	static const char sql[] =
-	    "SELECT DISTINCT client_id, '' FROM contacts WHERE email LIKE ?1 ESCAPE '\\'";
+	/* SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does so. */
+	static const char *const sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
+	    "SELECT DISTINCT client_id, '' FROM contacts WHERE email LIKE ?1 ESCAPE '\\'",
+	    "SELECT DISTINCT client_id, '' FROM contacts WHERE email ILIKE ?1 ESCAPE '\\'");
 	struct buf pat = BUF_INIT;
 	struct stmt *s;
 	int rc;
@@ -340,7 +343,7 @@ store_mail_domain_clients(struct store *st, const char *domain, store_mail_conta
 			buf_putc(&pat, '\\');
 		buf_putc(&pat, *p);
 	}
-	if (pat.failed || (s = stmt_get(st, sql, err, errlen)) == NULL) {
+	if (pat.failed || (s = stmt_get(st, store_sql(st, sql), err, errlen)) == NULL) {
 		if (pat.failed)
 			snprintf(err, errlen, "out of memory");
 		buf_free(&pat);

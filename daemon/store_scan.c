@@ -190,10 +190,14 @@ int
 store_unpaid_each(struct store *st, long long owner, const char *before, store_unpaid_fn fn,
     void *arg, char *err, size_t errlen)
 {
-	static const char all_sql[] =
+	/* Everyone's: one pass over the unpaid-invoice index (SQLite is
+	 * told which; PostgreSQL plans its own). */
+	static const char *const all_sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
 	    "SELECT client_id, id, amount_cents, currency, due, number"
 	    " FROM invoices INDEXED BY invoices_unpaid_client"
-	    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id";
+	    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id",
+	    "SELECT client_id, id, amount_cents, currency, due, number"
+	    " FROM invoices WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id");
 	static const char owner_sql[] =
 	    "SELECT i.client_id, i.id, i.amount_cents, i.currency, i.due, i.number"
 	    " FROM invoices i JOIN clients c ON c.id = i.client_id"
@@ -203,7 +207,7 @@ store_unpaid_each(struct store *st, long long owner, const char *before, store_u
 	struct stmt *s;
 
 	err[0] = '\0';
-	if ((s = stmt_get(st, owner > 0 ? owner_sql : all_sql, err, errlen)) == NULL)
+	if ((s = stmt_get(st, owner > 0 ? owner_sql : store_sql(st, all_sql), err, errlen)) == NULL)
 		return -1;
 	stmt_bind_text(s, 1, before);
 	if (owner > 0)
