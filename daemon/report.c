@@ -207,57 +207,29 @@ report_bitmap(struct rctx *c)
 	return b;
 }
 
-int
-report_fail(struct rctx *c, const char *what)
+/* store_client_ids' callback: flag a client in the bitmap. */
+static int
+flag_client(long long id, void *arg)
 {
-	return store_fail(c->st, c->err, c->errlen, what);
+	struct rctx *c = arg;
+
+	if (id > 0 && id <= c->maxid)
+		c->in[id] = 1;
+	return 0;
 }
 
 /* Which clients pass the owner/segment/sector/city filters. */
 static int
 load_filter(struct rctx *c)
 {
-	static const char maxsql[] = "SELECT coalesce(max(id), 0) FROM clients";
-	static const char sql[] =
-	    "SELECT c.id FROM clients c LEFT JOIN owners o ON o.id = c.owner_id"
-	    " LEFT JOIN segments s ON s.id = c.segment_id"
-	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 IS NULL OR s.name = ?2)"
-	    " AND (?3 IS NULL OR c.search_sector = ?3)"
-	    " AND (?4 IS NULL OR c.search_city = ?4)";
-	sqlite3_stmt *s;
-	int rc;
+	struct client_filter f = { .owner = c->o->owner, .segment = c->o->segment,
+	    .sector = c->o->sector, .city = c->o->city };
 
-	if ((s = store_stmt(c->st, maxsql, c->err, c->errlen)) == NULL)
+	if (store_client_max_id(c->st, &c->maxid, c->err, c->errlen) == -1)
 		return -1;
-	rc = sqlite3_step(s);
-	c->maxid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return report_fail(c, "counting clients");
 	if ((c->in = report_bitmap(c)) == NULL)
 		return -1;
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	store_bind_text(s, 1, c->o->owner);
-	store_bind_text(s, 2, c->o->segment);
-	/* Sector and city as typed: compared by search key (record.c). */
-	for (int i = 0; i < 2; i++) {
-		const char *v = i == 0 ? c->o->sector : c->o->city;
-		char *k = NULL;
-		if (v != NULL && *v != '\0' && (k = record_search_key(v)) == NULL) {
-			snprintf(c->err, c->errlen, _("out of memory"));
-			return -1;
-		}
-		store_bind_text(s, 3 + i, k);
-		free(k);
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		if (id > 0 && id <= c->maxid)
-			c->in[id] = 1;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : report_fail(c, "reading clients");
+	return store_client_ids(c->st, &f, flag_client, c, c->err, c->errlen);
 }
 
 int
@@ -266,29 +238,33 @@ report_in(const struct rctx *c, long long id)
 	return id > 0 && id <= c->maxid && c->in[id];
 }
 
+struct revenue_sum {
+	const struct rctx	*c;
+	long long		*cents, *count;
+};
+
+static int
+add_revenue(long long client, long long cents, const char *day, void *arg)
+{
+	struct revenue_sum *r = arg;
+
+	(void)day;
+	if (report_in(r->c, client)) {
+		*r->cents += cents;
+		(*r->count)++;
+	}
+	return 0;
+}
+
 /* Revenue and invoice count, issued in [from, to] (text days). */
 int
 report_revenue(struct rctx *c, const char *from, const char *to, long long *cents, long long *count)
 {
-	static const char sql[] =
-	    "SELECT client_id, amount_cents FROM invoices"
-	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3";
-	sqlite3_stmt *s;
-	int rc;
+	struct revenue_sum r = { c, cents, count };
 
 	*cents = *count = 0;
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, to, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (report_in(c, sqlite3_column_int64(s, 0))) {
-			*cents += sqlite3_column_int64(s, 1);
-			(*count)++;
-		}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : report_fail(c, "reading invoices");
+	return store_report_revenue(c->st, from, to, c->cfg->report.currency, 0, add_revenue,
+	    &r, c->err, c->errlen);
 }
 
 void
@@ -387,21 +363,19 @@ revenue_json(struct rctx *c, json_object *r)
 
 /*
  * Put a client's "id" and "name" into j (the name null if the client is
- * gone); -1 if the statement could not be prepared (c->err says why).
+ * gone); -1 if it could not be read (c->err says why).
  */
 int
 report_put_client(struct rctx *c, json_object *j, long long id)
 {
-	static const char sql[] = "SELECT name FROM clients WHERE id = ?";
-	sqlite3_stmt *s;
+	char *name = NULL;
+	int rc;
 
 	report_put_i(j, "id", id);
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+	if ((rc = store_client_name(c->st, id, &name, c->err, c->errlen)) == -1)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	report_put_s(j, "name", sqlite3_step(s) == SQLITE_ROW ?
-	    (const char *)sqlite3_column_text(s, 0) : NULL);
-	sqlite3_reset(s);
+	report_put_s(j, "name", name);
+	free(name);
 	return 0;
 }
 
@@ -428,32 +402,39 @@ report_client_list(struct rctx *c, const unsigned char *set, long limit)
 	return a;
 }
 
+struct nps_count {
+	const struct rctx	*c;
+	long long		 prom, pas, det;
+};
+
+static int
+add_nps(long long client, long long score, const char *day, void *arg)
+{
+	struct nps_count *k = arg;
+
+	(void)day;
+	if (!report_in(k->c, client))
+		return 0;
+	if (score >= 9)
+		k->prom++;
+	else if (score >= 7)
+		k->pas++;
+	else
+		k->det++;
+	return 0;
+}
+
 static int
 nps_json(struct rctx *c, json_object *r)
 {
-	static const char sql[] = "SELECT client_id, score FROM nps WHERE at BETWEEN ?1 AND ?2";
-	long long prom = 0, pas = 0, det = 0, n;
-	sqlite3_stmt *s;
-	int rc;
+	struct nps_count k = { c, 0, 0, 0 };
+	long long prom, pas, det, n;
 
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
+	if (store_report_nps(c->st, c->from_s, c->to_s, add_nps, &k, c->err, c->errlen) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int sc = sqlite3_column_int(s, 1);
-		if (!report_in(c, sqlite3_column_int64(s, 0)))
-			continue;
-		if (sc >= 9)
-			prom++;
-		else if (sc >= 7)
-			pas++;
-		else
-			det++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return report_fail(c, "reading NPS responses");
+	prom = k.prom;
+	pas = k.pas;
+	det = k.det;
 	n = prom + pas + det;
 	report_put_i(r, "responses", n);
 	report_put_i(r, "promoters", prom);
@@ -469,23 +450,11 @@ nps_json(struct rctx *c, json_object *r)
 static int
 acquisition_cost(struct rctx *c, long long *cents)
 {
-	static const char sql[] =
-	    "SELECT coalesce(sum(amount_cents), 0) FROM costs WHERE client_id IS NULL"
-	    " AND kind IN ('marketing', 'sales') AND month BETWEEN ?1 AND ?2";
-	sqlite3_stmt *s;
 	char a[8], b[8];
-	int rc;
 
 	snprintf(a, sizeof(a), "%.7s", c->from_s);
 	snprintf(b, sizeof(b), "%.7s", c->to_s);
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	*cents = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : report_fail(c, "reading costs");
+	return store_report_acquisition_cost(c->st, a, b, cents, c->err, c->errlen);
 }
 
 struct clv_row {
@@ -504,92 +473,87 @@ cmp_clv(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+struct clv_rows {
+	const struct rctx	*c;
+	struct clv_row		*v;
+	size_t			 n, cap;
+	long			 today;
+	double			 life_sum;
+};
+
+static int
+add_clv(const struct store_buyer *b, void *arg)
+{
+	struct clv_rows *k = arg;
+	const struct rctx *c = k->c;
+	long first, last, endday;
+	struct clv_row *row;
+	double years;
+	int active;
+
+	if (!report_in(c, b->id))
+		return 0;
+	if (clock_date_parse(b->first_purchase, &first) == -1 ||
+	    clock_date_parse(b->last_purchase, &last) == -1)
+		return 0;
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 256;
+		struct clv_row *nv = reallocarray(k->v, ncap, sizeof(*nv));
+		if (nv == NULL)
+			return 1;	/* out of memory */
+		k->v = nv;
+		k->cap = ncap;
+	}
+	row = &k->v[k->n++];
+	row->id = b->id;
+	row->purchases = b->purchases;
+	row->revenue = b->revenue;
+	row->avg = (double)row->revenue / row->purchases;
+	/* Active today (not lost, bought lately): the lifetime runs to
+	 * today; a purchase dated after today ends it there. */
+	active = (b->status == NULL || strcmp(b->status, "lost") != 0) &&
+	    k->today - last < c->cfg->inactive.single_purchase_days;
+	endday = active && k->today > last ? k->today : last;
+	years = (endday - first) / 365.25;
+	k->life_sum += years;
+	row->per_year = row->purchases / (years > 1 ? years : 1);
+	return 0;
+}
+
 static int
 clv_json(struct rctx *c, json_object *r, int list)
 {
-	static const char sql[] =
-	    "SELECT c.id, c.status, c.purchases, c.first_purchase, c.last_purchase,"
-	    " (SELECT sum(amount_cents) FROM invoices i WHERE i.client_id = c.id"
-	    "  AND i.currency = ?1)"
-	    " FROM clients c WHERE c.purchases > 0";
-	static const char new_sql[] =
-	    "SELECT count(*) FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
-	struct clv_row *v = NULL;
-	size_t n = 0, cap = 0;
-	double life_sum = 0, expected, cap_years = c->cfg->report.lifetime_cap_years;
+	struct clv_rows k = { .c = c };
+	struct clv_row *v;
+	size_t n;
+	double life_sum, expected, cap_years = c->cfg->report.lifetime_cap_years;
 	long long cost, newc = 0, sum = 0, cac = -1;
-	long today;
-	sqlite3_stmt *s;
 	int rc;
 
-	tz_local_day(c->o->tz, c->o->now, &today, NULL);
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		const char *status = (const char *)sqlite3_column_text(s, 1);
-		long first, last, endday;
-		struct clv_row *row;
-		double years;
-		int active;
-
-		if (!report_in(c, id))
-			continue;
-		if (clock_date_parse((const char *)sqlite3_column_text(s, 3), &first) == -1 ||
-		    clock_date_parse((const char *)sqlite3_column_text(s, 4), &last) == -1)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct clv_row *nv = reallocarray(v, ncap, sizeof(*nv));
-			if (nv == NULL) {
-				sqlite3_reset(s);
-				free(v);
-				snprintf(c->err, c->errlen, _("out of memory"));
-				return -1;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		row = &v[n++];
-		row->id = id;
-		row->purchases = sqlite3_column_int(s, 2);
-		row->revenue = sqlite3_column_int64(s, 5);
-		row->avg = (double)row->revenue / row->purchases;
-		/* Active today (not lost, bought lately): the lifetime runs to
-		 * today; a purchase dated after today ends it there. */
-		active = (status == NULL || strcmp(status, "lost") != 0) &&
-		    today - last < c->cfg->inactive.single_purchase_days;
-		endday = active && today > last ? today : last;
-		years = (endday - first) / 365.25;
-		life_sum += years;
-		row->per_year = row->purchases / (years > 1 ? years : 1);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	tz_local_day(c->o->tz, c->o->now, &k.today, NULL);
+	rc = store_report_buyers(c->st, c->cfg->report.currency, add_clv, &k, c->err,
+	    c->errlen);
+	v = k.v;
+	n = k.n;
+	life_sum = k.life_sum;
+	if (rc != 0) {
+		if (rc == 1)
+			snprintf(c->err, c->errlen, _("out of memory"));
 		free(v);
-		return report_fail(c, "reading purchases");
+		return -1;
 	}
 	expected = n ? life_sum / (double)n : 0;
 	if (expected > cap_years)
 		expected = cap_years;
 	if (expected < 1 && n > 0)
 		expected = 1;
+	/* New clients company-wide, like the costs: no filter (see the
+	 * definitions). */
 	if (acquisition_cost(c, &cost) == -1 ||
-	    (s = store_stmt(c->st, new_sql, c->err, c->errlen)) == NULL) {
+	    store_report_new_clients(c->st, c->from_s, c->to_s, &newc, c->err,
+	    c->errlen) == -1) {
 		free(v);
 		return -1;
-	}
-	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
-	/* Company-wide, like the costs: no filter (see the definitions). */
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		newc = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		free(v);
-		return report_fail(c, "counting new clients");
 	}
 	if (cost > 0 && newc > 0)
 		cac = llround((double)cost / (double)newc);
@@ -638,48 +602,55 @@ cmp_rev(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+struct rev_rows {
+	const struct rctx	*c;
+	struct rev_row		*v;
+	size_t			 n, cap;
+	long long		 total;
+};
+
+static int
+add_rev(long long id, long long cents, const char *day, void *arg)
+{
+	struct rev_rows *k = arg;
+
+	(void)day;
+	if (!report_in(k->c, id) || cents <= 0)
+		return 0;
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 256;
+		struct rev_row *nv = reallocarray(k->v, ncap, sizeof(*nv));
+		if (nv == NULL)
+			return 1;	/* out of memory */
+		k->v = nv;
+		k->cap = ncap;
+	}
+	k->v[k->n].id = id;
+	k->v[k->n].cents = cents;
+	k->total += cents;
+	k->n++;
+	return 0;
+}
+
 static int
 pareto_json(struct rctx *c, json_object *r, int list)
 {
-	static const char sql[] =
-	    "SELECT client_id, sum(amount_cents) FROM invoices"
-	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3 GROUP BY client_id";
-	struct rev_row *v = NULL;
-	size_t n = 0, cap = 0, top = 0;
-	long long total = 0, cum = 0;
-	sqlite3_stmt *s;
+	struct rev_rows k = { .c = c };
+	struct rev_row *v;
+	size_t n, top = 0;
+	long long total, cum = 0;
 	int rc;
 
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, c->from_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, c->to_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
-		if (!report_in(c, id) || cents <= 0)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct rev_row *nv = reallocarray(v, ncap, sizeof(*nv));
-			if (nv == NULL) {
-				sqlite3_reset(s);
-				free(v);
-				snprintf(c->err, c->errlen, _("out of memory"));
-				return -1;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		v[n].id = id;
-		v[n].cents = cents;
-		total += cents;
-		n++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	rc = store_report_revenue(c->st, c->from_s, c->to_s, c->cfg->report.currency, 1,
+	    add_rev, &k, c->err, c->errlen);
+	v = k.v;
+	n = k.n;
+	total = k.total;
+	if (rc != 0) {
+		if (rc == 1)
+			snprintf(c->err, c->errlen, _("out of memory"));
 		free(v);
-		return report_fail(c, "reading invoices");
+		return -1;
 	}
 	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(v, n, sizeof(*v), cmp_rev);
@@ -727,62 +698,68 @@ cmp_debtor(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+struct debtors {
+	const struct rctx	*c;
+	struct debtor		*v;
+	size_t			 n, cap;
+	long long		 owed, overdue, b[4];
+};
+
+static int
+add_owed(long long id, long long cents, const char *due_text, void *arg)
+{
+	struct debtors *k = arg;
+	long due, days;
+
+	if (!report_in(k->c, id) || clock_date_parse(due_text, &due) == -1)
+		return 0;
+	if (k->n == 0 || k->v[k->n - 1].id != id) {
+		if (k->n == k->cap) {
+			size_t ncap = k->cap ? k->cap * 2 : 64;
+			struct debtor *nv = reallocarray(k->v, ncap, sizeof(*nv));
+			if (nv == NULL)
+				return 1;	/* out of memory */
+			k->v = nv;
+			k->cap = ncap;
+		}
+		memset(&k->v[k->n], 0, sizeof(k->v[k->n]));
+		k->v[k->n++].id = id;
+	}
+	k->owed += cents;
+	k->v[k->n - 1].owed += cents;
+	days = k->c->o->to - due;
+	if (days > 0) {
+		k->overdue += cents;
+		k->v[k->n - 1].overdue += cents;
+		if (days > k->v[k->n - 1].oldest)
+			k->v[k->n - 1].oldest = days;
+		k->b[days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3] += cents;
+	}
+	return 0;
+}
+
 static int
 receivables_json(struct rctx *c, json_object *r, int list)
 {
-	static const char sql[] =
-	    "SELECT client_id, amount_cents, due FROM invoices"
-	    " WHERE issued <= ?1 AND (paid_at IS NULL OR paid_at > ?1) AND currency = ?2"
-	    " ORDER BY client_id";
-	long long owed = 0, overdue = 0, b[4] = { 0, 0, 0, 0 }, rev, cnt;
-	struct debtor *v = NULL;
-	size_t n = 0, cap = 0;
+	struct debtors k = { .c = c };
+	long long owed, overdue, *b = k.b, rev, cnt;
+	struct debtor *v;
+	size_t n;
 	long len = c->o->to - c->o->from + 1;
-	sqlite3_stmt *s;
 	json_object *bk;
 	int rc;
 
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, c->to_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0), cents = sqlite3_column_int64(s, 1);
-		long due, days;
-
-		if (!report_in(c, id) || clock_date_parse((const char *)sqlite3_column_text(s, 2), &due) == -1)
-			continue;
-		if (n == 0 || v[n - 1].id != id) {
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct debtor *nv = reallocarray(v, ncap, sizeof(*nv));
-				if (nv == NULL) {
-					sqlite3_reset(s);
-					free(v);
-					snprintf(c->err, c->errlen, _("out of memory"));
-					return -1;
-				}
-				v = nv;
-				cap = ncap;
-			}
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n++].id = id;
-		}
-		owed += cents;
-		v[n - 1].owed += cents;
-		days = c->o->to - due;
-		if (days > 0) {
-			overdue += cents;
-			v[n - 1].overdue += cents;
-			if (days > v[n - 1].oldest)
-				v[n - 1].oldest = days;
-			b[days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3] += cents;
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	rc = store_report_owed(c->st, c->to_s, c->cfg->report.currency, add_owed, &k, c->err,
+	    c->errlen);
+	v = k.v;
+	n = k.n;
+	owed = k.owed;
+	overdue = k.overdue;
+	if (rc != 0) {
+		if (rc == 1)
+			snprintf(c->err, c->errlen, _("out of memory"));
 		free(v);
-		return report_fail(c, "reading invoices");
+		return -1;
 	}
 	if (report_revenue(c, c->from_s, c->to_s, &rev, &cnt) == -1) {
 		free(v);
@@ -827,61 +804,65 @@ cmp_by_owner(const void *a, const void *b)
 	return strcmp(((const struct by_owner *)a)->owner, ((const struct by_owner *)b)->owner);
 }
 
+struct touch_count {
+	const struct rctx	*c;
+	struct by_owner		*by;
+	size_t			 nby;
+	long long		 touches;
+};
+
+static int
+add_touch(long long client, const char *kind, const char *em, void *arg)
+{
+	struct touch_count *t = arg;
+	size_t i;
+
+	if (!report_in(t->c, client))
+		return 0;
+	t->touches++;
+	if (em == NULL)
+		em = "-";
+	for (i = 0; i < t->nby && strcmp(t->by[i].owner, em) != 0; i++)
+		;
+	if (i == t->nby) {
+		struct by_owner *nv = reallocarray(t->by, t->nby + 1, sizeof(*t->by));
+		if (nv == NULL)
+			return 1;	/* out of memory */
+		t->by = nv;
+		memset(&t->by[t->nby], 0, sizeof(t->by[t->nby]));
+		if ((t->by[t->nby].owner = strdup(em)) == NULL)
+			return 1;
+		t->nby++;
+	}
+	for (int k = 0; k < RECORD_TOUCH_KINDS; k++)
+		if (kind != NULL && strcmp(kind, record_touch_kinds[k]) == 0)
+			t->by[i].k[k]++;
+	t->by[i].total++;
+	return 0;
+}
+
 static int
 activity_json(struct rctx *c, json_object *r, int full)
 {
-	static const char sql[] =
-	    "SELECT i.client_id, i.kind, o.email FROM interactions i"
-	    " LEFT JOIN owners o ON o.id = i.by_owner_id"
-	    " WHERE i.at >= ?1 AND i.at < ?2";
-	struct by_owner *by = NULL;
-	size_t nby = 0;
-	long long touches = 0, rev, cnt, red = 0, yellow = 0, green = 0, clients = 0;
+	struct touch_count t = { .c = c };
+	struct by_owner *by;
+	size_t nby;
+	long long touches, rev, cnt, red = 0, yellow = 0, green = 0, clients = 0;
 	struct owner *ow = NULL;
 	struct scan_cache *cache = NULL;
 	size_t now_n = 0;
-	sqlite3_stmt *s;
 	json_object *a;
 	int rc;
 
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, c->from_at);
-	sqlite3_bind_int64(s, 2, c->to_at);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(s, 1);
-		const char *em = (const char *)sqlite3_column_text(s, 2);
-		size_t i;
-
-		if (!report_in(c, sqlite3_column_int64(s, 0)))
-			continue;
-		touches++;
-		if (em == NULL)
-			em = "-";
-		for (i = 0; i < nby && strcmp(by[i].owner, em) != 0; i++)
-			;
-		if (i == nby) {
-			struct by_owner *nv = reallocarray(by, nby + 1, sizeof(*by));
-			if (nv != NULL) {
-				by = nv;
-				memset(&by[nby], 0, sizeof(by[nby]));
-			}
-			if (nv == NULL || (by[nby].owner = strdup(em)) == NULL) {
-				sqlite3_reset(s);
-				snprintf(c->err, c->errlen, _("out of memory"));
-				rc = -1;
-				goto out;
-			}
-			nby++;
-		}
-		for (int k = 0; k < RECORD_TOUCH_KINDS; k++)
-			if (kind != NULL && strcmp(kind, record_touch_kinds[k]) == 0)
-				by[i].k[k]++;
-		by[i].total++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		rc = report_fail(c, "reading interactions");
+	rc = store_report_touches(c->st, c->from_at, c->to_at, add_touch, &t, c->err,
+	    c->errlen);
+	by = t.by;
+	nby = t.nby;
+	touches = t.touches;
+	if (rc != 0) {
+		if (rc == 1)
+			snprintf(c->err, c->errlen, _("out of memory"));
+		rc = -1;
 		goto out;
 	}
 	if (nby > 1)	/* qsort(NULL, 0, ...) is undefined */
@@ -954,52 +935,46 @@ out:
 	return rc;
 }
 
+struct profit_rows {
+	const struct rctx	*c;
+	json_object		*a;
+};
+
+static int
+add_profit(const struct store_client_cost *k, void *arg)
+{
+	struct profit_rows *p = arg;
+	json_object *j;
+
+	if (!report_in(p->c, k->id))
+		return 0;
+	j = json_object_new_object();
+	report_put_i(j, "id", k->id);
+	report_put_s(j, "name", k->name);
+	report_put_i(j, "revenue_cents", k->revenue);
+	report_put_i(j, "cost_cents", k->cost);
+	report_put_i(j, "profit_cents", k->revenue - k->cost);
+	report_put(j, "margin_pct", report_jpct((double)(k->revenue - k->cost),
+	    (double)k->revenue));
+	json_object_array_add(p->a, j);
+	return 0;
+}
+
 /* Clients with recorded costs: revenue (all time in the period) - costs. */
 static int
 profit_json(struct rctx *c, json_object *r)
 {
-	static const char sql[] =
-	    "SELECT k.client_id, cl.name, sum(k.amount_cents),"
-	    " (SELECT coalesce(sum(amount_cents), 0) FROM invoices i WHERE i.client_id ="
-	    "  k.client_id AND i.issued BETWEEN ?3 AND ?4 AND i.currency = ?5)"
-	    " FROM costs k JOIN clients cl ON cl.id = k.client_id"
-	    " WHERE k.client_id IS NOT NULL AND k.month BETWEEN ?1 AND ?2"
-	    " GROUP BY k.client_id ORDER BY k.client_id";
 	json_object *a = json_object_new_array();
-	sqlite3_stmt *s;
+	struct profit_rows k = { c, a };
 	char ma[8], mb[8];
 	int rc;
 
 	snprintf(ma, sizeof(ma), "%.7s", c->from_s);
 	snprintf(mb, sizeof(mb), "%.7s", c->to_s);
-	if ((s = store_stmt(c->st, sql, c->err, c->errlen)) == NULL) {
-		json_object_put(a);
-		return -1;
-	}
-	sqlite3_bind_text(s, 1, ma, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, mb, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, c->from_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 4, c->to_s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 5, c->cfg->report.currency, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_object *j;
-		long long id = sqlite3_column_int64(s, 0), cost = sqlite3_column_int64(s, 2);
-		long long rev = sqlite3_column_int64(s, 3);
-
-		if (!report_in(c, id))
-			continue;
-		j = json_object_new_object();
-		report_put_i(j, "id", id);
-		report_put_s(j, "name", (const char *)sqlite3_column_text(s, 1));
-		report_put_i(j, "revenue_cents", rev);
-		report_put_i(j, "cost_cents", cost);
-		report_put_i(j, "profit_cents", rev - cost);
-		report_put(j, "margin_pct", report_jpct((double)(rev - cost), (double)rev));
-		json_object_array_add(a, j);
-	}
-	sqlite3_reset(s);
+	rc = store_report_client_costs(c->st, ma, mb, c->from_s, c->to_s,
+	    c->cfg->report.currency, add_profit, &k, c->err, c->errlen);
 	report_put(r, "profitability", a);
-	return rc == SQLITE_DONE ? 0 : report_fail(c, "reading costs");
+	return rc == 0 ? 0 : -1;
 }
 
 int

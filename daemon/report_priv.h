@@ -52,8 +52,6 @@ void		 report_put_s(json_object *, const char *k, const char *v);
 
 /* A zeroed byte per client id (maxid + 1), or NULL with c->err set. */
 unsigned char	*report_bitmap(struct rctx *);
-/* store_fail() into c->err; -1. */
-int		 report_fail(struct rctx *, const char *what);
 /* Does client id pass the filters? */
 int		 report_in(const struct rctx *, long long id);
 /* Revenue (report.currency) and invoices issued in [from, to] of the

@@ -875,6 +875,67 @@ typedef int (*store_sale_fn)(const struct store_sale *, void *arg);
 int	 store_sales_by_product(struct store *, const char *from, const char *to,
 	    const char *currency, store_sale_fn, void *arg, char *err, size_t errlen);
 
+/* ---- the report module's reads (store_report.c) -------------------------- */
+/* Callbacks: non-zero stops the iteration, and the function returns it. */
+typedef int (*store_id_fn)(long long id, void *arg);
+/* (client, amount, day): what "amount" and "day" are depends on the call. */
+typedef int (*store_amount_fn)(long long client, long long amount, const char *day,
+	    void *arg);
+/* The highest client id (0 if none). */
+int	 store_client_max_id(struct store *, long long *max, char *err, size_t errlen);
+/* Ids of the clients that pass f's owner, segment, sector and city (the
+ * last two by search key); the other fields of f are ignored. */
+int	 store_client_ids(struct store *, const struct client_filter *f, store_id_fn fn,
+	    void *arg, char *err, size_t errlen);
+/* A client's name (caller frees): 0, 1 no such client. */
+int	 store_client_name(struct store *, long long id, char **name, char *err,
+	    size_t errlen);
+/* Invoices issued in [from, to] (days) in currency: (client, cents) each,
+ * or summed per client when by_client. */
+int	 store_report_revenue(struct store *, const char *from, const char *to,
+	    const char *currency, int by_client, store_amount_fn fn, void *arg,
+	    char *err, size_t errlen);
+/* NPS answers dated in [from, to]: (client, score). */
+int	 store_report_nps(struct store *, const char *from, const char *to,
+	    store_amount_fn fn, void *arg, char *err, size_t errlen);
+/* Invoices in currency issued by day and unpaid at its end, by client:
+ * (client, cents, due day). */
+int	 store_report_owed(struct store *, const char *day, const char *currency,
+	    store_amount_fn fn, void *arg, char *err, size_t errlen);
+/* Marketing and sales costs of no client in months [from, to] ("YYYY-MM"). */
+int	 store_report_acquisition_cost(struct store *, const char *from_month,
+	    const char *to_month, long long *cents, char *err, size_t errlen);
+/* Clients whose first purchase falls in [from, to]. */
+int	 store_report_new_clients(struct store *, const char *from, const char *to,
+	    long long *n, char *err, size_t errlen);
+/* Every client that bought, with its revenue in currency (all time). */
+struct store_buyer {
+	long long	 id;
+	const char	*status;
+	int		 purchases;		/* distinct purchase days */
+	const char	*first_purchase, *last_purchase;
+	long long	 revenue;
+};
+typedef int (*store_buyer_fn)(const struct store_buyer *, void *arg);
+int	 store_report_buyers(struct store *, const char *currency, store_buyer_fn fn,
+	    void *arg, char *err, size_t errlen);
+/* Touches logged in [from, to): client, kind and who logged it (NULL). */
+typedef int (*store_touch_fn)(long long client, const char *kind, const char *by_owner,
+	    void *arg);
+int	 store_report_touches(struct store *, time_t from, time_t to, store_touch_fn fn,
+	    void *arg, char *err, size_t errlen);
+/* Clients with costs in months [from_month, to_month], by id: the costs
+ * and the revenue of days [from, to] in currency. */
+struct store_client_cost {
+	long long	 id;
+	const char	*name;
+	long long	 cost, revenue;
+};
+typedef int (*store_client_cost_fn)(const struct store_client_cost *, void *arg);
+int	 store_report_client_costs(struct store *, const char *from_month,
+	    const char *to_month, const char *from, const char *to, const char *currency,
+	    store_client_cost_fn fn, void *arg, char *err, size_t errlen);
+
 /* TRANSITIONAL (issue #16): raw statements for modules not yet moved. */
 #include "store_legacy.h"
 

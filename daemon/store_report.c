@@ -922,3 +922,276 @@ store_sales_by_product(struct store *st, const char *from, const char *to,
 	stmt_reset(s);
 	return rc == STMT_DONE ? 0 : store_fail(st, err, errlen, "reading sales");
 }
+
+/* ---- the report module's set-based reads ------------------------------- */
+
+int
+store_client_max_id(struct store *st, long long *max, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT coalesce(max(id), 0) FROM clients";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	rc = stmt_step(s);
+	*max = rc == STMT_ROW ? stmt_int(s, 0) : 0;
+	stmt_reset(s);
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "counting clients");
+}
+
+int
+store_client_ids(struct store *st, const struct client_filter *f, store_id_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.id FROM clients c LEFT JOIN owners o ON o.id = c.owner_id"
+	    " LEFT JOIN segments s ON s.id = c.segment_id"
+	    " WHERE (?1 IS NULL OR o.email = ?1) AND (?2 IS NULL OR s.name = ?2)"
+	    " AND (?3 IS NULL OR c.search_sector = ?3)"
+	    " AND (?4 IS NULL OR c.search_city = ?4)";
+	struct stmt *s;
+	int rc, stop = 0;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_opt(s, 1, f->owner);
+	stmt_bind_opt(s, 2, f->segment);
+	/* Sector and city as typed: compared by search key (record.c). */
+	if (stmt_bind_key(s, 3, f->sector) == -1 || stmt_bind_key(s, 4, f->city) == -1) {
+		stmt_reset(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while ((rc = stmt_step(s)) == STMT_ROW)
+		if ((stop = fn(stmt_int(s, 0), arg)) != 0)
+			break;
+	stmt_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == STMT_DONE ? 0 : store_fail(st, err, errlen, "reading clients");
+}
+
+int
+store_client_name(struct store *st, long long id, char **name, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT name FROM clients WHERE id = ?";
+	struct stmt *s;
+	int rc;
+
+	*name = NULL;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == STMT_ROW && stmt_dup(s, 0, name) == -1) {
+		stmt_reset(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	stmt_reset(s);
+	if (rc == STMT_DONE)
+		return 1;
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "reading client");
+}
+
+/* Rows of a bound statement as (client, amount[, day]) to fn; reset. */
+static int
+amounts(struct store *st, struct stmt *s, store_amount_fn fn, void *arg, int with_day,
+    const char *what, char *err, size_t errlen)
+{
+	int rc, stop = 0;
+
+	while ((rc = stmt_step(s)) == STMT_ROW)
+		if ((stop = fn(stmt_int(s, 0), stmt_int(s, 1),
+		    with_day ? stmt_text(s, 2) : NULL, arg)) != 0)
+			break;
+	stmt_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == STMT_DONE ? 0 : store_fail(st, err, errlen, what);
+}
+
+int
+store_report_revenue(struct store *st, const char *from, const char *to,
+    const char *currency, int by_client, store_amount_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char each[] =
+	    "SELECT client_id, amount_cents FROM invoices"
+	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3";
+	static const char summed[] =
+	    "SELECT client_id, sum(amount_cents) FROM invoices"
+	    " WHERE issued BETWEEN ?1 AND ?2 AND currency = ?3 GROUP BY client_id";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, by_client ? summed : each, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, from);
+	stmt_bind_text(s, 2, to);
+	stmt_bind_text(s, 3, currency);
+	return amounts(st, s, fn, arg, 0, "reading invoices", err, errlen);
+}
+
+int
+store_report_nps(struct store *st, const char *from, const char *to, store_amount_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT client_id, score FROM nps WHERE at BETWEEN ?1 AND ?2";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, from);
+	stmt_bind_text(s, 2, to);
+	return amounts(st, s, fn, arg, 0, "reading NPS responses", err, errlen);
+}
+
+int
+store_report_owed(struct store *st, const char *day, const char *currency,
+    store_amount_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT client_id, amount_cents, due FROM invoices"
+	    " WHERE issued <= ?1 AND (paid_at IS NULL OR paid_at > ?1) AND currency = ?2"
+	    " ORDER BY client_id";
+	struct stmt *s;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, day);
+	stmt_bind_text(s, 2, currency);
+	return amounts(st, s, fn, arg, 1, "reading invoices", err, errlen);
+}
+
+int
+store_report_acquisition_cost(struct store *st, const char *from_month, const char *to_month,
+    long long *cents, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT coalesce(sum(amount_cents), 0) FROM costs WHERE client_id IS NULL"
+	    " AND (kind = 'marketing' OR kind = 'sales') AND month BETWEEN ?1 AND ?2";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, from_month);
+	stmt_bind_text(s, 2, to_month);
+	rc = stmt_step(s);
+	*cents = rc == STMT_ROW ? stmt_int(s, 0) : 0;
+	stmt_reset(s);
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "reading costs");
+}
+
+int
+store_report_new_clients(struct store *st, const char *from, const char *to, long long *n,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, from);
+	stmt_bind_text(s, 2, to);
+	rc = stmt_step(s);
+	*n = rc == STMT_ROW ? stmt_int(s, 0) : 0;
+	stmt_reset(s);
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "counting new clients");
+}
+
+int
+store_report_buyers(struct store *st, const char *currency, store_buyer_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT c.id, c.status, c.purchases, c.first_purchase, c.last_purchase,"
+	    " (SELECT sum(amount_cents) FROM invoices i WHERE i.client_id = c.id"
+	    "  AND i.currency = ?1)"
+	    " FROM clients c WHERE c.purchases > 0";
+	struct store_buyer b;
+	struct stmt *s;
+	int rc, stop = 0;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, currency);
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		b.id = stmt_int(s, 0);
+		b.status = stmt_text(s, 1);
+		b.purchases = (int)stmt_int(s, 2);
+		b.first_purchase = stmt_text(s, 3);
+		b.last_purchase = stmt_text(s, 4);
+		b.revenue = stmt_int(s, 5);
+		if ((stop = fn(&b, arg)) != 0)
+			break;
+	}
+	stmt_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == STMT_DONE ? 0 : store_fail(st, err, errlen, "reading purchases");
+}
+
+int
+store_report_touches(struct store *st, time_t from, time_t to, store_touch_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT i.client_id, i.kind, o.email FROM interactions i"
+	    " LEFT JOIN owners o ON o.id = i.by_owner_id"
+	    " WHERE i.at >= ?1 AND i.at < ?2";
+	struct stmt *s;
+	int rc, stop = 0;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, from);
+	stmt_bind_int(s, 2, to);
+	while ((rc = stmt_step(s)) == STMT_ROW)
+		if ((stop = fn(stmt_int(s, 0), stmt_text(s, 1), stmt_text(s, 2), arg)) != 0)
+			break;
+	stmt_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == STMT_DONE ? 0 : store_fail(st, err, errlen, "reading interactions");
+}
+
+int
+store_report_client_costs(struct store *st, const char *from_month, const char *to_month,
+    const char *from, const char *to, const char *currency, store_client_cost_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT k.client_id, cl.name, sum(k.amount_cents),"
+	    " (SELECT coalesce(sum(amount_cents), 0) FROM invoices i WHERE i.client_id ="
+	    "  k.client_id AND i.issued BETWEEN ?3 AND ?4 AND i.currency = ?5)"
+	    " FROM costs k JOIN clients cl ON cl.id = k.client_id"
+	    " WHERE k.client_id IS NOT NULL AND k.month BETWEEN ?1 AND ?2"
+	    " GROUP BY k.client_id, cl.name ORDER BY k.client_id";
+	struct store_client_cost k;
+	struct stmt *s;
+	int rc, stop = 0;
+
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, from_month);
+	stmt_bind_text(s, 2, to_month);
+	stmt_bind_text(s, 3, from);
+	stmt_bind_text(s, 4, to);
+	stmt_bind_text(s, 5, currency);
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		k.id = stmt_int(s, 0);
+		k.name = stmt_text(s, 1);
+		k.cost = stmt_int(s, 2);
+		k.revenue = stmt_int(s, 3);
+		if ((stop = fn(&k, arg)) != 0)
+			break;
+	}
+	stmt_reset(s);
+	if (stop != 0)
+		return stop;
+	return rc == STMT_DONE ? 0 : store_fail(st, err, errlen, "reading costs");
+}
