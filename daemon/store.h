@@ -936,7 +936,4 @@ int	 store_report_client_costs(struct store *, const char *from_month,
 	    const char *to_month, const char *from, const char *to, const char *currency,
 	    store_client_cost_fn fn, void *arg, char *err, size_t errlen);
 
-/* TRANSITIONAL (issue #16): raw statements for modules not yet moved. */
-#include "store_legacy.h"
-
 #endif

@@ -441,7 +441,7 @@ main(void)
 		CHECK_INT(n_rows, 2);
 		/* Keys of rows written behind the store's back are computed at
 		 * the next read-write open. */
-		CHECK(sqlite3_exec(store_handle(st), "UPDATE clients SET search_name = NULL,"
+		CHECK(sqlite3_exec(store_sqlite_handle(st), "UPDATE clients SET search_name = NULL,"
 		    " search_city = NULL; UPDATE contacts SET search_name = NULL", NULL, NULL,
 		    NULL) == SQLITE_OK);
 		store_close(st);
