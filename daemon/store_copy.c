@@ -1,7 +1,7 @@
 /*
  * store_copy.c - a whole portfolio from one database into another, on
  * either engine (SQLite to PostgreSQL and back): every table, row by row
- * in id order, in one transaction on the target, read from one snapshot
+ * in key order, in one transaction on the target, read from one snapshot
  * of the source, and verified before the commit by counting and
  * checksumming each table on both sides in the same canonical order.
  *
@@ -22,10 +22,18 @@
 #include "buf.h"
 #include "store_engine.h"
 
-/* Every table of the portfolio, parents before children. */
-static const char *const copy_tables[] = {
-	"teams", "owners", "segments", "clients", "client_status_log", "contacts",
-	"interactions", "activities", "invoices", "nps", "costs", "outbox", NULL
+/* Every table of the portfolio, parents before children, and the key
+ * its rows are copied and checksummed in the order of ("id" unless said:
+ * then it has no identity to restart either). */
+static const struct {
+	const char	*name, *key;
+} copy_tables[] = {
+	{ "teams", "id" }, { "owners", "id" }, { "segments", "id" }, { "clients", "id" },
+	{ "client_status_log", "id" }, { "contacts", "id" }, { "interactions", "id" },
+	{ "activities", "id" }, { "invoices", "id" }, { "products", "id" },
+	{ "invoice_lines", "id" }, { "nps", "id" }, { "goals", "id" }, { "costs", "id" },
+	{ "outbox", "id" }, { "mailboxes", "name" }, { "mail_messages", "id" },
+	{ "mail_touches", "message_id, client_id" }, { NULL, NULL }
 };
 
 /* A table's count and checksum: CRC-32 (zlib) over each row in id
@@ -114,8 +122,8 @@ columns(struct store *st, const char *table, struct buf *b, int *ncols, char *er
 
 /* Count and checksum table on st (the caller's transaction). */
 static int
-table_sum(struct store *st, const char *table, const char *cols, int ncols, struct sum *m,
-    char *err, size_t errlen)
+table_sum(struct store *st, const char *table, const char *key, const char *cols, int ncols,
+    struct sum *m, char *err, size_t errlen)
 {
 	struct buf sql = BUF_INIT;
 	struct stmt *s;
@@ -123,7 +131,7 @@ table_sum(struct store *st, const char *table, const char *cols, int ncols, stru
 
 	m->rows = 0;
 	m->crc = crc32_z(0, NULL, 0);
-	if (buf_printf(&sql, "SELECT %s FROM %s ORDER BY id", cols, table) == -1) {
+	if (buf_printf(&sql, "SELECT %s FROM %s ORDER BY %s", cols, table, key) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -160,8 +168,8 @@ known_tables_only(struct store *st, char *err, size_t errlen)
 		const char *t = stmt_text(s, 0);
 
 		known = 0;
-		for (int i = 0; copy_tables[i] != NULL && !known; i++)
-			known = t != NULL && strcmp(t, copy_tables[i]) == 0;
+		for (int i = 0; copy_tables[i].name != NULL && !known; i++)
+			known = t != NULL && strcmp(t, copy_tables[i].name) == 0;
 		if (!known) {
 			snprintf(err, errlen, "%s: table %s is not one copy knows; "
 			    "nothing was copied", st->path, t != NULL ? t : "?");
@@ -186,8 +194,8 @@ count_rows(struct store *to, long long *rows, char *err, size_t errlen)
 	struct stmt *s;
 
 	*rows = 0;
-	for (int i = 0; copy_tables[i] != NULL; i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", copy_tables[i]);
+	for (int i = 0; copy_tables[i].name != NULL; i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", copy_tables[i].name);
 		if ((s = stmt_new(to, sql, err, errlen)) == NULL)
 			return -1;
 		if (stmt_step(s) != STMT_ROW) {
@@ -289,8 +297,8 @@ insert_stmt(struct store *to, const char *table, const char *cols, int ncols, in
 
 /* Copy one table, summing the source rows as they go. */
 static int
-copy_table(struct store *from, struct store *to, const char *table, const char *cols,
-    int ncols, struct sum *m, char *err, size_t errlen)
+copy_table(struct store *from, struct store *to, const char *table, const char *key,
+    const char *cols, int ncols, struct sum *m, char *err, size_t errlen)
 {
 	struct buf sql = BUF_INIT;
 	struct stmt *sel = NULL, *ins = NULL, *one = NULL;
@@ -299,7 +307,7 @@ copy_table(struct store *from, struct store *to, const char *table, const char *
 
 	m->rows = 0;
 	m->crc = crc32_z(0, NULL, 0);
-	if (buf_printf(&sql, "SELECT %s FROM %s ORDER BY id", cols, table) == -1)
+	if (buf_printf(&sql, "SELECT %s FROM %s ORDER BY %s", cols, table, key) == -1)
 		goto oom;
 	if ((sel = stmt_new(from, sql.data, err, errlen)) == NULL)
 		goto out;
@@ -351,11 +359,11 @@ out:
 
 /* PostgreSQL: each identity goes on after the largest id copied. */
 static int
-restart_ids(struct store *to, const char *table, char *err, size_t errlen)
+restart_ids(struct store *to, const char *table, const char *key, char *err, size_t errlen)
 {
 	char sql[192];
 
-	if (to->ops->kind != STORE_ENGINE_PG)
+	if (to->ops->kind != STORE_ENGINE_PG || strcmp(key, "id") != 0)
 		return 0;
 	snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('%s', 'id'),"
 	    " coalesce(max(id), 0) + 1, false) FROM %s", table, table);
@@ -375,7 +383,7 @@ store_copy(struct store *from, struct store *to, int replace, struct store_copy_
 
 	*out = NULL;
 	*nout = 0;
-	for (size_t i = 0; copy_tables[i] != NULL; i++)
+	for (size_t i = 0; copy_tables[i].name != NULL; i++)
 		n++;
 	if ((v = calloc(n, sizeof(*v))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -401,19 +409,19 @@ store_copy(struct store *from, struct store *to, int replace, struct store_copy_
 	/* Children first. */
 	for (size_t i = n; rows > 0 && i-- > 0;) {
 		char sql[64];
-		snprintf(sql, sizeof(sql), "DELETE FROM %s", copy_tables[i]);
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", copy_tables[i].name);
 		if (store_exec(to, sql, err, errlen) == -1)
 			goto rollback;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct sum m;
 
-		v[i].table = copy_tables[i];
+		v[i].table = copy_tables[i].name;
 		buf_reset(&cols);
-		if (columns(from, copy_tables[i], &cols, &ncols, err, errlen) == -1 ||
-		    copy_table(from, to, copy_tables[i], cols.data, ncols, &m, err,
-		    errlen) == -1 ||
-		    restart_ids(to, copy_tables[i], err, errlen) == -1)
+		if (columns(from, copy_tables[i].name, &cols, &ncols, err, errlen) == -1 ||
+		    copy_table(from, to, copy_tables[i].name, copy_tables[i].key, cols.data,
+		    ncols, &m, err, errlen) == -1 ||
+		    restart_ids(to, copy_tables[i].name, copy_tables[i].key, err, errlen) == -1)
 			goto rollback;
 		v[i].rows = m.rows;
 		v[i].checksum = m.crc;
@@ -421,13 +429,14 @@ store_copy(struct store *from, struct store *to, int replace, struct store_copy_
 	/* Read back what the target holds now, triggers and all. */
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&cols);
-		if (columns(from, copy_tables[i], &cols, &ncols, err, errlen) == -1 ||
-		    table_sum(to, copy_tables[i], cols.data, ncols, &got, err, errlen) == -1)
+		if (columns(from, copy_tables[i].name, &cols, &ncols, err, errlen) == -1 ||
+		    table_sum(to, copy_tables[i].name, copy_tables[i].key, cols.data, ncols, &got,
+		    err, errlen) == -1)
 			goto rollback;
 		if (got.rows != v[i].rows || got.crc != v[i].checksum) {
 			snprintf(err, errlen, "%s: %s differs after the copy (%lld rows, "
 			    "checksum %08lx; the source has %lld rows, %08lx); nothing was "
-			    "copied", to->path, copy_tables[i], got.rows, got.crc, v[i].rows,
+			    "copied", to->path, copy_tables[i].name, got.rows, got.crc, v[i].rows,
 			    v[i].checksum);
 			goto rollback;
 		}

@@ -359,17 +359,19 @@ int
 store_client_briefs(struct store *st, const long long *ids, size_t n,
     struct store_client_brief *out, char *err, size_t errlen)
 {
-#define CLIENT_BRIEF(ids) \
+/* SQLite is told to read the ids first (CROSS JOIN); PostgreSQL has no
+ * CROSS JOIN ... ON and plans the join itself. */
+#define CLIENT_BRIEF(ids, join) \
 	    "SELECT j.i, c.name, c.status, s.name, p.name, p.phone, p.email," \
 	    " c.last_touch_kind, c.last_outcome, c.city," \
 	    " CASE WHEN c.replied_at IS NOT NULL THEN (SELECT i.note FROM interactions i" \
 	    "  WHERE i.client_id = c.id AND i.direction = 'in' AND i.at >= c.replied_at" \
 	    "  ORDER BY i.at, i.id LIMIT 1) END" \
-	    " FROM " ids " CROSS JOIN clients c ON c.id = j.id" \
+	    " FROM " ids " " join " clients c ON c.id = j.id" \
 	    " LEFT JOIN segments s ON s.id = c.segment_id" \
 	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
 	static const char *const sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
-	    CLIENT_BRIEF(SQLITE_IDS), CLIENT_BRIEF(PG_IDS));
+	    CLIENT_BRIEF(SQLITE_IDS, "CROSS JOIN"), CLIENT_BRIEF(PG_IDS, "JOIN"));
 #undef CLIENT_BRIEF
 
 	if (n == 0)
@@ -412,13 +414,13 @@ int
 store_activity_briefs(struct store *st, const long long *ids, size_t n,
     struct store_activity_brief *out, char *err, size_t errlen)
 {
-#define ACTIVITY_BRIEF(ids) \
+#define ACTIVITY_BRIEF(ids, join) \
 	    "SELECT j.i, a.tz, a.location, a.note, c.name, p.name, p.phone" \
-	    " FROM " ids " CROSS JOIN activities a ON a.id = j.id" \
+	    " FROM " ids " " join " activities a ON a.id = j.id" \
 	    " JOIN clients c ON c.id = a.client_id" \
 	    " LEFT JOIN contacts p ON p.client_id = c.id AND p.is_primary = 1"
 	static const char *const sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
-	    ACTIVITY_BRIEF(SQLITE_IDS), ACTIVITY_BRIEF(PG_IDS));
+	    ACTIVITY_BRIEF(SQLITE_IDS, "CROSS JOIN"), ACTIVITY_BRIEF(PG_IDS, "JOIN"));
 #undef ACTIVITY_BRIEF
 
 	if (n == 0)

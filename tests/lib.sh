@@ -726,10 +726,10 @@ pg_start() {
 	rm -f "$PG_DIR/pw"
 	for try in 1 2 3; do
 		PG_PORT=$(t_free_port)
+		# One line: pg_ctl hands the options to a shell.
 		if t__pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-			-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off
-			-c synchronous_commit=off -c full_page_writes=off -c max_connections=60
-			-c shared_buffers=32MB" start >"$PG_DIR/pg_ctl.log" 2>&1; then
+			-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB" \
+			start >"$PG_DIR/pg_ctl.log" 2>&1; then
 			break
 		fi
 		PG_PORT=""
