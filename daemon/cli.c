@@ -1042,7 +1042,7 @@ cli_main(int argc, char **argv)
 	if (c.db_path == NULL || *c.db_path == '\0')
 		c.db_path = c.cfg.database;
 	if (c.cfg.database_password != NULL && store_set_password(c.cfg.database_password) == -1)
-		return cli_failf("out of memory");
+		return cli_failf(_("out of memory"));
 
 	/* The command sees its own name (one or two words) as argv[0]. */
 	if (nwords == 2) {

@@ -267,7 +267,7 @@ store_outbox_reclaim(struct store *st, char *err, size_t errlen)
 			if (nv != NULL)
 				dead = nv;
 			rc = STMT_ERROR;
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			ret = -1;
 			break;
 		}

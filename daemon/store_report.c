@@ -960,7 +960,7 @@ store_client_ids(struct store *st, const struct client_filter *f, store_id_fn fn
 	/* Sector and city as typed: compared by search key (record.c). */
 	if (stmt_bind_key(s, 3, f->sector) == -1 || stmt_bind_key(s, 4, f->city) == -1) {
 		stmt_reset(s);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	while ((rc = stmt_step(s)) == STMT_ROW)
@@ -986,7 +986,7 @@ store_client_name(struct store *st, long long id, char **name, char *err, size_t
 	rc = stmt_step(s);
 	if (rc == STMT_ROW && stmt_dup(s, 0, name) == -1) {
 		stmt_reset(s);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
 	stmt_reset(s);
