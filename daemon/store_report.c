@@ -561,17 +561,17 @@ store_goal_set(struct store *st, const char *owner, const char *team, const char
 	    "INSERT INTO goals (owner_id, team_id, month, revenue_cents, new_clients, visits,"
 	    " calls, updated_at) VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7)"
 	    " ON CONFLICT (owner_id, month) WHERE owner_id IS NOT NULL DO UPDATE SET"
-	    " revenue_cents = coalesce(excluded.revenue_cents, revenue_cents),"
-	    " new_clients = coalesce(excluded.new_clients, new_clients),"
-	    " visits = coalesce(excluded.visits, visits), calls = coalesce(excluded.calls, calls),"
+	    " revenue_cents = coalesce(excluded.revenue_cents, goals.revenue_cents),"
+	    " new_clients = coalesce(excluded.new_clients, goals.new_clients),"
+	    " visits = coalesce(excluded.visits, goals.visits), calls = coalesce(excluded.calls, goals.calls),"
 	    " updated_at = excluded.updated_at";
 	static const char by_team[] =
 	    "INSERT INTO goals (owner_id, team_id, month, revenue_cents, new_clients, visits,"
 	    " calls, updated_at) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	    " ON CONFLICT (team_id, month) WHERE team_id IS NOT NULL DO UPDATE SET"
-	    " revenue_cents = coalesce(excluded.revenue_cents, revenue_cents),"
-	    " new_clients = coalesce(excluded.new_clients, new_clients),"
-	    " visits = coalesce(excluded.visits, visits), calls = coalesce(excluded.calls, calls),"
+	    " revenue_cents = coalesce(excluded.revenue_cents, goals.revenue_cents),"
+	    " new_clients = coalesce(excluded.new_clients, goals.new_clients),"
+	    " visits = coalesce(excluded.visits, goals.visits), calls = coalesce(excluded.calls, goals.calls),"
 	    " updated_at = excluded.updated_at";
 	long long oid, tid;
 	struct stmt *s;

@@ -224,9 +224,9 @@ t_assert_match '^"Mallory +Bcc: victim@example\.org +X-Injected: 1" <cartera@exa
 
 # Planned after the digests (a plan is the next step: it would have taken
 # the clients out of the red list those checks read).
-at "$D0" plan "$(sqlite3 "$DB" "SELECT id FROM clients WHERE name LIKE '<script>alert%'")" \
+at "$D0" plan "$(t_sql "$DB" "SELECT id FROM clients WHERE name LIKE '<script>alert%'")" \
 	visit --at "2026-02-20 10:00" --duration 45
-at "$D0" plan "$(sqlite3 "$DB" "SELECT id FROM clients WHERE name LIKE 'Evil%'")" \
+at "$D0" plan "$(t_sql "$DB" "SELECT id FROM clients WHERE name LIKE 'Evil%'")" \
 	call --at "2026-02-20 11:00"
 
 HLOG=$T/httpd.log
