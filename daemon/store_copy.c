@@ -33,12 +33,12 @@ static const struct {
 	{ "activities", "id" }, { "invoices", "id" }, { "products", "id" },
 	{ "invoice_lines", "id" }, { "nps", "id" }, { "goals", "id" }, { "costs", "id" },
 	{ "outbox", "id" }, { "mailboxes", "name" }, { "mail_messages", "id" },
-	{ "mail_touches", "message_id, client_id" }, { NULL, NULL }
+	{ "mail_touches", "message_id, client_id" }, { "web_actions", "at, id" }, { NULL, NULL }
 };
 
-/* A table's count and checksum: CRC-32 (zlib) over each row in id
- * order, each value as a type letter, its length and its bytes (reals
- * as %.17g: the same double on both engines gives the same text). */
+/* A table's count and checksum: the sum of each row's CRC-32 (zlib) over
+ * its values, each as a type letter, its length and its bytes (reals as
+ * %.17g: the same double on both engines gives the same text). */
 struct sum {
 	long long	 rows;
 	unsigned long	 crc;
@@ -79,11 +79,17 @@ sum_value(struct sum *m, struct stmt *s, int c)
 		m->crc = crc32_z(m->crc, p, len);
 }
 
+/* A row's CRC-32 added to the table's (mod 2^32): the sum does not
+ * depend on the order the rows come in, which for a text key is the
+ * engine's collation. */
 static void
 sum_row(struct sum *m, struct stmt *s, int ncols)
 {
+	struct sum r = { 0, crc32_z(0, NULL, 0) };
+
 	for (int c = 0; c < ncols; c++)
-		sum_value(m, s, c);
+		sum_value(&r, s, c);
+	m->crc = (m->crc + r.crc) & 0xffffffffUL;
 	m->rows++;
 }
 
@@ -130,7 +136,7 @@ table_sum(struct store *st, const char *table, const char *key, const char *cols
 	int rc;
 
 	m->rows = 0;
-	m->crc = crc32_z(0, NULL, 0);
+	m->crc = 0;
 	if (buf_printf(&sql, "SELECT %s FROM %s ORDER BY %s", cols, table, key) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -306,7 +312,7 @@ copy_table(struct store *from, struct store *to, const char *table, const char *
 	int rc, ret = -1, batch = COPY_PARAMS / ncols > 1 ? COPY_PARAMS / ncols : 1, k = 0;
 
 	m->rows = 0;
-	m->crc = crc32_z(0, NULL, 0);
+	m->crc = 0;
 	if (buf_printf(&sql, "SELECT %s FROM %s ORDER BY %s", cols, table, key) == -1)
 		goto oom;
 	if ((sel = stmt_new(from, sql.data, err, errlen)) == NULL)

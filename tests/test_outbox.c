@@ -91,7 +91,7 @@ due(struct store *st, time_t now)
 	size_t n = 0;
 
 	keys[0] = '\0';
-	if (outbox_due(st, now, 10, &v, &n, err, sizeof(err)) == -1)
+	if (outbox_due(st, now, 10, 120, &v, &n, err, sizeof(err)) == -1)
 		return "(error)";
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
@@ -111,7 +111,7 @@ id_of(struct store *st, const char *key, time_t now)
 	size_t n = 0;
 	long long id = 0;
 
-	if (outbox_due(st, now, 10, &v, &n, err, sizeof(err)) == -1)
+	if (outbox_due(st, now, 10, 120, &v, &n, err, sizeof(err)) == -1)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(v[i].idem_key, key) == 0)
