@@ -29,6 +29,7 @@ t_assert_eq 2 $? "unknown option exits 2"
 cat >"$T/good.conf" <<EOF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$TEMPLATES";
 http: { port = 0; };
 smtp: {
@@ -110,6 +111,7 @@ conf() {
 	cat >"$T/run.conf.new" <<EOF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$TEMPLATES";
 http: { port = 0; };
 smtp: {

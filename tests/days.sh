@@ -14,6 +14,7 @@ export CARTERA_DB=$DB_C TZ=UTC
 cat >"$T/c.conf" <<CONF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 smtp: { url = "smtp://127.0.0.1:1"; starttls = "none"; retry_min = 3600; retry_max = 86400; };

@@ -29,6 +29,7 @@ NOW="2026-03-20 10:00Z"
 cat >"$T/c.conf" <<EOF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 smtp: { url = "smtp://127.0.0.1:$CLOSED"; starttls = "none"; from = "Cartera <cartera@example.com>"; };
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 20; };

@@ -20,6 +20,7 @@ conf() {	# conf FILE MAX_PER_DAY
 	cat >"$1" <<CONF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $http_port; base_url = "http://127.0.0.1:$http_port"; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none";

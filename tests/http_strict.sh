@@ -25,6 +25,7 @@ PORT=$(t_free_port)
 cat >"$T/c.conf" <<CONF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; };
 CONF

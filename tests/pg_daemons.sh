@@ -43,6 +43,7 @@ conf() {	# conf FILE PORT
 	cat >"$1" <<EOF
 user = "root";
 database = "$DB";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $2; };
 smtp: {

@@ -47,6 +47,7 @@ conf() {
 	cat >"$1" <<EOF
 user = "root";
 database = "$DB";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 smtp: {
 	url = "smtp://127.0.0.1:$SMTP_PORT";

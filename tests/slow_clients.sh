@@ -37,6 +37,7 @@ BASE=http://127.0.0.1:$PORT
 cat >"$T/c.conf" <<CONF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 60; };
 CONF
@@ -123,6 +124,7 @@ BASE=http://127.0.0.1:$PORT
 cat >"$T/small.conf" <<CONF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; request_timeout = 3;
 	max_connections = 64; per_ip_connections = 8; };

@@ -25,6 +25,7 @@ fresh() {
 	cat >"$CONF" <<EOF
 user = "root";
 database = "$DB";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 smtp: {

@@ -16,6 +16,7 @@ export CARTERA_LOCALEDIR CARTERA_DB=$DB_C TZ=UTC
 unset LC_ALL LC_MESSAGES LANGUAGE
 cat >"$T/c.conf" <<CONF
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 digest: { default_timezone = "Europe/Madrid"; language = "es"; };

@@ -28,6 +28,7 @@ BASE=http://127.0.0.1:$PORT
 cat >"$T/c.conf" <<CONF
 user = "root";
 database = "$DB_C";
+web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; base_url = "$BASE"; };
 CONF
