@@ -160,7 +160,7 @@ t_assert_eq 3 "$(t_mail_count)" "one digest per owner, nothing else"
 # ---- client emails need a public base URL for their unsubscribe link
 cat >"$T/nobase.conf" <<EOF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C"; web: { key_file = "$T/web.key"; };
 templates = "$TEMPLATES";
 http: { port = 8025; };
 client_emails: { enabled = true; };
@@ -185,7 +185,7 @@ selfinc() {	# a copy of the shipped templates whose _client.html includes itself
 selfinc
 cat >"$T/selfinc.conf" <<EOF
 user = "root";
-database = "$T/c.db";
+database = "$DB_C"; web: { key_file = "$T/web.key"; };
 templates = "$T/tmpl";
 http: { port = 0; };
 EOF
