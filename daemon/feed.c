@@ -903,6 +903,7 @@ build_teams(const struct owner *v, size_t n, const struct scan_cache *cache, voi
 	struct build_all *b = arg;
 	char **names = NULL, e[1024];
 	size_t nn = 0;
+	int rc = 0;
 
 	(void)v;
 	(void)n;
@@ -910,22 +911,26 @@ build_teams(const struct owner *v, size_t n, const struct scan_cache *cache, voi
 		return 0;
 	if (store_team_names(b->st, &names, &nn, err, errlen) == -1)
 		return -1;
-	for (size_t i = 0; i < nn; i++) {
-		char *token, *body = NULL;
+	for (size_t i = 0; i < nn && rc == 0; i++) {
+		char *token = NULL, *body = NULL;
 		size_t len;
 		int events;
 
 		if (build_team(b->st, b->cfg, names[i], b->now, cache, &token, &body, &len,
 		    &events, e, sizeof(e)) == -1)
 			log_warnx("team feed %s not built: %s", names[i], e);
-		else if (set_add(b->out, token, "team", names[i], body, len, events) == -1)
+		else if (set_add(b->out, token, "team", names[i], body, len, events) == -1) {
+			/* As for an owner's feed: the whole set fails, the old one stays. */
 			free(body);
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
 		free(token);
 	}
 	for (size_t i = 0; i < nn; i++)
 		free(names[i]);
 	free(names);
-	return 0;
+	return rc;
 }
 
 int
