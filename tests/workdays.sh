@@ -10,17 +10,18 @@
 # Tuesday 8 (a holiday), Wednesday 9.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init workdays
+DB_C=$(t_db c)
 t_require sqlite3
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
+export CARTERA_DB=$DB_C TZ=UTC
 lines() { /usr/bin/python3 "$T_TESTS_DIR/digestlines.py" "$@"; }
 
 t_start_smtpd
 mkdir -p "$T/etc"
 printf '# Festivos nacionales\n2026-12-08   # la Inmaculada\n2026-12-25\n' >"$T/etc/festivos.txt"
-t_conf "$T/etc/c.conf"
+t_conf "$T/etc/c.conf" "$DB_C"
 cat >>"$T/etc/c.conf" <<EOF
 digest: { holidays = "festivos.txt"; };
 EOF
@@ -32,14 +33,14 @@ run() {
 }
 # days OWNER: the local days of OWNER's digests queued so far.
 days() {
-	sqlite3 "$CARTERA_DB" "SELECT substr(x.idem_key, length('digest:' || o.id || ':') + 1)
+	t_sql "$CARTERA_DB" "SELECT substr(x.idem_key, length('digest:' || o.id || ':') + 1)
 		FROM outbox x JOIN owners o ON o.id = x.owner_id
 		WHERE x.kind = 'digest' AND o.email = '$1' ORDER BY x.id" | tr '\n' ' ' | sed 's/ $//'
 }
 # mail OWNER DAY: the delivered digest of that day.
 mail() {
 	local key
-	key=$(sqlite3 "$CARTERA_DB" "SELECT message_id FROM outbox x JOIN owners o ON o.id = x.owner_id
+	key=$(t_sql "$CARTERA_DB" "SELECT message_id FROM outbox x JOIN owners o ON o.id = x.owner_id
 		WHERE o.email = '$1' AND x.idem_key LIKE 'digest:%:$2'")
 	grep -l -F "Message-ID: $key" "$SMTP_DIR"/*.eml 2>/dev/null | head -1
 }
