@@ -21,7 +21,8 @@ lines() { /usr/bin/python3 "$T_TESTS_DIR/digestlines.py" "$@"; }
 
 t_start_smtpd
 for who in solo team; do
-	t_conf "$T/$who.conf" "$T/$who.db"
+	t_db "$who" >/dev/null
+	t_conf "$T/$who.conf" "$(t_db_name "$who")"
 done
 CONF=$T/solo.conf
 c() { "$CARTERA" -c "$CONF" -q "$@"; }
@@ -38,7 +39,7 @@ morning() {
 # line (tests/digestlines.py); "none" when there is no digest that day.
 digest() {
 	local id f
-	id=$(sqlite3 "$T/$1.db" "SELECT x.message_id FROM outbox x JOIN owners o ON o.id = x.owner_id
+	id=$(t_sql "$(t_db_name "$1")" "SELECT x.message_id FROM outbox x JOIN owners o ON o.id = x.owner_id
 		WHERE x.kind = 'digest' AND o.email = '$2' AND x.idem_key LIKE 'digest:%:$3'")
 	[ -n "$id" ] || { echo none; return; }
 	t_wait_for "grep -q -F 'Message-ID: $id' '$SMTP_DIR'/*.eml 2>/dev/null" 20 || { echo "not delivered"; return; }
@@ -86,7 +87,7 @@ at "2026-11-25 10:00Z" plan "Vinos Sur" survey --on 2026-11-30
 at "2026-11-25 10:00Z" plan "Globex" email --at "2026-12-01 09:00" --note "Send the price list"
 
 # plan_id DB CLIENT: the id of the client's (first) activity.
-plan_id() { sqlite3 "$T/$1.db" "SELECT a.id FROM activities a JOIN clients c ON c.id = a.client_id
+plan_id() { t_sql "$(t_db_name "$1")" "SELECT a.id FROM activities a JOIN clients c ON c.id = a.client_id
 	WHERE c.name = '$2' ORDER BY a.id LIMIT 1"; }
 # check DAY WHO EXPECTED: that day's digest of WHO, item by item.
 check() { t_assert_eq "$3" "$($2 "$1")" "$1, $2's digest"; }
@@ -170,7 +171,7 @@ team
 # Bob, passing by, visits Bea's client: it counts for the client.
 at "2026-12-03 09:00Z" log "Hierros Norte" visit --by bob@example.com
 # Acme pays the dollar invoice.
-at "2026-12-03 12:00Z" invoice pay "$(sqlite3 "$T/team.db" "SELECT id FROM invoices WHERE number = 'INV-7'")"
+at "2026-12-03 12:00Z" invoice pay "$(t_sql "$(t_db_name team)" "SELECT id FROM invoices WHERE number = 'INV-7'")"
 
 # ---------------------------------------------------------------- Friday 4/12
 morning 2026-12-04
