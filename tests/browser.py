@@ -26,9 +26,9 @@ import sys
 import tempfile
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 WAIT = 20
@@ -47,11 +47,26 @@ def start(profile):
     return d
 
 
+def gone(old):
+    """A wait condition: the element old is no longer in the document.
+    Chromium answers a query on a node of the page being replaced either
+    "stale element" or, in the middle of the swap, an inspector error
+    ("Node with given id does not belong to the document"): both mean
+    gone (selenium's staleness_of knows only the first)."""
+    def check(_):
+        try:
+            old.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+    return check
+
+
 def load(d, action):
     """Do action (a click that navigates) and wait for the next page."""
     old = d.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(d, WAIT).until(EC.staleness_of(old))
+    WebDriverWait(d, WAIT).until(gone(old))
     WebDriverWait(d, WAIT).until(lambda x: x.execute_script("return document.readyState")
                                  == "complete")
 
