@@ -591,6 +591,32 @@ web_post_act(struct ctx *c)
 }
 
 /* POST /me/T/c/ID/log|plan|snooze. */
+/*
+ * When, from a plan or re-plan form (date, time or all day): 0 (into j),
+ * or the errors counted.
+ */
+static int
+when_fields(struct ctx *c, const struct web_form *f, json_object *fo, struct web_job *j)
+{
+	const char *date = web_form_get(f, "date"), *time = web_form_get(f, "time");
+	const char *allday = web_form_get(f, "allday");
+	int errors = 0;
+	long day;
+
+	if (date == NULL || *date == '\0')
+		form_error(c, fo, "date", FE_REQUIRED, &errors);
+	else if (form_date(date, &day) == -1)
+		form_error(c, fo, "date", FE_DATE, &errors);
+	else if (day < web_local_day(c->o->tz, c->rq->now))
+		form_error(c, fo, "date", FE_PAST, &errors);
+	else
+		clock_date_format(day, j->day, sizeof(j->day));
+	j->all_day = allday != NULL && *allday != '\0';
+	if (!j->all_day && (time == NULL || clock_hhmm_parse(time, &j->minutes) == -1))
+		form_error(c, fo, "time", FE_TIME, &errors);
+	return errors;
+}
+
 void
 web_post_card_form(struct ctx *c, long long client, const char *form)
 {
@@ -656,24 +682,13 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 			form_key(j, form, nonce, vals, 4);
 		}
 	} else if (strcmp(form, "plan") == 0) {
-		const char *kind = web_form_get(&f, "kind"), *date = web_form_get(&f, "date");
-		const char *time = web_form_get(&f, "time"), *allday = web_form_get(&f, "allday");
+		const char *kind = web_form_get(&f, "kind"), *time = web_form_get(&f, "time");
 		const char *dur = web_form_get(&f, "duration"), *note = web_form_get(&f, "note");
 		long long minutes = 0;
 
 		if (!web_in_list(web_activity_kinds, kind))
 			form_error(c, fo, "kind", FE_CHOICE, &errors);
-		if (date == NULL || *date == '\0')
-			form_error(c, fo, "date", FE_REQUIRED, &errors);
-		else if (form_date(date, &day) == -1)
-			form_error(c, fo, "date", FE_DATE, &errors);
-		else if (day < web_local_day(c->o->tz, c->rq->now))
-			form_error(c, fo, "date", FE_PAST, &errors);
-		else
-			clock_date_format(day, j->day, sizeof(j->day));
-		j->all_day = allday != NULL && *allday != '\0';
-		if (!j->all_day && (time == NULL || clock_hhmm_parse(time, &j->minutes) == -1))
-			form_error(c, fo, "time", FE_TIME, &errors);
+		errors += when_fields(c, &f, fo, j);
 		if (!j->all_day && (dur == NULL || web_parse_id(dur, strlen(dur), &minutes) == -1 ||
 		    minutes < 5 || minutes > 1440))
 			form_error(c, fo, "duration", FE_DURATION, &errors);
@@ -728,29 +743,6 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 }
 
 /* ---- an activity: done, cancel, another date --------------------------------------- */
-
-/* The date fields of a re-plan, from a form: 0 (into j), or the errors counted. */
-static int
-replan_fields(struct ctx *c, const struct web_form *f, json_object *fo, struct web_job *j)
-{
-	const char *date = web_form_get(f, "date"), *time = web_form_get(f, "time");
-	const char *allday = web_form_get(f, "allday");
-	int errors = 0;
-	long day;
-
-	if (date == NULL || *date == '\0')
-		form_error(c, fo, "date", FE_REQUIRED, &errors);
-	else if (form_date(date, &day) == -1)
-		form_error(c, fo, "date", FE_DATE, &errors);
-	else if (day < web_local_day(c->o->tz, c->rq->now))
-		form_error(c, fo, "date", FE_PAST, &errors);
-	else
-		clock_date_format(day, j->day, sizeof(j->day));
-	j->all_day = allday != NULL && *allday != '\0';
-	if (!j->all_day && (time == NULL || clock_hhmm_parse(time, &j->minutes) == -1))
-		form_error(c, fo, "time", FE_TIME, &errors);
-	return errors;
-}
 
 void
 web_serve_activity(struct ctx *c, long long id, json_object *fo, unsigned status)
@@ -815,7 +807,7 @@ web_post_activity(struct ctx *c, long long id)
 	for (size_t i = 0; i < f.n; i++)
 		if (web_in_list(web_form_fields, f.name[i]))
 			web_put_str(fo, f.name[i], f.value[i]);
-	errors = replan_fields(c, &f, fo, j);
+	errors = when_fields(c, &f, fo, j);
 	if (errors > 0) {
 		web_form_free(&f);
 		web_job_free(j);
@@ -1156,7 +1148,7 @@ web_serve_link(struct ctx *c, const char *signed_part)
 			for (size_t i = 0; i < f.n; i++)
 				if (web_in_list(web_form_fields, f.name[i]))
 					web_put_str(fo, f.name[i], f.value[i]);
-			errors = replan_fields(c, &f, fo, j);
+			errors = when_fields(c, &f, fo, j);
 		}
 		web_form_free(&f);
 		rc = describe(c->st, o->id, c->lang, o->tz, l.kind, code, l.object, c->rq->now,
