@@ -218,6 +218,29 @@ cli_cmd_copy(struct cli *c, int argc, char **argv)
 
 /* ---- import / export ------------------------------------------------- */
 
+/*
+ * What an import (of clients or invoices) found wrong, on stderr: each
+ * row's error, and when it failed (ret -1) that nothing was imported.
+ * -1 (res freed) when it failed, else 0.
+ */
+static int
+import_report_errors(struct cli *c, const char *path, struct import_result *res, int ret)
+{
+	for (size_t i = 0; i < res->nerrors; i++)
+		fprintf(stderr, "%s\n", res->errors[i]);
+	if (res->more_errors)
+		fprintf(stderr, _("%s: ... and %zu more errors\n"), path, res->more_errors);
+	if (ret != -1)
+		return 0;
+	if (res->nerrors > 0)
+		fprintf(stderr, _("cartera: %s: nothing imported, the database is "
+		    "unchanged\n"), path);
+	else
+		cli_fail(c);
+	import_result_free(res);
+	return -1;
+}
+
 int
 cli_cmd_import(struct cli *c, int argc, char **argv)
 {
@@ -313,19 +336,8 @@ cli_cmd_import(struct cli *c, int argc, char **argv)
 	}
 	ret = import_csv(c->st, &io, &res, c->err, sizeof(c->err));
 	import_map_free(&map);
-	for (size_t i = 0; i < res.nerrors; i++)
-		fprintf(stderr, "%s\n", res.errors[i]);
-	if (res.more_errors)
-		fprintf(stderr, _("%s: ... and %zu more errors\n"), io.path, res.more_errors);
-	if (ret == -1) {
-		if (res.nerrors > 0)
-			fprintf(stderr, _("cartera: %s: nothing imported, the database is "
-			    "unchanged\n"), io.path);
-		else
-			cli_fail(c);
-		import_result_free(&res);
+	if (import_report_errors(c, io.path, &res, ret) == -1)
 		return 1;
-	}
 	if (c->json) {
 		struct jsonb jb = JSONB_INIT;
 		json_object *j = jsonb_object(&jb);
@@ -462,26 +474,17 @@ cli_cmd_invoice_import(struct cli *c, int argc, char **argv)
 	if (cli_open_store(c, 0) == -1)
 		return cli_fail(c);
 	ret = import_invoices_csv(c->st, &io, &res, c->err, sizeof(c->err));
-	for (size_t i = 0; i < res.nerrors; i++)
-		fprintf(stderr, "%s\n", res.errors[i]);
-	if (res.more_errors)
-		fprintf(stderr, _("%s: ... and %zu more errors\n"), io.path, res.more_errors);
-	if (ret == -1) {
-		if (res.nerrors > 0)
-			fprintf(stderr, _("cartera: %s: nothing imported, the database is "
-			    "unchanged\n"), io.path);
-		else
-			cli_fail(c);
-		import_result_free(&res);
+	if (import_report_errors(c, io.path, &res, ret) == -1)
 		return 1;
-	}
 	if (c->json) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "rows", json_object_new_int64((int64_t)res.rows));
-		json_object_object_add(j, "inserted", json_object_new_int64((int64_t)res.inserted));
-		json_object_object_add(j, "dry_run", json_object_new_boolean(io.dry_run));
-		output_print_json(stdout, j);
-		json_object_put(j);
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb);
+
+		jsonb_int(&jb, j, "rows", (long long)res.rows);
+		jsonb_int(&jb, j, "inserted", (long long)res.inserted);
+		jsonb_bool(&jb, j, "dry_run", io.dry_run);
+		import_result_free(&res);
+		return cli_print_json(&jb, j);
 	} else if (!c->quiet)
 		printf(io.dry_run ? _("%s: %zu rows, %zu invoices would be inserted (dry run, "
 		    "nothing written)\n") : _("%s: %zu rows, %zu invoices inserted\n"), io.path,
