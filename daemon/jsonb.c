@@ -56,6 +56,18 @@ jsonb_new_int(struct jsonb *jb, long long v)
 	return check(jb, json_object_new_int64(v));
 }
 
+json_object *
+jsonb_new_bool(struct jsonb *jb, int v)
+{
+	return check(jb, json_object_new_boolean(v != 0));
+}
+
+json_object *
+jsonb_new_double_s(struct jsonb *jb, double v, const char *s)
+{
+	return check(jb, json_object_new_double_s(v, s));
+}
+
 void
 jsonb_str(struct jsonb *jb, json_object *o, const char *k, const char *v)
 {
@@ -80,7 +92,7 @@ void
 jsonb_bool(struct jsonb *jb, json_object *o, const char *k, int v)
 {
 	if (o != NULL)
-		jsonb_put(jb, o, k, check(jb, json_object_new_boolean(v != 0)));
+		jsonb_put(jb, o, k, jsonb_new_bool(jb, v));
 }
 
 void
@@ -106,7 +118,7 @@ jsonb_new_fixed2(struct jsonb *jb, double v)
 		return NULL;
 	v = round(v * 100) / 100 + 0.0;	/* + 0.0: no "-0.00" */
 	snprintf(s, sizeof(s), "%.2f", v);
-	return check(jb, json_object_new_double_s(v, s));
+	return jsonb_new_double_s(jb, v, s);
 }
 
 int

@@ -38,6 +38,9 @@ void		 jsonb_append(struct jsonb *, json_object *a, json_object *v);
 /* A string / number value to put or append (NULL for a NULL string). */
 json_object	*jsonb_new_str(struct jsonb *, const char *v);
 json_object	*jsonb_new_int(struct jsonb *, long long v);
+json_object	*jsonb_new_bool(struct jsonb *, int v);
+/* The number v written as the text s (s: its exact form, e.g. "82.35"). */
+json_object	*jsonb_new_double_s(struct jsonb *, double v, const char *s);
 /* v rounded to two decimals and written as such ("21.26", never
  * "21.260000000000002" or "-0.00"); NULL (null, n/a) if not finite. */
 json_object	*jsonb_new_fixed2(struct jsonb *, double v);

@@ -163,38 +163,20 @@ report_round(double v, int decimals)
  * NULL (n/a) if not finite.
  */
 json_object *
-report_jnum(double v)
+report_jnum(struct rctx *c, double v)
 {
 	char s[64];
 
 	if (!isfinite(v))
 		return NULL;
 	snprintf(s, sizeof(s), "%.2f", report_round(v, 2));
-	return json_object_new_double_s(v + 0.0, s);
+	return jsonb_new_double_s(&c->jb, v + 0.0, s);
 }
 
 json_object *
-report_jpct(double num, double den)
+report_jpct(struct rctx *c, double num, double den)
 {
-	return den != 0 ? report_jnum(num / den * 100) : NULL;
-}
-
-void
-report_put(json_object *o, const char *k, json_object *v)
-{
-	json_object_object_add(o, k, v);
-}
-
-void
-report_put_i(json_object *o, const char *k, long long v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-void
-report_put_s(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+	return den != 0 ? report_jnum(c, num / den * 100) : NULL;
 }
 
 unsigned char *
@@ -351,13 +333,13 @@ revenue_json(struct rctx *c, json_object *r)
 	if (report_revenue(c, c->from_s, c->to_s, &cents, &n) == -1 ||
 	    report_revenue(c, pf, pt, &pc, &pn) == -1 || report_revenue(c, yf, yt, &yc, &yn) == -1)
 		return -1;
-	report_put_i(r, "revenue_cents", cents);
-	report_put_i(r, "invoices", n);
-	report_put(r, "average_order_cents", n ? report_jnum((double)cents / (double)n) : NULL);
-	report_put_i(r, "previous_period_cents", pc);
-	report_put(r, "growth_vs_previous_pct", pc ? report_jnum((double)(cents - pc) / (double)pc * 100) : NULL);
-	report_put_i(r, "last_year_cents", yc);
-	report_put(r, "growth_vs_last_year_pct", yc ? report_jnum((double)(cents - yc) / (double)yc * 100) : NULL);
+	jsonb_int(&c->jb, r, "revenue_cents", cents);
+	jsonb_int(&c->jb, r, "invoices", n);
+	jsonb_put(&c->jb, r, "average_order_cents", n ? report_jnum(c, (double)cents / (double)n) : NULL);
+	jsonb_int(&c->jb, r, "previous_period_cents", pc);
+	jsonb_put(&c->jb, r, "growth_vs_previous_pct", pc ? report_jnum(c, (double)(cents - pc) / (double)pc * 100) : NULL);
+	jsonb_int(&c->jb, r, "last_year_cents", yc);
+	jsonb_put(&c->jb, r, "growth_vs_last_year_pct", yc ? report_jnum(c, (double)(cents - yc) / (double)yc * 100) : NULL);
 	return 0;
 }
 
@@ -371,10 +353,10 @@ report_put_client(struct rctx *c, json_object *j, long long id)
 	char *name = NULL;
 	int rc;
 
-	report_put_i(j, "id", id);
+	jsonb_int(&c->jb, j, "id", id);
 	if ((rc = store_client_name(c->st, id, &name, c->err, c->errlen)) == -1)
 		return -1;
-	report_put_s(j, "name", name);
+	jsonb_str(&c->jb, j, "name", name);
 	free(name);
 	return 0;
 }
@@ -383,7 +365,7 @@ report_put_client(struct rctx *c, json_object *j, long long id)
 json_object *
 report_client_list(struct rctx *c, const unsigned char *set, long limit)
 {
-	json_object *a = json_object_new_array();
+	json_object *a = jsonb_array(&c->jb);
 	long n = 0;
 
 	for (long long id = 1; id <= c->maxid && (limit == 0 || n < limit); id++) {
@@ -391,12 +373,12 @@ report_client_list(struct rctx *c, const unsigned char *set, long limit)
 
 		if (!set[id])
 			continue;
-		j = json_object_new_object();
+		j = jsonb_object(&c->jb);
 		if (report_put_client(c, j, id) == -1) {
 			json_object_put(j);
 			break;
 		}
-		json_object_array_add(a, j);
+		jsonb_append(&c->jb, a, j);
 		n++;
 	}
 	return a;
@@ -436,12 +418,12 @@ nps_json(struct rctx *c, json_object *r)
 	pas = k.pas;
 	det = k.det;
 	n = prom + pas + det;
-	report_put_i(r, "responses", n);
-	report_put_i(r, "promoters", prom);
-	report_put_i(r, "passives", pas);
-	report_put_i(r, "detractors", det);
+	jsonb_int(&c->jb, r, "responses", n);
+	jsonb_int(&c->jb, r, "promoters", prom);
+	jsonb_int(&c->jb, r, "passives", pas);
+	jsonb_int(&c->jb, r, "detractors", det);
 	/* A score from -100 to +100, rounded to a whole number. */
-	report_put(r, "nps", n ? json_object_new_int64((long long)report_round(
+	jsonb_put(&c->jb, r, "nps", n ? jsonb_new_int(&c->jb, (long long)report_round(
 	    (double)(prom - det) * 100 / (double)n, 0)) : NULL);
 	return 0;
 }
@@ -561,28 +543,28 @@ clv_json(struct rctx *c, json_object *r, int list)
 		v[i].clv = llround(v[i].avg * v[i].per_year * expected) - (cac > 0 ? cac : 0);
 		sum += v[i].clv;
 	}
-	report_put(r, "expected_years", report_jnum(expected));
-	report_put_i(r, "acquisition_cost_cents", cost);
-	report_put_i(r, "new_clients", newc);
-	report_put(r, "cac_cents", cac >= 0 ? json_object_new_int64(cac) : NULL);
-	report_put(r, "average_clv_cents", n ? json_object_new_int64(llround((double)sum / (double)n)) : NULL);
-	report_put_i(r, "clients", (long long)n);
+	jsonb_put(&c->jb, r, "expected_years", report_jnum(c, expected));
+	jsonb_int(&c->jb, r, "acquisition_cost_cents", cost);
+	jsonb_int(&c->jb, r, "new_clients", newc);
+	jsonb_put(&c->jb, r, "cac_cents", cac >= 0 ? jsonb_new_int(&c->jb, cac) : NULL);
+	jsonb_put(&c->jb, r, "average_clv_cents", n ? jsonb_new_int(&c->jb, llround((double)sum / (double)n)) : NULL);
+	jsonb_int(&c->jb, r, "clients", (long long)n);
 	if (list) {
-		json_object *a = json_object_new_array();
+		json_object *a = jsonb_array(&c->jb);
 		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
 			qsort(v, n, sizeof(*v), cmp_clv);
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
-			json_object *j = json_object_new_object();
+			json_object *j = jsonb_object(&c->jb);
 
 			report_put_client(c, j, v[i].id);
-			report_put_i(j, "purchases", v[i].purchases);
-			report_put_i(j, "revenue_cents", v[i].revenue);
-			report_put(j, "average_purchase_cents", report_jnum(v[i].avg));
-			report_put(j, "purchases_per_year", report_jnum(v[i].per_year));
-			report_put_i(j, "clv_cents", v[i].clv);
-			json_object_array_add(a, j);
+			jsonb_int(&c->jb, j, "purchases", v[i].purchases);
+			jsonb_int(&c->jb, j, "revenue_cents", v[i].revenue);
+			jsonb_put(&c->jb, j, "average_purchase_cents", report_jnum(c, v[i].avg));
+			jsonb_put(&c->jb, j, "purchases_per_year", report_jnum(c, v[i].per_year));
+			jsonb_int(&c->jb, j, "clv_cents", v[i].clv);
+			jsonb_append(&c->jb, a, j);
 		}
-		report_put(r, "clients_by_clv", a);
+		jsonb_put(&c->jb, r, "clients_by_clv", a);
 	}
 	free(v);
 	return 0;
@@ -657,27 +639,27 @@ pareto_json(struct rctx *c, json_object *r, int list)
 	/* The fewest clients whose revenue reaches 80 %: cum * 5 >= total * 4. */
 	for (top = 0; top < n && cum * 5 < total * 4; top++)
 		cum += v[top].cents;
-	report_put_i(r, "revenue_cents", total);
-	report_put_i(r, "buying_clients", (long long)n);
-	report_put_i(r, "top_clients", (long long)top);
-	report_put(r, "top_share_of_clients_pct", report_jpct((double)top, (double)n));
-	report_put(r, "top_share_of_revenue_pct", report_jpct((double)cum, (double)total));
+	jsonb_int(&c->jb, r, "revenue_cents", total);
+	jsonb_int(&c->jb, r, "buying_clients", (long long)n);
+	jsonb_int(&c->jb, r, "top_clients", (long long)top);
+	jsonb_put(&c->jb, r, "top_share_of_clients_pct", report_jpct(c, (double)top, (double)n));
+	jsonb_put(&c->jb, r, "top_share_of_revenue_pct", report_jpct(c, (double)cum, (double)total));
 	if (list) {
-		json_object *a = json_object_new_array();
+		json_object *a = jsonb_array(&c->jb);
 		cum = 0;
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
-			json_object *j = json_object_new_object();
+			json_object *j = jsonb_object(&c->jb);
 
 			cum += v[i].cents;
-			report_put_i(j, "rank", (long long)i + 1);
+			jsonb_int(&c->jb, j, "rank", (long long)i + 1);
 			report_put_client(c, j, v[i].id);
-			report_put_i(j, "revenue_cents", v[i].cents);
-			report_put(j, "share_pct", report_jpct((double)v[i].cents, (double)total));
-			report_put(j, "cumulative_pct", report_jpct((double)cum, (double)total));
-			json_object_object_add(j, "in_top", json_object_new_boolean(i < top));
-			json_object_array_add(a, j);
+			jsonb_int(&c->jb, j, "revenue_cents", v[i].cents);
+			jsonb_put(&c->jb, j, "share_pct", report_jpct(c, (double)v[i].cents, (double)total));
+			jsonb_put(&c->jb, j, "cumulative_pct", report_jpct(c, (double)cum, (double)total));
+			jsonb_bool(&c->jb, j, "in_top", i < top);
+			jsonb_append(&c->jb, a, j);
 		}
-		report_put(r, "clients", a);
+		jsonb_put(&c->jb, r, "clients", a);
 	}
 	free(v);
 	return 0;
@@ -765,29 +747,29 @@ receivables_json(struct rctx *c, json_object *r, int list)
 		free(v);
 		return -1;
 	}
-	report_put_i(r, "owed_cents", owed);
-	report_put_i(r, "overdue_cents", overdue);
-	bk = json_object_new_object();
-	report_put_i(bk, "0-30", b[0]);
-	report_put_i(bk, "31-60", b[1]);
-	report_put_i(bk, "61-90", b[2]);
-	report_put_i(bk, "90+", b[3]);
-	report_put(r, "overdue_by_age_cents", bk);
-	report_put(r, "dso_days", rev ? report_jnum((double)owed / (double)rev * (double)len) : NULL);
+	jsonb_int(&c->jb, r, "owed_cents", owed);
+	jsonb_int(&c->jb, r, "overdue_cents", overdue);
+	bk = jsonb_object(&c->jb);
+	jsonb_int(&c->jb, bk, "0-30", b[0]);
+	jsonb_int(&c->jb, bk, "31-60", b[1]);
+	jsonb_int(&c->jb, bk, "61-90", b[2]);
+	jsonb_int(&c->jb, bk, "90+", b[3]);
+	jsonb_put(&c->jb, r, "overdue_by_age_cents", bk);
+	jsonb_put(&c->jb, r, "dso_days", rev ? report_jnum(c, (double)owed / (double)rev * (double)len) : NULL);
 	if (list) {
-		json_object *a = json_object_new_array();
+		json_object *a = jsonb_array(&c->jb);
 		if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
 			qsort(v, n, sizeof(*v), cmp_debtor);
 		for (size_t i = 0; i < n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
-			json_object *j = json_object_new_object();
+			json_object *j = jsonb_object(&c->jb);
 
 			report_put_client(c, j, v[i].id);
-			report_put_i(j, "owed_cents", v[i].owed);
-			report_put_i(j, "overdue_cents", v[i].overdue);
-			report_put_i(j, "oldest_overdue_days", v[i].oldest);
-			json_object_array_add(a, j);
+			jsonb_int(&c->jb, j, "owed_cents", v[i].owed);
+			jsonb_int(&c->jb, j, "overdue_cents", v[i].overdue);
+			jsonb_int(&c->jb, j, "oldest_overdue_days", v[i].oldest);
+			jsonb_append(&c->jb, a, j);
 		}
-		report_put(r, "top_debtors", a);
+		jsonb_put(&c->jb, r, "top_debtors", a);
 	}
 	free(v);
 	return 0;
@@ -900,28 +882,28 @@ activity_json(struct rctx *c, json_object *r, int full)
 		clients += c->in[id];
 	if ((rc = report_revenue(c, c->from_s, c->to_s, &rev, &cnt)) == -1)
 		goto out;
-	report_put_i(r, "touches", touches);
+	jsonb_int(&c->jb, r, "touches", touches);
 	if (c->o->to >= c->today)
-		report_put_i(r, "due_not_contacted", red);
-	report_put_i(r, "portfolio_clients", clients);
+		jsonb_int(&c->jb, r, "due_not_contacted", red);
+	jsonb_int(&c->jb, r, "portfolio_clients", clients);
 	if (c->o->to >= c->today) {
-		report_put(r, "red_pct", report_jpct((double)red, (double)clients));
-		report_put(r, "yellow_pct", report_jpct((double)yellow, (double)clients));
-		report_put(r, "green_pct", report_jpct((double)green, (double)clients));
+		jsonb_put(&c->jb, r, "red_pct", report_jpct(c, (double)red, (double)clients));
+		jsonb_put(&c->jb, r, "yellow_pct", report_jpct(c, (double)yellow, (double)clients));
+		jsonb_put(&c->jb, r, "green_pct", report_jpct(c, (double)green, (double)clients));
 	}
-	report_put(r, "revenue_per_client_cents", clients ? report_jnum((double)rev / (double)clients) : NULL);
-	report_put(r, "revenue_per_touch_cents", touches ? report_jnum((double)rev / (double)touches) : NULL);
+	jsonb_put(&c->jb, r, "revenue_per_client_cents", clients ? report_jnum(c, (double)rev / (double)clients) : NULL);
+	jsonb_put(&c->jb, r, "revenue_per_touch_cents", touches ? report_jnum(c, (double)rev / (double)touches) : NULL);
 	if (full) {
-		a = json_object_new_array();
+		a = jsonb_array(&c->jb);
 		for (size_t i = 0; i < nby; i++) {
-			json_object *j = json_object_new_object();
-			report_put_s(j, "owner", by[i].owner);
+			json_object *j = jsonb_object(&c->jb);
+			jsonb_str(&c->jb, j, "owner", by[i].owner);
 			for (int k = 0; k < RECORD_TOUCH_KINDS; k++)
-				report_put_i(j, record_touch_kinds[k], by[i].k[k]);
-			report_put_i(j, "total", by[i].total);
-			json_object_array_add(a, j);
+				jsonb_int(&c->jb, j, record_touch_kinds[k], by[i].k[k]);
+			jsonb_int(&c->jb, j, "total", by[i].total);
+			jsonb_append(&c->jb, a, j);
 		}
-		report_put(r, "touches_by_owner", a);
+		jsonb_put(&c->jb, r, "touches_by_owner", a);
 	}
 	rc = 0;
 out:
@@ -936,7 +918,7 @@ out:
 }
 
 struct profit_rows {
-	const struct rctx	*c;
+	struct rctx		*c;
 	json_object		*a;
 };
 
@@ -944,19 +926,20 @@ static int
 add_profit(const struct store_client_cost *k, void *arg)
 {
 	struct profit_rows *p = arg;
+	struct rctx *c = p->c;
 	json_object *j;
 
-	if (!report_in(p->c, k->id))
+	if (!report_in(c, k->id))
 		return 0;
-	j = json_object_new_object();
-	report_put_i(j, "id", k->id);
-	report_put_s(j, "name", k->name);
-	report_put_i(j, "revenue_cents", k->revenue);
-	report_put_i(j, "cost_cents", k->cost);
-	report_put_i(j, "profit_cents", k->revenue - k->cost);
-	report_put(j, "margin_pct", report_jpct((double)(k->revenue - k->cost),
+	j = jsonb_object(&c->jb);
+	jsonb_int(&c->jb, j, "id", k->id);
+	jsonb_str(&c->jb, j, "name", k->name);
+	jsonb_int(&c->jb, j, "revenue_cents", k->revenue);
+	jsonb_int(&c->jb, j, "cost_cents", k->cost);
+	jsonb_int(&c->jb, j, "profit_cents", k->revenue - k->cost);
+	jsonb_put(&c->jb, j, "margin_pct", report_jpct(c, (double)(k->revenue - k->cost),
 	    (double)k->revenue));
-	json_object_array_add(p->a, j);
+	jsonb_append(&c->jb, p->a, j);
 	return 0;
 }
 
@@ -964,7 +947,7 @@ add_profit(const struct store_client_cost *k, void *arg)
 static int
 profit_json(struct rctx *c, json_object *r)
 {
-	json_object *a = json_object_new_array();
+	json_object *a = jsonb_array(&c->jb);
 	struct profit_rows k = { c, a };
 	char ma[8], mb[8];
 	int rc;
@@ -973,7 +956,7 @@ profit_json(struct rctx *c, json_object *r)
 	snprintf(mb, sizeof(mb), "%.7s", c->to_s);
 	rc = store_report_client_costs(c->st, ma, mb, c->from_s, c->to_s,
 	    c->cfg->report.currency, add_profit, &k, c->err, c->errlen);
-	report_put(r, "profitability", a);
+	jsonb_put(&c->jb, r, "profitability", a);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -1058,13 +1041,13 @@ summary_json(struct rctx *c, json_object *r)
 	json_object *x;
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		if ((x = json_object_new_object()) == NULL)
+		if ((x = jsonb_object(&c->jb)) == NULL)
 			return nomem(c);
 		if (parts[i].fn(c, x) == -1) {
 			json_object_put(x);
 			return -1;
 		}
-		report_put(r, parts[i].key, x);
+		jsonb_put(&c->jb, r, parts[i].key, x);
 	}
 	return 0;
 }
@@ -1086,13 +1069,13 @@ churn_full(struct rctx *c, json_object *r)
 	if (report_churn_json(c, r, 1) == -1)
 		return -1;
 	/* Under its own heading: it is not about the same clients. */
-	if ((x = json_object_new_object()) == NULL)
+	if ((x = jsonb_object(&c->jb)) == NULL)
 		return nomem(c);
 	if (report_conversion_json(c, x) == -1) {
 		json_object_put(x);
 		return -1;
 	}
-	report_put(r, "conversion", x);
+	jsonb_put(&c->jb, r, "conversion", x);
 	return 0;
 }
 
@@ -1148,26 +1131,30 @@ report_build(struct store *st, const struct config *cfg, const char *kind,
 	*out = NULL;
 	if (report_ctx_open(&c, st, cfg, o, err, errlen) == -1)
 		return -1;
-	r = json_object_new_object();
-	report_put_s(r, "report", kind);
-	p = json_object_new_object();
-	report_put_s(p, "from", c.from_s);
-	report_put_s(p, "to", c.to_s);
-	report_put_i(p, "days", o->to - o->from + 1);
-	report_put(r, "period", p);
-	f = json_object_new_object();
-	report_put_s(f, "owner", o->owner);
-	report_put_s(f, "segment", o->segment);
-	report_put_s(f, "sector", o->sector);
-	report_put_s(f, "city", o->city);
-	report_put(r, "filters", f);
-	report_put_s(r, "currency", cfg->report.currency);
+	r = jsonb_object(&c.jb);
+	jsonb_str(&c.jb, r, "report", kind);
+	p = jsonb_object(&c.jb);
+	jsonb_str(&c.jb, p, "from", c.from_s);
+	jsonb_str(&c.jb, p, "to", c.to_s);
+	jsonb_int(&c.jb, p, "days", o->to - o->from + 1);
+	jsonb_put(&c.jb, r, "period", p);
+	f = jsonb_object(&c.jb);
+	jsonb_str(&c.jb, f, "owner", o->owner);
+	jsonb_str(&c.jb, f, "segment", o->segment);
+	jsonb_str(&c.jb, f, "sector", o->sector);
+	jsonb_str(&c.jb, f, "city", o->city);
+	jsonb_put(&c.jb, r, "filters", f);
+	jsonb_str(&c.jb, r, "currency", cfg->report.currency);
 	if ((k = find_kind(kind)) == NULL) {
 		snprintf(err, errlen, _("unknown report \"%s\""), kind);
 		goto fail;
 	}
 	if (k->build(&c, r) == -1)
 		goto fail;
+	if (jsonb_failed(&c.jb)) {
+		snprintf(err, errlen, _("out of memory"));
+		goto fail;
+	}
 	*out = r;
 	rc = 0;
 	goto out;

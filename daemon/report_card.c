@@ -94,7 +94,7 @@ card_client(const struct store_history *h, void *arg)
 		a->failed = 1;
 		return 1;
 	}
-	report_put_s(a->card, "stage", lifecycle_name(stage));
+	jsonb_str(&c->jb, a->card, "stage", lifecycle_name(stage));
 	/* Churn risk is for active clients only. */
 	if (report_active_on(c, &rc, c->today, a->end)) {
 		struct risk_input in;
@@ -110,12 +110,12 @@ card_client(const struct store_history *h, void *arg)
 		risk_score(&in, a->typical, &s);
 		report_risk_reasons(&s, &in, a->typical, c->o->lang, c->cfg->report.currency,
 		    text, sizeof(text));
-		risk = json_object_new_object();
-		report_put_i(risk, "score", s.score);
-		report_put_s(risk, "reasons", s.nreasons ? text : NULL);
-		report_put(a->card, "churn_risk", risk);
+		risk = jsonb_object(&c->jb);
+		jsonb_int(&c->jb, risk, "score", s.score);
+		jsonb_str(&c->jb, risk, "reasons", s.nreasons ? text : NULL);
+		jsonb_put(&c->jb, a->card, "churn_risk", risk);
 	} else
-		report_put(a->card, "churn_risk", NULL);
+		jsonb_put(&c->jb, a->card, "churn_risk", NULL);
 	return 1;
 }
 
@@ -143,14 +143,14 @@ report_client_card(struct store *st, const struct config *cfg, long long client,
 	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1 ||
 	    typical_today(&c, &a.typical) == -1)
 		goto out;
-	card = json_object_new_object();
-	money = json_object_new_object();
-	report_put_i(money, "revenue_this_year_cents", m.this_year);
-	report_put_i(money, "revenue_last_year_cents", m.last_year);
-	report_put_i(money, "revenue_ever_cents", m.ever);
-	report_put_i(money, "invoices", m.invoices);
-	report_put(money, "average_ticket_cents", m.invoices ?
-	    report_jnum((double)m.ever / (double)m.invoices) : NULL);
+	card = jsonb_object(&c.jb);
+	money = jsonb_object(&c.jb);
+	jsonb_int(&c.jb, money, "revenue_this_year_cents", m.this_year);
+	jsonb_int(&c.jb, money, "revenue_last_year_cents", m.last_year);
+	jsonb_int(&c.jb, money, "revenue_ever_cents", m.ever);
+	jsonb_int(&c.jb, money, "invoices", m.invoices);
+	jsonb_put(&c.jb, money, "average_ticket_cents", m.invoices ?
+	    report_jnum(&c, (double)m.ever / (double)m.invoices) : NULL);
 	/* As CLV counts it: purchase days over the years from the first to
 	 * the last, or to today for an active client; a year at least. */
 	if (m.purchase_days > 0) {
@@ -158,24 +158,24 @@ report_client_card(struct store *st, const struct config *cfg, long long client,
 		if (c.today - m.last_day < cfg->inactive.single_purchase_days && c.today > end_day)
 			end_day = c.today;
 		years = (end_day - m.first_day) / 365.25;
-		report_put(money, "purchases_per_year", report_jnum((double)m.purchase_days /
+		jsonb_put(&c.jb, money, "purchases_per_year", report_jnum(&c, (double)m.purchase_days /
 		    (years > 1 ? years : 1)));
 	} else
-		report_put(money, "purchases_per_year", NULL);
-	report_put_i(money, "owed_cents", m.owed);
-	report_put_i(money, "overdue_cents", m.overdue);
-	report_put_i(money, "overdue_invoices", m.overdue_invoices);
-	report_put(money, "oldest_overdue_days", m.oldest_due >= 0 ?
-	    json_object_new_int64(c.today - m.oldest_due) : NULL);
+		jsonb_put(&c.jb, money, "purchases_per_year", NULL);
+	jsonb_int(&c.jb, money, "owed_cents", m.owed);
+	jsonb_int(&c.jb, money, "overdue_cents", m.overdue);
+	jsonb_int(&c.jb, money, "overdue_invoices", m.overdue_invoices);
+	jsonb_put(&c.jb, money, "oldest_overdue_days", m.oldest_due >= 0 ?
+	    jsonb_new_int(&c.jb, c.today - m.oldest_due) : NULL);
 	if (m.last_day >= 0) {
 		report_day_text(m.last_day, day);
-		report_put_s(money, "last_purchase", day);
-		report_put_i(money, "last_purchase_cents", m.last_cents);
+		jsonb_str(&c.jb, money, "last_purchase", day);
+		jsonb_int(&c.jb, money, "last_purchase_cents", m.last_cents);
 	} else {
-		report_put(money, "last_purchase", NULL);
-		report_put(money, "last_purchase_cents", NULL);
+		jsonb_put(&c.jb, money, "last_purchase", NULL);
+		jsonb_put(&c.jb, money, "last_purchase_cents", NULL);
 	}
-	report_put(card, "money", money);
+	jsonb_put(&c.jb, card, "money", money);
 	if (history_query(&c, &q, a.end, since) == -1) {
 		json_object_put(card);
 		goto out;
@@ -184,6 +184,11 @@ report_client_card(struct store *st, const struct config *cfg, long long client,
 	a.c = &c;
 	a.card = card;
 	if (store_history(st, &q, card_client, &a, err, errlen) == -1 || a.failed) {
+		json_object_put(card);
+		goto out;
+	}
+	if (jsonb_failed(&c.jb)) {
+		snprintf(err, errlen, _("out of memory"));
 		json_object_put(card);
 		goto out;
 	}
@@ -346,20 +351,25 @@ report_risk_top(struct store *st, const struct config *cfg, long long owner_id,
 		goto out;
 	if (a.n > 1)
 		qsort(a.v, a.n, sizeof(*a.v), cmp_top);
-	list = json_object_new_array();
+	list = jsonb_array(&c.jb);
 	for (size_t i = 0; i < a.n && (long)i < n; i++) {
-		json_object *j = json_object_new_object();
+		json_object *j = jsonb_object(&c.jb);
 
 		if (report_put_client(&c, j, a.v[i].id) == -1) {
 			json_object_put(j);
 			json_object_put(list);
 			goto out;
 		}
-		report_put_i(j, "score", a.v[i].s.score);
+		jsonb_int(&c.jb, j, "score", a.v[i].s.score);
 		report_risk_reasons(&a.v[i].s, &a.v[i].in, a.typical, lang,
 		    cfg->report.currency, text, sizeof(text));
-		report_put_s(j, "reasons", text);
-		json_object_array_add(list, j);
+		jsonb_str(&c.jb, j, "reasons", text);
+		jsonb_append(&c.jb, list, j);
+	}
+	if (jsonb_failed(&c.jb)) {
+		snprintf(err, errlen, _("out of memory"));
+		json_object_put(list);
+		goto out;
 	}
 	*out = list;
 	rc = 0;

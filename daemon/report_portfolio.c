@@ -231,16 +231,16 @@ report_churn_json(struct rctx *c, json_object *r, int lists)
 	if (pass(c) == -1)
 		return -1;
 	p = c->pass;
-	report_put_i(r, "clients_at_start", p->at_start);
-	report_put_i(r, "clients_at_end", p->at_end);
-	report_put_i(r, "new_clients", p->new_clients);
-	report_put_i(r, "lost_clients", p->lost);
-	report_put(r, "churn_pct", report_jpct((double)p->lost, (double)p->at_start));
-	report_put(r, "retention_pct", report_jpct((double)(p->at_end - p->new_clients),
+	jsonb_int(&c->jb, r, "clients_at_start", p->at_start);
+	jsonb_int(&c->jb, r, "clients_at_end", p->at_end);
+	jsonb_int(&c->jb, r, "new_clients", p->new_clients);
+	jsonb_int(&c->jb, r, "lost_clients", p->lost);
+	jsonb_put(&c->jb, r, "churn_pct", report_jpct(c, (double)p->lost, (double)p->at_start));
+	jsonb_put(&c->jb, r, "retention_pct", report_jpct(c, (double)(p->at_end - p->new_clients),
 	    (double)p->at_start));
 	if (lists) {
-		report_put(r, "lost", report_client_list(c, p->lost_set, c->o->limit));
-		report_put(r, "new", report_client_list(c, p->new_set, c->o->limit));
+		jsonb_put(&c->jb, r, "lost", report_client_list(c, p->lost_set, c->o->limit));
+		jsonb_put(&c->jb, r, "new", report_client_list(c, p->new_set, c->o->limit));
 	}
 	return 0;
 }
@@ -250,9 +250,9 @@ report_conversion_json(struct rctx *c, json_object *r)
 {
 	if (pass(c) == -1)
 		return -1;
-	report_put_i(r, "potential_clients", c->pass->potential);
-	report_put_i(r, "converted", c->pass->converted);
-	report_put(r, "conversion_pct", report_jpct((double)c->pass->converted,
+	jsonb_int(&c->jb, r, "potential_clients", c->pass->potential);
+	jsonb_int(&c->jb, r, "converted", c->pass->converted);
+	jsonb_put(&c->jb, r, "conversion_pct", report_jpct(c, (double)c->pass->converted,
 	    (double)c->pass->potential));
 	return 0;
 }
@@ -303,18 +303,18 @@ report_lifecycle_json(struct rctx *c, json_object *r, int full)
 	p = c->pass;
 	if (!full) {
 		for (size_t i = 0; i < NSTAGES; i++)
-			report_put_i(r, lifecycle_name(stage_order[i]), p->stage_end[stage_order[i]]);
+			jsonb_int(&c->jb, r, lifecycle_name(stage_order[i]), p->stage_end[stage_order[i]]);
 		return 0;
 	}
-	a = json_object_new_array();
+	a = jsonb_array(&c->jb);
 	for (size_t i = 0; i < NSTAGES; i++) {
-		json_object *j = json_object_new_object();
-		report_put_s(j, "stage", lifecycle_name(stage_order[i]));
-		report_put_i(j, "at_start", p->stage_start[stage_order[i]]);
-		report_put_i(j, "at_end", p->stage_end[stage_order[i]]);
-		json_object_array_add(a, j);
+		json_object *j = jsonb_object(&c->jb);
+		jsonb_str(&c->jb, j, "stage", lifecycle_name(stage_order[i]));
+		jsonb_int(&c->jb, j, "at_start", p->stage_start[stage_order[i]]);
+		jsonb_int(&c->jb, j, "at_end", p->stage_end[stage_order[i]]);
+		jsonb_append(&c->jb, a, j);
 	}
-	report_put(r, "stages", a);
+	jsonb_put(&c->jb, r, "stages", a);
 	for (int f = 0; f < LC_COUNT; f++)
 		for (int t = 0; t < LC_COUNT; t++)
 			if (t != LC_NONE && p->flow[f][t] > 0) {
@@ -324,14 +324,14 @@ report_lifecycle_json(struct rctx *c, json_object *r, int full)
 			}
 	if (nf > 1)
 		qsort(fl, nf, sizeof(fl[0]), cmp_flow);
-	a = json_object_new_array();
+	a = jsonb_array(&c->jb);
 	for (size_t i = 0; i < nf; i++) {
-		json_object *j = json_object_new_object();
-		report_put_s(j, "from_stage", lifecycle_name(fl[i].from));
-		report_put_s(j, "to_stage", lifecycle_name(fl[i].to));
-		report_put_i(j, "clients", fl[i].n);
-		json_object_array_add(a, j);
+		json_object *j = jsonb_object(&c->jb);
+		jsonb_str(&c->jb, j, "from_stage", lifecycle_name(fl[i].from));
+		jsonb_str(&c->jb, j, "to_stage", lifecycle_name(fl[i].to));
+		jsonb_int(&c->jb, j, "clients", fl[i].n);
+		jsonb_append(&c->jb, a, j);
 	}
-	report_put(r, "flows", a);
+	jsonb_put(&c->jb, r, "flows", a);
 	return 0;
 }

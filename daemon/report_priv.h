@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "jsonb.h"
 #include "lifecycle.h"
 #include "report.h"
 #include "risk.h"
@@ -32,6 +33,7 @@ struct rctx {
 	struct _icaltimezone	*zone;		/* o->tz, looked up once */
 	struct report_pass	*pass;		/* status over time, once per report */
 	int			 open;		/* a read transaction is open */
+	struct jsonb		 jb;		/* the report's JSON allocations */
 	char			*err;
 	size_t			 errlen;
 };
@@ -43,12 +45,10 @@ int		 report_ctx_open(struct rctx *, struct store *, const struct config *,
 void		 report_ctx_close(struct rctx *);
 
 /* JSON: the exact value written with two decimals (NULL if not finite);
- * num / den x 100 (NULL when den is 0); members (v may be NULL). */
-json_object	*report_jnum(double v);
-json_object	*report_jpct(double num, double den);
-void		 report_put(json_object *, const char *k, json_object *v);
-void		 report_put_i(json_object *, const char *k, long long v);
-void		 report_put_s(json_object *, const char *k, const char *v);
+ * num / den x 100 (NULL when den is 0).  Members are put with jsonb on
+ * c->jb; report_build() fails with "out of memory" if any allocation did. */
+json_object	*report_jnum(struct rctx *, double v);
+json_object	*report_jpct(struct rctx *, double num, double den);
 
 /* A zeroed byte per client id (maxid + 1), or NULL with c->err set. */
 unsigned char	*report_bitmap(struct rctx *);

@@ -187,26 +187,26 @@ report_risk_json(struct rctx *c, json_object *r)
 	if (a.n > 1)
 		qsort(a.v, a.n, sizeof(*a.v), cmp_row);
 	report_day_text(a.day, day);
-	report_put_s(r, "as_of", day);
-	report_put_i(r, "active_clients", (long long)a.n);
-	report_put(r, "typical_gap_days", report_jnum(typical));
-	list = json_object_new_array();
+	jsonb_str(&c->jb, r, "as_of", day);
+	jsonb_int(&c->jb, r, "active_clients", (long long)a.n);
+	jsonb_put(&c->jb, r, "typical_gap_days", report_jnum(c, typical));
+	list = jsonb_array(&c->jb);
 	for (size_t i = 0; i < a.n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
-		json_object *j = json_object_new_object();
+		json_object *j = jsonb_object(&c->jb);
 
-		report_put_i(j, "rank", (long long)i + 1);
+		jsonb_int(&c->jb, j, "rank", (long long)i + 1);
 		if (report_put_client(c, j, a.v[i].id) == -1) {
 			json_object_put(j);
 			json_object_put(list);
 			goto out;
 		}
-		report_put_i(j, "score", a.v[i].s.score);
+		jsonb_int(&c->jb, j, "score", a.v[i].s.score);
 		report_risk_reasons(&a.v[i].s, &a.v[i].in, typical, c->o->lang,
 		    c->cfg->report.currency, text, sizeof(text));
-		report_put_s(j, "reasons", text);
-		json_object_array_add(list, j);
+		jsonb_str(&c->jb, j, "reasons", text);
+		jsonb_append(&c->jb, list, j);
 	}
-	report_put(r, "clients", list);
+	jsonb_put(&c->jb, r, "clients", list);
 	rc = 0;
 out:
 	free(a.v);

@@ -54,20 +54,20 @@ goal_workday(long day, void *arg)
 }
 
 static void
-put_metric(json_object *who, const char *name, int money, long long target,
+put_metric(struct rctx *c, json_object *who, const char *name, int money, long long target,
     const struct goal_progress *p)
 {
-	json_object *m = json_object_new_object();
+	json_object *m = jsonb_object(&c->jb);
 
-	report_put(m, money ? "target_cents" : "target",
-	    target >= 0 ? json_object_new_int64(target) : NULL);
-	report_put_i(m, money ? "actual_cents" : "actual", p->actual);
-	report_put(m, "progress_pct", p->has_pct ? report_jnum(p->pct) : NULL);
-	report_put(m, money ? "projected_cents" : "projected",
-	    p->has_projection ? report_jnum(p->projected) : NULL);
-	report_put(m, "pace_pct", p->has_projection && p->target > 0 ?
-	    report_jnum(p->projected_pct) : NULL);
-	report_put(who, name, m);
+	jsonb_put(&c->jb, m, money ? "target_cents" : "target",
+	    target >= 0 ? jsonb_new_int(&c->jb, target) : NULL);
+	jsonb_int(&c->jb, m, money ? "actual_cents" : "actual", p->actual);
+	jsonb_put(&c->jb, m, "progress_pct", p->has_pct ? report_jnum(c, p->pct) : NULL);
+	jsonb_put(&c->jb, m, money ? "projected_cents" : "projected",
+	    p->has_projection ? report_jnum(c, p->projected) : NULL);
+	jsonb_put(&c->jb, m, "pace_pct", p->has_projection && p->target > 0 ?
+	    report_jnum(c, p->projected_pct) : NULL);
+	jsonb_put(&c->jb, who, name, m);
 }
 
 /* One owner's or team's goal and actuals into goals[key]. */
@@ -93,14 +93,14 @@ goal_entry(struct rctx *c, json_object *goals, const char *key, long long owner_
 	actual[GOAL_NEW_CLIENTS] = a.new_clients;
 	actual[GOAL_VISITS] = a.visits;
 	actual[GOAL_CALLS] = a.calls;
-	who = json_object_new_object();
+	who = jsonb_object(&c->jb);
 	for (int m = 0; m < GOAL_METRICS; m++) {
 		goal_progress(actual[m], targets[m] > 0 ? targets[m] : 0, first, last, asof,
 		    goal_workday, w, &p);
-		put_metric(who, goal_metric_name((enum goal_metric)m), m == GOAL_REVENUE,
+		put_metric(c, who, goal_metric_name((enum goal_metric)m), m == GOAL_REVENUE,
 		    targets[m], &p);
 	}
-	report_put(goals, key, who);
+	jsonb_put(&c->jb, goals, key, who);
 	return 0;
 }
 
@@ -191,18 +191,18 @@ report_goals_json(struct rctx *c, json_object *r)
 	/* Progress as of today while the month runs; after it, its end. */
 	a.asof = c->today < a.first ? a.first : c->today > a.last ? a.last + 1 : c->today;
 	snprintf(month, sizeof(month), "%04d-%02d", y, m);
-	report_put_s(r, "month", month);
+	jsonb_str(&c->jb, r, "month", month);
 	report_day_text(a.asof > a.last ? a.last : a.asof, day);
-	report_put_s(r, "as_of", day);
+	jsonb_str(&c->jb, r, "as_of", day);
 	if (goal_days(c->st, c->cfg, c->o->owner, &a.w, &own, c->err, c->errlen) == -1)
 		return -1;
 	goal_progress(0, 0, a.first, a.last, a.asof, goal_workday, &a.w, &p);
-	report_put_i(r, "working_days", p.working);
-	report_put_i(r, "elapsed_working_days", p.elapsed);
-	report_put_i(r, "remaining_working_days", p.remaining);
+	jsonb_int(&c->jb, r, "working_days", p.working);
+	jsonb_int(&c->jb, r, "elapsed_working_days", p.elapsed);
+	jsonb_int(&c->jb, r, "remaining_working_days", p.remaining);
 	a.c = c;
-	a.goals = json_object_new_object();
-	report_put(r, "goals", a.goals);
+	a.goals = jsonb_object(&c->jb);
+	jsonb_put(&c->jb, r, "goals", a.goals);
 	rc = store_goal_list(c->st, month, goal_row, &a, c->err, c->errlen) == -1 || a.failed ?
 	    -1 : 0;
 	free(own);
@@ -330,31 +330,31 @@ report_products_json(struct rctx *c, json_object *r, int list)
 	/* The fewest products whose revenue reaches 80 %, as for clients. */
 	for (top = 0; top < sold && cum * 5 < total * 4; top++)
 		cum += s.v[top].cents;
-	report_put_i(r, "revenue_cents", total);
-	report_put_i(r, "sold_products", (long long)sold);
-	report_put_i(r, "top_products", (long long)top);
-	report_put(r, "top_share_of_products_pct", report_jpct((double)top, (double)sold));
-	report_put(r, "top_share_of_revenue_pct", report_jpct((double)cum, (double)total));
+	jsonb_int(&c->jb, r, "revenue_cents", total);
+	jsonb_int(&c->jb, r, "sold_products", (long long)sold);
+	jsonb_int(&c->jb, r, "top_products", (long long)top);
+	jsonb_put(&c->jb, r, "top_share_of_products_pct", report_jpct(c, (double)top, (double)sold));
+	jsonb_put(&c->jb, r, "top_share_of_revenue_pct", report_jpct(c, (double)cum, (double)total));
 	if (list) {
-		json_object *a = json_object_new_array();
+		json_object *a = jsonb_array(&c->jb);
 		cum = 0;
 		for (size_t i = 0; i < s.n && (c->o->limit == 0 || (long)i < c->o->limit); i++) {
-			json_object *j = json_object_new_object();
+			json_object *j = jsonb_object(&c->jb);
 			const char *none = i18n_is_en(c->o->lang) ? "(no lines)" : "(sin líneas)";
 
 			cum += s.v[i].cents;
-			report_put_i(j, "rank", (long long)i + 1);
-			report_put_s(j, "product", s.v[i].id > 0 ? s.v[i].name : none);
-			report_put_s(j, "kind", s.v[i].kind);
-			report_put(j, "quantity", report_jnum(s.v[i].quantity));
-			report_put_i(j, "clients", s.v[i].clients);
-			report_put_i(j, "revenue_cents", s.v[i].cents);
-			report_put(j, "share_pct", report_jpct((double)s.v[i].cents, (double)total));
-			report_put(j, "cumulative_pct", report_jpct((double)cum, (double)total));
-			json_object_object_add(j, "in_top", json_object_new_boolean(i < top));
-			json_object_array_add(a, j);
+			jsonb_int(&c->jb, j, "rank", (long long)i + 1);
+			jsonb_str(&c->jb, j, "product", s.v[i].id > 0 ? s.v[i].name : none);
+			jsonb_str(&c->jb, j, "kind", s.v[i].kind);
+			jsonb_put(&c->jb, j, "quantity", report_jnum(c, s.v[i].quantity));
+			jsonb_int(&c->jb, j, "clients", s.v[i].clients);
+			jsonb_int(&c->jb, j, "revenue_cents", s.v[i].cents);
+			jsonb_put(&c->jb, j, "share_pct", report_jpct(c, (double)s.v[i].cents, (double)total));
+			jsonb_put(&c->jb, j, "cumulative_pct", report_jpct(c, (double)cum, (double)total));
+			jsonb_bool(&c->jb, j, "in_top", i < top);
+			jsonb_append(&c->jb, a, j);
 		}
-		report_put(r, "products", a);
+		jsonb_put(&c->jb, r, "products", a);
 	}
 	rc = 0;
 out:
@@ -388,6 +388,7 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
     const char *tz, const char *lang, time_t now, json_object **out, char *err, size_t errlen)
 {
 	struct report_opts o = { 0 };
+	struct jsonb jb = JSONB_INIT;
 	json_object *r = NULL, *goals = NULL, *list;
 	struct workdays w;
 	long first, last, today, asof, *own = NULL;
@@ -414,7 +415,7 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 		free(own);
 		return -1;
 	}
-	list = json_object_new_array();
+	list = jsonb_array(&jb);
 	json_object_object_get_ex(r, "goals", &goals);
 	json_object_object_foreach(goals, key, who) {
 		char name[300];
@@ -449,17 +450,22 @@ report_goal_lines(struct store *st, const struct config *cfg, const char *owner,
 			goal_progress(actual, target, first, last, asof, goal_workday, &w, &p);
 			goal_sentence((enum goal_metric)k, &p, m, lang, cfg->report.currency, text,
 			    sizeof(text));
-			line = json_object_new_object();
-			json_object_object_add(line, "who", name[0] ?
-			    json_object_new_string(name) : NULL);
-			json_object_object_add(line, "metric", json_object_new_string(
+			line = jsonb_object(&jb);
+			jsonb_put(&jb, line, "who", name[0] ?
+			    jsonb_new_str(&jb, name) : NULL);
+			jsonb_put(&jb, line, "metric", jsonb_new_str(&jb,
 			    goal_metric_name((enum goal_metric)k)));
-			json_object_object_add(line, "text", json_object_new_string(text));
-			json_object_array_add(list, line);
+			jsonb_put(&jb, line, "text", jsonb_new_str(&jb, text));
+			jsonb_append(&jb, list, line);
 		}
 	}
 	json_object_put(r);
 	free(own);
+	if (jsonb_failed(&jb)) {
+		json_object_put(list);
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
 	*out = list;
 	return 0;
 }
