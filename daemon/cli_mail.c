@@ -14,6 +14,7 @@
 
 #include "cli_priv.h"
 #include "clock.h"
+#include "jsonb.h"
 #include "mailin.h"
 #include "nls.h"
 #include "outbox.h"
@@ -25,6 +26,7 @@ struct scan_print {
 	struct cli	*c;
 	const char	*mailbox;
 	json_object	*rows;		/* --json */
+	struct jsonb	 jb;		/* its allocations */
 	int		 dry_run;
 };
 
@@ -95,33 +97,29 @@ print_seen(const struct mailin_seen *s, void *arg)
 	if (m != NULL)
 		clock_format_utc(m->date, when, sizeof(when));
 	if (p->rows != NULL) {
-		json_object *o = json_object_new_object(), *cl = json_object_new_array();
+		struct jsonb *jb = &p->jb;
+		json_object *o = jsonb_object(jb), *cl = jsonb_array(jb);
 
-		json_object_object_add(o, "mailbox", json_object_new_string(p->mailbox));
-		json_object_object_add(o, "uid", json_object_new_int64((int64_t)s->uid));
-		json_object_object_add(o, "result", json_object_new_string(verdict(s)));
+		jsonb_str(jb, o, "mailbox", p->mailbox);
+		jsonb_int(jb, o, "uid", (long long)s->uid);
+		jsonb_str(jb, o, "result", verdict(s));
 		if (m != NULL) {
-			json_object_object_add(o, "at", json_object_new_string(when));
-			json_object_object_add(o, "date_from_header",
-			    json_object_new_boolean(m->date_from_header));
-			json_object_object_add(o, "message_id",
-			    json_object_new_string(m->message_id));
-			json_object_object_add(o, "subject", json_object_new_string(m->subject));
+			jsonb_str(jb, o, "at", when);
+			jsonb_bool(jb, o, "date_from_header", m->date_from_header);
+			jsonb_str(jb, o, "message_id", m->message_id);
+			jsonb_str(jb, o, "subject", m->subject);
 			if (m->auto_reply != NULL)
-				json_object_object_add(o, "automatic",
-				    json_object_new_string(m->auto_reply));
+				jsonb_str(jb, o, "automatic", m->auto_reply);
 		}
 		if (r != NULL) {
-			json_object_object_add(o, "direction",
-			    json_object_new_string(r->outgoing ? "sent" : "received"));
+			jsonb_str(jb, o, "direction", r->outgoing ? "sent" : "received");
 			for (size_t i = 0; i < r->nclients; i++)
-				json_object_array_add(cl, json_object_new_int64(r->clients[i]));
+				jsonb_append(jb, cl, jsonb_new_int(jb, r->clients[i]));
 			if (r->answers != 0)
-				json_object_object_add(o, "answers_outbox",
-				    json_object_new_int64(r->answers));
+				jsonb_int(jb, o, "answers_outbox", r->answers);
 		}
-		json_object_object_add(o, "clients", cl);
-		json_object_array_add(p->rows, o);
+		jsonb_put(jb, o, "clients", cl);
+		jsonb_append(jb, p->rows, o);
 		return;
 	}
 	if (p->c->quiet)
@@ -188,8 +186,8 @@ cli_cmd_mail_scan(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	p.c = c;
 	p.dry_run = o.dry_run;
-	if (c->json)
-		p.rows = json_object_new_array();
+	if (c->json && (p.rows = jsonb_array(&p.jb)) == NULL)
+		return cli_failf(_("out of memory"));
 	o.report = print_seen;
 	o.arg = &p;
 	for (size_t i = 0; i < c->cfg.nimap; i++) {
@@ -225,10 +223,8 @@ cli_cmd_mail_scan(struct cli *c, int argc, char **argv)
 			    s.logged, o.dry_run ? 0 : s.touches, s.duplicates, s.unmatched,
 			    s.internal, s.automatic, s.skipped);
 	}
-	if (p.rows != NULL) {
-		output_print_json(stdout, p.rows);
-		json_object_put(p.rows);
-	}
+	if (p.rows != NULL && cli_print_json(&p.jb, p.rows) != 0)
+		failed = 1;
 	(void)found;
 	return failed;
 }
@@ -245,11 +241,62 @@ print_time(const char *label, time_t t)
 }
 
 static json_object *
-json_time(time_t t)
+json_time(struct jsonb *jb, time_t t)
 {
 	char buf[32];
 
-	return t != 0 ? json_object_new_string(clock_format_utc(t, buf, sizeof(buf))) : NULL;
+	return t != 0 ? jsonb_new_str(jb, clock_format_utc(t, buf, sizeof(buf))) : NULL;
+}
+
+/* status --json: the database, the outbox and every mailbox. */
+static int
+status_json(struct cli *c, const struct outbox_counts *oc, const struct store_mailbox *v,
+    size_t n)
+{
+	struct jsonb jb = JSONB_INIT;
+	json_object *j = jsonb_object(&jb), *o = jsonb_object(&jb), *boxes = jsonb_array(&jb);
+
+	jsonb_str(&jb, j, "database", c->db_path);
+	jsonb_int(&jb, j, "schema_version", STORE_SCHEMA_VERSION);
+	jsonb_int(&jb, o, "pending", oc->pending);
+	jsonb_int(&jb, o, "sent", oc->sent);
+	jsonb_int(&jb, o, "failed", oc->failed);
+	jsonb_put(&jb, j, "outbox", o);
+	for (size_t i = 0; i < n; i++) {
+		json_object *b = jsonb_object(&jb);
+
+		jsonb_str(&jb, b, "name", v[i].name);
+		jsonb_bool(&jb, b, "configured", config_imap_find(&c->cfg, v[i].name) != NULL);
+		jsonb_put(&jb, b, "last_poll_at", json_time(&jb, v[i].last_poll_at));
+		jsonb_put(&jb, b, "last_ok_at", json_time(&jb, v[i].last_ok_at));
+		jsonb_str(&jb, b, "last_error", v[i].last_error);
+		jsonb_put(&jb, b, "error_since", json_time(&jb, v[i].error_since));
+		jsonb_int(&jb, b, "uidvalidity", (long long)v[i].uidvalidity);
+		jsonb_int(&jb, b, "last_uid", (long long)v[i].last_uid);
+		jsonb_int(&jb, b, "logged", v[i].logged);
+		jsonb_int(&jb, b, "duplicates", v[i].duplicates);
+		jsonb_int(&jb, b, "unmatched", v[i].unmatched);
+		jsonb_int(&jb, b, "internal", v[i].internal);
+		jsonb_int(&jb, b, "automatic", v[i].automatic);
+		jsonb_int(&jb, b, "skipped", v[i].skipped);
+		jsonb_append(&jb, boxes, b);
+	}
+	for (size_t i = 0; i < c->cfg.nimap; i++) {
+		int known = 0;
+
+		for (size_t k = 0; k < n; k++)
+			known |= strcmp(v[k].name, c->cfg.imap[i].name) == 0;
+		if (!known) {
+			json_object *b = jsonb_object(&jb);
+
+			jsonb_str(&jb, b, "name", c->cfg.imap[i].name);
+			jsonb_bool(&jb, b, "configured", 1);
+			jsonb_put(&jb, b, "last_poll_at", NULL);
+			jsonb_append(&jb, boxes, b);
+		}
+	}
+	jsonb_put(&jb, j, "mailboxes", boxes);
+	return cli_print_json(&jb, j);
 }
 
 int
@@ -272,62 +319,10 @@ cli_cmd_status(struct cli *c, int argc, char **argv)
 	if (outbox_count(c->st, &oc, c->err, sizeof(c->err)) == -1 ||
 	    store_mailbox_list(c->st, &v, &n, c->err, sizeof(c->err)) == -1)
 		return cli_fail(c);
-	if (c->json) {
-		json_object *j = json_object_new_object(), *o = json_object_new_object(),
-		    *boxes = json_object_new_array();
-
-		json_object_object_add(j, "database", json_object_new_string(c->db_path));
-		json_object_object_add(j, "schema_version",
-		    json_object_new_int(STORE_SCHEMA_VERSION));
-		json_object_object_add(o, "pending", json_object_new_int64(oc.pending));
-		json_object_object_add(o, "sent", json_object_new_int64(oc.sent));
-		json_object_object_add(o, "failed", json_object_new_int64(oc.failed));
-		json_object_object_add(j, "outbox", o);
-		for (size_t i = 0; i < n; i++) {
-			json_object *b = json_object_new_object();
-
-			json_object_object_add(b, "name", json_object_new_string(v[i].name));
-			json_object_object_add(b, "configured", json_object_new_boolean(
-			    config_imap_find(&c->cfg, v[i].name) != NULL));
-			json_object_object_add(b, "last_poll_at", json_time(v[i].last_poll_at));
-			json_object_object_add(b, "last_ok_at", json_time(v[i].last_ok_at));
-			json_object_object_add(b, "last_error", v[i].last_error != NULL ?
-			    json_object_new_string(v[i].last_error) : NULL);
-			json_object_object_add(b, "error_since", json_time(v[i].error_since));
-			json_object_object_add(b, "uidvalidity",
-			    json_object_new_int64((int64_t)v[i].uidvalidity));
-			json_object_object_add(b, "last_uid",
-			    json_object_new_int64((int64_t)v[i].last_uid));
-			json_object_object_add(b, "logged", json_object_new_int64(v[i].logged));
-			json_object_object_add(b, "duplicates",
-			    json_object_new_int64(v[i].duplicates));
-			json_object_object_add(b, "unmatched",
-			    json_object_new_int64(v[i].unmatched));
-			json_object_object_add(b, "internal", json_object_new_int64(v[i].internal));
-			json_object_object_add(b, "automatic",
-			    json_object_new_int64(v[i].automatic));
-			json_object_object_add(b, "skipped", json_object_new_int64(v[i].skipped));
-			json_object_array_add(boxes, b);
-		}
-		for (size_t i = 0; i < c->cfg.nimap; i++) {
-			int known = 0;
-
-			for (size_t k = 0; k < n; k++)
-				known |= strcmp(v[k].name, c->cfg.imap[i].name) == 0;
-			if (!known) {
-				json_object *b = json_object_new_object();
-
-				json_object_object_add(b, "name",
-				    json_object_new_string(c->cfg.imap[i].name));
-				json_object_object_add(b, "configured", json_object_new_boolean(1));
-				json_object_object_add(b, "last_poll_at", NULL);
-				json_object_array_add(boxes, b);
-			}
-		}
-		json_object_object_add(j, "mailboxes", boxes);
-		output_print_json(stdout, j);
-		json_object_put(j);
-	} else {
+	ret = 0;
+	if (c->json)
+		ret = status_json(c, &oc, v, n);
+	else {
 		printf(_("database %s (schema version %d)\n"), c->db_path, STORE_SCHEMA_VERSION);
 		printf(_("outbox: %lld pending, %lld sent, %lld failed\n"), oc.pending, oc.sent,
 		    oc.failed);
@@ -365,5 +360,5 @@ cli_cmd_status(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		store_mailbox_clear(&v[i]);
 	free(v);
-	return 0;
+	return ret;
 }

@@ -188,23 +188,26 @@ cli_cmd_copy(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	for (size_t i = 0; i < n; i++)
 		rows += v[i].rows;
+	ret = 0;
 	if (c->json) {
-		json_object *j = json_object_new_object(), *t = json_object_new_array();
+		struct jsonb jb = JSONB_INIT;
+		json_object *j = jsonb_object(&jb), *t = jsonb_array(&jb);
+
 		for (size_t i = 0; i < n; i++) {
-			json_object *o = json_object_new_object();
+			json_object *o = jsonb_object(&jb);
 			char sum[16];
+
 			snprintf(sum, sizeof(sum), "%08lx", v[i].checksum);
-			json_object_object_add(o, "table", json_object_new_string(v[i].table));
-			json_object_object_add(o, "rows", json_object_new_int64(v[i].rows));
-			json_object_object_add(o, "checksum", json_object_new_string(sum));
-			json_object_array_add(t, o);
+			jsonb_str(&jb, o, "table", v[i].table);
+			jsonb_int(&jb, o, "rows", v[i].rows);
+			jsonb_str(&jb, o, "checksum", sum);
+			jsonb_append(&jb, t, o);
 		}
-		json_object_object_add(j, "from", json_object_new_string(c->db_path));
-		json_object_object_add(j, "to", json_object_new_string(dest));
-		json_object_object_add(j, "rows", json_object_new_int64(rows));
-		json_object_object_add(j, "tables", t);
-		output_print_json(stdout, j);
-		json_object_put(j);
+		jsonb_str(&jb, j, "from", c->db_path);
+		jsonb_str(&jb, j, "to", dest);
+		jsonb_int(&jb, j, "rows", rows);
+		jsonb_put(&jb, j, "tables", t);
+		ret = cli_print_json(&jb, j);
 	} else if (!c->quiet) {
 		for (size_t i = 0; i < n; i++)
 			printf(_("%-18s %10lld rows  checksum %08lx\n"), v[i].table, v[i].rows,
@@ -213,7 +216,7 @@ cli_cmd_copy(struct cli *c, int argc, char **argv)
 		    c->db_path, dest, rows, n);
 	}
 	free(v);
-	return 0;
+	return ret;
 }
 
 /* ---- import / export ------------------------------------------------- */

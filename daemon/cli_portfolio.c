@@ -1007,8 +1007,15 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 			return cli_fail(c);
 		}
 		if (c->json) {
+			struct jsonb jb = JSONB_INIT;
+
 			json_object_object_foreach(card, k, v)
-				json_object_object_add(j, k, json_object_get(v));
+				jsonb_put(&jb, j, k, json_object_get(v));
+			if (jsonb_failed(&jb)) {
+				json_object_put(card);
+				json_object_put(j);
+				return cli_failf(_("out of memory"));
+			}
 		} else
 			report_print_card(stdout, card, cli_lang(),
 			    c->cfg.report.currency);
