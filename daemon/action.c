@@ -68,8 +68,8 @@ link_url(const struct owner *o, const struct action_links *al, char kind, long l
 
 /* "actions" and "open_url" of one item (an object with "id"). */
 static int
-item_links(json_object *item, const struct owner *o, const struct action_links *al, char kind,
-    struct buf *b)
+item_links(struct jsonb *jb, json_object *item, const struct owner *o,
+    const struct action_links *al, char kind, struct buf *b)
 {
 	json_object *idv, *arr;
 	long long id;
@@ -77,29 +77,28 @@ item_links(json_object *item, const struct owner *o, const struct action_links *
 	if (!json_object_object_get_ex(item, "id", &idv))
 		return 0;
 	id = json_object_get_int64(idv);
-	if ((arr = json_object_new_array()) == NULL)
+	if ((arr = jsonb_array(jb)) == NULL)
 		return -1;
 	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
 		json_object *a;
 
 		if (defs[i].kind != kind)
 			continue;
-		if (link_url(o, al, kind, id, defs[i].code, b) == -1 ||
-		    (a = json_object_new_object()) == NULL) {
+		if (link_url(o, al, kind, id, defs[i].code, b) == -1) {
 			json_object_put(arr);
 			return -1;
 		}
-		json_object_object_add(a, "code", json_object_new_string(defs[i].code));
-		json_object_object_add(a, "label", json_object_new_string(action_label(&defs[i],
-		    o->lang)));
-		json_object_object_add(a, "url", json_object_new_string(b->data));
-		json_object_array_add(arr, a);
+		a = jsonb_object(jb);
+		jsonb_str(jb, a, "code", defs[i].code);
+		jsonb_str(jb, a, "label", action_label(&defs[i], o->lang));
+		jsonb_str(jb, a, "url", b->data);
+		jsonb_append(jb, arr, a);
 	}
-	json_object_object_add(item, "actions", arr);
-	json_object_object_add(item, "has_actions", json_object_new_boolean(1));
+	jsonb_put(jb, item, "actions", arr);
+	jsonb_bool(jb, item, "has_actions", 1);
 	if (link_url(o, al, kind, id, "open", b) == -1)
 		return -1;
-	json_object_object_add(item, "open_url", json_object_new_string(b->data));
+	jsonb_str(jb, item, "open_url", b->data);
 	return 0;
 }
 
@@ -130,6 +129,7 @@ action_links(json_object *d, const struct owner *o, const struct action_links *a
     char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT;
+	struct jsonb jb = JSONB_INIT;
 
 	if (o->page_token == NULL) {
 		snprintf(err, errlen, "%s has no page token: no action links", o->email);
@@ -140,8 +140,8 @@ action_links(json_object *d, const struct owner *o, const struct action_links *a
 		size_t n = items != NULL ? json_object_array_length(items) : 0;
 
 		for (size_t i = 0; i < n; i++) {
-			if (item_links(json_object_array_get_idx(items, i), o, al,
-			    sections[s].kind, &b) == -1 || b.failed) {
+			if (item_links(&jb, json_object_array_get_idx(items, i), o, al,
+			    sections[s].kind, &b) == -1 || b.failed || jsonb_failed(&jb)) {
 				buf_free(&b);
 				snprintf(err, errlen, "cannot sign the digest's links (out of memory)");
 				return -1;
@@ -153,27 +153,26 @@ action_links(json_object *d, const struct owner *o, const struct action_links *a
 }
 
 json_object *
-action_list(char kind, const char *lang)
+action_list(struct jsonb *jb, char kind, const char *lang)
 {
-	json_object *arr = json_object_new_array();
+	json_object *arr = jsonb_array(jb);
 
 	for (size_t i = 0; arr != NULL && i < sizeof(defs) / sizeof(defs[0]); i++) {
 		json_object *a;
 
-		if (defs[i].kind != kind || (a = json_object_new_object()) == NULL)
+		if (defs[i].kind != kind)
 			continue;
-		json_object_object_add(a, "code", json_object_new_string(defs[i].code));
-		json_object_object_add(a, "label", json_object_new_string(action_label(&defs[i],
-		    lang)));
-		json_object_object_add(a, "is_replan", json_object_new_boolean(
-		    strcmp(defs[i].code, "replan") == 0));
-		json_object_array_add(arr, a);
+		a = jsonb_object(jb);
+		jsonb_str(jb, a, "code", defs[i].code);
+		jsonb_str(jb, a, "label", action_label(&defs[i], lang));
+		jsonb_bool(jb, a, "is_replan", strcmp(defs[i].code, "replan") == 0);
+		jsonb_append(jb, arr, a);
 	}
 	return arr;
 }
 
 void
-action_buttons(json_object *d, const char *lang)
+action_buttons(struct jsonb *jb, json_object *d, const char *lang)
 {
 	char k[2] = { 0, 0 };
 
@@ -185,8 +184,8 @@ action_buttons(json_object *d, const char *lang)
 		for (size_t i = 0; i < n; i++) {
 			json_object *item = json_object_array_get_idx(items, i);
 
-			json_object_object_add(item, "actions", action_list(sections[s].kind, lang));
-			json_object_object_add(item, "obj_kind", json_object_new_string(k));
+			jsonb_put(jb, item, "actions", action_list(jb, sections[s].kind, lang));
+			jsonb_str(jb, item, "obj_kind", k);
 		}
 	}
 }

@@ -27,6 +27,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonb.h"
 #include "sign.h"
 #include "store.h"
 
@@ -66,10 +67,12 @@ int	 action_links(json_object *d, const struct owner *o, const struct action_lin
 /*
  * The same for the page (web.c): "actions": [{"code", "label"}] on every
  * item, and "obj_kind": "c", "a" or "i", for buttons that post to the page.
+ * Allocations are checked with jb: the caller asks jsonb_failed().
  */
-void	 action_buttons(json_object *d, const char *lang);
+void	 action_buttons(struct jsonb *jb, json_object *d, const char *lang);
 
-/* The actions of kind, in order, for lang: [{"code", "label"}]. */
-json_object *action_list(char kind, const char *lang);
+/* The actions of kind, in order, for lang: [{"code", "label"}] (NULL, with
+ * jb failed, without memory). */
+json_object *action_list(struct jsonb *jb, char kind, const char *lang);
 
 #endif

@@ -66,33 +66,6 @@ web_es_en(const char *lang, const char *es, const char *en)
 	return web_is_en(lang) ? en : es;
 }
 
-void
-web_put_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, v != NULL && *v != '\0' ? json_object_new_string(v) : NULL);
-}
-
-void
-web_put_int(json_object *o, const char *k, long long v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-void
-web_put_bool(json_object *o, const char *k, int v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v != 0));
-}
-
-/* "mailto_uri" and "tel_uri" of a row, as the mails have them (compose.h). */
-void
-web_links(json_object *o, const char *email, const char *phone)
-{
-	struct jsonb jb = JSONB_INIT;
-
-	compose_links(&jb, o, email, phone);
-}
-
 static uint64_t
 fnv1a(const char *p, size_t n)
 {
@@ -522,17 +495,17 @@ web_job_new(struct ctx *c, enum job_type type)
 json_object *
 web_page_data(struct ctx *c)
 {
-	json_object *d = json_object_new_object();
+	json_object *d = jsonb_object(&c->jb);
 	char css[400];
 
 	if (d == NULL)
 		return NULL;
-	web_put_str(d, "lang", c->lang);
+	jsonb_text(&c->jb, d, "lang", c->lang);
 	snprintf(css, sizeof(css), "%s/static/%s", c->sn->prefix, c->sn->css_name);
-	web_put_str(d, "css", css);
-	web_put_str(d, "base", c->base[0] != '\0' ? c->base : NULL);
+	jsonb_text(&c->jb, d, "css", css);
+	jsonb_text(&c->jb, d, "base", c->base[0] != '\0' ? c->base : NULL);
 	if (c->o != NULL)
-		web_put_str(d, "owner_name", c->o->name);
+		jsonb_text(&c->jb, d, "owner_name", c->o->name);
 	return d;
 }
 
@@ -551,7 +524,9 @@ web_render(struct ctx *c, const char *page, json_object *d, unsigned status)
 {
 	char *html = NULL, err[512];
 
-	if (d == NULL) {
+	if (d == NULL || jsonb_failed(&c->jb)) {
+		log_warnx("web: page %s: out of memory", page);
+		json_object_put(d);
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
@@ -577,9 +552,9 @@ web_fail_page(struct ctx *c, unsigned status, const char *title, const char *mes
 	json_object *d = web_page_data(c);
 
 	if (d != NULL) {
-		web_put_str(d, "title", title);
-		web_put_str(d, "message", message);
-		web_put_bool(d, "home", c->base[0] != '\0');
+		jsonb_text(&c->jb, d, "title", title);
+		jsonb_text(&c->jb, d, "message", message);
+		jsonb_bool(&c->jb, d, "home", c->base[0] != '\0');
 	}
 	web_render(c, "error", d, status);
 }
@@ -610,7 +585,7 @@ web_csrf(struct ctx *c, json_object *d, const char *key, const char *form)
 	if (sign_form_make(c->w->key, c->o->id, c->o->page_token, form, c->rq->now, NULL,
 	    tok) == -1)
 		tok[0] = '\0';
-	web_put_str(d, key, tok);
+	jsonb_text(&c->jb, d, key, tok);
 }
 
 /* A local time in zone tz: "04/12/2026 10:00" (or the day alone). */
@@ -712,19 +687,19 @@ web_outcome_word(const char *lang, const char *o)
 
 /* [{"value", "label", "selected"}] */
 json_object *
-web_options(const char *const *list, const char *lang, const char *selected,
+web_options(struct jsonb *jb, const char *const *list, const char *lang, const char *selected,
     const char *(*word)(const char *, const char *))
 {
-	json_object *a = json_object_new_array();
+	json_object *a = jsonb_array(jb);
 	char b[64];
 
 	for (; a != NULL && *list != NULL; list++) {
-		json_object *o = json_object_new_object();
+		json_object *o = jsonb_object(jb);
 
-		web_put_str(o, "value", *list);
-		web_put_str(o, "label", web_cap(word(lang, *list), b, sizeof(b)));
-		web_put_bool(o, "selected", selected != NULL && strcmp(selected, *list) == 0);
-		json_object_array_add(a, o);
+		jsonb_text(jb, o, "value", *list);
+		jsonb_text(jb, o, "label", web_cap(word(lang, *list), b, sizeof(b)));
+		jsonb_bool(jb, o, "selected", selected != NULL && strcmp(selected, *list) == 0);
+		jsonb_append(jb, a, o);
 	}
 	return a;
 }
@@ -775,11 +750,11 @@ web_job_answer(struct web *w, struct web_job *j, int rc, struct web_response *rs
 		snap_put(w, c.sn);
 		return;
 	}
-	web_put_str(d, "back", j->from_link ? NULL : j->back);
+	jsonb_text(&c.jb, d, "back", j->from_link ? NULL : j->back);
 	if (rc == 0) {
-		web_put_str(d, "title", web_es_en(c.lang, "Hecho", "Done"));
-		web_put_str(d, "message", j->what);
-		web_put_bool(d, "ok", 1);
+		jsonb_text(&c.jb, d, "title", web_es_en(c.lang, "Hecho", "Done"));
+		jsonb_text(&c.jb, d, "message", j->what);
+		jsonb_bool(&c.jb, d, "ok", 1);
 		web_render(&c, "result", d, 200);
 	} else if (rc == 1 && j->already) {
 		char msg[900];
@@ -788,26 +763,26 @@ web_job_answer(struct web *w, struct web_job *j, int rc, struct web_response *rs
 		snprintf(msg, sizeof(msg), web_is_en(c.lang) ? "This was already recorded on %s: %s. "
 		    "Nothing more was recorded." : "Esto ya se registró el %s: %s. No se ha "
 		    "registrado nada más.", b, j->already_what);
-		web_put_str(d, "title", web_es_en(c.lang, "Ya estaba hecho", "Already done"));
-		web_put_str(d, "message", msg);
-		web_put_bool(d, "already", 1);
+		jsonb_text(&c.jb, d, "title", web_es_en(c.lang, "Ya estaba hecho", "Already done"));
+		jsonb_text(&c.jb, d, "message", msg);
+		jsonb_bool(&c.jb, d, "already", 1);
 		web_render(&c, "result", d, j->from_link ? 409 : 200);
 	} else if (rc == 1) {
-		web_put_str(d, "title", web_es_en(c.lang, "No se puede", "Cannot be done"));
-		web_put_str(d, "message", j->refused);
+		jsonb_text(&c.jb, d, "title", web_es_en(c.lang, "No se puede", "Cannot be done"));
+		jsonb_text(&c.jb, d, "message", j->refused);
 		web_render(&c, "result", d, 409);
 	} else if (rc == -2) {
-		web_put_str(d, "title", web_es_en(c.lang, "Demasiado trabajo", "Too busy"));
-		web_put_str(d, "message", web_es_en(c.lang, "Hay demasiados cambios esperando. Inténtalo en "
-		    "unos segundos.", "Too many changes are waiting. Please try again in a few "
+		jsonb_text(&c.jb, d, "title", web_es_en(c.lang, "Demasiado trabajo", "Too busy"));
+		jsonb_text(&c.jb, d, "message", web_es_en(c.lang, "Hay demasiados cambios esperando. "
+		    "Inténtalo en unos segundos.", "Too many changes are waiting. Please try again in a few "
 		    "seconds."));
 		rs->retry_after = 5;
 		web_render(&c, "result", d, 503);
 	} else {
-		web_put_str(d, "title", web_es_en(c.lang, "Recibido", "Received"));
-		web_put_str(d, "message", web_es_en(c.lang, "Se guardará en unos segundos (la base de datos "
-		    "está ocupada).", "It will be saved in a few seconds (the database is busy)."));
-		web_put_bool(d, "queued", 1);
+		jsonb_text(&c.jb, d, "title", web_es_en(c.lang, "Recibido", "Received"));
+		jsonb_text(&c.jb, d, "message", web_es_en(c.lang, "Se guardará en unos segundos (la "
+		    "base de datos está ocupada).", "It will be saved in a few seconds (the database is busy)."));
+		jsonb_bool(&c.jb, d, "queued", 1);
 		web_render(&c, "result", d, 202);
 	}
 	snap_put(w, c.sn);

@@ -441,7 +441,7 @@ form_error(struct ctx *c, json_object *f, const char *field, enum field_error e,
 	char k[64];
 
 	snprintf(k, sizeof(k), "err_%s", field);
-	web_put_str(f, k, field_error(c->lang, e));
+	jsonb_text(&c->jb, f, k, field_error(c->lang, e));
 	(*n)++;
 }
 
@@ -641,7 +641,7 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 			    d.refused);
 		return;
 	}
-	if ((forms = json_object_new_object()) == NULL || (fo = json_object_new_object()) == NULL ||
+	if ((forms = jsonb_object(&c->jb)) == NULL || (fo = jsonb_object(&c->jb)) == NULL ||
 	    (j = web_job_new(c, strcmp(form, "log") == 0 ? J_LOG : strcmp(form, "plan") == 0 ?
 	    J_PLAN : J_SNOOZE)) == NULL) {
 		json_object_put(forms);
@@ -649,11 +649,11 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
-	json_object_object_add(forms, form, fo);
+	jsonb_put(&c->jb, forms, form, fo);
 	j->object = client;
 	for (size_t i = 0; i < f.n; i++)
 		if (web_in_list(web_form_fields, f.name[i]))
-			web_put_str(fo, f.name[i], f.value[i]);
+			jsonb_text(&c->jb, fo, f.name[i], f.value[i]);
 	if (strcmp(form, "log") == 0) {
 		const char *kind = web_form_get(&f, "kind"), *outcome = web_form_get(&f, "outcome");
 		const char *note = web_form_get(&f, "note"), *next = web_form_get(&f, "next");
@@ -732,7 +732,7 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 			web_text_answer(c, 500, "out of memory\n");
 			return;
 		}
-		web_put_bool(fo, "errors", 1);
+		jsonb_bool(&c->jb, fo, "errors", 1);
 		web_serve_client(c, client, forms, 422);
 		json_object_put(forms);
 		return;
@@ -768,21 +768,21 @@ web_serve_activity(struct ctx *c, long long id, json_object *fo, unsigned status
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
-	web_put_str(data, "object", d.object);
-	web_put_int(data, "id", id);
+	jsonb_text(&c->jb, data, "object", d.object);
+	jsonb_int(&c->jb, data, "id", id);
 	card_path(c, d.client, back, sizeof(back));
-	web_put_str(data, "client_url", back);
-	json_object_object_add(data, "actions", action_list(ACTION_ACTIVITY, c->lang));
+	jsonb_text(&c->jb, data, "client_url", back);
+	jsonb_put(&c->jb, data, "actions", action_list(&c->jb, ACTION_ACTIVITY, c->lang));
 	web_csrf(c, data, "csrf_act", "act");
-	if (fo == NULL && (fo = json_object_new_object()) != NULL) {
-		web_put_str(fo, "date", d.day);
-		web_put_str(fo, "time", d.time);
-		web_put_bool(fo, "allday", d.all_day);
+	if (fo == NULL && (fo = jsonb_object(&c->jb)) != NULL) {
+		jsonb_text(&c->jb, fo, "date", d.day);
+		jsonb_text(&c->jb, fo, "time", d.time);
+		jsonb_bool(&c->jb, fo, "allday", d.all_day);
 	} else if (fo != NULL && json_object_object_get_ex(fo, "allday", &jv) && jv != NULL)
-		web_put_bool(fo, "allday", 1);
+		jsonb_bool(&c->jb, fo, "allday", 1);
 	if (fo != NULL)
 		web_csrf(c, fo, "csrf", "replan");
-	json_object_object_add(data, "replan", fo);
+	jsonb_put(&c->jb, data, "replan", fo);
 	web_render(c, "activity", data, status);
 }
 
@@ -798,7 +798,7 @@ web_post_activity(struct ctx *c, long long id)
 
 	if (post_begin(c, &f, "replan", nonce) == -1)
 		return;
-	if ((j = web_job_new(c, J_REPLAN)) == NULL || (fo = json_object_new_object()) == NULL) {
+	if ((j = web_job_new(c, J_REPLAN)) == NULL || (fo = jsonb_object(&c->jb)) == NULL) {
 		web_job_free(j);
 		web_form_free(&f);
 		web_text_answer(c, 500, "out of memory\n");
@@ -806,12 +806,12 @@ web_post_activity(struct ctx *c, long long id)
 	}
 	for (size_t i = 0; i < f.n; i++)
 		if (web_in_list(web_form_fields, f.name[i]))
-			web_put_str(fo, f.name[i], f.value[i]);
+			jsonb_text(&c->jb, fo, f.name[i], f.value[i]);
 	errors = when_fields(c, &f, fo, j);
 	if (errors > 0) {
 		web_form_free(&f);
 		web_job_free(j);
-		web_put_bool(fo, "errors", 1);
+		jsonb_bool(&c->jb, fo, "errors", 1);
 		web_serve_activity(c, id, fo, 422);
 		return;
 	}
@@ -862,7 +862,7 @@ web_serve_new(struct ctx *c, json_object *fo, unsigned status)
 	json_object *d = web_page_data(c), *jv;
 	const char *kind = NULL, *st = NULL;
 
-	if (d == NULL || (fo == NULL && (fo = json_object_new_object()) == NULL)) {
+	if (d == NULL || (fo == NULL && (fo = jsonb_object(&c->jb)) == NULL)) {
 		json_object_put(d);
 		json_object_put(fo);
 		web_text_answer(c, 500, "out of memory\n");
@@ -872,12 +872,12 @@ web_serve_new(struct ctx *c, json_object *fo, unsigned status)
 		kind = json_object_get_string(jv);
 	if (json_object_object_get_ex(fo, "status", &jv) && jv != NULL)
 		st = json_object_get_string(jv);
-	json_object_object_add(fo, "kinds", web_options(web_client_kinds, c->lang,
+	jsonb_put(&c->jb, fo, "kinds", web_options(&c->jb, web_client_kinds, c->lang,
 	    kind != NULL ? kind : "company", web_status_word));
-	json_object_object_add(fo, "statuses", web_options(web_client_statuses, c->lang,
+	jsonb_put(&c->jb, fo, "statuses", web_options(&c->jb, web_client_statuses, c->lang,
 	    st != NULL ? st : "active", web_status_word));
 	web_csrf(c, fo, "csrf", "new");
-	json_object_object_add(d, "form", fo);
+	jsonb_put(&c->jb, d, "form", fo);
 	web_render(c, "new", d, status);
 }
 
@@ -894,7 +894,7 @@ web_post_new(struct ctx *c)
 
 	if (post_begin(c, &f, "new", nonce) == -1)
 		return;
-	if ((j = web_job_new(c, J_NEW)) == NULL || (fo = json_object_new_object()) == NULL ||
+	if ((j = web_job_new(c, J_NEW)) == NULL || (fo = jsonb_object(&c->jb)) == NULL ||
 	    (norm = malloc(RECORD_NOTES_MAX + 1)) == NULL) {
 		web_job_free(j);
 		web_form_free(&f);
@@ -906,7 +906,7 @@ web_post_new(struct ctx *c)
 		enum record_field rf = new_fields[i].rf;
 
 		vals[i] = v;
-		web_put_str(fo, new_fields[i].name, v);
+		jsonb_text(&c->jb, fo, new_fields[i].name, v);
 		if (v == NULL || *v == '\0') {
 			if (rf == RF_NAME)
 				form_error(c, fo, "name", FE_REQUIRED, &errors);
@@ -959,7 +959,7 @@ web_post_new(struct ctx *c)
 			web_text_answer(c, 500, "out of memory\n");
 			return;
 		}
-		web_put_bool(fo, "errors", 1);
+		jsonb_bool(&c->jb, fo, "errors", 1);
 		web_serve_new(c, fo, 422);
 		return;
 	}
@@ -992,38 +992,38 @@ confirm_page(struct ctx *c, const struct sign_link *l, const struct action_def *
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
-	web_put_str(data, "object", d->object);
-	web_put_str(data, "effect", open ? NULL : d->effect);
+	jsonb_text(&c->jb, data, "object", d->object);
+	jsonb_text(&c->jb, data, "effect", open ? NULL : d->effect);
 	if (open)
-		acts = action_list(l->kind, c->lang);
+		acts = action_list(&c->jb, l->kind, c->lang);
 	else {
-		json_object *one = json_object_new_object();
+		json_object *one = jsonb_object(&c->jb);
 
-		acts = json_object_new_array();
-		web_put_str(one, "code", a->code);
-		web_put_str(one, "label", action_label(a, c->lang));
-		web_put_bool(one, "is_replan", strcmp(a->code, "replan") == 0);
-		json_object_array_add(acts, one);
+		acts = jsonb_array(&c->jb);
+		jsonb_text(&c->jb, one, "code", a->code);
+		jsonb_text(&c->jb, one, "label", action_label(a, c->lang));
+		jsonb_bool(&c->jb, one, "is_replan", strcmp(a->code, "replan") == 0);
+		jsonb_append(&c->jb, acts, one);
 	}
-	json_object_object_add(data, "actions", acts);
-	web_put_bool(data, "open", open);
-	web_put_bool(data, "is_client", l->kind == ACTION_CLIENT);
+	jsonb_put(&c->jb, data, "actions", acts);
+	jsonb_bool(&c->jb, data, "open", open);
+	jsonb_bool(&c->jb, data, "is_client", l->kind == ACTION_CLIENT);
 	/* A new date: for "Cambiar fecha", and on an activity's page. */
 	if (l->kind == ACTION_ACTIVITY && (open || strcmp(a->code, "replan") == 0)) {
-		if (fo == NULL && (fo = json_object_new_object()) != NULL) {
-			web_put_str(fo, "date", d->day);
-			web_put_str(fo, "time", d->time);
-			web_put_bool(fo, "allday", d->all_day);
+		if (fo == NULL && (fo = jsonb_object(&c->jb)) != NULL) {
+			jsonb_text(&c->jb, fo, "date", d->day);
+			jsonb_text(&c->jb, fo, "time", d->time);
+			jsonb_bool(&c->jb, fo, "allday", d->all_day);
 		} else if (fo != NULL && json_object_object_get_ex(fo, "allday", &jv) && jv != NULL)
-			web_put_bool(fo, "allday", 1);
-		json_object_object_add(data, "replan", fo);
+			jsonb_bool(&c->jb, fo, "allday", 1);
+		jsonb_put(&c->jb, data, "replan", fo);
 		fo = NULL;
 	}
 	/* Which kind of contact waits for the answer. */
 	if (l->kind == ACTION_CLIENT && (open || strcmp(a->code, "waiting") == 0)) {
-		json_object_object_add(data, "vias", web_options(web_touch_kinds, c->lang, "call",
+		jsonb_put(&c->jb, data, "vias", web_options(&c->jb, web_touch_kinds, c->lang, "call",
 		    web_kind_word));
-		web_put_bool(data, "has_vias", 1);
+		jsonb_bool(&c->jb, data, "has_vias", 1);
 	}
 	json_object_put(fo);
 	web_csrf(c, data, "csrf", "link");
@@ -1139,7 +1139,7 @@ web_serve_link(struct ctx *c, const char *signed_part)
 		if (strcmp(code, "waiting") == 0 && via != NULL && web_in_list(web_touch_kinds, via))
 			snprintf(j->touch_kind, sizeof(j->touch_kind), "%s", via);
 		if (strcmp(code, "replan") == 0) {
-			if ((fo = json_object_new_object()) == NULL) {
+			if ((fo = jsonb_object(&c->jb)) == NULL) {
 				web_form_free(&f);
 				web_job_free(j);
 				web_text_answer(c, 500, "out of memory\n");
@@ -1147,7 +1147,7 @@ web_serve_link(struct ctx *c, const char *signed_part)
 			}
 			for (size_t i = 0; i < f.n; i++)
 				if (web_in_list(web_form_fields, f.name[i]))
-					web_put_str(fo, f.name[i], f.value[i]);
+					jsonb_text(&c->jb, fo, f.name[i], f.value[i]);
 			errors = when_fields(c, &f, fo, j);
 		}
 		web_form_free(&f);
@@ -1156,7 +1156,7 @@ web_serve_link(struct ctx *c, const char *signed_part)
 		    &d, c->err, sizeof(c->err));
 		if (rc == 0 && errors > 0) {
 			web_job_free(j);
-			web_put_bool(fo, "errors", 1);
+			jsonb_bool(&c->jb, fo, "errors", 1);
 			confirm_page(c, &l, a, &d, fo, 422);
 			return;
 		}

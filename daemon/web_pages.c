@@ -19,7 +19,7 @@ banner(struct ctx *c, json_object *d)
 	if (c->rq->done == NULL || strlen(c->rq->done) != SIGN_ID_CHARS)
 		return;
 	if (store_web_action_get(c->st, c->rq->done, &at, &what, c->err, sizeof(c->err)) == 0)
-		web_put_str(d, "banner", what);
+		jsonb_text(&c->jb, d, "banner", what);
 	free(what);
 }
 
@@ -37,16 +37,16 @@ today_data(struct ctx *c, struct scan_result *r)
 		snprintf(c->err, sizeof(c->err), "out of memory");
 		return NULL;
 	}
-	action_buttons(d, c->lang);
+	action_buttons(&c->jb, d, c->lang);
 	{
 		json_object *p = web_page_data(c);
 
 		json_object_object_foreach(p, k, v)
-			json_object_object_add(d, k, json_object_get(v));
+			jsonb_put(&c->jb, d, k, json_object_get(v));
 		json_object_put(p);
 	}
 	web_csrf(c, d, "csrf_act", "act");
-	web_put_str(d, "today_date", i18n_date(c->lang, r->today, b, sizeof(b)));
+	jsonb_text(&c->jb, d, "today_date", i18n_date(c->lang, r->today, b, sizeof(b)));
 	return d;
 }
 
@@ -179,17 +179,17 @@ client_alert(struct ctx *c, long long id, long *due)
 
 /* A row as an object of its columns (integers as numbers). */
 static json_object *
-row_json(const struct store_row *r)
+row_json(struct ctx *c, const struct store_row *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = jsonb_object(&c->jb);
 
 	for (int i = 0; o != NULL && i < r->ncols; i++) {
 		if (r->values[i] == NULL)
-			json_object_object_add(o, r->names[i], NULL);
+			jsonb_put(&c->jb, o, r->names[i], NULL);
 		else if (r->types[i] == STORE_INT)
-			web_put_int(o, r->names[i], strtoll(r->values[i], NULL, 10));
+			jsonb_int(&c->jb, o, r->names[i], strtoll(r->values[i], NULL, 10));
 		else
-			web_put_str(o, r->names[i], r->values[i]);
+			jsonb_text(&c->jb, o, r->names[i], r->values[i]);
 	}
 	return o;
 }
@@ -207,7 +207,8 @@ static int
 search_row(const struct store_row *r, void *arg)
 {
 	struct rows *rw = arg;
-	json_object *o = row_json(r);
+	struct ctx *c = rw->c;
+	json_object *o = row_json(c, r);
 	const char *st = row_get(r, "status");
 	char url[600];
 
@@ -215,11 +216,11 @@ search_row(const struct store_row *r, void *arg)
 		return 1;
 	snprintf(url, sizeof(url), "%s/c/%s", rw->c->base, row_get(r, "id") != NULL ?
 	    row_get(r, "id") : "0");
-	web_put_str(o, "url", url);
+	jsonb_text(&c->jb, o, "url", url);
 	if (st != NULL)
-		web_put_str(o, "status_word", i18n_status(rw->c->lang, st));
-	web_links(o, row_get(r, "email"), row_get(r, "phone"));
-	json_object_array_add(rw->a, o);
+		jsonb_text(&c->jb, o, "status_word", i18n_status(rw->c->lang, st));
+	compose_links(&c->jb, o, row_get(r, "email"), row_get(r, "phone"));
+	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
 
@@ -227,7 +228,7 @@ void
 web_serve_search(struct ctx *c)
 {
 	json_object *d = web_page_data(c);
-	struct rows rw = { c, json_object_new_array() };
+	struct rows rw = { c, jsonb_array(&c->jb) };
 	const char *q = c->rq->q;
 
 	if (d == NULL || rw.a == NULL) {
@@ -236,7 +237,7 @@ web_serve_search(struct ctx *c)
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
-	web_put_str(d, "q", q);
+	jsonb_text(&c->jb, d, "q", q);
 	if (q != NULL && *q != '\0') {
 		if (strlen(q) > 200 || store_web_search(c->st, c->o->id, q, SEARCH_MAX, search_row,
 		    &rw, c->err, sizeof(c->err)) == -1) {
@@ -250,12 +251,12 @@ web_serve_search(struct ctx *c)
 				web_fail_store(c);
 			return;
 		}
-		web_put_bool(d, "searched", 1);
-		web_put_int(d, "count", (long long)json_object_array_length(rw.a));
-		web_put_bool(d, "none", json_object_array_length(rw.a) == 0);
-		web_put_bool(d, "many", json_object_array_length(rw.a) == SEARCH_MAX);
+		jsonb_bool(&c->jb, d, "searched", 1);
+		jsonb_int(&c->jb, d, "count", (long long)json_object_array_length(rw.a));
+		jsonb_bool(&c->jb, d, "none", json_object_array_length(rw.a) == 0);
+		jsonb_bool(&c->jb, d, "many", json_object_array_length(rw.a) == SEARCH_MAX);
 	}
-	json_object_object_add(d, "results", rw.a);
+	jsonb_put(&c->jb, d, "results", rw.a);
 	web_render(c, "search", d, 200);
 }
 
@@ -265,12 +266,13 @@ static int
 contact_row(const struct store_row *r, void *arg)
 {
 	struct rows *rw = arg;
-	json_object *o = row_json(r);
+	struct ctx *c = rw->c;
+	json_object *o = row_json(c, r);
 
 	if (o == NULL)
 		return 1;
-	web_links(o, row_get(r, "email"), row_get(r, "phone"));
-	json_object_array_add(rw->a, o);
+	compose_links(&c->jb, o, row_get(r, "email"), row_get(r, "phone"));
+	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
 
@@ -278,20 +280,23 @@ static int
 touch_row(const struct store_row *r, void *arg)
 {
 	struct rows *rw = arg;
-	json_object *o = json_object_new_object();
+	struct ctx *c = rw->c;
+	json_object *o = jsonb_object(&c->jb);
 	const char *at = row_get(r, "at"), *kind = row_get(r, "kind");
 	const char *outcome = row_get(r, "outcome"), *dir = row_get(r, "direction");
 	char b[64];
 
 	if (o == NULL)
 		return 1;
-	web_put_str(o, "when", at != NULL ? web_when_text(rw->c, (time_t)strtoll(at, NULL, 10), 1, b,
+	jsonb_text(&c->jb, o, "when", at != NULL ? web_when_text(c, (time_t)strtoll(at, NULL, 10),
+	    1, b, sizeof(b)) : NULL);
+	jsonb_text(&c->jb, o, "kind", kind != NULL ? web_cap(i18n_kind(c->lang, kind), b,
 	    sizeof(b)) : NULL);
-	web_put_str(o, "kind", kind != NULL ? web_cap(i18n_kind(rw->c->lang, kind), b, sizeof(b)) : NULL);
-	web_put_str(o, "outcome", outcome != NULL ? web_outcome_word(rw->c->lang, outcome) : NULL);
-	web_put_bool(o, "received", dir != NULL && strcmp(dir, "in") == 0);
-	web_put_str(o, "note", row_get(r, "note"));
-	json_object_array_add(rw->a, o);
+	jsonb_text(&c->jb, o, "outcome", outcome != NULL ? web_outcome_word(c->lang, outcome) :
+	    NULL);
+	jsonb_bool(&c->jb, o, "received", dir != NULL && strcmp(dir, "in") == 0);
+	jsonb_text(&c->jb, o, "note", row_get(r, "note"));
+	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
 
@@ -300,7 +305,7 @@ activity_row(const struct store_row *r, void *arg)
 {
 	struct rows *rw = arg;
 	struct ctx *c = rw->c;
-	json_object *o = json_object_new_object();
+	json_object *o = jsonb_object(&c->jb);
 	const char *start = row_get(r, "start_at"), *day = row_get(r, "day");
 	const char *kind = row_get(r, "kind"), *id = row_get(r, "id");
 	char b[64], url[600];
@@ -308,18 +313,20 @@ activity_row(const struct store_row *r, void *arg)
 
 	if (o == NULL)
 		return 1;
-	web_put_str(o, "id", id);
-	web_put_str(o, "kind", kind != NULL ? web_cap(i18n_kind(c->lang, kind), b, sizeof(b)) : NULL);
+	jsonb_text(&c->jb, o, "id", id);
+	jsonb_text(&c->jb, o, "kind", kind != NULL ? web_cap(i18n_kind(c->lang, kind), b,
+	    sizeof(b)) : NULL);
 	if (day != NULL && clock_date_parse(day, &d) == 0)
-		web_put_str(o, "when", i18n_date(c->lang, d, b, sizeof(b)));
+		jsonb_text(&c->jb, o, "when", i18n_date(c->lang, d, b, sizeof(b)));
 	else if (start != NULL)
-		web_put_str(o, "when", web_when_text(c, (time_t)strtoll(start, NULL, 10), 1, b, sizeof(b)));
-	web_put_str(o, "note", row_get(r, "note"));
-	web_put_str(o, "location", row_get(r, "location"));
+		jsonb_text(&c->jb, o, "when", web_when_text(c, (time_t)strtoll(start, NULL, 10),
+		    1, b, sizeof(b)));
+	jsonb_text(&c->jb, o, "note", row_get(r, "note"));
+	jsonb_text(&c->jb, o, "location", row_get(r, "location"));
 	snprintf(url, sizeof(url), "%s/a/%s", c->base, id != NULL ? id : "0");
-	web_put_str(o, "url", url);
-	json_object_object_add(o, "actions", action_list(ACTION_ACTIVITY, c->lang));
-	json_object_array_add(rw->a, o);
+	jsonb_text(&c->jb, o, "url", url);
+	jsonb_put(&c->jb, o, "actions", action_list(&c->jb, ACTION_ACTIVITY, c->lang));
+	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
 
@@ -328,23 +335,23 @@ invoice_row(const struct store_row *r, void *arg)
 {
 	struct rows *rw = arg;
 	struct ctx *c = rw->c;
-	json_object *o = json_object_new_object();
+	json_object *o = jsonb_object(&c->jb);
 	const char *cents = row_get(r, "amount_cents"), *due = row_get(r, "due");
 	char b[64];
 	long d;
 
 	if (o == NULL)
 		return 1;
-	web_put_str(o, "id", row_get(r, "id"));
-	web_put_str(o, "number", row_get(r, "number"));
-	web_put_str(o, "amount", i18n_money(c->lang, cents != NULL ? strtoll(cents, NULL, 10) : 0,
-	    row_get(r, "currency"), b, sizeof(b)));
+	jsonb_text(&c->jb, o, "id", row_get(r, "id"));
+	jsonb_text(&c->jb, o, "number", row_get(r, "number"));
+	jsonb_text(&c->jb, o, "amount", i18n_money(c->lang, cents != NULL ?
+	    strtoll(cents, NULL, 10) : 0, row_get(r, "currency"), b, sizeof(b)));
 	if (due != NULL && clock_date_parse(due, &d) == 0) {
-		web_put_str(o, "due", i18n_date(c->lang, d, b, sizeof(b)));
-		web_put_bool(o, "overdue", d < c->today);
+		jsonb_text(&c->jb, o, "due", i18n_date(c->lang, d, b, sizeof(b)));
+		jsonb_bool(&c->jb, o, "overdue", d < c->today);
 	}
-	json_object_object_add(o, "actions", action_list(ACTION_INVOICE, c->lang));
-	json_object_array_add(rw->a, o);
+	jsonb_put(&c->jb, o, "actions", action_list(&c->jb, ACTION_INVOICE, c->lang));
+	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
 
@@ -364,10 +371,10 @@ jstr(json_object *o, const char *k)
 static int
 client_row(const struct store_row *r, void *arg)
 {
-	json_object **out = arg;
+	struct rows *rw = arg;
 
-	*out = row_json(r);
-	return *out == NULL;
+	rw->a = row_json(rw->c, r);
+	return rw->a == NULL;
 }
 
 /* The forms of a card, with their values and errors (forms: given by a
@@ -384,7 +391,7 @@ card_forms(struct ctx *c, json_object *d, json_object *forms)
 
 		if (forms != NULL)
 			json_object_object_get_ex(forms, names[i], &src);
-		f = src != NULL ? json_object_get(src) : json_object_new_object();
+		f = src != NULL ? json_object_get(src) : jsonb_object(&c->jb);
 		if (f == NULL)
 			continue;
 		web_csrf(c, f, "csrf", names[i]);
@@ -393,17 +400,17 @@ card_forms(struct ctx *c, json_object *d, json_object *forms)
 			const char *oc = json_object_object_get_ex(f, "outcome", &jv) ?
 			    json_object_get_string(jv) : NULL;
 
-			json_object_object_add(f, "kinds", web_options(web_touch_kinds, c->lang,
+			jsonb_put(&c->jb, f, "kinds", web_options(&c->jb, web_touch_kinds, c->lang,
 			    v != NULL ? v : "call", web_kind_word));
-			json_object_object_add(f, "outcomes", web_options(web_outcomes, c->lang,
+			jsonb_put(&c->jb, f, "outcomes", web_options(&c->jb, web_outcomes, c->lang,
 			    oc != NULL ? oc : "done", web_outcome_word));
 		} else if (strcmp(names[i], "plan") == 0) {
-			json_object_object_add(f, "kinds", web_options(web_activity_kinds, c->lang,
+			jsonb_put(&c->jb, f, "kinds", web_options(&c->jb, web_activity_kinds, c->lang,
 			    v != NULL ? v : "visit", web_kind_word));
 			if (!json_object_object_get_ex(f, "duration", &jv))
-				web_put_str(f, "duration", "30");
+				jsonb_text(&c->jb, f, "duration", "30");
 		}
-		json_object_object_add(d, names[i], f);
+		jsonb_put(&c->jb, d, names[i], f);
 	}
 }
 
@@ -436,22 +443,26 @@ web_serve_client(struct ctx *c, long long id, json_object *forms, unsigned statu
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
-	if (store_client_show(c->st, id, client_row, &cl, c->err, sizeof(c->err)) == -1 ||
-	    cl == NULL)
+	if (store_client_show(c->st, id, client_row, &rw, c->err, sizeof(c->err)) == -1 ||
+	    (cl = rw.a) == NULL)
 		goto store_failed;
+	rw.a = NULL;
 	{
 		json_object *jv;
 		struct buf addr = BUF_INIT;
 
 		if (json_object_object_get_ex(cl, "status", &jv))
-			web_put_str(cl, "status_word", i18n_status(c->lang, json_object_get_string(jv)));
+			jsonb_text(&c->jb, cl, "status_word", i18n_status(c->lang,
+			    json_object_get_string(jv)));
 		if (json_object_object_get_ex(cl, "kind", &jv))
-			web_put_str(cl, "kind_word", i18n_status(c->lang, json_object_get_string(jv)));
+			jsonb_text(&c->jb, cl, "kind_word", i18n_status(c->lang,
+			    json_object_get_string(jv)));
 		if (json_object_object_get_ex(cl, "next_contact", &jv) && jv != NULL) {
 			long nd;
 
 			if (clock_date_parse(json_object_get_string(jv), &nd) == 0)
-				web_put_str(cl, "next_contact_word", i18n_date(c->lang, nd, b, sizeof(b)));
+				jsonb_text(&c->jb, cl, "next_contact_word", i18n_date(c->lang, nd, b,
+				    sizeof(b)));
 		}
 		/* The map: the address as one line, searched on OpenStreetMap. */
 		{
@@ -468,51 +479,51 @@ web_serve_client(struct ctx *c, long long id, json_object *forms, unsigned statu
 				buf_printf(&addr, "%s%s", addr.len > 0 ? ", " : "", country);
 		}
 		if (addr.len > 0 && !addr.failed) {
-			web_put_str(cl, "address_line", addr.data);
+			jsonb_text(&c->jb, cl, "address_line", addr.data);
 			if (address_uri(&map, "https://www.openstreetmap.org/search?query=", addr.data,
 			    "") == 0)
-				web_put_str(cl, "map_url", map.data);
+				jsonb_text(&c->jb, cl, "map_url", map.data);
 		}
 		buf_free(&addr);
 		buf_free(&map);
 	}
 	alert = client_alert(c, id, &due);
 	if (alert != NULL) {
-		web_put_str(cl, "alert", alert);
-		web_put_bool(cl, strcmp(alert, "red") == 0 ? "is_red" : strcmp(alert, "yellow") == 0 ?
-		    "is_yellow" : "is_green", 1);
+		jsonb_text(&c->jb, cl, "alert", alert);
+		jsonb_bool(&c->jb, cl, strcmp(alert, "red") == 0 ? "is_red" :
+		    strcmp(alert, "yellow") == 0 ? "is_yellow" : "is_green", 1);
 		if (due >= 0)
-			web_put_str(cl, "due", i18n_date(c->lang, due, b, sizeof(b)));
+			jsonb_text(&c->jb, cl, "due", i18n_date(c->lang, due, b, sizeof(b)));
 	}
-	json_object_object_add(d, "client", cl);
-	web_put_int(d, "client_id", id);
+	jsonb_put(&c->jb, d, "client", cl);
+	jsonb_int(&c->jb, d, "client_id", id);
 	banner(c, d);
 
-	rw.a = json_object_new_array();
+	rw.a = jsonb_array(&c->jb);
 	if (rw.a == NULL || store_contact_list(c->st, id, contact_row, &rw, c->err,
 	    sizeof(c->err)) == -1)
 		goto store_failed;
-	json_object_object_add(d, "contacts", rw.a);
-	rw.a = json_object_new_array();
+	jsonb_put(&c->jb, d, "contacts", rw.a);
+	rw.a = jsonb_array(&c->jb);
 	if (rw.a == NULL || store_interaction_list(c->st, id, TOUCHES_SHOWN, touch_row, &rw,
 	    c->err, sizeof(c->err)) == -1)
 		goto store_failed;
-	json_object_object_add(d, "touches", rw.a);
+	jsonb_put(&c->jb, d, "touches", rw.a);
 	memset(&af, 0, sizeof(af));
 	af.client = id;
 	af.status = "planned";
-	rw.a = json_object_new_array();
+	rw.a = jsonb_array(&c->jb);
 	if (rw.a == NULL || store_activity_list(c->st, &af, activity_row, &rw, c->err,
 	    sizeof(c->err)) == -1)
 		goto store_failed;
-	json_object_object_add(d, "activities", rw.a);
-	rw.a = json_object_new_array();
+	jsonb_put(&c->jb, d, "activities", rw.a);
+	rw.a = jsonb_array(&c->jb);
 	if (rw.a == NULL || store_invoice_list(c->st, id, 1, invoice_row, &rw, c->err,
 	    sizeof(c->err)) == -1)
 		goto store_failed;
-	json_object_object_add(d, "invoices", rw.a);
+	jsonb_put(&c->jb, d, "invoices", rw.a);
 	rw.a = NULL;
-	json_object_object_add(d, "client_actions", action_list(ACTION_CLIENT, c->lang));
+	jsonb_put(&c->jb, d, "client_actions", action_list(&c->jb, ACTION_CLIENT, c->lang));
 	web_csrf(c, d, "csrf_act", "act");
 	card_forms(c, d, forms);
 	web_render(c, "client", d, status);

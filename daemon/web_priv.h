@@ -26,6 +26,7 @@
 #include "config.h"
 #include "digest.h"
 #include "i18n.h"
+#include "jsonb.h"
 #include "log.h"
 #include "record.h"
 #include "render.h"
@@ -97,6 +98,7 @@ struct ctx {
 	const char			*lang;
 	char				 base[400];	/* PREFIX/me/TOKEN */
 	long				 today;		/* the owner's local day */
+	struct jsonb			 jb;		/* the page's JSON allocations */
 	char				 err[512];
 };
 
@@ -155,10 +157,6 @@ enum field_error { FE_NONE, FE_REQUIRED, FE_DATE, FE_PAST, FE_AFTER_TODAY, FE_TI
 long long	 web_mono_ms(void);
 int	 web_is_en(const char *lang);
 const char	*web_es_en(const char *lang, const char *es, const char *en);
-void	 web_put_str(json_object *o, const char *k, const char *v);
-void	 web_put_int(json_object *o, const char *k, long long v);
-void	 web_put_bool(json_object *o, const char *k, int v);
-void	 web_links(json_object *o, const char *email, const char *phone);
 int	 web_parse_id(const char *s, size_t n, long long *id);
 void	 web_today_unref(struct today *t);
 struct web_job	*web_job_new(struct ctx *c, enum job_type type);
@@ -183,8 +181,8 @@ extern const char *const web_client_statuses[];
 extern const char *const web_form_fields[];
 int	 web_in_list(const char *const *list, const char *v);
 const char	*web_outcome_word(const char *lang, const char *o);
-json_object	*web_options(const char *const *list, const char *lang, const char *selected,
-	   const char *(*word)(const char *, const char *));
+json_object	*web_options(struct jsonb *jb, const char *const *list, const char *lang,
+	   const char *selected, const char *(*word)(const char *, const char *));
 const char	*web_kind_word(const char *lang, const char *k);
 const char	*web_status_word(const char *lang, const char *k);
 void	 web_serve_today(struct ctx *c);
