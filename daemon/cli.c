@@ -201,10 +201,14 @@ cli_print_rows(struct cli *c, enum output_mode mode,
 	if (o == NULL)
 		return cli_failf(_("out of memory"));
 	rc = list(c, o, arg);
-	if (rc == 0)
+	if (rc != 0)
+		rc = cli_fail(c);
+	else if (output_failed(o))
+		rc = cli_failf(_("out of memory"));
+	else
 		output_flush(o);
 	output_free(o);
-	return rc == 0 ? 0 : cli_fail(c);
+	return rc;
 }
 
 /* Today's local day in the configured default zone. */

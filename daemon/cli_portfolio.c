@@ -902,13 +902,17 @@ show_section(struct cli *c, json_object *parent, const char *title,
 	if (rc == 0) {
 		if (c->json) {
 			json_object *rows = output_take_json(o);
+
 			if (rows == NULL || json_object_object_add(parent, title, rows) != 0) {
 				json_object_put(rows);
 				snprintf(c->err, sizeof(c->err), _("out of memory"));
 				rc = -1;
 			}
 		}
-		else if (output_count(o) > 0) {
+		else if (output_failed(o)) {
+			snprintf(c->err, sizeof(c->err), _("out of memory"));
+			rc = -1;
+		} else if (output_count(o) > 0) {
 			printf("\n%s:\n", output_label(title));
 			output_flush(o);
 		}
@@ -950,6 +954,7 @@ client_activities(struct store *st, long long id, store_row_fn fn, void *arg,
 struct first_row {
 	struct output	*o;
 	json_object	*j;
+	int		 seen;
 };
 
 static int
@@ -958,6 +963,7 @@ show_first_row(const struct store_row *r, void *arg)
 	struct first_row *f = arg;
 
 	f->j = output_row_json(f->o, r);
+	f->seen = 1;
 	return 1;
 }
 
@@ -967,7 +973,7 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "tz", required_argument, NULL, 'Z' }, HELP_OPT, END_OPT
 	};
-	struct first_row f = { NULL, NULL };
+	struct first_row f = { NULL, NULL, 0 };
 	json_object *j = NULL;
 	long long id;
 	int ch, rc;
@@ -987,6 +993,10 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 		return cli_failf(_("out of memory"));
 	rc = store_client_show(c->st, id, c->json ? show_first_row : output_row,
 	    c->json ? (void *)&f : (void *)f.o, c->err, sizeof(c->err));
+	if (rc == 0 && ((f.seen && f.j == NULL) || output_failed(f.o))) {
+		snprintf(c->err, sizeof(c->err), _("out of memory"));
+		rc = -1;
+	}
 	output_free(f.o);
 	j = f.j;
 	if (rc == -1 || (c->json && j == NULL)) {

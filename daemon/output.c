@@ -5,6 +5,7 @@
  */
 #include "build.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,7 @@ struct output {
 	size_t		 cap;
 	json_object	*array;
 	int		 header_done;
+	int		 failed;	/* an allocation failed: rows are missing */
 	const char	*fallback;	/* zone of rows without one (borrowed) */
 	const char	*force;		/* zone of every row, or NULL (borrowed) */
 };
@@ -424,6 +426,14 @@ output_label(const char *name)
 	return nls_pgettext(key, name);
 }
 
+/* An allocation failed: stop the listing, and say so (output_failed). */
+static int
+nomem(struct output *o)
+{
+	o->failed = 1;
+	return 1;
+}
+
 int
 output_row(const struct store_row *r, void *arg)
 {
@@ -434,9 +444,12 @@ output_row(const struct store_row *r, void *arg)
 
 	switch (o->mode) {
 	case OUTPUT_JSON:
-		if ((obj = output_row_json(o, r)) == NULL ||
-		    json_object_array_add(o->array, obj) != 0)
-			return 1;
+		if ((obj = output_row_json(o, r)) == NULL)
+			return nomem(o);
+		if (json_object_array_add(o->array, obj) != 0) {
+			json_object_put(obj);
+			return nomem(o);
+		}
 		break;
 	case OUTPUT_CSV:
 		if (!o->header_done) {
@@ -468,7 +481,7 @@ output_row(const struct store_row *r, void *arg)
 			    sizeof(buf)));
 
 			if (v == NULL)
-				return 1;
+				return nomem(o);
 			fputs(l, o->fp);
 			for (size_t k = output_width(l); k < w + 3; k++)
 				fputc(' ', o->fp);
@@ -481,23 +494,23 @@ output_row(const struct store_row *r, void *arg)
 		if (o->names == NULL) {
 			o->ncols = r->ncols;
 			if ((o->names = calloc((size_t)r->ncols, sizeof(char *))) == NULL)
-				return 1;
+				return nomem(o);
 			for (int i = 0; i < r->ncols; i++)
 				if ((o->names[i] = strdup(output_label(r->names[i]))) == NULL)
-					return 1;
+					return nomem(o);
 		}
 		if ((o->nrows + 1) * (size_t)o->ncols > o->cap) {
 			size_t cap = o->cap ? o->cap * 2 : (size_t)o->ncols * 64;
 			char **nc = reallocarray(o->cells, cap, sizeof(char *));
 			if (nc == NULL)
-				return 1;
+				return nomem(o);
 			o->cells = nc;
 			o->cap = cap;
 		}
 		for (int i = 0; i < o->ncols; i++) {
 			char *c = table_cell(cell_text(r, i, OUTPUT_TABLE, zone, buf, sizeof(buf)));
 			if (c == NULL)
-				return 1;
+				return nomem(o);
 			o->cells[o->nrows * (size_t)o->ncols + (size_t)i] = c;
 		}
 		break;
@@ -530,6 +543,10 @@ output_flush(struct output *o)
 {
 	size_t *w;
 
+	if (o->failed) {
+		errno = ENOMEM;
+		return -1;
+	}
 	if (o->mode == OUTPUT_JSON) {
 		if (o->array != NULL && output_print_json(o->fp, o->array) == -1)
 			return -1;
@@ -568,7 +585,17 @@ output_take_json(struct output *o)
 	json_object *a = o->array;
 
 	o->array = NULL;
+	if (o->failed) {
+		json_object_put(a);
+		return NULL;
+	}
 	return a;
+}
+
+int
+output_failed(const struct output *o)
+{
+	return o->failed;
 }
 
 void

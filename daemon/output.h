@@ -34,12 +34,17 @@ struct output	*output_new(enum output_mode mode, FILE *fp);
 /* Zones of instants (see above); both borrowed, either may be NULL. */
 void		 output_set_zone(struct output *, const char *fallback,
 		    const char *force);
-/* A store_row_fn: add one row.  Returns 0, or 1 to stop on error. */
+/* A store_row_fn: add one row.  Returns 0, or 1 to stop on error (an
+ * allocation failed: output_failed() says so from then on). */
 int		 output_row(const struct store_row *, void *out);
-/* Print what is buffered (the table, the JSON array).  Rows added: *n. */
+/* Rows are missing: an allocation failed.  Nothing should be printed. */
+int		 output_failed(const struct output *);
+/* Print what is buffered (the table, the JSON array); -1 with errno
+ * (ENOMEM when output_failed(), nothing printed). */
 int		 output_flush(struct output *);
 size_t		 output_count(const struct output *);
-/* JSON: take the array built so far (caller owns it); nothing is printed. */
+/* JSON: take the array built so far (caller owns it; NULL when
+ * output_failed()); nothing is printed. */
 json_object	*output_take_json(struct output *);
 void		 output_free(struct output *);
 
