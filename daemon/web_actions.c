@@ -744,11 +744,27 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 
 /* ---- an activity: done, cancel, another date --------------------------------------- */
 
+/* The values of the re-plan form (fo, taken): the activity's date and time
+ * (d) on a first showing, what was posted after an error. */
+static json_object *
+replan_values(struct ctx *c, json_object *fo, const struct desc *d)
+{
+	json_object *jv;
+
+	if (fo == NULL && (fo = jsonb_object(&c->jb)) != NULL) {
+		jsonb_text(&c->jb, fo, "date", d->day);
+		jsonb_text(&c->jb, fo, "time", d->time);
+		jsonb_bool(&c->jb, fo, "allday", d->all_day);
+	} else if (fo != NULL && json_object_object_get_ex(fo, "allday", &jv) && jv != NULL)
+		jsonb_bool(&c->jb, fo, "allday", 1);
+	return fo;
+}
+
 void
 web_serve_activity(struct ctx *c, long long id, json_object *fo, unsigned status)
 {
 	struct desc d;
-	json_object *data, *jv;
+	json_object *data;
 	char back[600];
 	int rc;
 
@@ -774,13 +790,7 @@ web_serve_activity(struct ctx *c, long long id, json_object *fo, unsigned status
 	jsonb_text(&c->jb, data, "client_url", back);
 	jsonb_put(&c->jb, data, "actions", action_list(&c->jb, ACTION_ACTIVITY, c->lang));
 	web_csrf(c, data, "csrf_act", "act");
-	if (fo == NULL && (fo = jsonb_object(&c->jb)) != NULL) {
-		jsonb_text(&c->jb, fo, "date", d.day);
-		jsonb_text(&c->jb, fo, "time", d.time);
-		jsonb_bool(&c->jb, fo, "allday", d.all_day);
-	} else if (fo != NULL && json_object_object_get_ex(fo, "allday", &jv) && jv != NULL)
-		jsonb_bool(&c->jb, fo, "allday", 1);
-	if (fo != NULL)
+	if ((fo = replan_values(c, fo, &d)) != NULL)
 		web_csrf(c, fo, "csrf", "replan");
 	jsonb_put(&c->jb, data, "replan", fo);
 	web_render(c, "activity", data, status);
@@ -984,7 +994,7 @@ static void
 confirm_page(struct ctx *c, const struct sign_link *l, const struct action_def *a,
     const struct desc *d, json_object *fo, unsigned status)
 {
-	json_object *data = web_page_data(c), *acts, *jv;
+	json_object *data = web_page_data(c), *acts;
 	int open = strcmp(a->code, "open") == 0;
 
 	if (data == NULL) {
@@ -1010,13 +1020,7 @@ confirm_page(struct ctx *c, const struct sign_link *l, const struct action_def *
 	jsonb_bool(&c->jb, data, "is_client", l->kind == ACTION_CLIENT);
 	/* A new date: for "Cambiar fecha", and on an activity's page. */
 	if (l->kind == ACTION_ACTIVITY && (open || strcmp(a->code, "replan") == 0)) {
-		if (fo == NULL && (fo = jsonb_object(&c->jb)) != NULL) {
-			jsonb_text(&c->jb, fo, "date", d->day);
-			jsonb_text(&c->jb, fo, "time", d->time);
-			jsonb_bool(&c->jb, fo, "allday", d->all_day);
-		} else if (fo != NULL && json_object_object_get_ex(fo, "allday", &jv) && jv != NULL)
-			jsonb_bool(&c->jb, fo, "allday", 1);
-		jsonb_put(&c->jb, data, "replan", fo);
+		jsonb_put(&c->jb, data, "replan", replan_values(c, fo, d));
 		fo = NULL;
 	}
 	/* Which kind of contact waits for the answer. */
