@@ -5,6 +5,8 @@
  */
 #include "build.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -362,6 +364,26 @@ load_owners(struct importer *im, char *err, size_t errlen)
 	return 0;
 }
 
+/* Lines in the file at path: about its rows.  0 for a pipe or device (it
+ * can be read once only) or a file that cannot be read (the import says
+ * why). */
+static size_t
+count_lines(const char *path)
+{
+	char buf[65536];
+	size_t n = 0, got;
+	struct stat sb;
+	FILE *fp;
+
+	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode) || (fp = fopen(path, "rb")) == NULL)
+		return 0;
+	while ((got = fread(buf, 1, sizeof(buf), fp)) > 0)
+		for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++)
+			n++;
+	fclose(fp);
+	return n;
+}
+
 int
 import_csv(struct store *st, const struct import_opts *opts, struct import_result *res,
     char *err, size_t errlen)
@@ -381,7 +403,8 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 	}
 	if (store_begin(st, err, errlen) == -1)
 		return -1;
-	if (load_owners(&im, err, errlen) == -1)
+	if (store_client_import_begin(st, count_lines(opts->path), err, errlen) == -1 ||
+	    load_owners(&im, err, errlen) == -1)
 		goto out;
 	if (csvfile_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen) == -1)
 		goto out;

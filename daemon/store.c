@@ -216,6 +216,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_client_import_free(st);
 	for (int i = 0; i < st->ncache; i++)
 		st->ops->finalize(st->cache[i].stmt);
 	for (int i = 0; i < st->nput; i++)
@@ -263,6 +264,11 @@ store_commit(struct store *st, char *err, size_t errlen)
 {
 	char why[512];
 
+	if (store_client_import_finish(st, err, errlen) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	store_client_import_free(st);
 	if (st->ops->commit(st->eng, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: %s", st->path, why);
 		store_rollback(st);
@@ -275,6 +281,7 @@ void
 store_rollback(struct store *st)
 {
 	st->ops->rollback(st->eng);
+	store_client_import_free(st);
 }
 
 int

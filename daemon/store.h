@@ -226,6 +226,16 @@ int	 store_client_put(struct store *, long long id, const struct record *r,
 int	 store_client_match(struct store *, const struct record *r, long long *id,
 	    char *err, size_t errlen);
 /*
+ * An import of about `rows` clients starts, inside the caller's write
+ * transaction (until its store_commit or store_rollback): owners and
+ * segments are looked up once.  On SQLite, an import of at least 1,000
+ * rows and of at least as many rows as there are clients takes the bulk
+ * path: the indexes the matching does not read are dropped and built again
+ * at the COMMIT (a rollback keeps them as they were).  1 bulk, 0 not, -1
+ * error (roll back).
+ */
+int	 store_client_import_begin(struct store *, size_t rows, char *err, size_t errlen);
+/*
  * A client other than `except` (0: any) that r would duplicate: the same
  * tax id, or the same name by record_name_key ("Talleres Pérez S.L." is
  * "talleres perez sl").  Only the fields r gives are compared, and for an

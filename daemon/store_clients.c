@@ -7,6 +7,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,52 @@ store_segment_list(struct store *st, store_row_fn fn, void *arg, char *err, size
 }
 
 /* ---- clients ------------------------------------------------------- */
+
+/* A large import's filter and caches (at the end of this file). */
+enum import_key { KEY_TAX, KEY_EMAIL, KEY_NAME };
+struct import_id {
+	char		*name;
+	long long	 id;
+};
+#define IMPORT_CACHE	64	/* owners and segments remembered */
+struct store_import {
+	char		**index_sql;	/* CREATE INDEX of each index dropped */
+	size_t		 nindex;
+	uint64_t	*bloom;		/* NULL: no filter (a small import) */
+	uint64_t	 bloom_bits;	/* a power of two */
+	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
+	int		 nowners, nsegments;
+	char		*name, *name_key;	/* the last name and its search key */
+};
+
+/* The search key of name v (record_search_key): during an import the
+ * matching and the write of a row ask for the same one.  NULL: out of
+ * memory.  *owned: the caller frees it. */
+static char *
+name_key(struct store *st, const char *v, int *owned)
+{
+	struct store_import *im = st->imp;
+	char *k, *n;
+
+	*owned = 0;
+	if (im != NULL && im->name != NULL && strcmp(im->name, v) == 0)
+		return im->name_key;
+	if ((k = record_search_key(v)) == NULL)
+		return NULL;
+	if (im == NULL || (n = strdup(v)) == NULL) {
+		*owned = 1;
+		return k;
+	}
+	free(im->name);
+	free(im->name_key);
+	im->name = n;
+	im->name_key = k;
+	return k;
+}
+static void bloom_add(struct store_import *, enum import_key, const char *);
+static int bloom_may(const struct store_import *, enum import_key, const char *);
+static int import_id_get(const struct import_id *, int, const char *, long long *);
+static void import_id_put(struct import_id *, int *, const char *, long long);
 
 static int
 owner_id_by_email(struct store *st, const char *email, long long *id, char *err,
@@ -252,17 +299,27 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	const char *new_status = r->v[RF_STATUS];
 	int n, idx = 1, rc, inserting = id == 0;
 	time_t now = clock_now();
+	struct store_import *im = st->imp;
 
 	if (inserting && (r->v[RF_NAME] == NULL || *r->v[RF_NAME] == '\0')) {
 		snprintf(err, errlen, _("a client needs a name"));
 		return -1;
 	}
-	if (r->v[RF_OWNER] != NULL && *r->v[RF_OWNER] != '\0' &&
-	    owner_id_by_email(st, r->v[RF_OWNER], &owner, err, errlen) == -1)
-		return -1;
-	if (r->v[RF_SEGMENT] != NULL && *r->v[RF_SEGMENT] != '\0' &&
-	    segment_id(st, r->v[RF_SEGMENT], &seg, err, errlen) == -1)
-		return -1;
+	/* An import names the same few owners and segments on every row. */
+	if (r->v[RF_OWNER] != NULL && *r->v[RF_OWNER] != '\0' && (im == NULL ||
+	    !import_id_get(im->owners, im->nowners, r->v[RF_OWNER], &owner))) {
+		if (owner_id_by_email(st, r->v[RF_OWNER], &owner, err, errlen) == -1)
+			return -1;
+		if (im != NULL)
+			import_id_put(im->owners, &im->nowners, r->v[RF_OWNER], owner);
+	}
+	if (r->v[RF_SEGMENT] != NULL && *r->v[RF_SEGMENT] != '\0' && (im == NULL ||
+	    !import_id_get(im->segments, im->nsegments, r->v[RF_SEGMENT], &seg))) {
+		if (segment_id(st, r->v[RF_SEGMENT], &seg, err, errlen) == -1)
+			return -1;
+		if (im != NULL)
+			import_id_put(im->segments, &im->nsegments, r->v[RF_SEGMENT], seg);
+	}
 	if (!inserting && new_status != NULL &&
 	    client_status(st, id, &old_status, err, errlen) == -1)
 		return -1;
@@ -348,6 +405,16 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	for (int f = 0; f < RF_COUNT; f++) {
 		if (key_columns[f] == NULL || r->v[f] == NULL)
 			continue;
+		if (f == RF_NAME && *r->v[f] != '\0') {
+			int owned;
+			char *k = name_key(st, r->v[f], &owned);
+			if (k != NULL) {
+				stmt_bind_text(s, idx++, k);
+				if (owned)
+					free(k);
+				continue;
+			}
+		}
 		if (stmt_bind_key(s, idx++, r->v[f]) == -1) {
 			free(old_status);
 			snprintf(err, errlen, _("out of memory"));
@@ -385,6 +452,23 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		return -1;
 	if (put_primary_contact(st, id, r, inserting, err, errlen) == -1)
 		return -1;
+	/* The keys this client may now be matched by (none go away: the
+	 * filter may only say "maybe" too often). */
+	if (im != NULL && im->bloom != NULL) {
+		bloom_add(im, KEY_TAX, r->v[RF_TAX_ID]);
+		bloom_add(im, KEY_EMAIL, r->v[RF_EMAIL]);
+		if (r->v[RF_NAME] != NULL && *r->v[RF_NAME] != '\0') {
+			int owned;
+			char *k = name_key(st, r->v[RF_NAME], &owned);
+			if (k == NULL) {
+				snprintf(err, errlen, _("out of memory"));
+				return -1;
+			}
+			bloom_add(im, KEY_NAME, k);
+			if (owned)
+				free(k);
+		}
+	}
 	if (out_id != NULL)
 		*out_id = id;
 	return 0;
@@ -450,25 +534,30 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 	    "SELECT id FROM clients WHERE search_name = ?1 AND tax_id IS NULL"
 	    " ORDER BY id LIMIT 11";
 	int taxed = r->v[RF_TAX_ID] != NULL && *r->v[RF_TAX_ID] != '\0';
-	struct { const char *sql; enum record_field f; const char *what; } keys[] = {
-		{ by_tax, RF_TAX_ID, N_("tax id") },
-		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, N_("email") },
-		{ taxed ? by_name_untaxed : by_name, RF_NAME, N_("name") },
+	struct { const char *sql; enum record_field f; const char *what;
+	    enum import_key k; } keys[] = {
+		{ by_tax, RF_TAX_ID, N_("tax id"), KEY_TAX },
+		{ taxed ? by_email_untaxed : by_email, RF_EMAIL, N_("email"), KEY_EMAIL },
+		{ taxed ? by_name_untaxed : by_name, RF_NAME, N_("name"), KEY_NAME },
 	};
 	char *key = NULL;
-	int rc = 1;
+	int rc = 1, owned;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = r->v[keys[i].f];
 		if (v == NULL || *v == '\0')
 			continue;
 		if (keys[i].f == RF_NAME) {
-			if ((key = record_search_key(v)) == NULL) {
+			if ((v = name_key(st, v, &owned)) == NULL) {
 				snprintf(err, errlen, _("out of memory"));
 				return -1;
 			}
-			v = key;
+			if (owned)
+				key = (char *)(uintptr_t)v;
 		}
+		/* A key no client has (a large import's filter): no match. */
+		if (!bloom_may(st->imp, keys[i].k, v))
+			continue;
 		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
 		if (rc == 2) {
 			size_t n = strlen(err);
@@ -1119,4 +1208,273 @@ store_contact_list(struct store *st, long long client, store_row_fn fn, void *ar
 		return -1;
 	stmt_bind_int(s, 1, client);
 	return stmt_rows(st, s, fn, arg, err, errlen);
+}
+
+/* ---- large imports --------------------------------------------------- */
+
+/*
+ * An import keeps, for its transaction, the ids of the owners and
+ * segments it has named (a query per row otherwise).  A large one on
+ * SQLite -- at least STORE_IMPORT_BULK_MIN rows and at least as many as
+ * the clients already there -- also does what a DBA does for a bulk load:
+ * it drops the indexes of clients, contacts and the status log that the
+ * import does not read, and builds them again once at the end, before
+ * the COMMIT (store_client_import_finish), in the same transaction: a
+ * failed or refused import rolls back to the indexes as they were.  The
+ * indexes the matching reads (tax id, name key, contact email), the one
+ * primary contact per client (a UNIQUE rule) and those an import adds to
+ * at their end (keyed by the new ids or the time) or never (partial ones
+ * on what an import does not set) stay: building them again would cost
+ * more than keeping them.  And it keeps a
+ * Bloom filter of every tax id, name key and contact email the clients
+ * may have: a row whose keys are all absent from it matches no client,
+ * with no query; a key that is present (or a false positive, about 0.3 %)
+ * is looked up as always, so the matching is the same.
+ */
+#define STORE_IMPORT_BULK_MIN	1000
+
+
+static uint64_t
+key_hash(enum import_key kind, const char *v)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		/* Emails match with COLLATE NOCASE: ASCII letters fold. */
+		unsigned c = kind == KEY_EMAIL && *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;	/* spread the bits (murmur3's finaliser) */
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The four bits of key v: h1 + i * h2 (Kirsch and Mitzenmacher). */
+#define BLOOM_K	4
+
+static void
+bloom_add(struct store_import *im, enum import_key kind, const char *v)
+{
+	uint64_t h, h2;
+
+	if (im == NULL || im->bloom == NULL || v == NULL || *v == '\0')
+		return;
+	h = key_hash(kind, v);
+	h2 = (h >> 32) | 1;
+	for (int i = 0; i < BLOOM_K; i++, h += h2)
+		im->bloom[(h & (im->bloom_bits - 1)) / 64] |= 1ULL << (h % 64);
+}
+
+/* 0: no client has key v; 1: one may. */
+static int
+bloom_may(const struct store_import *im, enum import_key kind, const char *v)
+{
+	uint64_t h, h2;
+
+	if (im == NULL || im->bloom == NULL)
+		return 1;
+	h = key_hash(kind, v);
+	h2 = (h >> 32) | 1;
+	for (int i = 0; i < BLOOM_K; i++, h += h2)
+		if (!(im->bloom[(h & (im->bloom_bits - 1)) / 64] & (1ULL << (h % 64))))
+			return 0;
+	return 1;
+}
+
+static int
+import_id_get(const struct import_id *v, int n, const char *name, long long *id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			*id = v[i].id;
+			return 1;
+		}
+	return 0;
+}
+
+/* Remember name -> id when there is room (and memory: else it is only
+ * looked up again). */
+static void
+import_id_put(struct import_id *v, int *n, const char *name, long long id)
+{
+	if (*n < IMPORT_CACHE && (v[*n].name = strdup(name)) != NULL)
+		v[(*n)++].id = id;
+}
+
+void
+store_client_import_free(struct store *st)
+{
+	struct store_import *im = st->imp;
+
+	if (im == NULL)
+		return;
+	for (size_t i = 0; i < im->nindex; i++)
+		free(im->index_sql[i]);
+	free(im->index_sql);
+	free(im->bloom);
+	for (int i = 0; i < im->nowners; i++)
+		free(im->owners[i].name);
+	for (int i = 0; i < im->nsegments; i++)
+		free(im->segments[i].name);
+	free(im->name);
+	free(im->name_key);
+	free(im);
+	st->imp = NULL;
+}
+
+/* Every tax id, name key and contact email already there, into the filter. */
+static int
+bloom_load(struct store *st, char *err, size_t errlen)
+{
+	static const char clients_sql[] =
+	    "SELECT tax_id, search_name FROM clients"
+	    " WHERE tax_id IS NOT NULL OR search_name IS NOT NULL";
+	static const char contacts_sql[] =
+	    "SELECT email FROM contacts WHERE email IS NOT NULL";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_new(st, clients_sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		bloom_add(st->imp, KEY_TAX, stmt_text(s, 0));
+		bloom_add(st->imp, KEY_NAME, stmt_text(s, 1));
+	}
+	stmt_free(s);
+	if (rc != STMT_DONE)
+		return store_fail(st, err, errlen, "reading client keys");
+	if ((s = stmt_new(st, contacts_sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW)
+		bloom_add(st->imp, KEY_EMAIL, stmt_text(s, 0));
+	stmt_free(s);
+	if (rc != STMT_DONE)
+		return store_fail(st, err, errlen, "reading contact emails");
+	return 0;
+}
+
+/* Drop the indexes the import does not read, keeping their SQL. */
+static int
+drop_indexes(struct store *st, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+	    " AND tbl_name IN ('clients', 'contacts', 'client_status_log')"
+	    " AND name NOT IN ('clients_tax_id', 'clients_search_name', 'contacts_email',"
+	    " 'contacts_primary', 'contacts_client', 'contacts_search_missing',"
+	    " 'clients_search_missing', 'clients_snoozed', 'clients_replied',"
+	    " 'client_status_log_client', 'client_status_log_at')"
+	    " ORDER BY rowid";
+	struct store_import *im = st->imp;
+	struct stmt *s;
+	char **names = NULL, **nv, *drop;
+	size_t n = 0;
+	int rc, ret = -1;
+
+	if ((s = stmt_new(st, sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		char *name = strdup(stmt_text(s, 0)), *def = strdup(stmt_text(s, 1));
+		int ok = name != NULL && def != NULL;
+
+		if (ok && (nv = reallocarray(names, n + 1, sizeof(*nv))) != NULL)
+			names = nv;
+		else
+			ok = 0;
+		if (ok && (nv = reallocarray(im->index_sql, n + 1, sizeof(*nv))) != NULL)
+			im->index_sql = nv;
+		else
+			ok = 0;
+		if (!ok) {
+			free(name);
+			free(def);
+			stmt_free(s);
+			snprintf(err, errlen, _("out of memory"));
+			goto out;
+		}
+		names[n] = name;
+		im->index_sql[n++] = def;
+		im->nindex = n;
+	}
+	stmt_free(s);
+	if (rc != STMT_DONE) {
+		store_fail(st, err, errlen, "reading the client indexes");
+		goto out;
+	}
+	/* Names from the schema, never from user text (a DROP takes no
+	 * parameters). */
+	for (size_t i = 0; i < n; i++) {
+		if (asprintf(&drop, "DROP INDEX \"%s\"", names[i]) == -1) {
+			snprintf(err, errlen, _("out of memory"));
+			goto out;
+		}
+		rc = store_exec(st, drop, err, errlen);
+		free(drop);
+		if (rc == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+int
+store_client_import_begin(struct store *st, size_t rows, char *err, size_t errlen)
+{
+	static const char count_sql[] = "SELECT count(*) FROM clients";
+	struct stmt *s;
+	long long have = 0;
+	uint64_t bits = 1ULL << 16;
+	int rc;
+
+	store_client_import_free(st);
+	if ((st->imp = calloc(1, sizeof(*st->imp))) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	/* PostgreSQL keeps its indexes: the plain path. */
+	if (st->ops->kind != STORE_ENGINE_SQLITE || rows < STORE_IMPORT_BULK_MIN)
+		return 0;
+	if ((s = stmt_get(st, count_sql, err, errlen)) == NULL)
+		return -1;
+	rc = stmt_step(s);
+	if (rc == STMT_ROW)
+		have = stmt_int(s, 0);
+	stmt_reset(s);
+	if (rc != STMT_ROW)
+		return store_fail(st, err, errlen, "counting clients");
+	if ((long long)rows < have)
+		return 0;
+	/* 16 bits a key, three keys a client: about 0.3 % false positives. */
+	while (bits < 48 * ((uint64_t)rows + (uint64_t)have) && bits < (1ULL << 34))
+		bits <<= 1;
+	if ((st->imp->bloom = calloc(bits / 64, sizeof(uint64_t))) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	st->imp->bloom_bits = bits;
+	if (bloom_load(st, err, errlen) == -1 || drop_indexes(st, err, errlen) == -1)
+		return -1;
+	return 1;
+}
+
+int
+store_client_import_finish(struct store *st, char *err, size_t errlen)
+{
+	struct store_import *im = st->imp;
+
+	if (im == NULL)
+		return 0;
+	for (size_t i = 0; i < im->nindex; i++) {
+		if (store_exec(st, im->index_sql[i], err, errlen) == -1)
+			return -1;
+		free(im->index_sql[i]);
+		im->index_sql[i] = NULL;
+	}
+	im->nindex = 0;
+	return 0;
 }

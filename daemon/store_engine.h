@@ -193,6 +193,9 @@ struct store {
 		struct stmt	*stmt;
 	}			 put[STORE_PUT_CACHE];
 	int			 nput;
+	/* store_clients.c: a large import under way (store_client_import_begin),
+	 * NULL otherwise; ended by store_commit or store_rollback. */
+	struct store_import	*imp;
 };
 
 /*
@@ -252,6 +255,12 @@ int	 id_by_key(struct store *, const char *sql, const char *key, long long *id,
 int	 store_fail(struct store *, char *err, size_t errlen, const char *what);
 /* A script without parameters. */
 int	 store_exec(struct store *, const char *sql, char *err, size_t errlen);
+/* store_clients.c: the end of a large import's transaction.  finish
+ * (before COMMIT) builds the indexes the import set aside: -1 then the
+ * transaction must roll back.  free forgets the import (after COMMIT or
+ * ROLLBACK; a rollback has put the indexes back itself). */
+int	 store_client_import_finish(struct store *, char *err, size_t errlen);
+void	 store_client_import_free(struct store *);
 
 /* store_schema.c: bring a just-opened database to STORE_SCHEMA_VERSION. */
 int	 store_schema_migrate(struct store *, int readonly, int create, char *err,

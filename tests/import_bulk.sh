@@ -1,0 +1,120 @@
+#!/bin/bash
+# import_bulk.sh - the bulk path of a large import (at least 1,000 rows and
+# as many as the clients already there: indexes dropped, rows written,
+# indexes built again, all in one transaction): the same clients, updates
+# and errors as the row-by-row path, and an import that fails midway
+# leaves the database exactly as it was, every index there.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+t_init import_bulk
+t_require sqlite3 sha256sum
+
+CARTERA=${top_builddir:-.}/cartera
+export TZ=UTC
+: >"$T/empty.conf"
+c() { "$CARTERA" -c "$T/empty.conf" "$@"; }
+setup() {	# setup DB: two salespeople and a few clients of their own
+	CARTERA_DB=$1 c init >/dev/null &&
+	CARTERA_DB=$1 c owner add ana@example.com --name "Ana" >/dev/null &&
+	CARTERA_DB=$1 c owner add bob@example.com --name "Bob" >/dev/null &&
+	CARTERA_DB=$1 c client add "Ya Estaba S.L." --tax-id B00000001 --owner ana@example.com \
+		>/dev/null &&
+	CARTERA_DB=$1 c client add "Otra Previa S.A." --email previa@example.es \
+		--owner bob@example.com >/dev/null
+}
+# The whole database as text, and its schema in a stable order.
+state() { sqlite3 "$1" .dump | sha256sum; }
+schema() { sqlite3 "$1" .schema | sort; }
+
+# 3,000 rows: new clients, and rows that update earlier ones of the same
+# file by tax id, by email and by name, and the two clients already there.
+/usr/bin/python3 - "$T/big.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("name,email,city,sector,segment,tax_id,owner,notes\n")
+    for i in range(3000):
+        if i % 100 == 99:	# the same tax id as row i - 50: an update
+            f.write(f"Cliente {i - 50} Bis,,Soria,,,X{i - 50:07d},,nota {i}\n")
+        elif i % 100 == 98:	# the same email as row i - 40
+            f.write(f"Cambio {i},c{i - 40}@example.es,,Comercio,,,,\n")
+        elif i % 100 == 97:	# the same name (up to accents) as row i - 30
+            f.write(f"CLIENTE {i - 30},,León,,,,bob@example.com,\n")
+        elif i == 1500:
+            f.write("Ya Estaba SL,,Burgos,,,B00000001,,\n")
+        elif i == 1501:
+            f.write("Quien Sea,previa@EXAMPLE.es,,,,,,otra nota\n")
+        else:
+            f.write(f"Cliente {i},c{i}@example.es,Ciudad {i % 40},Sector {i % 7},"
+                    f"Segmento {i % 5},X{i:07d},{'ana' if i % 2 else 'bob'}@example.com,\n")
+PY
+
+# --- the same file through the bulk path and row by row: the same clients
+BULK=$(t_db bulk)
+ROWS=$(t_db rows)
+setup "$BULK" && setup "$ROWS" || t_fatal "setup"
+before=$(schema "$BULK")
+out=$(CARTERA_DB=$BULK c import "$T/big.csv")
+t_assert_eq 0 $? "a 3,000-row import (the bulk path) succeeds"
+t_assert_match "3000 rows, 2908 inserted, 92 updated" "$out" "its summary"
+# Row by row: below 1,000 rows and then fewer rows than clients each time.
+head -1 "$T/big.csv" >"$T/hdr"
+tail -n +2 "$T/big.csv" | split -l 500 - "$T/part."
+for p in "$T"/part.*; do
+	cat "$T/hdr" "$p" >"$p.csv"
+	CARTERA_DB=$ROWS c import "$p.csv" >/dev/null || t_fail "importing $p row by row"
+done
+CARTERA_DB=$BULK c export >"$T/bulk.out"
+CARTERA_DB=$ROWS c export >"$T/rows.out"
+t_assert_eq "$(sha256sum <"$T/rows.out")" "$(sha256sum <"$T/bulk.out")" \
+	"the bulk path gives the same clients as the row-by-row one"
+t_assert_eq "$(sqlite3 "$ROWS" 'SELECT client_id, name, email, phone, is_primary, search_name FROM contacts ORDER BY client_id, id' | sha256sum)" \
+	"$(sqlite3 "$BULK" 'SELECT client_id, name, email, phone, is_primary, search_name FROM contacts ORDER BY client_id, id' | sha256sum)" \
+	"and the same contacts"
+t_assert_eq "$(sqlite3 "$ROWS" 'SELECT client_id, old_status, new_status FROM client_status_log ORDER BY id' | sha256sum)" \
+	"$(sqlite3 "$BULK" 'SELECT client_id, old_status, new_status FROM client_status_log ORDER BY id' | sha256sum)" \
+	"and the same status log"
+t_assert_eq "$before" "$(schema "$BULK")" "every index is back after the bulk path"
+t_assert_eq ok "$(sqlite3 "$BULK" 'PRAGMA integrity_check')" "the database is sound"
+t_assert_ok "cartera check after the bulk path" env CARTERA_DB="$BULK" "$CARTERA" -c "$T/empty.conf" check
+t_assert_match "Soria" "$(CARTERA_DB=$BULK c --json client show 'Cliente 49 Bis')" \
+	"a row matched by tax id updated the earlier row"
+# The indexes are used again: a lookup by name key reads the index.
+t_assert_match "USING (COVERING )?INDEX clients_name_key" \
+	"$(sqlite3 "$BULK" "EXPLAIN QUERY PLAN SELECT id FROM clients WHERE replace(search_name, ' ', '') = 'x'")" \
+	"the rebuilt index is used"
+
+# --- a bad row near the end: nothing imported, the database as it was
+FAIL=$(t_db fail)
+setup "$FAIL" || t_fatal "setup"
+CARTERA_DB=$FAIL c import "$T/big.csv" >/dev/null || t_fatal "first import"
+before=$(state "$FAIL")
+schema_before=$(schema "$FAIL")
+# As many rows again, new ones, so the bulk path is taken; one bad at the end.
+sed -e 's/^Cliente /Nuevo /' -e 's/X0/Y0/' -e 's/@example.es/@nuevo.example.es/' \
+	"$T/big.csv" >"$T/big2.csv"
+printf 'Mal Correo,no es un correo,,,,,,\n' >>"$T/big2.csv"
+CARTERA_DB=$FAIL c import "$T/big2.csv" >"$T/out" 2>"$T/err"
+t_assert_eq 1 $? "a bad last row fails the import"
+t_assert_match "big2.csv:3002: email" "$(cat "$T/err")" "the error names the row"
+t_assert_eq "$before" "$(state "$FAIL")" "the database is exactly as before (.dump)"
+t_assert_eq "$schema_before" "$(schema "$FAIL")" "every index is still there"
+
+# --- an ambiguous match late in the file: the same
+sed -e 's/^Cliente /Otro /' -e 's/X0/Z0/' -e 's/@example.es/@otro.example.es/' \
+	"$T/big.csv" >"$T/big3.csv"
+CARTERA_DB=$FAIL c client add "Doble S.L." --owner ana@example.com >/dev/null
+CARTERA_DB=$FAIL c client add "Doble SL" --owner bob@example.com --allow-duplicate >/dev/null
+before=$(state "$FAIL")
+printf 'DOBLE S.L.,,,,,,,\n' >>"$T/big3.csv"
+CARTERA_DB=$FAIL c import "$T/big3.csv" >"$T/out" 2>"$T/err"
+t_assert_eq 1 $? "an ambiguous row at the end fails the import"
+t_assert_match "name .* matches clients" "$(cat "$T/err")" "the error names the clients"
+t_assert_eq "$before" "$(state "$FAIL")" "the database is exactly as before (.dump)"
+t_assert_eq "$schema_before" "$(schema "$FAIL")" "every index is still there"
+
+# --- a dry run of the bulk path writes nothing either
+head -n -1 "$T/big2.csv" >"$T/good2.csv"
+t_assert_match "2908 would be inserted" "$(CARTERA_DB=$FAIL c import --dry-run "$T/good2.csv")" \
+	"a dry run of the bulk path counts the rows"
+t_assert_eq "$before" "$(state "$FAIL")" "a dry run leaves the database as it was"
+t_assert_eq "$schema_before" "$(schema "$FAIL")" "and every index"
+t_done
