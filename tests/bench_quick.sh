@@ -9,7 +9,7 @@ out=$T/out
 top_builddir=$(cd "${top_builddir:-.}" && pwd) "$T_SRCDIR/bench/run" --quick --out "$out" >"$T/run.log" 2>&1
 t_assert_eq 0 $? "bench/run --quick succeeds"
 t_assert_file_contains "$out/results.md" '^\| measure \| size \| Cartera \| peer' "results.md has its table"
-for m in import scan_seconds scan_peak_rss delivery feed_build http_304 http_get \
+for m in import import_bulk scan_seconds scan_peak_rss delivery feed_build http_304 http_get \
 	idle_cpu_per_minute soak_rss_start soak_rss_end web_today_p99 web_today_rate; do
 	t_assert_file_contains "$out/results.csv" "^$m,[0-9]+,[0-9.]+," "a figure for $m"
 done
