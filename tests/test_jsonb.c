@@ -102,6 +102,7 @@ build_actions(struct jsonb *jb)
 	return action_list(jb, ACTION_ACTIVITY, "es");
 }
 
+#ifndef NO_INJECTION
 /*
  * Run builder with the Nth allocation failing, for every N until a build
  * goes through: each run either says it failed or made the document
@@ -112,11 +113,6 @@ sweep(const char *what, json_object *(*builder)(struct jsonb *), const char *goo
 {
 	int failed_runs = 0;
 
-#ifdef NO_INJECTION
-	(void)what;
-	(void)builder;
-	(void)good;
-#else
 	for (long n = 0; n < 10000; n++) {
 		struct jsonb jb = JSONB_INIT;
 		json_object *o;
@@ -140,9 +136,9 @@ sweep(const char *what, json_object *(*builder)(struct jsonb *), const char *goo
 		if (!failed)
 			break;
 	}
-#endif
 	return failed_runs;
 }
+#endif
 
 int
 main(void)
