@@ -287,8 +287,29 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	/* The key of the digests' action links and the page's forms, made at
 	 * the first start next to the database (after the privilege drop: it
-	 * is the daemon user's, mode 0600). */
-	{
+	 * is the daemon user's, mode 0600); on a database server without
+	 * web.key_file, kept in the database, so that every daemon on it
+	 * checks the links and forms the others signed. */
+	if (store_is_server(d.cfg->database) &&
+	    (d.cfg->web.key_file == NULL || *d.cfg->web.key_file == '\0')) {
+		char fresh[2 * SIGN_KEY_BYTES + 1], *kept = NULL;
+		int created = 0, bad;
+
+		if (sign_key_new_hex(fresh, sizeof(fresh), err, sizeof(err)) == -1 ||
+		    store_web_key(d.st, fresh, &kept, &created, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		explicit_bzero(fresh, sizeof(fresh));
+		bad = sign_key_from_hex(kept, &key) == -1;
+		explicit_bzero(kept, strlen(kept));
+		free(kept);
+		if (bad)
+			fatalx("the key of the action links kept in the database is not 64 hex "
+			    "digits (table cartera_web_key): delete its row and a new one is made "
+			    "at the next start");
+		if (created)
+			log_info("made the key of the action links, kept in the database");
+		d.key = &key;
+	} else {
 		char path[4096];
 		int created = 0;
 

@@ -153,6 +153,32 @@ sign_key_load(const char *path, struct sign_key *key, int *created, char *err, s
 	return 0;
 }
 
+int
+sign_key_new_hex(char *hex, size_t len, char *err, size_t errlen)
+{
+	struct sign_key key;
+	size_t n = 0;
+
+	if (len < 2 * SIGN_KEY_BYTES + 1) {
+		snprintf(err, errlen, "no room for a link key");
+		return -1;
+	}
+	if (entropy_fill(key.k, sizeof(key.k)) == -1) {
+		snprintf(err, errlen, "no random bytes for a new link key: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < SIGN_KEY_BYTES; i++)
+		n += (size_t)snprintf(hex + n, len - n, "%02x", key.k[i]);
+	sign_key_wipe(&key);
+	return 0;
+}
+
+int
+sign_key_from_hex(const char *hex, struct sign_key *key)
+{
+	return hex != NULL ? key_parse(hex, strlen(hex), key) : -1;
+}
+
 void
 sign_key_wipe(struct sign_key *key)
 {

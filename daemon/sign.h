@@ -12,7 +12,8 @@
  * idempotency key.  MACs are compared in constant time (CRYPTO_memcmp)
  * and every check does the same work whatever is wrong.
  *
- * Pure but for sign_key_load (the key file) and the nonces (getrandom).
+ * Pure but for sign_key_load (the key file), sign_key_new_hex and the
+ * nonces (getrandom).
  * It knows nothing of HTTP, the store or what an action does.
  */
 #ifndef CARTERA_SIGN_H
@@ -43,6 +44,14 @@ struct sign_key {
  */
 int	 sign_key_load(const char *path, struct sign_key *key, int *created,
 	    char *err, size_t errlen);
+/*
+ * A new key from getrandom as 64 hex digits in hex (2 * SIGN_KEY_BYTES + 1
+ * bytes), for a key kept elsewhere than a file (a database server's,
+ * shared by its daemons).  0 / -1 with the reason in err.
+ */
+int	 sign_key_new_hex(char *hex, size_t len, char *err, size_t errlen);
+/* key from 64 hex digits (a trailing newline allowed).  0 / -1. */
+int	 sign_key_from_hex(const char *hex, struct sign_key *key);
 /* Zero the key's bytes (never optimised away). */
 void	 sign_key_wipe(struct sign_key *key);
 

@@ -537,6 +537,15 @@ int	 store_web_action_get(struct store *, const char *id, time_t *at, char **wha
 	    char *err, size_t errlen);
 int	 store_web_action_put(struct store *, const char *id, long long owner, time_t at,
 	    const char *what, char *err, size_t errlen);
+/*
+ * The key of the action links kept in a database server, so that every
+ * daemon on it signs and checks with the same one: the key already kept,
+ * or fresh (64 hex digits) kept now when there is none (*created 1).
+ * *key is the caller's to wipe and free.  SQLite files keep theirs in a
+ * file next to the database instead (-1 here).
+ */
+int	 store_web_key(struct store *, const char *fresh, char **key, int *created,
+	    char *err, size_t errlen);
 /* What a confirmation page says about the object of an action, and whose
  * it is (the client's salesperson).  0 found, 1 none.  Strings owned. */
 struct store_web_client {

@@ -164,7 +164,7 @@ known_tables_only(struct store *st, char *err, size_t errlen)
 	    "SELECT name FROM sqlite_schema WHERE type = 'table'"
 	    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
 	    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-	    " AND tablename <> 'cartera_schema' ORDER BY tablename");
+	    " AND tablename NOT IN ('cartera_schema', 'cartera_web_key') ORDER BY tablename");
 	struct stmt *s;
 	int rc, known;
 

@@ -3,7 +3,8 @@
  * record beyond the portfolio functions they share with the CLI: the
  * actions already taken (idempotency keys), the one-line facts a
  * confirmation page shows about a client, an activity or an invoice, and
- * a salesperson's client search.
+ * a salesperson's client search; on a database server, the key of the
+ * action links that its daemons share.
  * Writes SQL through store_engine.h only; knows no HTTP.
  */
 #include "build.h"
@@ -17,6 +18,69 @@
 
 /* Actions older than this are forgotten (links live 14 days by default). */
 #define WEB_ACTIONS_KEEP	(120 * 86400LL)
+
+/* Two keys (not one bigint: the scheduler's locks) for the advisory lock
+ * that orders daemons creating the key's table at the same moment. */
+#define WEB_KEY_LOCK	"SELECT pg_advisory_xact_lock(1667330676, 1)"
+
+int
+store_web_key(struct store *st, const char *fresh, char **key, int *created,
+    char *err, size_t errlen)
+{
+	/* Not part of the portfolio's schema (copy leaves it, as the
+	 * schema version): made by the first daemon that needs it. */
+	static const char ddl[] = WEB_KEY_LOCK "; CREATE TABLE IF NOT EXISTS cartera_web_key"
+	    " (id integer PRIMARY KEY CHECK (id = 1), key text NOT NULL)";
+	static const char ins[] =
+	    "INSERT INTO cartera_web_key (id, key) VALUES (1, ?) ON CONFLICT DO NOTHING";
+	static const char sel[] = "SELECT key FROM cartera_web_key WHERE id = 1";
+	struct stmt *s;
+	int rc;
+
+	*key = NULL;
+	*created = 0;
+	if (st->ops->kind != STORE_ENGINE_PG) {
+		snprintf(err, errlen, "%s: the link key of a %s database is a file", st->path,
+		    st->ops->name);
+		return -1;
+	}
+	if (store_begin(st, err, errlen) == -1)
+		return -1;
+	if (st->ops->exec(st->eng, ddl, err, errlen) == -1)
+		goto fail;
+	if ((s = stmt_get(st, ins, err, errlen)) == NULL)
+		goto fail;
+	stmt_bind_text(s, 1, fresh);
+	rc = stmt_step(s);
+	*created = rc == STMT_DONE && stmt_changes(st) == 1;
+	stmt_reset(s);
+	if (rc != STMT_DONE) {
+		store_fail(st, err, errlen, "keeping the link key");
+		goto fail;
+	}
+	if ((s = stmt_get(st, sel, err, errlen)) == NULL)
+		goto fail;
+	rc = stmt_step(s);
+	if (rc == STMT_ROW && stmt_dup(s, 0, key) == -1)
+		rc = STMT_ERROR;
+	stmt_reset(s);
+	if (rc != STMT_ROW) {
+		store_fail(st, err, errlen, "reading the link key");
+		goto fail;
+	}
+	if (store_commit(st, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	if (*key != NULL) {
+		explicit_bzero(*key, strlen(*key));
+		free(*key);
+		*key = NULL;
+	}
+	*created = 0;
+	return -1;
+}
 
 int
 store_web_action_get(struct store *st, const char *id, time_t *at, char **what,

@@ -283,6 +283,30 @@ test_key_file(void)
 	CHECK(k1.k[0] == 0 && k1.k[SIGN_KEY_BYTES - 1] == 0);
 }
 
+/* A key kept in a database server: made as hex, read back the same. */
+static void
+test_key_hex(void)
+{
+	char a[2 * SIGN_KEY_BYTES + 1], b[2 * SIGN_KEY_BYTES + 1], err[256], again[80];
+	struct sign_key k;
+
+	CHECK(sign_key_new_hex(a, sizeof(a), err, sizeof(err)) == 0);
+	CHECK(sign_key_new_hex(b, sizeof(b), err, sizeof(err)) == 0);
+	CHECK_INT((long long)strlen(a), 2 * SIGN_KEY_BYTES);
+	CHECK(strcmp(a, b) != 0);
+	CHECK(strspn(a, "0123456789abcdef") == 2 * SIGN_KEY_BYTES);
+	CHECK(sign_key_from_hex(a, &k) == 0);
+	for (size_t i = 0; i < SIGN_KEY_BYTES; i++)
+		snprintf(again + 2 * i, sizeof(again) - 2 * i, "%02x", k.k[i]);
+	CHECK_STR(again, a);
+	CHECK(sign_key_new_hex(a, 2 * SIGN_KEY_BYTES, err, sizeof(err)) == -1);
+	CHECK(sign_key_from_hex("abc", &k) == -1);
+	CHECK(sign_key_from_hex(NULL, &k) == -1);
+	b[5] = 'g';
+	CHECK(sign_key_from_hex(b, &k) == -1);
+	sign_key_wipe(&k);
+}
+
 int
 main(void)
 {
@@ -291,5 +315,6 @@ main(void)
 	test_forms();
 	test_ids();
 	test_key_file();
+	test_key_hex();
 	return check_done("test_sign");
 }
