@@ -181,9 +181,11 @@ store_mailbox_polled(struct store *st, const char *name, time_t now, const char 
 	static const char ok[] =
 	    "UPDATE mailboxes SET last_poll_at = ?1, last_ok_at = ?1, last_error = NULL,"
 	    " error_since = NULL WHERE name = ?2";
+	/* (error is not NULL here: "=" says what SQLite's "IS" did, and
+	 * PostgreSQL knows no "IS" before a value) */
 	static const char bad[] =
 	    "UPDATE mailboxes SET last_poll_at = ?1,"
-	    " error_since = CASE WHEN last_error IS ?3 THEN error_since ELSE ?1 END,"
+	    " error_since = CASE WHEN last_error = ?3 THEN error_since ELSE ?1 END,"
 	    " last_error = ?3 WHERE name = ?2";
 	struct stmt *s;
 

@@ -12,12 +12,14 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$T_SRCDIR/tests/dovecot_lib.sh"
 t_init imap
-t_require sqlite3 openssl
+[ "$(t_engine)" = sqlite ] && t_require sqlite3
+t_require openssl
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
-q() { sqlite3 "$CARTERA_DB" "$1"; }
+CARTERA_DB=$(t_db) || t_fatal "no database"
+export CARTERA_DB TZ=UTC
+q() { t_sql "$CARTERA_DB" "$1"; }
 
 t_start_dovecot
 t_start_smtpd
@@ -28,7 +30,7 @@ printf 'logpass\n' >"$T/log.pass"
 chmod 600 "$T/ana.pass" "$T/log.pass"
 
 cat >"$T/c.conf" <<CONF
-database = "$T/c.db";
+database = "$CARTERA_DB";
 user = "$(id -un)";
 templates = "$T_SRCDIR/etc/templates";
 imap = (
@@ -134,11 +136,11 @@ c --now "2026-12-01 13:00Z" mail scan >"$T/scan1.txt" 2>&1
 t_assert_eq 0 $? "mail scan exits 0"
 t_assert_eq 2 "$(touches 'Talleres Pérez')" "the sent and the received mail logged once each (BCC copy too)"
 t_assert_eq "2026-11-30 09:00:00|ana@example.com|Presupuesto 2027" \
-	"$(q "SELECT datetime(i.at, 'unixepoch'), o.email, i.note FROM interactions i
+	"$(q "SELECT $(t_sql_utc i.at), o.email, i.note FROM interactions i
 	JOIN owners o ON o.id = i.by_owner_id WHERE i.kind = 'email' ORDER BY i.at LIMIT 1")" \
 	"the sent mail: its Date, by Ana, subject as note"
 t_assert_eq "2026-12-01 08:15:00|Re: Presupuesto 2027 — aceptado" \
-	"$(q "SELECT datetime(at, 'unixepoch'), note FROM interactions WHERE kind = 'email'
+	"$(q "SELECT $(t_sql_utc at), note FROM interactions WHERE kind = 'email'
 	ORDER BY at DESC LIMIT 1")" "the received mail: its Date, decoded subject"
 t_assert_file_contains "$T/scan1.txt" "log UID 1 .*already logged" "the BCC copy is known as already logged"
 t_assert_eq 0 "$(touches 'Gomez Autonomo')" "a webmail address never matches by domain"

@@ -9,12 +9,14 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$T_SRCDIR/tests/dovecot_lib.sh"
 t_init imap_daemon
-t_require sqlite3 openssl curl
+[ "$(t_engine)" = sqlite ] && t_require sqlite3
+t_require openssl curl
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
-q() { sqlite3 "$CARTERA_DB" "$1"; }
+CARTERA_DB=$(t_db) || t_fatal "no database"
+export CARTERA_DB TZ=UTC
+q() { t_sql "$CARTERA_DB" "$1"; }
 N=${IMAP_BACKLOG:-10000}
 
 t_start_dovecot
@@ -26,7 +28,7 @@ chmod 600 "$T/ana.pass" "$T/wrong.pass"
 http_port=$(t_free_port)
 
 cat >"$T/c.conf" <<CONF
-database = "$T/c.db";
+database = "$CARTERA_DB";
 user = "$(id -un)";
 templates = "$T_SRCDIR/etc/templates";
 imap = (

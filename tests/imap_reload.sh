@@ -9,12 +9,14 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$T_SRCDIR/tests/dovecot_lib.sh"
 t_init imap_reload
-t_require sqlite3 openssl curl
+[ "$(t_engine)" = sqlite ] && t_require sqlite3
+t_require openssl curl
 
 CARTERA=${top_builddir:-.}/cartera
 CARTERAD=${top_builddir:-.}/carterad
-export CARTERA_DB=$T/c.db TZ=UTC
-q() { sqlite3 "$CARTERA_DB" "$1"; }
+CARTERA_DB=$(t_db) || t_fatal "no database"
+export CARTERA_DB TZ=UTC
+q() { t_sql "$CARTERA_DB" "$1"; }
 
 t_start_dovecot
 t_dovecot_user ana anapass
@@ -28,7 +30,7 @@ http_port=$(t_free_port)
 conf() {
 	local b sep=""
 	{
-		echo "database = \"$T/c.db\";"
+		echo "database = \"$CARTERA_DB\";"
 		echo "user = \"$(id -un)\";"
 		echo "templates = \"$T_SRCDIR/etc/templates\";"
 		echo "http = { listen = \"127.0.0.1\"; port = $http_port; };"

@@ -653,6 +653,9 @@ t_make_cert() {
 #                               defaults to c
 #   t_db_name NAME              the locator of the database t_db NAME made
 #   t_sql DB SQL                run SQL on DB with sqlite3 or psql
+#   t_sql_concat EXPR           SQL for group_concat(EXPR) (string_agg on pg)
+#   t_sql_utc EXPR              SQL for EXPR (Unix seconds) as UTC
+#                               "YYYY-MM-DD HH:MM:SS" in the engine's dialect
 #   t_schema_version DB         its schema version
 #   t_db_digest DB              a digest of all it holds
 #   t_skip_engine pg REASON     skip (77) when the engine under test is pg
@@ -792,6 +795,22 @@ t_sql() {
 	postgresql://* | postgres://*) pg_sql "$1" "$2" ;;
 	*) sqlite3 -cmd ".timeout 10000" "$1" "$2" ;;
 	esac
+}
+
+t_sql_concat() {
+	if [ "$T_ENGINE" = pg ]; then
+		echo "string_agg(($1)::text, ',')"
+	else
+		echo "group_concat($1)"
+	fi
+}
+
+t_sql_utc() {
+	if [ "$T_ENGINE" = pg ]; then
+		echo "to_char(to_timestamp($1) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+	else
+		echo "datetime($1, 'unixepoch')"
+	fi
 }
 
 # The schema version of DB (SQLite: PRAGMA user_version; PostgreSQL: the
