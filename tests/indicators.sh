@@ -23,7 +23,9 @@ t_init indicators
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
 CARTERA=${top_builddir:-.}/cartera
-export CARTERA_DB=$T/c.db
+CARTERA_DB=$(t_db) || t_fatal "no database"
+export CARTERA_DB
+COPY_DB=$(t_db copy) || t_fatal "no database"
 export TZ=UTC
 cat >"$T/c.conf" <<EOF
 templates = "$T_SRCDIR/etc/templates";
@@ -503,12 +505,12 @@ t_assert_eq "invoice,number,client,tax_id,issued,due,paid,currency,product,quant
 # Ana's 12 invoices (two of them with 2 lines) and Bob's 18: 32 rows.
 t_assert_eq 32 "$(($(wc -l <"$T/inv1.csv") - 1))" "one row per invoice line"
 ok c "$NOW" export "$T/clients.csv"
-CARTERA_DB=$T/copy.db ok c "$NOW" init
-CARTERA_DB=$T/copy.db ok c "$NOW" owner add $A --name "Ana López"
-CARTERA_DB=$T/copy.db ok c "$NOW" owner add $B --name "Bob Ruiz"
-CARTERA_DB=$T/copy.db ok c "$NOW" import "$T/clients.csv"
-CARTERA_DB=$T/copy.db ok c "$NOW" invoice import "$T/inv1.csv"
-CARTERA_DB=$T/copy.db ok c "$NOW" invoice export "$T/inv2.csv"
+CARTERA_DB=$COPY_DB ok c "$NOW" init
+CARTERA_DB=$COPY_DB ok c "$NOW" owner add $A --name "Ana López"
+CARTERA_DB=$COPY_DB ok c "$NOW" owner add $B --name "Bob Ruiz"
+CARTERA_DB=$COPY_DB ok c "$NOW" import "$T/clients.csv"
+CARTERA_DB=$COPY_DB ok c "$NOW" invoice import "$T/inv1.csv"
+CARTERA_DB=$COPY_DB ok c "$NOW" invoice export "$T/inv2.csv"
 t_assert_eq "$(sha256sum <"$T/inv1.csv")" "$(sha256sum <"$T/inv2.csv")" "invoice lines round trip"
 # A bad file writes nothing and says where.
 printf 'client,issued,amount\nNadie,2026-01-01,10\nAlfa,2026-13-01,10\n' >"$T/bad.csv"

@@ -15,11 +15,14 @@
 #     page's headers, a client named <img src=x onerror=alert(1)> shown as
 #     text everywhere, 1 MB bodies (413) and 10,000 fields (400) refused
 #     without harm, made-up page tokens answered 404 and then 429;
-#   - after a write the feed's ETag changes at once.
+#   - after a write the feed's ETag changes at once;
+#   - on PostgreSQL (make check-pg) the link key is kept in the database
+#     and a second daemon on it takes the first one's links and forms.
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init web
-t_require curl sqlite3
+t_require curl
+[ "$(t_engine)" = sqlite ] && t_require sqlite3
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 
 CARTERA=${top_builddir:-.}/cartera
@@ -30,9 +33,10 @@ unset CARTERA_DB
 t_start_smtpd
 PORT=$(t_free_port)
 BASE=http://127.0.0.1:$PORT
+DB=$(t_db) || t_fatal "no database"
 cat >"$T/c.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; base_url = "$BASE"; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none"; from = "Cartera <cartera@example.com>"; };
@@ -40,7 +44,7 @@ CONF
 c() { "$CARTERA" -c "$T/c.conf" -q "$@"; }
 old() { c --now "2026-01-02 00:00:00Z" "$@" >/dev/null || t_fatal "setup: $*"; }
 eve() { c --now "2026-03-09 20:00:00Z" "$@" >/dev/null || t_fatal "setup: $*"; }
-q() { sqlite3 "$T/c.db" "$1"; }
+q() { t_sql "$DB" "$1"; }
 c init || t_fatal init
 old owner add ana@example.com --name "Ana López" --tz Europe/Madrid --lang es
 old owner add bob@example.com --name "Bob Smith" --tz Europe/London --lang en
@@ -67,7 +71,13 @@ t_wait_mail 1 || t_fatal "no digest"
 t_wait_mail 2 || t_fatal "no digest for bob"
 MAIL=$(grep -l "^To: .*ana@example.com" "$SMTP_DIR"/*.eml | head -1)
 [ -n "$MAIL" ] || t_fatal "no digest for ana"
-t_assert_eq 600 "$(stat -c %a "$T/web.key")" "the link key is made 0600 next to the database"
+if [ "$(t_engine)" = pg ]; then
+	t_assert_eq 64 "$(q "SELECT length(key) FROM cartera_web_key")" \
+		"on a database server the link key is kept in the database"
+	t_assert_ok "and no key file is made" test ! -e "$T/web.key"
+else
+	t_assert_eq 600 "$(stat -c %a "$T/web.key")" "the link key is made 0600 next to the database"
+fi
 
 # ---- the digest's links
 $WT links "$MAIL" >"$T/links"
@@ -82,7 +92,7 @@ t_assert_ok "the text part has one link per item" \
 	grep -qE "Acciones: $BASE/act/1/c/[0-9]+/open/" "$MAIL"
 
 # ---- a GET of every action link changes nothing
-snap() { q "SELECT (SELECT count(*) FROM interactions) || ' ' || (SELECT group_concat(status) FROM activities)
+snap() { q "SELECT (SELECT count(*) FROM interactions) || ' ' || (SELECT $(t_sql_concat status) FROM activities)
 	|| ' ' || (SELECT count(*) FROM invoices WHERE paid_at IS NOT NULL) || ' ' ||
 	(SELECT count(*) FROM clients WHERE next_contact IS NOT NULL) || ' ' ||
 	(SELECT count(*) FROM web_actions) || ' ' || (SELECT max(sequence) FROM activities)"; }
@@ -246,6 +256,38 @@ done >"$T/limit"
 t_assert_eq 429 "$(tail -1 "$T/limit")" "many unknown tokens from one address: 429"
 t_assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.5.2 "$ANA")" \
 	"another address is not limited"
+
+# ---- two daemons on one PostgreSQL database take each other's links and
+# forms (a load balancer sends the click to either): the key is the
+# database's, not each daemon's.
+if [ "$(t_engine)" = pg ]; then
+	PORT2=$(t_free_port)
+	sed -e "s/port = $PORT;/port = $PORT2;/" -e "s|base_url = \"$BASE\"|base_url = \"http://127.0.0.1:$PORT2\"|" \
+		-e "s|smtp://127.0.0.1:$SMTP_PORT|smtp://127.0.0.1:1|" "$T/c.conf" >"$T/c2.conf"
+	t_start_bg -v DPID2 -l "$T/carterad2.log" "$CARTERAD" -c "$T/c2.conf" -f -v --now "2026-03-10 07:00:00Z"
+	t_wait_for '[ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT2/metrics")" = 200 ]' 10 ||
+		t_fatal "the second carterad does not serve"
+	t_assert_eq 1 "$(q "SELECT count(*) FROM cartera_web_key")" "the second daemon kept no key of its own"
+	# Panadería's "Hecho: visita" (its POST without a form token was refused above).
+	ON2=${VISIT/$BASE/http:\/\/127.0.0.1:$PORT2}
+	t_assert_eq 200 "$(curl -s -o "$T/two.html" -w '%{http_code}' "$ON2")" \
+		"a link the first daemon signed opens on the second"
+	t_assert_ok "with its button" grep -q '<form class="main" method="post">' "$T/two.html"
+	# The form the second daemon made, posted to the first.
+	n0=$(q "SELECT count(*) FROM web_actions")
+	$WT form "$ON2" 0 >"$T/two.json"
+	mapfile -t fields < <("$T_PYTHON" -c 'import json, sys
+f = json.load(open(sys.argv[1]))
+for k, v in f["fields"] + f["buttons"][:1]:
+    if k:
+        print("%s=%s" % (k, v))' "$T/two.json")
+	$WT post "$VISIT" "${fields[@]}" >"$T/two.post"
+	t_assert_eq 200 "$(head -1 "$T/two.post")" "the second daemon's form posted to the first: 200"
+	t_assert_eq $((n0 + 1)) "$(q "SELECT count(*) FROM web_actions")" "and the action is recorded once"
+	t_assert_eq 1 "$(q "SELECT count(*) FROM interactions WHERE client_id = $PID AND kind = 'visit'")" \
+		"the visit is logged"
+	t_stop "$DPID2"
+fi
 
 # ---- rotating the token revokes the links and the page
 HECHA=$(sed -n 's/^Hecha\t//p' "$T/links" | head -1)

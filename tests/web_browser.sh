@@ -19,7 +19,8 @@
 # shellcheck disable=SC2016 # t_wait_for conditions are expanded by eval, at each poll
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init web_browser
-t_require curl sqlite3
+t_require curl
+[ "$(t_engine)" = sqlite ] && t_require sqlite3
 [ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 [ -x /usr/bin/chromium ] || t_skip "chromium is not installed"
 [ -x /usr/bin/chromedriver ] || t_skip "chromium-driver is not installed"
@@ -48,16 +49,17 @@ unset CARTERA_DB
 t_start_smtpd
 PORT=$(t_free_port)
 BASE=http://127.0.0.1:$PORT
+DB=$(t_db) || t_fatal "no database"
 cat >"$T/c.conf" <<CONF
 user = "root";
-database = "$T/c.db";
+database = "$DB";
 templates = "$T_SRCDIR/etc/templates";
 http: { listen = "127.0.0.1"; port = $PORT; base_url = "$BASE"; };
 smtp: { url = "smtp://127.0.0.1:$SMTP_PORT"; starttls = "none"; from = "Cartera <cartera@example.com>"; };
 CONF
 c() { "$CARTERA" -c "$T/c.conf" -q "$@"; }
 old() { c --now "2026-01-02 00:00:00Z" "$@" >/dev/null || t_fatal "setup: $*"; }
-q() { sqlite3 "$T/c.db" "$1"; }
+q() { t_sql "$DB" "$1"; }
 c init || t_fatal init
 old owner add ana@example.com --name "Ana López" --tz Europe/Madrid --lang es
 # Two clients never called since January: red on Tuesday 10 March.
@@ -102,7 +104,7 @@ part "$MAIL" html "$T/digest.html" || t_fatal "no HTML part in $MAIL"
 t_assert_ok "the digest lists Ferretería Gómez" grep -q "Ferretería Gómez" "$T/digest.html"
 etag1=$(etag)
 before=$(q "SELECT count(*) FROM interactions")
-$BR digest "$T/digest.html" "/act/1/c/$FID/call/" "$OUT" "$T/c.db" >"$T/d.json" 2>"$T/d.err" ||
+$BR digest "$T/digest.html" "/act/1/c/$FID/call/" "$OUT" "$DB" >"$T/d.json" 2>"$T/d.err" ||
 	{ sed 's/^/# /' "$T/d.err"; t_fatal "the browser could not follow the link"; }
 sed 's/^/# /' "$T/d.json"
 t_assert_eq "Hecho: llamada" "$(t_json 'd["link"]' <"$T/d.json")" "the link says Hecho: llamada"
