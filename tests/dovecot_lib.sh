@@ -77,7 +77,9 @@ default_login_user = $luser
 default_internal_group = $(id -gn "$iuser")
 first_valid_uid = 0
 first_valid_gid = 0
-mail_location = maildir:~/Maildir
+# mdbox: many mails per file.  A 10,000-mail backlog as maildir was
+# 10,000 files, 8 s to write and 20 s to delete on a slow disk.
+mail_location = mdbox:~/mdbox
 # A throwaway server: no fsync per stored mail (a 10,000-mail backlog
 # was minutes of fsyncs on a loaded machine).
 mail_fsync = never
@@ -166,7 +168,9 @@ base_dir = $dir/run
 state_dir = $dir/state
 log_path = /dev/stderr
 stats_writer_socket_path =
-mail_location = maildir:~/Maildir
+# mdbox: many mails per file.  A 10,000-mail backlog as maildir was
+# 10,000 files, 8 s to write and 20 s to delete on a slow disk.
+mail_location = mdbox:~/mdbox
 # A throwaway server: no fsync per stored mail (a 10,000-mail backlog
 # was minutes of fsyncs on a loaded machine).
 mail_fsync = never
