@@ -63,6 +63,12 @@ jsonb_new_bool(struct jsonb *jb, int v)
 }
 
 json_object *
+jsonb_new_double(struct jsonb *jb, double v)
+{
+	return check(jb, json_object_new_double(v));
+}
+
+json_object *
 jsonb_new_double_s(struct jsonb *jb, double v, const char *s)
 {
 	return check(jb, json_object_new_double_s(v, s));

@@ -39,6 +39,8 @@ void		 jsonb_append(struct jsonb *, json_object *a, json_object *v);
 json_object	*jsonb_new_str(struct jsonb *, const char *v);
 json_object	*jsonb_new_int(struct jsonb *, long long v);
 json_object	*jsonb_new_bool(struct jsonb *, int v);
+/* A number, written as json-c writes doubles. */
+json_object	*jsonb_new_double(struct jsonb *, double v);
 /* The number v written as the text s (s: its exact form, e.g. "82.35"). */
 json_object	*jsonb_new_double_s(struct jsonb *, double v, const char *s);
 /* v rounded to two decimals and written as such ("21.26", never

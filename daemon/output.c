@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "escape.h"
 #include "i18n.h"
+#include "jsonb.h"
 #include "nls.h"
 #include "output.h"
 #include "tz.h"
@@ -220,53 +221,35 @@ cell_text(const struct store_row *r, int i, enum output_mode mode, const char *z
 json_object *
 output_row_json(const struct output *o, const struct store_row *r)
 {
-	json_object *obj = json_object_new_object(), *val, *utc;
+	struct jsonb jb = JSONB_INIT;
+	json_object *obj = jsonb_object(&jb);
 	const char *zone = row_zone(o, r);
 	char buf[64], key[128];
 
-	if (obj == NULL)
-		return NULL;
-	for (int i = 0; i < r->ncols; i++) {
-		const char *v = r->values[i];
+	for (int i = 0; obj != NULL && i < r->ncols; i++) {
+		const char *v = r->values[i], *k = r->names[i];
 
-		utc = NULL;
-		if (strcmp(r->names[i], "tz") == 0)
-			val = json_object_new_string(zone);
+		if (strcmp(k, "tz") == 0)
+			jsonb_str(&jb, obj, k, zone);
 		else if (v == NULL)
-			val = NULL;
+			jsonb_put(&jb, obj, k, NULL);
 		else if (is_instant(r, i)) {
 			/* Local with its offset, and UTC under NAME_utc. */
 			time_t t = (time_t)strtoll(v, NULL, 10);
-			val = json_object_new_string(format_local(t, zone, 1, buf, sizeof(buf)));
-			if ((utc = json_object_new_string(clock_format_utc(t, buf,
-			    sizeof(buf)))) == NULL) {
-				json_object_put(val);
-				val = NULL;
-			}
+
+			jsonb_str(&jb, obj, k, format_local(t, zone, 1, buf, sizeof(buf)));
+			snprintf(key, sizeof(key), "%s_utc", k);
+			jsonb_str(&jb, obj, key, clock_format_utc(t, buf, sizeof(buf)));
 		} else if (r->types[i] == STORE_INT)
-			val = json_object_new_int64(strtoll(v, NULL, 10));
+			jsonb_int(&jb, obj, k, strtoll(v, NULL, 10));
 		else if (r->types[i] == STORE_REAL)
-			val = json_object_new_double(strtod(v, NULL));
+			jsonb_put(&jb, obj, k, jsonb_new_double(&jb, strtod(v, NULL)));
 		else
-			val = json_object_new_string(v);
-		if ((v != NULL || strcmp(r->names[i], "tz") == 0) && val == NULL) {
-			json_object_put(obj);
-			return NULL;
-		}
-		if (json_object_object_add(obj, r->names[i], val) != 0) {
-			json_object_put(val);
-			json_object_put(utc);
-			json_object_put(obj);
-			return NULL;
-		}
-		if (utc != NULL) {
-			snprintf(key, sizeof(key), "%s_utc", r->names[i]);
-			if (json_object_object_add(obj, key, utc) != 0) {
-				json_object_put(utc);
-				json_object_put(obj);
-				return NULL;
-			}
-		}
+			jsonb_str(&jb, obj, k, v);
+	}
+	if (jsonb_failed(&jb)) {
+		json_object_put(obj);
+		return NULL;
 	}
 	return obj;
 }
