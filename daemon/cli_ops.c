@@ -623,20 +623,29 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
     size_t errlen)
 {
 	struct due_ctx *d = arg;
+	struct report_risk_memo *memo = NULL;
 	json_object *arr;
 
 	(void)k;
 	/* What the store adds (goals, the weekly risk list), here on one thread,
-	 * in the language of the rest (see due_data). */
+	 * in the language of the rest (see due_data).  For many owners the
+	 * risk lists come from one pass over every client's history. */
+	if (n > 1 && (memo = report_risk_memo_new(v, n)) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
 	for (size_t i = 0; i < n && i < d->n; i++) {
 		struct owner shown = v[i];
 
 		if (!d->c->json)
 			shown.lang = cli_lang();
 		if (d->data[i] != NULL && digest_figures(d->c->st, &d->c->cfg, &shown,
-		    d->today[i], d->at[i], d->data[i], err, errlen) == -1)
+		    d->today[i], d->at[i], memo, d->data[i], err, errlen) == -1) {
+			report_risk_memo_free(memo);
 			return -1;
+		}
 	}
+	report_risk_memo_free(memo);
 	if (d->c->json && d->one) {
 		output_print_json(stdout, d->data[0]);
 		return 0;

@@ -561,7 +561,7 @@ figures_section(struct jsonb *jb, json_object *list)
 
 int
 digest_figures(struct store *st, const struct config *cfg, const struct owner *o, long today,
-    time_t now, json_object *data, char *err, size_t errlen)
+    time_t now, struct report_risk_memo *memo, json_object *data, char *err, size_t errlen)
 {
 	struct jsonb jb = JSONB_INIT;
 	json_object *goals = NULL, *risk = NULL;
@@ -571,7 +571,7 @@ digest_figures(struct store *st, const struct config *cfg, const struct owner *o
 	    errlen) == -1)
 		return -1;
 	weekly = cfg->digest.risk_clients > 0 ? first_of_week(cfg, o, today, err, errlen) : 0;
-	if (weekly == -1 || (weekly && report_risk_top(st, cfg, o->id, o->tz, o->lang, now,
+	if (weekly == -1 || (weekly && report_risk_top(st, cfg, memo, o->id, o->tz, o->lang, now,
 	    cfg->digest.risk_clients, &risk, err, errlen) == -1)) {
 		json_object_put(goals);
 		return -1;
@@ -616,7 +616,7 @@ digest_compose(struct store *st, const struct render_set *t, const struct config
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (st != NULL && digest_figures(st, cfg, o, r->today, r->now, data, err, errlen) == -1) {
+	if (st != NULL && digest_figures(st, cfg, o, r->today, r->now, NULL, data, err, errlen) == -1) {
 		json_object_put(data);
 		return -1;
 	}

@@ -31,10 +31,13 @@ json_object	*digest_data(const struct scan_result *, const struct owner *,
  * owner's before it since Monday), "risk": the owner's
  * digest.risk_clients clients most at risk (report_risk_top).  Each is
  * {"any", "count", "items"}; risk's items {id, name, score, reasons,
- * line}.  -1 (err filled) when the store fails.
+ * line}.  -1 (err filled) when the store fails.  memo (may be NULL) is
+ * report_risk_top's, for the digests of many owners at once.
  */
+struct report_risk_memo;
 int		 digest_figures(struct store *, const struct config *, const struct owner *,
-		    long today, time_t now, json_object *data, char *err, size_t errlen);
+		    long today, time_t now, struct report_risk_memo *memo, json_object *data,
+		    char *err, size_t errlen);
 
 /* Fill *m (caller clears it) with owner's digest for local day `day`;
  * st non-NULL adds digest_figures(); links (may be NULL: none) makes each

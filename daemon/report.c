@@ -209,6 +209,8 @@ load_filter(struct rctx *c)
 
 	if (store_client_max_id(c->st, &c->maxid, c->err, c->errlen) == -1)
 		return -1;
+	if (c->o->unfiltered)
+		return 0;
 	if ((c->in = report_bitmap(c)) == NULL)
 		return -1;
 	return store_client_ids(c->st, &f, flag_client, c, c->err, c->errlen);
@@ -217,7 +219,7 @@ load_filter(struct rctx *c)
 int
 report_in(const struct rctx *c, long long id)
 {
-	return id > 0 && id <= c->maxid && c->in[id];
+	return id > 0 && id <= c->maxid && c->in != NULL && c->in[id];
 }
 
 struct revenue_sum {

@@ -38,6 +38,8 @@ struct report_opts {
 	const char	*tz;		/* zone of the local days */
 	time_t		 now;
 	long		 limit;		/* rows in lists; 0 = all */
+	int		 unfiltered;	/* every client, report_in() unused:
+					 * the filter is not read */
 };
 
 /* The i-th kind of report ("summary", "pareto", ...), NULL past the last. */
@@ -83,11 +85,21 @@ void	 report_print_card(FILE *, json_object *card, const char *lang, const char 
 int	 report_stages(struct store *, const struct config *, const char *tz, time_t now,
 	    unsigned char **stages, long long *maxid, char *err, size_t errlen);
 
-/* The n active clients of owner_id most at risk today (score above 0,
- * highest first): a JSON array of {id, name, score, reasons}. */
-int	 report_risk_top(struct store *, const struct config *, long long owner_id,
-	    const char *tz, const char *lang, time_t now, long n, json_object **out,
-	    char *err, size_t errlen);
+/*
+ * The n active clients of owner_id most at risk today (score above 0,
+ * highest first): a JSON array of {id, name, score, reasons}.  memo NULL
+ * reads this owner's clients.  A memo made for the owners v[0..n-1]
+ * serves their calls in one snapshot: the portfolio's typical rhythm is
+ * read once a day per zone, and the owners of a zone holding many of them
+ * have their lists from one pass over every client's history, read at the
+ * first call (same lists as without it).
+ */
+struct report_risk_memo;
+struct report_risk_memo *report_risk_memo_new(const struct owner *v, size_t n);
+void	 report_risk_memo_free(struct report_risk_memo *);
+int	 report_risk_top(struct store *, const struct config *, struct report_risk_memo *,
+	    long long owner_id, const char *tz, const char *lang, time_t now, long n,
+	    json_object **out, char *err, size_t errlen);
 
 /*
  * A month's goals in words (goal.c's sentences), for the month holding

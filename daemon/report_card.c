@@ -18,7 +18,8 @@
 #include "risk.h"
 #include "tz.h"
 
-/* A context for "today" in zone tz, over every client (no filter). */
+/* A context for "today" in zone tz, over every client (no filter: the
+ * functions here never ask report_in()). */
 static int
 today_ctx(struct rctx *c, struct report_opts *o, struct store *st, const struct config *cfg,
     const char *owner, const char *tz, const char *lang, time_t now, char *err, size_t errlen)
@@ -35,6 +36,7 @@ today_ctx(struct rctx *c, struct report_opts *o, struct store *st, const struct 
 	o->tz = tz;
 	o->lang = lang;
 	o->now = now;
+	o->unfiltered = 1;
 	return report_ctx_open(c, st, cfg, o, err, errlen);
 }
 
@@ -267,49 +269,100 @@ struct top_row {
 	struct risk_score	 s;
 };
 
-struct top_arg {
-	struct rctx	*c;
-	time_t		 end;
-	double		 typical;
+/* One owner's clients most at risk, highest first, at most nmax. */
+struct top_list {
 	struct top_row	*v;
-	size_t		 n, cap;
-	int		 failed;
+	size_t		 n;
 };
 
-static int
-top_client(const struct store_history *h, void *arg)
-{
-	struct top_arg *a = arg;
-	struct rctx *c = a->c;
-	struct report_client rc;
-	struct top_row *r;
+/* The lists of one zone's owners on its day. */
+struct risk_zone {
+	const char	*tz;
+	char		*tz_copy;	/* tz when the memo's */
+	long		 today;		/* -1: nothing read yet */
+	int		 shared;	/* one pass for every owner of the zone */
+	long long	 only;		/* the owner last read alone (not shared) */
+	int		 built;		/* own[] holds the lists */
+	int		 has_typical;
+	double		 typical;	/* the portfolio's rhythm on today */
+	long		 nmax;
+	struct top_list	*own;		/* own[owner id] */
+	size_t		 nown;
+};
 
-	report_client_init(c, h, &rc);
-	if (!report_active_on(c, &rc, c->today, a->end))
-		return 0;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct top_row *v = reallocarray(a->v, cap, sizeof(*v));
-		if (v == NULL) {
-			snprintf(c->err, c->errlen, _("out of memory"));
-			a->failed = 1;
-			return 1;
-		}
-		a->v = v;
-		a->cap = cap;
+struct report_risk_memo {
+	struct risk_zone *z;
+	size_t		 nz;
+};
+
+struct top_arg {
+	struct rctx		*c;
+	time_t			 end;
+	struct risk_zone	*z;
+	struct top_row		 row;
+	int			 failed;
+};
+
+static void
+zone_lists_free(struct risk_zone *z)
+{
+	for (size_t i = 0; i < z->nown; i++)
+		free(z->own[i].v);
+	free(z->own);
+	z->own = NULL;
+	z->nown = 0;
+	z->built = 0;
+}
+
+void
+report_risk_memo_free(struct report_risk_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nz; i++) {
+		zone_lists_free(&m->z[i]);
+		free(m->z[i].tz_copy);
 	}
-	r = &a->v[a->n];
-	r->id = h->id;
-	report_risk_input(h, c->today, &r->in);
-	if (lifecycle_median_gap(h->days, h->ndays, &r->in.median_gap) == -1) {
-		snprintf(c->err, c->errlen, _("out of memory"));
-		a->failed = 1;
-		return 1;
+	free(m->z);
+	free(m);
+}
+
+/*
+ * A zone's owners are read in one pass over every client when they are
+ * at least 2 in 5 of the owners (the pass costs about what reading 2 in
+ * 5 owner by owner does); the others owner by owner.
+ */
+struct report_risk_memo *
+report_risk_memo_new(const struct owner *v, size_t n)
+{
+	struct report_risk_memo *m = calloc(1, sizeof(*m));
+	struct risk_zone *z;
+	size_t k, same;
+
+	if (m == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		for (k = 0; k < m->nz && strcmp(m->z[k].tz, v[i].tz) != 0; k++)
+			;
+		if (k < m->nz)
+			continue;
+		if ((z = reallocarray(m->z, m->nz + 1, sizeof(*z))) == NULL)
+			goto nomem;
+		m->z = z;
+		memset(&z[m->nz], 0, sizeof(*z));
+		z[m->nz].today = -1;
+		if ((z[m->nz].tz_copy = strdup(v[i].tz)) == NULL)
+			goto nomem;
+		z[m->nz].tz = z[m->nz].tz_copy;
+		same = 0;
+		for (size_t j = i; j < n; j++)
+			same += strcmp(v[j].tz, v[i].tz) == 0;
+		z[m->nz++].shared = n > 1 && same * 5 >= n * 2;
 	}
-	risk_score(&r->in, a->typical, &r->s);
-	if (r->s.score > 0)
-		a->n++;
-	return 0;
+	return m;
+nomem:
+	report_risk_memo_free(m);
+	return NULL;
 }
 
 static int
@@ -322,46 +375,156 @@ cmp_top(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int
-report_risk_top(struct store *st, const struct config *cfg, long long owner_id,
-    const char *tz, const char *lang, time_t now, long n, json_object **out,
-    char *err, size_t errlen)
+/* Put r among its owner's highest scores (kept sorted, at most nmax). */
+static int
+top_keep(struct risk_zone *z, long long owner, const struct top_row *r)
+{
+	struct top_list *l;
+	size_t k, nmax = (size_t)z->nmax;
+
+	if ((size_t)owner >= z->nown) {
+		size_t n = (size_t)owner + 1 > z->nown * 2 ? (size_t)owner + 1 : z->nown * 2;
+		struct top_list *v = reallocarray(z->own, n, sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		memset(v + z->nown, 0, (n - z->nown) * sizeof(*v));
+		z->own = v;
+		z->nown = n;
+	}
+	l = &z->own[owner];
+	if (l->n == nmax && cmp_top(r, &l->v[l->n - 1]) >= 0)
+		return 0;
+	if (l->v == NULL && (l->v = calloc(nmax, sizeof(*l->v))) == NULL)
+		return -1;
+	for (k = l->n; k > 0 && cmp_top(r, &l->v[k - 1]) < 0; k--)
+		if (k < nmax)
+			l->v[k] = l->v[k - 1];
+	l->v[k] = *r;
+	if (l->n < nmax)
+		l->n++;
+	return 0;
+}
+
+static int
+top_client(const struct store_history *h, void *arg)
+{
+	struct top_arg *a = arg;
+	struct rctx *c = a->c;
+	struct report_client rc;
+	struct top_row *r = &a->row;
+
+	if (h->owner_id <= 0)
+		return 0;
+	report_client_init(c, h, &rc);
+	if (!report_active_on(c, &rc, c->today, a->end))
+		return 0;
+	r->id = h->id;
+	report_risk_input(h, c->today, &r->in);
+	if (lifecycle_median_gap(h->days, h->ndays, &r->in.median_gap) == -1)
+		goto nomem;
+	risk_score(&r->in, a->z->typical, &r->s);
+	if (r->s.score > 0 && top_keep(a->z, h->owner_id, r) == -1)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(c->err, c->errlen, _("out of memory"));
+	a->failed = 1;
+	return 1;
+}
+
+/* Fill z with the lists of owner `only` (0: of every owner) as of today
+ * in its zone: one pass over the history of their clients. */
+static int
+zone_build(struct risk_zone *z, struct store *st, const struct config *cfg,
+    long long only, time_t now, long n, char *err, size_t errlen)
 {
 	struct report_opts o;
 	struct rctx c;
 	struct store_history_query q;
 	struct top_arg a = { 0 };
 	time_t since;
+	int rc = -1;
+
+	zone_lists_free(z);
+	if (today_ctx(&c, &o, st, cfg, NULL, z->tz, "es", now, err, errlen) == -1)
+		return -1;
+	if (c.today != z->today)
+		z->has_typical = 0;
+	z->today = c.today;
+	z->nmax = n;
+	z->only = only;
+	if (report_day_start(&c, c.today + 1, &a.end) == -1 ||
+	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1)
+		goto out;
+	/* The typical rhythm is the portfolio's: read once a day. */
+	if (!z->has_typical && typical_today(&c, &z->typical) == -1)
+		goto out;
+	z->has_typical = 1;
+	if (history_query(&c, &q, a.end, since) == -1)
+		goto out;
+	q.owner = only;
+	a.c = &c;
+	a.z = z;
+	if (store_history(st, &q, top_client, &a, err, errlen) == -1 || a.failed)
+		goto out;
+	z->built = 1;
+	rc = 0;
+out:
+	report_ctx_close(&c);
+	if (rc == -1)
+		zone_lists_free(z);
+	return rc;
+}
+
+int
+report_risk_top(struct store *st, const struct config *cfg, struct report_risk_memo *memo,
+    long long owner_id, const char *tz, const char *lang, time_t now, long n,
+    json_object **out, char *err, size_t errlen)
+{
+	struct risk_zone alone = { .tz = tz, .today = -1 }, *z = &alone;
+	struct rctx c = { 0 };
+	struct top_list *l;
 	json_object *list;
 	char text[1024];
+	long today;
 	int rc = -1;
 
 	*out = NULL;
-	if (today_ctx(&c, &o, st, cfg, NULL, tz, lang, now, err, errlen) == -1)
+	if (n <= 0) {
+		if ((*out = json_object_new_array()) == NULL) {
+			snprintf(err, errlen, _("out of memory"));
+			return -1;
+		}
+		return 0;
+	}
+	if (tz_local_day(tz, now, &today, NULL) == -1) {
+		snprintf(err, errlen, _("unknown time zone \"%s\""), tz);
 		return -1;
-	if (report_day_start(&c, c.today + 1, &a.end) == -1 ||
-	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1 ||
-	    typical_today(&c, &a.typical) == -1)
+	}
+	for (size_t k = 0; memo != NULL && k < memo->nz; k++)
+		if (strcmp(memo->z[k].tz, tz) == 0)
+			z = &memo->z[k];
+	if ((!z->built || z->today != today || z->nmax != n ||
+	    (!z->shared && z->only != owner_id)) &&
+	    zone_build(z, st, cfg, z->shared ? 0 : owner_id, now, n, err, errlen) == -1)
 		goto out;
-	if (history_query(&c, &q, a.end, since) == -1)
-		goto out;
-	q.owner = owner_id;
-	a.c = &c;
-	if (store_history(st, &q, top_client, &a, err, errlen) == -1 || a.failed)
-		goto out;
-	if (a.n > 1)
-		qsort(a.v, a.n, sizeof(*a.v), cmp_top);
+	c.st = st;
+	c.cfg = cfg;
+	c.err = err;
+	c.errlen = errlen;
+	l = owner_id > 0 && (size_t)owner_id < z->nown ? &z->own[owner_id] : NULL;
 	list = jsonb_array(&c.jb);
-	for (size_t i = 0; i < a.n && (long)i < n; i++) {
+	for (size_t i = 0; l != NULL && i < l->n; i++) {
 		json_object *j = jsonb_object(&c.jb);
 
-		if (report_put_client(&c, j, a.v[i].id) == -1) {
+		if (report_put_client(&c, j, l->v[i].id) == -1) {
 			json_object_put(j);
 			json_object_put(list);
 			goto out;
 		}
-		jsonb_int(&c.jb, j, "score", a.v[i].s.score);
-		report_risk_reasons(&a.v[i].s, &a.v[i].in, a.typical, lang,
+		jsonb_int(&c.jb, j, "score", l->v[i].s.score);
+		report_risk_reasons(&l->v[i].s, &l->v[i].in, z->typical, lang,
 		    cfg->report.currency, text, sizeof(text));
 		jsonb_str(&c.jb, j, "reasons", text);
 		jsonb_append(&c.jb, list, j);
@@ -374,7 +537,7 @@ report_risk_top(struct store *st, const struct config *cfg, long long owner_id,
 	*out = list;
 	rc = 0;
 out:
-	free(a.v);
-	report_ctx_close(&c);
+	if (z == &alone)
+		zone_lists_free(&alone);
 	return rc;
 }
