@@ -91,8 +91,15 @@ struct import_id {
 struct store_import {
 	char		**index_sql;	/* CREATE INDEX of each index dropped */
 	size_t		 nindex;
-	uint64_t	*bloom;		/* NULL: no filter (a small import) */
-	uint64_t	 bloom_bits;	/* a power of two */
+	char		*match_sql[3];	/* by import_key: the matching's index,
+					 * when dropped (built again, and NULL,
+					 * at the first row that may match by
+					 * that key) */
+	uint64_t	*keys;		/* hashes of the keys clients may have
+					 * (open addressing, 0 = empty); NULL: a
+					 * small import, no set */
+	size_t		 nkeys, keys_cap;	/* keys_cap: a power of two */
+	int		 keys_lost;	/* out of memory: every key "may" match */
 	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
 	int		 nowners, nsegments;
 	char		*name, *name_key;	/* the last name and its search key */
@@ -122,8 +129,9 @@ name_key(struct store *st, const char *v, int *owned)
 	im->name_key = k;
 	return k;
 }
-static void bloom_add(struct store_import *, enum import_key, const char *);
-static int bloom_may(const struct store_import *, enum import_key, const char *);
+static void keys_add(struct store_import *, enum import_key, const char *);
+static int keys_may(const struct store_import *, enum import_key, const char *);
+static int restore_match_index(struct store *, enum import_key, char *, size_t);
 static int import_id_get(const struct import_id *, int, const char *, long long *);
 static void import_id_put(struct import_id *, int *, const char *, long long);
 
@@ -454,9 +462,9 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		return -1;
 	/* The keys this client may now be matched by (none go away: the
 	 * filter may only say "maybe" too often). */
-	if (im != NULL && im->bloom != NULL) {
-		bloom_add(im, KEY_TAX, r->v[RF_TAX_ID]);
-		bloom_add(im, KEY_EMAIL, r->v[RF_EMAIL]);
+	if (im != NULL && im->keys != NULL) {
+		keys_add(im, KEY_TAX, r->v[RF_TAX_ID]);
+		keys_add(im, KEY_EMAIL, r->v[RF_EMAIL]);
 		if (r->v[RF_NAME] != NULL && *r->v[RF_NAME] != '\0') {
 			int owned;
 			char *k = name_key(st, r->v[RF_NAME], &owned);
@@ -464,7 +472,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 				snprintf(err, errlen, _("out of memory"));
 				return -1;
 			}
-			bloom_add(im, KEY_NAME, k);
+			keys_add(im, KEY_NAME, k);
 			if (owned)
 				free(k);
 		}
@@ -555,9 +563,14 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 			if (owned)
 				key = (char *)(uintptr_t)v;
 		}
-		/* A key no client has (a large import's filter): no match. */
-		if (!bloom_may(st->imp, keys[i].k, v))
+		/* A key no client has (a large import's set): no match.  One
+		 * that may be there is looked up, with its index. */
+		if (!keys_may(st->imp, keys[i].k, v))
 			continue;
+		if (restore_match_index(st, keys[i].k, err, errlen) == -1) {
+			free(key);
+			return -1;
+		}
 		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
 		if (rc == 2) {
 			size_t n = strlen(err);
@@ -1221,15 +1234,17 @@ store_contact_list(struct store *st, long long client, store_row_fn fn, void *ar
  * import does not read, and builds them again once at the end, before
  * the COMMIT (store_client_import_finish), in the same transaction: a
  * failed or refused import rolls back to the indexes as they were.  The
- * indexes the matching reads (tax id, name key, contact email), the one
- * primary contact per client (a UNIQUE rule) and those an import adds to
- * at their end (keyed by the new ids or the time) or never (partial ones
- * on what an import does not set) stay: building them again would cost
- * more than keeping them.  And it keeps a
- * Bloom filter of every tax id, name key and contact email the clients
- * may have: a row whose keys are all absent from it matches no client,
- * with no query; a key that is present (or a false positive, about 0.3 %)
- * is looked up as always, so the matching is the same.
+ * one primary contact per client (a UNIQUE rule) and the indexes an
+ * import adds to at their end (keyed by the new ids or the time) or never
+ * (partial ones on what an import does not set) stay: building them again
+ * would cost more than keeping them.  The indexes the matching reads (tax
+ * id, name key, contact email) go too, and a set of the 64-bit hashes of
+ * every tax id, name key and contact email the clients may have answers
+ * instead: a row whose keys are all absent matches no client, with no
+ * query.  At the first row with a key that may be there (a repeated one,
+ * or a hash collision, about one in 10^12) the index of that key is
+ * built again and that row and the rest are looked up by it as always, so
+ * the matching is the same.
  */
 #define STORE_IMPORT_BULK_MIN	1000
 
@@ -1250,36 +1265,60 @@ key_hash(enum import_key kind, const char *v)
 	return h;
 }
 
-/* The four bits of key v: h1 + i * h2 (Kirsch and Mitzenmacher). */
-#define BLOOM_K	4
-
-static void
-bloom_add(struct store_import *im, enum import_key kind, const char *v)
+/* Slot of hash h in the set: where it is, or the empty one it would take. */
+static size_t
+keys_slot(const uint64_t *v, size_t cap, uint64_t h)
 {
-	uint64_t h, h2;
+	size_t i = (size_t)h & (cap - 1);
 
-	if (im == NULL || im->bloom == NULL || v == NULL || *v == '\0')
-		return;
-	h = key_hash(kind, v);
-	h2 = (h >> 32) | 1;
-	for (int i = 0; i < BLOOM_K; i++, h += h2)
-		im->bloom[(h & (im->bloom_bits - 1)) / 64] |= 1ULL << (h % 64);
+	while (v[i] != 0 && v[i] != h)
+		i = (i + 1) & (cap - 1);
+	return i;
 }
 
-/* 0: no client has key v; 1: one may. */
-static int
-bloom_may(const struct store_import *im, enum import_key kind, const char *v)
+static void
+keys_add(struct store_import *im, enum import_key kind, const char *v)
 {
-	uint64_t h, h2;
+	uint64_t h;
+	size_t i;
 
-	if (im == NULL || im->bloom == NULL)
+	if (im == NULL || im->keys == NULL || im->keys_lost || v == NULL || *v == '\0')
+		return;
+	if ((h = key_hash(kind, v)) == 0)
+		h = 1;
+	if (2 * (im->nkeys + 1) > im->keys_cap) {	/* at most half full */
+		size_t cap = im->keys_cap * 2;
+		uint64_t *nv = calloc(cap, sizeof(*nv));
+
+		if (nv == NULL) {
+			im->keys_lost = 1;
+			return;
+		}
+		for (size_t k = 0; k < im->keys_cap; k++)
+			if (im->keys[k] != 0)
+				nv[keys_slot(nv, cap, im->keys[k])] = im->keys[k];
+		free(im->keys);
+		im->keys = nv;
+		im->keys_cap = cap;
+	}
+	i = keys_slot(im->keys, im->keys_cap, h);
+	if (im->keys[i] == 0) {
+		im->keys[i] = h;
+		im->nkeys++;
+	}
+}
+
+/* 0: no client has key v; 1: one may (or there is no set). */
+static int
+keys_may(const struct store_import *im, enum import_key kind, const char *v)
+{
+	uint64_t h;
+
+	if (im == NULL || im->keys == NULL || im->keys_lost)
 		return 1;
-	h = key_hash(kind, v);
-	h2 = (h >> 32) | 1;
-	for (int i = 0; i < BLOOM_K; i++, h += h2)
-		if (!(im->bloom[(h & (im->bloom_bits - 1)) / 64] & (1ULL << (h % 64))))
-			return 0;
-	return 1;
+	if ((h = key_hash(kind, v)) == 0)
+		h = 1;
+	return im->keys[keys_slot(im->keys, im->keys_cap, h)] != 0;
 }
 
 static int
@@ -1312,7 +1351,9 @@ store_client_import_free(struct store *st)
 	for (size_t i = 0; i < im->nindex; i++)
 		free(im->index_sql[i]);
 	free(im->index_sql);
-	free(im->bloom);
+	for (int k = KEY_TAX; k <= KEY_NAME; k++)
+		free(im->match_sql[k]);
+	free(im->keys);
 	for (int i = 0; i < im->nowners; i++)
 		free(im->owners[i].name);
 	for (int i = 0; i < im->nsegments; i++)
@@ -1323,9 +1364,9 @@ store_client_import_free(struct store *st)
 	st->imp = NULL;
 }
 
-/* Every tax id, name key and contact email already there, into the filter. */
+/* Every tax id, name key and contact email already there, into the set. */
 static int
-bloom_load(struct store *st, char *err, size_t errlen)
+keys_load(struct store *st, char *err, size_t errlen)
 {
 	static const char clients_sql[] =
 	    "SELECT tax_id, search_name FROM clients"
@@ -1338,8 +1379,8 @@ bloom_load(struct store *st, char *err, size_t errlen)
 	if ((s = stmt_new(st, clients_sql, err, errlen)) == NULL)
 		return -1;
 	while ((rc = stmt_step(s)) == STMT_ROW) {
-		bloom_add(st->imp, KEY_TAX, stmt_text(s, 0));
-		bloom_add(st->imp, KEY_NAME, stmt_text(s, 1));
+		keys_add(st->imp, KEY_TAX, stmt_text(s, 0));
+		keys_add(st->imp, KEY_NAME, stmt_text(s, 1));
 	}
 	stmt_free(s);
 	if (rc != STMT_DONE)
@@ -1347,7 +1388,7 @@ bloom_load(struct store *st, char *err, size_t errlen)
 	if ((s = stmt_new(st, contacts_sql, err, errlen)) == NULL)
 		return -1;
 	while ((rc = stmt_step(s)) == STMT_ROW)
-		bloom_add(st->imp, KEY_EMAIL, stmt_text(s, 0));
+		keys_add(st->imp, KEY_EMAIL, stmt_text(s, 0));
 	stmt_free(s);
 	if (rc != STMT_DONE)
 		return store_fail(st, err, errlen, "reading contact emails");
@@ -1358,11 +1399,13 @@ bloom_load(struct store *st, char *err, size_t errlen)
 static int
 drop_indexes(struct store *st, char *err, size_t errlen)
 {
+	/* Column 2: the key the matching reads the index by, else -1. */
 	static const char sql[] =
-	    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+	    "SELECT name, sql, CASE name WHEN 'clients_tax_id' THEN 0"
+	    " WHEN 'contacts_email' THEN 1 WHEN 'clients_search_name' THEN 2 ELSE -1 END"
+	    " FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
 	    " AND tbl_name IN ('clients', 'contacts', 'client_status_log')"
-	    " AND name NOT IN ('clients_tax_id', 'clients_search_name', 'contacts_email',"
-	    " 'contacts_primary', 'contacts_client', 'contacts_search_missing',"
+	    " AND name NOT IN ('contacts_primary', 'contacts_client', 'contacts_search_missing',"
 	    " 'clients_search_missing', 'clients_snoozed', 'clients_replied',"
 	    " 'client_status_log_client', 'client_status_log_at')"
 	    " ORDER BY rowid";
@@ -1370,6 +1413,7 @@ drop_indexes(struct store *st, char *err, size_t errlen)
 	struct stmt *s;
 	char **names = NULL, **nv, *drop;
 	size_t n = 0;
+	long long k;
 	int rc, ret = -1;
 
 	if ((s = stmt_new(st, sql, err, errlen)) == NULL)
@@ -1394,8 +1438,13 @@ drop_indexes(struct store *st, char *err, size_t errlen)
 			goto out;
 		}
 		names[n] = name;
-		im->index_sql[n++] = def;
-		im->nindex = n;
+		k = stmt_int(s, 2);
+		im->index_sql[n] = NULL;
+		if (k >= KEY_TAX && k <= KEY_NAME && im->match_sql[k] == NULL)
+			im->match_sql[k] = def;
+		else
+			im->index_sql[n] = def;
+		im->nindex = ++n;
 	}
 	stmt_free(s);
 	if (rc != STMT_DONE) {
@@ -1428,7 +1477,7 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 	static const char count_sql[] = "SELECT count(*) FROM clients";
 	struct stmt *s;
 	long long have = 0;
-	uint64_t bits = 1ULL << 16;
+	uint64_t cap = 1ULL << 16;
 	int rc;
 
 	store_client_import_free(st);
@@ -1449,17 +1498,32 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 		return store_fail(st, err, errlen, "counting clients");
 	if ((long long)rows < have)
 		return 0;
-	/* 16 bits a key, three keys a client: about 0.3 % false positives. */
-	while (bits < 48 * ((uint64_t)rows + (uint64_t)have) && bits < (1ULL << 34))
-		bits <<= 1;
-	if ((st->imp->bloom = calloc(bits / 64, sizeof(uint64_t))) == NULL) {
+	/* Three keys a client, the set at most half full. */
+	while (cap < 6 * ((uint64_t)rows + (uint64_t)have) && cap < (1ULL << 30))
+		cap <<= 1;
+	if ((st->imp->keys = calloc((size_t)cap, sizeof(uint64_t))) == NULL) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
-	st->imp->bloom_bits = bits;
-	if (bloom_load(st, err, errlen) == -1 || drop_indexes(st, err, errlen) == -1)
+	st->imp->keys_cap = (size_t)cap;
+	if (keys_load(st, err, errlen) == -1 || drop_indexes(st, err, errlen) == -1)
 		return -1;
 	return 1;
+}
+
+/* The matching's index for key k again, when the bulk path dropped it. */
+static int
+restore_match_index(struct store *st, enum import_key k, char *err, size_t errlen)
+{
+	struct store_import *im = st->imp;
+
+	if (im == NULL || im->match_sql[k] == NULL)
+		return 0;
+	if (store_exec(st, im->match_sql[k], err, errlen) == -1)
+		return -1;
+	free(im->match_sql[k]);
+	im->match_sql[k] = NULL;
+	return 0;
 }
 
 int
@@ -1469,7 +1533,12 @@ store_client_import_finish(struct store *st, char *err, size_t errlen)
 
 	if (im == NULL)
 		return 0;
+	for (int k = KEY_TAX; k <= KEY_NAME; k++)
+		if (restore_match_index(st, (enum import_key)k, err, errlen) == -1)
+			return -1;
 	for (size_t i = 0; i < im->nindex; i++) {
+		if (im->index_sql[i] == NULL)	/* a matching one */
+			continue;
 		if (store_exec(st, im->index_sql[i], err, errlen) == -1)
 			return -1;
 		free(im->index_sql[i]);
