@@ -433,10 +433,12 @@ nomem:
 	return 1;
 }
 
-/* Fill z with the lists of owner `only` (0: of every owner) as of today
- * in its zone: one pass over the history of their clients. */
+/* Fill z (of memo m, or NULL) with the lists of owner `only` (0: of every
+ * owner) as of today in its zone: one pass over the history of their
+ * clients. */
 static int
-zone_build(struct risk_zone *z, struct store *st, const struct config *cfg,
+zone_build(const struct report_risk_memo *m, struct risk_zone *z, struct store *st,
+    const struct config *cfg,
     long long only, time_t now, long n, char *err, size_t errlen)
 {
 	struct report_opts o;
@@ -457,7 +459,13 @@ zone_build(struct risk_zone *z, struct store *st, const struct config *cfg,
 	if (report_day_start(&c, c.today + 1, &a.end) == -1 ||
 	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1)
 		goto out;
-	/* The typical rhythm is the portfolio's: read once a day. */
+	/* The typical rhythm is the portfolio's, whatever the zone: read once
+	 * a day. */
+	for (size_t k = 0; m != NULL && !z->has_typical && k < m->nz; k++)
+		if (m->z[k].has_typical && m->z[k].today == c.today) {
+			z->typical = m->z[k].typical;
+			z->has_typical = 1;
+		}
 	if (!z->has_typical && typical_today(&c, &z->typical) == -1)
 		goto out;
 	z->has_typical = 1;
@@ -507,7 +515,8 @@ report_risk_top(struct store *st, const struct config *cfg, struct report_risk_m
 			z = &memo->z[k];
 	if ((!z->built || z->today != today || z->nmax != n ||
 	    (!z->shared && z->only != owner_id)) &&
-	    zone_build(z, st, cfg, z->shared ? 0 : owner_id, now, n, err, errlen) == -1)
+	    zone_build(z == &alone ? NULL : memo, z, st, cfg, z->shared ? 0 : owner_id,
+	    now, n, err, errlen) == -1)
 		goto out;
 	c.st = st;
 	c.cfg = cfg;
