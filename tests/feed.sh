@@ -525,15 +525,20 @@ t_assert_eq 3 "$ok" "feeds served while a slow client dribbles its request"
 t_alive "$SLOWPID" && t_pass "the slow client was still sending" || t_fail "the slow client was still sending"
 t_stop "$SLOWPID"
 
-# Many connections opened and left idle do not lock others out.
-py - "$PORT" <<'EOF' &
-import socket, sys, time
+# Many connections opened and left idle do not lock others out.  They
+# stay open until the request was made (at most 10 s).
+py - "$PORT" "$T/idle.open" "$T/idle.stop" <<'EOF' &
+import os, socket, sys, time
 socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(20)]
-time.sleep(3)
+open(sys.argv[2], "w").close()
+deadline = time.monotonic() + 10
+while not os.path.exists(sys.argv[3]) and time.monotonic() < deadline:
+    time.sleep(0.05)
 EOF
 IDLE=$!
-sleep 0.5
+t_wait_for '[ -e "$T/idle.open" ]' 10
 t_assert_eq 200 "$(code "$NEWURL")" "served while 20 idle connections are open"
+touch "$T/idle.stop"
 wait "$IDLE"
 
 t_assert_eq 200 "$(code "$BASE/healthz")" "/healthz after all that"
