@@ -12,10 +12,11 @@
  * The store's files: store.c (connection, transactions, engine dispatch,
  * statement cache), store_schema.c (creation script) and store_migrate.c
  * (migrations), store_owners.c (owners, teams), store_clients.c
- * (segments, clients, contacts), store_history.c (interactions,
- * activities, invoices, NPS, costs), store_web.c (the web page's own
- * reads and action records), store_sqlite.c (the SQLite engine), all
- * behind store_engine.h.
+ * (segments, clients, contacts), store_import.c (an import as a whole:
+ * the bulk load), store_history.c (interactions, activities, invoices,
+ * NPS, costs), store_web.c (the web page's own reads and action
+ * records), store_sqlite.c (the SQLite engine), all behind
+ * store_engine.h.
  *
  * Every function returns 0 on success and -1 on failure with a message in
  * err (errlen bytes).  Lookups that may legitimately find nothing return 1.

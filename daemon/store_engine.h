@@ -193,7 +193,7 @@ struct store {
 		struct stmt	*stmt;
 	}			 put[STORE_PUT_CACHE];
 	int			 nput;
-	/* store_clients.c: a large import under way (store_client_import_begin),
+	/* store_import.c: a large import under way (store_client_import_begin),
 	 * NULL otherwise; ended by store_commit or store_rollback. */
 	struct store_import	*imp;
 };
@@ -255,7 +255,7 @@ int	 id_by_key(struct store *, const char *sql, const char *key, long long *id,
 int	 store_fail(struct store *, char *err, size_t errlen, const char *what);
 /* A script without parameters. */
 int	 store_exec(struct store *, const char *sql, char *err, size_t errlen);
-/* store_clients.c: the end of a large import's transaction.  finish
+/* store_import.c: the end of a large import's transaction.  finish
  * (before COMMIT) builds the indexes the import set aside: -1 then the
  * transaction must roll back.  free forgets the import (after COMMIT or
  * ROLLBACK; a rollback has put the indexes back itself). */

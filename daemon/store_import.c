@@ -1,0 +1,370 @@
+/*
+ * store_import.c - what the store does for a client import as a whole
+ * (store_client_import_begin .. store_client_import_finish): the owners
+ * and segments it named, the last name's search key, and on a large
+ * SQLite import the bulk load -- indexes dropped and built again before
+ * the COMMIT, a set of key hashes answering for the matching's indexes.
+ * The rows themselves are written by store_clients.c.  Writes SQL
+ * through store_engine.h only.
+ */
+#include "build.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nls.h"
+#include "record.h"
+#include "store_engine.h"
+#include "store_import.h"
+
+/* The search key of name v (record_search_key): during an import the
+ * matching and the write of a row ask for the same one.  NULL: out of
+ * memory.  *owned: the caller frees it. */
+char *
+store_import_name_key(struct store *st, const char *v, int *owned)
+{
+	struct store_import *im = st->imp;
+	char *k, *n;
+
+	*owned = 0;
+	if (im != NULL && im->name != NULL && strcmp(im->name, v) == 0)
+		return im->name_key;
+	if ((k = record_search_key(v)) == NULL)
+		return NULL;
+	if (im == NULL || (n = strdup(v)) == NULL) {
+		*owned = 1;
+		return k;
+	}
+	free(im->name);
+	free(im->name_key);
+	im->name = n;
+	im->name_key = k;
+	return k;
+}
+
+/* ---- large imports --------------------------------------------------- */
+
+/*
+ * An import keeps, for its transaction, the ids of the owners and
+ * segments it has named (a query per row otherwise).  A large one on
+ * SQLite -- at least STORE_IMPORT_BULK_MIN rows and at least as many as
+ * the clients already there -- also does what a DBA does for a bulk load:
+ * it drops the indexes of clients, contacts and the status log that the
+ * import does not read, and builds them again once at the end, before
+ * the COMMIT (store_client_import_finish), in the same transaction: a
+ * failed or refused import rolls back to the indexes as they were.  The
+ * one primary contact per client (a UNIQUE rule) and the indexes an
+ * import adds to at their end (keyed by the new ids or the time) or never
+ * (partial ones on what an import does not set) stay: building them again
+ * would cost more than keeping them.  The indexes the matching reads (tax
+ * id, name key, contact email) go too, and a set of the 64-bit hashes of
+ * every tax id, name key and contact email the clients may have answers
+ * instead: a row whose keys are all absent matches no client, with no
+ * query.  At the first row with a key that may be there (a repeated one,
+ * or a hash collision, about one in 10^12) the index of that key is
+ * built again and that row and the rest are looked up by it as always, so
+ * the matching is the same.
+ */
+#define STORE_IMPORT_BULK_MIN	1000
+
+
+static uint64_t
+key_hash(enum import_key kind, const char *v)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		/* Emails match with COLLATE NOCASE: ASCII letters fold. */
+		unsigned c = kind == KEY_EMAIL && *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;	/* spread the bits (murmur3's finaliser) */
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Slot of hash h in the set: where it is, or the empty one it would take. */
+static size_t
+keys_slot(const uint64_t *v, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (v[i] != 0 && v[i] != h)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+void
+store_import_key_add(struct store_import *im, enum import_key kind, const char *v)
+{
+	uint64_t h;
+	size_t i;
+
+	if (im == NULL || im->keys == NULL || im->keys_lost || v == NULL || *v == '\0')
+		return;
+	if ((h = key_hash(kind, v)) == 0)
+		h = 1;
+	if (2 * (im->nkeys + 1) > im->keys_cap) {	/* at most half full */
+		size_t cap = im->keys_cap * 2;
+		uint64_t *nv = calloc(cap, sizeof(*nv));
+
+		if (nv == NULL) {
+			im->keys_lost = 1;
+			return;
+		}
+		for (size_t k = 0; k < im->keys_cap; k++)
+			if (im->keys[k] != 0)
+				nv[keys_slot(nv, cap, im->keys[k])] = im->keys[k];
+		free(im->keys);
+		im->keys = nv;
+		im->keys_cap = cap;
+	}
+	i = keys_slot(im->keys, im->keys_cap, h);
+	if (im->keys[i] == 0) {
+		im->keys[i] = h;
+		im->nkeys++;
+	}
+}
+
+/* 0: no client has key v; 1: one may (or there is no set). */
+int
+store_import_key_may(const struct store_import *im, enum import_key kind, const char *v)
+{
+	uint64_t h;
+
+	if (im == NULL || im->keys == NULL || im->keys_lost)
+		return 1;
+	if ((h = key_hash(kind, v)) == 0)
+		h = 1;
+	return im->keys[keys_slot(im->keys, im->keys_cap, h)] != 0;
+}
+
+int
+store_import_id_get(const struct import_id *v, int n, const char *name, long long *id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			*id = v[i].id;
+			return 1;
+		}
+	return 0;
+}
+
+/* Remember name -> id when there is room (and memory: else it is only
+ * looked up again). */
+void
+store_import_id_put(struct import_id *v, int *n, const char *name, long long id)
+{
+	if (*n < IMPORT_CACHE && (v[*n].name = strdup(name)) != NULL)
+		v[(*n)++].id = id;
+}
+
+void
+store_client_import_free(struct store *st)
+{
+	struct store_import *im = st->imp;
+
+	if (im == NULL)
+		return;
+	for (size_t i = 0; i < im->nindex; i++)
+		free(im->index_sql[i]);
+	free(im->index_sql);
+	for (int k = KEY_TAX; k <= KEY_NAME; k++)
+		free(im->match_sql[k]);
+	free(im->keys);
+	for (int i = 0; i < im->nowners; i++)
+		free(im->owners[i].name);
+	for (int i = 0; i < im->nsegments; i++)
+		free(im->segments[i].name);
+	free(im->name);
+	free(im->name_key);
+	free(im);
+	st->imp = NULL;
+}
+
+/* Every tax id, name key and contact email already there, into the set. */
+static int
+keys_load(struct store *st, char *err, size_t errlen)
+{
+	static const char clients_sql[] =
+	    "SELECT tax_id, search_name FROM clients"
+	    " WHERE tax_id IS NOT NULL OR search_name IS NOT NULL";
+	static const char contacts_sql[] =
+	    "SELECT email FROM contacts WHERE email IS NOT NULL";
+	struct stmt *s;
+	int rc;
+
+	if ((s = stmt_new(st, clients_sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		store_import_key_add(st->imp, KEY_TAX, stmt_text(s, 0));
+		store_import_key_add(st->imp, KEY_NAME, stmt_text(s, 1));
+	}
+	stmt_free(s);
+	if (rc != STMT_DONE)
+		return store_fail(st, err, errlen, "reading client keys");
+	if ((s = stmt_new(st, contacts_sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW)
+		store_import_key_add(st->imp, KEY_EMAIL, stmt_text(s, 0));
+	stmt_free(s);
+	if (rc != STMT_DONE)
+		return store_fail(st, err, errlen, "reading contact emails");
+	return 0;
+}
+
+/* Drop the indexes the import does not read, keeping their SQL. */
+static int
+drop_indexes(struct store *st, char *err, size_t errlen)
+{
+	/* Column 2: the key the matching reads the index by, else -1. */
+	static const char sql[] =
+	    "SELECT name, sql, CASE name WHEN 'clients_tax_id' THEN 0"
+	    " WHEN 'contacts_email' THEN 1 WHEN 'clients_search_name' THEN 2 ELSE -1 END"
+	    " FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+	    " AND tbl_name IN ('clients', 'contacts', 'client_status_log')"
+	    " AND name NOT IN ('contacts_primary', 'contacts_client', 'contacts_search_missing',"
+	    " 'clients_search_missing', 'clients_snoozed', 'clients_replied',"
+	    " 'client_status_log_client', 'client_status_log_at')"
+	    " ORDER BY rowid";
+	struct store_import *im = st->imp;
+	struct stmt *s;
+	char **names = NULL, **nv, *drop;
+	size_t n = 0;
+	long long k;
+	int rc, ret = -1;
+
+	if ((s = stmt_new(st, sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = stmt_step(s)) == STMT_ROW) {
+		char *name = strdup(stmt_text(s, 0)), *def = strdup(stmt_text(s, 1));
+		int ok = name != NULL && def != NULL;
+
+		if (ok && (nv = reallocarray(names, n + 1, sizeof(*nv))) != NULL)
+			names = nv;
+		else
+			ok = 0;
+		if (ok && (nv = reallocarray(im->index_sql, n + 1, sizeof(*nv))) != NULL)
+			im->index_sql = nv;
+		else
+			ok = 0;
+		if (!ok) {
+			free(name);
+			free(def);
+			stmt_free(s);
+			snprintf(err, errlen, _("out of memory"));
+			goto out;
+		}
+		names[n] = name;
+		k = stmt_int(s, 2);
+		im->index_sql[n] = NULL;
+		if (k >= KEY_TAX && k <= KEY_NAME && im->match_sql[k] == NULL)
+			im->match_sql[k] = def;
+		else
+			im->index_sql[n] = def;
+		im->nindex = ++n;
+	}
+	stmt_free(s);
+	if (rc != STMT_DONE) {
+		store_fail(st, err, errlen, "reading the client indexes");
+		goto out;
+	}
+	/* Names from the schema, never from user text (a DROP takes no
+	 * parameters). */
+	for (size_t i = 0; i < n; i++) {
+		if (asprintf(&drop, "DROP INDEX \"%s\"", names[i]) == -1) {
+			snprintf(err, errlen, _("out of memory"));
+			goto out;
+		}
+		rc = store_exec(st, drop, err, errlen);
+		free(drop);
+		if (rc == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+int
+store_client_import_begin(struct store *st, size_t rows, char *err, size_t errlen)
+{
+	static const char count_sql[] = "SELECT count(*) FROM clients";
+	struct stmt *s;
+	long long have = 0;
+	uint64_t cap = 1ULL << 16;
+	int rc;
+
+	store_client_import_free(st);
+	if ((st->imp = calloc(1, sizeof(*st->imp))) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	/* PostgreSQL keeps its indexes: the plain path. */
+	if (st->ops->kind != STORE_ENGINE_SQLITE || rows < STORE_IMPORT_BULK_MIN)
+		return 0;
+	if ((s = stmt_get(st, count_sql, err, errlen)) == NULL)
+		return -1;
+	rc = stmt_step(s);
+	if (rc == STMT_ROW)
+		have = stmt_int(s, 0);
+	stmt_reset(s);
+	if (rc != STMT_ROW)
+		return store_fail(st, err, errlen, "counting clients");
+	if ((long long)rows < have)
+		return 0;
+	/* Three keys a client, the set at most half full. */
+	while (cap < 6 * ((uint64_t)rows + (uint64_t)have) && cap < (1ULL << 30))
+		cap <<= 1;
+	if ((st->imp->keys = calloc((size_t)cap, sizeof(uint64_t))) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	st->imp->keys_cap = (size_t)cap;
+	if (keys_load(st, err, errlen) == -1 || drop_indexes(st, err, errlen) == -1)
+		return -1;
+	return 1;
+}
+
+/* The matching's index for key k again, when the bulk path dropped it. */
+int
+store_import_restore_index(struct store *st, enum import_key k, char *err, size_t errlen)
+{
+	struct store_import *im = st->imp;
+
+	if (im == NULL || im->match_sql[k] == NULL)
+		return 0;
+	if (store_exec(st, im->match_sql[k], err, errlen) == -1)
+		return -1;
+	free(im->match_sql[k]);
+	im->match_sql[k] = NULL;
+	return 0;
+}
+
+int
+store_client_import_finish(struct store *st, char *err, size_t errlen)
+{
+	struct store_import *im = st->imp;
+
+	if (im == NULL)
+		return 0;
+	for (int k = KEY_TAX; k <= KEY_NAME; k++)
+		if (store_import_restore_index(st, (enum import_key)k, err, errlen) == -1)
+			return -1;
+	for (size_t i = 0; i < im->nindex; i++) {
+		if (im->index_sql[i] == NULL)	/* a matching one */
+			continue;
+		if (store_exec(st, im->index_sql[i], err, errlen) == -1)
+			return -1;
+		free(im->index_sql[i]);
+		im->index_sql[i] = NULL;
+	}
+	im->nindex = 0;
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * store_import.h - the store's state for one client import (store
+ * private: store_clients.c and store_import.c only): the owners and
+ * segments it has named, the last name's search key, and on a large
+ * SQLite import the indexes dropped and the set of key hashes that
+ * answers for the matching's indexes.  Not an interface for callers:
+ * they use store_client_import_begin (store.h).
+ */
+#ifndef STORE_IMPORT_H
+#define STORE_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum import_key { KEY_TAX, KEY_EMAIL, KEY_NAME };
+struct import_id {
+	char		*name;
+	long long	 id;
+};
+#define IMPORT_CACHE	64	/* owners and segments remembered */
+struct store_import {
+	char		**index_sql;	/* CREATE INDEX of each index dropped */
+	size_t		 nindex;
+	char		*match_sql[3];	/* by import_key: the matching's index,
+					 * when dropped (built again, and NULL,
+					 * at the first row that may match by
+					 * that key) */
+	uint64_t	*keys;		/* hashes of the keys clients may have
+					 * (open addressing, 0 = empty); NULL: a
+					 * small import, no set */
+	size_t		 nkeys, keys_cap;	/* keys_cap: a power of two */
+	int		 keys_lost;	/* out of memory: every key "may" match */
+	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
+	int		 nowners, nsegments;
+	char		*name, *name_key;	/* the last name and its search key */
+};
+
+/* The search key of name v (record_search_key): during an import the
+ * matching and the write of a row ask for the same one.  NULL: out of
+ * memory.  *owned: the caller frees it. */
+char	*store_import_name_key(struct store *, const char *v, int *owned);
+/* Key v (of kind) is now one a client may have. */
+void	 store_import_key_add(struct store_import *, enum import_key, const char *v);
+/* 0: no client has key v; 1: one may (or there is no set). */
+int	 store_import_key_may(const struct store_import *, enum import_key, const char *v);
+/* The matching's index for key k again, when the bulk path dropped it. */
+int	 store_import_restore_index(struct store *, enum import_key k, char *err,
+	    size_t errlen);
+/* The id remembered for name (1) or 0; remember one. */
+int	 store_import_id_get(const struct import_id *, int n, const char *name,
+	    long long *id);
+void	 store_import_id_put(struct import_id *, int *n, const char *name, long long id);
+
+#endif
