@@ -491,6 +491,8 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 	char e2[1024];
 	size_t n;
 	int done = 0, rc = 0;
+	time_t claimed;
+	const time_t renew_every = s->cfg->smtp.lease / 4;
 
 	if (record_held(s, err, errlen) == -1) {
 		log_warnx("message %lld: result still not recorded: %s; nothing is sent "
@@ -511,6 +513,7 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 			free(msgs);
 			break;
 		}
+		claimed = clock_now();
 		/* One connection per batch; it is closed (QUIT) after it. */
 		if ((ml = mailer_new(s->cfg, err, errlen)) == NULL) {
 			for (size_t i = 0; i < n; i++)
@@ -564,9 +567,17 @@ deliver(struct sched *s, time_t now, char *err, size_t errlen)
 				msgs[i].to_addr = NULL;
 				rc = -1;
 				done = 1;
-			} else if (i + 1 < n && outbox_renew(s->st, clock_now(), s->cfg->smtp.lease,
-			    e, sizeof(e)) == -1)
-				log_warnx("the claim on the rest of the batch not renewed: %s", e);
+			} else if (i + 1 < n && clock_now() - claimed >= renew_every) {
+				/* Renewing rewrites every row of the batch still
+				 * claimed: after each message that made a batch of
+				 * n quadratic on PostgreSQL (21 messages/s for 2,000);
+				 * a quarter of the lease keeps it far from running
+				 * out. */
+				claimed = clock_now();
+				if (outbox_renew(s->st, claimed, s->cfg->smtp.lease, e,
+				    sizeof(e)) == -1)
+					log_warnx("the claim on the rest of the batch not renewed: %s", e);
+			}
 			if (r.ms.server_down) {
 				/* The server, not the message: pause the whole queue. */
 				s->smtp_failures++;
