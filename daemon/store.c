@@ -536,6 +536,17 @@ int_by_id(struct store *st, const char *sql, long long id, long long *out, const
 }
 
 int
+stmt_one_int(struct store *st, struct stmt *s, long long *out, const char *what,
+    char *err, size_t errlen)
+{
+	int rc = stmt_step(s);
+
+	*out = rc == STMT_ROW ? stmt_int(s, 0) : 0;
+	stmt_reset(s);
+	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, what);
+}
+
+int
 stmt_rows(struct store *st, struct stmt *s, store_row_fn fn, void *arg,
     char *err, size_t errlen)
 {

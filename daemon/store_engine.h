@@ -230,6 +230,10 @@ int	 stmt_insert(struct store *, struct stmt *, long long *id, char *err, size_t
 int	 stmt_bind_key(struct stmt *, int idx, const char *v);
 /* Column text duplicated (NULL stays NULL). -1 only on allocation failure. */
 int	 stmt_dup(struct stmt *, int col, char **out);
+/* Run a bound statement that returns one row (an aggregate): its first
+ * column in *out (0 for NULL), reset; -1 ("WHAT") on an error. */
+int	 stmt_one_int(struct store *, struct stmt *, long long *out, const char *what,
+	    char *err, size_t errlen);
 /* Run a bound statement, hand each row to fn, reset it. */
 int	 stmt_rows(struct store *, struct stmt *, store_row_fn fn, void *arg,
 	    char *err, size_t errlen);

@@ -227,7 +227,6 @@ message_row(struct store *st, const struct store_mail_touch *t, long long *id,
 	    " answers_outbox_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 	static const char sel[] = "SELECT id FROM mail_messages WHERE message_id = ?";
 	struct stmt *s;
-	int rc;
 
 	if ((s = stmt_get(st, ins, err, errlen)) == NULL)
 		return -1;
@@ -242,10 +241,7 @@ message_row(struct store *st, const struct store_mail_touch *t, long long *id,
 	if ((s = stmt_get(st, sel, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_text(s, 1, t->message_id);
-	rc = stmt_step(s);
-	*id = rc == STMT_ROW ? stmt_int(s, 0) : 0;
-	stmt_reset(s);
-	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "recording mail");
+	return stmt_one_int(st, s, id, "recording mail", err, errlen);
 }
 
 int

@@ -489,17 +489,13 @@ store_outbox_count_since(struct store *st, long long owner, const char *kind, ti
 	static const char sql[] =
 	    "SELECT count(*) FROM outbox WHERE owner_id = ? AND kind = ? AND created_at >= ?";
 	struct stmt *s;
-	int rc;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_int(s, 1, owner);
 	stmt_bind_text(s, 2, kind);
 	stmt_bind_int(s, 3, since);
-	rc = stmt_step(s);
-	*n = rc == STMT_ROW ? stmt_int(s, 0) : 0;
-	stmt_reset(s);
-	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "counting messages");
+	return stmt_one_int(st, s, n, "counting messages", err, errlen);
 }
 
 /* ---- what a client follow-up email needs ----------------------------- */

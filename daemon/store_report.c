@@ -930,14 +930,10 @@ store_client_max_id(struct store *st, long long *max, char *err, size_t errlen)
 {
 	static const char sql[] = "SELECT coalesce(max(id), 0) FROM clients";
 	struct stmt *s;
-	int rc;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
-	rc = stmt_step(s);
-	*max = rc == STMT_ROW ? stmt_int(s, 0) : 0;
-	stmt_reset(s);
-	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "counting clients");
+	return stmt_one_int(st, s, max, "counting clients", err, errlen);
 }
 
 int
@@ -1080,16 +1076,12 @@ store_report_acquisition_cost(struct store *st, const char *from_month, const ch
 	    "SELECT coalesce(sum(amount_cents), 0) FROM costs WHERE client_id IS NULL"
 	    " AND (kind = 'marketing' OR kind = 'sales') AND month BETWEEN ?1 AND ?2";
 	struct stmt *s;
-	int rc;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_text(s, 1, from_month);
 	stmt_bind_text(s, 2, to_month);
-	rc = stmt_step(s);
-	*cents = rc == STMT_ROW ? stmt_int(s, 0) : 0;
-	stmt_reset(s);
-	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "reading costs");
+	return stmt_one_int(st, s, cents, "reading costs", err, errlen);
 }
 
 int
@@ -1099,16 +1091,12 @@ store_report_new_clients(struct store *st, const char *from, const char *to, lon
 	static const char sql[] =
 	    "SELECT count(*) FROM clients WHERE first_purchase BETWEEN ?1 AND ?2";
 	struct stmt *s;
-	int rc;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_text(s, 1, from);
 	stmt_bind_text(s, 2, to);
-	rc = stmt_step(s);
-	*n = rc == STMT_ROW ? stmt_int(s, 0) : 0;
-	stmt_reset(s);
-	return rc == STMT_ROW ? 0 : store_fail(st, err, errlen, "counting new clients");
+	return stmt_one_int(st, s, n, "counting new clients", err, errlen);
 }
 
 int
