@@ -315,6 +315,21 @@ translate(const char *sql, int *nparams)
 	return out;
 }
 
+/* The statement's text and parameter arrays, and s itself (NULL: nothing). */
+static void
+pg_stmt_release(struct pg_stmt *s)
+{
+	if (s == NULL)
+		return;
+	free(s->sql);
+	free(s->vals);
+	free(s->lens);
+	free(s->fmts);
+	free(s->kinds);
+	free(s->astext);
+	free(s);
+}
+
 static struct stmt *
 pg_prepare(struct engine *e, const char *sql)
 {
@@ -335,15 +350,7 @@ pg_prepare(struct engine *e, const char *sql)
 	s->e = e;
 	return &s->base;
 oom:
-	if (s != NULL) {
-		free(s->sql);
-		free(s->vals);
-		free(s->lens);
-		free(s->fmts);
-		free(s->kinds);
-		free(s->astext);
-		free(s);
-	}
+	pg_stmt_release(s);
 	set_msg(e, "out of memory");
 	return NULL;
 }
@@ -402,13 +409,7 @@ pg_finalize(struct stmt *st)
 		free(s->var[i].sig);
 	}
 	free(s->conv);
-	free(s->sql);
-	free(s->vals);
-	free(s->lens);
-	free(s->fmts);
-	free(s->kinds);
-	free(s->astext);
-	free(s);
+	pg_stmt_release(s);
 }
 
 static int
