@@ -999,6 +999,30 @@ migrate_v14(struct store *st, char *err, size_t errlen)
 	    "ALTER TABLE outbox ADD COLUMN lease_until INTEGER;", err, errlen);
 }
 
+/*
+ * Version 15: the weekly list of clients at risk reads every client's
+ * history (10M touches and 5M invoices in a portfolio of 1M).  It read
+ * each touch's outcome and each invoice's amount from the table, one
+ * seek per row; these indexes hold them.  Overdue invoices as of a day
+ * come from the unpaid ones and those paid after it, two small ranges,
+ * instead of every invoice.  The same on both engines.
+ */
+static const char schema_v15[] =
+"DROP INDEX interactions_client;"
+"CREATE INDEX interactions_client ON interactions(client_id, at, outcome);"
+"DROP INDEX invoices_client;"
+"CREATE INDEX invoices_client ON invoices(client_id, issued, currency, amount_cents);"
+"DROP INDEX invoices_unpaid_client;"
+"CREATE INDEX invoices_unpaid_client ON invoices(client_id, due, amount_cents, currency,"
+"  number, issued, paid_at) WHERE paid_at IS NULL;"
+"CREATE INDEX invoices_paid ON invoices(paid_at) WHERE paid_at IS NOT NULL;";
+
+static int
+migrate_v15(struct store *st, char *err, size_t errlen)
+{
+	return store_exec(st, schema_v15, err, errlen);
+}
+
 int (*const store_migrations[])(struct store *, char *, size_t) = {
 	migrate_v1,
 	migrate_v2,
@@ -1014,6 +1038,7 @@ int (*const store_migrations[])(struct store *, char *, size_t) = {
 	migrate_v12,
 	migrate_v13,
 	migrate_v14,
+	migrate_v15,
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA_VERSION,

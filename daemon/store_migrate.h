@@ -84,8 +84,11 @@
 "CREATE INDEX mail_touches_interaction ON mail_touches(interaction_id);" \
 "CREATE INDEX outbox_message_id ON outbox(message_id);"
 
-/* The migration to version v + 1 is store_migrations[v] (SQLite only; one
- * per version, in one write transaction, never edited once landed). */
+/* The migration to version v + 1 is store_migrations[v] (one per version,
+ * in one write transaction, never edited once landed).  Those from
+ * STORE_PG_FIRST_VERSION on run on PostgreSQL too, the older ones on
+ * SQLite only. */
+#define STORE_PG_FIRST_VERSION	14
 extern int (*const store_migrations[])(struct store *, char *, size_t);
 /* Rows written behind the store's back (an older cartera, sqlite3):
  * their search keys and page tokens computed, at a read-write open. */

@@ -108,10 +108,15 @@ bind_t(struct stmt *s, int idx, const char *v)
 	" WHERE old_status IS NOT NULL AND at < ?2" one " ORDER BY client_id, at, id"
 #define HIST_NPS(one) \
 	"SELECT client_id, at, score FROM nps WHERE at <= ?1" one " ORDER BY client_id, at, id"
+/* Unpaid on the day: those still unpaid and those paid after it (two
+ * ranges of partial indexes, not every invoice). */
 #define HIST_OVERDUE(one) \
-	"SELECT client_id, count(*), sum(amount_cents), min(due) FROM invoices" \
-	" WHERE issued <= ?1 AND due < ?1 AND (paid_at IS NULL OR paid_at > ?1)" \
-	" AND currency = ?3" one " GROUP BY client_id ORDER BY client_id"
+	"SELECT client_id, count(*), sum(amount_cents), min(due) FROM (" \
+	" SELECT client_id, amount_cents, due FROM invoices WHERE paid_at IS NULL" \
+	" AND issued <= ?1 AND due < ?1 AND currency = ?3" one \
+	" UNION ALL SELECT client_id, amount_cents, due FROM invoices WHERE paid_at > ?1" \
+	" AND issued <= ?1 AND due < ?1 AND currency = ?3" one \
+	") AS u GROUP BY client_id ORDER BY client_id"
 #define HIST_MISSED(one) \
 	"SELECT client_id, count(*) FROM activities WHERE status = 'planned'" \
 	" AND ((day IS NULL AND start_at < ?7) OR day < ?1)" one \

@@ -10,8 +10,9 @@
  * store_migrate.c) and changes schema_create to match
  * (tests/test_store_schema.c proves the two equal).
  * Migrations never edit sqlite_schema: a table whose definition changes
- * is rebuilt the way SQLite documents (rebuild_tables).  Migrations exist
- * for SQLite only: PostgreSQL databases start at the current version.
+ * is rebuilt the way SQLite documents (rebuild_tables).  PostgreSQL
+ * databases were first made at version STORE_PG_FIRST_VERSION: the
+ * migrations after it are written in words both engines read.
  * This file must not hold queries of the portfolio; those live by job in
  * the other store_*.c files.
  */
@@ -189,7 +190,9 @@ static const char schema_sqlite[] =
 "  note TEXT,"
 "  by_owner_id INTEGER REFERENCES owners(id) ON DELETE SET NULL,"
 "  direction TEXT NOT NULL DEFAULT 'out' CHECK (direction = 'out' OR direction = 'in'));"
-"CREATE INDEX interactions_client ON interactions(client_id, at);"
+/* The history pass reads a client's touches (when, and whether answered)
+ * from this index alone. */
+"CREATE INDEX interactions_client ON interactions(client_id, at, outcome);"
 "CREATE INDEX interactions_at ON interactions(at);"
 "CREATE TABLE activities ("
 "  id INTEGER PRIMARY KEY,"
@@ -223,13 +226,16 @@ static const char schema_sqlite[] =
 "  due TEXT NOT NULL,"
 "  paid_at TEXT,"
 "  created_at INTEGER NOT NULL);"
-"CREATE INDEX invoices_client ON invoices(client_id, issued);"
+/* Purchase days and their revenue are read from this index alone. */
+"CREATE INDEX invoices_client ON invoices(client_id, issued, currency, amount_cents);"
 "CREATE INDEX invoices_issued ON invoices(issued);"
 "CREATE INDEX invoices_unpaid ON invoices(due) WHERE paid_at IS NULL;"
 /* Overdue lists read this index only (paid_at, always NULL here, is in
  * it because SQLite will not call it covering without). */
 "CREATE INDEX invoices_unpaid_client ON invoices(client_id, due, amount_cents, currency,"
-"  number, paid_at) WHERE paid_at IS NULL;"
+"  number, issued, paid_at) WHERE paid_at IS NULL;"
+/* What was unpaid on a past day and paid since: a range of this one. */
+"CREATE INDEX invoices_paid ON invoices(paid_at) WHERE paid_at IS NOT NULL;"
 "CREATE TABLE nps ("
 "  id INTEGER PRIMARY KEY,"
 "  client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
@@ -575,7 +581,7 @@ upgrade(struct store *st, int target, int replay, char *err, size_t errlen)
 		if (create(st, err, errlen) == -1)
 			goto fail;
 		v = target;
-	} else if (v < target && !sqlite) {
+	} else if (v < STORE_PG_FIRST_VERSION && !sqlite) {
 		snprintf(err, errlen, "%s: schema version %d cannot be migrated on %s",
 		    st->path, v, st->ops->name);
 		goto fail;

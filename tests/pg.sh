@@ -43,6 +43,24 @@ t_assert_eq "$(sqlite3 "$LITE" "SELECT group_concat(name, ' ') FROM (SELECT name
 	"$(pg_sql "$PG" "SELECT string_agg(tgname, ' ' ORDER BY tgname COLLATE \"C\") FROM pg_trigger WHERE NOT tgisinternal AND tgname NOT LIKE '%_notify'")" \
 	"the same derived-column triggers as on SQLite"
 
+# --- a database made by the previous version (14, the first on
+# PostgreSQL) is migrated when opened read-write: version 15's indexes
+OLD=$(pg_createdb old14)
+t_assert_ok "init the old database" "$CARTERA" -c "$T/empty.conf" -d "$OLD" init
+pg_sql "$OLD" "DROP INDEX interactions_client; DROP INDEX invoices_client;
+	DROP INDEX invoices_unpaid_client; DROP INDEX invoices_paid;
+	CREATE INDEX interactions_client ON interactions(client_id, at);
+	CREATE INDEX invoices_client ON invoices(client_id, issued);
+	CREATE INDEX invoices_unpaid_client ON invoices(client_id, due, amount_cents, currency,
+	  number, paid_at) WHERE paid_at IS NULL;
+	UPDATE cartera_schema SET version = 14" >/dev/null
+t_assert_ok "a version 14 database opens read-write" "$CARTERA" -c "$T/empty.conf" -d "$OLD" init
+t_assert_eq "$(pg_sql "$OLD" 'SELECT version FROM cartera_schema')" \
+	"$(pg_sql "$PG" 'SELECT version FROM cartera_schema')" "version 14 is migrated to the current one"
+idx_defs="SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname COLLATE \"C\""
+t_assert_eq "$(pg_sql "$OLD" "$idx_defs")" "$(pg_sql "$PG" "$idx_defs")" \
+	"the migrated database has the indexes of a new one"
+
 # --- the same commands give the same answers on both engines
 run() {
 	local db=$1
