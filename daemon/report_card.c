@@ -55,8 +55,10 @@ typical_today(struct rctx *c, double *typical)
 	return 0;
 }
 
-#define ALL_HISTORY (STORE_H_PURCHASES | STORE_H_TOUCHES | STORE_H_NO_ANSWER | \
-	STORE_H_CHANGES | STORE_H_NPS | STORE_H_OVERDUE | STORE_H_MISSED)
+/* What churn risk reads (not when each client was first and last
+ * touched: the lifecycle stage on the card adds that). */
+#define RISK_HISTORY (STORE_H_PURCHASES | STORE_H_NO_ANSWER | STORE_H_CHANGES | \
+	STORE_H_NPS | STORE_H_OVERDUE | STORE_H_MISSED)
 
 static int
 history_query(struct rctx *c, struct store_history_query *q, time_t end, time_t since)
@@ -68,7 +70,7 @@ history_query(struct rctx *c, struct store_history_query *q, time_t end, time_t 
 	q->until = end;
 	q->no_answer_since = since;
 	q->currency = c->cfg->report.currency;
-	q->want = ALL_HISTORY;
+	q->want = RISK_HISTORY;
 	return 0;
 }
 
@@ -183,6 +185,7 @@ report_client_card(struct store *st, const struct config *cfg, long long client,
 		goto out;
 	}
 	q.client = client;
+	q.want |= STORE_H_TOUCHES;	/* the stage: was it ever touched */
 	a.c = &c;
 	a.card = card;
 	if (store_history(st, &q, card_client, &a, err, errlen) == -1 || a.failed) {

@@ -173,8 +173,8 @@ report_risk_json(struct rctx *c, json_object *r)
 	q.day = a.day;
 	q.until = a.end;
 	q.currency = c->cfg->report.currency;
-	q.want = STORE_H_PURCHASES | STORE_H_TOUCHES | STORE_H_NO_ANSWER | STORE_H_CHANGES |
-	    STORE_H_NPS | STORE_H_OVERDUE | STORE_H_MISSED;
+	q.want = STORE_H_PURCHASES | STORE_H_NO_ANSWER | STORE_H_CHANGES | STORE_H_NPS |
+	    STORE_H_OVERDUE | STORE_H_MISSED;
 	if (store_history(c->st, &q, risk_client, &a, c->err, c->errlen) == -1 || a.failed)
 		goto out;
 	/* A client that bought once is measured against the portfolio's

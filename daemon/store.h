@@ -744,7 +744,8 @@ struct store_history {
 	size_t		 ndays;
 	/* STORE_H_TOUCHES: before the instant; 0 = none. */
 	time_t		 first_touch, last_touch;
-	int		 no_answer;		/* "no-answer" touches in [since, until) */
+	/* STORE_H_NO_ANSWER: "no-answer" touches in [since, until). */
+	int		 no_answer;
 	/* STORE_H_CHANGES: explicit status changes (edits, not the status it
 	 * was added with) before the instant, oldest first. */
 	const struct store_status_change *changes;
@@ -765,7 +766,7 @@ struct store_history {
 
 #define STORE_H_PURCHASES	0x01
 #define STORE_H_TOUCHES		0x02
-#define STORE_H_NO_ANSWER	0x04	/* with STORE_H_TOUCHES */
+#define STORE_H_NO_ANSWER	0x04	/* alone: only the recent touches read */
 #define STORE_H_CHANGES		0x08
 #define STORE_H_NPS		0x10
 #define STORE_H_OVERDUE		0x20

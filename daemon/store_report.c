@@ -89,13 +89,17 @@ bind_t(struct stmt *s, int idx, const char *v)
 #define OWNED(w) " AND client_id IN (SELECT id FROM clients WHERE owner_id = ?6) " w
 #define HIST_CLIENTS \
 	"SELECT c.id, coalesce(c.owner_id, 0), c.created_at, c.status," \
-	" (SELECT l.new_status FROM client_status_log l WHERE l.client_id = c.id" \
-	"  AND l.old_status IS NULL ORDER BY l.at, l.id LIMIT 1)," \
 	" c.first_purchase, c.last_purchase FROM clients c"
+/* The status each client was added with: its first row of the log (read
+ * in order beside the clients, not looked up for each). */
+#define HIST_INITIAL(one) \
+	"SELECT client_id, new_status FROM client_status_log WHERE old_status IS NULL" one \
+	" ORDER BY client_id, at, id"
+/* Invoices in the order of the index that holds them; hist_fill adds up
+ * each day's (SQLite's GROUP BY copied every group's key). */
 #define HIST_PURCHASES(one) \
-	"SELECT client_id, issued, sum(CASE WHEN currency = ?3 THEN amount_cents ELSE 0 END)" \
-	" FROM invoices WHERE issued <= ?1" one " GROUP BY client_id, issued" \
-	" ORDER BY client_id, issued"
+	"SELECT client_id, issued, CASE WHEN currency = ?3 THEN amount_cents ELSE 0 END" \
+	" FROM invoices WHERE issued <= ?1" one " ORDER BY client_id, issued"
 #define HIST_TOUCHES(one) \
 	"SELECT client_id, min(at), max(at), 0 FROM interactions WHERE at < ?2" one \
 	" GROUP BY client_id ORDER BY client_id"
@@ -103,6 +107,10 @@ bind_t(struct stmt *s, int idx, const char *v)
 	"SELECT client_id, min(at), max(at)," \
 	" sum(CASE WHEN outcome = 'no-answer' AND at >= ?4 THEN 1 ELSE 0 END)" \
 	" FROM interactions WHERE at < ?2" one " GROUP BY client_id ORDER BY client_id"
+/* The no-answer count alone: a range of the last days' touches. */
+#define HIST_NO_ANSWER_ONLY(one) \
+	"SELECT client_id, 0, 0, count(*) FROM interactions WHERE outcome = 'no-answer'" \
+	" AND at >= ?4 AND at < ?2" one " GROUP BY client_id ORDER BY client_id"
 #define HIST_CHANGES(one) \
 	"SELECT client_id, at, old_status, new_status FROM client_status_log" \
 	" WHERE old_status IS NOT NULL AND at < ?2" one " ORDER BY client_id, at, id"
@@ -122,7 +130,7 @@ bind_t(struct stmt *s, int idx, const char *v)
 	" AND ((day IS NULL AND start_at < ?7) OR day < ?1)" one \
 	" GROUP BY client_id ORDER BY client_id"
 
-enum { C_PUR, C_TOUCH, C_CHANGE, C_NPS, C_OVERDUE, C_MISSED, NCUR };
+enum { C_INIT, C_PUR, C_TOUCH, C_CHANGE, C_NPS, C_OVERDUE, C_MISSED, NCUR };
 
 struct hist_buf {
 	long		*days;
@@ -166,13 +174,25 @@ hist_fill(struct store *st, struct cursor *cur, long long id, struct store_histo
     struct hist_buf *b, char *err, size_t errlen)
 {
 	struct cursor *c;
+	int first;
 
 	for (int k = 0; k < NCUR; k++)
 		if (cur_seek(st, &cur[k], id, err, errlen) == -1)
 			return -1;
+	for (c = &cur[C_INIT], first = 1; c->s != NULL && c->id == id; first = 0) {
+		if (first)		/* the oldest row */
+			h->initial = status_word(stmt_text(c->s, 1));
+		if (cur_step(st, c, err, errlen) == -1)
+			return -1;
+	}
+	if (h->initial == NULL)
+		h->initial = h->status;
 	for (c = &cur[C_PUR], b->ndays = 0; c->s != NULL && c->id == id;) {
 		long d = col_day(c->s, 1);
-		if (d >= 0) {
+
+		if (d >= 0 && b->ndays > 0 && b->days[b->ndays - 1] == d)
+			b->cents[b->ndays - 1] += stmt_int(c->s, 2);
+		else if (d >= 0) {
 			if (b->ndays == b->capdays && hist_grow(b, 0, err, errlen) == -1)
 				return -1;
 			b->days[b->ndays] = d;
@@ -230,27 +250,33 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
     void *arg, char *err, size_t errlen)
 {
 	static const char *const all[NCUR + 1] = {
-		HIST_CLIENTS " ORDER BY c.id", HIST_PURCHASES(""), HIST_TOUCHES(""),
-		HIST_CHANGES(""), HIST_NPS(""), HIST_OVERDUE(""), HIST_MISSED(""),
+		HIST_CLIENTS " ORDER BY c.id", HIST_INITIAL(""), HIST_PURCHASES(""),
+		HIST_TOUCHES(""), HIST_CHANGES(""), HIST_NPS(""), HIST_OVERDUE(""),
+		HIST_MISSED(""),
 	};
 	static const char *const one[NCUR + 1] = {
-		HIST_CLIENTS " WHERE c.id = ?5", HIST_PURCHASES(ONE("")), HIST_TOUCHES(ONE("")),
-		HIST_CHANGES(ONE("")), HIST_NPS(ONE("")), HIST_OVERDUE(ONE("")),
-		HIST_MISSED(ONE("")),
+		HIST_CLIENTS " WHERE c.id = ?5", HIST_INITIAL(ONE("")), HIST_PURCHASES(ONE("")),
+		HIST_TOUCHES(ONE("")), HIST_CHANGES(ONE("")), HIST_NPS(ONE("")),
+		HIST_OVERDUE(ONE("")), HIST_MISSED(ONE("")),
 	};
 	static const char *const owned[NCUR + 1] = {
-		HIST_CLIENTS " WHERE c.owner_id = ?6 ORDER BY c.id", HIST_PURCHASES(OWNED("")),
-		HIST_TOUCHES(OWNED("")), HIST_CHANGES(OWNED("")), HIST_NPS(OWNED("")),
-		HIST_OVERDUE(OWNED("")), HIST_MISSED(OWNED("")),
+		HIST_CLIENTS " WHERE c.owner_id = ?6 ORDER BY c.id", HIST_INITIAL(OWNED("")),
+		HIST_PURCHASES(OWNED("")), HIST_TOUCHES(OWNED("")), HIST_CHANGES(OWNED("")),
+		HIST_NPS(OWNED("")), HIST_OVERDUE(OWNED("")), HIST_MISSED(OWNED("")),
 	};
 	static const char *const no_answer[3] = {
 		HIST_NO_ANSWER(""), HIST_NO_ANSWER(ONE("")), HIST_NO_ANSWER(OWNED(""))
 	};
-	static const unsigned bits[NCUR] = { STORE_H_PURCHASES, STORE_H_TOUCHES,
+	static const char *const no_answer_only[3] = {
+		HIST_NO_ANSWER_ONLY(""), HIST_NO_ANSWER_ONLY(ONE("")),
+		HIST_NO_ANSWER_ONLY(OWNED(""))
+	};
+	/* What asks for each cursor (0: always read). */
+	static const unsigned bits[NCUR] = { 0, STORE_H_PURCHASES, STORE_H_TOUCHES,
 		STORE_H_CHANGES, STORE_H_NPS, STORE_H_OVERDUE, STORE_H_MISSED };
 #define P(n)	(1u << (n))
 	/* The parameters each query names besides the client or the owner. */
-	static const unsigned uses[NCUR + 1] = { 0, P(1) | P(3), P(2), P(2), P(1),
+	static const unsigned uses[NCUR + 1] = { 0, 0, P(1) | P(3), P(2), P(2), P(1),
 		P(1) | P(3), P(1) | P(7) };
 	unsigned used;
 	int form = q->client > 0 ? 1 : q->owner > 0 ? 2 : 0;
@@ -266,10 +292,11 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 		struct cursor *c = k < 0 ? &clients : &cur[k];
 		const char *sql = sqls[k + 1];
 
-		if (k >= 0 && !(q->want & bits[k]))
+		if (k >= 0 && bits[k] != 0 && !(q->want & bits[k]) &&
+		    !(k == C_TOUCH && (q->want & STORE_H_NO_ANSWER)))
 			continue;
 		if (k == C_TOUCH && (q->want & STORE_H_NO_ANSWER))
-			sql = no_answer[form];
+			sql = (q->want & STORE_H_TOUCHES) ? no_answer[form] : no_answer_only[form];
 		if ((c->s = stmt_get(st, sql, err, errlen)) == NULL)
 			goto out;
 		/* Each statement gets the parameters it names, no others. */
@@ -295,7 +322,6 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 	}
 	for (;;) {
 		struct store_history h;
-		const char *initial;
 		int r = stmt_step(clients.s);
 
 		if (r == STMT_DONE)
@@ -309,10 +335,8 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 		h.owner_id = stmt_int(clients.s, 1);
 		h.created_at = (time_t)stmt_int(clients.s, 2);
 		h.status = status_word(stmt_text(clients.s, 3));
-		initial = status_word(stmt_text(clients.s, 4));
-		h.initial = initial != NULL ? initial : h.status;
-		h.first_day = col_day(clients.s, 5);
-		h.last_day = col_day(clients.s, 6);
+		h.first_day = col_day(clients.s, 4);
+		h.last_day = col_day(clients.s, 5);
 		h.nps = -1;
 		h.nps_day = -1;
 		h.oldest_due = -1;

@@ -137,6 +137,7 @@ struct overdue_seen {
 	int		 overdue;
 	long long	 cents;
 	long		 oldest;
+	char		 days[256];	/* purchase days: "day:cents ..." */
 };
 
 static int
@@ -148,6 +149,14 @@ overdue_of(const struct store_history *h, void *arg)
 		o->overdue = h->overdue;
 		o->cents = h->overdue_cents;
 		o->oldest = h->oldest_due;
+		o->days[0] = '\0';
+		for (size_t i = 0; i < h->ndays; i++) {
+			size_t n = strlen(o->days);
+			char d[11];
+
+			snprintf(o->days + n, sizeof(o->days) - n, "%s%s:%lld", n ? " " : "",
+			    clock_date_format(h->days[i], d, sizeof(d)), h->cents[i]);
+		}
 	}
 	return 0;
 }
@@ -158,7 +167,7 @@ overdue_on(struct store *st, long long client, const char *date, int n, long lon
     const char *oldest)
 {
 	struct store_history_query q = { 0 };
-	struct overdue_seen o = { client, -1, -1, -2 };
+	struct overdue_seen o = { client, -1, -1, -2, "" };
 	long want_oldest = -1;
 
 	CHECK(clock_date_parse(date, &q.day) == 0);
@@ -166,7 +175,7 @@ overdue_on(struct store *st, long long client, const char *date, int n, long lon
 		CHECK(clock_date_parse(oldest, &want_oldest) == 0);
 	q.until = (time_t)(q.day + 1) * 86400;
 	q.currency = "EUR";
-	q.want = STORE_H_OVERDUE;
+	q.want = STORE_H_OVERDUE | STORE_H_PURCHASES;
 	for (int one = 0; one < 2; one++) {
 		q.client = one ? client : 0;
 		o.overdue = -1;
@@ -943,8 +952,10 @@ main(void)
 		    " (%lld, 800, 'USD', '2026-01-02', '2026-01-15', NULL, 0),"	/* other currency */
 		    " (%lld, 1600, 'EUR', '2026-03-05', '2026-02-28', NULL, 0),"	/* issued after */
 		    " (%lld, 3200, 'EUR', '2026-02-15', '2026-03-15', NULL, 0),"	/* not yet due */
-		    " (%lld, 6400, 'EUR', '2026-01-01', '2026-01-20', '2026-03-01', 0)",	/* paid on the day */
-		    c1, c1, c1, c1, c1, c1, c2);
+		    " (%lld, 6400, 'EUR', '2026-01-01', '2026-01-20', '2026-03-01', 0),"	/* paid on the day */
+		    " (%lld, 50, 'EUR', '2026-01-05', '2026-12-31', '2026-01-06', 0),"	/* same day */
+		    " (%lld, 25, 'USD', '2026-01-05', '2026-12-31', '2026-01-06', 0)",
+		    c1, c1, c1, c1, c1, c1, c2, c1, c1);
 		CHECK(sqlite3_exec(store_sqlite_handle(st), sql, NULL, NULL, NULL) == SQLITE_OK);
 	}
 	overdue_on(st, c1, "2026-03-01", 2, 300, "2026-02-01");
@@ -952,6 +963,20 @@ main(void)
 	overdue_on(st, c1, "2026-01-31", 0, 0, NULL);
 	overdue_on(st, c2, "2026-03-01", 0, 0, NULL);
 	overdue_on(st, c2, "2026-02-28", 1, 6400, "2026-01-20");
+	/* Purchase days up to the day (any currency), each with its revenue
+	 * in the currency. */
+	{
+		struct store_history_query q = { 0 };
+		struct overdue_seen seen = { c1, -1, -1, -2, "" };
+
+		CHECK(clock_date_parse("2026-03-01", &q.day) == 0);
+		q.until = (time_t)(q.day + 1) * 86400;
+		q.currency = "EUR";
+		q.want = STORE_H_PURCHASES;
+		CHECK(store_history(st, &q, overdue_of, &seen, err, sizeof(err)) == 0);
+		CHECK_STR(seen.days, "2026-01-01:100 2026-01-02:0 2026-01-05:250 2026-01-06:400"
+		    " 2026-02-15:3200");
+	}
 	store_close(st);
 	st = NULL;
 
