@@ -412,8 +412,23 @@ store_copy(struct store *from, struct store *to, int replace, struct store_copy_
 		    "(--replace replaces what it holds)", to->path, rows);
 		goto rollback;
 	}
-	/* Children first. */
-	for (size_t i = n; rows > 0 && i-- > 0;) {
+	/* PostgreSQL: one TRUNCATE of every table (in the transaction).  Row
+	 * by row, each deleted history row fired its trigger on the client's
+	 * derived columns: seconds for a small portfolio.  SQLite: children
+	 * first (without a WHERE, its own truncate). */
+	if (rows > 0 && to->ops->kind == STORE_ENGINE_PG) {
+		int bad = buf_puts(&cols, "TRUNCATE ") == -1;
+
+		for (size_t i = 0; !bad && i < n; i++)
+			bad = buf_printf(&cols, "%s%s", i > 0 ? ", " : "", copy_tables[i].name) == -1;
+		if (bad) {
+			snprintf(err, errlen, "out of memory");
+			goto rollback;
+		}
+		if (store_exec(to, cols.data, err, errlen) == -1)
+			goto rollback;
+	}
+	for (size_t i = n; rows > 0 && to->ops->kind != STORE_ENGINE_PG && i-- > 0;) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "DELETE FROM %s", copy_tables[i].name);
 		if (store_exec(to, sql, err, errlen) == -1)
