@@ -7,8 +7,12 @@
  */
 #include "build.h"
 
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "i18n.h"
@@ -436,6 +440,126 @@ nomem:
 	return 1;
 }
 
+/*
+ * The pass over every client's history in client-id ranges, one per core
+ * (up to PASS_THREADS): range 0 on the caller's thread and connection,
+ * the others on their own read-only connections, each keeping its own
+ * lists; the lists are then merged in range order (cmp_top orders every
+ * row, so the result is the one a single pass gives).  Small portfolios
+ * are read in one pass: fewer than PASS_MIN_CLIENTS a thread (the
+ * environment's CARTERA_PASS_MIN_CLIENTS, for tests).
+ */
+#define PASS_THREADS	4
+#define PASS_MIN_CLIENTS 20000	/* per thread */
+
+struct pass_part {
+	struct store		*st;		/* NULL: open db read-only */
+	const char		*db;
+	struct rctx		 c;		/* the caller's, with its own error */
+	struct top_arg		 a;
+	struct store_history_query q;
+	struct risk_zone	 z;		/* this range's lists */
+	int			 rc;
+	char			 err[512];
+};
+
+static void *
+pass_run(void *arg)
+{
+	struct pass_part *p = arg;
+	struct store *st = p->st;
+
+	p->c.err = p->err;
+	p->c.errlen = sizeof(p->err);
+	p->a.c = &p->c;
+	p->a.z = &p->z;
+	if (st == NULL && store_open(p->db, STORE_READONLY, &st, p->err, sizeof(p->err)) == -1) {
+		p->rc = -1;
+		return NULL;
+	}
+	if (store_history(st, &p->q, top_client, &p->a, p->err, sizeof(p->err)) == -1 ||
+	    p->a.failed)
+		p->rc = -1;
+	if (st != p->st)
+		store_close(st);
+	return NULL;
+}
+
+static int
+zone_pass(struct rctx *c, struct risk_zone *z, struct store *st,
+    const struct store_history_query *q, time_t end, char *err, size_t errlen)
+{
+	struct top_arg a = { .c = c, .end = end, .z = z };
+	struct pass_part *parts;
+	pthread_t tid[PASS_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long least = clock_env_duration("CARTERA_PASS_MIN_CLIENTS", PASS_MIN_CLIENTS, LONG_MAX);
+	long long maxid;
+	size_t w = cpus > 1 ? (size_t)cpus : 1, started = 1;
+	int rc = 0;
+
+	if (w > PASS_THREADS)
+		w = PASS_THREADS;
+	if (w > 1 && q->owner == 0 && q->client == 0 &&
+	    store_client_max_id(st, &maxid, err, errlen) == -1)
+		return -1;
+	if (w > 1 && (q->owner != 0 || q->client != 0 || maxid < least * (long long)w))
+		w = 1;
+	if (w == 1) {
+		if (store_history(st, q, top_client, &a, err, errlen) == -1 || a.failed)
+			return -1;
+		return 0;
+	}
+	if ((parts = calloc(w, sizeof(*parts))) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	for (size_t i = 0; i < w; i++) {
+		struct pass_part *p = &parts[i];
+
+		p->st = i == 0 ? st : NULL;
+		p->db = store_path(st);
+		p->c = *c;
+		p->a.end = end;
+		p->q = *q;
+		p->q.id_from = 1 + (long long)((double)maxid * (double)i / (double)w);
+		p->q.id_to = i + 1 == w ? maxid + 1 :
+		    1 + (long long)((double)maxid * (double)(i + 1) / (double)w);
+		p->z.tz = z->tz;
+		p->z.nmax = z->nmax;
+		p->z.typical = z->typical;
+	}
+	for (size_t i = 1; i < w; i++, started++)
+		if (pthread_create(&tid[i], NULL, pass_run, &parts[i]) != 0)
+			break;
+	/* Ranges whose thread could not start: read here, on this connection. */
+	for (size_t i = started; i < w; i++)
+		parts[i].st = st;
+	pass_run(&parts[0]);
+	for (size_t i = started; i < w; i++)
+		pass_run(&parts[i]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (size_t i = 0; i < w; i++) {
+		struct risk_zone *pz = &parts[i].z;
+
+		if (parts[i].rc != 0 && rc == 0) {
+			snprintf(err, errlen, "%s", parts[i].err);
+			rc = -1;
+		}
+		for (size_t o = 0; rc == 0 && o < pz->nown; o++)
+			for (size_t k = 0; k < pz->own[o].n; k++)
+				if (top_keep(z, (long long)o, &pz->own[o].v[k]) == -1) {
+					snprintf(err, errlen, _("out of memory"));
+					rc = -1;
+					break;
+				}
+		zone_lists_free(pz);
+	}
+	free(parts);
+	return rc;
+}
+
 /* Fill z (of memo m, or NULL) with the lists of owner `only` (0: of every
  * owner) as of today in its zone: one pass over the history of their
  * clients. */
@@ -447,8 +571,7 @@ zone_build(const struct report_risk_memo *m, struct risk_zone *z, struct store *
 	struct report_opts o;
 	struct rctx c;
 	struct store_history_query q;
-	struct top_arg a = { 0 };
-	time_t since;
+	time_t end, since;
 	int rc = -1;
 
 	zone_lists_free(z);
@@ -459,7 +582,7 @@ zone_build(const struct report_risk_memo *m, struct risk_zone *z, struct store *
 	z->today = c.today;
 	z->nmax = n;
 	z->only = only;
-	if (report_day_start(&c, c.today + 1, &a.end) == -1 ||
+	if (report_day_start(&c, c.today + 1, &end) == -1 ||
 	    report_day_start(&c, c.today - RISK_RECENT_SHORT + 1, &since) == -1)
 		goto out;
 	/* The typical rhythm is the portfolio's, whatever the zone: read once
@@ -472,12 +595,10 @@ zone_build(const struct report_risk_memo *m, struct risk_zone *z, struct store *
 	if (!z->has_typical && typical_today(&c, &z->typical) == -1)
 		goto out;
 	z->has_typical = 1;
-	if (history_query(&c, &q, a.end, since) == -1)
+	if (history_query(&c, &q, end, since) == -1)
 		goto out;
 	q.owner = only;
-	a.c = &c;
-	a.z = z;
-	if (store_history(st, &q, top_client, &a, err, errlen) == -1 || a.failed)
+	if (zone_pass(&c, z, st, &q, end, err, errlen) == -1)
 		goto out;
 	z->built = 1;
 	rc = 0;

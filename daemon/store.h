@@ -780,6 +780,9 @@ struct store_history_query {
 	const char	*currency;
 	long long	 client;	/* 0 = every client, by id */
 	long long	 owner;		/* with client 0: only this owner's; 0 = all */
+	long long	 id_from, id_to;	/* with client and owner 0 and id_to
+					 * above 0: the clients with ids in
+					 * [id_from, id_to) */
 	unsigned	 want;		/* STORE_H_* */
 };
 

@@ -83,10 +83,11 @@ bind_t(struct stmt *s, int idx, const char *v)
  * sharing parameters:
  * ?1 the day (text), ?2 the instant, ?3 the currency, ?4 since when
  * "no-answer" touches count, ?5 the client, ?6 the owner, ?7 the start of
- * the day.
+ * the day, ?8 and ?9 a range of client ids (the fourth form).
  */
 #define ONE(w)	" AND client_id = ?5 " w
 #define OWNED(w) " AND client_id IN (SELECT id FROM clients WHERE owner_id = ?6) " w
+#define RANGE(w) " AND client_id >= ?8 AND client_id < ?9 " w
 #define HIST_CLIENTS \
 	"SELECT c.id, coalesce(c.owner_id, 0), c.created_at, c.status," \
 	" c.first_purchase, c.last_purchase FROM clients c"
@@ -264,12 +265,19 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 		HIST_PURCHASES(OWNED("")), HIST_TOUCHES(OWNED("")), HIST_CHANGES(OWNED("")),
 		HIST_NPS(OWNED("")), HIST_OVERDUE(OWNED("")), HIST_MISSED(OWNED("")),
 	};
-	static const char *const no_answer[3] = {
-		HIST_NO_ANSWER(""), HIST_NO_ANSWER(ONE("")), HIST_NO_ANSWER(OWNED(""))
+	static const char *const range[NCUR + 1] = {
+		HIST_CLIENTS " WHERE c.id >= ?8 AND c.id < ?9 ORDER BY c.id",
+		HIST_INITIAL(RANGE("")), HIST_PURCHASES(RANGE("")), HIST_TOUCHES(RANGE("")),
+		HIST_CHANGES(RANGE("")), HIST_NPS(RANGE("")), HIST_OVERDUE(RANGE("")),
+		HIST_MISSED(RANGE("")),
 	};
-	static const char *const no_answer_only[3] = {
+	static const char *const no_answer[4] = {
+		HIST_NO_ANSWER(""), HIST_NO_ANSWER(ONE("")), HIST_NO_ANSWER(OWNED("")),
+		HIST_NO_ANSWER(RANGE(""))
+	};
+	static const char *const no_answer_only[4] = {
 		HIST_NO_ANSWER_ONLY(""), HIST_NO_ANSWER_ONLY(ONE("")),
-		HIST_NO_ANSWER_ONLY(OWNED(""))
+		HIST_NO_ANSWER_ONLY(OWNED("")), HIST_NO_ANSWER_ONLY(RANGE(""))
 	};
 	/* What asks for each cursor (0: always read). */
 	static const unsigned bits[NCUR] = { 0, STORE_H_PURCHASES, STORE_H_TOUCHES,
@@ -279,8 +287,8 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 	static const unsigned uses[NCUR + 1] = { 0, 0, P(1) | P(3), P(2), P(2), P(1),
 		P(1) | P(3), P(1) | P(7) };
 	unsigned used;
-	int form = q->client > 0 ? 1 : q->owner > 0 ? 2 : 0;
-	const char *const *sqls = form == 1 ? one : form == 2 ? owned : all;
+	int form = q->client > 0 ? 1 : q->owner > 0 ? 2 : q->id_to > 0 ? 3 : 0;
+	const char *const *sqls = form == 1 ? one : form == 2 ? owned : form == 3 ? range : all;
 	struct cursor clients = { 0 }, cur[NCUR];
 	struct hist_buf b = { 0 };
 	char day[11];
@@ -300,7 +308,8 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 		if ((c->s = stmt_get(st, sql, err, errlen)) == NULL)
 			goto out;
 		/* Each statement gets the parameters it names, no others. */
-		used = uses[k + 1] | (form == 1 ? P(5) : form == 2 ? P(6) : 0);
+		used = uses[k + 1] | (form == 1 ? P(5) : form == 2 ? P(6) :
+		    form == 3 ? P(8) | P(9) : 0);
 		if (k == C_TOUCH && (q->want & STORE_H_NO_ANSWER))
 			used |= P(4);
 		if (used & P(1))
@@ -317,6 +326,10 @@ store_history(struct store *st, const struct store_history_query *q, store_histo
 			stmt_bind_int(c->s, 6, q->owner);
 		if (used & P(7))
 			stmt_bind_int(c->s, 7, (long long)q->day_start);
+		if (used & P(8))
+			stmt_bind_int(c->s, 8, q->id_from);
+		if (used & P(9))
+			stmt_bind_int(c->s, 9, q->id_to);
 		if (k >= 0 && cur_step(st, c, err, errlen) == -1)
 			goto out;
 	}
