@@ -167,7 +167,10 @@ disk_full() {	# disk_full WHAT FILL-CMD ERE UNFILL-CMD
 	rm -f "$T/$what.pipe"
 	mkfifo "$T/$what.pipe" || t_fatal "mkfifo"
 	t_start_bg -l "$T/$what.log" cat "$T/$what.pipe"
-	t_start_bg -v DPID -l "$T/$what.pipe" "$CARTERAD" -c "$CONF" -f -v --now "2026-03-10 07:59:55Z"
+	# It starts 3 s (x T_SLOW) before the digest time: the feed is fetched
+	# and the disk filled meanwhile, and then the digest is due.
+	t_start_bg -v DPID -l "$T/$what.pipe" "$CARTERAD" -c "$CONF" -f -v --now \
+		"$(date -u -d "@$(($(date -u -d '2026-03-10 08:00:00Z' +%s) - 3 * T_SLOW))" '+%F %TZ')"
 	TOK_A=$(token "$a")
 	t_wait_for '[ "$(code /feed/$TOK_A.ics 1)" = 200 ]' 5
 	get "/feed/$TOK_A.ics" >/dev/null
