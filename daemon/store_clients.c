@@ -112,6 +112,25 @@ log_status(struct store *st, long long client, const char *old, const char *new,
 	return stmt_done(st, s, err, errlen, "recording status change");
 }
 
+/* Bind the search key of v (stmt_bind_key); during an import the key of
+ * the row's name, or with memo of a value seen before, is not made again
+ * (store_import_key).  -1: out of memory. */
+static int
+bind_import_key(struct store *st, struct stmt *s, int idx, const char *v, int memo)
+{
+	char *k;
+	int owned, rc;
+
+	if (st->imp == NULL || v == NULL || *v == '\0')
+		return stmt_bind_key(s, idx, v);
+	if ((k = store_import_key(st, v, memo, &owned)) == NULL)
+		return -1;
+	rc = stmt_bind_text(s, idx, k);
+	if (owned)
+		free(k);
+	return rc;
+}
+
 /* Upsert the primary contact of client from the contact fields of r. */
 static int
 put_primary_contact(struct store *st, long long client, const struct record *r,
@@ -142,7 +161,7 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 		if (email) stmt_bind_text(s, 3, email);
 		if (phone) stmt_bind_text(s, 4, phone);
 		stmt_bind_int(s, 5, client);
-		if (stmt_bind_key(s, 6, name) == -1) {
+		if (bind_import_key(st, s, 6, name, 0) == -1) {
 			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
@@ -161,7 +180,7 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 	stmt_bind_text(s, 3, role ? role : "");
 	stmt_bind_text(s, 4, email ? email : "");
 	stmt_bind_text(s, 5, phone ? phone : "");
-	if (stmt_bind_key(s, 6, name) == -1) {
+	if (bind_import_key(st, s, 6, name, 0) == -1) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
@@ -208,9 +227,64 @@ put_mask(const struct record *r, int inserting)
 	return m;
 }
 
-static struct stmt *
-put_stmt(struct store *st, unsigned mask, const char *sql)
+/* The text of the write of r's fields (put_mask), into sql; its length
+ * (>= len: too long). */
+static int
+put_sql(const struct record *r, int inserting, char *sql, size_t len)
 {
+	int n;
+
+	if (inserting) {
+		char cols[512], vals[256];
+		int nc = snprintf(cols, sizeof(cols), "owner_id, segment_id, created_at, updated_at");
+		int nv = snprintf(vals, sizeof(vals), "?, ?, ?, ?");
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (client_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
+			    client_columns[f]);
+			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
+		}
+		for (int f = 0; f < RF_COUNT; f++) {
+			if (key_columns[f] == NULL || r->v[f] == NULL)
+				continue;
+			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
+			    key_columns[f]);
+			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
+		}
+		return snprintf(sql, len, "INSERT INTO clients (%s) VALUES (%s)"
+		    " RETURNING id", cols, vals);
+	}
+	n = snprintf(sql, len, "UPDATE clients SET updated_at = ?");
+	if (r->v[RF_OWNER] != NULL)
+		n += snprintf(sql + n, len - (size_t)n, ", owner_id = ?");
+	if (r->v[RF_SEGMENT] != NULL)
+		n += snprintf(sql + n, len - (size_t)n, ", segment_id = ?");
+	for (int f = 0; f < RF_COUNT; f++) {
+		if (client_columns[f] == NULL || r->v[f] == NULL)
+			continue;
+		n += snprintf(sql + n, len - (size_t)n, ", %s = ?", client_columns[f]);
+	}
+	/* A next-contact date given by hand is no longer a snooze's. */
+	if (r->v[RF_NEXT_CONTACT] != NULL)
+		n += snprintf(sql + n, len - (size_t)n, ", next_contact_by = NULL");
+	for (int f = 0; f < RF_COUNT; f++) {
+		if (key_columns[f] == NULL || r->v[f] == NULL)
+			continue;
+		n += snprintf(sql + n, len - (size_t)n, ", %s = ?", key_columns[f]);
+	}
+	n += snprintf(sql + n, len - (size_t)n, " WHERE id = ?");
+	return n;
+}
+
+/* The write of r's fields, from the cache: its text is made (put_sql)
+ * and prepared only the first time that set of fields comes (a large
+ * import made it again for every row). */
+static struct stmt *
+put_stmt(struct store *st, const struct record *r, int inserting)
+{
+	unsigned mask = put_mask(r, inserting);
+	char sql[1024];
 	struct stmt *s;
 
 	for (int i = 0; i < st->nput; i++)
@@ -219,7 +293,8 @@ put_stmt(struct store *st, unsigned mask, const char *sql)
 				stmt_reset(st->put[i].stmt);
 			return st->put[i].stmt;
 		}
-	if ((s = st->ops->prepare(st->eng, sql)) == NULL)
+	if ((size_t)put_sql(r, inserting, sql, sizeof(sql)) >= sizeof(sql) ||
+	    (s = st->ops->prepare(st->eng, sql)) == NULL)
 		return NULL;
 	if (st->nput == STORE_PUT_CACHE) {
 		stmt_free(st->put[0].stmt);
@@ -246,12 +321,11 @@ int
 store_client_put(struct store *st, long long id, const struct record *r,
     long long *out_id, char *err, size_t errlen)
 {
-	char sql[1024];
 	struct stmt *s = NULL;
 	long long owner = 0, seg = 0;
 	char *old_status = NULL;
 	const char *new_status = r->v[RF_STATUS];
-	int n, idx = 1, rc, inserting = id == 0;
+	int idx = 1, rc, inserting = id == 0;
 	time_t now = clock_now();
 	struct store_import *im = st->imp;
 
@@ -278,51 +352,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	    client_status(st, id, &old_status, err, errlen) == -1)
 		return -1;
 
-	if (inserting) {
-		char cols[512], vals[256];
-		int nc = snprintf(cols, sizeof(cols), "owner_id, segment_id, created_at, updated_at");
-		int nv = snprintf(vals, sizeof(vals), "?, ?, ?, ?");
-		for (int f = 0; f < RF_COUNT; f++) {
-			if (client_columns[f] == NULL || r->v[f] == NULL)
-				continue;
-			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
-			    client_columns[f]);
-			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
-		}
-		for (int f = 0; f < RF_COUNT; f++) {
-			if (key_columns[f] == NULL || r->v[f] == NULL)
-				continue;
-			nc += snprintf(cols + nc, sizeof(cols) - (size_t)nc, ", %s",
-			    key_columns[f]);
-			nv += snprintf(vals + nv, sizeof(vals) - (size_t)nv, ", ?");
-		}
-		n = snprintf(sql, sizeof(sql), "INSERT INTO clients (%s) VALUES (%s)"
-		    " RETURNING id", cols, vals);
-	} else {
-		n = snprintf(sql, sizeof(sql), "UPDATE clients SET updated_at = ?");
-		if (r->v[RF_OWNER] != NULL)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", owner_id = ?");
-		if (r->v[RF_SEGMENT] != NULL)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", segment_id = ?");
-		for (int f = 0; f < RF_COUNT; f++) {
-			if (client_columns[f] == NULL || r->v[f] == NULL)
-				continue;
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
-			    client_columns[f]);
-		}
-		/* A next-contact date given by hand is no longer a snooze's. */
-		if (r->v[RF_NEXT_CONTACT] != NULL)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", next_contact_by = NULL");
-		for (int f = 0; f < RF_COUNT; f++) {
-			if (key_columns[f] == NULL || r->v[f] == NULL)
-				continue;
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", %s = ?",
-			    key_columns[f]);
-		}
-		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " WHERE id = ?");
-	}
-	if ((size_t)n >= sizeof(sql) ||
-	    (s = put_stmt(st, put_mask(r, inserting), sql)) == NULL) {
+	if ((s = put_stmt(st, r, inserting)) == NULL) {
 		free(old_status);
 		return store_fail(st, err, errlen, "preparing client write");
 	}
@@ -369,7 +399,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 				continue;
 			}
 		}
-		if (stmt_bind_key(s, idx++, r->v[f]) == -1) {
+		if (bind_import_key(st, s, idx++, r->v[f], f != RF_NAME) == -1) {
 			free(old_status);
 			snprintf(err, errlen, _("out of memory"));
 			return -1;

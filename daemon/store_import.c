@@ -44,6 +44,39 @@ store_import_name_key(struct store *st, const char *v, int *owned)
 	return k;
 }
 
+char *
+store_import_key(struct store *st, const char *v, int memo, int *owned)
+{
+	struct store_import *im = st->imp;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	char *k, *n;
+	size_t i;
+
+	*owned = 0;
+	if (im != NULL && im->name != NULL && strcmp(im->name, v) == 0)
+		return im->name_key;
+	if (im == NULL || !memo) {
+		*owned = 1;
+		return record_search_key(v);
+	}
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	i = h & (IMPORT_MEMO - 1);
+	if (im->memo[i].v != NULL && strcmp(im->memo[i].v, v) == 0)
+		return im->memo[i].key;
+	if ((k = record_search_key(v)) == NULL)
+		return NULL;
+	if ((n = strdup(v)) == NULL) {
+		*owned = 1;
+		return k;
+	}
+	free(im->memo[i].v);
+	free(im->memo[i].key);
+	im->memo[i].v = n;
+	im->memo[i].key = k;
+	return k;
+}
+
 /* ---- large imports --------------------------------------------------- */
 
 /*
@@ -181,6 +214,10 @@ store_client_import_free(struct store *st)
 		free(im->segments[i].name);
 	free(im->name);
 	free(im->name_key);
+	for (int i = 0; i < IMPORT_MEMO; i++) {
+		free(im->memo[i].v);
+		free(im->memo[i].key);
+	}
 	free(im);
 	st->imp = NULL;
 }

@@ -20,6 +20,7 @@ struct import_id {
 	long long	 id;
 };
 #define IMPORT_CACHE	64	/* owners and segments remembered */
+#define IMPORT_MEMO	256	/* search keys remembered (a power of two) */
 struct store_import {
 	char		**index_sql;	/* CREATE INDEX of each index dropped */
 	size_t		 nindex;
@@ -35,12 +36,20 @@ struct store_import {
 	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
 	int		 nowners, nsegments;
 	char		*name, *name_key;	/* the last name and its search key */
+	struct {				/* search keys of repeated values */
+		char	*v, *key;		/* (cities, sectors), by hash of v */
+	}		 memo[IMPORT_MEMO];
 };
 
 /* The search key of name v (record_search_key): during an import the
  * matching and the write of a row ask for the same one.  NULL: out of
  * memory.  *owned: the caller frees it. */
 char	*store_import_name_key(struct store *, const char *v, int *owned);
+/* The search key of v (record_search_key), the same as the last name's
+ * when v is that name, else, with memo, remembered for the next rows
+ * that give v (a city or sector: a few values on many rows).  NULL: out
+ * of memory.  *owned: the caller frees it. */
+char	*store_import_key(struct store *, const char *v, int memo, int *owned);
 /* Key v (of kind) is now one a client may have. */
 void	 store_import_key_add(struct store_import *, enum import_key, const char *v);
 /* 0: no client has key v; 1: one may (or there is no set). */
