@@ -348,6 +348,10 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		if (im != NULL)
 			store_import_id_put(im->segments, &im->nsegments, r->v[RF_SEGMENT], seg);
 	}
+	/* An update may log a status change: the import's pending first
+	 * rows come before it. */
+	if (!inserting && store_import_log_flush(st, err, errlen) == -1)
+		return -1;
 	if (!inserting && new_status != NULL &&
 	    client_status(st, id, &old_status, err, errlen) == -1)
 		return -1;
@@ -422,7 +426,9 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		store_no_such(st, err, errlen, N_("client"), id);
 		return -1;
 	}
-	if (inserting) {
+	if (inserting && im != NULL)
+		rc = store_import_log_add(st, id, err, errlen);
+	else if (inserting) {
 		const char *stv = new_status && *new_status ? new_status : "active";
 		rc = log_status(st, id, NULL, stv, err, errlen);
 	} else if (new_status != NULL && old_status != NULL &&

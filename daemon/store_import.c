@@ -1,9 +1,11 @@
 /*
  * store_import.c - what the store does for a client import as a whole
  * (store_client_import_begin .. store_client_import_finish): the owners
- * and segments it named, the last name's search key, and on a large
- * SQLite import the bulk load -- indexes dropped and built again before
- * the COMMIT, a set of key hashes answering for the matching's indexes.
+ * and segments it named, the search keys of its repeated values, the
+ * first status-log rows of the clients it inserts (written set-based),
+ * and on a large SQLite import the bulk load -- indexes dropped and
+ * built again before the COMMIT, a set of key hashes answering for the
+ * matching's indexes.
  * The rows themselves are written by store_clients.c.  Writes SQL
  * through store_engine.h only.
  */
@@ -75,6 +77,48 @@ store_import_key(struct store *st, const char *v, int memo, int *owned)
 	im->memo[i].v = n;
 	im->memo[i].key = k;
 	return k;
+}
+
+/*
+ * The first status-log row of every client an import inserts, written
+ * set-based: the ids of a run of inserted clients are consecutive, and
+ * one INSERT ... SELECT writes their rows (the time is the client's
+ * created_at, the same clock reading as one by one).  Flushed before any
+ * update of a client (which may log a status change, or change the
+ * status the SELECT would read) and before the COMMIT.
+ */
+int
+store_import_log_flush(struct store *st, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "INSERT INTO client_status_log (client_id, at, old_status, new_status)"
+	    " SELECT id, created_at, NULL, status FROM clients WHERE id BETWEEN ? AND ?"
+	    " ORDER BY id";
+	struct store_import *im = st->imp;
+	struct stmt *s;
+
+	if (im == NULL || im->log_lo == 0)
+		return 0;
+	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
+		return -1;
+	stmt_bind_int(s, 1, im->log_lo);
+	stmt_bind_int(s, 2, im->log_hi);
+	im->log_lo = im->log_hi = 0;
+	return stmt_done(st, s, err, errlen, "recording status change");
+}
+
+int
+store_import_log_add(struct store *st, long long id, char *err, size_t errlen)
+{
+	struct store_import *im = st->imp;
+
+	if (im->log_lo != 0 && id != im->log_hi + 1 &&
+	    store_import_log_flush(st, err, errlen) == -1)
+		return -1;
+	if (im->log_lo == 0)
+		im->log_lo = id;
+	im->log_hi = id;
+	return 0;
 }
 
 /* ---- large imports --------------------------------------------------- */
@@ -391,6 +435,8 @@ store_client_import_finish(struct store *st, char *err, size_t errlen)
 
 	if (im == NULL)
 		return 0;
+	if (store_import_log_flush(st, err, errlen) == -1)
+		return -1;
 	for (int k = KEY_TAX; k <= KEY_NAME; k++)
 		if (store_import_restore_index(st, (enum import_key)k, err, errlen) == -1)
 			return -1;

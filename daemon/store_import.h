@@ -1,9 +1,10 @@
 /*
  * store_import.h - the store's state for one client import (store
  * private: store_clients.c and store_import.c only): the owners and
- * segments it has named, the last name's search key, and on a large
- * SQLite import the indexes dropped and the set of key hashes that
- * answers for the matching's indexes.  Not an interface for callers:
+ * segments it has named, the search keys it made, the inserted clients
+ * whose first status-log rows are still to write, and on a large SQLite
+ * import the indexes dropped and the set of key hashes that answers for
+ * the matching's indexes.  Not an interface for callers:
  * they use store_client_import_begin (store.h).
  */
 #ifndef STORE_IMPORT_H
@@ -36,6 +37,9 @@ struct store_import {
 	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
 	int		 nowners, nsegments;
 	char		*name, *name_key;	/* the last name and its search key */
+	long long	 log_lo, log_hi;	/* clients inserted whose first
+					 * status-log row is still to write
+					 * (0: none) */
 	struct {				/* search keys of repeated values */
 		char	*v, *key;		/* (cities, sectors), by hash of v */
 	}		 memo[IMPORT_MEMO];
@@ -50,6 +54,13 @@ char	*store_import_name_key(struct store *, const char *v, int *owned);
  * that give v (a city or sector: a few values on many rows).  NULL: out
  * of memory.  *owned: the caller frees it. */
 char	*store_import_key(struct store *, const char *v, int memo, int *owned);
+/* Client id was inserted: its first status-log row ("" -> its status) is
+ * written with those of the clients inserted next, in one statement, at
+ * the next store_import_log_flush (before any update of a client, and
+ * before the COMMIT), so the log's rows come in the same order as one by
+ * one. */
+int	 store_import_log_add(struct store *, long long id, char *err, size_t errlen);
+int	 store_import_log_flush(struct store *, char *err, size_t errlen);
 /* Key v (of kind) is now one a client may have. */
 void	 store_import_key_add(struct store_import *, enum import_key, const char *v);
 /* 0: no client has key v; 1: one may (or there is no set). */

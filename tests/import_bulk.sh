@@ -122,4 +122,43 @@ t_assert_match "2908 would be inserted" "$(CARTERA_DB=$FAIL c import --dry-run "
 	"a dry run of the bulk path counts the rows"
 t_assert_eq "$before" "$(state "$FAIL")" "a dry run leaves the database as it was"
 t_assert_eq "$schema_before" "$(schema "$FAIL")" "and every index"
+# --- the status log of one import, in the order of its rows: a client
+# inserted, then changed by a later row of the same file (the first rows
+# of the inserted clients are written together; the change must come
+# after its client's first row, and that row must hold the status the
+# client was inserted with).  Both paths: 1,200 rows (bulk) and 12 rows.
+for n in 1200 12; do
+	/usr/bin/python3 - "$T/st$n.csv" "$n" <<'PY'
+import sys
+n = int(sys.argv[2])
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("name,status,tax_id,owner\n")
+    for i in range(n):
+        if i == 0:
+            f.write("Estado Uno,potential,E0000001,ana@example.com\n")
+        elif i == n // 2:
+            f.write("Estado Uno,active,E0000001,\n")
+        elif i == n // 2 + 1:
+            f.write("Estado Dos,lost,E0000002,bob@example.com\n")
+        else:
+            f.write(f"Relleno {i},,R{i:07d},ana@example.com\n")
+PY
+	SDB=$(t_db "st$n")
+	setup "$SDB" || t_fatal "setup"
+	CARTERA_DB=$SDB c --now "2026-11-02 09:30Z" import "$T/st$n.csv" >/dev/null ||
+		t_fatal "status import of $n rows"
+	uno=$(CARTERA_DB=$SDB c --json client show "Estado Uno" | t_json 'd["id"]')
+	dos=$(CARTERA_DB=$SDB c --json client show "Estado Dos" | t_json 'd["id"]')
+	t_assert_eq "$uno||potential
+$uno|potential|active
+$dos||lost" "$(t_sql "$SDB" "SELECT client_id, coalesce(old_status, ''), new_status FROM client_status_log
+		WHERE client_id IN ($uno, $dos) ORDER BY id" | tr -d ' ')" \
+		"$n rows: the status log in the order of the rows, the first status as imported"
+	t_assert_eq "$n" "$(t_sql "$SDB" "SELECT count(*) FROM client_status_log l
+		JOIN clients c ON c.id = l.client_id WHERE l.at = $(date -u -d '2026-11-02 09:30' +%s)")" \
+		"$n rows: a log row for each client inserted ($n - 1) and the change, at the import's time"
+	t_assert_eq 0 "$(t_sql "$SDB" "SELECT count(*) FROM clients c WHERE c.id > 2 AND
+		(SELECT count(*) FROM client_status_log l WHERE l.client_id = c.id AND l.old_status IS NULL) <> 1")" \
+		"$n rows: every client inserted has exactly one first row"
+done
 t_done
