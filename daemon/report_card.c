@@ -477,11 +477,17 @@ pass_run(void *arg)
 		p->rc = -1;
 		return NULL;
 	}
-	if (store_history(st, &p->q, top_client, &p->a, p->err, sizeof(p->err)) == -1 ||
+	/* One snapshot, as the caller's connection reads in (and, on
+	 * PostgreSQL, the rows come through cursors, not whole). */
+	if (st != p->st && store_read_begin(st, p->err, sizeof(p->err)) == -1)
+		p->rc = -1;
+	else if (store_history(st, &p->q, top_client, &p->a, p->err, sizeof(p->err)) == -1 ||
 	    p->a.failed)
 		p->rc = -1;
-	if (st != p->st)
+	if (st != p->st) {
+		store_read_end(st);
 		store_close(st);
+	}
 	return NULL;
 }
 

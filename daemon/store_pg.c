@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -53,6 +54,8 @@ struct engine {
 	int		 pid;		/* our server process */
 	unsigned	 gen;		/* bumped when the connection is reset */
 	unsigned long	 names;		/* statement names handed out */
+	unsigned long	 tx;		/* bumped at each BEGIN, COMMIT, ROLLBACK */
+	int		 read_tx;	/* the open transaction is a read one */
 };
 
 /* One server-side statement: the same SQL prepared for one list of
@@ -78,6 +81,9 @@ struct pg_stmt {
 					 * server could not type it (?1 IS NULL) */
 	PGresult	*res;		/* the result being read */
 	PGresult	*desc;		/* its columns before the first step */
+	char		 cursor[24];	/* "" or the open cursor res comes from */
+	unsigned long	 cursor_tx;	/* the transaction it lives in */
+	unsigned	 cursor_gen;
 	int		 row, nrows, ncols;
 	char		**conv;		/* per column: converted text of the row */
 	unsigned char	*blob;		/* unescaped bytea of the row */
@@ -179,9 +185,10 @@ session_setup(struct engine *e)
 	e->pid = PQbackendPID(e->conn);
 	e->gen++;
 	/* Times are epoch seconds and local days are text: the session's
-	 * zone never matters, but keep it fixed all the same. */
+	 * zone never matters, but keep it fixed all the same.  Cursors are
+	 * read to their end: planned for all their rows, not the first. */
 	return command(e, "SET TIME ZONE 'UTC'; SET lock_timeout = '10s';"
-	    " LISTEN " CHANNEL);
+	    " SET cursor_tuple_fraction = 1; LISTEN " CHANNEL);
 }
 
 /* The schema's version table is there (whatever its version). */
@@ -379,11 +386,29 @@ clear_binds(struct pg_stmt *s)
 	}
 }
 
+/* Close s's cursor if its transaction still runs (it ends with it). */
+static void
+cursor_close(struct pg_stmt *s)
+{
+	struct engine *e = s->e;
+	char sql[64];
+
+	if (s->cursor[0] == '\0')
+		return;
+	if (s->cursor_tx == e->tx && s->cursor_gen == e->gen &&
+	    PQtransactionStatus(e->conn) == PQTRANS_INTRANS) {
+		snprintf(sql, sizeof(sql), "CLOSE %s", s->cursor);
+		PQclear(PQexec(e->conn, sql));
+	}
+	s->cursor[0] = '\0';
+}
+
 static void
 pg_reset(struct stmt *st)
 {
 	struct pg_stmt *s = P(st);
 
+	cursor_close(s);
 	clear_row(s);
 	PQclear(s->res);
 	s->res = NULL;
@@ -482,6 +507,15 @@ pg_bind_null(struct stmt *s, int i)
  * Integers bound where the server typed the parameter itself go as text
  * and are read as that type; NULL fits every variant.
  */
+/* The server types of a variant's parameters (0: the server's choice). */
+static void
+param_types(const struct pg_stmt *s, const char *sig, Oid *types)
+{
+	for (int i = 0; i < s->nparams; i++)
+		types[i] = sig[i] == 'i' ? OID_INT8 : sig[i] == 'd' ? OID_FLOAT8 :
+		    sig[i] == 'b' ? OID_BYTEA : s->astext[i] ? OID_TEXT : 0;
+}
+
 /* N of the "$N" a message names, 0 if none. */
 static int
 param_named(const char *msg)
@@ -546,9 +580,7 @@ variant(struct pg_stmt *s)
 	for (int attempt = 0; attempt <= s->nparams; attempt++) {
 		int which = 0;
 
-		for (int i = 0; i < s->nparams; i++)
-			types[i] = sig[i] == 'i' ? OID_INT8 : sig[i] == 'd' ? OID_FLOAT8 :
-			    sig[i] == 'b' ? OID_BYTEA : s->astext[i] ? OID_TEXT : 0;
+		param_types(s, sig, types);
 		if (intx && command(e, "SAVEPOINT cartera_prepare") == -1)
 			break;
 		r = PQprepare(e->conn, v->name, s->sql, s->nparams, types);
@@ -593,6 +625,103 @@ is_write(PGresult *r)
 	    strncmp(c, "DELETE", 6) == 0 || strncmp(c, "MERGE", 5) == 0;
 }
 
+/*
+ * Reads in a read transaction (the scans, reports and the history pass)
+ * go through a cursor, FETCH_ROWS rows at a time: libpq would otherwise
+ * hold a whole result, all 5M invoices of a portfolio of 1M clients, in
+ * memory, and the history pass keeps several open at once.  Other
+ * statements, and reads in a write transaction (small, and some lock
+ * rows), are executed whole.
+ */
+#define FETCH_ROWS	10000
+
+static int
+is_plain_read(const char *sql)
+{
+	while (*sql == ' ' || *sql == '(')
+		sql++;
+	return (strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "WITH", 4) == 0) &&
+	    strstr(sql, " FOR UPDATE") == NULL;
+}
+
+/* The next rows of s's cursor into s->res; -1 on failure. */
+static int
+cursor_fetch(struct pg_stmt *s)
+{
+	struct engine *e = s->e;
+	char sql[64];
+
+	PQclear(s->res);
+	snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM %s", FETCH_ROWS, s->cursor);
+	s->res = PQexec(e->conn, sql);
+	if (s->res == NULL || PQresultStatus(s->res) != PGRES_TUPLES_OK) {
+		set_result_msg(e, s->res);
+		PQclear(s->res);
+		s->res = NULL;
+		s->cursor[0] = '\0';	/* gone with the failed transaction */
+		return -1;
+	}
+	s->row = 0;
+	s->nrows = PQntuples(s->res);
+	if (s->nrows < FETCH_ROWS)
+		cursor_close(s);	/* read to its end */
+	return 0;
+}
+
+/* Open a cursor over s as variant v and read its first rows. */
+static int
+cursor_open(struct pg_stmt *s, const struct variant *v)
+{
+	struct engine *e = s->e;
+	Oid *types = NULL;
+	PGresult *r;
+	char *sql;
+	int ok;
+
+	if (s->nparams > 0 && (types = calloc((size_t)s->nparams, sizeof(*types))) == NULL) {
+		set_msg(e, "out of memory");
+		return -1;
+	}
+	param_types(s, v->sig, types);
+	snprintf(s->cursor, sizeof(s->cursor), "k%lu", ++e->names);
+	if (asprintf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s", s->cursor, s->sql) == -1) {
+		free(types);
+		s->cursor[0] = '\0';
+		set_msg(e, "out of memory");
+		return -1;
+	}
+	r = PQexecParams(e->conn, sql, s->nparams, types, (const char *const *)s->vals,
+	    s->lens, s->fmts, 0);
+	free(sql);
+	free(types);
+	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_result_msg(e, r);
+	PQclear(r);
+	if (!ok) {
+		s->cursor[0] = '\0';
+		return -1;
+	}
+	s->cursor_tx = e->tx;
+	s->cursor_gen = e->gen;
+	return cursor_fetch(s);
+}
+
+/* Columns of a new result: room for their converted text. */
+static int
+result_columns(struct pg_stmt *s)
+{
+	if (PQnfields(s->res) != s->ncols || s->conv == NULL) {
+		free(s->conv);
+		s->ncols = PQnfields(s->res);
+		if ((s->conv = calloc((size_t)s->ncols + 1, sizeof(*s->conv))) == NULL) {
+			set_msg(s->e, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 pg_step(struct stmt *st)
 {
@@ -606,7 +735,13 @@ pg_step(struct stmt *st)
 		clear_row(s);
 		if (++s->row < s->nrows)
 			return STMT_ROW;
-		return STMT_DONE;
+		if (s->cursor[0] == '\0')
+			return STMT_DONE;
+		if (cursor_fetch(s) == -1)
+			return STMT_ERROR;
+		if (result_columns(s) == -1)
+			return STMT_ERROR;
+		return s->nrows > 0 ? STMT_ROW : STMT_DONE;
 	}
 	if (PQtransactionStatus(e->conn) == PQTRANS_IDLE ||
 	    PQtransactionStatus(e->conn) == PQTRANS_UNKNOWN) {
@@ -615,6 +750,15 @@ pg_step(struct stmt *st)
 	}
 	if ((v = variant(s)) == NULL)
 		return STMT_ERROR;
+	if (e->read_tx && PQtransactionStatus(e->conn) == PQTRANS_INTRANS &&
+	    is_plain_read(s->sql)) {
+		if (cursor_open(s, v) == -1 || result_columns(s) == -1) {
+			PQclear(s->res);
+			s->res = NULL;
+			return STMT_ERROR;
+		}
+		return s->nrows > 0 ? STMT_ROW : STMT_DONE;
+	}
 	s->res = PQexecPrepared(e->conn, v->name, s->nparams, (const char *const *)s->vals,
 	    s->lens, s->fmts, 0);
 	switch (s->res != NULL ? PQresultStatus(s->res) : PGRES_FATAL_ERROR) {
@@ -633,15 +777,10 @@ pg_step(struct stmt *st)
 		e->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
 	s->row = 0;
 	s->nrows = PQntuples(s->res);
-	if (PQnfields(s->res) != s->ncols || s->conv == NULL) {
-		free(s->conv);
-		s->ncols = PQnfields(s->res);
-		if ((s->conv = calloc((size_t)s->ncols + 1, sizeof(*s->conv))) == NULL) {
-			set_msg(e, "out of memory");
-			PQclear(s->res);
-			s->res = NULL;
-			return STMT_ERROR;
-		}
+	if (result_columns(s) == -1) {
+		PQclear(s->res);
+		s->res = NULL;
+		return STMT_ERROR;
 	}
 	return s->nrows > 0 ? STMT_ROW : STMT_DONE;
 }
@@ -822,6 +961,8 @@ pg_begin(struct engine *e, int mode, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", pg_errmsg(e));
 		return -1;
 	}
+	e->tx++;
+	e->read_tx = mode == STORE_TX_READ;
 	if (mode == STORE_TX_READ)
 		return pg_exec(e, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err, errlen);
 	if (pg_exec(e, "BEGIN", err, errlen) == -1)
@@ -839,6 +980,8 @@ pg_commit(struct engine *e, char *err, size_t errlen)
 	PGresult *r = PQexec(e->conn, "COMMIT");
 	int ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
 
+	e->tx++;
+	e->read_tx = 0;
 	/* COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
 	if (ok && strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
 		set_msg(e, "the transaction failed and was rolled back");
@@ -854,6 +997,8 @@ pg_commit(struct engine *e, char *err, size_t errlen)
 static void
 pg_rollback(struct engine *e)
 {
+	e->tx++;
+	e->read_tx = 0;
 	if (PQtransactionStatus(e->conn) == PQTRANS_INTRANS ||
 	    PQtransactionStatus(e->conn) == PQTRANS_INERROR)
 		PQclear(PQexec(e->conn, "ROLLBACK"));
