@@ -41,7 +41,8 @@
 #   t_smtp_event_count EVENT    count log.jsonl lines of that event
 #   t_mail_count                number of messages in $SMTP_DIR
 #   t_mail_last                 path of the newest message in $SMTP_DIR
-#   t_wait_for COND [TIMEOUT]   poll `eval COND` every 0.1 s (default 10 s)
+#   t_wait_for COND [TIMEOUT]   poll `eval COND` (after 10, 20, 50 ms, then
+#                               every 0.1 s) until TIMEOUT (default 10 s)
 #   t_wait_mail N [TIMEOUT]     wait until $SMTP_DIR holds >= N messages
 #   t_slow SECONDS              print SECONDS x $T_SLOW (for a test's own
 #                               timeouts and time bounds)
@@ -253,17 +254,28 @@ t_slow() {
 	if [ $((n % 10)) = 0 ]; then echo $((n / 10)); else echo "$((n / 10)).$((n % 10))"; fi
 }
 
-# t__poll COND TENTHS: 0 once `eval COND` succeeds, 1 at the deadline.
-# TENTHS is multiplied by $T_SLOW.
+# Microseconds since the epoch (EPOCHREALTIME without its separator,
+# whatever the locale's).
+t__usec() {
+	echo "${EPOCHREALTIME//[!0-9]/}"
+}
+
+# t__poll COND TENTHS: 0 once `eval COND` succeeds, 1 once TENTHS (times
+# $T_SLOW) tenths of a second have passed.  It looks again after 10, 20
+# and 50 ms, then every 0.1 s: most conditions hold within milliseconds,
+# and a fixed 0.1 s step made each wait of the suite 0.1 s at least.
 t__poll() {
-	local cond=$1 n=$(($2 * T_SLOW)) i deadline
-	deadline=$((SECONDS + n / 10 + 2))
-	for ((i = 0; ; i++)); do
+	local cond=$1 step=0.01 limit
+	limit=$(($(t__usec) + $2 * T_SLOW * 100000))
+	while :; do
 		eval "$cond" && return 0
-		if [ "$i" -ge "$n" ] || [ "$SECONDS" -ge "$deadline" ]; then
-			return 1
-		fi
-		sleep 0.1
+		[ "$(t__usec)" -ge "$limit" ] && return 1
+		sleep "$step"
+		case $step in
+		0.01) step=0.02 ;;
+		0.02) step=0.05 ;;
+		*) step=0.1 ;;
+		esac
 	done
 }
 
@@ -288,6 +300,15 @@ t_alive() {
 	return 0
 }
 
+# t__any_alive PID...: one of them runs.
+t__any_alive() {
+	local p
+	for p in "$@"; do
+		t_alive "$p" && return 0
+	done
+	return 1
+}
+
 t__children() {
 	if command -v pgrep >/dev/null 2>&1; then
 		pgrep -P "$1" 2>/dev/null
@@ -306,9 +327,9 @@ t__tree() {
 }
 
 # t__kill_procs PIDS...: TERM them and the process groups we created for
-# them, wait <= 5 s, then KILL what is left.
+# them, wait <= 5 s (x T_SLOW), then KILL what is left.
 t__kill_procs() {
-	local all=() p g i alive
+	local all=() p g
 	local tree
 	for p in "$@"; do
 		read -r -d '' -a tree < <(t__tree "$p")
@@ -320,14 +341,7 @@ t__kill_procs() {
 		done
 	done
 	[ ${#all[@]} -gt 0 ] && kill -TERM "${all[@]}" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		alive=0
-		for p in "${all[@]}"; do
-			t_alive "$p" && alive=1 && break
-		done
-		[ "$alive" = 0 ] && break
-		sleep 0.1
-	done
+	t__poll "! t__any_alive ${all[*]}" 50
 	for g in "${T__GROUPS[@]}"; do
 		for p in "$@"; do
 			[ "$g" = "$p" ] && kill -KILL -- "-$g" 2>/dev/null
@@ -396,13 +410,10 @@ t_start_bg() {
 }
 
 t_stop() {
-	local pid=$1 sig=${2:-TERM} tree i
+	local pid=$1 sig=${2:-TERM} tree
 	tree=$(t__tree "$pid")
 	kill "-$sig" "$pid" 2>/dev/null
-	for ((i = 0; i < 100 * T_SLOW; i++)); do
-		t_alive "$pid" || break
-		sleep 0.1
-	done
+	t__poll "! t_alive $pid" 100
 	if t_alive "$pid"; then
 		echo "# $T_NAME: process $pid ignored SIG$sig for $((10 * T_SLOW)) s; killing" >&2
 		kill -KILL "$pid" 2>/dev/null
