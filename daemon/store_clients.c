@@ -455,6 +455,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 				return -1;
 			}
 			store_import_key_add(im, KEY_NAME, k);
+			store_import_name_add(st, k, id);
 			if (owned)
 				free(k);
 		}
@@ -499,6 +500,49 @@ match_one(struct store *st, const char *sql, const char *key, long long *id,
 	return count == 0 ? 1 : count == 1 ? 0 : 2;
 }
 
+/* match_one over the candidates ids (ascending) of a bulk import's name
+ * map: the same answer and message as by_name's query, each candidate
+ * read by id. */
+static int
+match_ids(struct store *st, int taxed, const char *key, const long long *ids, size_t n,
+    long long *id, const char *what, char *err, size_t errlen)
+{
+	static const char one[] =
+	    "SELECT id FROM clients WHERE id = ?2 AND search_name = ?1";
+	static const char one_untaxed[] =
+	    "SELECT id FROM clients WHERE id = ?2 AND search_name = ?1 AND tax_id IS NULL";
+	struct stmt *s;
+	int rc, count = 0;
+
+	for (size_t i = 0; i < n && count < 11; i++) {
+		if ((s = stmt_get(st, taxed ? one_untaxed : one, err, errlen)) == NULL)
+			return -1;
+		stmt_bind_text(s, 1, key);
+		stmt_bind_int(s, 2, ids[i]);
+		rc = stmt_step(s);
+		stmt_reset(s);
+		if (rc == STMT_DONE)
+			continue;
+		if (rc != STMT_ROW)
+			return store_fail(st, err, errlen, "matching client");
+		if (count == 0)
+			*id = ids[i];
+		else if (count == 1)
+			snprintf(err, errlen, _("%s \"%s\" matches clients %lld, %lld"),
+			    _(what), key, *id, ids[i]);
+		else if (count < 10) {
+			size_t m = strlen(err);
+			snprintf(err + m, errlen - m, ", %lld", ids[i]);
+		}
+		count++;
+	}
+	if (count > 10) {
+		size_t m = strlen(err);
+		snprintf(err + m, errlen - m, _(" and %d more"), count - 10);
+	}
+	return count == 0 ? 1 : count == 1 ? 0 : 2;
+}
+
 int
 store_client_match(struct store *st, const struct record *r, long long *id,
     char *err, size_t errlen)
@@ -531,7 +575,9 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 		{ taxed ? by_name_untaxed : by_name, RF_NAME, N_("name"), KEY_NAME },
 	};
 	char *key = NULL;
-	int rc = 1, owned;
+	long long *ids;
+	size_t nids;
+	int rc = 1, owned, mrc;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = r->v[keys[i].f];
@@ -549,11 +595,21 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 		 * that may be there is looked up, with its index. */
 		if (!store_import_key_may(st->imp, keys[i].k, v))
 			continue;
-		if (store_import_restore_index(st, keys[i].k, err, errlen) == -1) {
+		ids = NULL;
+		if (keys[i].k == KEY_NAME &&
+		    (mrc = store_import_name_ids(st, v, &ids, &nids)) != 1) {
+			if (mrc == -1) {
+				free(key);
+				snprintf(err, errlen, _("out of memory"));
+				return -1;
+			}
+			rc = match_ids(st, taxed, v, ids, nids, id, keys[i].what, err, errlen);
+			free(ids);
+		} else if (store_import_restore_index(st, keys[i].k, err, errlen) == -1) {
 			free(key);
 			return -1;
-		}
-		rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
+		} else
+			rc = match_one(st, keys[i].sql, v, id, keys[i].what, err, errlen);
 		if (rc == 2) {
 			size_t n = strlen(err);
 			snprintf(err + n, errlen - n, _("; make the %s unique or give a "

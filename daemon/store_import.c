@@ -139,10 +139,13 @@ store_import_log_add(struct store *st, long long id, char *err, size_t errlen)
  * id, name key, contact email) go too, and a set of the 64-bit hashes of
  * every tax id, name key and contact email the clients may have answers
  * instead: a row whose keys are all absent matches no client, with no
- * query.  At the first row with a key that may be there (a repeated one,
- * or a hash collision, about one in 10^12) the index of that key is
- * built again and that row and the rest are looked up by it as always, so
- * the matching is the same.
+ * query.  At the first row with a tax id or email that may be there (a
+ * repeated one, or a hash collision, about one in 10^12) the index of
+ * that key is built again and that row and the rest are looked up by it
+ * as always, so the matching is the same.  A name key that may be there
+ * is looked up instead among the clients a map of name keys to ids names
+ * (store_import_name_ids), each read by id: the name index stays out
+ * until the end.
  */
 #define STORE_IMPORT_BULK_MIN	1000
 
@@ -219,6 +222,112 @@ store_import_key_may(const struct store_import *im, enum import_key kind, const 
 	return im->keys[keys_slot(im->keys, im->keys_cap, h)] != 0;
 }
 
+/*
+ * The name keys' map: at 1M rows the generated portfolio repeats a name
+ * key early, and building the name index then and keeping it row by row
+ * cost more than the rows' own INSERT (its pages do not fit the cache).
+ * Instead the ids of the clients a name key may be are kept here (a tag
+ * of the key's hash beside each id: a tag shared by two keys only adds a
+ * candidate), and the candidates are read by id.
+ */
+static size_t
+name_slot(uint32_t tag, size_t cap)
+{
+	return (size_t)(tag * 0x9e3779b1u) & (cap - 1);
+}
+
+static void
+names_end(struct store_import *im)
+{
+	free(im->names);
+	im->names = NULL;
+	im->nnames = im->names_cap = 0;
+}
+
+void
+store_import_name_add(struct store *st, const char *v, long long id)
+{
+	struct store_import *im = st->imp;
+	uint32_t tag;
+	size_t i;
+
+	if (im == NULL || im->names == NULL || v == NULL || *v == '\0')
+		return;
+	if (id <= 0 || id > (long long)UINT32_MAX) {
+		names_end(im);	/* the index answers from now on */
+		return;
+	}
+	tag = (uint32_t)(key_hash(KEY_NAME, v) >> 32);
+	if (2 * (im->nnames + 1) > im->names_cap) {	/* at most half full */
+		size_t cap = im->names_cap * 2;
+		uint64_t *nv = calloc(cap, sizeof(*nv));
+
+		if (nv == NULL) {
+			names_end(im);
+			return;
+		}
+		for (size_t k = 0; k < im->names_cap; k++) {
+			if (im->names[k] == 0)
+				continue;
+			i = name_slot((uint32_t)(im->names[k] >> 32), cap);
+			while (nv[i] != 0)
+				i = (i + 1) & (cap - 1);
+			nv[i] = im->names[k];
+		}
+		free(im->names);
+		im->names = nv;
+		im->names_cap = cap;
+	}
+	for (i = name_slot(tag, im->names_cap); im->names[i] != 0;
+	    i = (i + 1) & (im->names_cap - 1))
+		if (im->names[i] == ((uint64_t)tag << 32 | (uint64_t)id))
+			return;	/* there already */
+	im->names[i] = (uint64_t)tag << 32 | (uint64_t)id;
+	im->nnames++;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+store_import_name_ids(struct store *st, const char *v, long long **ids, size_t *n)
+{
+	struct store_import *im = st->imp;
+	long long *out = NULL, *nv;
+	size_t cap = 0, k = 0;
+	uint32_t tag;
+
+	*ids = NULL;
+	*n = 0;
+	if (im == NULL || im->names == NULL)
+		return 1;
+	tag = (uint32_t)(key_hash(KEY_NAME, v) >> 32);
+	for (size_t i = name_slot(tag, im->names_cap); im->names[i] != 0;
+	    i = (i + 1) & (im->names_cap - 1)) {
+		if ((uint32_t)(im->names[i] >> 32) != tag)
+			continue;
+		if (k == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((nv = reallocarray(out, cap, sizeof(*nv))) == NULL) {
+				free(out);
+				return -1;
+			}
+			out = nv;
+		}
+		out[k++] = (long long)(im->names[i] & UINT32_MAX);
+	}
+	if (k > 1)
+		qsort(out, k, sizeof(*out), id_cmp);
+	*ids = out;
+	*n = k;
+	return 0;
+}
+
 int
 store_import_id_get(const struct import_id *v, int n, const char *name, long long *id)
 {
@@ -252,6 +361,7 @@ store_client_import_free(struct store *st)
 	for (int k = KEY_TAX; k <= KEY_NAME; k++)
 		free(im->match_sql[k]);
 	free(im->keys);
+	free(im->names);
 	for (int i = 0; i < im->nowners; i++)
 		free(im->owners[i].name);
 	for (int i = 0; i < im->nsegments; i++)
@@ -271,7 +381,7 @@ static int
 keys_load(struct store *st, char *err, size_t errlen)
 {
 	static const char clients_sql[] =
-	    "SELECT tax_id, search_name FROM clients"
+	    "SELECT tax_id, search_name, id FROM clients"
 	    " WHERE tax_id IS NOT NULL OR search_name IS NOT NULL";
 	static const char contacts_sql[] =
 	    "SELECT email FROM contacts WHERE email IS NOT NULL";
@@ -283,6 +393,7 @@ keys_load(struct store *st, char *err, size_t errlen)
 	while ((rc = stmt_step(s)) == STMT_ROW) {
 		store_import_key_add(st->imp, KEY_TAX, stmt_text(s, 0));
 		store_import_key_add(st->imp, KEY_NAME, stmt_text(s, 1));
+		store_import_name_add(st, stmt_text(s, 1), stmt_int(s, 2));
 	}
 	stmt_free(s);
 	if (rc != STMT_DONE)
@@ -408,6 +519,15 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 		return -1;
 	}
 	st->imp->keys_cap = (size_t)cap;
+	/* A name a client: the map at most half full (it grows if not). */
+	cap = 1ULL << 16;
+	while (cap < 2 * ((uint64_t)rows + (uint64_t)have) && cap < (1ULL << 30))
+		cap <<= 1;
+	if ((st->imp->names = calloc((size_t)cap, sizeof(uint64_t))) == NULL) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	st->imp->names_cap = (size_t)cap;
 	if (keys_load(st, err, errlen) == -1 || drop_indexes(st, err, errlen) == -1)
 		return -1;
 	return 1;

@@ -34,6 +34,11 @@ struct store_import {
 					 * small import, no set */
 	size_t		 nkeys, keys_cap;	/* keys_cap: a power of two */
 	int		 keys_lost;	/* out of memory: every key "may" match */
+	uint64_t	*names;		/* name key -> client id, for the rows
+					 * whose name key may be a client's:
+					 * (hash tag << 32) | id, 0 = empty;
+					 * NULL: not kept (the index answers) */
+	size_t		 nnames, names_cap;	/* names_cap: a power of two */
 	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
 	int		 nowners, nsegments;
 	char		*name, *name_key;	/* the last name and its search key */
@@ -65,6 +70,14 @@ int	 store_import_log_flush(struct store *, char *err, size_t errlen);
 void	 store_import_key_add(struct store_import *, enum import_key, const char *v);
 /* 0: no client has key v; 1: one may (or there is no set). */
 int	 store_import_key_may(const struct store_import *, enum import_key, const char *v);
+/* Client id may now be found by name key v (a bulk import's map; an id
+ * too large for it, or no memory, ends the map: the index answers). */
+void	 store_import_name_add(struct store *, const char *v, long long id);
+/* The ids of the clients whose name key may be v, ascending, without
+ * repeats: *ids (the caller frees it), *n.  0, or 1 when the map is not
+ * kept (ask the index), -1 out of memory. */
+int	 store_import_name_ids(struct store *, const char *v, long long **ids,
+	    size_t *n);
 /* The matching's index for key k again, when the bulk path dropped it. */
 int	 store_import_restore_index(struct store *, enum import_key k, char *err,
 	    size_t errlen);

@@ -113,6 +113,15 @@ printf 'DOBLE S.L.,,,,,,,\n' >>"$T/big3.csv"
 CARTERA_DB=$FAIL c import "$T/big3.csv" >"$T/out" 2>"$T/err"
 t_assert_eq 1 $? "an ambiguous row at the end fails the import"
 t_assert_match "name .* matches clients" "$(cat "$T/err")" "the error names the clients"
+# The bulk path finds the candidates by name in memory: the same clients,
+# and the same words, as the index on the plain path (one row).
+printf 'name\nDOBLE S.L.\n' >"$T/one.csv"
+CARTERA_DB=$FAIL c import "$T/one.csv" >/dev/null 2>"$T/err1"
+t_assert_eq "$(sed -n 's/^[^ ]*big3.csv:[0-9]*: //p' "$T/err")" \
+	"$(sed -n 's/^[^ ]*one.csv:[0-9]*: //p' "$T/err1")" \
+	"the same ambiguity error on the bulk and the plain path"
+t_assert_match "^name .* matches clients" "$(sed -n 's/^[^ ]*one.csv:[0-9]*: //p' "$T/err1")" \
+	"(the plain path's error, as the comparison read it)"
 t_assert_eq "$before" "$(state "$FAIL")" "the database is exactly as before (.dump)"
 t_assert_eq "$schema_before" "$(schema "$FAIL")" "every index is still there"
 
