@@ -60,13 +60,18 @@ key_parse(const char *s, size_t n, struct sign_key *key)
 	return 0;
 }
 
-/* Write a new key to path, exclusively: 0, 1 someone else made it first, -1. */
+/*
+ * Write a new key to path, exclusively: 0, 1 someone else made it first,
+ * -1.  The key is written whole to a file of its own first and then
+ * linked in place: a daemon starting at the same moment never reads a
+ * key half written (an empty file, when the file was created first).
+ */
 static int
 key_create(const char *path, struct sign_key *key, char *err, size_t errlen)
 {
-	char text[2 * SIGN_KEY_BYTES + 2];
+	char text[2 * SIGN_KEY_BYTES + 2], *tmp = NULL;
 	size_t len = 0;
-	int fd, e;
+	int fd = -1, e, rc = -1;
 
 	if (entropy_fill(key->k, sizeof(key->k)) == -1) {
 		snprintf(err, errlen, "%s: no random bytes for a new key: %s", path,
@@ -76,30 +81,42 @@ key_create(const char *path, struct sign_key *key, char *err, size_t errlen)
 	for (size_t i = 0; i < SIGN_KEY_BYTES; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%02x", key->k[i]);
 	text[len++] = '\n';
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
-		OPENSSL_cleanse(text, sizeof(text));
-		if (errno == EEXIST)
-			return 1;
+	if (asprintf(&tmp, "%s.XXXXXX", path) == -1) {
+		tmp = NULL;
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	/* mkstemp makes it 0600, whatever the umask. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: cannot create the link key: %s", path, strerror(errno));
-		return -1;
+		free(tmp);
+		tmp = NULL;
+		goto out;
 	}
-	/* The umask may have taken bits away, never added: 0600 exactly. */
-	if (fchmod(fd, 0600) == -1 || write(fd, text, len) != (ssize_t)len || fsync(fd) == -1) {
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) == -1 || close(fd) == -1) {
 		e = errno;
-		close(fd);
-		unlink(path);
-		OPENSSL_cleanse(text, sizeof(text));
 		snprintf(err, errlen, "%s: cannot write the link key: %s", path, strerror(e));
-		return -1;
+		goto out;
 	}
+	fd = -1;
+	if (link(tmp, path) == -1) {
+		if (errno == EEXIST)
+			rc = 1;
+		else
+			snprintf(err, errlen, "%s: cannot create the link key: %s", path,
+			    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
 	OPENSSL_cleanse(text, sizeof(text));
-	if (close(fd) == -1) {
-		e = errno;
-		unlink(path);
-		snprintf(err, errlen, "%s: cannot write the link key: %s", path, strerror(e));
-		return -1;
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
 	}
-	return 0;
+	return rc;
 }
 
 int

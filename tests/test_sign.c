@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -277,6 +278,59 @@ test_key_file(void)
 		snprintf(p2, sizeof(p2), "%s.nodir/web.key", path);
 		CHECK(sign_key_load(p2, &k2, &created, err, sizeof(err)) == -1);
 		CHECK(strstr(err, p2) != NULL);
+	}
+	/*
+	 * Daemons starting at the same moment on a missing key: every one
+	 * gets the same whole key (one made it, the others read it), never a
+	 * file half written.  Processes started together, many rounds.
+	 */
+	for (int round = 0; round < 30; round++) {
+		enum { KIDS = 8 };
+		int fds[KIDS][2], bad = 0;
+		pid_t kids[KIDS];
+		unsigned char got[KIDS][SIGN_KEY_BYTES];
+
+		unlink(path);
+		for (int i = 0; i < KIDS; i++) {
+			if (pipe(fds[i]) == -1 || (kids[i] = fork()) == -1) {
+				CHECK(0);
+				return;
+			}
+			if (kids[i] == 0) {
+				struct sign_key k;
+				int c, ok;
+
+				close(fds[i][0]);
+				ok = sign_key_load(path, &k, &c, err, sizeof(err)) == 0;
+				if (!ok)
+					fprintf(stderr, "round %d: %s\n", round, err);
+				_exit(ok && write(fds[i][1], k.k, SIGN_KEY_BYTES) ==
+				    SIGN_KEY_BYTES ? 0 : 1);
+			}
+			close(fds[i][1]);
+		}
+		for (int i = 0; i < KIDS; i++) {
+			int st;
+
+			if (read(fds[i][0], got[i], SIGN_KEY_BYTES) != SIGN_KEY_BYTES)
+				bad++;
+			close(fds[i][0]);
+			if (waitpid(kids[i], &st, 0) == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				bad++;
+			else if (i > 0 && memcmp(got[i], got[0], SIGN_KEY_BYTES) != 0)
+				bad++;
+		}
+		CHECK_INT(bad, 0);
+		if (bad)
+			break;
+	}
+	/* No temporary file is left beside the key. */
+	{
+		char cmd[700];
+
+		unlink(path);
+		snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", dir);
+		CHECK(system(cmd) == 0);
 	}
 	rmdir(dir);
 	sign_key_wipe(&k1);
