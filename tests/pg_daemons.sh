@@ -88,8 +88,11 @@ done
 kill -STOP "$PID_A"
 claimed=$(pg_sql "$DB" "SELECT count(*) FROM outbox WHERE status = 'pending'
 	AND lease_until IS NOT NULL AND claimed_by LIKE '% $PID_A %'")
-pg_sql "$DB" "UPDATE outbox SET claimed_by = 'elsewhere 1 gone' WHERE status = 'pending'
-	AND claimed_by LIKE '% $PID_A %'" >/dev/null
+# (Rows A holds locked in a transaction it was stopped in are skipped, not
+# waited for: they stay A's, seen dead at once after the kill.)
+pg_sql "$DB" "UPDATE outbox SET claimed_by = 'elsewhere 1 gone' WHERE id IN
+	(SELECT id FROM outbox WHERE status = 'pending' AND claimed_by LIKE '% $PID_A %'
+	FOR UPDATE SKIP LOCKED)" >/dev/null
 t_stop "$PID_A" KILL
 at_kill=$(t_mail_count)
 # The batch has been interrupted: B delivers the rest without the delay
