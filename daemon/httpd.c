@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "hash.h"
 #include "httpd.h"
 #include "log.h"
 #include "store.h"
@@ -150,18 +151,6 @@ struct httpd {
 
 /* ---- pure helpers --------------------------------------------------- */
 
-static uint64_t
-fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Constant-time equality of two token strings of TOKEN_LEN characters. */
 static int
 token_eq(const char *a, const char *b)
@@ -256,7 +245,7 @@ httpd_publish(struct httpd *h, struct feed_set *fs, time_t now)
 	for (size_t i = 0; i < fs->n; i++) {
 		struct feed *f = &fs->v[i];
 		struct entry *e = &nv[i];
-		uint64_t hash = fnv1a(f->body, f->len);
+		uint64_t hash = hash_fnv(HASH_FNV_SEED, f->body, f->len);
 
 		snprintf(e->token, sizeof(e->token), "%s", f->token);
 		e->team = strncmp(f->path, "/team/", 6) == 0;

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "hash.h"
 #include "mailmatch.h"
 #include "utf8.h"
 
@@ -876,18 +877,15 @@ auto_reason(GMimeObject *o, const char *subject)
 static void
 fnv(uint64_t *h, const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		*h ^= (unsigned char)*s;
-		*h *= 1099511628211ULL;
-	}
-	*h ^= 0xff;
-	*h *= 1099511628211ULL;
+	if (s != NULL)
+		*h = hash_fnv(*h, s, strlen(s));
+	*h = hash_fnv_byte(*h, 0xff);	/* between the parts */
 }
 
 static int
 synthetic_id(struct mailmatch_msg *m, GMimeObject *o)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = HASH_FNV_SEED;
 	char id[64];
 
 	fnv(&h, g_mime_object_get_header(o, "Date"));

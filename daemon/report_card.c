@@ -8,7 +8,6 @@
 #include "build.h"
 
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "report_priv.h"
 #include "risk.h"
 #include "tz.h"
+#include "workers.h"
 
 /* A context for "today" in zone tz, over every client (no filter: the
  * functions here never ask report_in()). */
@@ -453,8 +453,8 @@ nomem:
 #define PASS_MIN_CLIENTS 20000	/* per thread */
 
 struct pass_part {
-	struct store		*st;		/* NULL: open db read-only */
-	const char		*db;
+	struct store		*st;		/* the caller's: lent when here */
+	const char		*db;		/* else opened read-only */
 	struct rctx		 c;		/* the caller's, with its own error */
 	struct top_arg		 a;
 	struct store_history_query q;
@@ -463,8 +463,8 @@ struct pass_part {
 	char			 err[512];
 };
 
-static void *
-pass_run(void *arg)
+static void
+pass_run(void *arg, int here)
 {
 	struct pass_part *p = arg;
 	struct store *st = p->st;
@@ -473,9 +473,9 @@ pass_run(void *arg)
 	p->c.errlen = sizeof(p->err);
 	p->a.c = &p->c;
 	p->a.z = &p->z;
-	if (st == NULL && store_open(p->db, STORE_READONLY, &st, p->err, sizeof(p->err)) == -1) {
+	if (!here && store_open(p->db, STORE_READONLY, &st, p->err, sizeof(p->err)) == -1) {
 		p->rc = -1;
-		return NULL;
+		return;
 	}
 	/* One snapshot, as the caller's connection reads in (and, on
 	 * PostgreSQL, the rows come through cursors, not whole). */
@@ -488,7 +488,6 @@ pass_run(void *arg)
 		store_read_end(st);
 		store_close(st);
 	}
-	return NULL;
 }
 
 static int
@@ -497,15 +496,11 @@ zone_pass(struct rctx *c, struct risk_zone *z, struct store *st,
 {
 	struct top_arg a = { .c = c, .end = end, .z = z };
 	struct pass_part *parts;
-	pthread_t tid[PASS_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long least = clock_env_duration("CARTERA_PASS_MIN_CLIENTS", PASS_MIN_CLIENTS, LONG_MAX);
 	long long maxid;
-	size_t w = cpus > 1 ? (size_t)cpus : 1, started = 1;
+	size_t w = workers_count(PASS_THREADS);
 	int rc = 0;
 
-	if (w > PASS_THREADS)
-		w = PASS_THREADS;
 	if (w > 1 && q->owner == 0 && q->client == 0 &&
 	    store_client_max_id(st, &maxid, err, errlen) == -1)
 		return -1;
@@ -523,7 +518,7 @@ zone_pass(struct rctx *c, struct risk_zone *z, struct store *st,
 	for (size_t i = 0; i < w; i++) {
 		struct pass_part *p = &parts[i];
 
-		p->st = i == 0 ? st : NULL;
+		p->st = st;
 		p->db = store_path(st);
 		p->c = *c;
 		p->a.end = end;
@@ -535,17 +530,7 @@ zone_pass(struct rctx *c, struct risk_zone *z, struct store *st,
 		p->z.nmax = z->nmax;
 		p->z.typical = z->typical;
 	}
-	for (size_t i = 1; i < w; i++, started++)
-		if (pthread_create(&tid[i], NULL, pass_run, &parts[i]) != 0)
-			break;
-	/* Ranges whose thread could not start: read here, on this connection. */
-	for (size_t i = started; i < w; i++)
-		parts[i].st = st;
-	pass_run(&parts[0]);
-	for (size_t i = started; i < w; i++)
-		pass_run(&parts[i]);
-	for (size_t i = 1; i < started; i++)
-		pthread_join(tid[i], NULL);
+	workers_run(parts, w, sizeof(*parts), pass_run);
 	for (size_t i = 0; i < w; i++) {
 		struct risk_zone *pz = &parts[i].z;
 

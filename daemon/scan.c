@@ -10,7 +10,6 @@
  */
 #include "build.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "clock.h"
 #include "scan.h"
 #include "tz.h"
+#include "workers.h"
 
 int
 scan_cadence(const struct config *cfg, int client_days, int segment_days, int potential,
@@ -1188,8 +1188,8 @@ scan_free(struct scan_result *r)
 #define SCAN_POOL_THREADS	4
 
 struct pool_job {
-	struct store		*st;		/* NULL: open db read-only */
-	const char		*db;
+	struct store		*st;		/* the caller's: lent when here */
+	const char		*db;		/* else opened read-only */
 	const struct config	*cfg;
 	const struct owner	*v;
 	size_t			 n, first, step;
@@ -1226,22 +1226,21 @@ pool_one(struct store *st, const struct pool_job *j, size_t i, char *err, size_t
 	return rc;
 }
 
-static void *
-pool_worker(void *arg)
+static void
+pool_worker(void *arg, int here)
 {
 	struct pool_job *j = arg;
 	struct store *st = j->st;
 
-	if (st == NULL && store_open(j->db, STORE_READONLY, &st, j->err,
+	if (!here && store_open(j->db, STORE_READONLY, &st, j->err,
 	    sizeof(j->err)) == -1) {
 		j->rc = -1;
-		return NULL;
+		return;
 	}
 	for (size_t i = j->first; i < j->n && j->rc == 0; i += j->step)
 		j->rc = pool_one(st, j, i, j->err, sizeof(j->err));
 	if (st != j->st)
 		store_close(st);
-	return NULL;
 }
 
 int
@@ -1250,13 +1249,9 @@ scan_pool_run(struct store *st, const struct config *cfg, const struct owner *v,
     char *err, size_t errlen)
 {
 	struct pool_job jobs[SCAN_POOL_THREADS];
-	pthread_t tid[SCAN_POOL_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t w = cpus > 1 ? (size_t)cpus : 1, started = 1;
+	size_t w = workers_count(SCAN_POOL_THREADS);
 	int rc = 0;
 
-	if (w > SCAN_POOL_THREADS)
-		w = SCAN_POOL_THREADS;
 	if (w > n)
 		w = n ? n : 1;
 	/* Zones loaded here, before any thread runs (libical loads lazily). */
@@ -1264,19 +1259,9 @@ scan_pool_run(struct store *st, const struct config *cfg, const struct owner *v,
 	for (size_t i = 0; w > 1 && i < n; i++)
 		tz_ical(v[i].tz);
 	for (size_t i = 0; i < w; i++)
-		jobs[i] = (struct pool_job){ i == 0 ? st : NULL, store_path(st), cfg, v, n, i,
+		jobs[i] = (struct pool_job){ st, store_path(st), cfg, v, n, i,
 		    w, day, detail, k, fn, arg, 0, "" };
-	for (size_t i = 1; i < w; i++, started++)
-		if (pthread_create(&tid[i], NULL, pool_worker, &jobs[i]) != 0)
-			break;
-	/* Threads that could not start: their owners are done here. */
-	for (size_t i = started; i < w; i++)
-		jobs[i].st = st;
-	pool_worker(&jobs[0]);
-	for (size_t i = started; i < w; i++)
-		pool_worker(&jobs[i]);
-	for (size_t i = 1; i < started; i++)
-		pthread_join(tid[i], NULL);
+	workers_run(jobs, w, sizeof(jobs[0]), pool_worker);
 	for (size_t i = 0; i < w && rc == 0; i++)
 		if (jobs[i].rc != 0) {
 			snprintf(err, errlen, "%s", jobs[i].err);

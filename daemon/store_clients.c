@@ -444,7 +444,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		return -1;
 	/* The keys this client may now be matched by (none go away: the
 	 * filter may only say "maybe" too often). */
-	if (im != NULL && im->keys != NULL) {
+	if (im != NULL && im->keys.v != NULL) {
 		store_import_key_add(im, KEY_TAX, r->v[RF_TAX_ID]);
 		store_import_key_add(im, KEY_EMAIL, r->v[RF_EMAIL]);
 		if (r->v[RF_NAME] != NULL && *r->v[RF_NAME] != '\0') {
@@ -465,39 +465,63 @@ store_client_put(struct store *st, long long id, const struct record *r,
 	return 0;
 }
 
+/* A match's candidates, counted one by one: the first is the id; from
+ * the second on, err names the key and up to 10 of them. */
+struct match {
+	const char	*what, *key;
+	long long	*id;
+	int		 count;
+	char		*err;
+	size_t		 errlen;
+};
+
+static void
+match_add(struct match *m, long long id)
+{
+	size_t n;
+
+	if (m->count == 0)
+		*m->id = id;
+	else if (m->count == 1)
+		snprintf(m->err, m->errlen, _("%s \"%s\" matches clients %lld, %lld"),
+		    _(m->what), m->key, *m->id, id);
+	else if (m->count < 10) {
+		n = strlen(m->err);
+		snprintf(m->err + n, m->errlen - n, ", %lld", id);
+	}
+	m->count++;
+}
+
+/* 0 one candidate, 1 none, 2 several (err says which). */
+static int
+match_end(struct match *m)
+{
+	if (m->count > 10) {
+		size_t n = strlen(m->err);
+		snprintf(m->err + n, m->errlen - n, _(" and %d more"), m->count - 10);
+	}
+	return m->count == 0 ? 1 : m->count == 1 ? 0 : 2;
+}
+
 /* One id from a single-column query with one text parameter.
  * 0 one row, 1 none, 2 several (ids of up to 10 candidates in err). */
 static int
 match_one(struct store *st, const char *sql, const char *key, long long *id,
     const char *what, char *err, size_t errlen)
 {
+	struct match m = { what, key, id, 0, err, errlen };
 	struct stmt *s;
-	int rc, count = 0;
+	int rc;
 
 	if ((s = stmt_get(st, sql, err, errlen)) == NULL)
 		return -1;
 	stmt_bind_text(s, 1, key);
-	while ((rc = stmt_step(s)) == STMT_ROW) {
-		if (count == 0)
-			*id = stmt_int(s, 0);
-		else if (count == 1)
-			snprintf(err, errlen, _("%s \"%s\" matches clients %lld, %lld"),
-			    _(what), key, *id, (long long)stmt_int(s, 0));
-		else if (count < 10) {
-			size_t n = strlen(err);
-			snprintf(err + n, errlen - n, ", %lld",
-			    (long long)stmt_int(s, 0));
-		}
-		count++;
-	}
+	while ((rc = stmt_step(s)) == STMT_ROW)
+		match_add(&m, stmt_int(s, 0));
 	stmt_reset(s);
 	if (rc != STMT_DONE)
 		return store_fail(st, err, errlen, "matching client");
-	if (count > 10) {
-		size_t n = strlen(err);
-		snprintf(err + n, errlen - n, _(" and %d more"), count - 10);
-	}
-	return count == 0 ? 1 : count == 1 ? 0 : 2;
+	return match_end(&m);
 }
 
 /* match_one over the candidates ids (ascending) of a bulk import's name
@@ -511,36 +535,23 @@ match_ids(struct store *st, int taxed, const char *key, const long long *ids, si
 	    "SELECT id FROM clients WHERE id = ?2 AND search_name = ?1";
 	static const char one_untaxed[] =
 	    "SELECT id FROM clients WHERE id = ?2 AND search_name = ?1 AND tax_id IS NULL";
+	struct match m = { what, key, id, 0, err, errlen };
 	struct stmt *s;
-	int rc, count = 0;
+	int rc;
 
-	for (size_t i = 0; i < n && count < 11; i++) {
+	for (size_t i = 0; i < n && m.count < 11; i++) {
 		if ((s = stmt_get(st, taxed ? one_untaxed : one, err, errlen)) == NULL)
 			return -1;
 		stmt_bind_text(s, 1, key);
 		stmt_bind_int(s, 2, ids[i]);
 		rc = stmt_step(s);
 		stmt_reset(s);
-		if (rc == STMT_DONE)
-			continue;
-		if (rc != STMT_ROW)
+		if (rc == STMT_ROW)
+			match_add(&m, ids[i]);
+		else if (rc != STMT_DONE)
 			return store_fail(st, err, errlen, "matching client");
-		if (count == 0)
-			*id = ids[i];
-		else if (count == 1)
-			snprintf(err, errlen, _("%s \"%s\" matches clients %lld, %lld"),
-			    _(what), key, *id, ids[i]);
-		else if (count < 10) {
-			size_t m = strlen(err);
-			snprintf(err + m, errlen - m, ", %lld", ids[i]);
-		}
-		count++;
 	}
-	if (count > 10) {
-		size_t m = strlen(err);
-		snprintf(err + m, errlen - m, _(" and %d more"), count - 10);
-	}
-	return count == 0 ? 1 : count == 1 ? 0 : 2;
+	return match_end(&m);
 }
 
 int

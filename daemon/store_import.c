@@ -50,7 +50,6 @@ char *
 store_import_key(struct store *st, const char *v, int memo, int *owned)
 {
 	struct store_import *im = st->imp;
-	uint32_t h = 2166136261u;	/* FNV-1a */
 	char *k, *n;
 	size_t i;
 
@@ -61,9 +60,7 @@ store_import_key(struct store *st, const char *v, int memo, int *owned)
 		*owned = 1;
 		return record_search_key(v);
 	}
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	i = h & (IMPORT_MEMO - 1);
+	i = (size_t)hash_fnv(HASH_FNV_SEED, v, strlen(v)) & (IMPORT_MEMO - 1);
 	if (im->memo[i].v != NULL && strcmp(im->memo[i].v, v) == 0)
 		return im->memo[i].key;
 	if ((k = record_search_key(v)) == NULL)
@@ -153,73 +150,31 @@ store_import_log_add(struct store *st, long long id, char *err, size_t errlen)
 static uint64_t
 key_hash(enum import_key kind, const char *v)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;	/* FNV-1a */
+	uint64_t h = HASH_FNV_SEED ^ (uint64_t)kind;
 
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		/* Emails match with COLLATE NOCASE: ASCII letters fold. */
-		unsigned c = kind == KEY_EMAIL && *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
-		h = (h ^ c) * 0x100000001b3ULL;
-	}
-	h ^= h >> 33;	/* spread the bits (murmur3's finaliser) */
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Slot of hash h in the set: where it is, or the empty one it would take. */
-static size_t
-keys_slot(const uint64_t *v, size_t cap, uint64_t h)
-{
-	size_t i = (size_t)h & (cap - 1);
-
-	while (v[i] != 0 && v[i] != h)
-		i = (i + 1) & (cap - 1);
-	return i;
+		h = hash_fnv_byte(h, kind == KEY_EMAIL && *p >= 'A' && *p <= 'Z' ? *p + 32u : *p);
+	h = hash_mix(h);
+	return h != 0 ? h : 1;	/* 0 is the set's empty slot */
 }
 
 void
 store_import_key_add(struct store_import *im, enum import_key kind, const char *v)
 {
-	uint64_t h;
-	size_t i;
-
-	if (im == NULL || im->keys == NULL || im->keys_lost || v == NULL || *v == '\0')
+	if (im == NULL || im->keys.v == NULL || im->keys_lost || v == NULL || *v == '\0')
 		return;
-	if ((h = key_hash(kind, v)) == 0)
-		h = 1;
-	if (2 * (im->nkeys + 1) > im->keys_cap) {	/* at most half full */
-		size_t cap = im->keys_cap * 2;
-		uint64_t *nv = calloc(cap, sizeof(*nv));
-
-		if (nv == NULL) {
-			im->keys_lost = 1;
-			return;
-		}
-		for (size_t k = 0; k < im->keys_cap; k++)
-			if (im->keys[k] != 0)
-				nv[keys_slot(nv, cap, im->keys[k])] = im->keys[k];
-		free(im->keys);
-		im->keys = nv;
-		im->keys_cap = cap;
-	}
-	i = keys_slot(im->keys, im->keys_cap, h);
-	if (im->keys[i] == 0) {
-		im->keys[i] = h;
-		im->nkeys++;
-	}
+	if (u64set_add(&im->keys, key_hash(kind, v)) == -1)
+		im->keys_lost = 1;
 }
 
 /* 0: no client has key v; 1: one may (or there is no set). */
 int
 store_import_key_may(const struct store_import *im, enum import_key kind, const char *v)
 {
-	uint64_t h;
-
-	if (im == NULL || im->keys == NULL || im->keys_lost)
+	if (im == NULL || im->keys.v == NULL || im->keys_lost)
 		return 1;
-	if ((h = key_hash(kind, v)) == 0)
-		h = 1;
-	return im->keys[keys_slot(im->keys, im->keys_cap, h)] != 0;
+	return u64set_has(&im->keys, key_hash(kind, v));
 }
 
 /*
@@ -230,60 +185,20 @@ store_import_key_may(const struct store_import *im, enum import_key kind, const 
  * of the key's hash beside each id: a tag shared by two keys only adds a
  * candidate), and the candidates are read by id.
  */
-static size_t
-name_slot(uint32_t tag, size_t cap)
-{
-	return (size_t)(tag * 0x9e3779b1u) & (cap - 1);
-}
-
-static void
-names_end(struct store_import *im)
-{
-	free(im->names);
-	im->names = NULL;
-	im->nnames = im->names_cap = 0;
-}
-
 void
 store_import_name_add(struct store *st, const char *v, long long id)
 {
 	struct store_import *im = st->imp;
 	uint32_t tag;
-	size_t i;
 
-	if (im == NULL || im->names == NULL || v == NULL || *v == '\0')
+	if (im == NULL || im->names.v == NULL || v == NULL || *v == '\0')
 		return;
-	if (id <= 0 || id > (long long)UINT32_MAX) {
-		names_end(im);	/* the index answers from now on */
-		return;
-	}
 	tag = (uint32_t)(key_hash(KEY_NAME, v) >> 32);
-	if (2 * (im->nnames + 1) > im->names_cap) {	/* at most half full */
-		size_t cap = im->names_cap * 2;
-		uint64_t *nv = calloc(cap, sizeof(*nv));
-
-		if (nv == NULL) {
-			names_end(im);
-			return;
-		}
-		for (size_t k = 0; k < im->names_cap; k++) {
-			if (im->names[k] == 0)
-				continue;
-			i = name_slot((uint32_t)(im->names[k] >> 32), cap);
-			while (nv[i] != 0)
-				i = (i + 1) & (cap - 1);
-			nv[i] = im->names[k];
-		}
-		free(im->names);
-		im->names = nv;
-		im->names_cap = cap;
-	}
-	for (i = name_slot(tag, im->names_cap); im->names[i] != 0;
-	    i = (i + 1) & (im->names_cap - 1))
-		if (im->names[i] == ((uint64_t)tag << 32 | (uint64_t)id))
-			return;	/* there already */
-	im->names[i] = (uint64_t)tag << 32 | (uint64_t)id;
-	im->nnames++;
+	/* An id too large for the map, or no memory: the index answers
+	 * from now on. */
+	if (id <= 0 || id > (long long)UINT32_MAX ||
+	    u64set_add(&im->names, (uint64_t)tag << 32 | (uint64_t)id) == -1)
+		u64set_free(&im->names);
 }
 
 static int
@@ -304,12 +219,12 @@ store_import_name_ids(struct store *st, const char *v, long long **ids, size_t *
 
 	*ids = NULL;
 	*n = 0;
-	if (im == NULL || im->names == NULL)
+	if (im == NULL || im->names.v == NULL)
 		return 1;
 	tag = (uint32_t)(key_hash(KEY_NAME, v) >> 32);
-	for (size_t i = name_slot(tag, im->names_cap); im->names[i] != 0;
-	    i = (i + 1) & (im->names_cap - 1)) {
-		if ((uint32_t)(im->names[i] >> 32) != tag)
+	for (size_t i = u64set_first(&im->names, tag); im->names.v[i] != 0;
+	    i = u64set_next(&im->names, i)) {
+		if ((uint32_t)(im->names.v[i] >> 32) != tag)
 			continue;
 		if (k == cap) {
 			cap = cap ? 2 * cap : 8;
@@ -319,7 +234,7 @@ store_import_name_ids(struct store *st, const char *v, long long **ids, size_t *
 			}
 			out = nv;
 		}
-		out[k++] = (long long)(im->names[i] & UINT32_MAX);
+		out[k++] = (long long)(im->names.v[i] & UINT32_MAX);
 	}
 	if (k > 1)
 		qsort(out, k, sizeof(*out), id_cmp);
@@ -360,8 +275,8 @@ store_client_import_free(struct store *st)
 	free(im->index_sql);
 	for (int k = KEY_TAX; k <= KEY_NAME; k++)
 		free(im->match_sql[k]);
-	free(im->keys);
-	free(im->names);
+	u64set_free(&im->keys);
+	u64set_free(&im->names);
 	for (int i = 0; i < im->nowners; i++)
 		free(im->owners[i].name);
 	for (int i = 0; i < im->nsegments; i++)
@@ -490,7 +405,6 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 	static const char count_sql[] = "SELECT count(*) FROM clients";
 	struct stmt *s;
 	long long have = 0;
-	uint64_t cap = 1ULL << 16;
 	int rc;
 
 	store_client_import_free(st);
@@ -511,23 +425,12 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 		return store_fail(st, err, errlen, "counting clients");
 	if ((long long)rows < have)
 		return 0;
-	/* Three keys a client, the set at most half full. */
-	while (cap < 6 * ((uint64_t)rows + (uint64_t)have) && cap < (1ULL << 30))
-		cap <<= 1;
-	if ((st->imp->keys = calloc((size_t)cap, sizeof(uint64_t))) == NULL) {
+	/* Three keys a client; a name a client (the map grows if not). */
+	if (u64set_init(&st->imp->keys, 3 * (rows + (size_t)have)) == -1 ||
+	    u64set_init(&st->imp->names, rows + (size_t)have) == -1) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
-	st->imp->keys_cap = (size_t)cap;
-	/* A name a client: the map at most half full (it grows if not). */
-	cap = 1ULL << 16;
-	while (cap < 2 * ((uint64_t)rows + (uint64_t)have) && cap < (1ULL << 30))
-		cap <<= 1;
-	if ((st->imp->names = calloc((size_t)cap, sizeof(uint64_t))) == NULL) {
-		snprintf(err, errlen, _("out of memory"));
-		return -1;
-	}
-	st->imp->names_cap = (size_t)cap;
 	if (keys_load(st, err, errlen) == -1 || drop_indexes(st, err, errlen) == -1)
 		return -1;
 	return 1;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
+
 struct store;
 
 enum import_key { KEY_TAX, KEY_EMAIL, KEY_NAME };
@@ -29,16 +31,14 @@ struct store_import {
 					 * when dropped (built again, and NULL,
 					 * at the first row that may match by
 					 * that key) */
-	uint64_t	*keys;		/* hashes of the keys clients may have
-					 * (open addressing, 0 = empty); NULL: a
-					 * small import, no set */
-	size_t		 nkeys, keys_cap;	/* keys_cap: a power of two */
+	struct u64set	 keys;		/* hashes of the keys clients may have
+					 * (key_hash); keys.v NULL: a small
+					 * import, no set */
 	int		 keys_lost;	/* out of memory: every key "may" match */
-	uint64_t	*names;		/* name key -> client id, for the rows
+	struct u64set	 names;		/* name key -> client id, for the rows
 					 * whose name key may be a client's:
-					 * (hash tag << 32) | id, 0 = empty;
-					 * NULL: not kept (the index answers) */
-	size_t		 nnames, names_cap;	/* names_cap: a power of two */
+					 * (hash tag << 32) | id; names.v NULL:
+					 * not kept (the index answers) */
 	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
 	int		 nowners, nsegments;
 	char		*name, *name_key;	/* the last name and its search key */

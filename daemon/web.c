@@ -30,6 +30,7 @@
 #include "compose.h"
 #include "config.h"
 #include "digest.h"
+#include "hash.h"
 #include "i18n.h"
 #include "log.h"
 #include "record.h"
@@ -64,18 +65,6 @@ const char *
 web_es_en(const char *lang, const char *es, const char *en)
 {
 	return web_is_en(lang) ? en : es;
-}
-
-static uint64_t
-fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }
 
 /* A positive id: digits only, no sign, no leading zero. */
@@ -254,7 +243,7 @@ snap_load(struct web *w, char *err, size_t errlen)
 		goto fail;
 	css = render_css(s->tmpl, &len);
 	snprintf(s->css_name, sizeof(s->css_name), "cartera.%016llx.css",
-	    (unsigned long long)fnv1a(css != NULL ? css : "", css != NULL ? len : 0));
+	    (unsigned long long)hash_fnv(HASH_FNV_SEED, css != NULL ? css : "", css != NULL ? len : 0));
 	/* Pages link to each other by path: under the base URL's own path
 	 * when carterad is published below one ("https://x.example/cartera"). */
 	config_base_url(&s->cfg, base, sizeof(base));
