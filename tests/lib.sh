@@ -707,6 +707,56 @@ t__pg_as() {
 	fi
 }
 
+# The options of every test cluster: a template made with other options
+# or another server version is not used.
+T__PG_INITDB_OPTS="-U cartera --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -N"
+
+# t__pg_data BIN: a new cluster in $PG_DIR/data, owned by the server's
+# user.  initdb costs twice the CPU of a copy of its result, paid by
+# every test on PostgreSQL (the whole suite under make check-pg), so the
+# first test of a build directory keeps a copy of its fresh cluster in
+# tests/out/ (made under a lock: parallel tests wait for it and never
+# see half a copy) and the others copy that.  The copy is keyed by the
+# server's version, our uid and the options, and made again when they
+# change.  Outside make (no $top_builddir) or without flock(1): initdb
+# each time.
+t__pg_initdb() {
+	local bin=$1 pwf=$PG_DIR/initdb.pw
+	# A throwaway password: pg_start sets the server's own once it runs.
+	od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$pwf"
+	chmod 644 "$pwf"
+	# shellcheck disable=SC2086 # the options are words
+	if ! t__pg_as "$bin/initdb" -D "$PG_DIR/data" --pwfile="$pwf" $T__PG_INITDB_OPTS \
+		>"$PG_DIR/initdb.log" 2>&1; then
+		sed 's/^/# /' "$PG_DIR/initdb.log" >&2
+		t_fatal "initdb failed"
+	fi
+	rm -f "$pwf"
+}
+
+t__pg_data() {
+	local bin=$1 out key tpl
+	if [ -z "${top_builddir:-}" ] || ! command -v flock >/dev/null 2>&1; then
+		t__pg_initdb "$bin"
+		return
+	fi
+	out=$(cd "$top_builddir" && pwd)/tests/out
+	mkdir -p "$out" || t_fatal "cannot create $out"
+	key=$({ "$bin/initdb" --version; id -u; echo "$T__PG_INITDB_OPTS"; } | sha256sum | cut -c1-16)
+	tpl=$out/pg-cluster.$key
+	(
+		flock 9 || exit 1
+		if [ -f "$tpl/PG_VERSION" ]; then
+			cp -a "$tpl" "$PG_DIR/data" || exit 1
+		else
+			# Older templates (another version, other options) go.
+			rm -rf "$out"/pg-cluster.*
+			t__pg_initdb "$bin"
+			cp -a "$PG_DIR/data" "$tpl.tmp" && mv "$tpl.tmp" "$tpl" || exit 1
+		fi
+	) 9>"$out/pg-template.lock" || t_fatal "cannot make a PostgreSQL cluster from $tpl"
+}
+
 pg_start() {
 	[ -n "${PG_PORT:-}" ] && return 0
 	[ -n "${T:-}" ] || t_fatal "pg_start before t_init"
@@ -729,15 +779,7 @@ pg_start() {
 	[ "$(id -u)" = 0 ] && chown "$T__PG_USER:$T__PG_GROUP" "$PG_DIR"
 	t_atexit pg_stop
 	pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-	printf '%s\n' "$pw" >"$PG_DIR/pw"
-	chmod 644 "$PG_DIR/pw"
-	if ! t__pg_as "$bin/initdb" -D "$PG_DIR/data" -U cartera --pwfile="$PG_DIR/pw" \
-		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -N \
-		>"$PG_DIR/initdb.log" 2>&1; then
-		sed 's/^/# /' "$PG_DIR/initdb.log" >&2
-		t_fatal "initdb failed"
-	fi
-	rm -f "$PG_DIR/pw"
+	t__pg_data "$bin"
 	for try in 1 2 3; do
 		PG_PORT=$(t_free_port)
 		# One line: pg_ctl hands the options to a shell.
@@ -752,6 +794,11 @@ pg_start() {
 		sed 's/^/# /' "$PG_DIR/server.log" >&2
 		t_fatal "PostgreSQL did not start"
 	fi
+	# This server's own password (the cluster may be a copy of another's),
+	# set over the Unix socket, where the cluster trusts local logins.
+	psql -X -q -h "$PG_DIR" -p "$PG_PORT" -U cartera -d postgres -v ON_ERROR_STOP=1 \
+		-c "ALTER ROLE cartera PASSWORD '$pw'" >/dev/null ||
+		t_fatal "cannot set the password of the PostgreSQL server"
 	# libpq's own password file: host:port:db:user:password, mode 600.
 	PGPASSFILE=$T/pgpass
 	printf '127.0.0.1:%s:*:cartera:%s\n' "$PG_PORT" "$pw" >"$PGPASSFILE"
