@@ -157,22 +157,13 @@ struct client_owner {
 	char		*address;
 };
 
-static const char *
-row_value(const struct store_row *r, const char *name)
-{
-	for (int i = 0; i < r->ncols; i++)
-		if (strcmp(r->names[i], name) == 0)
-			return r->values[i];
-	return NULL;
-}
-
 /* "Street 1, 28014 Madrid" from a client row. */
 static int
 client_owner_row(const struct store_row *r, void *arg)
 {
 	struct client_owner *co = arg;
-	const char *addr = row_value(r, "address"), *pc = row_value(r, "postal_code");
-	const char *city = row_value(r, "city");
+	const char *addr = store_row_value(r, "address"), *pc = store_row_value(r, "postal_code");
+	const char *city = store_row_value(r, "city");
 	struct buf b = BUF_INIT;
 
 	if (addr != NULL)

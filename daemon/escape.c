@@ -175,3 +175,15 @@ escape_needed(const char *s)
 	}
 	return 0;
 }
+
+int
+escape_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -37,6 +37,8 @@ int	 escape_buf(struct buf *b, const char *s, size_t n, size_t max, int flags);
  */
 size_t	 escape_into(char *dst, size_t dstlen, const char *s, int flags);
 
+/* The value of hex digit c (either case), -1 if c is not one. */
+int	 escape_hex_digit(int c);
 /* 1 if s holds anything escape_buf would escape (controls, bad UTF-8). */
 int	 escape_needed(const char *s);
 

@@ -434,15 +434,6 @@ struct inv_export {
 	FILE	*fp;
 };
 
-static const char *
-row_value(const struct store_row *r, const char *name)
-{
-	for (int i = 0; i < r->ncols; i++)
-		if (strcmp(r->names[i], name) == 0)
-			return r->values[i];
-	return NULL;
-}
-
 static int
 export_row(const struct store_row *r, void *arg)
 {
@@ -454,17 +445,17 @@ export_row(const struct store_row *r, void *arg)
 		if (k > 0)
 			fputc(',', x->fp);
 		if (k == C_AMOUNT) {
-			long long cents = strtoll(row_value(r, "amount_cents"), NULL, 10);
+			long long cents = strtoll(store_row_value(r, "amount_cents"), NULL, 10);
 			unsigned long long a = (unsigned long long)(cents < 0 ? -cents : cents);
 			snprintf(buf, sizeof(buf), "%s%llu.%02llu", cents < 0 ? "-" : "", a / 100,
 			    a % 100);
 			fputs(buf, x->fp);
 		} else if (k == C_QUANTITY) {
-			if ((v = row_value(r, "quantity")) != NULL) {
+			if ((v = store_row_value(r, "quantity")) != NULL) {
 				snprintf(buf, sizeof(buf), "%.15g", strtod(v, NULL));
 				fputs(buf, x->fp);
 			}
-		} else if ((v = row_value(r, cols[k].name)) != NULL)
+		} else if ((v = store_row_value(r, cols[k].name)) != NULL)
 			output_csv_field(x->fp, v);
 	}
 	fputs("\r\n", x->fp);

@@ -112,19 +112,10 @@ struct goal_rows {
 	int		 failed;
 };
 
-static const char *
-row_value(const struct store_row *r, const char *name)
-{
-	for (int i = 0; i < r->ncols; i++)
-		if (strcmp(r->names[i], name) == 0)
-			return r->values[i];
-	return NULL;
-}
-
 static long long
 row_target(const struct store_row *r, const char *name)
 {
-	const char *v = row_value(r, name);
+	const char *v = store_row_value(r, name);
 
 	return v != NULL ? strtoll(v, NULL, 10) : -1;
 }
@@ -134,7 +125,7 @@ goal_row(const struct store_row *r, void *arg)
 {
 	struct goal_rows *a = arg;
 	struct rctx *c = a->c;
-	const char *owner = row_value(r, "owner"), *team = row_value(r, "team");
+	const char *owner = store_row_value(r, "owner"), *team = store_row_value(r, "team");
 	struct store_goal g;
 	struct owner o = { 0 };
 	long long oid = 0, tid = 0;

@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "entropy.h"
+#include "escape.h"
 #include "sign.h"
 
 #define LINK_DOMAIN	"cartera-link-v1"
@@ -32,18 +33,6 @@
 /* ---- the key file ----------------------------------------------------- */
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 key_parse(const char *s, size_t n, struct sign_key *key)
 {
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
@@ -51,7 +40,7 @@ key_parse(const char *s, size_t n, struct sign_key *key)
 	if (n != 2 * SIGN_KEY_BYTES)
 		return -1;
 	for (size_t i = 0; i < SIGN_KEY_BYTES; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+		int hi = escape_hex_digit((unsigned char)s[2 * i]), lo = escape_hex_digit((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -239,6 +239,15 @@ store_path(const struct store *st)
 	return st->path;
 }
 
+const char *
+store_row_value(const struct store_row *r, const char *name)
+{
+	for (int i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->values[i];
+	return NULL;
+}
+
 /* ---- transactions ---------------------------------------------------- */
 
 static int

@@ -139,6 +139,8 @@ struct store_row {
 };
 /* Return non-zero to stop the iteration. */
 typedef int (*store_row_fn)(const struct store_row *, void *arg);
+/* The value of column name in r (NULL: SQL NULL, or no such column). */
+const char *store_row_value(const struct store_row *, const char *name);
 /* Random URL-safe token of 32 characters (192 bits from getrandom). */
 int	 store_token(char *out, size_t len);
 

@@ -30,6 +30,7 @@
 #include "compose.h"
 #include "config.h"
 #include "digest.h"
+#include "escape.h"
 #include "hash.h"
 #include "i18n.h"
 #include "log.h"
@@ -84,18 +85,6 @@ web_parse_id(const char *s, size_t n, long long *id)
 
 /* ---- forms ------------------------------------------------------------ */
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* %-decode s[0..n) ('+' is a space) into a new string; NULL on a bad
  * escape, bad UTF-8, a NUL or a control character (value: but tab, CR,
  * LF). */
@@ -117,8 +106,8 @@ form_decode(const char *s, size_t n, int value, const char **why)
 		else if (c == '%') {
 			int hi, lo;
 
-			if (i + 2 >= n || (hi = hexv((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexv((unsigned char)s[i + 2])) < 0) {
+			if (i + 2 >= n || (hi = escape_hex_digit((unsigned char)s[i + 1])) < 0 ||
+			    (lo = escape_hex_digit((unsigned char)s[i + 2])) < 0) {
 				*why = "a '%' not followed by two hex digits";
 				free(out);
 				return NULL;

@@ -194,32 +194,23 @@ row_json(struct ctx *c, const struct store_row *r)
 	return o;
 }
 
-static const char *
-row_get(const struct store_row *r, const char *name)
-{
-	for (int i = 0; i < r->ncols; i++)
-		if (strcmp(r->names[i], name) == 0)
-			return r->values[i];
-	return NULL;
-}
-
 static int
 search_row(const struct store_row *r, void *arg)
 {
 	struct rows *rw = arg;
 	struct ctx *c = rw->c;
 	json_object *o = row_json(c, r);
-	const char *st = row_get(r, "status");
+	const char *st = store_row_value(r, "status");
 	char url[600];
 
 	if (o == NULL)
 		return 1;
-	snprintf(url, sizeof(url), "%s/c/%s", rw->c->base, row_get(r, "id") != NULL ?
-	    row_get(r, "id") : "0");
+	snprintf(url, sizeof(url), "%s/c/%s", rw->c->base, store_row_value(r, "id") != NULL ?
+	    store_row_value(r, "id") : "0");
 	jsonb_text(&c->jb, o, "url", url);
 	if (st != NULL)
 		jsonb_text(&c->jb, o, "status_word", i18n_status(rw->c->lang, st));
-	compose_links(&c->jb, o, row_get(r, "email"), row_get(r, "phone"));
+	compose_links(&c->jb, o, store_row_value(r, "email"), store_row_value(r, "phone"));
 	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
@@ -271,7 +262,7 @@ contact_row(const struct store_row *r, void *arg)
 
 	if (o == NULL)
 		return 1;
-	compose_links(&c->jb, o, row_get(r, "email"), row_get(r, "phone"));
+	compose_links(&c->jb, o, store_row_value(r, "email"), store_row_value(r, "phone"));
 	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
@@ -282,8 +273,8 @@ touch_row(const struct store_row *r, void *arg)
 	struct rows *rw = arg;
 	struct ctx *c = rw->c;
 	json_object *o = jsonb_object(&c->jb);
-	const char *at = row_get(r, "at"), *kind = row_get(r, "kind");
-	const char *outcome = row_get(r, "outcome"), *dir = row_get(r, "direction");
+	const char *at = store_row_value(r, "at"), *kind = store_row_value(r, "kind");
+	const char *outcome = store_row_value(r, "outcome"), *dir = store_row_value(r, "direction");
 	char b[64];
 
 	if (o == NULL)
@@ -295,7 +286,7 @@ touch_row(const struct store_row *r, void *arg)
 	jsonb_text(&c->jb, o, "outcome", outcome != NULL ? web_outcome_word(c->lang, outcome) :
 	    NULL);
 	jsonb_bool(&c->jb, o, "received", dir != NULL && strcmp(dir, "in") == 0);
-	jsonb_text(&c->jb, o, "note", row_get(r, "note"));
+	jsonb_text(&c->jb, o, "note", store_row_value(r, "note"));
 	jsonb_append(&c->jb, rw->a, o);
 	return 0;
 }
@@ -306,8 +297,8 @@ activity_row(const struct store_row *r, void *arg)
 	struct rows *rw = arg;
 	struct ctx *c = rw->c;
 	json_object *o = jsonb_object(&c->jb);
-	const char *start = row_get(r, "start_at"), *day = row_get(r, "day");
-	const char *kind = row_get(r, "kind"), *id = row_get(r, "id");
+	const char *start = store_row_value(r, "start_at"), *day = store_row_value(r, "day");
+	const char *kind = store_row_value(r, "kind"), *id = store_row_value(r, "id");
 	char b[64], url[600];
 	long d;
 
@@ -321,8 +312,8 @@ activity_row(const struct store_row *r, void *arg)
 	else if (start != NULL)
 		jsonb_text(&c->jb, o, "when", web_when_text(c, (time_t)strtoll(start, NULL, 10),
 		    1, b, sizeof(b)));
-	jsonb_text(&c->jb, o, "note", row_get(r, "note"));
-	jsonb_text(&c->jb, o, "location", row_get(r, "location"));
+	jsonb_text(&c->jb, o, "note", store_row_value(r, "note"));
+	jsonb_text(&c->jb, o, "location", store_row_value(r, "location"));
 	snprintf(url, sizeof(url), "%s/a/%s", c->base, id != NULL ? id : "0");
 	jsonb_text(&c->jb, o, "url", url);
 	jsonb_put(&c->jb, o, "actions", action_list(&c->jb, ACTION_ACTIVITY, c->lang));
@@ -336,16 +327,16 @@ invoice_row(const struct store_row *r, void *arg)
 	struct rows *rw = arg;
 	struct ctx *c = rw->c;
 	json_object *o = jsonb_object(&c->jb);
-	const char *cents = row_get(r, "amount_cents"), *due = row_get(r, "due");
+	const char *cents = store_row_value(r, "amount_cents"), *due = store_row_value(r, "due");
 	char b[64];
 	long d;
 
 	if (o == NULL)
 		return 1;
-	jsonb_text(&c->jb, o, "id", row_get(r, "id"));
-	jsonb_text(&c->jb, o, "number", row_get(r, "number"));
+	jsonb_text(&c->jb, o, "id", store_row_value(r, "id"));
+	jsonb_text(&c->jb, o, "number", store_row_value(r, "number"));
 	jsonb_text(&c->jb, o, "amount", i18n_money(c->lang, cents != NULL ?
-	    strtoll(cents, NULL, 10) : 0, row_get(r, "currency"), b, sizeof(b)));
+	    strtoll(cents, NULL, 10) : 0, store_row_value(r, "currency"), b, sizeof(b)));
 	if (due != NULL && clock_date_parse(due, &d) == 0) {
 		jsonb_text(&c->jb, o, "due", i18n_date(c->lang, d, b, sizeof(b)));
 		jsonb_bool(&c->jb, o, "overdue", d < c->today);
