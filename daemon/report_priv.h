@@ -97,8 +97,9 @@ void		 report_lifecycle_params(const struct config *, struct lifecycle_params *)
 int		 report_risk_json(struct rctx *, json_object *r);
 /* A client's risk factors from its history up to day (median_gap left 0). */
 void		 report_risk_input(const struct store_history *, long day, struct risk_input *);
-/* The typical rhythm: the median of sorted[n], else the active window. */
-double		 report_typical_gap(const struct config *, const double *sorted, size_t n);
+/* The typical rhythm: the median of v[n] (sorted here), else the active
+ * window. */
+double		 report_typical_gap(const struct config *, double *v, size_t n);
 /* The first three reasons in words, joined by "; ". */
 void		 report_risk_reasons(const struct risk_score *, const struct risk_input *,
 		    double typical, const char *lang, const char *currency, char *out,

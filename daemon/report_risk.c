@@ -121,11 +121,13 @@ cmp_double(const void *a, const void *b)
 }
 
 double
-report_typical_gap(const struct config *cfg, const double *sorted, size_t n)
+report_typical_gap(const struct config *cfg, double *v, size_t n)
 {
 	if (n == 0)
 		return cfg->inactive.single_purchase_days;
-	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int
@@ -179,8 +181,6 @@ report_risk_json(struct rctx *c, json_object *r)
 		goto out;
 	/* A client that bought once is measured against the portfolio's
 	 * typical rhythm: the median of the others' (else the active window). */
-	if (a.ngaps > 1)
-		qsort(a.gaps, a.ngaps, sizeof(*a.gaps), cmp_double);
 	typical = report_typical_gap(c->cfg, a.gaps, a.ngaps);
 	for (size_t i = 0; i < a.n; i++)
 		risk_score(&a.v[i].in, typical, &a.v[i].s);

@@ -795,7 +795,8 @@ int	 store_history(struct store *, const struct store_history_query *,
 
 /* The purchase rhythms (median days between purchase days) of the clients
  * not lost that bought on two or more days, the last one after day
- * `since`, in ascending order.  *out is malloc'd (caller frees). */
+ * `since`, in no order (sorting 645,000 of them in C takes a sixth of
+ * SQLite's sorter).  *out is malloc'd (caller frees). */
 int	 store_rhythms(struct store *, long since, double **out, size_t *n,
 	    char *err, size_t errlen);
 

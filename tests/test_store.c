@@ -161,7 +161,10 @@ overdue_of(const struct store_history *h, void *arg)
 	return 0;
 }
 
-/* The history's receivables as of day (every client, then the client alone). */
+static long long hist_owner;	/* the owner of the clients of overdue_on */
+
+/* The history's receivables as of day, in each of the query's forms:
+ * every client, the client alone, its owner's, a range of ids. */
 static void
 overdue_on(struct store *st, long long client, const char *date, int n, long long cents,
     const char *oldest)
@@ -176,14 +179,40 @@ overdue_on(struct store *st, long long client, const char *date, int n, long lon
 	q.until = (time_t)(q.day + 1) * 86400;
 	q.currency = "EUR";
 	q.want = STORE_H_OVERDUE | STORE_H_PURCHASES;
-	for (int one = 0; one < 2; one++) {
-		q.client = one ? client : 0;
+	for (int form = 0; form < 4; form++) {
+		q.client = form == 1 ? client : 0;
+		q.owner = form == 2 ? hist_owner : 0;
+		q.id_from = form == 3 ? client : 0;
+		q.id_to = form == 3 ? client + 1 : 0;
 		o.overdue = -1;
 		CHECK(store_history(st, &q, overdue_of, &o, err, sizeof(err)) == 0);
 		CHECK_INT(o.overdue, n);
 		CHECK_INT(o.cents, cents);
 		CHECK_INT(o.oldest, want_oldest);
 	}
+}
+
+/* The engine's work for the receivables as of date, of owner (or of the
+ * ids [from, to) when owner is 0). */
+static long long
+overdue_work(struct store *st, long long owner, long long from, long long to,
+    const char *date)
+{
+	struct store_history_query q = { 0 };
+	struct overdue_seen o = { 0, -1, -1, -2, "" };
+	long long vm, fullscan;
+
+	CHECK(clock_date_parse(date, &q.day) == 0);
+	q.until = (time_t)(q.day + 1) * 86400;
+	q.currency = "EUR";
+	q.want = STORE_H_OVERDUE;
+	q.owner = owner;
+	q.id_from = from;
+	q.id_to = to;
+	work_since(st, &vm, &fullscan);
+	CHECK(store_history(st, &q, overdue_of, &o, err, sizeof(err)) == 0);
+	work_since(st, &vm, &fullscan);
+	return vm;
 }
 
 static int
@@ -938,7 +967,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/hist.db", dir);
 	CHECK(store_open(path, STORE_CREATE, &st, err, sizeof(err)) == 0);
 	o.email = "ana@example.com";
-	CHECK(store_owner_add(st, &o, &id, err, sizeof(err)) == 0);
+	CHECK(store_owner_add(st, &o, &hist_owner, err, sizeof(err)) == 0);
 	c1 = add_client(st, "Deudora", NULL, NULL);
 	c2 = add_client(st, "Otra", NULL, NULL);
 	{
@@ -976,6 +1005,30 @@ main(void)
 		CHECK(store_history(st, &q, overdue_of, &seen, err, sizeof(err)) == 0);
 		CHECK_STR(seen.days, "2026-01-01:100 2026-01-02:0 2026-01-05:250 2026-01-06:400"
 		    " 2026-02-15:3200");
+	}
+	/*
+	 * Invoices paid before the day are not read: by an owner or a range
+	 * of ids, SQLite once took the client index for the paid arm and read
+	 * every invoice's row for its paid_at (1 s for half of 1M clients).
+	 * Three hundred more of them cost those forms nothing.
+	 */
+	{
+		long long by_owner = overdue_work(st, hist_owner, 0, 0, "2026-03-01");
+		long long by_range = overdue_work(st, 0, c1, c2 + 1, "2026-03-01");
+		char sql[512];
+
+		CHECK(sqlite3_exec(store_sqlite_handle(st), "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
+		for (int i = 0; i < 300; i++) {
+			snprintf(sql, sizeof(sql), "INSERT INTO invoices (client_id, amount_cents,"
+			    " currency, issued, due, paid_at, created_at) VALUES (%lld, 10, 'EUR',"
+			    " '2025-06-01', '2025-07-01', '2025-06-20', 0)", i % 2 ? c1 : c2);
+			CHECK(sqlite3_exec(store_sqlite_handle(st), sql, NULL, NULL, NULL) == SQLITE_OK);
+		}
+		CHECK(sqlite3_exec(store_sqlite_handle(st), "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+		CHECK(by_owner > 0 && by_range > 0);
+		CHECK_INT(overdue_work(st, hist_owner, 0, 0, "2026-03-01"), by_owner);
+		CHECK_INT(overdue_work(st, 0, c1, c2 + 1, "2026-03-01"), by_range);
+		overdue_on(st, c1, "2026-03-01", 2, 300, "2026-02-01");
 	}
 	store_close(st);
 	st = NULL;
