@@ -1092,18 +1092,21 @@ activity_full(struct rctx *c, json_object *r)
 static const struct kind {
 	const char	*name;
 	int		(*build)(struct rctx *, json_object *);
+	int		 by_client;	/* 0: never asks report_in() (goals are
+					 * an owner's or a team's), so the
+					 * client filter is not read */
 } kinds[] = {
-	{ "summary", summary_json },
-	{ "pareto", pareto_full },
-	{ "churn", churn_full },
-	{ "clv", clv_full },
-	{ "nps", nps_json },
-	{ "receivables", receivables_full },
-	{ "activity", activity_full },
-	{ "lifecycle", lifecycle_full },
-	{ "risk", report_risk_json },
-	{ "goals", report_goals_json },
-	{ "products", products_full },
+	{ "summary", summary_json, 1 },
+	{ "pareto", pareto_full, 1 },
+	{ "churn", churn_full, 1 },
+	{ "clv", clv_full, 1 },
+	{ "nps", nps_json, 1 },
+	{ "receivables", receivables_full, 1 },
+	{ "activity", activity_full, 1 },
+	{ "lifecycle", lifecycle_full, 1 },
+	{ "risk", report_risk_json, 1 },
+	{ "goals", report_goals_json, 0 },
+	{ "products", products_full, 1 },
 };
 
 static const struct kind *
@@ -1126,11 +1129,21 @@ report_build(struct store *st, const struct config *cfg, const char *kind,
     const struct report_opts *o, json_object **out, char *err, size_t errlen)
 {
 	struct rctx c;
+	struct report_opts whole;
 	const struct kind *k;
 	json_object *r, *p, *f;
 	int rc = -1;
 
 	*out = NULL;
+	if ((k = find_kind(kind)) == NULL) {
+		snprintf(err, errlen, _("unknown report \"%s\""), kind);
+		return -1;
+	}
+	if (!k->by_client) {
+		whole = *o;
+		whole.unfiltered = 1;
+		o = &whole;
+	}
 	if (report_ctx_open(&c, st, cfg, o, err, errlen) == -1)
 		return -1;
 	r = jsonb_object(&c.jb);
@@ -1147,10 +1160,6 @@ report_build(struct store *st, const struct config *cfg, const char *kind,
 	jsonb_str(&c.jb, f, "city", o->city);
 	jsonb_put(&c.jb, r, "filters", f);
 	jsonb_str(&c.jb, r, "currency", cfg->report.currency);
-	if ((k = find_kind(kind)) == NULL) {
-		snprintf(err, errlen, _("unknown report \"%s\""), kind);
-		goto fail;
-	}
 	if (k->build(&c, r) == -1)
 		goto fail;
 	if (jsonb_failed(&c.jb)) {

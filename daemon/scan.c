@@ -10,6 +10,7 @@
  */
 #include "build.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include <libical/ical.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "scan.h"
 #include "tz.h"
@@ -344,50 +346,60 @@ struct scan_due_inv {
 	long long	 id, client_id, cents;
 	long		 due_day;
 	char		 currency[4];
-	char		*number;	/* owned */
+	size_t		 number;	/* in the cache's text, + 1; 0: none */
 };
 
 struct scan_cache {
 	struct scan_due_inv *v;
 	size_t		 n, cap;
+	struct buf	 text;		/* the invoices' numbers, one after
+					 * another (780,000 of them at a
+					 * million clients: not one malloc each) */
 	/*
-	 * Bit id set: client id has an invoice in v.  Most clients have
-	 * none, and a binary search of v (megabytes at a million clients)
-	 * misses the CPU caches at every step; the bits (one per client id)
-	 * mostly do not.  NULL when the ids are too sparse for it.
+	 * first[id]: 1 + the index in v of client id's first invoice, 0 for
+	 * none.  Most clients have none, and a binary search of v (megabytes
+	 * at a million clients) misses the CPU caches at every step.  NULL
+	 * when the ids are too sparse for it (then v is searched).
 	 */
-	unsigned char	*has;
+	uint32_t	*first;
 	long long	 max_id;
 	int		 oom;
 };
 
+#define CACHE_MAX_ID	(16LL * 1024 * 1024)	/* first[]: 64 MB at most */
+
 static void
 cache_clear(struct scan_cache *k)
 {
-	for (size_t i = 0; i < k->n; i++)
-		free(k->v[i].number);
 	free(k->v);
-	free(k->has);
+	buf_free(&k->text);
+	free(k->first);
 	memset(k, 0, sizeof(*k));
 }
 
-/* The bits of k->has; without them every lookup searches v. */
+static const char *
+cache_number(const struct scan_cache *k, const struct scan_due_inv *d)
+{
+	return d->number != 0 ? k->text.data + d->number - 1 : NULL;
+}
+
+/* The index k->first; without it every lookup searches v. */
 static void
-cache_bits(struct scan_cache *k)
+cache_index(struct scan_cache *k)
 {
 	long long max = 0;
 
 	for (size_t i = 0; i < k->n; i++)
 		if (k->v[i].client_id > max)
 			max = k->v[i].client_id;
-	if (k->n == 0 || max > 64LL * 1024 * 1024)
+	if (k->n == 0 || k->n >= UINT32_MAX || max > CACHE_MAX_ID)
 		return;
-	if ((k->has = calloc((size_t)max / 8 + 1, 1)) == NULL)
+	if ((k->first = calloc((size_t)max + 1, sizeof(*k->first))) == NULL)
 		return;
 	k->max_id = max;
-	for (size_t i = 0; i < k->n; i++)
+	for (size_t i = k->n; i-- > 0;)
 		if (k->v[i].client_id >= 0)
-			k->has[k->v[i].client_id / 8] |= (unsigned char)(1u << (k->v[i].client_id % 8));
+			k->first[k->v[i].client_id] = (uint32_t)i + 1;
 }
 
 static int
@@ -412,10 +424,13 @@ cache_add(const struct store_unpaid *u, void *arg)
 	iv->cents = u->cents;
 	snprintf(iv->currency, sizeof(iv->currency), "%s", u->currency ? u->currency : "EUR");
 	iv->due_day = text_day(u->due);
-	iv->number = NULL;
-	if (u->number != NULL && (iv->number = strdup(u->number)) == NULL) {
-		k->oom = 1;
-		return -1;
+	iv->number = 0;
+	if (u->number != NULL) {
+		iv->number = k->text.len + 1;
+		if (buf_add(&k->text, u->number, strlen(u->number) + 1) == -1) {
+			k->oom = 1;
+			return -1;
+		}
 	}
 	k->n++;
 	return 0;
@@ -435,7 +450,7 @@ cache_fill(struct store *st, long before_day, long long owner, struct scan_cache
 		cache_clear(k);
 		return -1;
 	}
-	cache_bits(k);
+	cache_index(k);
 	return 0;
 }
 
@@ -472,9 +487,8 @@ cache_find(const struct scan_cache *k, long long id)
 {
 	size_t lo = 0, hi = k->n;
 
-	if (k->has != NULL && (id < 0 || id > k->max_id ||
-	    !(k->has[id / 8] & (1u << (id % 8)))))
-		return k->n;
+	if (k->first != NULL)
+		return id < 0 || id > k->max_id || k->first[id] == 0 ? k->n : k->first[id] - 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (k->v[mid].client_id < id)
@@ -561,7 +575,7 @@ client_invoices(const struct scan_cache *k, long long id, struct scan_result *r,
 		memcpy(iv->currency, d->currency, sizeof(iv->currency));
 		iv->due_day = d->due_day;
 		iv->days_overdue = r->today - d->due_day;
-		if (d->number != NULL && (iv->number = strdup(d->number)) == NULL) {
+		if (d->number != 0 && (iv->number = strdup(cache_number(k, d))) == NULL) {
 			*oom = 1;
 			return -1;
 		}
