@@ -266,10 +266,10 @@ t__usec() {
 # and a fixed 0.1 s step made each wait of the suite 0.1 s at least.
 t__poll() {
 	local cond=$1 step=0.01 limit
-	limit=$(($(t__usec) + $2 * T_SLOW * 100000))
+	limit=$((${EPOCHREALTIME//[!0-9]/} + $2 * T_SLOW * 100000))
 	while :; do
 		eval "$cond" && return 0
-		[ "$(t__usec)" -ge "$limit" ] && return 1
+		[ "${EPOCHREALTIME//[!0-9]/}" -ge "$limit" ] && return 1
 		sleep "$step"
 		case $step in
 		0.01) step=0.02 ;;
@@ -288,12 +288,13 @@ t_wait_for() {
 
 # ---------------------------------------------------------------- processes
 
-# t_alive PID: the process exists and is not a zombie.
+# t_alive PID: the process exists and is not a zombie.  (Builtins only:
+# waits poll it, and a process started per poll is CPU the suite pays.)
 t_alive() {
 	local stat
 	kill -0 "$1" 2>/dev/null || return 1
 	if [ -r "/proc/$1/stat" ]; then
-		stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+		read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
 		stat=${stat##*) }
 		[ "${stat%% *}" != Z ] || return 1
 	fi
@@ -310,6 +311,17 @@ t__any_alive() {
 }
 
 t__children() {
+	local f kids
+	# Linux lists each thread's children in /proc: read without starting
+	# a pgrep for every process of the tree.
+	if [ -r "/proc/$1/task/$1/children" ]; then
+		for f in "/proc/$1/task/"*/children; do
+			kids=()
+			read -r -a kids 2>/dev/null <"$f"
+			[ ${#kids[@]} -gt 0 ] && printf '%s\n' "${kids[@]}"
+		done
+		return 0
+	fi
 	if command -v pgrep >/dev/null 2>&1; then
 		pgrep -P "$1" 2>/dev/null
 	else
