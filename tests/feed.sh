@@ -486,11 +486,11 @@ while time.time() < end:
 print(n, sum(bad.values()), bad)
 EOF
 b0=$(builds)
-py "$T/hammer.py" "$PORT" "${NEWURL#"$BASE"}" 5 >"$T/hammer.out" &
+py "$T/hammer.py" "$PORT" "${NEWURL#"$BASE"}" 3 >"$T/hammer.out" &
 HAMMER=$!
 for i in $(seq 1 15); do
 	c segment set "Carga $i" --cadence 7 >/dev/null
-	sleep 0.25
+	sleep 0.15
 done
 wait "$HAMMER"
 read -r n nbad detail <"$T/hammer.out"
@@ -513,13 +513,13 @@ t_assert_eq 200 "$(code "$NEWURL")" "the daemon serves after oversized headers"
 # A slow client: one byte a second; others are served meanwhile.
 printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: yes\r\n\r\n' "${NEWURL#"$BASE"}" >"$T/slow.req"
 t_start_bg -v SLOWPID -l "$T/slow.out" "$T_PYTHON" "$T/raw.py" "$PORT" "$T/slow.req" 1
-sleep 1.5
+sleep 1
 ok=0
 for i in 1 2 3; do
 	start=$SECONDS
 	st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$NEWURL")
 	[ "$st" = 200 ] && [ $((SECONDS - start)) -le 2 ] && ok=$((ok + 1))
-	sleep 0.5
+	sleep 0.2
 done
 t_assert_eq 3 "$ok" "feeds served while a slow client dribbles its request"
 t_alive "$SLOWPID" && t_pass "the slow client was still sending" || t_fail "the slow client was still sending"

@@ -99,7 +99,7 @@ PY
 t_start_bg -v SPID -l "$T/slow.out" "$T_PYTHON" "$T/slow.py" "$N" "$ADDRS" "$PORT" "$T/stop"
 t_wait_for "grep -q '^open' '$T/slow.out'" 30 || t_fatal "the slow clients did not connect"
 t_assert_eq "open $N" "$(grep '^open' "$T/slow.out")" "$N slow connections open"
-sleep 3	# a byte or two each
+sleep 1	# a byte each (the next one 2 s later): requests in progress
 ok=0 slowest=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	read -r code secs <<<"$(curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}' "$URL")"

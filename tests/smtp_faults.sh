@@ -191,7 +191,7 @@ t_assert_eq "sent|1" "$(msg d01@example.com status)|$(received d01@example.com)"
 # ----------------------------------------- SIGKILL in the middle of a batch
 fresh kill
 owners k 40
-t_smtp_control '{"delay": {"data": 0.1}}'
+t_smtp_control '{"delay": {"data": 0.05}}'
 t_start_bg -v DPID -l "$T/kill1.log" "$CARTERAD" -c "$CONF" -f --now "2026-03-10 08:00:00Z"
 # shellcheck disable=SC2016 # expanded by t_wait_for, at each poll
 t_wait_for '[ "$(t_smtp_events message | grep -c "\"k[0-9]*@")" -ge 10 ]' 30

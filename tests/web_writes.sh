@@ -104,12 +104,12 @@ PY
 # through and holds every write up, as an import's does)
 if [ "$(t_engine)" = pg ]; then
 	t_start_bg -v HPID psql -X -q -d "$DB_C" -c "BEGIN" -c "LOCK TABLE clients IN EXCLUSIVE MODE" \
-		-c "\\! touch $T/held" -c "SELECT pg_sleep(8)" -c "ROLLBACK"
+		-c "\\! touch $T/held" -c "SELECT pg_sleep(5)" -c "ROLLBACK"
 else
-	t_start_bg -v HPID "$T_PYTHON" "$T/hold.py" "$DB_C" 8 "$T/held"
+	t_start_bg -v HPID "$T_PYTHON" "$T/hold.py" "$DB_C" 5 "$T/held"
 fi
 t_wait_for '[ -e "$T/held" ]' 10 || t_fatal "could not take the write lock"
-"$T_PYTHON" "$T/load.py" "$PORT" "${FEED#$BASE}" "$UNSUB" 6 >"$T/load.out" 2>&1 ||
+"$T_PYTHON" "$T/load.py" "$PORT" "${FEED#$BASE}" "$UNSUB" 3 >"$T/load.out" 2>&1 ||
 	{ cat "$T/load.out"; t_fatal "load.py failed"; }
 sed 's/^/# /' "$T/load.out"
 read -r _ rcode rsecs <<<"$(grep '^real' "$T/load.out")"
