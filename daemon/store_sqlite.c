@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,22 @@ sqlite_close(struct engine *e)
 	free(e);
 }
 
+/*
+ * SQLite's memory statistics off: with them, every allocation of every
+ * connection takes one process-wide mutex, and the scan's threads (a
+ * connection each) queued on it -- most of a daily scan's futex waits,
+ * a fifth of its wall time at 100,000 clients.  Cartera never reads the
+ * statistics.  Set once, before SQLite initialises (after that SQLite
+ * refuses it, harmlessly).
+ */
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+static void
+sqlite_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 sqlite_open(const char *path, int flags, struct engine **out, char *err, size_t errlen)
 {
@@ -99,6 +116,7 @@ sqlite_open(const char *path, int flags, struct engine **out, char *err, size_t 
 	int oflags, readonly = (flags & STORE_READONLY) != 0;
 
 	*out = NULL;
+	pthread_once(&config_once, sqlite_config);
 	if (!(flags & STORE_CREATE) && stat(path, &sb) == -1) {
 		if (errno == ENOENT)
 			snprintf(err, errlen, "%s: no such database; create it with "

@@ -356,6 +356,9 @@ main(void)
 	CHECK(store_client_match(st, &r, &id, err, sizeof(err)) == 1);
 
 	scan_reads_one_owner(dir);
+	/* No process-wide count of SQLite's memory: it took a mutex at every
+	 * allocation, which the scan's threads queued on. */
+	CHECK(sqlite3_memory_used() == 0);
 
 	/* Regression: matching by name scanned the whole table (its plain
 	 * "name = ?" could not use the NOCASE index), so importing N rows cost
