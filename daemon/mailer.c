@@ -114,6 +114,8 @@ body_done(struct mailer *m, curl_off_t ulnow, double now)
  * libcurl has one response timeout for every step, so it is set to the
  * longest and the steps are timed here.
  */
+#define MAILER_BACKSTOP	2	/* seconds */
+
 static int
 progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
     curl_off_t ulnow)
@@ -158,10 +160,15 @@ setup(struct mailer *m, char *err, size_t errlen)
 	SET(CURLOPT_CONNECTTIMEOUT, (long)cfg->smtp.timeout);
 	/* Each step is timed by progress(); libcurl's own limits are only a
 	 * backstop past them (its response timeout also covers the wait
-	 * after the final ".", which its total timeout does not). */
+	 * after the final ".", which its total timeout does not), and
+	 * MAILER_BACKSTOP seconds later than progress(), called about once a
+	 * second, can notice: with smtp.timeout as the only margin, a
+	 * timeout of 1 s let libcurl end a stall after the final "." first,
+	 * reported as a dropped connection, not as the server's silence. */
 	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->smtp.timeout +
-	    (long)cfg->smtp.data_timeout);
-	SET(CURLOPT_TIMEOUT, (long)cfg->smtp.timeout * 4 + (long)cfg->smtp.data_timeout);
+	    (long)cfg->smtp.data_timeout + MAILER_BACKSTOP);
+	SET(CURLOPT_TIMEOUT, (long)cfg->smtp.timeout * 4 + (long)cfg->smtp.data_timeout +
+	    MAILER_BACKSTOP);
 	SET(CURLOPT_NOPROGRESS, 0L);
 	SET(CURLOPT_XFERINFOFUNCTION, progress);
 	SET(CURLOPT_XFERINFODATA, m);
