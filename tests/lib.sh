@@ -507,10 +507,13 @@ t_init() {
 
 # --------------------------------------------------------------------- SMTP
 
+# (Checked once per test: each check is a Python start, 20 ms of CPU.)
 t__need_aiosmtpd() {
+	[ "${T__HAVE_AIOSMTPD:-}" = 1 ] && return 0
 	[ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
 	"$T_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
 		t_skip "python3-aiosmtpd not installed for $T_PYTHON"
+	T__HAVE_AIOSMTPD=1
 }
 
 t_start_smtpd() {
@@ -724,14 +727,14 @@ t__pg_as() {
 T__PG_INITDB_OPTS="-U cartera --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -N"
 
 # t__pg_data BIN: a new cluster in $PG_DIR/data, owned by the server's
-# user.  initdb costs twice the CPU of a copy of its result, paid by
-# every test on PostgreSQL (the whole suite under make check-pg), so the
-# first test of a build directory keeps a copy of its fresh cluster in
-# tests/out/ (made under a lock: parallel tests wait for it and never
-# see half a copy) and the others copy that.  The copy is keyed by the
-# server's version, our uid and the options, and made again when they
-# change.  Outside make (no $top_builddir) or without flock(1): initdb
-# each time.
+# user.  initdb takes nearly twice the CPU of a copy of its result, and
+# every test on PostgreSQL starts a server (the whole suite under make
+# check-pg), so the first test of a build directory keeps a copy of its
+# fresh cluster in tests/out/ (made under a lock: parallel tests wait
+# for it and never see half a copy) and the others copy that.  The copy
+# is keyed by the server's version, our uid and the options, and made
+# again when they change.  Outside make (no $top_builddir) or without
+# flock(1): initdb each time.
 t__pg_initdb() {
 	local bin=$1 pwf=$PG_DIR/initdb.pw
 	# A throwaway password: pg_start sets the server's own once it runs.
