@@ -176,7 +176,11 @@ echo "$SMTP_PID $T_BG_PID $(pgrep -P $T_BG_PID | tr '\n' ' ')" >"$INFO.tmp"
 mv "$INFO.tmp" "$INFO"
 for i in $(seq 300); do sleep 0.1; done
 EOF
-TMPDIR=$T/term.tmp timeout -k 2 60 bash "$T/term.sh" >"$T/term.out" 2>&1 &
+# timeout passes the TERM on and, -k seconds later, KILLs what is left
+# (status 137): the cleanup must end well before that, but a loaded
+# machine (a parallel suite under valgrind or the sanitizers) once took
+# over 2 s to let Python's smtpd exit.
+TMPDIR=$T/term.tmp timeout -k "$(t_slow 10)" 60 bash "$T/term.sh" >"$T/term.out" 2>&1 &
 term_pid=$!
 t_wait_for "[ -s '$T/term.info' ]" 15
 kill -TERM "$term_pid"
