@@ -54,8 +54,9 @@ struct u64set {
 	size_t		 n, cap;	/* cap: a power of two */
 };
 
-/* An empty set of room for at least n values before it grows, and at
- * most 2^30 slots.  -1: out of memory. */
+/* An empty set with room for n values before it grows (it starts with
+ * at most 2^30 slots and grows past them as values come).  -1: out of
+ * memory. */
 int	u64set_init(struct u64set *, size_t n);
 void	u64set_free(struct u64set *);
 /* Add v (nonzero).  0 added or there already, -1 out of memory (the set

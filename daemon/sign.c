@@ -40,7 +40,8 @@ key_parse(const char *s, size_t n, struct sign_key *key)
 	if (n != 2 * SIGN_KEY_BYTES)
 		return -1;
 	for (size_t i = 0; i < SIGN_KEY_BYTES; i++) {
-		int hi = escape_hex_digit((unsigned char)s[2 * i]), lo = escape_hex_digit((unsigned char)s[2 * i + 1]);
+		int hi = escape_hex_digit((unsigned char)s[2 * i]);
+		int lo = escape_hex_digit((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

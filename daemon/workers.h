@@ -18,8 +18,8 @@ size_t	workers_count(size_t max);
 /* fn(job, here) for each of the n jobs (size bytes each, from jobs):
  * job 0 on the caller's thread, the next ones on a thread each (up to
  * WORKERS_MAX threads in all); a job whose thread could not start (or
- * beyond WORKERS_MAX) runs on the caller's thread after job 0.  here: 1 on the caller's thread.  Returns
- * when every job has. */
+ * beyond WORKERS_MAX) runs on the caller's thread after job 0.  here: 1
+ * on the caller's thread.  Returns when every job has. */
 void	workers_run(void *jobs, size_t n, size_t size, void (*fn)(void *job, int here));
 
 #endif
