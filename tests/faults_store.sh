@@ -105,10 +105,12 @@ owner a@example.com UTC "2026-03-10 00:00Z"	# created that day: nothing missed
 # b's digest of the 10th is queued at 07:00 while the server is down: pending.
 once "2026-03-10 07:00:00Z" "$DOWN"
 t_assert_eq "pending" "$(cq --json outbox | t_json 'd[0]["status"]')" "lock: b's digest pending"
-# Another process holds the write lock for 5 s; carterad starts meanwhile,
-# 2 s before a's digest time.  It delivers b's digest at once but cannot
-# record it for 2 s (its busy timeout), then queues a's when the lock goes.
-t_start_bg -v LPID "$T_PYTHON" "$T/lock.py" "$DB" 5 commit "$T/locked"
+# Another process holds the write lock for 4 s (x T_SLOW); carterad starts
+# meanwhile, 2 s before a's digest time.  It delivers b's digest at once
+# but cannot record it for 2 s (its busy timeout), then queues a's when the
+# lock goes.  (The lock outlasts the busy timeout by 2 s: the daemon may
+# start late on a loaded machine; every second of it is waited out.)
+t_start_bg -v LPID "$T_PYTHON" "$T/lock.py" "$DB" "$(t_slow 4)" commit "$T/locked"
 t_wait_for "[ -e '$T/locked' ]" 10 || t_fatal "lock.py did not lock"
 t_start_bg -v DPID -l "$T/lock.log" "$CARTERAD" -c "$CONF" -f -v --now "2026-03-10 07:59:58Z"
 TOK_A=$(token a@example.com)
@@ -167,10 +169,11 @@ disk_full() {	# disk_full WHAT FILL-CMD ERE UNFILL-CMD
 	rm -f "$T/$what.pipe"
 	mkfifo "$T/$what.pipe" || t_fatal "mkfifo"
 	t_start_bg -l "$T/$what.log" cat "$T/$what.pipe"
-	# It starts 3 s (x T_SLOW) before the digest time: the feed is fetched
-	# and the disk filled meanwhile, and then the digest is due.
+	# It starts 2 s (x T_SLOW) before the digest time: the feed is fetched
+	# and the disk filled meanwhile (in a tenth of that, unloaded), and
+	# then the digest is due.  The lead is waited out in full.
 	t_start_bg -v DPID -l "$T/$what.pipe" "$CARTERAD" -c "$CONF" -f -v --now \
-		"$(date -u -d "@$(($(date -u -d '2026-03-10 08:00:00Z' +%s) - 3 * T_SLOW))" '+%F %TZ')"
+		"$(date -u -d "@$(($(date -u -d '2026-03-10 08:00:00Z' +%s) - 2 * T_SLOW))" '+%F %TZ')"
 	TOK_A=$(token "$a")
 	t_wait_for '[ "$(code /feed/$TOK_A.ics 1)" = 200 ]' 5
 	get "/feed/$TOK_A.ics" >/dev/null
