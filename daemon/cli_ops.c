@@ -624,7 +624,6 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
 {
 	struct due_ctx *d = arg;
 	struct report_risk_memo *memo = NULL;
-	json_object *arr;
 
 	(void)k;
 	/* What the store adds (goals, the weekly risk list), here on one thread,
@@ -651,20 +650,11 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
 		return 0;
 	}
 	if (d->c->json) {
-		struct jsonb jb = JSONB_INIT;
-
-		arr = jsonb_array(&jb);
-		for (size_t i = 0; i < n; i++) {
-			jsonb_append(&jb, arr, d->data[i]);
-			d->data[i] = NULL;
-		}
-		if (jsonb_failed(&jb)) {
-			json_object_put(arr);
+		/* Made text (and freed) on every core: at 1M clients, 16 MB. */
+		if (output_print_json_list(stdout, d->data, n < d->n ? n : d->n) == -1) {
 			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
-		output_print_json(stdout, arr);
-		json_object_put(arr);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -18,6 +18,7 @@
 #include "nls.h"
 #include "output.h"
 #include "tz.h"
+#include "workers.h"
 
 #define CELL_MAX	48	/* widest table cell before it is cut with "…" */
 
@@ -519,6 +520,74 @@ output_print_json(FILE *fp, json_object *j)
 	fputs(s, fp);
 	fputc('\n', fp);
 	return 0;
+}
+
+/* output_print_json_list's share of one thread: every step-th value
+ * from first, printed and released. */
+struct json_job {
+	json_object	**v;
+	char		**text;
+	size_t		  n, first, step;
+};
+
+static void
+json_job(void *arg, int here)
+{
+	struct json_job *j = arg;
+
+	(void)here;
+	for (size_t i = j->first; i < j->n; i += j->step) {
+		const char *s = json_object_to_json_string_ext(j->v[i],
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		struct buf b = BUF_INIT;
+
+		/* One level deeper, as in the array: two spaces after each
+		 * newline (a string's own newlines are escaped). */
+		for (const char *p = s, *nl; p != NULL; p = nl != NULL ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			buf_add(&b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+			if (nl != NULL)
+				buf_add(&b, "\n  ", 3);
+		}
+		j->text[i] = s != NULL && !b.failed ? buf_steal(&b) : NULL;
+		buf_free(&b);
+		json_object_put(j->v[i]);
+		j->v[i] = NULL;
+	}
+}
+
+int
+output_print_json_list(FILE *fp, json_object **v, size_t n)
+{
+	struct json_job jobs[WORKERS_MAX];
+	size_t nj = workers_count(n / 4 + 1);
+	char **text;
+	int rc = 0;
+
+	if (n == 0) {
+		fputs("[\n]\n", fp);
+		return 0;
+	}
+	if ((text = calloc(n, sizeof(*text))) == NULL)
+		return -1;
+	for (size_t k = 0; k < nj; k++)
+		jobs[k] = (struct json_job){ v, text, n, k, nj };
+	workers_run(jobs, nj, sizeof(*jobs), json_job);
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == NULL)
+			rc = -1;
+	if (rc == 0) {
+		fputs("[\n", fp);
+		for (size_t i = 0; i < n; i++) {
+			fputs("  ", fp);
+			fputs(text[i], fp);
+			fputs(i + 1 < n ? ",\n" : "\n]\n", fp);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(text[i]);
+	free(text);
+	return rc;
 }
 
 int

@@ -53,6 +53,10 @@ void		 output_free(struct output *);
 json_object	*output_row_json(const struct output *o, const struct store_row *);
 /* Print a JSON value, pretty, with a newline.  0 / -1. */
 int		 output_print_json(FILE *fp, json_object *);
+/* Print v[0..n) as output_print_json prints an array of them, each made
+ * text on the machine's cores (a 1M-client "due --json" is 16 MB), and
+ * release them (v[i] = NULL).  0 / -1 (out of memory: nothing printed). */
+int		 output_print_json_list(FILE *fp, json_object **v, size_t n);
 /* The header a table shows for a column name ("amount" for the money in
  * "amount_cents"); JSON and CSV keep the names. */
 const char	*output_label(const char *name);
