@@ -362,6 +362,10 @@ struct scan_cache {
 	 * when the ids are too sparse for it (then v is searched).
 	 */
 	uint32_t	*first;
+	/* has[id / 64] bit id % 64: client id has an invoice here.  An eighth
+	 * of a byte a client (128 KB at a million) stays in the CPU's cache
+	 * where first[] (4 MB) does not: most clients are answered from it. */
+	uint64_t	*has;
 	long long	 max_id;
 	int		 oom;
 };
@@ -374,6 +378,7 @@ cache_clear(struct scan_cache *k)
 	free(k->v);
 	buf_free(&k->text);
 	free(k->first);
+	free(k->has);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -394,12 +399,21 @@ cache_index(struct scan_cache *k)
 			max = k->v[i].client_id;
 	if (k->n == 0 || k->n >= UINT32_MAX || max > CACHE_MAX_ID)
 		return;
-	if ((k->first = calloc((size_t)max + 1, sizeof(*k->first))) == NULL)
+	if ((k->first = calloc((size_t)max + 1, sizeof(*k->first))) == NULL ||
+	    (k->has = calloc((size_t)max / 64 + 1, sizeof(*k->has))) == NULL) {
+		free(k->first);
+		k->first = NULL;
 		return;
+	}
 	k->max_id = max;
-	for (size_t i = k->n; i-- > 0;)
-		if (k->v[i].client_id >= 0)
-			k->first[k->v[i].client_id] = (uint32_t)i + 1;
+	for (size_t i = k->n; i-- > 0;) {
+		long long id = k->v[i].client_id;
+
+		if (id >= 0) {
+			k->first[id] = (uint32_t)i + 1;
+			k->has[id / 64] |= 1ULL << (id % 64);
+		}
+	}
 }
 
 static int
@@ -488,7 +502,8 @@ cache_find(const struct scan_cache *k, long long id)
 	size_t lo = 0, hi = k->n;
 
 	if (k->first != NULL)
-		return id < 0 || id > k->max_id || k->first[id] == 0 ? k->n : k->first[id] - 1;
+		return id < 0 || id > k->max_id || !(k->has[id / 64] & 1ULL << (id % 64)) ?
+		    k->n : k->first[id] - 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (k->v[mid].client_id < id)
