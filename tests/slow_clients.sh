@@ -7,7 +7,7 @@
 #     feed at once.  carterad raises its open-file limit to fit
 #     http.max_connections;
 #   - with small limits (max_connections = 64, per_ip_connections = 8,
-#     timeout = 5, request_timeout = 3): 64 connections that send a
+#     timeout = 5, request_timeout = 2): 64 connections that send a
 #     header byte a second are closed when their request is not complete
 #     after request_timeout, whatever the trickle, and a subscriber is
 #     served meanwhile (idle and unfinished connections make room);
@@ -55,7 +55,8 @@ t_wait_for '[ "$(curl -s -o /dev/null -w "%{http_code}" "$URL")" = 200 ]' 10 ||
 t_assert_file_contains "$T/carterad.log" 'calendar feeds served on' "carterad is up"
 
 # The slow clients: each connects from 127.0.1.K, sends a request line a
-# byte every 2 s, and holds on until told to stop (a file), 60 s at most.
+# byte every 2 s, and holds on until told to stop (a file, looked for every
+# 0.1 s), 60 s at most.
 cat >"$T/slow.py" <<'PY'
 import os, resource, socket, sys, time
 n, addrs, port, stop = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -84,7 +85,9 @@ while not os.path.exists(stop) and time.monotonic() < deadline and k < len(req):
         except OSError:
             pass
     k += 1
-    time.sleep(2)
+    until = time.monotonic() + 2
+    while not os.path.exists(stop) and time.monotonic() < until:
+        time.sleep(0.1)
 alive = 0
 for s in socks:
     try:
@@ -99,7 +102,7 @@ PY
 t_start_bg -v SPID -l "$T/slow.out" "$T_PYTHON" "$T/slow.py" "$N" "$ADDRS" "$PORT" "$T/stop"
 t_wait_for "grep -q '^open' '$T/slow.out'" 30 || t_fatal "the slow clients did not connect"
 t_assert_eq "open $N" "$(grep '^open' "$T/slow.out")" "$N slow connections open"
-sleep 1	# a byte each (the next one 2 s later): requests in progress
+sleep 0.5	# a byte each, sent at once (the next one 2 s later): requests in progress
 ok=0 slowest=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	read -r code secs <<<"$(curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}' "$URL")"
@@ -126,7 +129,7 @@ user = "root";
 database = "$DB_C";
 web: { key_file = "$T/web.key"; };	# (a server database has no directory to hold it)
 templates = "$T_SRCDIR/etc/templates";
-http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; request_timeout = 3;
+http: { listen = "127.0.0.1"; port = $PORT; timeout = 5; request_timeout = 2;
 	max_connections = 64; per_ip_connections = 8; };
 CONF
 URL=$(c owner feed-url ana@example.com | sed "s|^http://[^/]*|$BASE|")
@@ -205,13 +208,13 @@ served_fast() {	# served_fast WHAT: five feed requests, each 200 within 1.5 s
 t_start_bg -v HPID -l "$T/trickle.out" "$T_PYTHON" "$T/hold.py" trickle 64 8 "$PORT"
 t_wait_for "grep -q '^open' '$T/trickle.out'" 20 || t_fatal "the trickling clients did not connect"
 t_assert_eq "open 64" "$(grep '^open' "$T/trickle.out")" "64 trickling connections (every slot)"
-sleep 1
+sleep 0.5	# a byte each: requests in progress, 1.5 s before their deadline
 served_fast "64 trickling connections"
 t_wait_for "grep -q '^closed' '$T/trickle.out'" 25
 read -r _ nclosed _ last <<<"$(grep '^closed' "$T/trickle.out")"
 t_assert_eq 64 "$nclosed" "every trickling connection was closed by carterad"
-t_assert_ok "none lived past request_timeout (3 s) + 2 s: the last after $last s" \
-	awk -v a="$last" -v b="$(t_slow 5)" 'BEGIN { exit !(a >= 0 && a <= b) }'
+t_assert_ok "none lived past request_timeout (2 s) + 2 s: the last after $last s" \
+	awk -v a="$last" -v b="$(t_slow 4)" 'BEGIN { exit !(a >= 0 && a <= b) }'
 t_stop "$HPID"
 
 # 200 idle connections from 25 addresses (8 each): more than the slots.
