@@ -3,9 +3,10 @@
 # does everything else: a 10,000-mail backlog is logged in bounded
 # batches while the day's digest goes out and the calendar feed answers;
 # a wrong password is logged once, retried with backoff and shown in
-# /metrics and `cartera status`; the server down for a (simulated) day
-# then back loses nothing.  The clock runs 14400 times faster than real
-# time from --now, so backoffs pass in moments and a day in 6 seconds.
+# /metrics and `cartera status`; the server down for (simulated) hours,
+# long enough for the wait between tries to reach mail_in.retry_max and
+# stay there, then back loses nothing.  The clock runs 14400 times faster
+# than real time from --now, so backoffs pass in moments.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$T_SRCDIR/tests/dovecot_lib.sh"
 t_init imap_daemon
@@ -126,14 +127,20 @@ for i in 1 2 3 4 5; do
 done
 t_wait_for "grep -q \"mailbox ana: cannot connect\" \"$T/carterad.log\"" 30 ||
 	t_fail "the outage was not noticed"
-# A simulated day (6 s) with tries every half hour at most.
-sleep $((86400 / SPEED + 1))
+# Down until ana has failed 12 times: the waits between tries double from
+# 30 s and reach retry_max (1800 s) at the 7th, then stay there; about 3.5
+# simulated hours, a second.  (It used to sleep a simulated day, 7 s: the
+# tries past the cap are all alike.)
+t_wait_for "[ \"\$(metric 'cartera_mailbox_consecutive_failures{mailbox=\"ana\"}')\" -ge 12 ]" 30 ||
+	t_fail "ana was not retried with backoff while the server was down"
 t_start_dovecot
 t_wait_for "[ \"\$(q \"SELECT count(*) FROM interactions WHERE note LIKE 'Mientras caido%'\")\" = 5 ]" 30
 t_assert_eq 5 "$(q "SELECT count(*) FROM interactions WHERE note LIKE 'Mientras caido%'")" \
 	"mail that arrived while the server was down is logged once it is back"
 t_assert_eq 1 "$(grep -c 'mailbox ana: cannot connect' "$T/carterad.log")" "the outage is logged once"
 t_assert_file_contains "$T/carterad.log" "mailbox ana: read again after" "the recovery is logged"
+tries=$(sed -n 's/.*mailbox ana: read again after \([0-9]*\) failed tries.*/\1/p' "$T/carterad.log")
+t_assert_ok "the outage lasted 12 tries or more ($tries)" test "${tries:-0}" -ge 12
 t_assert_eq "$((expect + 5))" "$(q "SELECT count(*) FROM interactions WHERE kind = 'email'")" \
 	"nothing logged twice after the outage"
 
