@@ -144,7 +144,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 	if (s->key != NULL && base[0] != '\0') {
 		al.key = s->key;
 		al.base = base;
-		al.expires = as_of + (time_t)s->cfg->web.link_days * 86400;
+		al.expires = as_of + (time_t)s->cfg->web.link_days * CLOCK_DAY;
 		links = &al;
 	}
 	if ((!nothing || s->cfg->digest.send_empty) &&

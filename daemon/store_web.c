@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "nls.h"
 #include "store_engine.h"
 
 /* Actions older than this are forgotten (links live 14 days by default). */
-#define WEB_ACTIONS_KEEP	(120 * 86400LL)
+#define WEB_ACTIONS_KEEP	(120LL * CLOCK_DAY)
 
 /* Two keys (not one bigint: the scheduler's locks) for the advisory lock
  * that orders daemons creating the key's table at the same moment. */
