@@ -263,15 +263,25 @@ out:
 	return rc;
 }
 
+/* qsort of the candidates (pointers into the red list): most overdue first. */
+static int
+cmp_candidate(const void *a, const void *b)
+{
+	return scan_client_cmp_due(*(const struct scan_client *const *)a,
+	    *(const struct scan_client *const *)b);
+}
+
 int
 followup_queue(struct store *st, const struct config *cfg, const struct render_set *t,
     const struct owner *o, const struct scan_result *r, time_t now, int *queued,
     char *err, size_t errlen)
 {
+	const struct scan_client **cand = NULL;
 	char base[512];
 	long long done;
 	time_t midnight;
-	int rc;
+	size_t n = 0;
+	int rc = -1;
 
 	*queued = 0;
 	*err = '\0';
@@ -286,35 +296,51 @@ followup_queue(struct store *st, const struct config *cfg, const struct render_s
 	if (tz_day_start(o->tz, r->today, &midnight) == -1 ||
 	    store_outbox_count_since(st, o->id, "followup", midnight, &done, err, errlen) == -1)
 		return -1;
-	/* Red is sorted most overdue first: stop at the first one too recent. */
-	for (size_t i = 0; i < r->red.n && done < cfg->client_emails.max_per_day; i++) {
+	if (done >= cfg->client_emails.max_per_day || r->red.n == 0)
+		return 0;
+	/* The candidates, most overdue first.  The scan puts only the first
+	 * digest.max_items of the red list in order (what the digest shows);
+	 * the clients past them, whom the opt-in rules reach as well, come in
+	 * no particular order. */
+	if ((cand = calloc(r->red.n, sizeof(*cand))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < r->red.n; i++) {
 		const struct scan_client *sc = &r->red.v[i];
-		struct store_mailable c;
-		const char *why;
-		int answered = 0;
 
-		if (r->today - sc->due_day < cfg->client_emails.after_days)
-			break;
-		if (sc->reason != SCAN_CADENCE)
-			continue;
+		if (sc->reason == SCAN_CADENCE &&
+		    r->today - sc->due_day >= cfg->client_emails.after_days)
+			cand[n++] = sc;
+	}
+	if (n > 1)
+		qsort(cand, n, sizeof(*cand), cmp_candidate);
+	for (size_t i = 0; i < n && done < cfg->client_emails.max_per_day; i++) {
+		const struct scan_client *sc = cand[i];
+		struct store_mailable c;
+		int answered = 0, one;
+
 		if (store_client_mailable(st, sc->id, &c, err, errlen) == -1)
-			return -1;
+			goto out;
 		/* An answer read by mail-in ends the cycle: the salesperson owes
 		 * the reply, not Cartera another reminder. */
 		if (store_mail_followup_answered(st, sc->id, &answered, err, errlen) == -1) {
 			store_mailable_clear(&c);
-			return -1;
+			goto out;
 		}
-		if ((why = refusal(cfg, &c, answered, now)) != NULL) {
+		if (refusal(cfg, &c, answered, now) != NULL) {
 			store_mailable_clear(&c);
 			continue;
 		}
-		rc = queue_one(st, cfg, t, o, sc->id, &c, r->today, now, base, err, errlen);
+		one = queue_one(st, cfg, t, o, sc->id, &c, r->today, now, base, err, errlen);
 		store_mailable_clear(&c);
-		if (rc == -1)
-			return -1;
-		*queued += rc;
-		done += rc;
+		if (one == -1)
+			goto out;
+		*queued += one;
+		done += one;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(cand);
+	return rc;
 }

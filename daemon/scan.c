@@ -261,8 +261,8 @@ text_day(const char *t)
 	return d;
 }
 
-static int
-cmp_due(const void *a, const void *b)
+int
+scan_client_cmp_due(const void *a, const void *b)
 {
 	const struct scan_client *x = a, *y = b;
 
@@ -1136,9 +1136,9 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 		qsort(r->invoices, r->ninvoices, sizeof(*r->invoices), cmp_invoice);
 	if (r->ntotals > 1)
 		qsort(r->totals, r->ntotals, sizeof(*r->totals), cmp_total);
-	sort_top(&r->red, detail, cmp_due);
-	sort_top(&r->yellow, detail, cmp_due);
-	sort_top(&r->green, detail, cmp_due);
+	sort_top(&r->red, detail, scan_client_cmp_due);
+	sort_top(&r->yellow, detail, scan_client_cmp_due);
+	sort_top(&r->green, detail, scan_client_cmp_due);
 	sort_top(&r->inactive, detail, cmp_inactive);
 	if (client_details(st, &x.briefs, &r->red, detail, err, errlen) == 0 &&
 	    client_details(st, &x.briefs, &r->yellow, detail, err, errlen) == 0 &&

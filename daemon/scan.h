@@ -217,6 +217,9 @@ int	 scan_run(struct store *, const struct config *, const struct owner *,
 	    time_t now, size_t detail, const struct scan_cache *cache,
 	    struct scan_result *, char *err, size_t errlen);
 void	 scan_free(struct scan_result *);
+/* The order of the red, yellow and green lists, for qsort of struct
+ * scan_client: most overdue first (due day, then id). */
+int	 scan_client_cmp_due(const void *, const void *);
 
 /*
  * Scan each owner of v[0..n) as scan_run() does, on up to 4 threads (the

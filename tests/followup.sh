@@ -142,4 +142,30 @@ t_assert_eq 0 "$T_STOP_STATUS" "SIGTERM: carterad exits 0"
 c --now "2026-03-30 12:00Z" log 'Alfa VIP' call >/dev/null
 run "2026-05-04 06:00:00Z"
 t_assert_eq 0 "$(c --json outbox | t_json 'len([m for m in d if m["kind"]=="followup" and m["recipient"]=="jose@alfa.example" and m["created_at"] > "2026-03"])')" "do-not-email client not mailed again"
+
+# The most overdue first, past the clients the digest lists: the scan puts
+# only the first digest.max_items of the red list in order.  Here one: the
+# Pyme client (most overdue, not opted in) is the one in order; behind it
+# the rest came in index order, and a VIP 2 days overdue (under after_days)
+# stood before a VIP 9 days overdue, which was never mailed.
+DB_O=$(t_db order)
+export CARTERA_DB=$DB_O
+sed -e "s|$DB_C|$DB_O|" "$T/c.conf" >"$T/order.conf"
+echo 'digest: { max_items = 1; };' >>"$T/order.conf"
+o() { "$CARTERA" -c "$T/order.conf" -q --now "$D0" "$@" >/dev/null || t_fatal "setup failed: $*"; }
+o init
+o owner add bo@example.com --name "Bo" --tz UTC --lang es
+o segment set VIP
+o segment set Pyme
+for x in "Uno VIP:2026-01-08:VIP" "Dos VIP:2026-01-10:VIP" "Tres VIP:2026-01-15:VIP" "Cuatro Pyme:2026-01-06:Pyme"; do
+	IFS=: read -r name day seg <<<"$x"
+	o client add "$name" --owner bo@example.com --segment "$seg" --contact "$name" \
+		--email "$(echo "${name%% *}" | tr '[:upper:]' '[:lower:]')@order.example"
+	"$CARTERA" -c "$T/order.conf" -q --now "$day 12:00Z" log "$name" call >/dev/null || t_fatal "log $name"
+done
+"$CARTERAD" -c "$T/order.conf" --once --now "2026-02-16 08:00:00Z" >>"$T/carterad.log" 2>&1
+t_assert_eq 0 $? "carterad --once, one client listed per digest section"
+t_assert_eq "dos@order.example uno@order.example" \
+	"$("$CARTERA" -c "$T/order.conf" --json outbox | t_json '" ".join(sorted(m["recipient"] for m in d if m["kind"]=="followup"))')" \
+	"both VIP clients overdue by after_days or more mailed, past the one the digest lists"
 t_done
