@@ -10,6 +10,7 @@
  */
 #include "build.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,6 +469,124 @@ cache_fill(struct store *st, long before_day, long long owner, struct scan_cache
 	return 0;
 }
 
+/*
+ * Everyone's invoices are read in client-id ranges, one per core, when
+ * each range holds CACHE_PART_MIN clients (the environment's
+ * CARTERA_PASS_MIN_CLIENTS, as for the history pass): range 0 on the
+ * caller's thread and connection, the others on read-only connections of
+ * their own.  The parts, each in client order, are joined in range order:
+ * the cache one pass gives.
+ */
+#define CACHE_PARTS	4
+#define CACHE_PART_MIN	100000
+
+struct cache_part {
+	struct store		*st;		/* the caller's: lent when here */
+	const char		*db;		/* else opened read-only */
+	const char		*before;
+	long long		 from, to;
+	struct scan_cache	 k;
+	int			 rc;
+	char			 err[256];
+};
+
+static void
+cache_part_run(void *arg, int here)
+{
+	struct cache_part *p = arg;
+	struct store *st = p->st;
+
+	if (!here && store_open(p->db, STORE_READONLY, &st, p->err, sizeof(p->err)) == -1) {
+		p->rc = -1;
+		return;
+	}
+	if (store_unpaid_range(st, p->from, p->to, p->before, cache_add, &p->k, p->err,
+	    sizeof(p->err)) == -1) {
+		if (p->k.oom)
+			snprintf(p->err, sizeof(p->err), "out of memory");
+		p->rc = -1;
+	}
+	if (st != p->st)
+		store_close(st);
+}
+
+/* The parts' invoices, in range order, into the empty k. */
+static int
+cache_join(struct scan_cache *k, const struct cache_part *parts, size_t w)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w; i++)
+		n += parts[i].k.n;
+	if (n > 0 && (k->v = reallocarray(NULL, n, sizeof(*k->v))) == NULL)
+		return -1;
+	k->cap = n;
+	for (size_t i = 0; i < w; i++) {
+		const struct scan_cache *pk = &parts[i].k;
+		size_t base = k->text.len;
+
+		for (size_t j = 0; j < pk->n; j++) {
+			k->v[k->n] = pk->v[j];
+			if (k->v[k->n].number != 0)
+				k->v[k->n].number += base;
+			k->n++;
+		}
+		if (pk->text.len > 0 && buf_add(&k->text, pk->text.data, pk->text.len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cache_fill_parts(struct store *st, long before_day, struct scan_cache *k, char *err,
+    size_t errlen)
+{
+	long least = clock_env_duration("CARTERA_PASS_MIN_CLIENTS", CACHE_PART_MIN, LONG_MAX);
+	size_t w = workers_count(CACHE_PARTS);
+	struct cache_part *parts;
+	char before[16];
+	long long maxid = 0;
+	int rc = 0;
+
+	if (w > 1 && store_client_max_id(st, &maxid, err, errlen) == -1)
+		return -1;
+	if (w == 1 || maxid < least * (long long)w)
+		return cache_fill(st, before_day, 0, k, err, errlen);
+	if ((parts = calloc(w, sizeof(*parts))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	clock_date_format(before_day, before, sizeof(before));
+	for (size_t i = 0; i < w; i++) {
+		parts[i].st = st;
+		parts[i].db = store_path(st);
+		parts[i].before = before;
+		parts[i].from = i == 0 ? LLONG_MIN :
+		    1 + (long long)((double)maxid * (double)i / (double)w);
+		parts[i].to = i + 1 == w ? LLONG_MAX :
+		    1 + (long long)((double)maxid * (double)(i + 1) / (double)w);
+	}
+	workers_run(parts, w, sizeof(*parts), cache_part_run);
+	for (size_t i = 0; i < w && rc == 0; i++)
+		if (parts[i].rc != 0) {
+			snprintf(err, errlen, "%s", parts[i].err);
+			rc = -1;
+		}
+	if (rc == 0 && cache_join(k, parts, w) == -1) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	for (size_t i = 0; i < w; i++)
+		cache_clear(&parts[i].k);
+	free(parts);
+	if (rc == -1) {
+		cache_clear(k);
+		return -1;
+	}
+	cache_index(k);
+	return 0;
+}
+
 int
 scan_cache_load(struct store *st, long before_day, struct scan_cache **out, char *err,
     size_t errlen)
@@ -478,7 +597,7 @@ scan_cache_load(struct store *st, long before_day, struct scan_cache **out, char
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (cache_fill(st, before_day, 0, k, err, errlen) == -1) {
+	if (cache_fill_parts(st, before_day, k, err, errlen) == -1) {
 		free(k);
 		return -1;
 	}

@@ -493,6 +493,10 @@ typedef int (*store_unpaid_fn)(const struct store_unpaid *, void *arg);
  * (owner 0: everyone's), by client id. */
 int	 store_unpaid_each(struct store *, long long owner, const char *before,
 	    store_unpaid_fn, void *arg, char *err, size_t errlen);
+/* Everyone's, of the clients with id_from <= id < id_to only (a part of
+ * the portfolio read on a thread of its own). */
+int	 store_unpaid_range(struct store *, long long id_from, long long id_to,
+	    const char *before, store_unpaid_fn, void *arg, char *err, size_t errlen);
 
 struct store_planned {
 	long long	 id, client_id;

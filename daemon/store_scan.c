@@ -215,6 +215,30 @@ store_unpaid_each(struct store *st, long long owner, const char *before, store_u
 	return each(st, s, unpaid_row, &k, "reading overdue invoices", err, errlen);
 }
 
+int
+store_unpaid_range(struct store *st, long long id_from, long long id_to, const char *before,
+    store_unpaid_fn fn, void *arg, char *err, size_t errlen)
+{
+	static const char *const sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
+	    "SELECT client_id, id, amount_cents, currency, due, number"
+	    " FROM invoices INDEXED BY invoices_unpaid_client"
+	    " WHERE paid_at IS NULL AND due < ?1 AND client_id >= ?2 AND client_id < ?3"
+	    " ORDER BY client_id",
+	    "SELECT client_id, id, amount_cents, currency, due, number"
+	    " FROM invoices WHERE paid_at IS NULL AND due < ?1 AND client_id >= ?2"
+	    " AND client_id < ?3 ORDER BY client_id");
+	struct unpaid_ctx k = { fn, arg };
+	struct stmt *s;
+
+	err[0] = '\0';
+	if ((s = stmt_get(st, store_sql(st, sql), err, errlen)) == NULL)
+		return -1;
+	stmt_bind_text(s, 1, before);
+	stmt_bind_int(s, 2, id_from);
+	stmt_bind_int(s, 3, id_to);
+	return each(st, s, unpaid_row, &k, "reading overdue invoices", err, errlen);
+}
+
 /* ---- planned activities ------------------------------------------------ */
 
 struct planned_ctx {
