@@ -629,7 +629,7 @@ due_done(const struct owner *v, size_t n, const struct scan_cache *k, void *arg,
 	/* What the store adds (goals, the weekly risk list), here on one thread,
 	 * in the language of the rest (see due_data).  For many owners the
 	 * risk lists come from one pass over every client's history. */
-	if (n > 1 && (memo = report_risk_memo_new(v, n)) == NULL) {
+	if (n > 1 && (memo = report_risk_memo_new(v, n, n)) == NULL) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}

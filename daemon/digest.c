@@ -604,7 +604,7 @@ digest_figures(struct store *st, const struct config *cfg, const struct owner *o
 
 int
 digest_compose(struct store *st, const struct render_set *t, const struct config *cfg,
-    const struct owner *o, const struct scan_result *r, long day,
+    const struct owner *o, const struct scan_result *r, long day, struct report_risk_memo *memo,
     const struct action_links *links, struct outbox_msg *m, char *err, size_t errlen)
 {
 	json_object *data;
@@ -616,7 +616,7 @@ digest_compose(struct store *st, const struct render_set *t, const struct config
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (st != NULL && digest_figures(st, cfg, o, r->today, r->now, NULL, data, err, errlen) == -1) {
+	if (st != NULL && digest_figures(st, cfg, o, r->today, r->now, memo, data, err, errlen) == -1) {
 		json_object_put(data);
 		return -1;
 	}

@@ -40,12 +40,12 @@ int		 digest_figures(struct store *, const struct config *, const struct owner *
 		    char *err, size_t errlen);
 
 /* Fill *m (caller clears it) with owner's digest for local day `day`;
- * st non-NULL adds digest_figures(); links (may be NULL: none) makes each
- * item's one-click action links. */
+ * st non-NULL adds digest_figures() (with memo, which may be NULL); links
+ * (may be NULL: none) makes each item's one-click action links. */
 struct action_links;
 int		 digest_compose(struct store *st, const struct render_set *,
 		    const struct config *, const struct owner *, const struct scan_result *,
-		    long day, const struct action_links *links, struct outbox_msg *m,
-		    char *err, size_t errlen);
+		    long day, struct report_risk_memo *memo, const struct action_links *links,
+		    struct outbox_msg *m, char *err, size_t errlen);
 
 #endif

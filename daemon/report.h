@@ -95,7 +95,9 @@ int	 report_stages(struct store *, const struct config *, const char *tz, time_t
  * first call (same lists as without it).
  */
 struct report_risk_memo;
-struct report_risk_memo *report_risk_memo_new(const struct owner *v, size_t n);
+/* owners: how many the portfolio has (at least n): a zone is read in one
+ * pass when the owners of v in it are 2 in 5 of them. */
+struct report_risk_memo *report_risk_memo_new(const struct owner *v, size_t n, size_t owners);
 void	 report_risk_memo_free(struct report_risk_memo *);
 int	 report_risk_top(struct store *, const struct config *, struct report_risk_memo *,
 	    long long owner_id, const char *tz, const char *lang, time_t now, long n,

@@ -335,12 +335,12 @@ report_risk_memo_free(struct report_risk_memo *m)
 }
 
 /*
- * A zone's owners are read in one pass over every client when they are
- * at least 2 in 5 of the owners (the pass costs about what reading 2 in
- * 5 owner by owner does); the others owner by owner.
+ * A zone's owners are read in one pass over every client when those of v
+ * are at least 2 in 5 of the portfolio's owners (the pass costs about what
+ * reading 2 in 5 owner by owner does); the others owner by owner.
  */
 struct report_risk_memo *
-report_risk_memo_new(const struct owner *v, size_t n)
+report_risk_memo_new(const struct owner *v, size_t n, size_t owners)
 {
 	struct report_risk_memo *m = calloc(1, sizeof(*m));
 	struct risk_zone *z;
@@ -364,7 +364,7 @@ report_risk_memo_new(const struct owner *v, size_t n)
 		same = 0;
 		for (size_t j = i; j < n; j++)
 			same += strcmp(v[j].tz, v[i].tz) == 0;
-		z[m->nz++].shared = n > 1 && same * 5 >= n * 2;
+		z[m->nz++].shared = n > 1 && same * 5 >= (owners > n ? owners : n) * 2;
 	}
 	return m;
 nomem:

@@ -24,6 +24,7 @@
 #include "mime.h"
 #include "monthly.h"
 #include "outbox.h"
+#include "report.h"
 #include "scan.h"
 #include "sched.h"
 #include "tz.h"
@@ -123,8 +124,8 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
  */
 static int
 queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
-    const struct scan_result *r, long long usec, time_t now, int *trouble, char *err,
-    size_t errlen)
+    const struct scan_result *r, struct report_risk_memo *memo, long long usec, time_t now,
+    int *trouble, char *err, size_t errlen)
 {
 	struct outbox_msg m;
 	struct owner fresh = { 0 };
@@ -148,7 +149,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 		links = &al;
 	}
 	if ((!nothing || s->cfg->digest.send_empty) &&
-	    digest_compose(s->st, s->tmpl, s->cfg, o, r, day, links, &m, err, errlen) == -1) {
+	    digest_compose(s->st, s->tmpl, s->cfg, o, r, day, memo, links, &m, err, errlen) == -1) {
 		return -1;
 	}
 	clock_date_format(day, dtext, sizeof(dtext));
@@ -255,6 +256,13 @@ struct plan {
 	time_t		*as_of;		/* [i]: and the instant it is made at */
 	size_t		 n;
 	int		 planner;	/* holds SCHED_PLAN_LOCK: queues */
+	/* The owners whose digest is due (shallow: scan_each_owner owns the
+	 * strings), and the risk lists' memo made for them at the first
+	 * digest: a zone most owners share is read in one pass (a Monday). */
+	struct owner	*due;
+	size_t		 ndue;
+	struct report_risk_memo *memo;
+	int		 memo_made;
 };
 
 /* Whether owner i's digest is due (then scanned at its instant). */
@@ -292,6 +300,14 @@ plan_pick(size_t i, const struct owner *o, time_t *at, void *arg)
 	}
 	if (*p->next == 0 || slot < *p->next)
 		*p->next = slot;
+	if (due) {
+		struct owner *nd = reallocarray(p->due, p->ndue + 1, sizeof(*nd));
+
+		if (nd == NULL)
+			return -1;
+		p->due = nd;
+		p->due[p->ndue++] = *o;
+	}
 	return due;
 }
 
@@ -303,10 +319,17 @@ plan_queue(size_t i, const struct owner *o, const struct scan_result *r, void *a
 	struct plan *p = arg;
 	struct sched *s = p->s;
 
+	if (!p->memo_made) {
+		/* Every owner was picked before the first scan.  Without a memo
+		 * (out of memory) each list reads its owner's clients. */
+		p->memo_made = 1;
+		if (p->ndue > 1)
+			p->memo = report_risk_memo_new(p->due, p->ndue, p->n);
+	}
 	if (r == NULL) {
 		METRIC_ADD(s->metrics, scan_errors, 1);
 		log_warnx("digest for %s not queued: %s; will try again", o->email, err);
-	} else if (queue_digest(s, o, p->day[i], p->as_of[i], r, p->e->usec,
+	} else if (queue_digest(s, o, p->day[i], p->as_of[i], r, p->memo, p->e->usec,
 	    p->now, p->trouble, err, errlen) == -1)
 		log_warnx("digest for %s not queued: %s; will try again", o->email, err);
 	return *p->trouble || stop_pending(s->stop) ? 1 : 0;
@@ -372,6 +395,8 @@ plan_digests(struct sched *s, time_t now, time_t *next, int *trouble, char *err,
 	rc = scan_each_owner(s->st, s->cfg, &e, err, errlen);
 	if (p.planner)
 		store_unlock(s->st, SCHED_PLAN_LOCK);
+	report_risk_memo_free(p.memo);
+	free(p.due);
 	free(p.day);
 	free(p.as_of);
 	return rc;

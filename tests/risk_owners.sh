@@ -3,8 +3,9 @@
 # "cartera due" gives them for all owners at once (one pass over every
 # client's history for the owners of a zone holding many of them), is the
 # same list as each owner's own digest reads (its clients alone), also
-# when the history is read in client-id ranges on several threads, on a
-# generated portfolio whose owners live in several zones.
+# when the history is read in client-id ranges on several threads, and as
+# carterad's Monday digests list them (the owners due in one cycle share
+# one memo), on a generated portfolio whose owners live in several zones.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 t_init risk_owners
 t_require sqlite3
@@ -67,4 +68,46 @@ sys.exit(1 if bad or not listed or len(every) != 12 else 0)
 PY
 t_assert_eq 0 $? "every owner's risk list is the same read alone or with all owners at once"
 t_assert_file_contains "$T/cmp.out" "owners 12 differing 0" "all twelve owners compared"
+
+# carterad's own Monday: the digests due in one cycle read their lists
+# through one memo too (a zone holding most owners in one pass); each
+# digest of the Monday lists, line for line, what the owner's own read
+# gives.  (SMTP down: the digests stay queued, as written.)
+cat >"$T/d.conf" <<CONF
+user = "root";
+database = "$DB";
+templates = "$T_SRCDIR/etc/templates";
+http: { port = 0; };
+smtp: { url = "smtp://127.0.0.1:$(t_free_port)"; starttls = "none"; from = "c@example.com"; timeout = 1; };
+CONF
+"${top_builddir:-.}/carterad" -c "$T/d.conf" --once --now "2026-11-23 23:30:00Z" >"$T/d.log" 2>&1 ||
+	t_fatal "carterad --once"
+for e in $(t_sql "$A" "SELECT email FROM owners ORDER BY id"); do
+	t_sql "$DB" "SELECT body_text FROM outbox WHERE to_addr = '$e' AND idem_key LIKE '%:2026-11-23'" \
+		>"$T/body-$e.txt"
+done
+"$T_PYTHON" - "$T" >"$T/daemon.out" 2>&1 <<'PY'
+import glob, json, os, sys
+d = sys.argv[1]
+bad = owners = lines = 0
+for f in sorted(glob.glob(os.path.join(d, "one-*.json"))):
+    one = json.load(open(f))
+    body = open(os.path.join(d, "body-" + one["owner"]["email"] + ".txt")).read()
+    if not body.strip():
+        continue
+    owners += 1
+    at = 0
+    for item in one["risk"]["items"]:
+        want = "  - %s: %s" % (item["name"], item["line"])
+        k = body.find(want, at)
+        if k < 0:
+            bad += 1
+            print("missing or out of order:", one["owner"]["email"], want)
+            break
+        at = k + len(want)
+        lines += 1
+print("owners", owners, "differing", bad, "lines", lines)
+sys.exit(1 if bad or owners < 6 or not lines else 0)
+PY
+t_assert_eq 0 $? "carterad's Monday digests list each owner's risk list as read alone ($(tail -n 1 "$T/daemon.out"))"
 t_done
