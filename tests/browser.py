@@ -33,6 +33,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 WAIT = 20
+POLL = 0.05
 
 
 def start(profile):
@@ -67,9 +68,11 @@ def load(d, action):
     """Do action (a click that navigates) and wait for the next page."""
     old = d.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(d, WAIT).until(gone(old))
-    WebDriverWait(d, WAIT).until(lambda x: x.execute_script("return document.readyState")
-                                 == "complete")
+    # Looked at every 50 ms, not selenium's 0.5 s: the next page is there
+    # in milliseconds, and each navigation waited the rest of the step.
+    WebDriverWait(d, WAIT, poll_frequency=POLL).until(gone(old))
+    WebDriverWait(d, WAIT, poll_frequency=POLL).until(
+        lambda x: x.execute_script("return document.readyState") == "complete")
 
 
 def text_of(d, css):
