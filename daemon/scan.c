@@ -1328,10 +1328,12 @@ scan_free(struct scan_result *r)
 }
 
 /*
- * The pool: owners are dealt round-robin to up to SCAN_POOL_THREADS jobs;
- * job 0 runs on the caller's thread with the caller's connection, the
- * others open their own (read only).  At a million clients the scans are
- * CPU work, and each owner's result still lands in its own slot.
+ * The pool: up to SCAN_POOL_THREADS jobs take the owners one at a time,
+ * the next one not yet taken (a shared counter), so a thread slowed by
+ * another process on its core does not hold the rest back; job 0 runs on
+ * the caller's thread with the caller's connection, the others open their
+ * own (read only).  At a million clients the scans are CPU work, and each
+ * owner's result still lands in its own slot.
  */
 #define SCAN_POOL_THREADS	4
 
@@ -1340,7 +1342,8 @@ struct pool_job {
 	const char		*db;		/* else opened read-only */
 	const struct config	*cfg;
 	const struct owner	*v;
-	size_t			 n, first, step;
+	size_t			 n;
+	size_t			*next;		/* shared: the next owner to take */
 	const long		*day;
 	size_t			 detail;
 	const struct scan_cache	*k;
@@ -1385,7 +1388,7 @@ pool_worker(void *arg, int here)
 		j->rc = -1;
 		return;
 	}
-	for (size_t i = j->first; i < j->n && j->rc == 0; i += j->step)
+	for (size_t i; j->rc == 0 && (i = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < j->n;)
 		j->rc = pool_one(st, j, i, j->err, sizeof(j->err));
 	if (st != j->st)
 		store_close(st);
@@ -1397,7 +1400,7 @@ scan_pool_run(struct store *st, const struct config *cfg, const struct owner *v,
     char *err, size_t errlen)
 {
 	struct pool_job jobs[SCAN_POOL_THREADS];
-	size_t w = workers_count(SCAN_POOL_THREADS);
+	size_t w = workers_count(SCAN_POOL_THREADS), next = 0;
 	int rc = 0;
 
 	if (w > n)
@@ -1407,8 +1410,8 @@ scan_pool_run(struct store *st, const struct config *cfg, const struct owner *v,
 	for (size_t i = 0; w > 1 && i < n; i++)
 		tz_ical(v[i].tz);
 	for (size_t i = 0; i < w; i++)
-		jobs[i] = (struct pool_job){ st, store_path(st), cfg, v, n, i,
-		    w, day, detail, k, fn, arg, 0, "" };
+		jobs[i] = (struct pool_job){ st, store_path(st), cfg, v, n, &next,
+		    day, detail, k, fn, arg, 0, "" };
 	workers_run(jobs, w, sizeof(jobs[0]), pool_worker);
 	for (size_t i = 0; i < w && rc == 0; i++)
 		if (jobs[i].rc != 0) {
