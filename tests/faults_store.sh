@@ -84,17 +84,20 @@ code() { curl -s -o /dev/null -m "${2:-5}" -w '%{http_code}' "http://127.0.0.1:$
 integrity() { sqlite3 "$DB" "PRAGMA integrity_check"; }
 unsent() { cq --json outbox | t_json 'len([m for m in d if m["status"] != "sent"])'; }
 
-# lock.py DB SECONDS commit|rollback FLAG: hold the write lock (BEGIN
-# IMMEDIATE), as a long CLI import does, then commit a change or roll back.
+# lock.py DB SECONDS commit|rollback FLAG RELEASE: hold the write lock
+# (BEGIN IMMEDIATE), as a long CLI import does, until the file RELEASE
+# exists (SECONDS at most), then commit a change or roll back.
 cat >"$T/lock.py" <<'EOF'
-import sqlite3, sys, time
-db, secs, mode, flag = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+import os, sqlite3, sys, time
+db, secs, mode, flag, release = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 con = sqlite3.connect(db, isolation_level=None, timeout=30)
 con.execute("BEGIN IMMEDIATE")
 if mode == "commit":
     con.execute("UPDATE clients SET notes = 'imported' WHERE id = 1")
 open(flag, "w").close()
-time.sleep(secs)
+end = time.monotonic() + secs
+while not os.path.exists(release) and time.monotonic() < end:
+    time.sleep(0.02)
 con.execute("COMMIT" if mode == "commit" else "ROLLBACK")
 EOF
 
@@ -105,12 +108,11 @@ owner a@example.com UTC "2026-03-10 00:00Z"	# created that day: nothing missed
 # b's digest of the 10th is queued at 07:00 while the server is down: pending.
 once "2026-03-10 07:00:00Z" "$DOWN"
 t_assert_eq "pending" "$(cq --json outbox | t_json 'd[0]["status"]')" "lock: b's digest pending"
-# Another process holds the write lock for 4 s (x T_SLOW); carterad starts
-# meanwhile, 2 s before a's digest time.  It delivers b's digest at once
-# but cannot record it for 2 s (its busy timeout), then queues a's when the
-# lock goes.  (The lock outlasts the busy timeout by 2 s: the daemon may
-# start late on a loaded machine; every second of it is waited out.)
-t_start_bg -v LPID "$T_PYTHON" "$T/lock.py" "$DB" "$(t_slow 4)" commit "$T/locked"
+# Another process holds the write lock until the daemon has said it cannot
+# write (30 s at most); carterad starts meanwhile, 2 s before a's digest
+# time.  It delivers b's digest at once but cannot record it for 2 s (its
+# busy timeout), then queues a's when the lock goes.
+t_start_bg -v LPID "$T_PYTHON" "$T/lock.py" "$DB" 30 commit "$T/locked" "$T/release"
 t_wait_for "[ -e '$T/locked' ]" 10 || t_fatal "lock.py did not lock"
 t_start_bg -v DPID -l "$T/lock.log" "$CARTERAD" -c "$CONF" -f -v --now "2026-03-10 07:59:58Z"
 TOK_A=$(token a@example.com)
@@ -141,6 +143,8 @@ t_assert_eq "404 404 404 404" "$(cut -d' ' -f1 "$T/unsub.out" | xargs)" "lock: u
 t_assert_eq 0 "$(awk -v max="$(t_slow 2.5)" '$2 > max' "$T/unsub.out" | wc -l)" \
 	"lock: unsubscribe answers within $(t_slow 2.5) s ($(cut -d' ' -f2 "$T/unsub.out" | xargs))"
 t_wait_for "grep -q 'result not recorded: .*database is locked' '$T/lock.log'" 15
+t_wait_for "grep -q 'cycle: the database refused a write' '$T/lock.log'" 10
+touch "$T/release"
 t_wait_for '[ "$(received a@example.com)" -ge 1 ]' 25
 t_wait_for "grep -q 'result held in memory is recorded now' '$T/lock.log'" 5
 t_wait_for '[ "$(unsent)" = 0 ]' 10
