@@ -453,8 +453,7 @@ nomem:
 #define PASS_MIN_CLIENTS 20000	/* per thread */
 
 struct pass_part {
-	struct store		*st;		/* the caller's: lent when here */
-	const char		*db;		/* else opened read-only */
+	struct store		*st;		/* the caller's (store_job_begin) */
 	struct rctx		 c;		/* the caller's, with its own error */
 	struct top_arg		 a;
 	struct store_history_query q;
@@ -467,13 +466,13 @@ static void
 pass_run(void *arg, int here)
 {
 	struct pass_part *p = arg;
-	struct store *st = p->st;
+	struct store *st;
 
 	p->c.err = p->err;
 	p->c.errlen = sizeof(p->err);
 	p->a.c = &p->c;
 	p->a.z = &p->z;
-	if (!here && store_open(p->db, STORE_READONLY, &st, p->err, sizeof(p->err)) == -1) {
+	if (store_job_begin(p->st, here, &st, p->err, sizeof(p->err)) == -1) {
 		p->rc = -1;
 		return;
 	}
@@ -484,10 +483,9 @@ pass_run(void *arg, int here)
 	else if (store_history(st, &p->q, top_client, &p->a, p->err, sizeof(p->err)) == -1 ||
 	    p->a.failed)
 		p->rc = -1;
-	if (st != p->st) {
+	if (st != p->st)
 		store_read_end(st);
-		store_close(st);
-	}
+	store_job_end(p->st, st);
 }
 
 static int
@@ -519,7 +517,6 @@ zone_pass(struct rctx *c, struct risk_zone *z, struct store *st,
 		struct pass_part *p = &parts[i];
 
 		p->st = st;
-		p->db = store_path(st);
 		p->c = *c;
 		p->a.end = end;
 		p->q = *q;

@@ -481,8 +481,7 @@ cache_fill(struct store *st, long before_day, long long owner, struct scan_cache
 #define CACHE_PART_MIN	100000
 
 struct cache_part {
-	struct store		*st;		/* the caller's: lent when here */
-	const char		*db;		/* else opened read-only */
+	struct store		*st;		/* the caller's (store_job_begin) */
 	const char		*before;
 	long long		 from, to;
 	struct scan_cache	 k;
@@ -494,9 +493,9 @@ static void
 cache_part_run(void *arg, int here)
 {
 	struct cache_part *p = arg;
-	struct store *st = p->st;
+	struct store *st;
 
-	if (!here && store_open(p->db, STORE_READONLY, &st, p->err, sizeof(p->err)) == -1) {
+	if (store_job_begin(p->st, here, &st, p->err, sizeof(p->err)) == -1) {
 		p->rc = -1;
 		return;
 	}
@@ -506,8 +505,7 @@ cache_part_run(void *arg, int here)
 			snprintf(p->err, sizeof(p->err), "out of memory");
 		p->rc = -1;
 	}
-	if (st != p->st)
-		store_close(st);
+	store_job_end(p->st, st);
 }
 
 /* The parts' invoices, in range order, into the empty k. */
@@ -559,7 +557,6 @@ cache_fill_parts(struct store *st, long before_day, struct scan_cache *k, char *
 	clock_date_format(before_day, before, sizeof(before));
 	for (size_t i = 0; i < w; i++) {
 		parts[i].st = st;
-		parts[i].db = store_path(st);
 		parts[i].before = before;
 		parts[i].from = i == 0 ? LLONG_MIN :
 		    1 + (long long)((double)maxid * (double)i / (double)w);
@@ -1338,8 +1335,7 @@ scan_free(struct scan_result *r)
 #define SCAN_POOL_THREADS	4
 
 struct pool_job {
-	struct store		*st;		/* the caller's: lent when here */
-	const char		*db;		/* else opened read-only */
+	struct store		*st;		/* the caller's (store_job_begin) */
 	const struct config	*cfg;
 	const struct owner	*v;
 	size_t			 n;
@@ -1381,17 +1377,15 @@ static void
 pool_worker(void *arg, int here)
 {
 	struct pool_job *j = arg;
-	struct store *st = j->st;
+	struct store *st;
 
-	if (!here && store_open(j->db, STORE_READONLY, &st, j->err,
-	    sizeof(j->err)) == -1) {
+	if (store_job_begin(j->st, here, &st, j->err, sizeof(j->err)) == -1) {
 		j->rc = -1;
 		return;
 	}
 	for (size_t i; j->rc == 0 && (i = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < j->n;)
 		j->rc = pool_one(st, j, i, j->err, sizeof(j->err));
-	if (st != j->st)
-		store_close(st);
+	store_job_end(j->st, st);
 }
 
 int
@@ -1410,7 +1404,7 @@ scan_pool_run(struct store *st, const struct config *cfg, const struct owner *v,
 	for (size_t i = 0; w > 1 && i < n; i++)
 		tz_ical(v[i].tz);
 	for (size_t i = 0; i < w; i++)
-		jobs[i] = (struct pool_job){ st, store_path(st), cfg, v, n, &next,
+		jobs[i] = (struct pool_job){ st, cfg, v, n, &next,
 		    day, detail, k, fn, arg, 0, "" };
 	workers_run(jobs, w, sizeof(jobs[0]), pool_worker);
 	for (size_t i = 0; i < w && rc == 0; i++)

@@ -239,6 +239,20 @@ store_path(const struct store *st)
 	return st->path;
 }
 
+int
+store_job_begin(struct store *lent, int here, struct store **st, char *err, size_t errlen)
+{
+	*st = lent;
+	return here ? 0 : store_open(lent->path, STORE_READONLY, st, err, errlen);
+}
+
+void
+store_job_end(struct store *lent, struct store *st)
+{
+	if (st != lent)
+		store_close(st);
+}
+
 const char *
 store_row_value(const struct store_row *r, const char *name)
 {

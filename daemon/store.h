@@ -50,6 +50,15 @@ int	 store_exposed(const char *path, char *msg, size_t msglen);
 #define STORE_BUSY_TIMEOUT_MS	10000
 void	 store_set_busy_timeout(struct store *, int ms);
 const char *store_path(const struct store *);
+/*
+ * The connection of a job of workers_run() (workers.h): the caller's own,
+ * lent, on the caller's thread (here), else a new read-only one on the
+ * same database.  0, or -1 with err set.  store_job_end() gives it back
+ * (closes it unless it was lent).
+ */
+int	 store_job_begin(struct store *lent, int here, struct store **st, char *err,
+	    size_t errlen);
+void	 store_job_end(struct store *lent, struct store *st);
 /* This open created the schema (a new database). */
 int	 store_created(const struct store *);
 
