@@ -704,7 +704,7 @@ cli_cmd_due(struct cli *c, int argc, char **argv)
 	    .max = all ? 0 : (size_t)c->cfg.digest.max_items };
 	/* Every owner's scan on the machine's cores. */
 	e = (struct scan_each){ .owner = owner, .now = clock_now(),
-	    .day = date != NULL ? &d : NULL, .detail = dc.max, .threads = 1,
+	    .day = date != NULL ? &d : NULL, .detail = dc.max | SCAN_TOP, .threads = 1,
 	    .pick = due_pick, .fn = due_data, .done = due_done, .arg = &dc };
 	rc = scan_each_owner(c->st, &c->cfg, &e, c->err, sizeof(c->err));
 	for (size_t i = 0; i < dc.n; i++)

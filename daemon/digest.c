@@ -355,7 +355,7 @@ clients_section(struct jsonb *jb, const struct scan_result *r, const struct owne
 
 	for (size_t i = 0; items != NULL && i < n; i++)
 		jsonb_append(jb, items, client_json(jb, r, o, &l->v[i]));
-	return section(jb, items, l->n, n);
+	return section(jb, items, l->count, n);
 }
 
 /* One planned activity: in the agenda (when) or left unclosed (line, actions). */
@@ -517,8 +517,9 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		jsonb_append(jb, items, activity_json(jb, r, o, &r->activities[i], 0));
 	jsonb_put(jb, d, "activities", section(jb, items, r->nactivities, r->nactivities));
 
-	jsonb_bool(jb, d, "nothing_due", r->red.n == 0 && r->yellow.n == 0 && r->green.n == 0 &&
-	    r->inactive.n == 0 && r->ninvoices == 0 && r->nactivities == 0 && r->nmissed == 0);
+	jsonb_bool(jb, d, "nothing_due", r->red.count == 0 && r->yellow.count == 0 &&
+	    r->green.count == 0 && r->inactive.count == 0 && r->ninvoices == 0 &&
+	    r->nactivities == 0 && r->nmissed == 0);
 	jsonb_int(jb, d, "clients", (long long)r->clients);
 	if (jsonb_failed(jb)) {
 		json_object_put(d);

@@ -236,9 +236,45 @@ segment_days(const struct segs *sg, long long id)
 	return 0;
 }
 
-static int
-list_add(struct scan_list *l, const struct scan_client *c)
+/* Sift v[i] down the max-heap v[0..n) ordered by cmp. */
+static void
+sift_down(struct scan_client *v, size_t n, size_t i,
+    int (*cmp)(const void *, const void *))
 {
+	for (;;) {
+		size_t l = 2 * i + 1, big = i;
+		struct scan_client t;
+
+		if (l < n && cmp(&v[l], &v[big]) > 0)
+			big = l;
+		if (l + 1 < n && cmp(&v[l + 1], &v[big]) > 0)
+			big = l + 1;
+		if (big == i)
+			return;
+		t = v[i];
+		v[i] = v[big];
+		v[big] = t;
+		i = big;
+	}
+}
+
+/*
+ * Add c to l.  keep 0: every client is kept.  Else only the keep first by
+ * cmp: once full, l->v is a max-heap of them (its root the last kept) and
+ * a client before the root takes its place.
+ */
+static int
+list_add(struct scan_list *l, const struct scan_client *c, size_t keep,
+    int (*cmp)(const void *, const void *))
+{
+	l->count++;
+	if (keep > 0 && l->n == keep) {
+		if (cmp(c, &l->v[0]) < 0) {
+			l->v[0] = *c;
+			sift_down(l->v, l->n, 0, cmp);
+		}
+		return 0;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct scan_client *nv = reallocarray(l->v, cap, sizeof(*nv));
@@ -248,6 +284,9 @@ list_add(struct scan_list *l, const struct scan_client *c)
 		l->cap = cap;
 	}
 	l->v[l->n++] = *c;
+	if (keep > 0 && l->n == keep)
+		for (size_t i = keep / 2; i-- > 0;)
+			sift_down(l->v, l->n, i, cmp);
 	return 0;
 }
 
@@ -280,28 +319,6 @@ cmp_inactive(const void *a, const void *b)
 	if (x->days_since != y->days_since)
 		return x->days_since > y->days_since ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Sift v[i] down the max-heap v[0..n) ordered by cmp. */
-static void
-sift_down(struct scan_client *v, size_t n, size_t i,
-    int (*cmp)(const void *, const void *))
-{
-	for (;;) {
-		size_t l = 2 * i + 1, big = i;
-		struct scan_client t;
-
-		if (l < n && cmp(&v[l], &v[big]) > 0)
-			big = l;
-		if (l + 1 < n && cmp(&v[l + 1], &v[big]) > 0)
-			big = l + 1;
-		if (big == i)
-			return;
-		t = v[i];
-		v[i] = v[big];
-		v[big] = t;
-		i = big;
-	}
 }
 
 /*
@@ -1010,6 +1027,7 @@ struct scan_ctx {
 	long			*holidays;	/* owned, when the owner has their own */
 	size_t			 icap;
 	struct briefs		 briefs;
+	size_t			 keep;		/* list_add's: 0 all */
 	char			*err;
 	size_t			 errlen;
 };
@@ -1077,7 +1095,8 @@ scan_one(const struct store_scan_client *row, void *arg)
 	c.median_interval = f.median_interval;
 	c.days_since = -1;
 	if (v.alert != SCAN_NONE && list_add(v.alert == SCAN_RED ? &r->red :
-	    v.alert == SCAN_YELLOW ? &r->yellow : &r->green, &c) == -1)
+	    v.alert == SCAN_YELLOW ? &r->yellow : &r->green, &c, x->keep,
+	    scan_client_cmp_due) == -1)
 		goto oom;
 	if (v.inactive) {
 		c.alert = SCAN_NONE;
@@ -1085,7 +1104,7 @@ scan_one(const struct store_scan_client *row, void *arg)
 		c.days_since = v.inactive_days;
 		c.replied_at = 0;
 		c.invoice_id = c.activity_id = 0;
-		if (list_add(&r->inactive, &c) == -1)
+		if (list_add(&r->inactive, &c, x->keep, cmp_inactive) == -1)
 			goto oom;
 	}
 	return 0;
@@ -1212,6 +1231,10 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 
 	memset(r, 0, sizeof(*r));
 	memset(&x, 0, sizeof(x));
+	if (detail & SCAN_TOP) {
+		detail &= ~SCAN_TOP;
+		x.keep = detail;
+	}
 	r->owner_id = o->id;
 	r->now = now;
 	if ((x.z = tz_ical(o->tz)) == NULL) {

@@ -12,6 +12,7 @@
 #ifndef CARTERA_SCAN_H
 #define CARTERA_SCAN_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -166,6 +167,9 @@ struct scan_activity {
 struct scan_list {
 	struct scan_client *v;	/* owned */
 	size_t		 n, cap;
+	size_t		 count;	/* the clients in the list: n of them are in v,
+				 * all of them unless the scan kept only the
+				 * first (SCAN_TOP) */
 };
 
 /* Overdue invoices of one currency. */
@@ -210,9 +214,13 @@ void	 scan_cache_free(struct scan_cache *);
  * Scan owner's portfolio as of now, with "today" the owner's local date
  * of now.  The first `detail` entries of each list are the most urgent,
  * in order, with their details (names, contacts) filled; the rest follow
- * in no particular order (detail 0: all of them, all sorted).  cache:
- * from scan_cache_load(), or NULL.
+ * in no particular order (detail 0: all of them, all sorted).  With
+ * detail | SCAN_TOP (and detail not 0) the client lists keep only those
+ * first entries, their count counting all: what a digest shows, without
+ * holding the hundreds of thousands it does not.  cache: from
+ * scan_cache_load(), or NULL.
  */
+#define SCAN_TOP	((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1))
 int	 scan_run(struct store *, const struct config *, const struct owner *,
 	    time_t now, size_t detail, const struct scan_cache *cache,
 	    struct scan_result *, char *err, size_t errlen);

@@ -1,0 +1,55 @@
+#!/bin/bash
+# due_top.sh - "cartera due" keeps only the clients a digest shows (the
+# first digest.max_items of each list, counting the rest): the same
+# items, in the same order, and the same counts as the whole lists
+# ("due --all") give, on a generated portfolio with lists far longer
+# than what is shown.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+t_init due_top
+[ -x "$T_PYTHON" ] || t_skip "$T_PYTHON not found"
+
+CARTERA=${top_builddir:-.}/cartera
+export TZ=UTC
+A=$T/a.db
+"$CARTERA" -d "$A" -q init || t_fatal "init"
+"$T_PYTHON" "$T_SRCDIR/contrib/gen-portfolio" --db "$A" --clients 2000 --owners 4 \
+	--seed 11 --now 2026-11-24 --quiet || t_fatal "gen-portfolio"
+DB=$A
+if [ "$(t_engine)" = pg ]; then
+	DB=$(t_db due_top)
+	"$CARTERA" -d "$A" copy --to "$DB" >"$T/copy.out" 2>&1 || t_fatal "copy to PostgreSQL"
+fi
+for max in 1 7 50; do
+	cat >"$T/a.conf" <<CONF
+database = "$DB";
+templates = "$T_SRCDIR/etc/templates";
+digest: { max_items = $max; };
+http: { port = 0; };
+CONF
+	c() { "$CARTERA" -c "$T/a.conf" --now "2026-11-24 10:00Z" --json "$@"; }
+	c due >"$T/top$max.json" || t_fatal "cartera due (max_items $max)"
+	c due --all >"$T/all$max.json" || t_fatal "cartera due --all (max_items $max)"
+	"$T_PYTHON" - "$T/top$max.json" "$T/all$max.json" "$max" >"$T/cmp$max.out" 2>&1 <<'PY'
+import json, sys
+top = json.load(open(sys.argv[1]))
+every = json.load(open(sys.argv[2]))
+m = int(sys.argv[3])
+assert len(top) == len(every) == 4, (len(top), len(every))
+longest = 0
+for t, a in zip(top, every):
+    assert t["owner"]["email"] == a["owner"]["email"]
+    for k in ("red", "yellow", "green", "inactive"):
+        ts, al = t[k], a[k]
+        assert ts["count"] == al["count"] == len(al["items"]), (k, ts["count"], al["count"])
+        assert ts["items"] == al["items"][:m], (k, "items differ")
+        assert ts["more"] == al["count"] - min(m, al["count"]), (k, ts["more"])
+        longest = max(longest, al["count"])
+    assert t["nothing_due"] == a["nothing_due"]
+assert longest > 3 * m, ("lists too short to test", longest)
+print("ok", longest)
+PY
+	t_assert_ok "max_items $max: the first items and the counts of the whole lists" \
+		grep -q '^ok' "$T/cmp$max.out"
+	t_assert_ok "max_items $max: nothing else" test "$(wc -l <"$T/cmp$max.out")" -eq 1
+done
+t_done
