@@ -46,6 +46,12 @@ c copy --to "$PG" >"$T/out1" 2>&1
 t_assert_eq 0 $? "copy SQLite -> PostgreSQL exits 0"
 t_assert_file_contains "$T/out1" "counts and checksums match" "it says what it verified"
 t_assert_file_contains "$T/out1" "^clients +1501 rows" "the clients are counted"
+# The triggers that keep the clients' derived columns were off while the
+# history arrived (the clients' rows bring those columns along), and are
+# on again: a touch logged after the copy moves the client's last touch.
+t_assert_eq 3 "$(pg_sql "$PG" "SELECT count(*) FROM pg_trigger WHERE tgenabled = 'O'
+	AND tgname IN ('interactions_ai', 'interactions_reply_ai', 'invoices_ai')")" \
+	"the derived-column triggers are on after the copy"
 "$CARTERA" -d "$PG" copy --to "$B" >"$T/out2" 2>&1
 t_assert_eq 0 $? "copy PostgreSQL -> SQLite exits 0"
 # The checksums are the rows' own: the same on every side.
@@ -59,6 +65,15 @@ t_assert_eq "$(sqlite3 "$A" .dump | sha256sum)" "$(sqlite3 "$B" .dump | sha256su
 	"the round trip gives the same database, row for row (sqlite3 .dump)"
 t_assert_eq "$(c --json outbox list | sha256sum)" "$("$CARTERA" -d "$PG" --json outbox list | sha256sum)" \
 	"the outbox reads the same on PostgreSQL"
+one=$(pg_sql "$PG" "SELECT id FROM clients ORDER BY id LIMIT 1")
+was=$(pg_sql "$PG" "SELECT coalesce(last_touch_at, 0) FROM clients WHERE id = $one")
+"$CARTERA" -d "$PG" -q log "$one" call --at "2026-03-11 09:30" --outcome done >/dev/null ||
+	t_fatal "log a touch on PostgreSQL"
+now=$(pg_sql "$PG" "SELECT last_touch_at FROM clients WHERE id = $one")
+t_assert_ok "a touch logged after the copy moves the client's last touch ($was, $now)" \
+	test "$now" -gt "$was"
+t_assert_eq "$(pg_sql "$PG" "SELECT max(at) FROM interactions WHERE client_id = $one")" "$now" \
+	"to that touch"
 # New rows go on after the copied ids.
 "$CARTERA" -d "$PG" -q client add "Después de copiar" --owner "$(sqlite3 "$A" "SELECT email FROM owners ORDER BY id LIMIT 1")" >/dev/null
 t_assert_eq "$(($(sqlite3 "$A" 'SELECT max(id) FROM clients') + 1))" \
@@ -77,6 +92,18 @@ t_assert_eq "$((before - 1))" "$(pg_sql "$PG" "SELECT count(*) FROM clients")" \
 	"the target holds exactly the source's clients"
 t_assert_eq "$(c export | sha256sum)" "$("$CARTERA" -d "$PG" export | sha256sum)" \
 	"and exports the same after --replace"
+# A role that may write the tables but does not own them may not turn
+# their triggers off: the copy goes on with them, only slower.
+pg_sql "$PG" "CREATE ROLE copier LOGIN PASSWORD '$T__PG_PW';
+	GRANT ALL ON ALL TABLES IN SCHEMA public TO copier;
+	GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO copier" >/dev/null ||
+	t_fatal "create a role that does not own the tables"
+printf '127.0.0.1:%s:*:copier:%s\n' "$PG_PORT" "$T__PG_PW" >>"$PGPASSFILE"
+c copy --to "${PG/cartera@/copier@}" --replace >"$T/out5" 2>&1
+t_assert_eq 0 $? "a role that does not own the tables copies too"
+t_assert_file_contains "$T/out5" "counts and checksums match" "with the triggers on"
+t_assert_eq "$(c export | sha256sum)" "$("$CARTERA" -d "$PG" export | sha256sum)" \
+	"the same portfolio"
 c copy --to "$A" >/dev/null 2>&1
 t_assert_eq 2 $? "copy onto itself is a usage error"
 c --json copy --to "$T/j.db" >"$T/j.json"
