@@ -243,8 +243,10 @@ int	 store_client_match(struct store *, const struct record *r, long long *id,
  * segments are looked up once.  On SQLite, an import of at least 1,000
  * rows and of at least as many rows as there are clients takes the bulk
  * path: the indexes the matching does not read are dropped and built again
- * at the COMMIT (a rollback keeps them as they were).  1 bulk, 0 not, -1
- * error (roll back).
+ * at the COMMIT (a rollback keeps them as they were).  On PostgreSQL such
+ * an import keeps its indexes but, as the bulk path does, looks up no tax
+ * id or name key that no client has (a set of their hashes answers).  1
+ * bulk, 0 not, -1 error (roll back).
  */
 int	 store_client_import_begin(struct store *, size_t rows, char *err, size_t errlen);
 /*

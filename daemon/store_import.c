@@ -172,7 +172,8 @@ store_import_key_add(struct store_import *im, enum import_key kind, const char *
 int
 store_import_key_may(const struct store_import *im, enum import_key kind, const char *v)
 {
-	if (im == NULL || im->keys.v == NULL || im->keys_lost)
+	if (im == NULL || im->keys.v == NULL || im->keys_lost ||
+	    (kind == KEY_EMAIL && im->no_email_keys))
 		return 1;
 	return u64set_has(&im->keys, key_hash(kind, v));
 }
@@ -313,6 +314,8 @@ keys_load(struct store *st, char *err, size_t errlen)
 	stmt_free(s);
 	if (rc != STMT_DONE)
 		return store_fail(st, err, errlen, "reading client keys");
+	if (st->imp->no_email_keys)
+		return 0;
 	if ((s = stmt_new(st, contacts_sql, err, errlen)) == NULL)
 		return -1;
 	while ((rc = stmt_step(s)) == STMT_ROW)
@@ -412,8 +415,7 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
-	/* PostgreSQL keeps its indexes: the plain path. */
-	if (st->ops->kind != STORE_ENGINE_SQLITE || rows < STORE_IMPORT_BULK_MIN)
+	if (rows < STORE_IMPORT_BULK_MIN)
 		return 0;
 	if ((s = stmt_get(st, count_sql, err, errlen)) == NULL)
 		return -1;
@@ -426,8 +428,18 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 	if ((long long)rows < have)
 		return 0;
 	/* Three keys a client; a name a client (the map grows if not). */
-	if (u64set_init(&st->imp->keys, 3 * (rows + (size_t)have)) == -1 ||
-	    u64set_init(&st->imp->names, rows + (size_t)have) == -1) {
+	if (u64set_init(&st->imp->keys, 3 * (rows + (size_t)have)) == -1) {
+		snprintf(err, errlen, _("out of memory"));
+		return -1;
+	}
+	/* PostgreSQL keeps its indexes (the plain path), and the set spares
+	 * a round trip to the server for each tax id and name key no client
+	 * has; emails are looked up. */
+	if (st->ops->kind != STORE_ENGINE_SQLITE) {
+		st->imp->no_email_keys = 1;
+		return keys_load(st, err, errlen);
+	}
+	if (u64set_init(&st->imp->names, rows + (size_t)have) == -1) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}

@@ -35,6 +35,9 @@ struct store_import {
 					 * (key_hash); keys.v NULL: a small
 					 * import, no set */
 	int		 keys_lost;	/* out of memory: every key "may" match */
+	int		 no_email_keys;	/* emails always looked up (PostgreSQL:
+					 * its nocase collation's equality is
+					 * ICU's, not the set's ASCII folding) */
 	struct u64set	 names;		/* name key -> client id, for the rows
 					 * whose name key may be a client's:
 					 * (hash tag << 32) | id; names.v NULL:
