@@ -10,15 +10,8 @@ t_init due_top
 
 CARTERA=${top_builddir:-.}/cartera
 export TZ=UTC
-A=$T/a.db
-"$CARTERA" -d "$A" -q init || t_fatal "init"
-"$T_PYTHON" "$T_SRCDIR/contrib/gen-portfolio" --db "$A" --clients 2000 --owners 4 \
-	--seed 11 --now 2026-11-24 --quiet || t_fatal "gen-portfolio"
-DB=$A
-if [ "$(t_engine)" = pg ]; then
-	DB=$(t_db due_top)
-	"$CARTERA" -d "$A" copy --to "$DB" >"$T/copy.out" 2>&1 || t_fatal "copy to PostgreSQL"
-fi
+t_generated "$T/a.db" due_top --clients 2000 --owners 4 --seed 11 --now 2026-11-24
+DB=$T_GEN_DB
 for max in 1 7 50; do
 	cat >"$T/a.conf" <<CONF
 database = "$DB";

@@ -685,6 +685,11 @@ t_make_cert() {
 #   t_schema_version DB         its schema version
 #   t_db_digest DB              a digest of all it holds
 #   t_skip_engine pg REASON     skip (77) when the engine under test is pg
+#   t_generated FILE NAME ARGS...
+#                               FILE a SQLite portfolio that
+#                               contrib/gen-portfolio ARGS made; T_GEN_DB
+#                               the database under test holding it: FILE,
+#                               or (pg) t_db NAME with a copy of it
 #
 # The whole suite runs on PostgreSQL with CARTERA_TEST_ENGINE=pg (make
 # check-pg): tests take their database from t_db and look into it with
@@ -701,6 +706,20 @@ t_engine() { echo "$T_ENGINE"; }
 t_skip_engine() {
 	[ "$T_ENGINE" = "$1" ] && t_skip "not on $1: ${2:-engine-specific}"
 	return 0
+}
+
+t_generated() {
+	local file=$1 name=$2 cartera=${top_builddir:-.}/cartera
+	shift 2
+	"$cartera" -d "$file" -q init || t_fatal "init $file"
+	"$T_PYTHON" "$T_SRCDIR/contrib/gen-portfolio" --db "$file" --quiet "$@" ||
+		t_fatal "gen-portfolio $*"
+	T_GEN_DB=$file
+	if [ "$T_ENGINE" = pg ]; then
+		T_GEN_DB=$(t_db "$name")
+		"$cartera" -d "$file" copy --to "$T_GEN_DB" >"$T/copy-$name.out" 2>&1 ||
+			t_fatal "copy $file to PostgreSQL"
+	fi
 }
 
 # The newest installed server's bin directory, or nothing.

@@ -19,15 +19,9 @@ database = "$A";
 templates = "$T_SRCDIR/etc/templates";
 http: { port = 0; };
 CONF
-"$CARTERA" -d "$A" -q init || t_fatal "init"
 # 2026-11-23 is a Monday: the first working day of the week has the list.
-"$T_PYTHON" "$T_SRCDIR/contrib/gen-portfolio" --db "$A" --clients 3000 --owners 12 \
-	--seed 7 --now 2026-11-23 --quiet || t_fatal "gen-portfolio"
-DB=$A
-if [ "$(t_engine)" = pg ]; then
-	DB=$(t_db risk)
-	"$CARTERA" -d "$A" copy --to "$DB" >"$T/copy.out" 2>&1 || t_fatal "copy to PostgreSQL"
-fi
+t_generated "$A" risk --clients 3000 --owners 12 --seed 7 --now 2026-11-23
+DB=$T_GEN_DB
 sed -i "s|^database = .*|database = \"$DB\";|" "$T/a.conf"
 c() { "$CARTERA" -c "$T/a.conf" --now "2026-11-23 10:00Z" --json "$@"; }
 
