@@ -16,6 +16,9 @@ done
 if command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ]; then
 	t_assert_file_contains "$out/results.csv" "^mailin,[0-9]+,[0-9.]+,[0-9.]+," "a figure for mailin"
 fi
+if grep -q '^pg_scan_seconds,' "$out/results.csv"; then	# PostgreSQL ran: the copy too
+	t_assert_file_contains "$out/results.csv" "^pg_copy,[0-9]+,[0-9.]+,[0-9.]+," "a figure for pg_copy"
+fi
 for m in risk_precision_top10 risk_roc_auc; do	# and the baseline's beside it
 	t_assert_file_contains "$out/results.csv" "^$m,[0-9]+,0\.[0-9]+,0\.[0-9]+," "a figure for $m"
 done
