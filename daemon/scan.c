@@ -837,6 +837,8 @@ plan_bit(long long id)
 static int
 plans_index(struct plans *pl)
 {
+	size_t b;
+
 	if (pl->n == 0)
 		return 0;
 	if ((pl->by_client = calloc(pl->n, sizeof(*pl->by_client))) == NULL)
@@ -845,7 +847,8 @@ plans_index(struct plans *pl)
 		pl->by_client[i].client_id = pl->v[i].client_id;
 		pl->by_client[i].day = pl->v[i].day;
 		pl->by_client[i].i = i;
-		pl->has[plan_bit(pl->v[i].client_id) / 64] |= 1ULL << plan_bit(pl->v[i].client_id) % 64;
+		b = plan_bit(pl->v[i].client_id);
+		pl->has[b / 64] |= 1ULL << b % 64;
 	}
 	qsort(pl->by_client, pl->n, sizeof(*pl->by_client), cmp_plan_key);
 	return 0;
@@ -856,11 +859,12 @@ static void
 plans_of(const struct plans *pl, long long id, long today, long *missed, long long *missed_id,
     long *planned)
 {
-	size_t lo = 0, hi = pl->n;
+	size_t lo = 0, hi = pl->n, b;
 
 	*missed = *planned = -1;
 	*missed_id = 0;
-	if (!(pl->has[plan_bit(id) / 64] & 1ULL << plan_bit(id) % 64))
+	b = plan_bit(id);
+	if (!(pl->has[b / 64] & 1ULL << b % 64))
 		return;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
