@@ -401,8 +401,6 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
 		co.progress = progress;
 		co.arg = (void *)(uintptr_t)opts->path;
 	}
-	if (store_begin(st, err, errlen) == -1)
-		return -1;
 	if (store_client_import_begin(st, count_lines(opts->path), err, errlen) == -1 ||
 	    load_owners(&im, err, errlen) == -1)
 		goto out;

@@ -211,12 +211,23 @@ store_set_busy_timeout(struct store *st, int ms)
 	st->ops->set_busy_timeout(st->eng, ms);
 }
 
+/* After the transaction of a bulk import: the connection as before. */
+static void
+bulk_end(struct store *st)
+{
+	if (st->bulk) {
+		st->ops->bulk(st->eng, 0);
+		st->bulk = 0;
+	}
+}
+
 void
 store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
 	store_client_import_free(st);
+	bulk_end(st);
 	for (int i = 0; i < st->ncache; i++)
 		st->ops->finalize(st->cache[i].stmt);
 	for (int i = 0; i < st->nput; i++)
@@ -297,6 +308,7 @@ store_commit(struct store *st, char *err, size_t errlen)
 		store_rollback(st);
 		return -1;
 	}
+	bulk_end(st);
 	return 0;
 }
 
@@ -305,6 +317,7 @@ store_rollback(struct store *st)
 {
 	st->ops->rollback(st->eng);
 	store_client_import_free(st);
+	bulk_end(st);
 }
 
 int

@@ -238,12 +238,15 @@ int	 store_client_put(struct store *, long long id, const struct record *r,
 int	 store_client_match(struct store *, const struct record *r, long long *id,
 	    char *err, size_t errlen);
 /*
- * An import of about `rows` clients starts, inside the caller's write
- * transaction (until its store_commit or store_rollback): owners and
+ * An import of about `rows` clients starts, and with it its write
+ * transaction (ended by store_commit or store_rollback): owners and
  * segments are looked up once.  On SQLite, an import of at least 1,000
  * rows and of at least as many rows as there are clients takes the bulk
  * path: the indexes the matching does not read are dropped and built again
- * at the COMMIT (a rollback keeps them as they were).  On PostgreSQL such
+ * at the COMMIT (a rollback keeps them as they were), and when no other
+ * connection has the database open, its pages are written once, under a
+ * rollback journal, instead of to the WAL and again at the checkpoint
+ * (other connections then wait for the COMMIT).  On PostgreSQL such
  * an import keeps its indexes but, as the bulk path does, looks up no tax
  * id or name key that no client has (a set of their hashes answers).  1
  * bulk, 0 not, -1 error (roll back).

@@ -111,6 +111,10 @@ struct engine_ops {
 	/* The message of the last failure on this connection. */
 	const char *(*errmsg)(struct engine *);
 	void	 (*set_busy_timeout)(struct engine *, int ms);
+	/* Outside a transaction: on=1 readies the connection for one large
+	 * write transaction that no other connection should wait on (1 done,
+	 * 0 not: it runs as any other), on=0 ends that.  NULL: nothing to do. */
+	int	 (*bulk)(struct engine *, int on);
 	/* The schema version number (SQLite: PRAGMA user_version). */
 	int	 (*get_version)(struct engine *, int *v, char *err, size_t errlen);
 	int	 (*set_version)(struct engine *, int v, char *err, size_t errlen);
@@ -196,6 +200,7 @@ struct store {
 	/* store_import.c: a large import under way (store_client_import_begin),
 	 * NULL otherwise; ended by store_commit or store_rollback. */
 	struct store_import	*imp;
+	int			 bulk;	/* ops->bulk(1) done, until the import ends */
 };
 
 /*

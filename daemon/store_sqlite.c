@@ -29,6 +29,8 @@
 struct engine {
 	sqlite3		*db;
 	sqlite3_stmt	*data_version;
+	int		 busy_ms;	/* the busy timeout set */
+	int		 bulk;		/* in a bulk write's journal (sqlite_bulk) */
 };
 
 /*
@@ -162,8 +164,9 @@ sqlite_open(const char *path, int flags, struct engine **out, char *err, size_t 
 		return -1;
 	}
 	sqlite3_extended_result_codes(e->db, 1);
-	sqlite3_busy_timeout(e->db, (int)clock_env_duration("CARTERA_BUSY_TIMEOUT_MS",
-	    STORE_BUSY_TIMEOUT_MS, 600000));
+	e->busy_ms = (int)clock_env_duration("CARTERA_BUSY_TIMEOUT_MS",
+	    STORE_BUSY_TIMEOUT_MS, 600000);
+	sqlite3_busy_timeout(e->db, e->busy_ms);
 	if (sqlite_exec(e, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;",
 	    err, errlen) == -1)
 		goto fail;
@@ -428,7 +431,73 @@ sqlite_data_version(struct engine *e, long long *v)
 static void
 sqlite_set_busy_timeout(struct engine *e, int ms)
 {
+	e->busy_ms = ms;
 	sqlite3_busy_timeout(e->db, ms);
+}
+
+/* The journal mode a "PRAGMA journal_mode = ..." leaves: 1 when it is
+ * want, 0 when not (another connection holds the lock it needs). */
+static int
+journal_is(struct engine *e, const char *sql, const char *want)
+{
+	sqlite3_stmt *s;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(e->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		ok = strcmp((const char *)sqlite3_column_text(s, 0), want) == 0;
+	sqlite3_finalize(s);
+	return ok;
+}
+
+/*
+ * A bulk write (a large import) on a database no other connection has
+ * open: outside any transaction, on=1 trades the WAL for a rollback
+ * journal until on=0.  The transaction's pages are then written once, to
+ * the database file, and the journal holds only those of its pages that
+ * were there before (few: a bulk load adds pages); under WAL every page
+ * goes to the WAL and again to the database at the checkpoint, 720 MB
+ * twice at 1M clients.  SQLite refuses the switch while another
+ * connection has the WAL open (the daemon running, a report being read;
+ * with no busy timeout, at once): the write then keeps the WAL, and they
+ * keep reading while it runs.  Once switched, the EXCLUSIVE locking mode
+ * keeps every other connection out (they wait, their busy timeout) until
+ * on=0, so the WAL always comes back.  synchronous FULL: a rollback
+ * journal needs it to survive a power loss.  A crash leaves a hot journal
+ * that the next open rolls back before it sets WAL again.  1 switched, 0
+ * not.
+ */
+static int
+sqlite_bulk(struct engine *e, int on)
+{
+	char err[256];
+
+	if (on) {
+		if (e->bulk || sqlite3_get_autocommit(e->db) == 0)
+			return 0;
+		sqlite3_busy_timeout(e->db, 0);
+		if (sqlite_exec(e, "PRAGMA locking_mode = EXCLUSIVE", err, sizeof(err)) == 0 &&
+		    journal_is(e, "PRAGMA journal_mode = DELETE", "delete") &&
+		    sqlite_exec(e, "PRAGMA synchronous = FULL", err, sizeof(err)) == 0)
+			e->bulk = 1;
+		sqlite3_busy_timeout(e->db, e->busy_ms);
+		if (e->bulk)
+			return 1;
+		/* Refused: back to what it was (the WAL, shared). */
+		on = 0;
+		e->bulk = 1;
+	}
+	if (!e->bulk)
+		return 0;
+	e->bulk = 0;
+	/* NORMAL takes effect at the next access, which the journal_mode
+	 * pragma is; if that is refused (a reader came in after the COMMIT)
+	 * the next open sets WAL. */
+	(void)sqlite_exec(e, "PRAGMA locking_mode = NORMAL", err, sizeof(err));
+	(void)journal_is(e, "PRAGMA journal_mode = WAL", "wal");
+	(void)sqlite_exec(e, "PRAGMA synchronous = NORMAL", err, sizeof(err));
+	return 0;
 }
 
 static int
@@ -858,6 +927,7 @@ const struct engine_ops store_sqlite_ops = {
 	.data_version = sqlite_data_version,
 	.errmsg = sqlite_errmsg,
 	.set_busy_timeout = sqlite_set_busy_timeout,
+	.bulk = sqlite_bulk,
 	.get_version = sqlite_get_version,
 	.set_version = sqlite_set_version,
 	.check = sqlite_check,

@@ -87,6 +87,11 @@ t_assert_match "Soria" "$(CARTERA_DB=$BULK c --json client show 'Cliente 49 Bis'
 lite && t_assert_match "USING (COVERING )?INDEX clients_name_key" \
 	"$(sqlite3 "$BULK" "EXPLAIN QUERY PLAN SELECT id FROM clients WHERE replace(search_name, ' ', '') = 'x'")" \
 	"the rebuilt index is used"
+# Nobody else had the database open: the import wrote its pages under a
+# rollback journal, and put the WAL back when it ended.
+lite && t_assert_eq wal "$(sqlite3 "$BULK" 'PRAGMA journal_mode')" \
+	"the database is in WAL mode again after the bulk import"
+lite && t_assert_eq "" "$(ls "$BULK"-journal 2>/dev/null)" "and no rollback journal is left"
 
 # --- a bad row near the end: nothing imported, the database as it was
 FAIL=$(t_db fail)
@@ -171,4 +176,70 @@ $dos||lost" "$(t_sql "$SDB" "SELECT client_id, coalesce(old_status, ''), new_sta
 		(SELECT count(*) FROM client_status_log l WHERE l.client_id = c.id AND l.old_status IS NULL) <> 1")" \
 		"$n rows: every client inserted has exactly one first row"
 done
+# --- the rollback journal of a bulk import (SQLite): taken only when no
+# other connection has the database open, so a reader that has keeps
+# reading while the import runs; and an import killed midway, its pages
+# partly written to the database file, leaves the database as it was.
+if lite; then
+	/usr/bin/python3 - "$T/big60.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("name,email,city,sector,tax_id,owner,notes\n")
+    for i in range(60000):
+        f.write(f"Grande {i},g{i}@example.es,Ciudad {i % 50},Sector {i % 9},"
+                f"G{i:07d},{'ana' if i % 2 else 'bob'}@example.com,nota {i}\n")
+PY
+	RD=$(t_db reader)
+	setup "$RD" || t_fatal "setup"
+	out=$(/usr/bin/python3 - "$RD" "$CARTERA" "$T/empty.conf" "$T/big60.csv" <<'PY'
+import sqlite3, subprocess, sys, time
+db, cartera, conf, csv = sys.argv[1:5]
+con = sqlite3.connect(db, timeout=0, isolation_level=None)
+before = con.execute("SELECT count(*) FROM clients").fetchone()[0]
+p = subprocess.Popen([cartera, "-c", conf, "-d", db, "import", "--no-progress", csv],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+reads = fails = 0
+deadline = time.monotonic() + 120
+while p.poll() is None and time.monotonic() < deadline:
+    try:
+        if con.execute("SELECT count(*) FROM clients").fetchone()[0] != before:
+            break	# the import has committed
+        reads += 1
+    except sqlite3.OperationalError:
+        fails += 1
+    time.sleep(0.005)
+rc = p.wait()
+after = con.execute("SELECT count(*) FROM clients").fetchone()[0]
+print(rc, min(reads, 1), fails, after - before)
+PY
+)
+	t_assert_eq "0 1 0 60000" "$out" \
+		"a reader with the database open reads it all through a bulk import (rc, read, refused, added)"
+	t_assert_eq wal "$(sqlite3 "$RD" 'PRAGMA journal_mode')" "which kept the WAL"
+
+	KD=$(t_db killed)
+	setup "$KD" || t_fatal "setup"
+	before=$(state "$KD")
+	size0=$(stat -c %s "$KD")
+	"$CARTERA" -c "$T/empty.conf" -d "$KD" import --no-progress "$T/big60.csv" >/dev/null 2>&1 &
+	pid=$!
+	# Until pages of the import reach the database file (it grows), at
+	# most 60 s.
+	for _ in $(seq 6000); do
+		[ "$(stat -c %s "$KD")" -gt "$size0" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	t_assert_eq 137 $? "the import was killed while it ran"
+	t_assert_ok "with its pages partly written and a rollback journal beside them" \
+		test "$(stat -c %s "$KD")" -gt "$size0" -a -s "$KD-journal"
+	t_assert_ok "cartera check after the kill" env CARTERA_DB="$KD" "$CARTERA" -c "$T/empty.conf" check
+	t_assert_eq "$before" "$(state "$KD")" "the database is exactly as before the import"
+	t_assert_eq wal "$(sqlite3 "$KD" 'PRAGMA journal_mode')" "and in WAL mode"
+	t_assert_eq "" "$(ls "$KD"-journal 2>/dev/null)" "the journal is gone"
+	t_assert_match "60000 inserted" "$(CARTERA_DB=$KD c import --no-progress "$T/big60.csv")" \
+		"the same import, run again, succeeds"
+fi
 t_done

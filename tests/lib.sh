@@ -925,6 +925,11 @@ t_db_digest() {
 			-e '^\\unrestrict ' | sha256sum ;;
 	*)
 		sqlite3 "$1" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-		{ sha256sum <"$1"; sqlite3 "$1" .dump | sha256sum; } | tr '\n' ' ' ;;
+		# Every byte but the header's change counter and the version
+		# it is valid for (offsets 24 and 92, 4 bytes each): SQLite
+		# moves them when the journal mode changes, as a bulk import
+		# does around its transaction even when it is rolled back.
+		{ { head -c 24 "$1"; tail -c +29 "$1" | head -c 64; tail -c +97 "$1"; } |
+			sha256sum; sqlite3 "$1" .dump | sha256sum; } | tr '\n' ' ' ;;
 	esac
 }
