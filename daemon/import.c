@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -26,26 +27,106 @@
 #include "output.h"
 #include "record.h"
 
+/*
+ * Reading and writing overlap: a reader thread parses the file and
+ * checks and normalises each row (record.c, no store access) into
+ * batches, while the caller's thread matches and writes the rows of the
+ * batch before (at 1M rows the reading was a third of the rows' time).  Rows
+ * and their errors reach the store and the result in the file's order,
+ * as they did on one thread; a small import (or no thread) reads and
+ * writes each batch in turn.
+ */
+#define BATCH_ROWS	512
+#define BATCHES		4	/* in flight between the threads */
+#define THREAD_MIN	1000	/* lines before a reader thread is worth it */
+
+/* One row read and checked, waiting for the store. */
+struct prow {
+	size_t		 line;
+	int		 header;	/* the header row (its errors only) */
+	int		 bad;		/* an error was found: nothing to write */
+	size_t		 err_lo, err_hi;	/* its errors, in the batch's list */
+	size_t		 off[RF_COUNT];	/* 1 + the value's place in the arena;
+					 * 0: not given */
+	size_t		 koff[RF_COUNT];	/* the same for its search key */
+};
+
+struct batch {
+	struct prow	 rows[BATCH_ROWS];
+	size_t		 n;
+	char		*arena;		/* the values, NUL-terminated */
+	size_t		 len, cap;
+	char		**errs;		/* "FILE:LINE: ..." lines, owned */
+	size_t		 nerrs, errcap;
+	char		 fatal[256];	/* the reader cannot go on (memory) */
+	int		 full;		/* filled, for the writer */
+};
+
 struct importer {
 	struct store		*st;
 	const struct import_opts *opts;
 	struct import_result	*res;
-	int			 header_done;
-	int			*col_field;	/* field of each column, COL_* */
-	size_t			 ncols;
-	char			*vals[RF_COUNT];	/* normalised values of the row */
-	size_t			 vcap[RF_COUNT];
+	int			 header_done;	/* the writer has seen it */
 	char			**owners;	/* known owner emails */
 	size_t			 nowners;
 	char			*owner;		/* of a new client without one, or NULL */
 	char			 no_owner[512];	/* why there is none: several salespeople */
 	char			 fatal[1024];	/* stops the import at once */
+	/* The reader's (its thread, once started): */
+	int			 read_header;
+	int			*col_field;	/* field of each column, COL_* */
+	size_t			 ncols;
+	size_t			 rerrors;	/* errors it found */
+	struct batch		 batch[BATCHES];
+	size_t			 filling;	/* batches filled so far */
+	/* Between the two (mu): */
+	int			 threaded;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 stop;		/* the writer needs no more rows */
+	int			 read_done;	/* the reader has ended: read_rc */
+	int			 read_rc;
+	char			 read_err[1024];
+	struct csvfile_opts	 co;
 };
 
 /* col_field values besides a field: no name (must stay empty), and
  * ignored by --map "Header=-" (any value). */
 #define COL_UNNAMED	-1
 #define COL_IGNORED	-2
+
+/* Error line e ("FILE:LINE: ...", taken) into res: listed up to
+ * opts->max_errors, counted past that. */
+static void
+error_push(struct import_result *res, const struct import_opts *opts, char *e)
+{
+	char **ne;
+
+	if (res->nerrors >= opts->max_errors || (ne = reallocarray(res->errors,
+	    res->nerrors + 1, sizeof(char *))) == NULL) {
+		free(e);
+		res->more_errors++;
+		return;
+	}
+	res->errors = ne;
+	res->errors[res->nerrors++] = e;
+}
+
+/* "FILE:LINE: col: message", or NULL (no memory). */
+static char *
+error_text(const struct import_opts *opts, size_t line, const char *col,
+    const char *fmt, va_list ap)
+{
+	char *msg, *e;
+
+	if (vasprintf(&msg, fmt, ap) == -1)
+		return NULL;
+	if (asprintf(&e, "%s:%zu: %s%s%s", opts->path, line, col ? col : "",
+	    col ? ": " : "", msg) == -1)
+		e = NULL;
+	free(msg);
+	return e;
+}
 
 /*
  * One error of row LINE (column COL, or NULL) for both importers: listed
@@ -56,35 +137,21 @@ void
 import_error(struct import_result *res, const struct import_opts *opts, size_t line,
     const char *col, const char *fmt, ...)
 {
-	char *msg, *e, **ne;
 	va_list ap;
-	int n;
+	char *e;
 
 	if (res->nerrors >= opts->max_errors) {
 		res->more_errors++;
 		return;
 	}
 	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
+	e = error_text(opts, line, col, fmt, ap);
 	va_end(ap);
-	if (n == -1) {
+	if (e == NULL) {
 		res->more_errors++;
 		return;
 	}
-	if ((ne = reallocarray(res->errors, res->nerrors + 1, sizeof(char *))) == NULL) {
-		free(msg);
-		res->more_errors++;
-		return;
-	}
-	res->errors = ne;
-	if (asprintf(&e, "%s:%zu: %s%s%s", opts->path, line, col ? col : "",
-	    col ? ": " : "", msg) == -1) {
-		free(msg);
-		res->more_errors++;
-		return;
-	}
-	free(msg);
-	res->errors[res->nerrors++] = e;
+	error_push(res, opts, e);
 }
 
 /* An error of the row at LINE: import_error() with this import's result. */
@@ -126,15 +193,44 @@ mapped(const struct import_opts *o, const char *h, int *f)
 	return found;
 }
 
+/* An error of the row at LINE, found by the reader: kept in batch b
+ * beside the row, for the writer to list in the file's order. */
+static void
+row_error(struct importer *im, struct batch *b, size_t line, const char *col,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *e, **ne;
+
+	im->rerrors++;
+	va_start(ap, fmt);
+	e = error_text(im->opts, line, col, fmt, ap);
+	va_end(ap);
+	if (b->nerrs == b->errcap) {
+		size_t cap = b->errcap ? 2 * b->errcap : 16;
+
+		if ((ne = reallocarray(b->errs, cap, sizeof(*ne))) == NULL) {
+			free(e);
+			snprintf(b->fatal, sizeof(b->fatal), _("out of memory"));
+			return;
+		}
+		b->errs = ne;
+		b->errcap = cap;
+	}
+	/* NULL (no memory for the text) is counted as an error all the
+	 * same. */
+	b->errs[b->nerrs++] = e;
+}
+
 static int
-header(struct importer *im, const struct csvfile_row *row)
+header(struct importer *im, struct batch *b, const struct csvfile_row *row)
 {
 	int seen[RF_COUNT] = { 0 };
 	int f, m;
 	char *known = NULL;
 
 	if ((im->col_field = calloc(row->nfields, sizeof(int))) == NULL) {
-		snprintf(im->fatal, sizeof(im->fatal), _("out of memory"));
+		snprintf(b->fatal, sizeof(b->fatal), _("out of memory"));
 		return -1;
 	}
 	im->ncols = row->nfields;
@@ -153,20 +249,20 @@ header(struct importer *im, const struct csvfile_row *row)
 			f = record_lookup(h);
 		if (f == -1) {
 			if (known == NULL && (known = record_known_headers()) == NULL) {
-				snprintf(im->fatal, sizeof(im->fatal), _("out of memory"));
+				snprintf(b->fatal, sizeof(b->fatal), _("out of memory"));
 				return -1;
 			}
 			if (m == 1)
-				add_error(im, row->line, h, _("--map names no column Cartera "
+				row_error(im, b, row->line, h, _("--map names no column Cartera "
 				    "knows; the columns are %s"), known);
 			else
-				add_error(im, row->line, h, _("unknown column; the columns Cartera "
+				row_error(im, b, row->line, h, _("unknown column; the columns Cartera "
 				    "knows are %s (any case and accents).  Map it to one with "
 				    "--map \"%s=COLUMN\" or ignore it with --map \"%s=-\""), known, h, h);
 			continue;
 		}
 		if (seen[f]++) {
-			add_error(im, row->line, h, _("column given twice (as \"%s\")"),
+			row_error(im, b, row->line, h, _("column given twice (as \"%s\")"),
 			    record_name((enum record_field)f));
 			continue;
 		}
@@ -174,8 +270,8 @@ header(struct importer *im, const struct csvfile_row *row)
 	}
 	free(known);
 	if (!seen[RF_NAME])
-		add_error(im, row->line, NULL, _("no \"name\" (or \"nombre\") column"));
-	return im->res->nerrors > 0 ? -1 : 0;
+		row_error(im, b, row->line, NULL, _("no \"name\" (or \"nombre\") column"));
+	return im->rerrors > 0 ? -1 : 0;
 }
 
 static int
@@ -187,26 +283,79 @@ owner_known(struct importer *im, const char *email)
 	return 0;
 }
 
+/* Room for need more bytes in b's arena. */
 static int
-data_row(struct importer *im, const struct csvfile_row *row)
+arena_reserve(struct batch *b, size_t need)
 {
-	struct record r;
-	char e[512];
-	long long id;
-	int bad = 0, rc;
+	char *na;
+	size_t cap;
 
-	memset(&r, 0, sizeof(r));
-	im->res->rows++;
+	if (b->len + need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 65536;
+	while (cap < b->len + need)
+		cap *= 2;
+	if ((na = realloc(b->arena, cap)) == NULL)
+		return -1;
+	b->arena = na;
+	b->cap = cap;
+	return 0;
+}
+
+/* The value of field f of row p, or NULL. */
+static char *
+prow_value(const struct batch *b, const struct prow *p, int f)
+{
+	return p->off[f] ? b->arena + p->off[f] - 1 : NULL;
+}
+
+/* The fields the store keeps a search key of (record_search_key): made
+ * here, on the reader's thread. */
+static int
+keyed(int f)
+{
+	return f == RF_NAME || f == RF_CITY || f == RF_SECTOR || f == RF_CONTACT;
+}
+
+/* The search key of the value at p->off[f], into the arena. */
+static int
+add_key(struct batch *b, struct prow *p, int f)
+{
+	char *k = record_search_key(b->arena + p->off[f] - 1);
+	size_t n;
+
+	if (k == NULL)
+		return -1;
+	n = strlen(k) + 1;
+	if (arena_reserve(b, n) == -1) {
+		free(k);
+		return -1;
+	}
+	memcpy(b->arena + b->len, k, n);
+	free(k);
+	p->koff[f] = b->len + 1;
+	b->len += n;
+	return 0;
+}
+
+/* The reader's part of a data row: each value checked and normalised
+ * into the batch (record.c), the row's errors beside it. */
+static int
+read_row(struct importer *im, struct batch *b, struct prow *p, const struct csvfile_row *row)
+{
+	char e[512];
+	int bad = 0;
+
 	for (size_t i = 0; i < row->nfields; i++) {
 		int f = i < im->ncols ? im->col_field[i] : COL_UNNAMED;
 		const char *v = row->fields[i];
-		size_t need;
+		char *out;
 
 		if (f == COL_IGNORED)
 			continue;
 		if (f == COL_UNNAMED) {
 			if (row->lens[i] > 0 && (i >= im->ncols || *v != '\0')) {
-				add_error(im, row->line, NULL, _("field %zu has a value but "
+				row_error(im, b, row->line, NULL, _("field %zu has a value but "
 				    "its column has no name%s"), i + 1,
 				    i >= im->ncols ? " (more fields than the header)" : "");
 				bad = 1;
@@ -214,7 +363,7 @@ data_row(struct importer *im, const struct csvfile_row *row)
 			continue;
 		}
 		if (strlen(v) != row->lens[i]) {
-			add_error(im, row->line, record_name((enum record_field)f),
+			row_error(im, b, row->line, record_name((enum record_field)f),
 			    _("contains a NUL byte"));
 			bad = 1;
 			continue;
@@ -225,81 +374,193 @@ data_row(struct importer *im, const struct csvfile_row *row)
 		 * from running a cell as a formula: the ' is not data. */
 		if (*v == '\'' && output_csv_formula_like(v + 1))
 			v++;
-		need = row->lens[i] + 64;
-		if (need > im->vcap[f]) {
-			char *nv = realloc(im->vals[f], need);
-			if (nv == NULL) {
-				snprintf(im->fatal, sizeof(im->fatal), _("out of memory"));
-				return -1;
-			}
-			im->vals[f] = nv;
-			im->vcap[f] = need;
+		if (arena_reserve(b, row->lens[i] + 64) == -1) {
+			snprintf(b->fatal, sizeof(b->fatal), _("out of memory"));
+			return -1;
 		}
-		if (record_normalize((enum record_field)f, v, im->vals[f], im->vcap[f], e,
+		out = b->arena + b->len;
+		if (record_normalize((enum record_field)f, v, out, b->cap - b->len, e,
 		    sizeof(e)) == -1) {
-			add_error(im, row->line, record_name((enum record_field)f), "%s", e);
+			row_error(im, b, row->line, record_name((enum record_field)f), "%s", e);
 			bad = 1;
 			continue;
 		}
-		r.v[f] = *im->vals[f] != '\0' ? im->vals[f] : NULL;
+		if (*out == '\0')
+			continue;
+		p->off[f] = b->len + 1;
+		b->len += strlen(out) + 1;
+		if (keyed(f) && add_key(b, p, f) == -1) {
+			snprintf(b->fatal, sizeof(b->fatal), _("out of memory"));
+			return -1;
+		}
 	}
-	if (r.v[RF_NAME] == NULL && !bad) {
-		add_error(im, row->line, "name", _("is empty"));
+	if (p->off[RF_NAME] == 0 && !bad) {
+		row_error(im, b, row->line, "name", _("is empty"));
 		bad = 1;
 	}
-	if (r.v[RF_OWNER] != NULL && !owner_known(im, r.v[RF_OWNER])) {
-		add_error(im, row->line, "owner", _("unknown owner %s (add it with \"cartera "
-		    "owner add\")"), r.v[RF_OWNER]);
+	if (p->off[RF_OWNER] != 0 && !owner_known(im, prow_value(b, p, RF_OWNER))) {
+		row_error(im, b, row->line, "owner", _("unknown owner %s (add it with \"cartera "
+		    "owner add\")"), prow_value(b, p, RF_OWNER));
 		bad = 1;
 	}
-	if (bad || im->res->nerrors > 0)
-		return 0;	/* keep validating; nothing will be written */
+	p->bad = bad;
+	return 0;
+}
+
+/* The writer's part of a data row: matched and written. */
+static void
+write_row(struct importer *im, struct batch *b, const struct prow *p)
+{
+	struct record r;
+	char e[512];
+	long long id;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	for (int f = 0; f < RF_COUNT; f++) {
+		r.v[f] = prow_value(b, p, f);
+		r.key[f] = p->koff[f] ? b->arena + p->koff[f] - 1 : NULL;
+	}
 	rc = store_client_match(im->st, &r, &id, e, sizeof(e));
 	if (rc == -1) {
-		add_error(im, row->line, NULL, "%s", e);
-		return 0;
+		add_error(im, p->line, NULL, "%s", e);
+		return;
 	}
 	if (rc == 1 && r.v[RF_OWNER] == NULL) {
 		if (im->owner == NULL && im->no_owner[0] != '\0') {
-			add_error(im, row->line, "owner", _("none given for new client \"%s\", "
+			add_error(im, p->line, "owner", _("none given for new client \"%s\", "
 			    "and %s: give each new client its owner, or all of them one "
 			    "with --owner EMAIL"), r.v[RF_NAME], im->no_owner);
-			return 0;
+			return;
 		}
 		r.v[RF_OWNER] = im->owner;
 	}
 	if (rc == 0) {
 		int differs;
 		if (store_client_differs(im->st, id, &r, &differs, e, sizeof(e)) == -1) {
-			add_error(im, row->line, NULL, "%s", e);
-			return 0;
+			add_error(im, p->line, NULL, "%s", e);
+			return;
 		}
 		if (!differs) {
 			im->res->unchanged++;
-			return 0;
+			return;
 		}
 	}
 	if (store_client_put(im->st, rc == 0 ? id : 0, &r, NULL, e, sizeof(e)) == -1) {
-		add_error(im, row->line, NULL, "%s", e);
-		return 0;
+		add_error(im, p->line, NULL, "%s", e);
+		return;
 	}
 	if (rc == 0)
 		im->res->updated++;
 	else
 		im->res->inserted++;
+}
+
+/* The writer takes batch b: each row's errors listed, the good rows
+ * written while no row has failed (after that, only checked).  -1: stop
+ * (b's reader ran out of memory). */
+static int
+write_batch(struct importer *im, struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct prow *p = &b->rows[i];
+
+		for (size_t k = p->err_lo; k < p->err_hi; k++) {
+			if (b->errs[k] != NULL)
+				error_push(im->res, im->opts, b->errs[k]);
+			else
+				im->res->more_errors++;
+			b->errs[k] = NULL;
+		}
+		if (p->header) {
+			im->header_done = 1;
+			continue;
+		}
+		im->res->rows++;
+		if (!p->bad && im->res->nerrors == 0 && im->res->more_errors == 0)
+			write_row(im, b, p);
+	}
+	if (b->fatal[0] != '\0') {
+		snprintf(im->fatal, sizeof(im->fatal), "%s", b->fatal);
+		return -1;
+	}
 	return 0;
+}
+
+static void
+batch_clear(struct batch *b)
+{
+	for (size_t k = 0; k < b->nerrs; k++)
+		free(b->errs[k]);
+	b->nerrs = 0;
+	b->n = 0;
+	b->len = 0;
+	b->fatal[0] = '\0';
+}
+
+/* The reader hands over the batch it filled; on one thread it is written
+ * at once.  1: the writer needs no more rows. */
+static int
+batch_done(struct importer *im)
+{
+	struct batch *b = &im->batch[im->filling % BATCHES];
+	int stop;
+
+	if (!im->threaded) {
+		stop = write_batch(im, b) == -1 || im->fatal[0] != '\0';
+		batch_clear(b);
+		return stop;
+	}
+	pthread_mutex_lock(&im->mu);
+	b->full = 1;
+	im->filling++;
+	pthread_cond_broadcast(&im->cv);
+	stop = im->stop;
+	pthread_mutex_unlock(&im->mu);
+	return stop;
+}
+
+/* The batch the reader fills next, once the writer has emptied it. */
+static struct batch *
+batch_next(struct importer *im)
+{
+	struct batch *b = &im->batch[im->filling % BATCHES];
+
+	if (!im->threaded)
+		return b;
+	pthread_mutex_lock(&im->mu);
+	while (b->full && !im->stop)
+		pthread_cond_wait(&im->cv, &im->mu);
+	pthread_mutex_unlock(&im->mu);
+	return im->stop ? NULL : b;
 }
 
 static int
 on_row(const struct csvfile_row *row, void *arg)
 {
 	struct importer *im = arg;
+	struct batch *b;
+	struct prow *p;
+	int rc, failed;
 
-	if (!im->header_done) {
-		im->header_done = 1;
-		return header(im, row) == -1 ? 1 : 0;
-	}
-	return data_row(im, row) == -1 ? 1 : 0;
+	if ((b = batch_next(im)) == NULL)
+		return 1;
+	p = &b->rows[b->n++];
+	memset(p, 0, sizeof(*p));
+	p->line = row->line;
+	p->err_lo = b->nerrs;
+	if (!im->read_header) {
+		im->read_header = 1;
+		p->header = 1;
+		rc = header(im, b, row);
+	} else
+		rc = read_row(im, b, p, row);
+	p->err_hi = b->nerrs;
+	/* (b is the writer's once handed over: nothing of it is read after.) */
+	failed = rc == -1 || b->fatal[0] != '\0';
+	if (failed || b->n == BATCH_ROWS || b->len > BATCH_ROWS * 1024)
+		return batch_done(im) || failed;
+	return 0;
 }
 
 static void
@@ -312,6 +573,60 @@ progress(size_t done, size_t total, void *arg)
 	    total ? (int)(done * 100 / total) : 100);
 	if (done >= total)
 		fputc('\n', stderr);
+}
+
+/* The reader: the whole file, then what is left of the last batch. */
+static void *
+reader(void *arg)
+{
+	struct importer *im = arg;
+	char err[sizeof(im->read_err)];
+	int rc;
+
+	struct batch *b;
+
+	err[0] = '\0';
+	rc = csvfile_read(im->opts->path, &im->co, on_row, im, NULL, NULL, err, sizeof(err));
+	/* The rows of a batch not yet full. */
+	if ((b = batch_next(im)) != NULL && b->n > 0)
+		(void)batch_done(im);
+	if (im->threaded)
+		pthread_mutex_lock(&im->mu);
+	im->read_rc = rc;
+	memcpy(im->read_err, err, sizeof(err));
+	im->read_done = 1;
+	if (im->threaded) {
+		pthread_cond_broadcast(&im->cv);
+		pthread_mutex_unlock(&im->mu);
+	}
+	return NULL;
+}
+
+/* The writer, beside the reader thread: each batch in the order read. */
+static void
+writer(struct importer *im)
+{
+	for (size_t next = 0;; next++) {
+		struct batch *b = &im->batch[next % BATCHES];
+		int stop;
+
+		pthread_mutex_lock(&im->mu);
+		while (!b->full && !(im->read_done && next == im->filling))
+			pthread_cond_wait(&im->cv, &im->mu);
+		if (!b->full) {
+			pthread_mutex_unlock(&im->mu);
+			return;
+		}
+		pthread_mutex_unlock(&im->mu);
+		stop = write_batch(im, b) == -1;
+		batch_clear(b);
+		pthread_mutex_lock(&im->mu);
+		b->full = 0;
+		if (stop)
+			im->stop = 1;
+		pthread_cond_broadcast(&im->cv);
+		pthread_mutex_unlock(&im->mu);
+	}
 }
 
 static int
@@ -389,31 +704,56 @@ import_csv(struct store *st, const struct import_opts *opts, struct import_resul
     char *err, size_t errlen)
 {
 	struct importer im = { 0 };
-	struct csvfile_opts co = { 0 };
+	pthread_t tid;
+	size_t lines;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	im.st = st;
 	im.opts = opts;
 	im.res = res;
-	import_csvfile_opts(opts, &co);
+	import_csvfile_opts(opts, &im.co);
 	if (opts->progress) {
-		co.progress = progress;
-		co.arg = (void *)(uintptr_t)opts->path;
+		im.co.progress = progress;
+		im.co.arg = (void *)(uintptr_t)opts->path;
 	}
-	if (store_client_import_begin(st, count_lines(opts->path), err, errlen) == -1 ||
+	lines = count_lines(opts->path);
+	if (store_client_import_begin(st, lines, err, errlen) == -1 ||
 	    load_owners(&im, err, errlen) == -1)
 		goto out;
-	if (csvfile_read(opts->path, &co, on_row, &im, NULL, NULL, err, errlen) == -1)
+	if (lines >= THREAD_MIN && pthread_mutex_init(&im.mu, NULL) == 0) {
+		if (pthread_cond_init(&im.cv, NULL) == 0) {
+			im.threaded = 1;
+			if (pthread_create(&tid, NULL, reader, &im) != 0) {
+				im.threaded = 0;
+				pthread_cond_destroy(&im.cv);
+			}
+		}
+		if (!im.threaded)
+			pthread_mutex_destroy(&im.mu);
+	}
+	if (im.threaded) {
+		writer(&im);
+		pthread_join(tid, NULL);
+		pthread_cond_destroy(&im.cv);
+		pthread_mutex_destroy(&im.mu);
+	} else
+		reader(&im);
+	if (im.read_rc == -1) {
+		snprintf(err, errlen, "%s", im.read_err);
 		goto out;
+	}
 	ret = import_end(st, opts, res, im.header_done, im.fatal, err, errlen);
 	goto done;
 out:
 	store_rollback(st);
 done:
+	for (int k = 0; k < BATCHES; k++) {
+		batch_clear(&im.batch[k]);
+		free(im.batch[k].arena);
+		free(im.batch[k].errs);
+	}
 	free(im.col_field);
-	for (int f = 0; f < RF_COUNT; f++)
-		free(im.vals[f]);
 	for (size_t i = 0; i < im.nowners; i++)
 		free(im.owners[i]);
 	free(im.owners);

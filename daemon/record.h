@@ -39,9 +39,12 @@ enum record_field {
 	RF_COUNT
 };
 
-/* A record: v[f] NULL = not given, "" = clear the field. Borrowed strings. */
+/* A record: v[f] NULL = not given, "" = clear the field. Borrowed strings.
+ * key[f]: the search key of v[f] (record_search_key), when the caller has
+ * made it already (an import's reader thread); NULL: the store makes it. */
 struct record {
 	const char	*v[RF_COUNT];
+	const char	*key[RF_COUNT];
 };
 
 /* Longest value accepted for notes, and for every other field. */

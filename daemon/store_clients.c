@@ -112,15 +112,29 @@ log_status(struct store *st, long long client, const char *old, const char *new,
 	return stmt_done(st, s, err, errlen, "recording status change");
 }
 
+/* The search key of r's name: the caller's, else made (an import
+ * remembers the last).  NULL: no memory.  *owned: the caller frees it. */
+static char *
+name_key(struct store *st, const struct record *r, int *owned)
+{
+	*owned = 0;
+	if (r->key[RF_NAME] != NULL)
+		return (char *)(uintptr_t)r->key[RF_NAME];
+	return store_import_name_key(st, r->v[RF_NAME], owned);
+}
+
 /* Bind the search key of v (stmt_bind_key); during an import the key of
  * the row's name, or with memo of a value seen before, is not made again
  * (store_import_key).  -1: out of memory. */
 static int
-bind_import_key(struct store *st, struct stmt *s, int idx, const char *v, int memo)
+bind_import_key(struct store *st, struct stmt *s, int idx, const char *v, const char *key,
+    int memo)
 {
 	char *k;
 	int owned, rc;
 
+	if (key != NULL && v != NULL && *v != '\0')
+		return stmt_bind_text(s, idx, key);
 	if (st->imp == NULL || v == NULL || *v == '\0')
 		return stmt_bind_key(s, idx, v);
 	if ((k = store_import_key(st, v, memo, &owned)) == NULL)
@@ -161,7 +175,7 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 		if (email) stmt_bind_text(s, 3, email);
 		if (phone) stmt_bind_text(s, 4, phone);
 		stmt_bind_int(s, 5, client);
-		if (bind_import_key(st, s, 6, name, 0) == -1) {
+		if (bind_import_key(st, s, 6, name, r->key[RF_CONTACT], 0) == -1) {
 			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
@@ -180,7 +194,7 @@ put_primary_contact(struct store *st, long long client, const struct record *r,
 	stmt_bind_text(s, 3, role ? role : "");
 	stmt_bind_text(s, 4, email ? email : "");
 	stmt_bind_text(s, 5, phone ? phone : "");
-	if (bind_import_key(st, s, 6, name, 0) == -1) {
+	if (bind_import_key(st, s, 6, name, r->key[RF_CONTACT], 0) == -1) {
 		snprintf(err, errlen, _("out of memory"));
 		return -1;
 	}
@@ -395,7 +409,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 			continue;
 		if (f == RF_NAME && *r->v[f] != '\0') {
 			int owned;
-			char *k = store_import_name_key(st, r->v[f], &owned);
+			char *k = name_key(st, r, &owned);
 			if (k != NULL) {
 				stmt_bind_text(s, idx++, k);
 				if (owned)
@@ -403,7 +417,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 				continue;
 			}
 		}
-		if (bind_import_key(st, s, idx++, r->v[f], f != RF_NAME) == -1) {
+		if (bind_import_key(st, s, idx++, r->v[f], r->key[f], f != RF_NAME) == -1) {
 			free(old_status);
 			snprintf(err, errlen, _("out of memory"));
 			return -1;
@@ -449,7 +463,7 @@ store_client_put(struct store *st, long long id, const struct record *r,
 		store_import_key_add(im, KEY_EMAIL, r->v[RF_EMAIL]);
 		if (r->v[RF_NAME] != NULL && *r->v[RF_NAME] != '\0') {
 			int owned;
-			char *k = store_import_name_key(st, r->v[RF_NAME], &owned);
+			char *k = name_key(st, r, &owned);
 			if (k == NULL) {
 				snprintf(err, errlen, _("out of memory"));
 				return -1;
@@ -595,7 +609,7 @@ store_client_match(struct store *st, const struct record *r, long long *id,
 		if (v == NULL || *v == '\0')
 			continue;
 		if (keys[i].f == RF_NAME) {
-			if ((v = store_import_name_key(st, v, &owned)) == NULL) {
+			if ((v = name_key(st, r, &owned)) == NULL) {
 				snprintf(err, errlen, _("out of memory"));
 				return -1;
 			}

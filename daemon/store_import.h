@@ -42,6 +42,9 @@ struct store_import {
 					 * whose name key may be a client's:
 					 * (hash tag << 32) | id; names.v NULL:
 					 * not kept (the index answers) */
+	int		 names_kept;	/* names answers for name keys (the set
+					 * holds none); names.v NULL then: the
+					 * map ended, the index answers */
 	struct import_id owners[IMPORT_CACHE], segments[IMPORT_CACHE];
 	int		 nowners, nsegments;
 	char		*name, *name_key;	/* the last name and its search key */

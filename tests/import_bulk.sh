@@ -176,6 +176,40 @@ $dos||lost" "$(t_sql "$SDB" "SELECT client_id, coalesce(old_status, ''), new_sta
 		(SELECT count(*) FROM client_status_log l WHERE l.client_id = c.id AND l.old_status IS NULL) <> 1")" \
 		"$n rows: every client inserted has exactly one first row"
 done
+# --- rows are read and checked on a thread of their own and written on
+# the caller's: the errors of both (a value refused as read, an ambiguous
+# name found as written) are listed in the file's order, across batches of
+# rows, and --max-errors keeps the first ones in that order.  As before,
+# once a row has failed the rest are only checked, not matched.
+ORD=$(t_db order)
+setup "$ORD" || t_fatal "setup"
+CARTERA_DB=$ORD c client add "Doble S.L." --owner ana@example.com >/dev/null
+CARTERA_DB=$ORD c client add "Doble SL" --owner bob@example.com --allow-duplicate >/dev/null
+/usr/bin/python3 - "$T/order.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("name,email,owner\n")
+    for line in range(2, 3002):
+        if line in (40, 2900):	# ambiguous: found by the writer
+            f.write("DOBLE S.L.,,\n")
+        elif line in (50, 2500):	# refused as read
+            f.write(f"Mal {line},no es un correo,\n")
+        elif line == 2000:
+            f.write(f"Sin Dueño {line},,nadie@example.com\n")
+        else:
+            f.write(f"Orden {line},o{line}@example.es,ana@example.com\n")
+PY
+before=$(state "$ORD")
+errs() { sed -n 's/^.*order\.csv:\([0-9]*\): \([a-z]*\).*/\1:\2/p' "$T/err" | paste -sd ' '; }
+CARTERA_DB=$ORD c import --no-progress "$T/order.csv" >"$T/out" 2>"$T/err"
+t_assert_eq 1 $? "a 3,000-row file with bad rows fails"
+t_assert_eq "40:name 50:email 2000:owner 2500:email" "$(errs)" \
+	"its errors, from both threads, in the file's order"
+CARTERA_DB=$ORD c import --no-progress --max-errors 2 "$T/order.csv" >"$T/out" 2>"$T/err"
+t_assert_eq "40:name 50:email" "$(errs)" "--max-errors 2 lists the first two"
+t_assert_match "order.csv: ... and 2 more errors" "$(cat "$T/err")" "and counts the others"
+t_assert_eq "$before" "$(state "$ORD")" "nothing was written"
+
 # --- the rollback journal of a bulk import (SQLite): taken only when no
 # other connection has the database open, so a reader that has keeps
 # reading while the import runs; and an import killed midway, its pages
