@@ -465,10 +465,11 @@ store_client_import_begin(struct store *st, size_t rows, char *err, size_t errle
 		return 0;
 	/* PostgreSQL keeps its indexes (the plain path), and the set spares
 	 * a round trip to the server for each tax id and name key no client
-	 * has (two keys a client); emails are looked up. */
+	 * has (the set holds three keys a client: the rows' emails go in,
+	 * though emails are looked up). */
 	if (st->ops->kind != STORE_ENGINE_SQLITE) {
 		st->imp->no_email_keys = 1;
-		if (u64set_init(&st->imp->keys, 2 * (rows + (size_t)have)) == -1) {
+		if (u64set_init(&st->imp->keys, 3 * (rows + (size_t)have)) == -1) {
 			snprintf(err, errlen, _("out of memory"));
 			return -1;
 		}
