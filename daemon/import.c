@@ -302,11 +302,18 @@ arena_reserve(struct batch *b, size_t need)
 	return 0;
 }
 
+/* The text at off (1 + its place) in b's arena, or NULL for 0. */
+static char *
+arena_at(const struct batch *b, size_t off)
+{
+	return off ? b->arena + off - 1 : NULL;
+}
+
 /* The value of field f of row p, or NULL. */
 static char *
 prow_value(const struct batch *b, const struct prow *p, int f)
 {
-	return p->off[f] ? b->arena + p->off[f] - 1 : NULL;
+	return arena_at(b, p->off[f]);
 }
 
 /* The fields the store keeps a search key of (record_search_key): made
@@ -321,7 +328,7 @@ keyed(int f)
 static int
 add_key(struct batch *b, struct prow *p, int f)
 {
-	char *k = record_search_key(b->arena + p->off[f] - 1);
+	char *k = record_search_key(prow_value(b, p, f));
 	size_t n;
 
 	if (k == NULL)
@@ -419,7 +426,7 @@ write_row(struct importer *im, struct batch *b, const struct prow *p)
 	memset(&r, 0, sizeof(r));
 	for (int f = 0; f < RF_COUNT; f++) {
 		r.v[f] = prow_value(b, p, f);
-		r.key[f] = p->koff[f] ? b->arena + p->koff[f] - 1 : NULL;
+		r.key[f] = arena_at(b, p->koff[f]);
 	}
 	rc = store_client_match(im->st, &r, &id, e, sizeof(e));
 	if (rc == -1) {
@@ -507,7 +514,7 @@ batch_done(struct importer *im)
 	int stop;
 
 	if (!im->threaded) {
-		stop = write_batch(im, b) == -1 || im->fatal[0] != '\0';
+		stop = write_batch(im, b) == -1;
 		batch_clear(b);
 		return stop;
 	}
@@ -525,14 +532,16 @@ static struct batch *
 batch_next(struct importer *im)
 {
 	struct batch *b = &im->batch[im->filling % BATCHES];
+	int stop;
 
 	if (!im->threaded)
 		return b;
 	pthread_mutex_lock(&im->mu);
 	while (b->full && !im->stop)
 		pthread_cond_wait(&im->cv, &im->mu);
+	stop = im->stop;
 	pthread_mutex_unlock(&im->mu);
-	return im->stop ? NULL : b;
+	return stop ? NULL : b;
 }
 
 static int
@@ -581,9 +590,8 @@ reader(void *arg)
 {
 	struct importer *im = arg;
 	char err[sizeof(im->read_err)];
-	int rc;
-
 	struct batch *b;
+	int rc;
 
 	err[0] = '\0';
 	rc = csvfile_read(im->opts->path, &im->co, on_row, im, NULL, NULL, err, sizeof(err));

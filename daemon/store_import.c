@@ -160,21 +160,14 @@ key_hash(enum import_key kind, const char *v)
 	return h != 0 ? h : 1;	/* 0 is the set's empty slot */
 }
 
-/* Whether the names' map answers for name keys (a bulk import on SQLite
- * keeps it), so the set need not hold them too: a row then looks up one
- * table fewer, each lookup a miss of the CPU's caches. */
-static int
-names_answer(const struct store_import *im)
-{
-	return im->names_kept;
-}
-
 void
 store_import_key_add(struct store_import *im, enum import_key kind, const char *v)
 {
 	if (im == NULL || im->keys.v == NULL || im->keys_lost || v == NULL || *v == '\0')
 		return;
-	if (kind == KEY_NAME && names_answer(im))
+	/* The names' map holds them (names_kept): a row looks up one table
+	 * fewer, each lookup a miss of the CPU's caches. */
+	if (kind == KEY_NAME && im->names_kept)
 		return;
 	if (u64set_add(&im->keys, key_hash(kind, v)) == -1)
 		im->keys_lost = 1;
@@ -187,7 +180,7 @@ store_import_key_may(const struct store_import *im, enum import_key kind, const 
 	if (im == NULL || im->keys.v == NULL || im->keys_lost ||
 	    (kind == KEY_EMAIL && im->no_email_keys))
 		return 1;
-	if (kind == KEY_NAME && names_answer(im)) {
+	if (kind == KEY_NAME && im->names_kept) {
 		/* The map, or the index once the map has ended. */
 		uint32_t tag = (uint32_t)(key_hash(KEY_NAME, v) >> 32);
 
@@ -515,8 +508,9 @@ store_import_restore_index(struct store *st, enum import_key k, char *err, size_
 static int
 build_indexes(struct store *st, char *err, size_t errlen)
 {
+	static const char restore[] = "PRAGMA temp_store = MEMORY; PRAGMA threads = 0";
 	struct store_import *im = st->imp;
-	char sql[128];
+	char sql[128], why[256];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc = 0;
 
@@ -540,11 +534,8 @@ build_indexes(struct store *st, char *err, size_t errlen)
 		im->nindex = 0;
 	/* Back to the connection's settings (store_sqlite.c), error or not
 	 * (a failed build's message stays in err). */
-	if (rc == 0)
-		rc = store_exec(st, "PRAGMA temp_store = MEMORY; PRAGMA threads = 0", err, errlen);
-	else
-		(void)store_exec(st, "PRAGMA temp_store = MEMORY; PRAGMA threads = 0",
-		    sql, sizeof(sql));
+	if (store_exec(st, restore, rc == 0 ? err : why, rc == 0 ? errlen : sizeof(why)) == -1)
+		rc = -1;
 	return rc;
 }
 

@@ -485,7 +485,6 @@ sqlite_bulk(struct engine *e, int on)
 		if (e->bulk)
 			return 1;
 		/* Refused: back to what it was (the WAL, shared). */
-		on = 0;
 		e->bulk = 1;
 	}
 	if (!e->bulk)
