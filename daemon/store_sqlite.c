@@ -43,6 +43,19 @@ struct engine {
  */
 #define RETURNING_ID	" RETURNING id"
 
+/*
+ * The page cache.  Reads keep SQLite's own 2 MB: a scan reads most pages
+ * once, and a small cache hands each new page a buffer still in the CPU's
+ * cache where a larger one hands it cold memory (page faults, then cache
+ * misses); at a million clients 2 MB against 16 MB is 7 % less CPU for a
+ * scan, and no more pages read for a day's history.  A write transaction
+ * (an import: 720 MB at a million clients) keeps 16 MB until it ends, so
+ * that its pages do not spill to the WAL before the COMMIT and the pages
+ * it matches against are not read again through the kernel.
+ */
+#define CACHE_READ	"PRAGMA cache_size = -2048"
+#define CACHE_WRITE	"PRAGMA cache_size = -16384"
+
 enum rowid_row { NO_ROWID, ROWID_READY, ROWID_GIVEN };
 
 struct sqlite_stmt {
@@ -173,10 +186,9 @@ sqlite_open(const char *path, int flags, struct engine **out, char *err, size_t 
 	if (!readonly && sqlite_exec(e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
 	    err, errlen) == -1)
 		goto fail;
-	/* 16 MB of page cache (SQLite's default is 2 MB): a scan of a large
-	 * portfolio and a big import otherwise re-read pages through the
-	 * kernel.  A bound, not an allocation; no mmap, so RSS stays bounded. */
-	if (sqlite_exec(e, "PRAGMA cache_size = -16384", err, errlen) == -1)
+	/* The page cache of reads (write transactions: see sqlite_begin).
+	 * A bound, not an allocation; no mmap, so RSS stays bounded. */
+	if (sqlite_exec(e, CACHE_READ, err, errlen) == -1)
 		goto fail;
 	/* Statement journals and sorters are small and short-lived: keep them
 	 * in memory instead of creating and deleting a temporary file for
@@ -391,13 +403,23 @@ sqlite_begin(struct engine *e, int mode, char *err, size_t errlen)
 	 */
 	if (mode == STORE_TX_READ)
 		return sqlite_exec(e, "BEGIN; SELECT count(*) FROM sqlite_schema", err, errlen);
-	return sqlite_exec(e, "BEGIN IMMEDIATE", err, errlen);
+	return sqlite_exec(e, "BEGIN IMMEDIATE; " CACHE_WRITE, err, errlen);
+}
+
+/* After a transaction: the cache of reads again (a no-op after a read). */
+static void
+cache_read(struct engine *e)
+{
+	sqlite3_exec(e->db, CACHE_READ, NULL, NULL, NULL);
 }
 
 static int
 sqlite_commit(struct engine *e, char *err, size_t errlen)
 {
-	return sqlite_exec(e, "COMMIT", err, errlen);
+	if (sqlite_exec(e, "COMMIT", err, errlen) == -1)
+		return -1;
+	cache_read(e);
+	return 0;
 }
 
 static void
@@ -405,6 +427,7 @@ sqlite_rollback(struct engine *e)
 {
 	if (!sqlite3_get_autocommit(e->db))
 		sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+	cache_read(e);
 }
 
 static int
