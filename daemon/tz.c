@@ -21,19 +21,34 @@
  */
 static pthread_mutex_t ical_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The zone this thread found last, by name: a digest asks for its owner's
+ * at every activity it shows, and libical looks a name up in its list of
+ * some 400 zones, under the lock.  libical never frees a builtin zone.
+ */
+static _Thread_local char last_name[65];
+static _Thread_local icaltimezone *last_zone;
+
 icaltimezone *
 tz_ical(const char *zone)
 {
 	icaltimezone *z;
+	size_t len;
 
-	if (zone == NULL || *zone == '\0' || strlen(zone) > 64)
+	if (zone == NULL || *zone == '\0' || (len = strlen(zone)) >= sizeof(last_name))
 		return NULL;
+	if (last_zone != NULL && strcmp(zone, last_name) == 0)
+		return last_zone;
 	pthread_mutex_lock(&ical_lock);
 	if (strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0)
 		z = icaltimezone_get_utc_timezone();
 	else
 		z = icaltimezone_get_builtin_timezone(zone);
 	pthread_mutex_unlock(&ical_lock);
+	if (z != NULL) {
+		memcpy(last_name, zone, len + 1);
+		last_zone = z;
+	}
 	return z;
 }
 

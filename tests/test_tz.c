@@ -9,6 +9,7 @@
 #include "build.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <libical/ical.h>
@@ -63,6 +64,27 @@ test_names(void)
 	CHECK(tz_check("") == -1);
 	CHECK(tz_check("europe/madrid") == -1);
 	CHECK(tz_ical("Mars/Olympus_Mons") == NULL);
+}
+
+/* tz_ical remembers the zone it found last, by name: each name still
+ * gets its own zone, and a name it does not know is not taken for it. */
+static void
+test_names_memo(void)
+{
+	icaltimezone *m = tz_ical("Europe/Madrid"), *n = tz_ical("America/New_York");
+	char name[32] = "Europe/Madrid";
+
+	CHECK(m != NULL && n != NULL && m != n);
+	CHECK(tz_ical("Europe/Madrid") == m);
+	CHECK(tz_ical(name) == m);
+	name[7] = 'L';		/* the buffer the memo saw, changed */
+	CHECK(tz_ical(name) == NULL);
+	CHECK(tz_ical("Europe/Madri") == NULL);
+	CHECK(tz_ical("Europe/Madrid") == m);
+	CHECK(tz_ical("America/New_York") == n);
+	CHECK(tz_ical("UTC") == icaltimezone_get_utc_timezone());
+	CHECK(tz_ical("America/New_York") == n);
+	CHECK(strcmp(icaltimezone_get_location(tz_ical("Europe/Madrid")), "Europe/Madrid") == 0);
 }
 
 /* Days since 1970-01-01 used below. */
@@ -139,6 +161,7 @@ int
 main(void)
 {
 	test_names();
+	test_names_memo();
 	test_local_day();
 	test_to_utc();
 	test_tz_memo();
