@@ -723,10 +723,7 @@ client_invoices(const struct scan_cache *k, long long id, struct scan_result *r,
 		memcpy(iv->currency, d->currency, sizeof(iv->currency));
 		iv->due_day = d->due_day;
 		iv->days_overdue = r->today - d->due_day;
-		if (d->number != 0 && (iv->number = strdup(cache_number(k, d))) == NULL) {
-			*oom = 1;
-			return -1;
-		}
+		iv->number = cache_number(k, d);	/* not copied: 178,000 at 1M clients */
 		r->ninvoices++;
 		if (add_total(r, iv->currency, iv->cents) == -1) {
 			*oom = 1;
@@ -1229,7 +1226,6 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
     size_t detail, const struct scan_cache *shared, struct scan_result *r, char *err,
     size_t errlen)
 {
-	struct scan_cache own = { 0 };
 	struct scan_ctx x;
 	int rc = -1;
 
@@ -1260,9 +1256,17 @@ scan_run(struct store *st, const struct config *cfg, const struct owner *o, time
 	x.segs.cfg = cfg;
 	scan_rules_init(&x.rules, cfg, &x.days);
 	scan_rules_today(&x.rules, r->today);
-	if (shared == NULL && cache_fill(st, r->today, o->id, &own, err, errlen) == -1)
-		goto out;
-	x.k = shared != NULL ? shared : &own;
+	/* Without a cache, this owner's invoices, kept with the result: the
+	 * invoices' numbers point into it. */
+	if (shared == NULL) {
+		if ((r->own = calloc(1, sizeof(*r->own))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (cache_fill(st, r->today, o->id, r->own, err, errlen) == -1)
+			goto out;
+	}
+	x.k = shared != NULL ? shared : r->own;
 	if (store_segment_each(st, seg_add, &x.segs, err, errlen) == -1) {
 		if (x.segs.oom)
 			snprintf(err, errlen, "out of memory");
@@ -1311,7 +1315,6 @@ out:
 	free(x.briefs.ids);
 	free(x.briefs.b);
 	free(x.briefs.a);
-	cache_clear(&own);
 	plans_free(&x.plans);
 	free(x.marks.v);
 	free(x.holidays);
@@ -1349,7 +1352,6 @@ scan_free(struct scan_result *r)
 	list_free(&r->green);
 	list_free(&r->inactive);
 	for (size_t i = 0; i < r->ninvoices; i++) {
-		free(r->invoices[i].number);
 		free(r->invoices[i].client_name);
 		free(r->invoices[i].contact);
 		free(r->invoices[i].phone);
@@ -1363,6 +1365,7 @@ scan_free(struct scan_result *r)
 	for (size_t i = 0; i < r->nmissed; i++)
 		activity_clear(&r->missed[i]);
 	free(r->missed);
+	scan_cache_free(r->own);
 	memset(r, 0, sizeof(*r));
 }
 

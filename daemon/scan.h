@@ -150,7 +150,9 @@ struct scan_invoice {
 	char		 currency[4];
 	long		 due_day;
 	long		 days_overdue;
-	char		*number, *client_name, *contact, *phone, *email;	/* owned */
+	const char	*number;	/* in the invoice cache: valid until scan_free,
+					 * and while a cache given to scan_run lives */
+	char		*client_name, *contact, *phone, *email;	/* owned */
 };
 
 /* A planned activity: in the agenda, or left unclosed. */
@@ -195,6 +197,7 @@ struct scan_result {
 	struct scan_activity *missed;	/* left unclosed, oldest first */
 	size_t		 nmissed;
 	size_t		 clients;	/* clients looked at */
+	struct scan_cache *own;		/* the invoices read when no cache was given */
 };
 
 /*

@@ -45,4 +45,37 @@ PY
 		grep -q '^ok' "$T/cmp$max.out"
 	t_assert_ok "max_items $max: nothing else" test "$(wc -l <"$T/cmp$max.out")" -eq 1
 done
+
+# A client red for an invoice that the invoices section does not show
+# (max_items 1 shows the oldest, another client's) is still told its
+# invoice's number: the scan copies numbers for the invoices shown only.
+cat >"$T/b.conf" <<CONF
+database = "$T/b.db";
+templates = "$T_SRCDIR/etc/templates";
+digest: { max_items = 1; };
+alerts: { overdue_invoice_days = 30; };
+CONF
+b() { "$CARTERA" -c "$T/b.conf" --now "$1" -q "${@:2}"; }
+B0="2026-08-01 09:00Z"
+b "$B0" init && b "$B0" owner add ana@example.com --name Ana --tz UTC --lang en >/dev/null ||
+	t_fatal "setup of b.db"
+# Alba: red since her next contact (11-20), owing the oldest invoice;
+# Bruno: a next contact to come, red since his invoice passed 30 days
+# overdue (10-16), so first in the red list.
+b "$B0" client add "Alba Oldest Debt" --owner ana@example.com \
+	--next-contact 2026-11-20 >/dev/null &&
+	b "$B0" client add "Bruno Due First" --owner ana@example.com \
+	--next-contact 2026-12-20 >/dev/null &&
+	b "$B0" invoice add "Alba Oldest Debt" 10 --issued 2026-08-01 --due 2026-09-01 --number OLD-1 &&
+	b "$B0" invoice add "Bruno Due First" 20 --issued 2026-08-01 --due 2026-09-15 --number NEWER-2 ||
+	t_fatal "setup of b.db clients"
+b "2026-11-24 10:00Z" --json due --owner ana@example.com >"$T/b.json" || t_fatal "due on b.db"
+t_assert_eq "OLD-1|Bruno Due First|invoice|NEWER-2" "$("$T_PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+inv = d["invoices"]["items"]
+red = d["red"]["items"]
+print(inv[0]["number"], red[0]["name"], red[0]["reason_code"],
+      "NEWER-2" if "NEWER-2" in red[0]["line"] else red[0]["line"], sep="|")' "$T/b.json")" \
+	"the red client's invoice number, its invoice not among those shown"
 t_done
