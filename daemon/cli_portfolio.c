@@ -1020,7 +1020,7 @@ cli_cmd_client_show(struct cli *c, int argc, char **argv)
 			struct jsonb jb = JSONB_INIT;
 
 			json_object_object_foreach(card, k, v)
-				jsonb_put(&jb, j, k, json_object_get(v));
+				jsonb_put_dup(&jb, j, k, json_object_get(v));
 			if (jsonb_failed(&jb)) {
 				json_object_put(card);
 				json_object_put(j);

@@ -32,13 +32,13 @@ jsonb_array(struct jsonb *jb)
 }
 
 void
-jsonb_put(struct jsonb *jb, json_object *o, const char *k, json_object *v)
+jsonb_put_key(struct jsonb *jb, json_object *o, const char *k, int copy, json_object *v)
 {
 	if (o == NULL) {
 		json_object_put(v);
 		return;
 	}
-	if (json_object_object_add(o, k, v) != 0) {
+	if (json_object_object_add_ex(o, k, v, copy ? 0 : JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
 		json_object_put(v);
 		jb->failed = 1;
 	}
@@ -75,30 +75,30 @@ jsonb_new_double_s(struct jsonb *jb, double v, const char *s)
 }
 
 void
-jsonb_str(struct jsonb *jb, json_object *o, const char *k, const char *v)
+jsonb_str_key(struct jsonb *jb, json_object *o, const char *k, int copy, const char *v)
 {
 	if (o != NULL)
-		jsonb_put(jb, o, k, jsonb_new_str(jb, v));
+		jsonb_put_key(jb, o, k, copy, jsonb_new_str(jb, v));
 }
 
 void
-jsonb_text(struct jsonb *jb, json_object *o, const char *k, const char *v)
+jsonb_text_key(struct jsonb *jb, json_object *o, const char *k, int copy, const char *v)
 {
-	jsonb_str(jb, o, k, v != NULL && *v != '\0' ? v : NULL);
+	jsonb_str_key(jb, o, k, copy, v != NULL && *v != '\0' ? v : NULL);
 }
 
 void
-jsonb_int(struct jsonb *jb, json_object *o, const char *k, long long v)
+jsonb_int_key(struct jsonb *jb, json_object *o, const char *k, int copy, long long v)
 {
 	if (o != NULL)
-		jsonb_put(jb, o, k, jsonb_new_int(jb, v));
+		jsonb_put_key(jb, o, k, copy, jsonb_new_int(jb, v));
 }
 
 void
-jsonb_bool(struct jsonb *jb, json_object *o, const char *k, int v)
+jsonb_bool_key(struct jsonb *jb, json_object *o, const char *k, int copy, int v)
 {
 	if (o != NULL)
-		jsonb_put(jb, o, k, jsonb_new_bool(jb, v));
+		jsonb_put_key(jb, o, k, copy, jsonb_new_bool(jb, v));
 }
 
 void

@@ -27,12 +27,34 @@ struct jsonb {
 /* A new empty object / array (NULL, and failed set, without memory). */
 json_object	*jsonb_object(struct jsonb *);
 json_object	*jsonb_array(struct jsonb *);
-/* o[k] = v, taking v (NULL: null). */
-void		 jsonb_put(struct jsonb *, json_object *o, const char *k, json_object *v);
-void		 jsonb_str(struct jsonb *, json_object *o, const char *k, const char *v);
-void		 jsonb_text(struct jsonb *, json_object *o, const char *k, const char *v);
-void		 jsonb_int(struct jsonb *, json_object *o, const char *k, long long v);
-void		 jsonb_bool(struct jsonb *, json_object *o, const char *k, int v);
+
+/*
+ * o[k] = v, taking v (NULL: null).  k is a string literal, kept as it is
+ * (anything else does not compile): a digest of a million clients adds
+ * half a million keys, and json-c otherwise copies and frees each one.
+ * A key made at run time goes through the _dup forms, which copy it.
+ */
+#define JSONB_LITERAL(k)	("" k "")
+#define jsonb_put(jb, o, k, v)	jsonb_put_key(jb, o, JSONB_LITERAL(k), 0, v)
+#define jsonb_str(jb, o, k, v)	jsonb_str_key(jb, o, JSONB_LITERAL(k), 0, v)
+#define jsonb_text(jb, o, k, v)	jsonb_text_key(jb, o, JSONB_LITERAL(k), 0, v)
+#define jsonb_int(jb, o, k, v)	jsonb_int_key(jb, o, JSONB_LITERAL(k), 0, v)
+#define jsonb_bool(jb, o, k, v)	jsonb_bool_key(jb, o, JSONB_LITERAL(k), 0, v)
+#define jsonb_put_dup(jb, o, k, v)	jsonb_put_key(jb, o, k, 1, v)
+#define jsonb_str_dup(jb, o, k, v)	jsonb_str_key(jb, o, k, 1, v)
+#define jsonb_text_dup(jb, o, k, v)	jsonb_text_key(jb, o, k, 1, v)
+#define jsonb_int_dup(jb, o, k, v)	jsonb_int_key(jb, o, k, 1, v)
+#define jsonb_bool_dup(jb, o, k, v)	jsonb_bool_key(jb, o, k, 1, v)
+/* What the macros call: copy 0 keeps k, which must outlive o. */
+void		 jsonb_put_key(struct jsonb *, json_object *o, const char *k, int copy,
+		    json_object *v);
+void		 jsonb_str_key(struct jsonb *, json_object *o, const char *k, int copy,
+		    const char *v);
+void		 jsonb_text_key(struct jsonb *, json_object *o, const char *k, int copy,
+		    const char *v);
+void		 jsonb_int_key(struct jsonb *, json_object *o, const char *k, int copy,
+		    long long v);
+void		 jsonb_bool_key(struct jsonb *, json_object *o, const char *k, int copy, int v);
 /* Append v to array a, taking v (NULL v counts as a failed allocation). */
 void		 jsonb_append(struct jsonb *, json_object *a, json_object *v);
 /* A string / number value to put or append (NULL for a NULL string). */

@@ -60,12 +60,12 @@ humanize(struct jsonb *jb, json_object *r, const char *lang, const char *cur)
 
 	json_object_object_foreach(r, k, v) {
 		if (v != NULL && json_object_get_type(v) == json_object_get_type(r))
-			jsonb_put(jb, o, k, humanize(jb, v, lang, cur));
+			jsonb_put_dup(jb, o, k, humanize(jb, v, lang, cur));
 		else if (v != NULL && json_object_get_type(v) == json_type_array)
 			continue;
 		else {
 			report_human(k, v, lang, cur, buf, sizeof(buf));
-			jsonb_str(jb, o, k, buf);
+			jsonb_str_dup(jb, o, k, buf);
 		}
 	}
 	return o;

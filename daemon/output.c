@@ -231,22 +231,22 @@ output_row_json(const struct output *o, const struct store_row *r)
 		const char *v = r->values[i], *k = r->names[i];
 
 		if (strcmp(k, "tz") == 0)
-			jsonb_str(&jb, obj, k, zone);
+			jsonb_str_dup(&jb, obj, k, zone);
 		else if (v == NULL)
-			jsonb_put(&jb, obj, k, NULL);
+			jsonb_put_dup(&jb, obj, k, NULL);
 		else if (is_instant(r, i)) {
 			/* Local with its offset, and UTC under NAME_utc. */
 			time_t t = (time_t)strtoll(v, NULL, 10);
 
-			jsonb_str(&jb, obj, k, format_local(t, zone, 1, buf, sizeof(buf)));
+			jsonb_str_dup(&jb, obj, k, format_local(t, zone, 1, buf, sizeof(buf)));
 			snprintf(key, sizeof(key), "%s_utc", k);
-			jsonb_str(&jb, obj, key, clock_format_utc(t, buf, sizeof(buf)));
+			jsonb_str_dup(&jb, obj, key, clock_format_utc(t, buf, sizeof(buf)));
 		} else if (r->types[i] == STORE_INT)
-			jsonb_int(&jb, obj, k, strtoll(v, NULL, 10));
+			jsonb_int_dup(&jb, obj, k, strtoll(v, NULL, 10));
 		else if (r->types[i] == STORE_REAL)
-			jsonb_put(&jb, obj, k, jsonb_new_double(&jb, strtod(v, NULL)));
+			jsonb_put_dup(&jb, obj, k, jsonb_new_double(&jb, strtod(v, NULL)));
 		else
-			jsonb_str(&jb, obj, k, v);
+			jsonb_str_dup(&jb, obj, k, v);
 	}
 	if (jsonb_failed(&jb)) {
 		json_object_put(obj);

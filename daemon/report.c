@@ -901,7 +901,7 @@ activity_json(struct rctx *c, json_object *r, int full)
 			json_object *j = jsonb_object(&c->jb);
 			jsonb_str(&c->jb, j, "owner", by[i].owner);
 			for (int k = 0; k < RECORD_TOUCH_KINDS; k++)
-				jsonb_int(&c->jb, j, record_touch_kinds[k], by[i].k[k]);
+				jsonb_int_dup(&c->jb, j, record_touch_kinds[k], by[i].k[k]);
 			jsonb_int(&c->jb, j, "total", by[i].total);
 			jsonb_append(&c->jb, a, j);
 		}
@@ -1049,7 +1049,7 @@ summary_json(struct rctx *c, json_object *r)
 			json_object_put(x);
 			return -1;
 		}
-		jsonb_put(&c->jb, r, parts[i].key, x);
+		jsonb_put_dup(&c->jb, r, parts[i].key, x);
 	}
 	return 0;
 }

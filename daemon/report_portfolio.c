@@ -303,7 +303,7 @@ report_lifecycle_json(struct rctx *c, json_object *r, int full)
 	p = c->pass;
 	if (!full) {
 		for (size_t i = 0; i < NSTAGES; i++)
-			jsonb_int(&c->jb, r, lifecycle_name(stage_order[i]), p->stage_end[stage_order[i]]);
+			jsonb_int_dup(&c->jb, r, lifecycle_name(stage_order[i]), p->stage_end[stage_order[i]]);
 		return 0;
 	}
 	a = jsonb_array(&c->jb);

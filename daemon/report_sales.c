@@ -59,15 +59,15 @@ put_metric(struct rctx *c, json_object *who, const char *name, int money, long l
 {
 	json_object *m = jsonb_object(&c->jb);
 
-	jsonb_put(&c->jb, m, money ? "target_cents" : "target",
+	jsonb_put_dup(&c->jb, m, money ? "target_cents" : "target",
 	    target >= 0 ? jsonb_new_int(&c->jb, target) : NULL);
-	jsonb_int(&c->jb, m, money ? "actual_cents" : "actual", p->actual);
+	jsonb_int_dup(&c->jb, m, money ? "actual_cents" : "actual", p->actual);
 	jsonb_put(&c->jb, m, "progress_pct", p->has_pct ? report_jnum(c, p->pct) : NULL);
-	jsonb_put(&c->jb, m, money ? "projected_cents" : "projected",
+	jsonb_put_dup(&c->jb, m, money ? "projected_cents" : "projected",
 	    p->has_projection ? report_jnum(c, p->projected) : NULL);
 	jsonb_put(&c->jb, m, "pace_pct", p->has_projection && p->target > 0 ?
 	    report_jnum(c, p->projected_pct) : NULL);
-	jsonb_put(&c->jb, who, name, m);
+	jsonb_put_dup(&c->jb, who, name, m);
 }
 
 /* One owner's or team's goal and actuals into goals[key]. */
@@ -100,7 +100,7 @@ goal_entry(struct rctx *c, json_object *goals, const char *key, long long owner_
 		put_metric(c, who, goal_metric_name((enum goal_metric)m), m == GOAL_REVENUE,
 		    targets[m], &p);
 	}
-	jsonb_put(&c->jb, goals, key, who);
+	jsonb_put_dup(&c->jb, goals, key, who);
 	return 0;
 }
 

@@ -563,7 +563,7 @@ web_csrf(struct ctx *c, json_object *d, const char *key, const char *form)
 	if (sign_form_make(c->w->key, c->o->id, c->o->page_token, form, c->rq->now, NULL,
 	    tok) == -1)
 		tok[0] = '\0';
-	jsonb_text(&c->jb, d, key, tok);
+	jsonb_text_dup(&c->jb, d, key, tok);
 }
 
 /* A local time in zone tz: "04/12/2026 10:00" (or the day alone). */

@@ -441,7 +441,7 @@ form_error(struct ctx *c, json_object *f, const char *field, enum field_error e,
 	char k[64];
 
 	snprintf(k, sizeof(k), "err_%s", field);
-	jsonb_text(&c->jb, f, k, field_error(c->lang, e));
+	jsonb_text_dup(&c->jb, f, k, field_error(c->lang, e));
 	(*n)++;
 }
 
@@ -649,11 +649,11 @@ web_post_card_form(struct ctx *c, long long client, const char *form)
 		web_text_answer(c, 500, "out of memory\n");
 		return;
 	}
-	jsonb_put(&c->jb, forms, form, fo);
+	jsonb_put_dup(&c->jb, forms, form, fo);
 	j->object = client;
 	for (size_t i = 0; i < f.n; i++)
 		if (web_in_list(web_form_fields, f.name[i]))
-			jsonb_text(&c->jb, fo, f.name[i], f.value[i]);
+			jsonb_text_dup(&c->jb, fo, f.name[i], f.value[i]);
 	if (strcmp(form, "log") == 0) {
 		const char *kind = web_form_get(&f, "kind"), *outcome = web_form_get(&f, "outcome");
 		const char *note = web_form_get(&f, "note"), *next = web_form_get(&f, "next");
@@ -816,7 +816,7 @@ web_post_activity(struct ctx *c, long long id)
 	}
 	for (size_t i = 0; i < f.n; i++)
 		if (web_in_list(web_form_fields, f.name[i]))
-			jsonb_text(&c->jb, fo, f.name[i], f.value[i]);
+			jsonb_text_dup(&c->jb, fo, f.name[i], f.value[i]);
 	errors = when_fields(c, &f, fo, j);
 	if (errors > 0) {
 		web_form_free(&f);
@@ -916,7 +916,7 @@ web_post_new(struct ctx *c)
 		enum record_field rf = new_fields[i].rf;
 
 		vals[i] = v;
-		jsonb_text(&c->jb, fo, new_fields[i].name, v);
+		jsonb_text_dup(&c->jb, fo, new_fields[i].name, v);
 		if (v == NULL || *v == '\0') {
 			if (rf == RF_NAME)
 				form_error(c, fo, "name", FE_REQUIRED, &errors);
@@ -1151,7 +1151,7 @@ web_serve_link(struct ctx *c, const char *signed_part)
 			}
 			for (size_t i = 0; i < f.n; i++)
 				if (web_in_list(web_form_fields, f.name[i]))
-					jsonb_text(&c->jb, fo, f.name[i], f.value[i]);
+					jsonb_text_dup(&c->jb, fo, f.name[i], f.value[i]);
 			errors = when_fields(c, &f, fo, j);
 		}
 		web_form_free(&f);

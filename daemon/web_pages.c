@@ -42,7 +42,7 @@ today_data(struct ctx *c, struct scan_result *r)
 		json_object *p = web_page_data(c);
 
 		json_object_object_foreach(p, k, v)
-			jsonb_put(&c->jb, d, k, json_object_get(v));
+			jsonb_put_dup(&c->jb, d, k, json_object_get(v));
 		json_object_put(p);
 	}
 	web_csrf(c, d, "csrf_act", "act");
@@ -185,11 +185,11 @@ row_json(struct ctx *c, const struct store_row *r)
 
 	for (int i = 0; o != NULL && i < r->ncols; i++) {
 		if (r->values[i] == NULL)
-			jsonb_put(&c->jb, o, r->names[i], NULL);
+			jsonb_put_dup(&c->jb, o, r->names[i], NULL);
 		else if (r->types[i] == STORE_INT)
-			jsonb_int(&c->jb, o, r->names[i], strtoll(r->values[i], NULL, 10));
+			jsonb_int_dup(&c->jb, o, r->names[i], strtoll(r->values[i], NULL, 10));
 		else
-			jsonb_text(&c->jb, o, r->names[i], r->values[i]);
+			jsonb_text_dup(&c->jb, o, r->names[i], r->values[i]);
 	}
 	return o;
 }
@@ -401,7 +401,7 @@ card_forms(struct ctx *c, json_object *d, json_object *forms)
 			if (!json_object_object_get_ex(f, "duration", &jv))
 				jsonb_text(&c->jb, f, "duration", "30");
 		}
-		jsonb_put(&c->jb, d, names[i], f);
+		jsonb_put_dup(&c->jb, d, names[i], f);
 	}
 }
 
@@ -481,7 +481,7 @@ web_serve_client(struct ctx *c, long long id, json_object *forms, unsigned statu
 	alert = client_alert(c, id, &due);
 	if (alert != NULL) {
 		jsonb_text(&c->jb, cl, "alert", alert);
-		jsonb_bool(&c->jb, cl, strcmp(alert, "red") == 0 ? "is_red" :
+		jsonb_bool_dup(&c->jb, cl, strcmp(alert, "red") == 0 ? "is_red" :
 		    strcmp(alert, "yellow") == 0 ? "is_yellow" : "is_green", 1);
 		if (due >= 0)
 			jsonb_text(&c->jb, cl, "due", i18n_date(c->lang, due, b, sizeof(b)));

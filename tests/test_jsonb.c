@@ -65,7 +65,14 @@ static json_object *
 build(struct jsonb *jb)
 {
 	json_object *o = jsonb_object(jb), *a = jsonb_array(jb), *row;
+	char key[16] = "made";
 
+	/* A key made at run time is copied (the _dup forms): the buffer
+	 * changes after.  A literal key given twice keeps the last value. */
+	jsonb_int_dup(jb, o, key, 7);
+	snprintf(key, sizeof(key), "gone");
+	jsonb_int(jb, o, "twice", 1);
+	jsonb_int(jb, o, "twice", 2);
 	jsonb_str(jb, o, "name", "Talleres Pérez");
 	jsonb_str(jb, o, "none", NULL);
 	jsonb_text(jb, o, "empty", "");
@@ -84,7 +91,7 @@ build(struct jsonb *jb)
 	return o;
 }
 
-static const char want[] = "{\"name\":\"Talleres Pérez\",\"none\":null,\"empty\":null,"
+static const char want[] = "{\"made\":7,\"twice\":2,\"name\":\"Talleres Pérez\",\"none\":null,\"empty\":null,"
     "\"id\":42,\"ok\":true,\"pct\":21.26,\"exact\":82.35,\"rows\":[{\"rank\":1,\"in_top\":true},"
     "{\"rank\":2,\"in_top\":false},{\"rank\":3,\"in_top\":false},\"end\"]}";
 
