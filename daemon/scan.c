@@ -354,11 +354,11 @@ sort_top(struct scan_list *l, size_t k, int (*cmp)(const void *, const void *))
 /* ---- overdue invoices --------------------------------------------------- */
 
 /*
- * Unpaid invoices due before a day, sorted by client (the index's order):
- * the scan looks each client's up as it reads the client.  Loaded for one
- * owner by scan_run(), or for everyone at once by scan_cache_load() when
- * every owner is scanned (one pass over the unpaid-invoice index instead
- * of a seek per client per owner).
+ * Unpaid invoices due before a day, sorted by client: the scan looks each
+ * client's up as it reads the client.  Loaded for one owner by scan_run(),
+ * or for everyone at once by scan_cache_load() when every owner is scanned
+ * (one range of the unpaid invoices by due day instead of a seek per
+ * client per owner).
  */
 struct scan_due_inv {
 	long long	 id, client_id, cents;
@@ -404,6 +404,67 @@ static const char *
 cache_number(const struct scan_cache *k, const struct scan_due_inv *d)
 {
 	return d->number != 0 ? k->text.data + d->number - 1 : NULL;
+}
+
+static int
+cmp_due_inv(const void *a, const void *b)
+{
+	const struct scan_due_inv *x = a, *y = b;
+
+	if (x->client_id != y->client_id)
+		return x->client_id < y->client_id ? -1 : 1;
+	if (x->due_day != y->due_day)
+		return x->due_day < y->due_day ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * k->v by client.  The store hands everyone's invoices in the order of
+ * the index it reads, by due day; a counting sort over the ids puts them
+ * in client order in two passes, each client's in the order they came
+ * (a qsort when the ids lie too far apart for it).  -1: out of memory.
+ */
+static int
+cache_sort(struct scan_cache *k)
+{
+	long long lo, hi;
+	uint32_t *at;
+	struct scan_due_inv *nv;
+	size_t i;
+
+	for (i = 1; i < k->n && k->v[i - 1].client_id <= k->v[i].client_id; i++)
+		;
+	if (i >= k->n)
+		return 0;	/* in order already */
+	lo = hi = k->v[0].client_id;
+	for (i = 1; i < k->n; i++) {
+		if (k->v[i].client_id < lo)
+			lo = k->v[i].client_id;
+		if (k->v[i].client_id > hi)
+			hi = k->v[i].client_id;
+	}
+	if ((unsigned long long)hi - (unsigned long long)lo >= CACHE_MAX_ID ||
+	    k->n >= UINT32_MAX) {
+		qsort(k->v, k->n, sizeof(*k->v), cmp_due_inv);
+		return 0;
+	}
+	if ((at = calloc((size_t)(hi - lo) + 2, sizeof(*at))) == NULL)
+		return -1;
+	if ((nv = reallocarray(NULL, k->n, sizeof(*nv))) == NULL) {
+		free(at);
+		return -1;
+	}
+	for (i = 0; i < k->n; i++)
+		at[k->v[i].client_id - lo + 1]++;
+	for (long long j = 0; j <= hi - lo; j++)
+		at[j + 1] += at[j];
+	for (i = 0; i < k->n; i++)
+		nv[at[k->v[i].client_id - lo]++] = k->v[i];
+	free(at);
+	free(k->v);
+	k->v = nv;
+	k->cap = k->n;
+	return 0;
 }
 
 /* The index k->first; without it every lookup searches v. */
@@ -482,6 +543,11 @@ cache_fill(struct store *st, long before_day, long long owner, struct scan_cache
 		cache_clear(k);
 		return -1;
 	}
+	if (cache_sort(k) == -1) {
+		snprintf(err, errlen, "out of memory");
+		cache_clear(k);
+		return -1;
+	}
 	cache_index(k);
 	return 0;
 }
@@ -491,8 +557,8 @@ cache_fill(struct store *st, long before_day, long long owner, struct scan_cache
  * each range holds CACHE_PART_MIN clients (the environment's
  * CARTERA_PASS_MIN_CLIENTS, as for the history pass): range 0 on the
  * caller's thread and connection, the others on read-only connections of
- * their own.  The parts, each in client order, are joined in range order:
- * the cache one pass gives.
+ * their own.  Each part, sorted by client on its thread (cache_sort), is
+ * joined in range order: the cache one pass gives.
  */
 #define CACHE_PARTS	4
 #define CACHE_PART_MIN	100000
@@ -520,6 +586,9 @@ cache_part_run(void *arg, int here)
 	    sizeof(p->err)) == -1) {
 		if (p->k.oom)
 			snprintf(p->err, sizeof(p->err), "out of memory");
+		p->rc = -1;
+	} else if (cache_sort(&p->k) == -1) {
+		snprintf(p->err, sizeof(p->err), "out of memory");
 		p->rc = -1;
 	}
 	store_job_end(p->st, st);

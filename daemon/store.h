@@ -29,7 +29,7 @@
 
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION	15
+#define STORE_SCHEMA_VERSION	16
 
 #define STORE_CREATE	0x01	/* create the file (and schema) if missing */
 #define STORE_READONLY	0x02
@@ -503,12 +503,12 @@ struct store_unpaid {
 	const char	*currency, *due, *number;
 };
 typedef int (*store_unpaid_fn)(const struct store_unpaid *, void *arg);
-/* Unpaid invoices due before `before` ("YYYY-MM-DD") of owner's clients
- * (owner 0: everyone's), by client id. */
+/* Unpaid invoices due before `before` ("YYYY-MM-DD") of owner's clients,
+ * by client id; owner 0: everyone's, in no particular order. */
 int	 store_unpaid_each(struct store *, long long owner, const char *before,
 	    store_unpaid_fn, void *arg, char *err, size_t errlen);
 /* Everyone's, of the clients with id_from <= id < id_to only (a part of
- * the portfolio read on a thread of its own). */
+ * the portfolio read on a thread of its own), in no particular order. */
 int	 store_unpaid_range(struct store *, long long id_from, long long id_to,
 	    const char *before, store_unpaid_fn, void *arg, char *err, size_t errlen);
 

@@ -190,14 +190,14 @@ int
 store_unpaid_each(struct store *st, long long owner, const char *before, store_unpaid_fn fn,
     void *arg, char *err, size_t errlen)
 {
-	/* Everyone's: one pass over the unpaid-invoice index (SQLite is
-	 * told which; PostgreSQL plans its own). */
+	/* Everyone's: one range of the unpaid invoices by due day (SQLite is
+	 * told which index; PostgreSQL plans its own). */
 	static const char *const all_sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
 	    "SELECT client_id, id, amount_cents, currency, due, number"
-	    " FROM invoices INDEXED BY invoices_unpaid_client"
-	    " WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id",
+	    " FROM invoices INDEXED BY invoices_unpaid"
+	    " WHERE paid_at IS NULL AND due < ?1",
 	    "SELECT client_id, id, amount_cents, currency, due, number"
-	    " FROM invoices WHERE paid_at IS NULL AND due < ?1 ORDER BY client_id");
+	    " FROM invoices WHERE paid_at IS NULL AND due < ?1");
 	static const char owner_sql[] =
 	    "SELECT i.client_id, i.id, i.amount_cents, i.currency, i.due, i.number"
 	    " FROM invoices i JOIN clients c ON c.id = i.client_id"
@@ -221,12 +221,11 @@ store_unpaid_range(struct store *st, long long id_from, long long id_to, const c
 {
 	static const char *const sql[STORE_ENGINE_COUNT] = STORE_SQL_BY_ENGINE(
 	    "SELECT client_id, id, amount_cents, currency, due, number"
-	    " FROM invoices INDEXED BY invoices_unpaid_client"
-	    " WHERE paid_at IS NULL AND due < ?1 AND client_id >= ?2 AND client_id < ?3"
-	    " ORDER BY client_id",
+	    " FROM invoices INDEXED BY invoices_unpaid"
+	    " WHERE paid_at IS NULL AND due < ?1 AND client_id >= ?2 AND client_id < ?3",
 	    "SELECT client_id, id, amount_cents, currency, due, number"
 	    " FROM invoices WHERE paid_at IS NULL AND due < ?1 AND client_id >= ?2"
-	    " AND client_id < ?3 ORDER BY client_id");
+	    " AND client_id < ?3");
 	struct unpaid_ctx k = { fn, arg };
 	struct stmt *s;
 

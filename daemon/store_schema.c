@@ -229,7 +229,9 @@ static const char schema_sqlite[] =
 /* Purchase days and their revenue are read from this index alone. */
 "CREATE INDEX invoices_client ON invoices(client_id, issued, currency, amount_cents);"
 "CREATE INDEX invoices_issued ON invoices(issued);"
-"CREATE INDEX invoices_unpaid ON invoices(due) WHERE paid_at IS NULL;"
+/* Everyone's invoices overdue as of a day: one range of this index. */
+"CREATE INDEX invoices_unpaid ON invoices(due, client_id, amount_cents, currency, number,"
+"  paid_at) WHERE paid_at IS NULL;"
 /* Overdue lists read this index only (paid_at, always NULL here, is in
  * it because SQLite will not call it covering without). */
 "CREATE INDEX invoices_unpaid_client ON invoices(client_id, due, amount_cents, currency,"

@@ -48,8 +48,9 @@ done
 "$T_PYTHON" - "$T" >"$T/cmp.out" 2>&1 <<'PY'
 import glob, json, os, sys
 d = sys.argv[1]
-every = {o["owner"]["email"]: o["risk"] for o in json.load(open(os.path.join(d, "all.json")))}
-bad = listed = 0
+full = {o["owner"]["email"]: o for o in json.load(open(os.path.join(d, "all.json")))}
+every = {e: o["risk"] for e, o in full.items()}
+bad = listed = invoices = 0
 for f in sorted(glob.glob(os.path.join(d, "one-*.json"))):
     one = json.load(open(f))
     e = one["owner"]["email"]
@@ -57,10 +58,17 @@ for f in sorted(glob.glob(os.path.join(d, "one-*.json"))):
     if every.get(e) != one["risk"]:
         bad += 1
         print("differs:", e, json.dumps(every.get(e)), json.dumps(one["risk"]))
+    # Overdue invoices: everyone's read by due day and sorted by client
+    # in memory, or the owner's own read by client; the same sections.
+    invoices += one["invoices"]["count"]
+    for k in ("invoices", "red"):
+        if full.get(e, {}).get(k) != one[k]:
+            bad += 1
+            print("differs:", e, k)
 print("owners", len(every), "differing", bad, "listed", listed)
-sys.exit(1 if bad or not listed or len(every) != 12 else 0)
+sys.exit(1 if bad or not listed or not invoices or len(every) != 12 else 0)
 PY
-t_assert_eq 0 $? "every owner's risk list is the same read alone or with all owners at once"
+t_assert_eq 0 $? "every owner's risk list, invoices and red list are the same read alone or with all owners at once"
 t_assert_file_contains "$T/cmp.out" "owners 12 differing 0" "all twelve owners compared"
 
 # carterad's own Monday: the digests due in one cycle read their lists
