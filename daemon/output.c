@@ -537,20 +537,20 @@ json_job(void *arg, int here)
 
 	(void)here;
 	for (size_t i = j->first; i < j->n; i += j->step) {
-		const char *s = json_object_to_json_string_ext(j->v[i],
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-		struct buf b = BUF_INIT;
+		json_object *one = json_object_new_array_ext(1);
+		const char *s = NULL;
+		size_t len = 0;
 
-		/* One level deeper, as in the array: two spaces after each
-		 * newline (a string's own newlines are escaped). */
-		for (const char *p = s, *nl; p != NULL; p = nl != NULL ? nl + 1 : NULL) {
-			nl = strchr(p, '\n');
-			buf_add(&b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
-			if (nl != NULL)
-				buf_add(&b, "\n  ", 3);
+		/* Printed as the one member of an array, a value is indented
+		 * as in the list: its text lies between "[\n  " and "\n]". */
+		if (one != NULL && json_object_array_add(one, j->v[i]) == 0) {
+			j->v[i] = NULL;		/* one's now */
+			s = json_object_to_json_string_length(one,
+			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		}
-		j->text[i] = s != NULL && !b.failed ? buf_steal(&b) : NULL;
-		buf_free(&b);
+		j->text[i] = s != NULL && len >= 6 && strncmp(s, "[\n  ", 4) == 0 &&
+		    strcmp(s + len - 2, "\n]") == 0 ? strndup(s + 4, len - 6) : NULL;
+		json_object_put(one);
 		json_object_put(j->v[i]);
 		j->v[i] = NULL;
 	}
