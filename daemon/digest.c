@@ -61,15 +61,6 @@ kind_cap(const char *lang, const char *kind, char *buf, size_t len)
 	return buf;
 }
 
-static const struct scan_invoice *
-find_invoice(const struct scan_result *r, long long id)
-{
-	for (size_t i = 0; i < r->ninvoices; i++)
-		if (r->invoices[i].id == id)
-			return &r->invoices[i];
-	return NULL;
-}
-
 static const struct scan_activity *
 find_missed(const struct scan_result *r, long long id)
 {
@@ -176,10 +167,17 @@ client_line(const struct scan_result *r, const struct owner *o, const struct sca
 		break;
 	}
 	case SCAN_INVOICE: {
-		const struct scan_invoice *iv = find_invoice(r, c->invoice_id);
+		struct scan_invoice iv;
 
-		if (iv != NULL)
-			invoice_line(lang, iv, buf, len);
+		memset(&iv, 0, sizeof(iv));
+		iv.id = c->invoice.id;
+		iv.cents = c->invoice.cents;
+		memcpy(iv.currency, c->invoice.currency, sizeof(iv.currency));
+		iv.due_day = c->invoice.due_day;
+		iv.days_overdue = r->today - c->invoice.due_day;
+		iv.number = c->invoice.number;
+		if (iv.id != 0)
+			invoice_line(lang, &iv, buf, len);
 		else
 			snprintf(buf, len, en ? "An invoice is overdue" : "Una factura vencida");
 		break;
@@ -491,7 +489,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 		jsonb_text(jb, j, "line", invoice_line(lang, iv, line, sizeof(line)));
 		jsonb_append(jb, items, j);
 	}
-	s = section(jb, items, r->ninvoices, n);
+	s = section(jb, items, r->invoices_count, n);
 	/* Totals per currency, never one sum of different currencies. */
 	tot = jsonb_array(jb);
 	for (size_t i = 0; tot != NULL && i < r->ntotals; i++) {
@@ -518,7 +516,7 @@ digest_data(const struct scan_result *r, const struct owner *o, const struct con
 	jsonb_put(jb, d, "activities", section(jb, items, r->nactivities, r->nactivities));
 
 	jsonb_bool(jb, d, "nothing_due", r->red.count == 0 && r->yellow.count == 0 &&
-	    r->green.count == 0 && r->inactive.count == 0 && r->ninvoices == 0 &&
+	    r->green.count == 0 && r->inactive.count == 0 && r->invoices_count == 0 &&
 	    r->nactivities == 0 && r->nmissed == 0);
 	jsonb_int(jb, d, "clients", (long long)r->clients);
 	if (jsonb_failed(jb)) {

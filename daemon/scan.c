@@ -236,25 +236,60 @@ segment_days(const struct segs *sg, long long id)
 	return 0;
 }
 
-/* Sift v[i] down the max-heap v[0..n) ordered by cmp. */
+/* ---- keeping the first few ---------------------------------------------- */
+
+typedef int (*cmp_fn)(const void *, const void *);
+
+/* The largest element the heaps below hold (a client, an invoice). */
+#define ELEM_MAX	256
+_Static_assert(sizeof(struct scan_client) <= ELEM_MAX && sizeof(struct scan_invoice) <= ELEM_MAX,
+    "ELEM_MAX holds a client and an invoice");
+
 static void
-sift_down(struct scan_client *v, size_t n, size_t i,
-    int (*cmp)(const void *, const void *))
+swap_elems(void *a, void *b, size_t size)
 {
+	unsigned char t[ELEM_MAX];
+
+	memcpy(t, a, size);
+	memcpy(a, b, size);
+	memcpy(b, t, size);
+}
+
+/* Sift element i down the max-heap v[0..n) of size-byte elements. */
+static void
+sift_down(void *v, size_t size, size_t n, size_t i, cmp_fn cmp)
+{
+	unsigned char *b = v;
+
 	for (;;) {
 		size_t l = 2 * i + 1, big = i;
-		struct scan_client t;
 
-		if (l < n && cmp(&v[l], &v[big]) > 0)
+		if (l < n && cmp(b + l * size, b + big * size) > 0)
 			big = l;
-		if (l + 1 < n && cmp(&v[l + 1], &v[big]) > 0)
+		if (l + 1 < n && cmp(b + (l + 1) * size, b + big * size) > 0)
 			big = l + 1;
 		if (big == i)
 			return;
-		t = v[i];
-		v[i] = v[big];
-		v[big] = t;
+		swap_elems(b + i * size, b + big * size, size);
 		i = big;
+	}
+}
+
+static void
+heap_make(void *v, size_t size, size_t n, cmp_fn cmp)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, size, n, i, cmp);
+}
+
+/* e into the full max-heap v[0..n) if it comes before its root (the last
+ * kept), in the root's place. */
+static void
+heap_offer(void *v, size_t size, size_t n, const void *e, cmp_fn cmp)
+{
+	if (cmp(e, v) < 0) {
+		memcpy(v, e, size);
+		sift_down(v, size, n, 0, cmp);
 	}
 }
 
@@ -264,15 +299,11 @@ sift_down(struct scan_client *v, size_t n, size_t i,
  * a client before the root takes its place.
  */
 static int
-list_add(struct scan_list *l, const struct scan_client *c, size_t keep,
-    int (*cmp)(const void *, const void *))
+list_add(struct scan_list *l, const struct scan_client *c, size_t keep, cmp_fn cmp)
 {
 	l->count++;
 	if (keep > 0 && l->n == keep) {
-		if (cmp(c, &l->v[0]) < 0) {
-			l->v[0] = *c;
-			sift_down(l->v, l->n, 0, cmp);
-		}
+		heap_offer(l->v, sizeof(*c), l->n, c, cmp);
 		return 0;
 	}
 	if (l->n == l->cap) {
@@ -285,8 +316,7 @@ list_add(struct scan_list *l, const struct scan_client *c, size_t keep,
 	}
 	l->v[l->n++] = *c;
 	if (keep > 0 && l->n == keep)
-		for (size_t i = keep / 2; i-- > 0;)
-			sift_down(l->v, l->n, i, cmp);
+		heap_make(l->v, sizeof(*c), l->n, cmp);
 	return 0;
 }
 
@@ -339,7 +369,7 @@ cmp_inactive(const void *a, const void *b)
  * far cheaper than sorting it all.
  */
 static void
-sort_top(struct scan_list *l, size_t k, int (*cmp)(const void *, const void *))
+sort_top(struct scan_list *l, size_t k, cmp_fn cmp)
 {
 	struct scan_client *v = l->v;
 
@@ -349,15 +379,11 @@ sort_top(struct scan_list *l, size_t k, int (*cmp)(const void *, const void *))
 		qsort(v, l->n, sizeof(*v), cmp);
 		return;
 	}
-	for (size_t i = k / 2; i-- > 0;)
-		sift_down(v, k, i, cmp);
+	heap_make(v, sizeof(*v), k, cmp);
 	for (size_t i = k; i < l->n; i++)
-		if (cmp(&v[i], &v[0]) < 0) {
-			struct scan_client t = v[0];
-
-			v[0] = v[i];
-			v[i] = t;
-			sift_down(v, k, 0, cmp);
+		if (cmp(&v[i], &v[0]) < 0) {	/* swapped: the rest stay in the list */
+			swap_elems(&v[i], &v[0], sizeof(*v));
+			sift_down(v, sizeof(*v), k, 0, cmp);
 		}
 	qsort(v, k, sizeof(*v), cmp);
 }
@@ -769,49 +795,66 @@ cmp_total(const void *a, const void *b)
 }
 
 /*
- * Add client id's invoices overdue as of r->today to r->invoices (when
- * add is set: not for a lost client... they still show) and return the
- * oldest one's due day (-1 none) and id.  -1 out of memory via *oom.
+ * iv into r->invoices: all of them (keep 0), else the keep most overdue,
+ * a max-heap once full as list_add's.  Counted either way.
+ */
+static int
+invoice_add(struct scan_result *r, size_t *cap, const struct scan_invoice *iv, size_t keep)
+{
+	r->invoices_count++;
+	if (keep > 0 && r->ninvoices == keep) {
+		heap_offer(r->invoices, sizeof(*iv), r->ninvoices, iv, cmp_invoice);
+		return 0;
+	}
+	if (r->ninvoices == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		struct scan_invoice *nv = reallocarray(r->invoices, ncap, sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		r->invoices = nv;
+		*cap = ncap;
+	}
+	r->invoices[r->ninvoices++] = *iv;
+	if (keep > 0 && r->ninvoices == keep)
+		heap_make(r->invoices, sizeof(*iv), r->ninvoices, cmp_invoice);
+	return 0;
+}
+
+/*
+ * Client id's invoices overdue as of r->today (a lost client's too: they
+ * still show) into r->invoices and the totals.  Returns the oldest one's
+ * due day (-1 none), *oldest its entry.  -1 out of memory via *oom.
  */
 static long
 client_invoices(const struct scan_cache *k, long long id, struct scan_result *r, size_t *cap,
-    long long *oldest, int *oom)
+    size_t keep, const struct scan_due_inv **oldest, int *oom)
 {
 	long first = -1;
 
+	*oldest = NULL;
 	for (size_t i = cache_find(k, id); i < k->n && k->v[i].client_id == id; i++) {
 		const struct scan_due_inv *d = &k->v[i];
-		struct scan_invoice *iv;
+		struct scan_invoice iv;
 
 		if (d->due_day < 0 || d->due_day >= r->today)
 			continue;
-		if (r->ninvoices == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 32;
-			struct scan_invoice *nv = reallocarray(r->invoices, ncap, sizeof(*nv));
-			if (nv == NULL) {
-				*oom = 1;
-				return -1;
-			}
-			r->invoices = nv;
-			*cap = ncap;
-		}
-		iv = &r->invoices[r->ninvoices];
-		memset(iv, 0, sizeof(*iv));
-		iv->id = d->id;
-		iv->client_id = id;
-		iv->cents = d->cents;
-		memcpy(iv->currency, d->currency, sizeof(iv->currency));
-		iv->due_day = d->due_day;
-		iv->days_overdue = r->today - d->due_day;
-		iv->number = cache_number(k, d);	/* not copied: 178,000 at 1M clients */
-		r->ninvoices++;
-		if (add_total(r, iv->currency, iv->cents) == -1) {
+		memset(&iv, 0, sizeof(iv));
+		iv.id = d->id;
+		iv.client_id = id;
+		iv.cents = d->cents;
+		memcpy(iv.currency, d->currency, sizeof(iv.currency));
+		iv.due_day = d->due_day;
+		iv.days_overdue = r->today - d->due_day;
+		iv.number = cache_number(k, d);	/* not copied: 178,000 at 1M clients */
+		if (invoice_add(r, cap, &iv, keep) == -1 ||
+		    add_total(r, iv.currency, iv.cents) == -1) {
 			*oom = 1;
 			return -1;
 		}
-		if (first < 0 || d->due_day < first || (d->due_day == first && d->id < *oldest)) {
+		if (first < 0 || d->due_day < first || (d->due_day == first && d->id < (*oldest)->id)) {
 			first = d->due_day;
-			*oldest = d->id;
+			*oldest = d;
 		}
 	}
 	return first;
@@ -1123,11 +1166,12 @@ scan_one(const struct store_scan_client *row, void *arg)
 	struct scan_client c;
 	const struct mark *mk = x->marks.n > 0 ? marks_find(&x->marks, row->id) : NULL;
 	time_t replied_at = mk != NULL ? mk->replied_at : 0;
-	long long inv_id = 0, act_id = 0;
+	const struct scan_due_inv *inv;
+	long long act_id = 0;
 	int oom = 0;
 
 	memset(&f, 0, sizeof(f));
-	f.unpaid_due_day = client_invoices(x->k, row->id, r, &x->icap, &inv_id, &oom);
+	f.unpaid_due_day = client_invoices(x->k, row->id, r, &x->icap, x->keep, &inv, &oom);
 	if (oom)
 		goto oom;
 	f.lost = row->status != NULL && strcmp(row->status, "lost") == 0;
@@ -1168,7 +1212,14 @@ scan_one(const struct store_scan_client *row, void *arg)
 	c.next_day = f.next_day;
 	c.planned_day = f.planned_day;
 	c.replied_at = v.reason == SCAN_REPLIED ? replied_at : 0;
-	c.invoice_id = v.reason == SCAN_INVOICE ? inv_id : 0;
+	if (v.reason == SCAN_INVOICE && inv != NULL) {
+		/* Its line names it: with SCAN_TOP it may not be kept in r->invoices. */
+		c.invoice.id = inv->id;
+		c.invoice.cents = inv->cents;
+		memcpy(c.invoice.currency, inv->currency, sizeof(c.invoice.currency));
+		c.invoice.due_day = inv->due_day;
+		c.invoice.number = cache_number(x->k, inv);
+	}
 	c.activity_id = v.reason == SCAN_MISSED ? act_id : 0;
 	c.no_next_step = v.no_next_step;
 	c.purchases = f.purchases;
@@ -1184,7 +1235,8 @@ scan_one(const struct store_scan_client *row, void *arg)
 		c.reason = v.inactive_reason;
 		c.days_since = v.inactive_days;
 		c.replied_at = 0;
-		c.invoice_id = c.activity_id = 0;
+		memset(&c.invoice, 0, sizeof(c.invoice));
+		c.activity_id = 0;
 		if (list_add(&r->inactive, &c, x->keep, cmp_inactive) == -1)
 			goto oom;
 	}

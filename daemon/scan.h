@@ -132,7 +132,12 @@ struct scan_client {
 	long		 next_day;	/* next-contact date, -1 */
 	long		 planned_day;	/* next planned activity, -1 */
 	time_t		 replied_at;	/* SCAN_REPLIED: the answer, else 0 */
-	long long	 invoice_id;	/* SCAN_INVOICE: the oldest one overdue */
+	struct {			/* SCAN_INVOICE: the oldest one overdue */
+		long long	 id, cents;	/* id 0: none */
+		char		 currency[4];
+		long		 due_day;
+		const char	*number;	/* as scan_invoice's */
+	}		 invoice;
 	long long	 activity_id;	/* SCAN_MISSED: the oldest one unclosed */
 	int		 no_next_step;
 	int		 purchases;
@@ -188,8 +193,10 @@ struct scan_result {
 					 * and the days off after it */
 	time_t		 now;
 	struct scan_list red, yellow, green, inactive;
+	/* Overdue, most overdue first: all of them, or with SCAN_TOP the
+	 * first `detail`; invoices_count counts them all either way. */
 	struct scan_invoice *invoices;
-	size_t		 ninvoices;
+	size_t		 ninvoices, invoices_count;
 	struct scan_total *totals;	/* per currency, most owed first */
 	size_t		 ntotals;
 	struct scan_activity *activities;	/* the agenda, by start */

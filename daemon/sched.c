@@ -113,7 +113,7 @@ log_digest(const struct owner *o, long day, const struct scan_result *r, const c
 	log_info("digest for %s of %s %s: %zu not closed, %zu red, %zu yellow, %zu green, "
 	    "%zu inactive, %zu overdue invoices, %zu planned", o->email,
 	    clock_date_format(day, d, sizeof(d)), what, r->nmissed, r->red.count,
-	    r->yellow.count, r->green.count, r->inactive.count, r->ninvoices, r->nactivities);
+	    r->yellow.count, r->green.count, r->inactive.count, r->invoices_count, r->nactivities);
 }
 
 /*
@@ -138,7 +138,7 @@ queue_digest(struct sched *s, const struct owner *o, long day, time_t as_of,
 	METRIC_SET(s->metrics, scan_usec_last, usec);
 	nothing = r->red.count == 0 && r->yellow.count == 0 && r->green.count == 0 &&
 	    r->inactive.count == 0 &&
-	    r->ninvoices == 0 && r->nactivities == 0 && r->nmissed == 0;
+	    r->invoices_count == 0 && r->nactivities == 0 && r->nmissed == 0;
 	memset(&m, 0, sizeof(m));
 	/* Action links under the public URL, valid web.link_days from the
 	 * instant the digest describes. */

@@ -37,6 +37,13 @@ for t, a in zip(top, every):
         assert ts["items"] == al["items"][:m], (k, "items differ")
         assert ts["more"] == al["count"] - min(m, al["count"]), (k, ts["more"])
         longest = max(longest, al["count"])
+    # The invoices: the first m of all, counted and totalled in full.
+    ti, ai = t["invoices"], a["invoices"]
+    assert ti["count"] == ai["count"] == len(ai["items"]), ("invoices", ti["count"], ai["count"])
+    assert ti["items"] == ai["items"][:m], ("invoices", "items differ")
+    assert ti["more"] == ai["count"] - min(m, ai["count"]), ("invoices", ti["more"])
+    assert ti["totals"] == ai["totals"] and ti["total"] == ai["total"], ("invoices", "totals")
+    longest = max(longest, ai["count"])
     assert t["nothing_due"] == a["nothing_due"]
 assert longest > 3 * m, ("lists too short to test", longest)
 print("ok", longest)
