@@ -1029,12 +1029,17 @@ migrate_v15(struct store *st, char *err, size_t errlen)
  * client, and so went through every unpaid invoice (780,000 at a million
  * clients) to keep the overdue ones (180,000).  invoices_unpaid, by due
  * day, now holds what the scan reads of them: one range, the overdue
- * ones alone.  The same on both engines.
+ * ones alone.  Each owner's planned activities were read through
+ * activities_owner and the table, every activity of the owner; a partial
+ * index of the planned ones holds what the scan reads, in its order.
+ * The same on both engines.
  */
 static const char schema_v16[] =
 "DROP INDEX invoices_unpaid;"
 "CREATE INDEX invoices_unpaid ON invoices(due, client_id, amount_cents, currency, number,"
-"  paid_at) WHERE paid_at IS NULL;";
+"  paid_at) WHERE paid_at IS NULL;"
+"CREATE INDEX activities_planned ON activities(owner_id, start_at, id, client_id, kind,"
+"  duration_min, day, status) WHERE status = 'planned';";
 
 static int
 migrate_v16(struct store *st, char *err, size_t errlen)

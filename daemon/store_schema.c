@@ -214,6 +214,9 @@ static const char schema_sqlite[] =
 "  day TEXT,"
 "  touch_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL);"
 "CREATE INDEX activities_owner ON activities(owner_id, start_at);"
+/* A scan's planned activities of an owner: this index alone, in order. */
+"CREATE INDEX activities_planned ON activities(owner_id, start_at, id, client_id, kind,"
+"  duration_min, day, status) WHERE status = 'planned';"
 "CREATE INDEX activities_client ON activities(client_id);"
 "CREATE INDEX activities_touch ON activities(touch_id);"
 "CREATE TABLE invoices ("

@@ -44,11 +44,14 @@ t_assert_eq "$(sqlite3 "$LITE" "SELECT group_concat(name, ' ') FROM (SELECT name
 	"the same derived-column triggers as on SQLite"
 
 # --- a database made by the previous version (14, the first on
-# PostgreSQL) is migrated when opened read-write: version 15's indexes
+# PostgreSQL) is migrated when opened read-write: version 15's and 16's
+# indexes
 OLD=$(pg_createdb old14)
 t_assert_ok "init the old database" "$CARTERA" -c "$T/empty.conf" -d "$OLD" init
 pg_sql "$OLD" "DROP INDEX interactions_client; DROP INDEX invoices_client;
 	DROP INDEX invoices_unpaid_client; DROP INDEX invoices_paid;
+	DROP INDEX activities_planned; DROP INDEX invoices_unpaid;
+	CREATE INDEX invoices_unpaid ON invoices(due) WHERE paid_at IS NULL;
 	CREATE INDEX interactions_client ON interactions(client_id, at);
 	CREATE INDEX invoices_client ON invoices(client_id, issued);
 	CREATE INDEX invoices_unpaid_client ON invoices(client_id, due, amount_cents, currency,

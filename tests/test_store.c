@@ -784,7 +784,7 @@ main(void)
 	    " DROP INDEX clients_scan; ALTER TABLE clients DROP COLUMN replied_at;"
 	    " ALTER TABLE clients DROP COLUMN next_contact_by; ALTER TABLE owners DROP COLUMN days;"
 	    " ALTER TABLE owners DROP COLUMN holidays; DROP INDEX activities_touch;"
-	    " DROP INDEX invoices_unpaid_client; DROP INDEX invoices_paid;"
+	    " DROP INDEX invoices_unpaid_client; DROP INDEX invoices_paid; DROP INDEX activities_planned;"
 	    " CREATE INDEX clients_owner ON clients(owner_id, status);"
 	    " DROP INDEX outbox_client; ALTER TABLE outbox DROP COLUMN reply_to;"
 	    " ALTER TABLE clients DROP COLUMN followup;"
