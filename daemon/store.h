@@ -483,10 +483,11 @@ struct store_scan_client {
 	int		 purchases;
 	const char	*last_purchase;		/* "YYYY-MM-DD" or NULL */
 	double		 median_interval;
-	time_t		 created_at;
+	time_t		 created_at;		/* given when never touched, else 0 */
 };
 typedef int (*store_scan_client_fn)(const struct store_scan_client *, void *arg);
-/* Every client of owner (lost ones too), in no particular order. */
+/* Every client of owner (lost ones too: their id and status only, the
+ * rest 0 and NULL), in no particular order. */
 int	 store_scan_clients(struct store *, long long owner, store_scan_client_fn,
 	    void *arg, char *err, size_t errlen);
 /* The few clients of owner marked apart: snoozed (replied_at 0, orders
