@@ -403,7 +403,12 @@ sqlite_begin(struct engine *e, int mode, char *err, size_t errlen)
 	 */
 	if (mode == STORE_TX_READ)
 		return sqlite_exec(e, "BEGIN; SELECT count(*) FROM sqlite_schema", err, errlen);
-	return sqlite_exec(e, "BEGIN IMMEDIATE; " CACHE_WRITE, err, errlen);
+	if (sqlite_exec(e, "BEGIN IMMEDIATE", err, errlen) == -1)
+		return -1;
+	/* A size, not an allocation: nothing to fail but a misuse, and the
+	 * transaction is open either way. */
+	(void)sqlite3_exec(e->db, CACHE_WRITE, NULL, NULL, NULL);
+	return 0;
 }
 
 /* After a transaction: the cache of reads again (a no-op after a read). */
