@@ -566,7 +566,8 @@ cache_add(const struct store_unpaid *u, void *arg)
 	return 0;
 }
 
-/* Fill k with owner's (0: everyone's) invoices due before before_day. */
+/* Fill k with owner's (0: everyone's) invoices due before before_day,
+ * sorted by client here (the store hands them in no particular order). */
 static int
 cache_fill(struct store *st, long before_day, long long owner, struct scan_cache *k,
     char *err, size_t errlen)

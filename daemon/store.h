@@ -504,8 +504,8 @@ struct store_unpaid {
 	const char	*currency, *due, *number;
 };
 typedef int (*store_unpaid_fn)(const struct store_unpaid *, void *arg);
-/* Unpaid invoices due before `before` ("YYYY-MM-DD") of owner's clients,
- * by client id; owner 0: everyone's, in no particular order. */
+/* Unpaid invoices due before `before` ("YYYY-MM-DD") of owner's clients
+ * (owner 0: everyone's), in no particular order. */
 int	 store_unpaid_each(struct store *, long long owner, const char *before,
 	    store_unpaid_fn, void *arg, char *err, size_t errlen);
 /* Everyone's, of the clients with id_from <= id < id_to only (a part of

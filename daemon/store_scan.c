@@ -207,8 +207,7 @@ store_unpaid_each(struct store *st, long long owner, const char *before, store_u
 	static const char owner_sql[] =
 	    "SELECT i.client_id, i.id, i.amount_cents, i.currency, i.due, i.number"
 	    " FROM invoices i JOIN clients c ON c.id = i.client_id"
-	    " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2"
-	    " ORDER BY i.client_id";
+	    " WHERE i.paid_at IS NULL AND i.due < ?1 AND c.owner_id = ?2";
 	struct unpaid_ctx k = { fn, arg };
 	struct stmt *s;
 
