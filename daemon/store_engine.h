@@ -115,6 +115,9 @@ struct engine_ops {
 	 * write transaction that no other connection should wait on (1 done,
 	 * 0 not: it runs as any other), on=0 ends that.  NULL: nothing to do. */
 	int	 (*bulk)(struct engine *, int on);
+	/* Inside a bulk import's transaction: on=1 readies the connection to
+	 * build large indexes, on=0 sets it back.  NULL: nothing to do. */
+	int	 (*index_builds)(struct engine *, int on, char *err, size_t errlen);
 	/* The schema version number (SQLite: PRAGMA user_version). */
 	int	 (*get_version)(struct engine *, int *v, char *err, size_t errlen);
 	int	 (*set_version)(struct engine *, int v, char *err, size_t errlen);

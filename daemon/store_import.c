@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nls.h"
 #include "record.h"
@@ -496,29 +495,18 @@ store_import_restore_index(struct store *st, enum import_key k, char *err, size_
 	return 0;
 }
 
-/*
- * The indexes dropped, built again.  Each build sorts every key of its
- * index; with temp_store MEMORY (the connection's setting, for the
- * statement journals of an import's rows) SQLite's sorter keeps its runs
- * in in-memory journal files, and the eleven builds of a 1M-client
- * import took 10 s.  In temporary files, which it maps, and sorted on
- * the machine's cores (PRAGMA threads), they take 6 s.  The files are
- * SQLite's own temporaries (deleted as they are made).
- */
+/* The indexes dropped, built again, the engine readied for it
+ * (store_engine.h, index_builds). */
 static int
 build_indexes(struct store *st, char *err, size_t errlen)
 {
-	static const char restore[] = "PRAGMA temp_store = MEMORY; PRAGMA threads = 0";
 	struct store_import *im = st->imp;
-	char sql[128], why[256];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char why[256];
 	int rc = 0;
 
 	if (im->nindex == 0)
 		return 0;
-	snprintf(sql, sizeof(sql), "PRAGMA temp_store = FILE; PRAGMA threads = %ld",
-	    ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu);
-	if (store_exec(st, sql, err, errlen) == -1)
+	if (st->ops->index_builds != NULL && st->ops->index_builds(st->eng, 1, err, errlen) == -1)
 		return -1;
 	for (int k = KEY_TAX; k <= KEY_NAME && rc == 0; k++)
 		rc = store_import_restore_index(st, (enum import_key)k, err, errlen);
@@ -532,9 +520,10 @@ build_indexes(struct store *st, char *err, size_t errlen)
 	}
 	if (rc == 0)
 		im->nindex = 0;
-	/* Back to the connection's settings (store_sqlite.c), error or not
-	 * (a failed build's message stays in err). */
-	if (store_exec(st, restore, rc == 0 ? err : why, rc == 0 ? errlen : sizeof(why)) == -1)
+	/* Back as it was, error or not (a failed build's message stays in
+	 * err). */
+	if (st->ops->index_builds != NULL && st->ops->index_builds(st->eng, 0,
+	    rc == 0 ? err : why, rc == 0 ? errlen : sizeof(why)) == -1)
 		rc = -1;
 	return rc;
 }
